@@ -1,0 +1,180 @@
+// Reading Parquet files: the file, one column chunk page by page, and rows.
+//
+// ParquetFile maps the file and decodes its footer. It reads nothing else:
+// pages are decoded only when a ColumnChunkReader asks, so opening a 20 GB
+// file costs its footer. Every offset and size taken from the file is
+// checked against the file before use; corrupt input throws Error(kCorrupt)
+// whose message names the file and the place (row group, column, page
+// offset). Sizes and offsets are 64-bit throughout: column chunks over 4 GiB
+// read like any other.
+//
+// Thread-safety: a ParquetFile is immutable after open() and may be shared by
+// any number of threads. ColumnChunkReader and RowReader are single-threaded
+// cursors; create one per thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mimicit/bytes.h"
+#include "mimicit/file.h"
+#include "mimicit/parquet/metadata.h"
+#include "mimicit/parquet/schema.h"
+
+namespace mimicit::parquet {
+
+struct ReaderOptions {
+  bool verify_crc = true;                        // page CRC mismatch => Error(kCorrupt)
+  uint64_t max_footer_bytes = 256ull << 20;      // larger footers are refused (kLimit)
+  uint64_t max_page_bytes = 2ull << 30;          // uncompressed page size limit (kLimit)
+  uint64_t max_dictionary_values = 1ull << 28;   // dictionary entries limit (kLimit)
+};
+
+class ParquetFile {
+ public:
+  static std::shared_ptr<const ParquetFile> open(const std::string& path,
+                                                 const ReaderOptions& options = {});
+  static std::shared_ptr<const ParquetFile> open(std::shared_ptr<const MappedFile> file,
+                                                 const ReaderOptions& options = {});
+
+  const std::string& path() const { return file_->path(); }
+  const MappedFile& file() const { return *file_; }
+  const ReaderOptions& options() const { return options_; }
+  const FileMetaData& metadata() const { return metadata_; }
+  const Schema& schema() const { return *schema_; }
+  uint64_t footer_bytes() const { return footer_bytes_; }
+
+  int64_t num_rows() const { return metadata_.num_rows; }
+  int num_row_groups() const { return static_cast<int>(metadata_.row_groups.size()); }
+  // Global index of the first row of a row group.
+  int64_t row_group_first_row(int row_group) const { return row_group_starts_.at(row_group); }
+  // The row group holding global row `row` (binary search), -1 if out of range.
+  int row_group_of(int64_t row) const;
+
+  // Value of a key-value metadata entry, or nullptr.
+  const std::string* key_value(std::string_view key) const;
+
+  // The checked metadata of one column chunk (throws if absent or encrypted).
+  const ColumnMetaData& chunk_metadata(int row_group, int column) const;
+
+  // Page index of one chunk, decoded on each call (they are small); nullopt
+  // when the file has none for this chunk.
+  std::optional<OffsetIndex> offset_index(int row_group, int column) const;
+  std::optional<ColumnIndex> column_index(int row_group, int column) const;
+
+  // "file.parquet: row group 1, column 'a.b'" for error messages.
+  std::string where(int row_group, int column) const;
+
+ private:
+  ParquetFile() = default;
+  std::shared_ptr<const MappedFile> file_;
+  ReaderOptions options_;
+  FileMetaData metadata_;
+  std::unique_ptr<Schema> schema_;
+  std::vector<int64_t> row_group_starts_;
+  uint64_t footer_bytes_ = 0;
+};
+
+// One data page, decoded. Values are stored for the non-null entries only.
+// The pointers stay valid until the reader moves to another page.
+struct DecodedPage {
+  int64_t num_levels = 0;             // entries in the page (values + nulls)
+  int64_t num_rows = 0;               // rows that start in this page
+  const int16_t* def_levels = nullptr; // num_levels entries; nullptr when max_def_level == 0
+  const int16_t* rep_levels = nullptr; // num_levels entries; nullptr when max_rep_level == 0
+  int64_t num_values = 0;             // non-null values
+  // BOOLEAN (one byte 0/1), INT32, INT64, INT96 (12 bytes), FLOAT, DOUBLE:
+  // num_values * ColumnDescriptor::fixed_width() bytes, little-endian.
+  const uint8_t* fixed = nullptr;
+  // BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY: num_values views.
+  const std::string_view* bytes = nullptr;
+};
+
+struct PageInfo {
+  PageType type = PageType::DATA_PAGE;
+  uint64_t offset = 0;           // file offset of the page header
+  int64_t first_row = 0;         // row (within the row group) of the page's first row
+  int32_t num_levels = 0;        // header num_values
+  Encoding encoding = Encoding::PLAIN;
+  int32_t compressed_size = 0;
+  int32_t uncompressed_size = 0;
+};
+
+// Reads one column chunk page by page. Dictionary pages are loaded
+// transparently. CRCs are checked (when present and verify_crc is set) on
+// every page that is read.
+class ColumnChunkReader {
+ public:
+  ColumnChunkReader(std::shared_ptr<const ParquetFile> file, int row_group, int column);
+  ~ColumnChunkReader();
+  ColumnChunkReader(ColumnChunkReader&&) noexcept;
+
+  // Moves to the next data page. Returns false after the last one.
+  bool next_page();
+  // Moves to the data page holding row `row` (index within the row group),
+  // through the offset index when there is one (touching only that page and
+  // the dictionary), else by walking page headers. False when out of range.
+  bool seek_to_row(int64_t row);
+
+  const PageInfo& page() const;
+  // Decodes the current page (once; repeated calls return the same result).
+  const DecodedPage& decode();
+
+  const ColumnDescriptor& descriptor() const;
+  // Counters since construction, for `parquet check`.
+  int64_t pages_read() const;
+  int64_t bytes_read() const;  // compressed bytes of headers + pages touched
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A value of one row in one field (column), as RowReader assembles it.
+struct Value {
+  enum class Kind : uint8_t { kNull, kBool, kInt32, kInt64, kInt96, kFloat, kDouble, kBytes, kList };
+  Kind kind = Kind::kNull;
+  union {
+    bool b;
+    int32_t i32;
+    int64_t i64;
+    float f;
+    double d;
+  };
+  std::string_view bytes;     // kBytes (BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY) and kInt96 (12 raw bytes)
+  std::vector<Value> list;    // kList elements (never kList themselves)
+  Value() : i64(0) {}
+};
+
+// Reads rows of selected columns, row group by row group, assembling list
+// columns. The views in returned Values stay valid until the next call.
+class RowReader {
+ public:
+  // `columns`: column indices (empty = all). Throws Error(kUnsupported)
+  // naming the first column whose shape is out of scope.
+  RowReader(std::shared_ptr<const ParquetFile> file, std::vector<int> columns = {});
+  ~RowReader();
+
+  const std::vector<int>& columns() const;
+  // Skips to global row `row` (pruning by row group and page index).
+  void seek(int64_t row);
+  // Fills `row` with one Value per selected column. False at the end.
+  bool next(std::vector<Value>& row);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Finds the global row of `key` in a BYTE_ARRAY/INT column sorted ascending
+// across the file, using row-group statistics and the column index to touch
+// only the page that can hold it. nullopt when absent. Throws
+// Error(kInvalidArgument) if the column has no usable statistics.
+std::optional<int64_t> find_sorted(const std::shared_ptr<const ParquetFile>& file, int column,
+                                   std::string_view key);
+
+}  // namespace mimicit::parquet
