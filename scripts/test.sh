@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# README command 2: set up, build, and run every test: the C++ suite (plain
+# and under ASan+UBSan), then the Python suite against the installed module.
+# Needs the shared test data: MIMICIT_TESTDATA (default ../shared/testdata).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export MIMICIT_TESTDATA=${MIMICIT_TESTDATA:-$(cd .. && pwd)/shared/testdata}
+if [ ! -d "$MIMICIT_TESTDATA/parquet-testing" ]; then
+  echo "test: MIMICIT_TESTDATA=$MIMICIT_TESTDATA does not hold parquet-testing/" >&2
+  exit 2
+fi
+scripts/setup.sh
+
+echo "== C++ build and tests"
+scripts/build.sh
+ctest --test-dir build --output-on-failure -j "$(nproc)"
+
+echo "== C++ tests under ASan+UBSan"
+BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/build.sh -DMIMICIT_SANITIZE=address,undefined -DMIMICIT_BUILD_CLI=ON
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
+
+echo "== Python module and tests"
+CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) python3 -m pip install -q --disable-pip-version-check --no-build-isolation .
+MIMICIT_BIN=$PWD/build/mimicit MIMICIT_ASAN_BIN=$PWD/build-asan/mimicit \
+  python3 -m pytest -q tests/python
