@@ -1,0 +1,185 @@
+// The `mimicit` command: argument parsing and exit codes only. The work is
+// done by the functions in src/tools/, which write to a std::ostream.
+//
+// Exit codes: 0 success, 1 a problem with the data or the system (corrupt
+// file, I/O error), 2 bad usage (unknown option or column). Every failure is
+// one line on stderr, "mimicit: <message>".
+#include <csignal>
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "mimicit/error.h"
+#include "tools/demo.h"
+#include "tools/parquet_cat.h"
+#include "tools/parquet_check.h"
+#include "tools/parquet_meta.h"
+#include "tools/parquet_schema.h"
+
+namespace {
+
+using namespace mimicit;
+
+constexpr int kExitData = 1;
+constexpr int kExitUsage = 2;
+
+// What the chosen subcommand will run once parsing succeeded.
+using Action = std::function<int()>;
+
+void print_error(const std::string& message) { std::cerr << "mimicit: " << message << '\n'; }
+
+void add_schema_command(CLI::App& parquet, Action& action) {
+  auto* command = parquet.add_subcommand("schema", "Print the schema tree and each column's types");
+  auto path = std::make_shared<std::string>();
+  command->add_option("FILE", *path, "Parquet file")->required();
+  command->callback([&action, path] {
+    action = [path] {
+      tools::print_parquet_schema(*path, std::cout);
+      return 0;
+    };
+  });
+}
+
+void add_meta_command(CLI::App& parquet, Action& action) {
+  auto* command = parquet.add_subcommand(
+      "meta", "Print the footer: file, row groups, column chunks, statistics, indexes");
+  auto path = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  command->add_option("FILE", *path, "Parquet file")->required();
+  command->add_flag("--json", *json, "Print one JSON object with every value in full");
+  command->callback([&action, path, json] {
+    action = [path, json] {
+      tools::print_parquet_meta(*path, *json ? tools::MetaFormat::kJson : tools::MetaFormat::kText,
+                                std::cout);
+      return 0;
+    };
+  });
+}
+
+void add_columns_option(CLI::App& command, std::vector<std::string>& columns) {
+  command.add_option("--columns", columns, "Columns to read, comma-separated (default: all)")
+      ->delimiter(',');
+}
+
+void add_cat_command(CLI::App& parquet, Action& action) {
+  auto* command = parquet.add_subcommand("cat", "Print rows as JSON lines or CSV");
+  auto path = std::make_shared<std::string>();
+  auto options = std::make_shared<tools::CatOptions>();
+  command->add_option("FILE", *path, "Parquet file")->required();
+  add_columns_option(*command, options->columns);
+  command->add_option("--limit", options->limit, "Print at most N rows (default: all)")
+      ->check(CLI::NonNegativeNumber);
+  command->add_option("--offset", options->offset, "Skip the first N rows")
+      ->check(CLI::NonNegativeNumber);
+  const std::map<std::string, tools::CatFormat> formats = {{"jsonl", tools::CatFormat::kJsonl},
+                                                          {"csv", tools::CatFormat::kCsv}};
+  command->add_option("--format", options->format, "Output format: jsonl (default) or csv")
+      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+  command->callback([&action, path, options] {
+    action = [path, options] {
+      tools::cat_parquet(*path, *options, std::cout);
+      return 0;
+    };
+  });
+}
+
+int run_check(const std::string& path, const tools::CheckOptions& options) {
+  const tools::CheckReport report = tools::check_parquet(path, options);
+  tools::print_check_report(report, std::cout);
+  std::cout.flush();
+  for (const std::string& problem : report.problems) print_error(problem);
+  return report.problems.empty() ? 0 : kExitData;
+}
+
+void add_check_command(CLI::App& parquet, Action& action) {
+  auto* command = parquet.add_subcommand(
+      "check", "Decode every value, verify CRCs and counts; print per-column totals and MB/s");
+  auto path = std::make_shared<std::string>();
+  auto options = std::make_shared<tools::CheckOptions>();
+  command->add_option("FILE", *path, "Parquet file")->required();
+  add_columns_option(*command, options->columns);
+  command
+      ->add_option("--threads", options->threads,
+                   "Decode column chunks on N threads (default: all cores)")
+      ->check(CLI::Range(1, 1024));
+  command->callback([&action, path, options] {
+    action = [path, options] { return run_check(*path, *options); };
+  });
+}
+
+void add_demo_command(CLI::App& app, Action& action) {
+  auto* command = app.add_subcommand(
+      "demo", "Write the bundled demo image store to OUTDIR/demo_images.parquet; print its path");
+  auto out_dir = std::make_shared<std::string>();
+  command->add_option("OUTDIR", *out_dir, "Folder to write into (created if missing)")->required();
+  command->footer(
+      "The images are read from $MIMICIT_DEMO_DIR/images, else from demo/images beside the build "
+      "folder.");
+  command->callback([&action, out_dir] {
+    action = [out_dir] {
+      std::cout << tools::write_demo_store(tools::resolve_demo_dir(), *out_dir).string() << '\n';
+      return 0;
+    };
+  });
+}
+
+int exit_code_of(const Error& error) {
+  return error.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitData;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A closed pipe (`mimicit parquet cat big.parquet | head`) must end the
+  // command with an error, not kill it with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::ios::sync_with_stdio(false);
+
+  CLI::App app{"mimicit: read, check and write MIMIC-IT multimodal datasets (Parquet image stores)"};
+  app.set_version_flag("--version", std::string("mimicit ") + MIMICIT_VERSION,
+                       "Print the version and exit");
+  app.footer(
+      "Examples:\n"
+      "  mimicit parquet cat images.parquet --columns __index_level_0__ --limit 5\n"
+      "  mimicit parquet check images.parquet --threads 4\n"
+      "Run 'mimicit COMMAND --help' for a command's options.");
+  app.require_subcommand(1);
+
+  Action action;
+  auto* parquet = app.add_subcommand("parquet", "Inspect and verify Parquet files");
+  parquet->require_subcommand(1);
+  add_schema_command(*parquet, action);
+  add_meta_command(*parquet, action);
+  add_cat_command(*parquet, action);
+  add_check_command(*parquet, action);
+  add_demo_command(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    print_error(std::string(e.what()) + " (see mimicit --help)");
+    return kExitUsage;
+  }
+
+  try {
+    return action ? action() : kExitUsage;
+  } catch (const Error& e) {
+    print_error(e.message());
+    return exit_code_of(e);
+  } catch (const std::exception& e) {
+    print_error(std::string("internal error: ") + e.what());
+    return kExitData;
+  }
+}
