@@ -32,6 +32,7 @@ struct ReaderOptions {
   uint64_t max_footer_bytes = 256ull << 20;      // larger footers are refused (kLimit)
   uint64_t max_page_bytes = 2ull << 30;          // uncompressed page size limit (kLimit)
   uint64_t max_dictionary_values = 1ull << 28;   // dictionary entries limit (kLimit)
+  uint64_t max_page_values = 1ull << 26;         // values (levels) per page limit (kLimit)
 };
 
 class ParquetFile {
@@ -170,10 +171,13 @@ class RowReader {
   std::unique_ptr<Impl> impl_;
 };
 
-// Finds the global row of `key` in a BYTE_ARRAY/INT column sorted ascending
-// across the file, using row-group statistics and the column index to touch
-// only the page that can hold it. nullopt when absent. Throws
-// Error(kInvalidArgument) if the column has no usable statistics.
+// Finds the global row of `key` in a column sorted ascending across the file
+// (BYTE_ARRAY compared as unsigned bytes; INT32/INT64 with `key` in decimal).
+// Row-group statistics and the column index prune to the page(s) that can
+// hold the key, so a lookup touches one page when both are present; without
+// them it degrades to decoding every page (still correct). Returns the first
+// matching row, nullopt when absent. Throws Error(kInvalidArgument) for other
+// column types or a list column.
 std::optional<int64_t> find_sorted(const std::shared_ptr<const ParquetFile>& file, int column,
                                    std::string_view key);
 

@@ -1,0 +1,379 @@
+// ColumnChunkReader: walks the pages of one column chunk, loads the
+// dictionary, verifies CRCs, decompresses, and decodes levels and values.
+//
+// Memory: pages that need no decompression are decoded straight from the
+// mapped file (zero copy: byte-array views point into the map); compressed
+// pages are inflated into one reusable buffer. Views handed out stay valid
+// until the reader moves to another page.
+#include <algorithm>
+
+#include "mimicit/error.h"
+#include "mimicit/parquet/reader.h"
+#include "parquet/compression.h"
+#include "parquet/metadata_codec.h"
+#include "parquet/page_decoding.h"
+#include "util/crc32.h"
+
+namespace mimicit::parquet {
+
+class ColumnChunkReader::Impl {
+ public:
+  Impl(std::shared_ptr<const ParquetFile> file, int row_group, int column)
+      : file_(std::move(file)),
+        row_group_(row_group),
+        column_(column),
+        desc_(file_->schema().column(static_cast<size_t>(column))),
+        meta_(file_->chunk_metadata(row_group, column)) {
+    if (!desc_.unsupported.empty()) {
+      fail_unsupported("{}: {}", file_->where(row_group, column), desc_.unsupported);
+    }
+    if (!can_decompress(meta_.codec)) {
+      fail_unsupported("{}: compression codec {} is not supported", file_->where(row_group, column),
+                       to_string(meta_.codec));
+    }
+    locate_chunk();
+    pos_ = chunk_start_;
+  }
+
+  bool next_page() {
+    return with_context(file_->where(row_group_, column_), [&] { return advance(); });
+  }
+
+  bool seek_to_row(int64_t row) {
+    return with_context(file_->where(row_group_, column_), [&] { return seek(row); });
+  }
+
+  const PageInfo& page() const { return page_; }
+
+  const DecodedPage& decode() {
+    if (!has_page_) fail(ErrorCode::kInternal, "decode() without a current page");
+    if (!decoded_) {
+      with_context(page_where(), [&] { decode_current(); });
+      decoded_ = true;
+    }
+    return decoded_page_;
+  }
+
+  const ColumnDescriptor& descriptor() const { return desc_; }
+  int64_t pages_read() const { return pages_read_; }
+  int64_t bytes_read() const { return bytes_read_; }
+
+ private:
+  struct RawPage {
+    PageHeader header;
+    uint64_t offset = 0;   // of the header
+    ByteView data;         // compressed page bytes after the header
+  };
+
+  std::string page_where() const {
+    return fmt::format("{}, page at offset {}", file_->where(row_group_, column_), page_.offset);
+  }
+
+  // The chunk's byte range: from its first page (the dictionary page when
+  // there is one) for total_compressed_size bytes.
+  void locate_chunk() {
+    if (meta_.num_values == 0) return;  // nothing to read; some writers leave offsets at 0
+    uint64_t start = static_cast<uint64_t>(meta_.data_page_offset);
+    if (meta_.dictionary_page_offset && *meta_.dictionary_page_offset >= 4 &&
+        (static_cast<uint64_t>(*meta_.dictionary_page_offset) < start || start < 4)) {
+      start = static_cast<uint64_t>(*meta_.dictionary_page_offset);
+    }
+    uint64_t size = static_cast<uint64_t>(meta_.total_compressed_size);
+    uint64_t file_size = file_->file().size();
+    if (start < 4 || start > file_size || size > file_size - start) {
+      fail_corrupt("{}: column chunk [{}, {}+{}) lies outside the file ({} bytes)",
+                   file_->where(row_group_, column_), start, start, size, file_size);
+    }
+    chunk_start_ = start;
+    chunk_end_ = start + size;
+  }
+
+  RawPage read_page_at(uint64_t offset) {
+    RawPage page;
+    page.offset = offset;
+    if (offset >= chunk_end_) fail_corrupt("page offset {} is past the end of the chunk", offset);
+    size_t header_size = 0;
+    page.header = with_context(fmt::format("page header at offset {}", offset), [&] {
+      return decode_page_header(file_->file().slice(offset, chunk_end_ - offset), &header_size);
+    });
+    const PageHeader& h = page.header;
+    if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0) {
+      fail_corrupt("page at offset {} has a negative size", offset);
+    }
+    uint64_t data_start = offset + header_size;
+    if (static_cast<uint64_t>(h.compressed_page_size) > chunk_end_ - data_start) {
+      fail_corrupt("page at offset {} ({} bytes) runs past the end of the column chunk", offset,
+                   h.compressed_page_size);
+    }
+    page.data = file_->file().slice(data_start, static_cast<uint64_t>(h.compressed_page_size));
+    bytes_read_ += static_cast<int64_t>(header_size) + h.compressed_page_size;
+    return page;
+  }
+
+  bool advance() {
+    has_page_ = false;
+    decoded_ = false;
+    // After a jump through the offset index the values before are not
+    // counted, so the chunk's end bounds the walk instead.
+    while (index_jumped_ ? pos_ < chunk_end_ : values_seen_ < meta_.num_values) {
+      if (pos_ >= chunk_end_) {
+        fail_corrupt("column chunk ends after {} of its {} values", values_seen_, meta_.num_values);
+      }
+      RawPage raw = read_page_at(pos_);
+      pos_ = static_cast<uint64_t>(raw.data.data() - file_->file().bytes().data()) + raw.data.size();
+      switch (raw.header.type) {
+        case PageType::DICTIONARY_PAGE:
+          if (!dictionary_loaded_) load_dictionary(raw);
+          continue;
+        case PageType::DATA_PAGE:
+        case PageType::DATA_PAGE_V2:
+          enter_data_page(std::move(raw));
+          return true;
+        default:
+          continue;  // index pages and unknown page types carry no values
+      }
+    }
+    return false;
+  }
+
+  void enter_data_page(RawPage raw) {
+    const PageHeader& h = raw.header;
+    int32_t num_values = 0;
+    int64_t num_rows = -1;
+    Encoding encoding = Encoding::PLAIN;
+    if (h.type == PageType::DATA_PAGE) {
+      if (!h.data_page_header) fail_corrupt("data page at offset {} has no data page header", raw.offset);
+      num_values = h.data_page_header->num_values;
+      encoding = h.data_page_header->encoding;
+    } else {
+      if (!h.data_page_header_v2) fail_corrupt("data page at offset {} has no v2 header", raw.offset);
+      num_values = h.data_page_header_v2->num_values;
+      num_rows = h.data_page_header_v2->num_rows;
+      encoding = h.data_page_header_v2->encoding;
+      if (num_rows < 0) fail_corrupt("data page at offset {} has {} rows", raw.offset, num_rows);
+    }
+    if (num_values < 0) fail_corrupt("data page at offset {} has {} values", raw.offset, num_values);
+    if (static_cast<uint64_t>(num_values) > file_->options().max_page_values) {
+      fail(ErrorCode::kLimit, "data page at offset {} has {} values, over the limit of {}",
+           raw.offset, num_values, file_->options().max_page_values);
+    }
+    raw_ = std::move(raw);
+    page_ = PageInfo{};
+    page_.type = h.type;
+    page_.offset = raw_.offset;
+    page_.first_row = next_first_row_;
+    page_.num_levels = num_values;
+    page_.encoding = encoding;
+    page_.compressed_size = h.compressed_page_size;
+    page_.uncompressed_size = h.uncompressed_page_size;
+    has_page_ = true;
+    ++pages_read_;
+    values_seen_ += num_values;
+    if (desc_.max_rep_level == 0) num_rows = num_values;
+    if (num_rows < 0) num_rows = decode().num_rows;  // v1 page of a list column: count from levels
+    next_first_row_ += num_rows;
+  }
+
+  bool seek(int64_t row) {
+    if (row < 0) return false;
+    if (!offset_index_loaded_) {
+      offset_index_ = file_->offset_index(row_group_, column_);
+      offset_index_loaded_ = true;
+    }
+    if (offset_index_ && !offset_index_->page_locations.empty()) return seek_with_index(row);
+    // No offset index: walk from the start (or from here when the row is ahead).
+    if (!has_page_ || row < page_.first_row) restart();
+    while (true) {
+      if (has_page_ && row < next_first_row_ && row >= page_.first_row) return true;
+      if (!advance()) return false;
+    }
+  }
+
+  bool seek_with_index(int64_t row) {
+    const auto& locs = offset_index_->page_locations;
+    auto it = std::upper_bound(locs.begin(), locs.end(), row,
+                               [](int64_t r, const PageLocation& l) { return r < l.first_row_index; });
+    if (it == locs.begin()) return false;
+    size_t i = static_cast<size_t>(it - locs.begin()) - 1;
+    int64_t rg_rows = file_->metadata().row_groups[row_group_].num_rows;
+    if (row >= rg_rows) return false;
+    if (locs[i].offset < 0) fail_corrupt("offset index has a negative page offset");
+    if (has_page_ && page_.offset == static_cast<uint64_t>(locs[i].offset)) return true;
+    has_page_ = false;
+    decoded_ = false;
+    pos_ = static_cast<uint64_t>(locs[i].offset);
+    if (pos_ < chunk_start_ || pos_ >= chunk_end_) {
+      fail_corrupt("offset index points at offset {}, outside the column chunk", pos_);
+    }
+    next_first_row_ = locs[i].first_row_index;
+    index_jumped_ = true;
+    // Read exactly the one data page at this location.
+    RawPage raw = read_page_at(pos_);
+    pos_ = static_cast<uint64_t>(raw.data.data() - file_->file().bytes().data()) + raw.data.size();
+    if (raw.header.type != PageType::DATA_PAGE && raw.header.type != PageType::DATA_PAGE_V2) {
+      fail_corrupt("offset index points at a non-data page at offset {}", raw.offset);
+    }
+    enter_data_page(std::move(raw));
+    // Row counts from the index are authoritative for the next page.
+    next_first_row_ = i + 1 < locs.size() ? locs[i + 1].first_row_index : rg_rows;
+    return true;
+  }
+
+  void restart() {
+    pos_ = chunk_start_;
+    values_seen_ = 0;
+    index_jumped_ = false;
+    next_first_row_ = 0;
+    has_page_ = false;
+    decoded_ = false;
+  }
+
+  void verify_crc(const RawPage& raw) {
+    if (!raw.header.crc || !file_->options().verify_crc) return;
+    uint32_t actual = crc32(raw.data);
+    uint32_t expected = static_cast<uint32_t>(*raw.header.crc);
+    if (actual != expected) {
+      fail_corrupt("page at offset {}: CRC mismatch (checksum in header {:08x}, computed {:08x})",
+                   raw.offset, expected, actual);
+    }
+  }
+
+  // Returns the page payload, decompressed when needed. `skip` leading bytes
+  // are stored uncompressed (v2 levels) and are not part of the result.
+  ByteView payload(const RawPage& raw, size_t skip, bool compressed) {
+    ByteView data = raw.data.subspan(skip);
+    int64_t uncompressed = static_cast<int64_t>(raw.header.uncompressed_page_size) - static_cast<int64_t>(skip);
+    if (!compressed || meta_.codec == Codec::UNCOMPRESSED) return data;
+    if (uncompressed < 0) fail_corrupt("uncompressed page size is smaller than its levels");
+    if (static_cast<uint64_t>(uncompressed) > file_->options().max_page_bytes) {
+      fail(ErrorCode::kLimit, "page of {} bytes exceeds the limit of {} bytes", uncompressed,
+           file_->options().max_page_bytes);
+    }
+    Buffer& out = raw.header.type == PageType::DICTIONARY_PAGE ? dictionary_data_ : decompressed_;
+    out.resize(static_cast<size_t>(uncompressed));
+    decompress(meta_.codec, data, out.data(), out.size());
+    return out.view();
+  }
+
+  void load_dictionary(const RawPage& raw) {
+    with_context(fmt::format("dictionary page at offset {}", raw.offset), [&] {
+      const PageHeader& h = raw.header;
+      if (!h.dictionary_page_header) fail_corrupt("dictionary page has no dictionary header");
+      const DictionaryPageHeader& dh = *h.dictionary_page_header;
+      if (dh.encoding != Encoding::PLAIN && dh.encoding != Encoding::PLAIN_DICTIONARY) {
+        fail_unsupported("dictionary page encoding {}", to_string(dh.encoding));
+      }
+      if (dh.num_values < 0) fail_corrupt("dictionary has a negative size {}", dh.num_values);
+      if (static_cast<uint64_t>(dh.num_values) > file_->options().max_dictionary_values) {
+        fail(ErrorCode::kLimit, "dictionary of {} values exceeds the limit of {}", dh.num_values,
+             file_->options().max_dictionary_values);
+      }
+      verify_crc(raw);
+      ByteView data = payload(raw, 0, true);
+      dictionary_.load(desc_, data, static_cast<size_t>(dh.num_values));
+      dictionary_loaded_ = true;
+    });
+  }
+
+  // Loads the dictionary page at the start of the chunk (after a seek that
+  // jumped over it).
+  void ensure_dictionary() {
+    if (dictionary_loaded_) return;
+    RawPage raw = read_page_at(chunk_start_);
+    if (raw.header.type != PageType::DICTIONARY_PAGE) {
+      fail_corrupt("dictionary-encoded page but the chunk has no dictionary page");
+    }
+    load_dictionary(raw);
+  }
+
+  void decode_current() {
+    verify_crc(raw_);
+    const PageHeader& h = raw_.header;
+    PageLevels levels;
+    ByteView values;
+    size_t n = static_cast<size_t>(page_.num_levels);
+    if (h.type == PageType::DATA_PAGE) {
+      const DataPageHeader& dh = *h.data_page_header;
+      ByteView body = payload(raw_, 0, true);
+      size_t used = decode_levels_v1(desc_, body, n, dh.repetition_level_encoding,
+                                     dh.definition_level_encoding, levels_, levels);
+      values = body.subspan(used);
+    } else {
+      const DataPageHeaderV2& dh = *h.data_page_header_v2;
+      if (dh.repetition_levels_byte_length < 0 || dh.definition_levels_byte_length < 0) {
+        fail_corrupt("negative level sizes");
+      }
+      uint64_t rep_len = static_cast<uint64_t>(dh.repetition_levels_byte_length);
+      uint64_t def_len = static_cast<uint64_t>(dh.definition_levels_byte_length);
+      if (rep_len + def_len > raw_.data.size()) fail_corrupt("level sizes exceed the page size");
+      decode_levels_v2(desc_, raw_.data.subspan(0, rep_len), raw_.data.subspan(rep_len, def_len), n,
+                       levels_, levels);
+      values = payload(raw_, rep_len + def_len, dh.is_compressed);
+    }
+    if (levels.rep && n > 0 && levels.rep[0] != 0 && page_.first_row == 0 && is_first_data_page()) {
+      fail_corrupt("repetition levels start with {} instead of 0", levels.rep[0]);
+    }
+    DecodedPage& out = decoded_page_;
+    out = DecodedPage{};
+    out.num_levels = page_.num_levels;
+    out.def_levels = levels.def;
+    out.rep_levels = levels.rep;
+    out.num_values = static_cast<int64_t>(levels.num_present);
+    out.num_rows = static_cast<int64_t>(levels.num_rows);
+    if (page_.encoding == Encoding::PLAIN_DICTIONARY || page_.encoding == Encoding::RLE_DICTIONARY) {
+      ensure_dictionary();
+      decode_dictionary_values(desc_, values, levels.num_present, dictionary_, values_, out);
+    } else {
+      decode_values(desc_, page_.encoding, values, levels.num_present, values_, out);
+    }
+  }
+
+  bool is_first_data_page() const {
+    return page_.offset == chunk_start_ ||
+           (meta_.dictionary_page_offset && page_.offset == static_cast<uint64_t>(meta_.data_page_offset));
+  }
+
+  std::shared_ptr<const ParquetFile> file_;
+  int row_group_;
+  int column_;
+  const ColumnDescriptor& desc_;
+  const ColumnMetaData& meta_;
+  uint64_t chunk_start_ = 0;
+  uint64_t chunk_end_ = 0;
+  uint64_t pos_ = 0;
+  int64_t values_seen_ = 0;
+  int64_t next_first_row_ = 0;
+  bool index_jumped_ = false;
+
+  RawPage raw_;
+  PageInfo page_;
+  bool has_page_ = false;
+  bool decoded_ = false;
+  DecodedPage decoded_page_;
+
+  Buffer decompressed_;
+  Buffer dictionary_data_;
+  LevelStorage levels_;
+  ValueStorage values_;
+  Dictionary dictionary_;
+  bool dictionary_loaded_ = false;
+
+  std::optional<OffsetIndex> offset_index_;
+  bool offset_index_loaded_ = false;
+  int64_t pages_read_ = 0;
+  int64_t bytes_read_ = 0;
+};
+
+ColumnChunkReader::ColumnChunkReader(std::shared_ptr<const ParquetFile> file, int row_group, int column)
+    : impl_(std::make_unique<Impl>(std::move(file), row_group, column)) {}
+ColumnChunkReader::~ColumnChunkReader() = default;
+ColumnChunkReader::ColumnChunkReader(ColumnChunkReader&&) noexcept = default;
+bool ColumnChunkReader::next_page() { return impl_->next_page(); }
+bool ColumnChunkReader::seek_to_row(int64_t row) { return impl_->seek_to_row(row); }
+const PageInfo& ColumnChunkReader::page() const { return impl_->page(); }
+const DecodedPage& ColumnChunkReader::decode() { return impl_->decode(); }
+const ColumnDescriptor& ColumnChunkReader::descriptor() const { return impl_->descriptor(); }
+int64_t ColumnChunkReader::pages_read() const { return impl_->pages_read(); }
+int64_t ColumnChunkReader::bytes_read() const { return impl_->bytes_read(); }
+
+}  // namespace mimicit::parquet

@@ -1,0 +1,38 @@
+// Where the tests find the shared test data: $MIMICIT_TESTDATA, else
+// ../shared/testdata beside the repository. Tests that need it call
+// testdata_dir() and skip when it returns an empty path.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include <unistd.h>
+
+namespace mimicit::testing {
+
+inline std::filesystem::path repo_root() {
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+}
+
+inline std::filesystem::path testdata_dir() {
+  if (const char* env = std::getenv("MIMICIT_TESTDATA"); env && *env) return env;
+  std::filesystem::path fallback = repo_root().parent_path() / "shared" / "testdata";
+  if (std::filesystem::exists(fallback)) return fallback;
+  return {};
+}
+
+inline std::filesystem::path parquet_testing(const std::string& sub) {
+  std::filesystem::path dir = testdata_dir();
+  return dir.empty() ? dir : dir / "parquet-testing" / sub;
+}
+
+// A fresh empty folder for one test's files.
+inline std::filesystem::path temp_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("mimicit_test_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+}  // namespace mimicit::testing
