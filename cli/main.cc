@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <functional>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,6 +61,15 @@ void add_meta_command(CLI::App& parquet, Action& action) {
   });
 }
 
+// A row count: digits only (CLI11's NonNegativeNumber prints a 300-digit bound).
+const CLI::Validator kRowCount(
+    [](std::string& text) -> std::string {
+      const bool digits = !text.empty() && text.size() <= 18 &&
+                          text.find_first_not_of("0123456789") == std::string::npos;
+      return digits ? "" : "'" + text + "' is not a row count (0 or more)";
+    },
+    "N");
+
 void add_columns_option(CLI::App& command, std::vector<std::string>& columns) {
   command.add_option("--columns", columns, "Columns to read, comma-separated (default: all)")
       ->delimiter(',');
@@ -74,14 +82,14 @@ void add_cat_command(CLI::App& parquet, Action& action) {
   command->add_option("FILE", *path, "Parquet file")->required();
   add_columns_option(*command, options->columns);
   command->add_option("--limit", options->limit, "Print at most N rows (default: all)")
-      ->check(CLI::NonNegativeNumber);
-  command->add_option("--offset", options->offset, "Skip the first N rows")
-      ->check(CLI::NonNegativeNumber);
-  const std::map<std::string, tools::CatFormat> formats = {{"jsonl", tools::CatFormat::kJsonl},
-                                                          {"csv", tools::CatFormat::kCsv}};
-  command->add_option("--format", options->format, "Output format: jsonl (default) or csv")
-      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
-  command->callback([&action, path, options] {
+      ->check(kRowCount);
+  command->add_option("--offset", options->offset, "Skip the first N rows")->check(kRowCount);
+  auto format = std::make_shared<std::string>("jsonl");
+  command->add_option("--format", *format, "Output format: jsonl (one JSON object a row) or csv")
+      ->check(CLI::IsMember({"jsonl", "csv"}))
+      ->capture_default_str();
+  command->callback([&action, path, options, format] {
+    options->format = *format == "csv" ? tools::CatFormat::kCsv : tools::CatFormat::kJsonl;
     action = [path, options] {
       tools::cat_parquet(*path, *options, std::cout);
       return 0;
@@ -144,11 +152,6 @@ int main(int argc, char** argv) {
   CLI::App app{"mimicit: read, check and write MIMIC-IT multimodal datasets (Parquet image stores)"};
   app.set_version_flag("--version", std::string("mimicit ") + MIMICIT_VERSION,
                        "Print the version and exit");
-  app.footer(
-      "Examples:\n"
-      "  mimicit parquet cat images.parquet --columns __index_level_0__ --limit 5\n"
-      "  mimicit parquet check images.parquet --threads 4\n"
-      "Run 'mimicit COMMAND --help' for a command's options.");
   app.require_subcommand(1);
 
   Action action;
@@ -159,6 +162,13 @@ int main(int argc, char** argv) {
   add_cat_command(*parquet, action);
   add_check_command(*parquet, action);
   add_demo_command(app, action);
+  // Set last: subcommands created earlier do not inherit it.
+  app.footer(
+      "Examples:\n"
+      "  mimicit demo out\n"
+      "  mimicit parquet cat out/demo_images.parquet --columns __index_level_0__ --limit 5\n"
+      "  mimicit parquet check images.parquet --threads 4\n"
+      "Run 'mimicit parquet COMMAND --help' for a command's options.");
 
   try {
     app.parse(argc, argv);

@@ -77,7 +77,8 @@ void cat_rows(const std::shared_ptr<const parquet::ParquetFile>& file, const Cat
   for (int index : indices) columns.push_back(&file->schema().column(index));
 
   if (options.format == CatFormat::kCsv) append_csv_header(writer.text(), columns);
-  if (options.offset >= file->num_rows() || options.limit == 0) return;
+  // The footer's num_rows is not trusted here: some writers leave it 0.
+  if (options.limit == 0) return;
 
   parquet::RowReader reader(file, indices);
   if (options.offset > 0) reader.seek(options.offset);

@@ -144,14 +144,32 @@ void add_up(const std::vector<ChunkTask>& tasks, const std::vector<ChunkResult>&
   }
 }
 
+// The columns to check. By default every column mimicit can read, the others
+// listed in report.skipped; a named column it cannot read is an error.
+std::vector<int> select_columns(const parquet::Schema& schema, const std::vector<std::string>& names,
+                                CheckReport& report) {
+  std::vector<int> columns;
+  for (int index : resolve_columns(schema, names)) {
+    const parquet::ColumnDescriptor& column = schema.column(index);
+    if (column.unsupported.empty()) {
+      columns.push_back(index);
+    } else if (names.empty()) {
+      report.skipped.push_back(fmt::format("{} ({})", column.dotted_path, column.unsupported));
+    } else {
+      fail_unsupported("column '{}': {}", column.dotted_path, column.unsupported);
+    }
+  }
+  return columns;
+}
+
 }  // namespace
 
 CheckReport check_parquet(const std::string& path, const CheckOptions& options) {
   return with_file_context(path, [&] {
     const auto file = ParquetFile::open(path);
-    const std::vector<int> columns = resolve_columns(file->schema(), options.columns);
-
     CheckReport report;
+    const std::vector<int> columns = select_columns(file->schema(), options.columns, report);
+
     report.path = path;
     report.num_rows = file->num_rows();
     report.num_row_groups = file->num_row_groups();
@@ -203,6 +221,9 @@ void print_check_report(const CheckReport& report, std::ostream& out) {
                       report.seconds, rate, report.threads,
                       report.problems.empty() ? "ok"
                                               : fmt::format("{} problems", report.problems.size()));
+  for (const std::string& skipped : report.skipped) {
+    text += fmt::format("skipped, not supported by mimicit: {}\n", skipped);
+  }
   out << text;
 }
 

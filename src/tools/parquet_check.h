@@ -12,8 +12,12 @@
 // (row group, column) tasks); the report is the same whatever the thread
 // count. A problem in one chunk (corrupt page, CRC mismatch, wrong count)
 // is recorded with the file, row group, column and page offset, and the
-// other chunks are still checked. Only a file that cannot be opened at all
-// throws mimicit::Error.
+// other chunks are still checked.
+//
+// Without a column selection, columns whose shape mimicit does not read
+// (ColumnDescriptor::unsupported: maps, nested lists) are skipped and listed
+// as such; naming one in the selection throws Error(kUnsupported). A file
+// that cannot be opened, or an unknown column name, throws mimicit::Error.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +38,7 @@ struct ColumnCheck {
   int64_t rows = 0;     // rows that start in its pages
   int64_t values = 0;   // non-null values
   int64_t nulls = 0;    // levels without a value: nulls, and null or empty lists
-  int64_t pages = 0;    // pages read, dictionary pages included
+  int64_t pages = 0;    // data pages read
   int64_t bytes = 0;    // compressed bytes read (page headers and pages)
 };
 
@@ -44,6 +48,7 @@ struct CheckReport {
   int num_row_groups = 0;
   size_t num_file_columns = 0;
   std::vector<ColumnCheck> columns;   // the selection, in its order
+  std::vector<std::string> skipped;   // "path (reason)" of columns mimicit cannot read
   std::vector<std::string> problems;  // empty when the file is sound
   double seconds = 0;                 // wall time of the decoding
   int threads = 0;                    // threads used

@@ -1,6 +1,5 @@
 #include "tools/parquet_meta.h"
 
-#include <algorithm>
 #include <optional>
 #include <string_view>
 
@@ -61,8 +60,9 @@ std::optional<int64_t> row_group_offset(const RowGroup& row_group) {
   if (row_group.file_offset) return row_group.file_offset;
   if (row_group.columns.empty() || !row_group.columns[0].meta_data) return std::nullopt;
   const ColumnMetaData& chunk = *row_group.columns[0].meta_data;
+  // A dictionary page comes first; offset 0 marks a bogus one (never "PAR1").
   return chunk.dictionary_page_offset && *chunk.dictionary_page_offset > 0
-             ? std::min(*chunk.dictionary_page_offset, chunk.data_page_offset)
+             ? *chunk.dictionary_page_offset
              : chunk.data_page_offset;
 }
 
