@@ -41,13 +41,24 @@ class BlockWriter {
   std::string text_;
 };
 
+// The text before each value of a JSON line, rendered once: `{"a":`, `,"b":`.
+std::vector<std::string> jsonl_key_prefixes(const std::vector<const ColumnDescriptor*>& columns) {
+  std::vector<std::string> prefixes;
+  for (const ColumnDescriptor* column : columns) {
+    std::string prefix(prefixes.empty() ? "{" : ",");
+    append_json_string(prefix, column->field_name);
+    prefix.push_back(':');
+    prefixes.push_back(std::move(prefix));
+  }
+  return prefixes;
+}
+
 void append_jsonl_row(std::string& out, const std::vector<Value>& row,
-                      const std::vector<const ColumnDescriptor*>& columns) {
-  out.push_back('{');
+                      const std::vector<const ColumnDescriptor*>& columns,
+                      const std::vector<std::string>& prefixes) {
+  if (columns.empty()) out.push_back('{');
   for (size_t i = 0; i < columns.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    append_json_string(out, columns[i]->field_name);
-    out.push_back(':');
+    out.append(prefixes[i]);
     append_json_value(out, row[i], *columns[i]);
   }
   out.append("}\n");
@@ -80,13 +91,14 @@ void cat_rows(const std::shared_ptr<const parquet::ParquetFile>& file, const Cat
   // The footer's num_rows is not trusted here: some writers leave it 0.
   if (options.limit == 0) return;
 
+  const std::vector<std::string> prefixes = jsonl_key_prefixes(columns);
   parquet::RowReader reader(file, indices);
   if (options.offset > 0) reader.seek(options.offset);
   std::vector<Value> row;
   for (int64_t printed = 0; options.limit < 0 || printed < options.limit; ++printed) {
     if (!reader.next(row)) break;
     if (options.format == CatFormat::kJsonl) {
-      append_jsonl_row(writer.text(), row, columns);
+      append_jsonl_row(writer.text(), row, columns, prefixes);
     } else {
       append_csv_row(writer.text(), row, columns);
     }

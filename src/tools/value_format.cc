@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "mimicit/base64.h"
@@ -100,9 +101,9 @@ void append_number(std::string& out, Float v, Syntax syntax) {
     out.append(std::isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity");
     if (syntax == Syntax::kJson) out.push_back('"');
   } else {
-    char buffer[64];
-    const auto result = fmt::format_to_n(buffer, sizeof buffer, "{}", v);
-    out.append(buffer, result.size);
+    char buffer[64];  // the longest shortest-form double is 24 characters
+    char* end = fmt::format_to(buffer, FMT_COMPILE("{}"), v);
+    out.append(buffer, end);
   }
 }
 
