@@ -1,0 +1,699 @@
+// The Python module mimicit._core: the C++ core exposed through nanobind.
+//
+// Layout: `_core.version()`, the exception classes (MimicitError and one
+// subclass per error code) and the submodule `_core.parquet` (read, _write,
+// metadata, find_sorted). The package `mimicit` (python/mimicit) re-exports
+// these and adds the argument handling that is simpler in Python (type
+// inference, option normalisation).
+//
+// The GIL is released around C++ work that touches no Python object: opening
+// files, decoding pages, encoding and writing. Values cross the boundary in
+// batches so that the GIL is taken once per batch, not once per value.
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
+#include <nanobind/stl/vector.h>
+
+#include <array>
+#include <cctype>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "mimicit/error.h"
+#include "mimicit/parquet/metadata.h"
+#include "mimicit/parquet/reader.h"
+#include "mimicit/parquet/schema.h"
+#include "mimicit/parquet/writer.h"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace mimicit::python {
+namespace {
+
+using parquet::ColumnDescriptor;
+using parquet::ParquetFile;
+using parquet::Value;
+
+// ---------------------------------------------------------------------------
+// Exceptions: mimicit::Error -> mimicit.MimicitError (or a subclass that also
+// derives from the matching built-in, so `except OSError` catches I/O
+// failures and `except ValueError` catches bad arguments).
+
+constexpr size_t kNumCodes = static_cast<size_t>(ErrorCode::kInternal) + 1;
+std::array<PyObject*, kNumCodes> g_error_types{};  // owned for the process lifetime
+
+PyObject* new_exception_type(nb::module_& m, const char* name, PyObject* bases,
+                             const char* doc) {
+  std::string qualified = std::string("mimicit.") + name;
+  PyObject* type = PyErr_NewExceptionWithDoc(qualified.c_str(), doc, bases, nullptr);
+  if (type == nullptr) throw nb::python_error();
+  m.attr(name) = nb::handle(type);
+  return type;
+}
+
+PyObject* bases_of(PyObject* first, PyObject* second) {
+  PyObject* bases = PyTuple_Pack(2, first, second);
+  if (bases == nullptr) throw nb::python_error();
+  return bases;
+}
+
+void register_exceptions(nb::module_& m) {
+  PyObject* base = new_exception_type(
+      m, "MimicitError", PyExc_Exception,
+      "Base class of every mimicit error; `.code` names the kind of failure.");
+  g_error_types.fill(base);
+  auto set = [&](ErrorCode code, const char* name, PyObject* builtin, const char* doc) {
+    PyObject* bases = builtin ? bases_of(base, builtin) : nullptr;
+    g_error_types[static_cast<size_t>(code)] =
+        new_exception_type(m, name, bases ? bases : base, doc);
+    Py_XDECREF(bases);
+  };
+  set(ErrorCode::kInvalidArgument, "InvalidArgumentError", PyExc_ValueError,
+      "A bad argument or option (also a ValueError).");
+  set(ErrorCode::kIo, "IoError", PyExc_OSError,
+      "The operating system refused an operation (also an OSError).");
+  set(ErrorCode::kCorrupt, "CorruptError", nullptr, "The input violates its format.");
+  set(ErrorCode::kUnsupported, "UnsupportedError", nullptr,
+      "Valid input that mimicit does not handle (deep nesting, encryption).");
+  set(ErrorCode::kNotFound, "NotFoundError", PyExc_KeyError,
+      "A key or id that is not there (also a KeyError).");
+  set(ErrorCode::kLimit, "LimitError", nullptr, "A configured resource limit would be exceeded.");
+}
+
+void raise_error(const Error& error) {
+  PyObject* type = g_error_types[static_cast<size_t>(error.code())];
+  const std::string& text = error.message();
+  // "replace": a message naming a non-UTF-8 path must still be raised.
+  nb::object message = nb::steal(PyUnicode_DecodeUTF8(text.data(), text.size(), "replace"));
+  if (!message.is_valid()) return;
+  nb::object exception = nb::steal(PyObject_CallOneArg(type, message.ptr()));
+  if (!exception.is_valid()) return;
+  if (PyObject_SetAttrString(exception.ptr(), "code",
+                             nb::str(error_code_name(error.code())).ptr()) != 0) {
+    return;
+  }
+  PyErr_SetObject(type, exception.ptr());
+}
+
+void translate_exception(const std::exception_ptr& pointer, void*) {
+  try {
+    std::rethrow_exception(pointer);
+  } catch (const Error& error) {
+    raise_error(error);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Reading: RowReader rows are copied into a RowBatch without the GIL, then
+// turned into Python objects with it.
+
+// One value owned by a batch. Bytes live in the batch arena, list elements in
+// the batch element vector (both addressed by offset, as they may grow).
+struct Cell {
+  Value::Kind kind = Value::Kind::kNull;
+  union {
+    bool b;
+    int32_t i32;
+    int64_t i64;
+    float f;
+    double d;
+  };
+  size_t begin = 0;  // kBytes/kInt96: arena offset; kList: first element
+  size_t size = 0;   // bytes or elements
+  Cell() : i64(0) {}
+};
+
+class RowBatch {
+ public:
+  static constexpr size_t kMaxRows = 4096;
+  static constexpr size_t kMaxArenaBytes = 64u << 20;
+
+  void clear() {
+    rows_ = 0;
+    cells_.clear();
+    elements_.clear();
+    arena_.clear();
+  }
+  bool full() const { return rows_ >= kMaxRows || arena_.size() >= kMaxArenaBytes; }
+  size_t rows() const { return rows_; }
+
+  void add_row(const std::vector<Value>& row) {
+    for (const Value& value : row) cells_.push_back(copy(value));
+    ++rows_;
+  }
+
+  const Cell& cell(size_t row, size_t column, size_t num_columns) const {
+    return cells_[row * num_columns + column];
+  }
+  const Cell& element(size_t index) const { return elements_[index]; }
+  std::string_view bytes(const Cell& cell) const {
+    return std::string_view(arena_).substr(cell.begin, cell.size);
+  }
+
+ private:
+  Cell copy(const Value& value) {
+    Cell cell;
+    cell.kind = value.kind;
+    switch (value.kind) {
+      case Value::Kind::kBytes:
+      case Value::Kind::kInt96:
+        cell.begin = arena_.size();
+        cell.size = value.bytes.size();
+        arena_.append(value.bytes);
+        break;
+      case Value::Kind::kList:
+        cell.begin = elements_.size();
+        cell.size = value.list.size();
+        // Elements are never lists themselves, so copying one appends
+        // nothing else to elements_ and the range stays contiguous.
+        for (const Value& element : value.list) elements_.push_back(copy(element));
+        break;
+      default:
+        // The whole scalar union, whichever member is active.
+        std::memcpy(&cell.i64, &value.i64, sizeof cell.i64);
+        break;
+    }
+    return cell;
+  }
+
+  size_t rows_ = 0;
+  std::vector<Cell> cells_;
+  std::vector<Cell> elements_;
+  std::string arena_;
+};
+
+nb::object check(PyObject* object) {
+  if (object == nullptr) throw nb::python_error();
+  return nb::steal(object);
+}
+
+nb::object to_python(const RowBatch& batch, const Cell& cell, const ColumnDescriptor& column) {
+  switch (cell.kind) {
+    case Value::Kind::kNull:
+      return nb::none();
+    case Value::Kind::kBool:
+      return nb::bool_(cell.b);
+    case Value::Kind::kInt32:
+      if (column.is_unsigned()) return check(PyLong_FromUnsignedLong(static_cast<uint32_t>(cell.i32)));
+      return check(PyLong_FromLong(cell.i32));
+    case Value::Kind::kInt64:
+      if (column.is_unsigned()) {
+        return check(PyLong_FromUnsignedLongLong(static_cast<uint64_t>(cell.i64)));
+      }
+      return check(PyLong_FromLongLong(cell.i64));
+    case Value::Kind::kFloat:
+      return check(PyFloat_FromDouble(cell.f));
+    case Value::Kind::kDouble:
+      return check(PyFloat_FromDouble(cell.d));
+    case Value::Kind::kInt96:
+      return check(PyBytes_FromStringAndSize(batch.bytes(cell).data(), cell.size));
+    case Value::Kind::kBytes: {
+      std::string_view bytes = batch.bytes(cell);
+      if (column.is_string()) {
+        // "replace", as `parquet cat` does: invalid UTF-8 in a STRING
+        // column still reads, with U+FFFD for each maximal invalid sequence.
+        return check(PyUnicode_DecodeUTF8(bytes.data(), bytes.size(), "replace"));
+      }
+      return check(PyBytes_FromStringAndSize(bytes.data(), bytes.size()));
+    }
+    case Value::Kind::kList: {
+      nb::object list = check(PyList_New(static_cast<Py_ssize_t>(cell.size)));
+      for (size_t i = 0; i < cell.size; ++i) {
+        nb::object element = to_python(batch, batch.element(cell.begin + i), column);
+        PyList_SET_ITEM(list.ptr(), static_cast<Py_ssize_t>(i), element.release().ptr());
+      }
+      return list;
+    }
+  }
+  throw Error(ErrorCode::kInternal, "unknown value kind");
+}
+
+std::vector<int> column_indices(const ParquetFile& file,
+                                const std::optional<std::vector<std::string>>& names) {
+  std::vector<int> indices;
+  if (!names) return indices;
+  for (const std::string& name : *names) {
+    int index = file.schema().find_column(name);
+    if (index < 0) fail_invalid("{}: no column '{}'", file.path(), name);
+    indices.push_back(index);
+  }
+  return indices;
+}
+
+// Fills `batch` with up to a batch of rows; false when the file is done.
+bool read_batch(parquet::RowReader& reader, std::vector<Value>& row, RowBatch& batch) {
+  batch.clear();
+  while (!batch.full()) {
+    if (!reader.next(row)) return batch.rows() > 0;
+    batch.add_row(row);
+  }
+  return true;
+}
+
+nb::dict read_columns(const std::string& path, const std::optional<std::vector<std::string>>& columns) {
+  std::shared_ptr<const ParquetFile> file;
+  std::unique_ptr<parquet::RowReader> reader;
+  {
+    nb::gil_scoped_release release;
+    file = ParquetFile::open(path);
+    reader = std::make_unique<parquet::RowReader>(file, column_indices(*file, columns));
+  }
+  std::vector<const ColumnDescriptor*> descriptors;
+  std::vector<nb::object> lists;
+  nb::dict result;
+  for (int index : reader->columns()) {
+    const ColumnDescriptor& column = file->schema().column(index);
+    descriptors.push_back(&column);
+    lists.push_back(check(PyList_New(0)));
+    result[nb::str(column.field_name.c_str())] = lists.back();
+  }
+  RowBatch batch;
+  std::vector<Value> row;
+  while (true) {
+    bool more;
+    {
+      nb::gil_scoped_release release;
+      more = read_batch(*reader, row, batch);
+    }
+    if (!more) break;
+    for (size_t r = 0; r < batch.rows(); ++r) {
+      for (size_t c = 0; c < descriptors.size(); ++c) {
+        nb::object value = to_python(batch, batch.cell(r, c, descriptors.size()), *descriptors[c]);
+        if (PyList_Append(lists[c].ptr(), value.ptr()) != 0) throw nb::python_error();
+      }
+    }
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------
+// Writing: Python values are checked and converted into WriteCells with the
+// GIL (keeping references to the str/bytes objects they view), then appended
+// to the ParquetWriter without it.
+
+enum class ColumnKind { kBool, kInt32, kInt64, kDouble, kString, kBinary };
+
+struct WriteColumn {
+  parquet::WriterColumn column;
+  ColumnKind kind = ColumnKind::kBinary;
+  nb::object values;  // a PySequence_Fast of the column's values
+};
+
+struct WriteCell {
+  bool is_null = true;
+  bool b = false;
+  int64_t i = 0;
+  double d = 0;
+  std::string_view bytes;
+};
+
+ColumnKind parse_kind(const std::string& name, const std::string& type) {
+  if (type == "bool") return ColumnKind::kBool;
+  if (type == "int32") return ColumnKind::kInt32;
+  if (type == "int64") return ColumnKind::kInt64;
+  if (type == "double") return ColumnKind::kDouble;
+  if (type == "string") return ColumnKind::kString;
+  if (type == "binary") return ColumnKind::kBinary;
+  throw nb::value_error(("column '" + name + "': unknown type '" + type +
+                         "' (expected bool, int32, int64, double, string or binary)")
+                            .c_str());
+}
+
+parquet::Type physical_type(ColumnKind kind) {
+  switch (kind) {
+    case ColumnKind::kBool: return parquet::Type::BOOLEAN;
+    case ColumnKind::kInt32: return parquet::Type::INT32;
+    case ColumnKind::kInt64: return parquet::Type::INT64;
+    case ColumnKind::kDouble: return parquet::Type::DOUBLE;
+    default: return parquet::Type::BYTE_ARRAY;
+  }
+}
+
+[[noreturn]] void raise_type_error(const WriteColumn& column, size_t row, const char* expected,
+                                   PyObject* value) {
+  std::string message = "column '" + column.column.name + "', row " + std::to_string(row) +
+                        ": expected " + expected + ", got " + Py_TYPE(value)->tp_name;
+  throw nb::type_error(message.c_str());
+}
+
+int64_t to_integer(const WriteColumn& column, size_t row, PyObject* value) {
+  if (PyBool_Check(value) || !PyIndex_Check(value)) raise_type_error(column, row, "int", value);
+  nb::object index = check(PyNumber_Index(value));
+  int overflow = 0;
+  long long result = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
+  if (result == -1 && PyErr_Occurred()) throw nb::python_error();
+  bool fits = overflow == 0 && (column.kind == ColumnKind::kInt64 ||
+                                (result >= std::numeric_limits<int32_t>::min() &&
+                                 result <= std::numeric_limits<int32_t>::max()));
+  if (!fits) {
+    std::string message = "column '" + column.column.name + "', row " + std::to_string(row) +
+                          ": integer out of range for " +
+                          (column.kind == ColumnKind::kInt32 ? "int32" : "int64");
+    throw nb::value_error(message.c_str());
+  }
+  return result;
+}
+
+// Converts one Python value; str/bytes objects are appended to `keep_alive`
+// so that the views stay valid while the GIL is released.
+WriteCell to_cell(const WriteColumn& column, size_t row, PyObject* value,
+                  std::vector<nb::object>& keep_alive) {
+  WriteCell cell;
+  if (value == Py_None) return cell;
+  cell.is_null = false;
+  switch (column.kind) {
+    case ColumnKind::kBool:
+      if (!PyBool_Check(value)) raise_type_error(column, row, "bool", value);
+      cell.b = value == Py_True;
+      break;
+    case ColumnKind::kInt32:
+    case ColumnKind::kInt64:
+      cell.i = to_integer(column, row, value);
+      break;
+    case ColumnKind::kDouble:
+      if (PyBool_Check(value) || PyUnicode_Check(value) || PyBytes_Check(value)) {
+        raise_type_error(column, row, "float", value);
+      }
+      cell.d = PyFloat_AsDouble(value);
+      if (cell.d == -1.0 && PyErr_Occurred()) throw nb::python_error();
+      break;
+    case ColumnKind::kString: {
+      if (!PyUnicode_Check(value)) raise_type_error(column, row, "str", value);
+      Py_ssize_t size = 0;
+      const char* data = PyUnicode_AsUTF8AndSize(value, &size);
+      if (data == nullptr) throw nb::python_error();
+      cell.bytes = std::string_view(data, static_cast<size_t>(size));
+      keep_alive.push_back(nb::borrow(value));
+      break;
+    }
+    case ColumnKind::kBinary:
+      if (PyBytes_Check(value)) {
+        cell.bytes = std::string_view(PyBytes_AS_STRING(value),
+                                      static_cast<size_t>(PyBytes_GET_SIZE(value)));
+      } else if (PyByteArray_Check(value)) {
+        cell.bytes = std::string_view(PyByteArray_AS_STRING(value),
+                                      static_cast<size_t>(PyByteArray_GET_SIZE(value)));
+      } else {
+        raise_type_error(column, row, "bytes", value);
+      }
+      keep_alive.push_back(nb::borrow(value));
+      break;
+  }
+  return cell;
+}
+
+void append_cell(parquet::ParquetWriter& writer, size_t index, ColumnKind kind,
+                 const WriteCell& cell) {
+  if (cell.is_null) return writer.append_null(index);
+  switch (kind) {
+    case ColumnKind::kBool: return writer.append_bool(index, cell.b);
+    case ColumnKind::kInt32: return writer.append_int32(index, static_cast<int32_t>(cell.i));
+    case ColumnKind::kInt64: return writer.append_int64(index, cell.i);
+    case ColumnKind::kDouble: return writer.append_double(index, cell.d);
+    default: return writer.append_bytes(index, cell.bytes);
+  }
+}
+
+parquet::Codec parse_codec(std::string name) {
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (name == "none" || name == "uncompressed") return parquet::Codec::UNCOMPRESSED;
+  if (name == "snappy") return parquet::Codec::SNAPPY;
+  if (name == "gzip") return parquet::Codec::GZIP;
+  if (name == "zstd") return parquet::Codec::ZSTD;
+  if (name == "brotli") return parquet::Codec::BROTLI;
+  if (name == "lz4") return parquet::Codec::LZ4;
+  if (name == "lz4_raw") return parquet::Codec::LZ4_RAW;
+  throw nb::value_error(("unknown codec '" + name + "'").c_str());
+}
+
+// Applies the options the caller gave; absent keys keep WriterOptions'
+// defaults, so the defaults live in one place (writer.h).
+parquet::WriterOptions parse_options(const nb::dict& given) {
+  parquet::WriterOptions options;
+  for (auto [key_object, value] : given) {
+    std::string key = nb::cast<std::string>(key_object);
+    if (key == "codec") options.codec = parse_codec(nb::cast<std::string>(value));
+    else if (key == "compression_level") options.compression_level = nb::cast<int>(value);
+    else if (key == "row_group_rows") options.row_group_rows = nb::cast<int64_t>(value);
+    else if (key == "row_group_bytes") options.row_group_bytes = nb::cast<int64_t>(value);
+    else if (key == "page_bytes") options.page_bytes = nb::cast<int64_t>(value);
+    else if (key == "page_rows") options.page_rows = nb::cast<int64_t>(value);
+    else if (key == "dictionary_bytes") options.dictionary_bytes = nb::cast<int64_t>(value);
+    else if (key == "data_page_version") options.data_page_version = nb::cast<int>(value);
+    else if (key == "statistics") options.statistics = nb::cast<bool>(value);
+    else if (key == "page_index") options.page_index = nb::cast<bool>(value);
+    else if (key == "write_crc") options.write_crc = nb::cast<bool>(value);
+    else if (key == "max_statistics_bytes") options.max_statistics_bytes = nb::cast<size_t>(value);
+    else if (key == "bloom_filter_fpp") options.bloom_filter_fpp = nb::cast<double>(value);
+    else if (key == "pandas_index") options.pandas_index_column = nb::cast<std::string>(value);
+    else if (key == "created_by") options.created_by = nb::cast<std::string>(value);
+    else if (key == "metadata") {
+      for (auto [k, v] : nb::cast<nb::dict>(value)) {
+        options.key_value_metadata.push_back({nb::cast<std::string>(k), nb::cast<std::string>(v)});
+      }
+    } else {
+      throw nb::value_error(("unknown writer option '" + key + "'").c_str());
+    }
+  }
+  return options;
+}
+
+// `schema`: one (name, type, nullable, dictionary, bloom_filter) per column.
+using SchemaEntry = std::tuple<std::string, std::string, bool, bool, bool>;
+
+std::vector<WriteColumn> prepare_columns(const std::vector<SchemaEntry>& schema,
+                                         const nb::list& data, size_t& num_rows) {
+  if (schema.size() != nb::len(data)) throw nb::value_error("one data sequence per column");
+  std::vector<WriteColumn> columns;
+  for (size_t i = 0; i < schema.size(); ++i) {
+    const auto& [name, type, nullable, dictionary, bloom] = schema[i];
+    WriteColumn column;
+    column.kind = parse_kind(name, type);
+    column.column = {name, physical_type(column.kind), nullable,
+                     column.kind == ColumnKind::kString, dictionary, bloom};
+    column.values = check(PySequence_Fast(data[i].ptr(), "column values must be a sequence"));
+    size_t size = static_cast<size_t>(PySequence_Fast_GET_SIZE(column.values.ptr()));
+    if (i == 0) num_rows = size;
+    if (size != num_rows) {
+      throw nb::value_error(("column '" + name + "' has " + std::to_string(size) +
+                             " values, the first column has " + std::to_string(num_rows))
+                                .c_str());
+    }
+    columns.push_back(std::move(column));
+  }
+  return columns;
+}
+
+void write_columns(const std::string& path, const std::vector<SchemaEntry>& schema, const nb::list& data,
+           const nb::dict& option_values) {
+  size_t num_rows = 0;
+  std::vector<WriteColumn> columns = prepare_columns(schema, data, num_rows);
+  parquet::WriterOptions options = parse_options(option_values);
+  std::vector<parquet::WriterColumn> writer_columns;
+  for (const WriteColumn& column : columns) writer_columns.push_back(column.column);
+  std::unique_ptr<parquet::ParquetWriter> writer;
+  {
+    nb::gil_scoped_release release;
+    writer = std::make_unique<parquet::ParquetWriter>(path, std::move(writer_columns), options);
+  }
+  constexpr size_t kBatchRows = 4096;
+  std::vector<WriteCell> cells;
+  std::vector<nb::object> keep_alive;
+  for (size_t first = 0; first < num_rows; first += kBatchRows) {
+    size_t end = std::min(num_rows, first + kBatchRows);
+    cells.clear();
+    keep_alive.clear();
+    for (size_t row = first; row < end; ++row) {
+      for (const WriteColumn& column : columns) {
+        PyObject* value = PySequence_Fast_GET_ITEM(column.values.ptr(), row);
+        cells.push_back(to_cell(column, row, value, keep_alive));
+      }
+    }
+    nb::gil_scoped_release release;
+    size_t next = 0;
+    for (size_t row = first; row < end; ++row) {
+      for (size_t c = 0; c < columns.size(); ++c) append_cell(*writer, c, columns[c].kind, cells[next++]);
+      writer->end_row();
+    }
+  }
+  nb::gil_scoped_release release;
+  writer->close();
+}
+
+// ---------------------------------------------------------------------------
+// Metadata: a modest dict view of the footer.
+
+nb::object optional_int(const std::optional<int64_t>& value) {
+  return value ? nb::object(nb::int_(*value)) : nb::none();
+}
+
+nb::object optional_bytes(const std::optional<std::string>& value) {
+  return value ? nb::object(nb::bytes(value->data(), value->size())) : nb::none();
+}
+
+nb::dict key_values(const std::vector<parquet::KeyValue>& entries) {
+  nb::dict result;
+  for (const auto& entry : entries) {
+    result[nb::str(entry.key.c_str(), entry.key.size())] =
+        entry.value ? nb::object(nb::str(entry.value->c_str(), entry.value->size())) : nb::none();
+  }
+  return result;
+}
+
+nb::object statistics_dict(const std::optional<parquet::Statistics>& statistics) {
+  if (!statistics) return nb::none();
+  nb::dict result;
+  result["min"] = optional_bytes(statistics->min_value ? statistics->min_value : statistics->min);
+  result["max"] = optional_bytes(statistics->max_value ? statistics->max_value : statistics->max);
+  result["null_count"] = optional_int(statistics->null_count);
+  result["distinct_count"] = optional_int(statistics->distinct_count);
+  return result;
+}
+
+nb::dict chunk_dict(const ParquetFile& file, int row_group, int column) {
+  const parquet::ColumnChunk& chunk = file.metadata().row_groups[row_group].columns[column];
+  const parquet::ColumnMetaData& meta = file.chunk_metadata(row_group, column);
+  nb::dict result;
+  result["path"] = file.schema().column(column).dotted_path;
+  result["type"] = parquet::to_string(meta.type);
+  result["codec"] = parquet::to_string(meta.codec);
+  nb::list encodings;
+  for (parquet::Encoding encoding : meta.encodings) encodings.append(parquet::to_string(encoding));
+  result["encodings"] = encodings;
+  result["num_values"] = meta.num_values;
+  result["total_compressed_size"] = meta.total_compressed_size;
+  result["total_uncompressed_size"] = meta.total_uncompressed_size;
+  result["data_page_offset"] = meta.data_page_offset;
+  result["dictionary_page_offset"] = optional_int(meta.dictionary_page_offset);
+  result["statistics"] = statistics_dict(meta.statistics);
+  result["has_offset_index"] = chunk.offset_index_offset.has_value();
+  result["has_column_index"] = chunk.column_index_offset.has_value();
+  result["bloom_filter_offset"] = optional_int(meta.bloom_filter_offset);
+  result["key_value_metadata"] = key_values(meta.key_value_metadata);
+  return result;
+}
+
+nb::dict column_dict(const ColumnDescriptor& column) {
+  nb::dict result;
+  result["name"] = column.field_name;
+  result["path"] = column.dotted_path;
+  result["physical_type"] = parquet::to_string(column.type);
+  result["logical_type"] =
+      column.logical_type ? nb::object(nb::str(parquet::to_string(*column.logical_type).c_str()))
+                          : nb::none();
+  result["converted_type"] =
+      column.converted_type
+          ? nb::object(nb::str(parquet::to_string(*column.converted_type).c_str()))
+          : nb::none();
+  result["repetition"] = parquet::to_string(column.repetition);
+  result["type_length"] = column.type_length;
+  result["max_definition_level"] = column.max_def_level;
+  result["max_repetition_level"] = column.max_rep_level;
+  result["is_list"] = column.is_list;
+  result["unsupported"] = column.unsupported.empty() ? nb::none() : nb::object(nb::str(column.unsupported.c_str()));
+  return result;
+}
+
+nb::dict metadata(const std::string& path) {
+  std::shared_ptr<const ParquetFile> file;
+  {
+    nb::gil_scoped_release release;
+    file = ParquetFile::open(path);
+  }
+  const parquet::FileMetaData& meta = file->metadata();
+  nb::dict result;
+  result["num_rows"] = meta.num_rows;
+  result["version"] = meta.version;
+  result["created_by"] = meta.created_by ? nb::object(nb::str(meta.created_by->c_str())) : nb::none();
+  result["key_value_metadata"] = key_values(meta.key_value_metadata);
+  result["footer_bytes"] = file->footer_bytes();
+  result["schema"] = file->schema().to_string(meta);
+  nb::list columns;
+  for (const ColumnDescriptor& column : file->schema().columns()) columns.append(column_dict(column));
+  result["columns"] = columns;
+  nb::list row_groups;
+  for (int g = 0; g < file->num_row_groups(); ++g) {
+    nb::dict group;
+    group["num_rows"] = meta.row_groups[g].num_rows;
+    group["total_byte_size"] = meta.row_groups[g].total_byte_size;
+    nb::list chunks;
+    for (size_t c = 0; c < file->schema().num_columns(); ++c) {
+      chunks.append(chunk_dict(*file, g, static_cast<int>(c)));
+    }
+    group["columns"] = chunks;
+    row_groups.append(group);
+  }
+  result["row_groups"] = row_groups;
+  return result;
+}
+
+// ---------------------------------------------------------------------------
+// find_sorted: `column` is a name or an index; `key` a str, bytes or int
+// (ints are looked up by their decimal text, as the CLI takes them).
+
+int resolve_column(const ParquetFile& file, const nb::handle& column) {
+  if (nb::isinstance<nb::int_>(column)) {
+    int index = nb::cast<int>(column);
+    if (index < 0 || static_cast<size_t>(index) >= file.schema().num_columns()) {
+      fail_invalid("{}: no column {}", file.path(), index);
+    }
+    return index;
+  }
+  std::string name = nb::cast<std::string>(column);
+  int index = file.schema().find_column(name);
+  if (index < 0) fail_invalid("{}: no column '{}'", file.path(), name);
+  return index;
+}
+
+std::string key_text(const nb::handle& key) {
+  if (nb::isinstance<nb::bytes>(key)) {
+    nb::bytes bytes = nb::borrow<nb::bytes>(key);
+    return std::string(bytes.c_str(), bytes.size());
+  }
+  if (nb::isinstance<nb::str>(key)) return nb::cast<std::string>(key);
+  if (nb::isinstance<nb::int_>(key) && !nb::isinstance<nb::bool_>(key)) {
+    return nb::cast<std::string>(nb::str(key));
+  }
+  throw nb::type_error("key must be str, bytes or int");
+}
+
+std::optional<int64_t> find_sorted(const std::string& path, nb::handle column, nb::handle key) {
+  std::shared_ptr<const ParquetFile> file;
+  {
+    nb::gil_scoped_release release;
+    file = ParquetFile::open(path);
+  }
+  int index = resolve_column(*file, column);
+  std::string text = key_text(key);
+  nb::gil_scoped_release release;
+  return parquet::find_sorted(file, index, text);
+}
+
+}  // namespace
+}  // namespace mimicit::python
+
+NB_MODULE(_core, m) {
+  using namespace mimicit::python;
+  m.doc() = "mimicit C++ core";
+  register_exceptions(m);
+  nb::register_exception_translator(&translate_exception, nullptr);
+  m.def("version", [] { return std::string(MIMICIT_VERSION); }, "The mimicit version.");
+
+  nb::module_ pq = m.def_submodule("parquet", "Parquet files, read and written by mimicit");
+  pq.def("read", &read_columns, "path"_a, "columns"_a = nb::none(),
+         "Reads a Parquet file into {field name: list of values}.");
+  pq.def("_write", &write_columns, "path"_a, "schema"_a, "data"_a, "options"_a,
+         "Writes columns; see mimicit.parquet.write for the public signature.");
+  pq.def("metadata", &metadata, "path"_a, "The footer of a Parquet file as a dict.");
+  pq.def("find_sorted", &find_sorted, "path"_a, "column"_a, "key"_a,
+         "Row of `key` in a column sorted ascending across the file, or None.");
+}

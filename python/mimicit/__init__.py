@@ -1,0 +1,43 @@
+"""mimicit: a C++ engine for MIMIC-IT multimodal datasets.
+
+The heavy lifting happens in the compiled core (``mimicit._core``); this
+package re-exports it with Pythonic argument handling.
+
+    >>> import mimicit
+    >>> columns = mimicit.parquet.read("images.parquet")
+
+Errors raised by the core are :class:`MimicitError` instances whose ``code``
+names the kind of failure. Subclasses also derive from the matching built-in
+exception, so ordinary ``except`` clauses work:
+
+* :class:`IoError` is an :class:`OSError` (missing file, permission denied),
+* :class:`InvalidArgumentError` is a :class:`ValueError` (bad option, unknown column),
+* :class:`NotFoundError` is a :class:`KeyError`,
+* :class:`CorruptError`, :class:`UnsupportedError`, :class:`LimitError`.
+"""
+
+from ._core import (
+    CorruptError,
+    InvalidArgumentError,
+    IoError,
+    LimitError,
+    MimicitError,
+    NotFoundError,
+    UnsupportedError,
+)
+from ._core import version as _core_version
+from . import parquet
+
+__version__ = _core_version()
+
+__all__ = [
+    "CorruptError",
+    "InvalidArgumentError",
+    "IoError",
+    "LimitError",
+    "MimicitError",
+    "NotFoundError",
+    "UnsupportedError",
+    "__version__",
+    "parquet",
+]

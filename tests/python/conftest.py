@@ -1,0 +1,106 @@
+"""Shared fixtures of the Python suite.
+
+* `testdata`: the folder holding parquet-testing ($MIMICIT_TESTDATA, default
+  ../shared/testdata beside the repository); tests using it skip when absent.
+* `mimicit_bin`: the CLI ($MIMICIT_BIN, default build/mimicit).
+* `run_cli(*args)`: runs the CLI (30 s timeout) and returns the CompletedProcess.
+* `cat_jsonl(path, *args)`: the rows `mimicit parquet cat --format jsonl` prints.
+* `mimicit_rows(path)`: rows as mimicit reads them, once via the CLI and
+  once via the Python module (the fixture is parametrized).
+* `corpus_file` / `bad_file`: parametrized over every parquet-testing file
+  in data/ and bad_data/, discovered at collection time.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from reference import api_rows, parse_jsonl
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CLI_TIMEOUT_SECONDS = 30
+
+
+def testdata_dir() -> Path:
+    return Path(os.environ.get("MIMICIT_TESTDATA", REPO_ROOT.parent / "shared" / "testdata"))
+
+
+def corpus_files(folder: str) -> list[Path]:
+    """Every data file of parquet-testing/<folder>, recursively (*.parquet
+    and encrypted files; the .md/.csv/.json companions are not data)."""
+    root = testdata_dir() / "parquet-testing" / folder
+    if not root.is_dir():
+        return []
+    return sorted(path for path in root.rglob("*")
+                  if path.is_file() and (path.suffix == ".parquet" or path.name.endswith(".encrypted")))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    for fixture, folder in (("corpus_file", "data"), ("bad_file", "bad_data")):
+        if fixture in metafunc.fixturenames:
+            files = corpus_files(folder)
+            root = testdata_dir() / "parquet-testing" / folder
+            metafunc.parametrize(fixture, files, ids=[str(f.relative_to(root)) for f in files])
+
+
+@pytest.fixture(scope="session")
+def testdata() -> Path:
+    folder = testdata_dir()
+    if not (folder / "parquet-testing").is_dir():
+        pytest.skip(f"parquet-testing not found under {folder} (set MIMICIT_TESTDATA)")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def mimicit_bin() -> Path:
+    binary = Path(os.environ.get("MIMICIT_BIN", REPO_ROOT / "build" / "mimicit"))
+    if not binary.is_file():
+        pytest.skip(f"mimicit CLI not built at {binary} (set MIMICIT_BIN)")
+    return binary
+
+
+@pytest.fixture(scope="session")
+def run_cli(mimicit_bin: Path) -> Callable[..., subprocess.CompletedProcess]:
+    def run(*args: object, timeout: float = CLI_TIMEOUT_SECONDS) -> subprocess.CompletedProcess:
+        return subprocess.run([str(mimicit_bin), *map(str, args)], capture_output=True,
+                              timeout=timeout, check=False)
+    return run
+
+
+@pytest.fixture(scope="session")
+def cat_jsonl(run_cli) -> Callable[..., list[dict]]:
+    def cat(path: os.PathLike, *args: object) -> list[dict]:
+        result = run_cli("parquet", "cat", "--format", "jsonl", path, *args)
+        assert result.returncode == 0, (
+            f"mimicit parquet cat {path} exited {result.returncode}: "
+            f"{result.stderr.decode(errors='replace').strip()}")
+        return parse_jsonl(result.stdout)
+    return cat
+
+
+@pytest.fixture(params=["cli", "python"])
+def mimicit_rows(request) -> Callable[[os.PathLike], list[dict]]:
+    """Reads a file with mimicit as jsonl-form rows: through
+    `mimicit parquet cat` (after `mimicit parquet check` accepts the file),
+    or through mimicit.parquet.read. Tests using it run once per reader."""
+    if request.param == "cli":
+        cat, run = request.getfixturevalue("cat_jsonl"), request.getfixturevalue("run_cli")
+
+        def read_with_cli(path: os.PathLike) -> list[dict]:
+            checked = run("parquet", "check", path)
+            assert checked.returncode == 0, (
+                f"mimicit parquet check {path} exited {checked.returncode}: "
+                f"{checked.stderr.decode(errors='replace').strip()}")
+            return cat(path)
+        return read_with_cli
+
+    mimicit = pytest.importorskip("mimicit")
+
+    def read_with_python(path: os.PathLike) -> list[dict]:
+        return api_rows(mimicit.parquet.read(path))
+    return read_with_python

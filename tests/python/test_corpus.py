@@ -1,0 +1,127 @@
+"""The Apache parquet-testing corpus, read by mimicit and by pyarrow.
+
+Every file of data/ either reads exactly as pyarrow reads it (rendered by
+reference.py), or is refused for a documented reason:
+
+* nesting beyond mimicit's scope, or encryption: exit code 1 and a one-line
+  error saying "unsupported" (UnsupportedError in Python);
+* a page CRC that does not match (the *corrupt-checksum* files): a one-line
+  error mentioning the CRC.
+
+Every file of bad_data/ makes `cat` and `check` fail cleanly: a positive exit
+code (never a signal), a one-line "mimicit: ..." error naming the file, and
+no hang.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import reference
+from reference import parse_jsonl
+
+
+def error_line(result: subprocess.CompletedProcess) -> str:
+    message = result.stderr.decode("utf-8", errors="replace").strip()
+    assert message, f"exit code {result.returncode} without an error message"
+    assert "\n" not in message, f"the error is not one line:\n{message}"
+    return message
+
+
+def has_corrupt_checksum(path: Path) -> bool:
+    return "corrupt-checksum" in path.name
+
+
+def may_be_unsupported(path: Path) -> bool:
+    return reference.is_encrypted(path) or reference.file_beyond_scope(path)
+
+
+def mentions_checksum(message: str) -> bool:
+    lowered = message.lower()
+    return "crc" in lowered or "checksum" in lowered
+
+
+def test_cat_reads_like_pyarrow(corpus_file: Path, run_cli) -> None:
+    result = run_cli("parquet", "cat", "--format", "jsonl", corpus_file)
+    assert result.returncode >= 0, f"killed by signal {-result.returncode}"
+    if result.returncode == 0:
+        assert not may_be_unsupported(corpus_file), \
+            "read a file whose shape is out of scope: expected an 'unsupported' error"
+        reference.assert_rows_equal(parse_jsonl(result.stdout),
+                                    reference.expected_rows(corpus_file), corpus_file.name)
+        return
+    message = error_line(result)
+    if has_corrupt_checksum(corpus_file):
+        assert mentions_checksum(message), message
+    elif may_be_unsupported(corpus_file):
+        assert result.returncode == 1, message
+        assert "unsupported" in message, message
+    else:
+        pytest.fail(f"cat refused an in-scope file (exit {result.returncode}): {message}")
+
+
+def test_check_accepts_valid_files(corpus_file: Path, run_cli) -> None:
+    result = run_cli("parquet", "check", corpus_file)
+    assert result.returncode >= 0, f"killed by signal {-result.returncode}"
+    if has_corrupt_checksum(corpus_file):
+        assert result.returncode != 0, "check passed a file with a mismatching page CRC"
+        assert mentions_checksum(error_line(result))
+    elif may_be_unsupported(corpus_file):
+        if result.returncode != 0:
+            assert "unsupported" in error_line(result)
+    else:
+        assert result.returncode == 0, error_line(result)
+
+
+def test_python_reads_like_pyarrow(corpus_file: Path) -> None:
+    mimicit = pytest.importorskip("mimicit")
+    if has_corrupt_checksum(corpus_file):
+        with pytest.raises(mimicit.CorruptError) as raised:
+            mimicit.parquet.read(corpus_file)
+        assert mentions_checksum(str(raised.value))
+    elif may_be_unsupported(corpus_file):
+        with pytest.raises(mimicit.UnsupportedError):
+            mimicit.parquet.read(corpus_file)
+    else:
+        reference.assert_rows_equal(reference.api_rows(mimicit.parquet.read(corpus_file)),
+                                    reference.expected_rows(corpus_file), corpus_file.name)
+
+
+@pytest.mark.parametrize("command", [("cat", "--format", "jsonl"), ("check",)],
+                         ids=["cat", "check"])
+def test_bad_data_fails_cleanly(bad_file: Path, run_cli, command: tuple) -> None:
+    try:
+        result = run_cli("parquet", *command, bad_file)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"mimicit parquet {command[0]} hung on {bad_file.name}")
+    assert result.returncode > 0, (
+        f"exit code {result.returncode}" +
+        (f" (killed by signal {-result.returncode})" if result.returncode < 0 else ""))
+    message = error_line(result)
+    assert message.startswith("mimicit: "), message
+    assert bad_file.name in message, message
+
+
+def test_bad_data_raises_in_python(bad_file: Path) -> None:
+    mimicit = pytest.importorskip("mimicit")
+    with pytest.raises(mimicit.MimicitError) as raised:
+        mimicit.parquet.read(bad_file)
+    assert bad_file.name in str(raised.value)
+
+
+def documented_int96_micros(testdata: Path) -> list:
+    """The values int96_from_spark.md lists (microseconds since the epoch):
+    the one value past pyarrow's range is checked against these."""
+    text = (testdata / "parquet-testing" / "data" / "int96_from_spark.md").read_text()
+    block = text.split("As microseconds since the epoch, they correspond to:")[1].split("```")[1]
+    return [None if item.strip() == "null" else int(item) for item in block.split(",")]
+
+
+def test_int96_beyond_pyarrow_range_matches_documentation(testdata: Path, cat_jsonl) -> None:
+    path = testdata / "parquet-testing" / "data" / "int96_from_spark.parquet"
+    expected = [{"a": None if micros is None else reference.int96_base64(micros * 1000)}
+                for micros in documented_int96_micros(testdata)]
+    reference.assert_rows_equal(cat_jsonl(path), expected, path.name)
