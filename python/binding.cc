@@ -203,7 +203,9 @@ nb::object to_python(const RowBatch& batch, const Cell& cell, const ColumnDescri
     case Value::Kind::kBool:
       return nb::bool_(cell.b);
     case Value::Kind::kInt32:
-      if (column.is_unsigned()) return check(PyLong_FromUnsignedLong(static_cast<uint32_t>(cell.i32)));
+      if (column.is_unsigned()) {
+        return check(PyLong_FromUnsignedLong(static_cast<uint32_t>(cell.i32)));
+      }
       return check(PyLong_FromLong(cell.i32));
     case Value::Kind::kInt64:
       if (column.is_unsigned()) {
@@ -259,7 +261,8 @@ bool read_batch(parquet::RowReader& reader, std::vector<Value>& row, RowBatch& b
   return true;
 }
 
-nb::dict read_columns(const std::string& path, const std::optional<std::vector<std::string>>& columns) {
+nb::dict read_columns(const std::string& path,
+                      const std::optional<std::vector<std::string>>& columns) {
   std::shared_ptr<const ParquetFile> file;
   std::unique_ptr<parquet::RowReader> reader;
   {
@@ -493,8 +496,8 @@ std::vector<WriteColumn> prepare_columns(const std::vector<SchemaEntry>& schema,
   return columns;
 }
 
-void write_columns(const std::string& path, const std::vector<SchemaEntry>& schema, const nb::list& data,
-           const nb::dict& option_values) {
+void write_columns(const std::string& path, const std::vector<SchemaEntry>& schema,
+                   const nb::list& data, const nb::dict& option_values) {
   size_t num_rows = 0;
   std::vector<WriteColumn> columns = prepare_columns(schema, data, num_rows);
   parquet::WriterOptions options = parse_options(option_values);
@@ -521,7 +524,9 @@ void write_columns(const std::string& path, const std::vector<SchemaEntry>& sche
     nb::gil_scoped_release release;
     size_t next = 0;
     for (size_t row = first; row < end; ++row) {
-      for (size_t c = 0; c < columns.size(); ++c) append_cell(*writer, c, columns[c].kind, cells[next++]);
+      for (size_t c = 0; c < columns.size(); ++c) {
+        append_cell(*writer, c, columns[c].kind, cells[next++]);
+      }
       writer->end_row();
     }
   }
@@ -599,7 +604,9 @@ nb::dict column_dict(const ColumnDescriptor& column) {
   result["max_definition_level"] = column.max_def_level;
   result["max_repetition_level"] = column.max_rep_level;
   result["is_list"] = column.is_list;
-  result["unsupported"] = column.unsupported.empty() ? nb::none() : nb::object(nb::str(column.unsupported.c_str()));
+  result["unsupported"] = column.unsupported.empty()
+                              ? nb::none()
+                              : nb::object(nb::str(column.unsupported.c_str()));
   return result;
 }
 
@@ -613,12 +620,15 @@ nb::dict metadata(const std::string& path) {
   nb::dict result;
   result["num_rows"] = meta.num_rows;
   result["version"] = meta.version;
-  result["created_by"] = meta.created_by ? nb::object(nb::str(meta.created_by->c_str())) : nb::none();
+  result["created_by"] =
+      meta.created_by ? nb::object(nb::str(meta.created_by->c_str())) : nb::none();
   result["key_value_metadata"] = key_values(meta.key_value_metadata);
   result["footer_bytes"] = file->footer_bytes();
   result["schema"] = file->schema().to_string(meta);
   nb::list columns;
-  for (const ColumnDescriptor& column : file->schema().columns()) columns.append(column_dict(column));
+  for (const ColumnDescriptor& column : file->schema().columns()) {
+    columns.append(column_dict(column));
+  }
   result["columns"] = columns;
   nb::list row_groups;
   for (int g = 0; g < file->num_row_groups(); ++g) {

@@ -3,6 +3,8 @@
 * `testdata`: the folder holding parquet-testing ($MIMICIT_TESTDATA, default
   ../shared/testdata beside the repository); tests using it skip when absent.
 * `mimicit_bin`: the CLI ($MIMICIT_BIN, default build/mimicit).
+* `asan_run_cli(*args)`: like run_cli, with the sanitizer build of the CLI
+  ($MIMICIT_ASAN_BIN); tests using it skip when it is not set.
 * `run_cli(*args)`: runs the CLI (30 s timeout) and returns the CompletedProcess.
 * `cat_jsonl(path, *args)`: the rows `mimicit parquet cat --format jsonl` prints.
 * `mimicit_rows(path)`: rows as mimicit reads them, once via the CLI and
@@ -64,12 +66,24 @@ def mimicit_bin() -> Path:
     return binary
 
 
-@pytest.fixture(scope="session")
-def run_cli(mimicit_bin: Path) -> Callable[..., subprocess.CompletedProcess]:
+def cli_runner(binary: Path) -> Callable[..., subprocess.CompletedProcess]:
     def run(*args: object, timeout: float = CLI_TIMEOUT_SECONDS) -> subprocess.CompletedProcess:
-        return subprocess.run([str(mimicit_bin), *map(str, args)], capture_output=True,
+        return subprocess.run([str(binary), *map(str, args)], capture_output=True,
                               timeout=timeout, check=False)
     return run
+
+
+@pytest.fixture(scope="session")
+def run_cli(mimicit_bin: Path) -> Callable[..., subprocess.CompletedProcess]:
+    return cli_runner(mimicit_bin)
+
+
+@pytest.fixture(scope="session")
+def asan_run_cli() -> Callable[..., subprocess.CompletedProcess]:
+    binary = os.environ.get("MIMICIT_ASAN_BIN")
+    if not binary or not Path(binary).is_file():
+        pytest.skip("no sanitizer build of the CLI (set MIMICIT_ASAN_BIN)")
+    return cli_runner(Path(binary))
 
 
 @pytest.fixture(scope="session")

@@ -105,6 +105,22 @@ def test_bad_data_fails_cleanly(bad_file: Path, run_cli, command: tuple) -> None
     assert bad_file.name in message, message
 
 
+@pytest.mark.parametrize("command", [("cat", "--format", "jsonl"), ("check",)],
+                         ids=["cat", "check"])
+def test_bad_data_is_clean_under_sanitizers(bad_file: Path, asan_run_cli, command: tuple) -> None:
+    """The sanitizer build fails as cleanly: no out-of-bounds read, no
+    undefined behaviour on the way to the error (the timeout is longer:
+    sanitized code is slower)."""
+    try:
+        result = asan_run_cli("parquet", *command, bad_file, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"mimicit parquet {command[0]} hung on {bad_file.name}")
+    stderr = result.stderr.decode("utf-8", errors="replace")
+    assert "Sanitizer" not in stderr and "runtime error:" not in stderr, stderr
+    assert result.returncode > 0
+    assert error_line(result).startswith("mimicit: ")
+
+
 def test_bad_data_raises_in_python(bad_file: Path) -> None:
     mimicit = pytest.importorskip("mimicit")
     with pytest.raises(mimicit.MimicitError) as raised:

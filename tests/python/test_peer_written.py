@@ -233,3 +233,35 @@ def test_dask_part_files(tmp_path: Path, mimicit_rows) -> None:
     assert len(parts) == 3
     for part in parts:
         assert_reads_like_pyarrow(part, mimicit_rows)
+
+
+# ---------------------------------------------------------------------------
+# MIMIC-IT image stores, written the way the reference pipeline writes them
+
+def image_store(num_images: int) -> dict[str, str]:
+    """{image id: base64 text} like a MIMIC-IT image store."""
+    table = flat_sample_table(num_images)
+    return {f"LA_IMG_{i:012d}": (text or "") for i, text in enumerate(table.column("base64").to_pylist())}
+
+
+def test_pandas_image_store(tmp_path: Path, mimicit_rows) -> None:
+    import pandas as pd
+    path = tmp_path / "LA.parquet"
+    pd.DataFrame.from_dict(image_store(400), orient="index", columns=["base64"]).to_parquet(path)
+    rows = mimicit_rows(path)
+    assert set(rows[0]) == {"base64", "__index_level_0__"}
+    reference.assert_rows_equal(rows, reference.expected_rows(path), path.name)
+
+
+def test_dask_image_store(tmp_path: Path, mimicit_rows) -> None:
+    import dask
+    import dask.dataframe as dd
+    import pandas as pd
+    frame = pd.DataFrame.from_dict(image_store(600), orient="index", columns=["base64"])
+    folder = tmp_path / "LA"
+    with dask.config.set(scheduler="synchronous"):
+        dd.from_pandas(frame, npartitions=3).to_parquet(folder, engine="pyarrow")
+    parts = sorted(folder.glob("part.*.parquet"))
+    assert len(parts) == 3
+    for part in parts:
+        assert_reads_like_pyarrow(part, mimicit_rows)
