@@ -35,23 +35,20 @@ class ColumnChunkReader::Impl {
     pos_ = chunk_start_;
   }
 
+  // The public entry points name the place (file, row group, column, and
+  // the page when there is one) once, around everything below them.
   bool next_page() {
-    return with_context(file_->where(row_group_, column_), [&] { return advance(); });
+    return guarded([&] { return advance(); });
   }
 
   bool seek_to_row(int64_t row) {
-    return with_context(file_->where(row_group_, column_), [&] { return seek(row); });
+    return guarded([&] { return seek(row); });
   }
 
   const PageInfo& page() const { return page_; }
 
   const DecodedPage& decode() {
-    if (!has_page_) fail(ErrorCode::kInternal, "decode() without a current page");
-    if (!decoded_) {
-      with_context(page_where(), [&] { decode_current(); });
-      decoded_ = true;
-    }
-    return decoded_page_;
+    return guarded([&]() -> const DecodedPage& { return decode_cached(); });
   }
 
   const ColumnDescriptor& descriptor() const { return desc_; }
@@ -65,8 +62,25 @@ class ColumnChunkReader::Impl {
     ByteView data;         // compressed page bytes after the header
   };
 
-  std::string page_where() const {
-    return fmt::format("{}, page at offset {}", file_->where(row_group_, column_), page_.offset);
+  template <typename Fn>
+  auto guarded(Fn&& fn) -> decltype(fn()) {
+    try {
+      return fn();
+    } catch (Error& e) {
+      std::string place = file_->where(row_group_, column_);
+      if (has_page_) place += fmt::format(", page at offset {}", page_.offset);
+      e.add_context(place);
+      throw;
+    }
+  }
+
+  const DecodedPage& decode_cached() {
+    if (!has_page_) fail(ErrorCode::kInternal, "decode() without a current page");
+    if (!decoded_) {
+      decode_current();
+      decoded_ = true;
+    }
+    return decoded_page_;
   }
 
   // The chunk's byte range: from its first page (the dictionary page when
@@ -94,7 +108,7 @@ class ColumnChunkReader::Impl {
     if (offset >= chunk_end_) fail_corrupt("page offset {} is past the end of the chunk", offset);
     size_t header_size = 0;
     page.header = with_context(fmt::format("page header at offset {}", offset), [&] {
-      return decode_page_header(file_->file().slice(offset, chunk_end_ - offset), &header_size);
+      return decode_page_header(file_->file().bytes().subspan(offset, chunk_end_ - offset), &header_size);
     });
     const PageHeader& h = page.header;
     if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0) {
@@ -170,7 +184,7 @@ class ColumnChunkReader::Impl {
     ++pages_read_;
     values_seen_ += num_values;
     if (desc_.max_rep_level == 0) num_rows = num_values;
-    if (num_rows < 0) num_rows = decode().num_rows;  // v1 page of a list column: count from levels
+    if (num_rows < 0) num_rows = decode_cached().num_rows;  // v1 page of a list column: count from levels
     next_first_row_ += num_rows;
   }
 
@@ -233,8 +247,7 @@ class ColumnChunkReader::Impl {
     uint32_t actual = crc32(raw.data);
     uint32_t expected = static_cast<uint32_t>(*raw.header.crc);
     if (actual != expected) {
-      fail_corrupt("page at offset {}: CRC mismatch (checksum in header {:08x}, computed {:08x})",
-                   raw.offset, expected, actual);
+      fail_corrupt("page CRC mismatch (checksum in header {:08x}, computed {:08x})", expected, actual);
     }
   }
 

@@ -21,9 +21,7 @@ struct ColumnCursor {
   bool chunk_done = false;
 };
 
-void set_value(const ColumnDescriptor& d, const DecodedPage& page, int64_t index, Value& out) {
-  if (index >= page.num_values) fail_corrupt("page has fewer values than its levels announce");
-  size_t i = static_cast<size_t>(index);
+void store_value(const ColumnDescriptor& d, const DecodedPage& page, size_t i, Value& out) {
   switch (d.type) {
     case Type::BOOLEAN:
       out.kind = Value::Kind::kBool;
@@ -87,13 +85,12 @@ class RowReader::Impl {
 
   bool next(std::vector<Value>& row) {
     while (row_group_ < 0 || row_in_group_ >= group_rows_) {
+      if (row_group_ >= file_->num_row_groups()) return false;
+      if (row_group_ >= 0) finish_row_group();
       if (!open_row_group(row_group_ + 1)) return false;
     }
     row.resize(cursors_.size());
-    for (size_t i = 0; i < cursors_.size(); ++i) {
-      ColumnCursor& c = cursors_[i];
-      with_context(file_->where(row_group_, c.column), [&] { read_field(c, row[i]); });
-    }
+    for (size_t i = 0; i < cursors_.size(); ++i) read_field(cursors_[i], row[i]);
     ++row_in_group_;
     return true;
   }
@@ -107,9 +104,7 @@ class RowReader::Impl {
     }
     open_row_group(rg);
     int64_t target = row - file_->row_group_first_row(rg);
-    for (ColumnCursor& c : cursors_) {
-      with_context(file_->where(rg, c.column), [&] { seek_cursor(c, target); });
-    }
+    for (ColumnCursor& c : cursors_) seek_cursor(c, target);
     row_in_group_ = target;
   }
 
@@ -131,6 +126,17 @@ class RowReader::Impl {
     return true;
   }
 
+  // After the row group's last row every column must be used up: a column
+  // with more rows than the row group is as corrupt as one with fewer.
+  void finish_row_group() {
+    for (ColumnCursor& c : cursors_) {
+      bool extra = (c.page != nullptr && c.level < c.page->num_levels) || load_next_page(c);
+      if (extra) {
+        fail_corrupt("{}: column chunk holds more than the row group's {} rows", where(c), group_rows_);
+      }
+    }
+  }
+
   // Loads the next page; false at the end of the chunk.
   static bool load_next_page(ColumnCursor& c) {
     if (c.chunk_done || !c.reader->next_page()) {
@@ -145,7 +151,7 @@ class RowReader::Impl {
   void ensure_level(ColumnCursor& c) {
     while (c.page == nullptr || c.level >= c.page->num_levels) {
       if (!load_next_page(c)) {
-        fail_corrupt("column chunk ends after {} of its {} rows", row_in_group_, group_rows_);
+        fail_corrupt("{}: column chunk ends after {} of its {} rows", where(c), row_in_group_, group_rows_);
       }
     }
   }
@@ -165,15 +171,15 @@ class RowReader::Impl {
     if (!d.is_list) {
       bool present = c.page->def_levels == nullptr || c.page->def_levels[c.level] == d.max_def_level;
       if (c.page->rep_levels && c.page->rep_levels[c.level] != 0) {
-        fail_corrupt("row starts with repetition level {}", c.page->rep_levels[c.level]);
+        fail_corrupt("{}: row starts with repetition level {}", where(c), c.page->rep_levels[c.level]);
       }
       ++c.level;
-      if (present) set_value(d, *c.page, c.value++, out);
+      if (present) set_value(c, c.value++, out);
       else out.kind = Value::Kind::kNull;
       return;
     }
     if (c.page->rep_levels[c.level] != 0) {
-      fail_corrupt("row starts with repetition level {} instead of 0", c.page->rep_levels[c.level]);
+      fail_corrupt("{}: row starts with repetition level {} instead of 0", where(c), c.page->rep_levels[c.level]);
     }
     int16_t def = c.page->def_levels[c.level];
     if (def < d.list_def_level) {
@@ -188,17 +194,17 @@ class RowReader::Impl {
     }
     do {
       def = c.page->def_levels[c.level];
-      if (def <= d.list_def_level) fail_corrupt("empty list entry inside a list");
+      if (def <= d.list_def_level) fail_corrupt("{}: empty list entry inside a list", where(c));
       out.list.emplace_back();
       ++c.level;
-      if (def == d.max_def_level) set_value(d, *c.page, c.value++, out.list.back());
+      if (def == d.max_def_level) set_value(c, c.value++, out.list.back());
     } while (row_continues(c));
   }
 
   // Positions a cursor on row `target` of the current row group.
   void seek_cursor(ColumnCursor& c, int64_t target) {
     if (!c.reader->seek_to_row(target)) {
-      fail_corrupt("row {} is not in the column chunk", target);
+      fail_corrupt("{}: row {} is not in the column chunk", where(c), target);
     }
     c.page = &c.reader->decode();
     c.chunk_done = false;
@@ -213,7 +219,7 @@ class RowReader::Impl {
     } else {
       level = rows_to_skip;
     }
-    if (level > p.num_levels) fail_corrupt("page holds fewer rows than the offset index says");
+    if (level > p.num_levels) fail_corrupt("{}: page holds fewer rows than the offset index says", where(c));
     int64_t values = 0;
     if (p.def_levels) {
       for (int64_t i = 0; i < level; ++i) values += p.def_levels[i] == c.desc->max_def_level;
@@ -222,6 +228,17 @@ class RowReader::Impl {
     }
     c.level = level;
     c.value = values;
+  }
+
+  std::string where(const ColumnCursor& c) const {
+    return fmt::format("{}, page at offset {}", file_->where(row_group_, c.column), c.reader->page().offset);
+  }
+
+  void set_value(const ColumnCursor& c, int64_t index, Value& out) const {
+    if (index >= c.page->num_values) {
+      fail_corrupt("{}: page has fewer values than its levels announce", where(c));
+    }
+    store_value(*c.desc, *c.page, static_cast<size_t>(index), out);
   }
 
   std::shared_ptr<const ParquetFile> file_;

@@ -143,8 +143,7 @@ std::optional<int64_t> find_sorted(const std::shared_ptr<const ParquetFile>& fil
   for (int rg = 0; rg < file->num_row_groups(); ++rg) {
     if (file->metadata().row_groups[static_cast<size_t>(rg)].num_rows == 0) continue;
     if (!may_contain(key_cmp, d, file->chunk_metadata(rg, column))) continue;
-    auto row = with_context(file->where(rg, column),
-                            [&] { return search_chunk(file, rg, column, key_cmp); });
+    auto row = search_chunk(file, rg, column, key_cmp);  // errors name the place themselves
     if (row) return file->row_group_first_row(rg) + *row;
   }
   return std::nullopt;
