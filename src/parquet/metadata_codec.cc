@@ -190,8 +190,19 @@ struct RequiredField {
 }
 
 template <size_t N>
-void check_required(uint32_t seen, const char* struct_name, const RequiredField (&required)[N]) {
-  for (const RequiredField& field : required) {
+constexpr uint32_t id_mask(const RequiredField (&fields)[N]) {
+  uint32_t mask = 0;
+  for (const RequiredField& field : fields) mask |= uint32_t{1} << field.id;
+  return mask;
+}
+
+// Throws naming the first required field (of the static array kRequired)
+// missing from `seen`. The common case is one compare against a constant.
+template <const auto& kRequired>
+void check_required(uint32_t seen, const char* struct_name) {
+  constexpr uint32_t kMask = id_mask(kRequired);
+  if ((seen & kMask) == kMask) [[likely]] return;
+  for (const RequiredField& field : kRequired) {
     if (!(seen & (uint32_t{1} << field.id))) fail_missing(struct_name, field.name);
   }
 }
@@ -234,7 +245,7 @@ void read_decimal_type(CompactReader& r, LogicalType* t) {
     return skip(r, f);
   });
   static constexpr RequiredField kRequired[] = {{1, "scale"}, {2, "precision"}};
-  check_required(seen, "DecimalType", kRequired);
+  check_required<kRequired>(seen, "DecimalType");
 }
 
 // TimeType and TimestampType share their layout.
@@ -253,7 +264,7 @@ void read_time_type(CompactReader& r, LogicalType* t, const char* struct_name) {
     return skip(r, f);
   });
   static constexpr RequiredField kRequired[] = {{1, "isAdjustedToUTC"}, {2, "unit"}};
-  check_required(seen, struct_name, kRequired);
+  check_required<kRequired>(seen, struct_name);
 }
 
 void read_int_type(CompactReader& r, LogicalType* t) {
@@ -265,7 +276,7 @@ void read_int_type(CompactReader& r, LogicalType* t) {
     return skip(r, f);
   });
   static constexpr RequiredField kRequired[] = {{1, "bitWidth"}, {2, "isSigned"}};
-  check_required(seen, "IntType", kRequired);
+  check_required<kRequired>(seen, "IntType");
 }
 
 void read_struct(CompactReader& r, LogicalType* t) {
@@ -302,7 +313,7 @@ void read_struct(CompactReader& r, SchemaElement* e) {
     return skip(r, f);
   });
   static constexpr RequiredField kRequired[] = {{4, "name"}};
-  check_required(seen, "SchemaElement", kRequired);
+  check_required<kRequired>(seen, "SchemaElement");
 }
 
 void read_struct(CompactReader& r, KeyValue* kv) {
@@ -314,7 +325,7 @@ void read_struct(CompactReader& r, KeyValue* kv) {
     return skip(r, f);
   });
   static constexpr RequiredField kRequired[] = {{1, "key"}};
-  check_required(seen, "KeyValue", kRequired);
+  check_required<kRequired>(seen, "KeyValue");
 }
 
 void read_struct(CompactReader& r, SortingColumn* c) {
@@ -328,7 +339,7 @@ void read_struct(CompactReader& r, SortingColumn* c) {
   });
   static constexpr RequiredField kRequired[] = {
       {1, "column_idx"}, {2, "descending"}, {3, "nulls_first"}};
-  check_required(seen, "SortingColumn", kRequired);
+  check_required<kRequired>(seen, "SortingColumn");
 }
 
 void read_struct(CompactReader& r, PageEncodingStats* s) {
@@ -341,7 +352,7 @@ void read_struct(CompactReader& r, PageEncodingStats* s) {
     return skip(r, f);
   });
   static constexpr RequiredField kRequired[] = {{1, "page_type"}, {2, "encoding"}, {3, "count"}};
-  check_required(seen, "PageEncodingStats", kRequired);
+  check_required<kRequired>(seen, "PageEncodingStats");
 }
 
 void read_struct(CompactReader& r, SizeStatistics* s) {
@@ -382,7 +393,7 @@ void read_struct(CompactReader& r, ColumnMetaData* m) {
       {3, "path_in_schema"}, {4, "codec"},
       {5, "num_values"},    {6, "total_uncompressed_size"},
       {7, "total_compressed_size"}, {9, "data_page_offset"}};
-  check_required(seen, "ColumnMetaData", kRequired);
+  check_required<kRequired>(seen, "ColumnMetaData");
 }
 
 void read_struct(CompactReader& r, ColumnChunk* c) {
@@ -405,7 +416,7 @@ void read_struct(CompactReader& r, ColumnChunk* c) {
     return skip(r, f);
   });
   static constexpr RequiredField kRequired[] = {{2, "file_offset"}};
-  check_required(seen, "ColumnChunk", kRequired);
+  check_required<kRequired>(seen, "ColumnChunk");
 }
 
 void read_struct(CompactReader& r, RowGroup* g) {
@@ -423,7 +434,7 @@ void read_struct(CompactReader& r, RowGroup* g) {
   });
   static constexpr RequiredField kRequired[] = {
       {1, "columns"}, {2, "total_byte_size"}, {3, "num_rows"}};
-  check_required(seen, "RowGroup", kRequired);
+  check_required<kRequired>(seen, "RowGroup");
 }
 
 void read_struct(CompactReader& r, ColumnOrder* o) {
@@ -449,7 +460,7 @@ void read_struct(CompactReader& r, FileMetaData* m) {
   });
   static constexpr RequiredField kRequired[] = {
       {1, "version"}, {2, "schema"}, {3, "num_rows"}, {4, "row_groups"}};
-  check_required(seen, "FileMetaData", kRequired);
+  check_required<kRequired>(seen, "FileMetaData");
 }
 
 void read_struct(CompactReader& r, DataPageHeader* h) {
@@ -467,7 +478,7 @@ void read_struct(CompactReader& r, DataPageHeader* h) {
                                                 {2, "encoding"},
                                                 {3, "definition_level_encoding"},
                                                 {4, "repetition_level_encoding"}};
-  check_required(seen, "DataPageHeader", kRequired);
+  check_required<kRequired>(seen, "DataPageHeader");
 }
 
 void read_struct(CompactReader& r, DictionaryPageHeader* h) {
@@ -480,7 +491,7 @@ void read_struct(CompactReader& r, DictionaryPageHeader* h) {
     return skip(r, f);
   });
   static constexpr RequiredField kRequired[] = {{1, "num_values"}, {2, "encoding"}};
-  check_required(seen, "DictionaryPageHeader", kRequired);
+  check_required<kRequired>(seen, "DictionaryPageHeader");
 }
 
 void read_struct(CompactReader& r, DataPageHeaderV2* h) {
@@ -503,7 +514,7 @@ void read_struct(CompactReader& r, DataPageHeaderV2* h) {
                                                 {4, "encoding"},
                                                 {5, "definition_levels_byte_length"},
                                                 {6, "repetition_levels_byte_length"}};
-  check_required(seen, "DataPageHeaderV2", kRequired);
+  check_required<kRequired>(seen, "DataPageHeaderV2");
 }
 
 void read_struct(CompactReader& r, PageHeader* h) {
@@ -524,7 +535,7 @@ void read_struct(CompactReader& r, PageHeader* h) {
   });
   static constexpr RequiredField kRequired[] = {
       {1, "type"}, {2, "uncompressed_page_size"}, {3, "compressed_page_size"}};
-  check_required(seen, "PageHeader", kRequired);
+  check_required<kRequired>(seen, "PageHeader");
 }
 
 void read_struct(CompactReader& r, PageLocation* l) {
@@ -538,7 +549,7 @@ void read_struct(CompactReader& r, PageLocation* l) {
   });
   static constexpr RequiredField kRequired[] = {
       {1, "offset"}, {2, "compressed_page_size"}, {3, "first_row_index"}};
-  check_required(seen, "PageLocation", kRequired);
+  check_required<kRequired>(seen, "PageLocation");
 }
 
 void read_struct(CompactReader& r, OffsetIndex* oi) {
@@ -550,7 +561,7 @@ void read_struct(CompactReader& r, OffsetIndex* oi) {
     return skip(r, f);
   });
   static constexpr RequiredField kRequired[] = {{1, "page_locations"}};
-  check_required(seen, "OffsetIndex", kRequired);
+  check_required<kRequired>(seen, "OffsetIndex");
 }
 
 void read_struct(CompactReader& r, ColumnIndex* ci) {
@@ -568,7 +579,7 @@ void read_struct(CompactReader& r, ColumnIndex* ci) {
   });
   static constexpr RequiredField kRequired[] = {
       {1, "null_pages"}, {2, "min_values"}, {3, "max_values"}, {4, "boundary_order"}};
-  check_required(seen, "ColumnIndex", kRequired);
+  check_required<kRequired>(seen, "ColumnIndex");
 }
 
 // The bloom filter header's algorithm, hash and compression are unions with
@@ -596,7 +607,7 @@ void read_struct(CompactReader& r, BloomFilterHeader* h) {
   });
   static constexpr RequiredField kRequired[] = {
       {1, "numBytes"}, {2, "algorithm"}, {3, "hash"}, {4, "compression"}};
-  check_required(seen, "BloomFilterHeader", kRequired);
+  check_required<kRequired>(seen, "BloomFilterHeader");
 }
 
 template <typename T>

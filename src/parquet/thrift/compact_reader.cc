@@ -19,17 +19,33 @@ size_t min_encoded_size(uint8_t type) {
 }  // namespace
 
 uint64_t CompactReader::read_varint_slow() {
-  size_t at = position();
+  const uint8_t* p = pos_;
   uint64_t value = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (pos_ == end_) corrupt_at(at, "truncated varint");
-    uint8_t b = *pos_++;
-    // The 10th byte holds bit 63 only.
-    if (shift == 63 && b > 1) corrupt_at(at, "varint overflows 64 bits");
-    value |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (b < 0x80) return value;
+  if (remaining() >= 10) {
+    // The common case: no bounds check per byte.
+    for (int i = 0; i < 9; ++i) {
+      value |= static_cast<uint64_t>(p[i] & 0x7f) << (7 * i);
+      if (p[i] < 0x80) {
+        pos_ = p + i + 1;
+        return value;
+      }
+    }
+  } else {
+    for (int i = 0; i < 9; ++i) {
+      if (p + i == end_) corrupt_at(offset_of(p), "truncated varint");
+      value |= static_cast<uint64_t>(p[i] & 0x7f) << (7 * i);
+      if (p[i] < 0x80) {
+        pos_ = p + i + 1;
+        return value;
+      }
+    }
+    if (p + 9 == end_) corrupt_at(offset_of(p), "truncated varint");
   }
-  corrupt_at(at, "varint longer than 10 bytes");
+  // The 10th byte holds bit 63 only.
+  if (p[9] >= 0x80) corrupt_at(offset_of(p), "varint longer than 10 bytes");
+  if (p[9] > 1) corrupt_at(offset_of(p), "varint overflows 64 bits");
+  pos_ = p + 10;
+  return value | static_cast<uint64_t>(p[9]) << 63;
 }
 
 ListHeader CompactReader::read_list_header() {

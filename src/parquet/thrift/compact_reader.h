@@ -74,7 +74,9 @@ struct MapHeader {
 class CompactReader {
  public:
   explicit CompactReader(ByteView bytes)
-      : begin_(bytes.data()), pos_(bytes.data()), end_(bytes.data() + bytes.size()) {}
+      : begin_(bytes.data()), pos_(bytes.data()), end_(bytes.data() + bytes.size()) {
+    last_field_id_[0] = 0;  // the other depths are set by struct_begin()
+  }
 
   CompactReader(const CompactReader&) = delete;
   CompactReader& operator=(const CompactReader&) = delete;
@@ -96,16 +98,16 @@ class CompactReader {
   // struct's STOP marker. A bool field's value is in field->type: use
   // field->bool_value(), and skip_field() rather than skip() for such fields.
   bool next_field(FieldHeader* field) {
-    size_t at = position();
+    const uint8_t* start = pos_;
     uint8_t b = read_u8();
     uint8_t type = b & 0x0f;
     if (type == kStop) return false;
-    if (type > kUuid) corrupt_at(at, "invalid field type {}", type);
+    if (type > kUuid) corrupt_at(offset_of(start), "invalid field type {}", type);
     int16_t& last = last_field_id_[depth_];
     int32_t id;
     if (uint8_t delta = b >> 4) {
       id = last + delta;
-      if (id > INT16_MAX) corrupt_at(at, "field id {} out of range", id);
+      if (id > INT16_MAX) corrupt_at(offset_of(start), "field id {} out of range", id);
     } else {
       id = read_i16();
     }
@@ -120,15 +122,15 @@ class CompactReader {
   bool read_bool() { return read_u8() == 1; }
   int8_t read_byte() { return static_cast<int8_t>(read_u8()); }
   int16_t read_i16() {
-    size_t at = position();
+    const uint8_t* start = pos_;
     uint64_t v = read_varint();
-    if (v > UINT16_MAX) corrupt_at(at, "i16 varint out of range");
+    if (v > UINT16_MAX) corrupt_at(offset_of(start), "i16 varint out of range");
     return static_cast<int16_t>(zigzag_decode(v));
   }
   int32_t read_i32() {
-    size_t at = position();
+    const uint8_t* start = pos_;
     uint64_t v = read_varint();
-    if (v > UINT32_MAX) corrupt_at(at, "i32 varint out of range");
+    if (v > UINT32_MAX) corrupt_at(offset_of(start), "i32 varint out of range");
     return static_cast<int32_t>(zigzag_decode(v));
   }
   int64_t read_i64() { return zigzag_decode(read_varint()); }
@@ -143,10 +145,10 @@ class CompactReader {
   }
   // A view into the input; valid while the input is.
   std::string_view read_binary() {
-    size_t at = position();
+    const uint8_t* start = pos_;
     uint64_t len = read_varint();
     if (len > remaining()) {
-      corrupt_at(at, "binary of {} bytes exceeds the {} remaining bytes", len, remaining());
+      corrupt_at(offset_of(start), "binary of {} bytes exceeds the {} remaining bytes", len, remaining());
     }
     std::string_view v(reinterpret_cast<const char*>(pos_), static_cast<size_t>(len));
     pos_ += len;
@@ -180,6 +182,7 @@ class CompactReader {
   }
 
  private:
+  size_t offset_of(const uint8_t* p) const { return static_cast<size_t>(p - begin_); }
   static int64_t zigzag_decode(uint64_t v) {
     return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
   }
@@ -200,7 +203,7 @@ class CompactReader {
   const uint8_t* end_;
   int depth_ = 0;
   // last_field_id_[d] is the last field id read in the struct at depth d.
-  int16_t last_field_id_[kMaxNesting + 1] = {};
+  int16_t last_field_id_[kMaxNesting + 1];
 };
 
 }  // namespace mimicit::parquet::thrift
