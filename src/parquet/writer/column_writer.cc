@@ -69,8 +69,8 @@ ColumnWriter::ColumnWriter(const WriterColumn& column, const WriterOptions& opti
       track_statistics_(options.statistics || options.page_index),
       page_writer_(options.codec, options.compression_level, options.write_crc),
       mode_(Mode::kPlain),
-      page_stats_(column.type),
-      chunk_stats_(column.type) {
+      page_stats_(column.type, options.max_statistics_bytes, column.is_string),
+      chunk_stats_(column.type, options.max_statistics_bytes, column.is_string) {
   if (dictionary_enabled(column_, options_)) {
     dictionary_ = std::make_unique<DictionaryBuilder>(column_.type);
   }
@@ -251,7 +251,7 @@ ByteView ColumnWriter::encode_values(Encoding encoding) {
 WrittenPage ColumnWriter::write_data_page(Encoding encoding, ByteView values) {
   std::optional<Statistics> statistics;
   if (options_.statistics) {
-    statistics = page_stats_.to_thrift(options_.max_statistics_bytes, column_.is_string);
+    statistics = page_stats_.to_thrift();
   }
   // page_rows_ <= options.page_rows <= 2^31-1 (checked by the file writer).
   int32_t num_values = static_cast<int32_t>(page_rows_);
@@ -296,7 +296,7 @@ void ColumnWriter::add_column_index_entry() {
   column_index_.null_counts.push_back(page_rows_ - page_values_);
   EncodedBounds bounds;
   if (page_values_ > 0) {
-    bounds = page_stats_.bounds(options_.max_statistics_bytes, column_.is_string);
+    bounds = page_stats_.bounds();
     // A page of only NaN, or whose max cannot be shortened, has no bounds;
     // min_values/max_values are required, so the chunk gets no ColumnIndex.
     if (!bounds.complete()) column_index_valid_ = false;
@@ -348,7 +348,7 @@ ColumnMetaData ColumnWriter::chunk_metadata(const ColumnChunkOutput& out) const 
   if (!out.dictionary_page.empty()) meta.dictionary_page_offset = 0;
   meta.data_page_offset = static_cast<int64_t>(out.dictionary_page.size());
   if (options_.statistics) {
-    meta.statistics = chunk_stats_.to_thrift(options_.max_statistics_bytes, column_.is_string);
+    meta.statistics = chunk_stats_.to_thrift();
   }
   // Levels are RLE (declared so even for required columns, as Arrow does).
   std::vector<Encoding> encodings = {Encoding::RLE};

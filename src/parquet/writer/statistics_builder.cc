@@ -165,7 +165,8 @@ std::optional<std::string> truncate_upper_bound(std::string_view value, size_t m
   return increment_bytes(std::string(value.substr(0, max_bytes)));
 }
 
-StatisticsBuilder::StatisticsBuilder(Type type) : type_(type) {
+StatisticsBuilder::StatisticsBuilder(Type type, size_t max_bytes, bool is_string)
+    : type_(type), limit_bytes_(max_bytes), is_string_(is_string) {
   switch (type) {
     case Type::BOOLEAN:
     case Type::INT32:
@@ -205,18 +206,24 @@ void StatisticsBuilder::add_double(double value) {
 
 void StatisticsBuilder::add_bytes(std::string_view value) {
   ++value_count_;
+  add_prefix(value.substr(0, std::min(value.size(), limit_bytes_ + 1)));
+}
+
+void StatisticsBuilder::add_prefix(std::string_view prefix) {
   if (!has_bounds_) {
-    min_bytes_.assign(value);
-    max_bytes_.assign(value);
+    min_prefix_.assign(prefix);
+    max_prefix_.assign(prefix);
     has_bounds_ = true;
     return;
   }
-  if (compare_unsigned(value, min_bytes_) < 0) min_bytes_.assign(value);
-  if (compare_unsigned(value, max_bytes_) > 0) max_bytes_.assign(value);
+  if (compare_unsigned(prefix, min_prefix_) < 0) min_prefix_.assign(prefix);
+  if (compare_unsigned(prefix, max_prefix_) > 0) max_prefix_.assign(prefix);
 }
 
 void StatisticsBuilder::merge(const StatisticsBuilder& other) {
-  if (other.type_ != type_) fail(ErrorCode::kInternal, "statistics: merging different types");
+  if (other.type_ != type_ || other.limit_bytes_ != limit_bytes_) {
+    fail(ErrorCode::kInternal, "statistics: merging statistics of another kind");
+  }
   null_count_ += other.null_count_;
   // The adders count values; undo their counting to add the exact total.
   int64_t values = value_count_ + other.value_count_;
@@ -227,8 +234,8 @@ void StatisticsBuilder::merge(const StatisticsBuilder& other) {
         add_double(other.max_double_);
         break;
       case Type::BYTE_ARRAY:
-        add_bytes(other.min_bytes_);
-        add_bytes(other.max_bytes_);
+        add_prefix(other.min_prefix_);
+        add_prefix(other.max_prefix_);
         break;
       default:
         add_integer(other.min_int_);
@@ -243,11 +250,11 @@ void StatisticsBuilder::reset() {
   null_count_ = 0;
   value_count_ = 0;
   has_bounds_ = false;
-  min_bytes_.clear();
-  max_bytes_.clear();
+  min_prefix_.clear();
+  max_prefix_.clear();
 }
 
-EncodedBounds StatisticsBuilder::bounds(size_t max_bytes, bool is_string) const {
+EncodedBounds StatisticsBuilder::bounds() const {
   EncodedBounds out;
   if (!has_bounds_) return out;
   switch (type_) {
@@ -270,20 +277,20 @@ EncodedBounds StatisticsBuilder::bounds(size_t max_bytes, bool is_string) const 
       out.max = plain_bytes(max_double_ == 0.0 ? +0.0 : max_double_);
       break;
     default:
-      out.min = truncate_lower_bound(min_bytes_, max_bytes, is_string);
-      out.min_exact = out.min->size() == min_bytes_.size();
-      out.max = truncate_upper_bound(max_bytes_, max_bytes, is_string);
-      out.max_exact = out.max.has_value() && out.max->size() == max_bytes_.size() &&
-                      *out.max == max_bytes_;
+      // A kept prefix longer than max_bytes stands for a longer value.
+      out.min = truncate_lower_bound(min_prefix_, limit_bytes_, is_string_);
+      out.min_exact = min_prefix_.size() <= limit_bytes_;
+      out.max = truncate_upper_bound(max_prefix_, limit_bytes_, is_string_);
+      out.max_exact = max_prefix_.size() <= limit_bytes_;
       break;
   }
   return out;
 }
 
-Statistics StatisticsBuilder::to_thrift(size_t max_bytes, bool is_string) const {
+Statistics StatisticsBuilder::to_thrift() const {
   Statistics stats;
   stats.null_count = null_count_;
-  EncodedBounds b = bounds(max_bytes, is_string);
+  EncodedBounds b = bounds();
   // A lone bound is legal but readers treat min/max as a pair; keep it simple.
   if (!b.complete()) return stats;
   if (type_ != Type::BYTE_ARRAY) {

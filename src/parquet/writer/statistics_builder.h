@@ -16,6 +16,12 @@
 // UTF-8 strings, last character) is incremented (still >= every value).
 // Truncated bounds are marked inexact. When no short upper bound exists
 // (a prefix of only 0xFF bytes) the max is absent.
+//
+// Only the first max_bytes + 1 bytes of the byte-array min and max are
+// kept, so that a column of multi-megabyte images does not copy every image
+// into its statistics. This loses nothing: two values that share those
+// bytes are both longer than max_bytes and truncate to the same bound, and
+// values that differ within them compare as their full values do.
 #pragma once
 
 #include <cstdint>
@@ -39,7 +45,9 @@ struct EncodedBounds {
 
 class StatisticsBuilder {
  public:
-  explicit StatisticsBuilder(Type type);
+  // `max_bytes`: the longest byte-array bound written; `is_string`: cut
+  // byte-array bounds at UTF-8 character boundaries so they stay valid UTF-8.
+  StatisticsBuilder(Type type, size_t max_bytes, bool is_string);
 
   void add_null() { ++null_count_; }
   void add_bool(bool value);
@@ -58,33 +66,34 @@ class StatisticsBuilder {
   // False when there are no non-null values, or only NaNs.
   bool has_bounds() const { return has_bounds_; }
 
-  // The bounds, byte arrays truncated to `max_bytes` (`is_string`: cut at
-  // UTF-8 character boundaries so the bounds stay valid UTF-8). Both absent
-  // when !has_bounds().
-  EncodedBounds bounds(size_t max_bytes, bool is_string) const;
+  // The bounds, byte arrays truncated to max_bytes. Both absent when
+  // !has_bounds().
+  EncodedBounds bounds() const;
 
   // Thrift statistics: null_count, and min_value/max_value with their
   // exactness flags when a complete pair of bounds exists. Types whose
   // order is the same in the legacy fields (all but BYTE_ARRAY) also get
   // the deprecated min/max, for old readers.
-  Statistics to_thrift(size_t max_bytes, bool is_string) const;
+  Statistics to_thrift() const;
 
  private:
   void add_integer(int64_t value);
+  void add_prefix(std::string_view prefix);
 
   Type type_;
+  size_t limit_bytes_;
+  bool is_string_;
   int64_t null_count_ = 0;
   int64_t value_count_ = 0;
   bool has_bounds_ = false;
   // BOOLEAN, INT32, INT64 use the integers; DOUBLE the doubles; BYTE_ARRAY
-  // the strings (full copies: they are compared against every new value
-  // and truncated only when encoded).
+  // the strings (prefixes of max_bytes + 1 bytes, see above).
   int64_t min_int_ = 0;
   int64_t max_int_ = 0;
   double min_double_ = 0;
   double max_double_ = 0;
-  std::string min_bytes_;
-  std::string max_bytes_;
+  std::string min_prefix_;
+  std::string max_prefix_;
 };
 
 // Truncation of byte-array bounds, exposed for tests. Both return the value
