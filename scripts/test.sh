@@ -13,7 +13,7 @@ scripts/setup.sh
 
 echo "== C++ build and tests"
 scripts/build.sh
-ctest --test-dir build --output-on-failure -j "$(nproc)"
+MIMICIT_LARGE_TESTS=1 ctest --test-dir build --output-on-failure -j "$(nproc)"
 
 echo "== C++ tests under ASan+UBSan"
 BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/build.sh -DMIMICIT_SANITIZE=address,undefined -DMIMICIT_BUILD_CLI=ON
