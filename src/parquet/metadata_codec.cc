@@ -1,6 +1,5 @@
 #include "parquet/metadata_codec.h"
 
-#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -128,16 +127,6 @@ bool read_field(CompactReader& r, const FieldHeader& f, std::optional<T>* out) {
   return true;
 }
 
-// Capacity reserved up front for a list of `size` elements. The size is
-// bounded by the input bytes, but an element may be far larger in memory than
-// on the wire, so the reservation is capped and the vector grows as elements
-// actually decode.
-template <typename T>
-size_t initial_capacity(uint32_t size) {
-  constexpr size_t kMaxReservedBytes = size_t{1} << 20;
-  return std::min<size_t>(size, std::max<size_t>(1, kMaxReservedBytes / sizeof(T)));
-}
-
 template <typename T>
 bool read_field(CompactReader& r, const FieldHeader& f, std::vector<T>* out) {
   if (f.type != thrift::kList && f.type != thrift::kSet) return skip(r, f);
@@ -146,8 +135,11 @@ bool read_field(CompactReader& r, const FieldHeader& f, std::vector<T>* out) {
     for (uint32_t i = 0; i < h.size; ++i) r.skip(h.elem_type);
     return false;
   }
+  // The size is bounded by the input bytes, but an element may be far larger
+  // in memory than on the wire: the reader's budget bounds the total.
+  r.charge_allocation(uint64_t{h.size} * sizeof(T));
   out->clear();
-  out->reserve(initial_capacity<T>(h.size));
+  out->reserve(h.size);
   for (uint32_t i = 0; i < h.size; ++i) {
     if constexpr (std::is_same_v<T, bool>) {
       out->push_back(r.read_bool());

@@ -7,7 +7,9 @@
 // check structure only (see metadata.h): unknown fields are skipped, fields of
 // an unexpected wire type are skipped as Thrift's generated code does, enum
 // values outside the known range are kept as their integer. Decoders never
-// read outside `bytes`; allocations are bounded by the input size.
+// read outside `bytes`, and the memory of what they decode is bounded by the
+// input size (thrift::kAllocationFactor bytes per input byte, plus 1 MiB;
+// beyond that Error(kLimit)).
 //
 // Encoders append to `out` and write required fields always, optional ones
 // only when set (an empty list counts as unset), in the form pyarrow, DuckDB

@@ -149,4 +149,10 @@ void CompactReader::fail_too_deep() const {
   corrupt_at(position(), "nesting deeper than {} levels", kMaxNesting);
 }
 
+void CompactReader::fail_allocation(uint64_t bytes) const {
+  fail(ErrorCode::kLimit,
+       "thrift: decoding needs {} more bytes of memory than {} bytes of input justify at byte {}",
+       bytes - allocation_budget_, end_ - begin_, position());
+}
+
 }  // namespace mimicit::parquet::thrift

@@ -16,6 +16,13 @@
 // elements consumes at least one byte per element, so the work is linear in
 // the input size.
 //
+// Memory: a list element may be far larger in memory than on the wire (a
+// 3-byte ColumnChunk decodes into a ~600-byte struct). Decoders therefore
+// charge_allocation() what they allocate for list elements against a budget
+// of kAllocationFactor bytes per input byte (plus kAllocationSlack); going
+// over throws Error(kLimit). Real metadata stays far below it: its densest
+// elements (lists of empty strings) need 32 bytes per input byte.
+//
 // The hot reads (field headers, varints) are inline: page headers are decoded
 // once per page on every scan. A CompactReader is a cursor: not thread-safe,
 // cheap to create.
@@ -52,6 +59,10 @@ enum WireType : uint8_t {
 // Deepest nesting of structs and containers accepted (Parquet needs ~6).
 inline constexpr int kMaxNesting = 64;
 
+// Decoded memory allowed per input byte, and in addition to that.
+inline constexpr uint64_t kAllocationFactor = 64;
+inline constexpr uint64_t kAllocationSlack = uint64_t{1} << 20;
+
 struct FieldHeader {
   int16_t id = 0;
   uint8_t type = kStop;
@@ -74,7 +85,10 @@ struct MapHeader {
 class CompactReader {
  public:
   explicit CompactReader(ByteView bytes)
-      : begin_(bytes.data()), pos_(bytes.data()), end_(bytes.data() + bytes.size()) {
+      : begin_(bytes.data()),
+        pos_(bytes.data()),
+        end_(bytes.data() + bytes.size()),
+        allocation_budget_(kAllocationFactor * bytes.size() + kAllocationSlack) {
     last_field_id_[0] = 0;  // the other depths are set by struct_begin()
   }
 
@@ -173,6 +187,13 @@ class CompactReader {
     if (!field.is_bool()) skip(field.type);
   }
 
+  // Accounts for `bytes` of memory about to be allocated for decoded values;
+  // throws Error(kLimit) when the input does not justify that much.
+  void charge_allocation(uint64_t bytes) {
+    if (bytes > allocation_budget_) fail_allocation(bytes);
+    allocation_budget_ -= bytes;
+  }
+
   // Throws Error(kCorrupt) "thrift: <what> at byte <offset>".
   template <typename... Args>
   [[noreturn, gnu::cold, gnu::noinline]] void corrupt_at(size_t offset,
@@ -197,10 +218,12 @@ class CompactReader {
   void container_begin();
   [[noreturn, gnu::cold, gnu::noinline]] void fail_truncated() const;
   [[noreturn, gnu::cold, gnu::noinline]] void fail_too_deep() const;
+  [[noreturn, gnu::cold, gnu::noinline]] void fail_allocation(uint64_t bytes) const;
 
   const uint8_t* begin_;
   const uint8_t* pos_;
   const uint8_t* end_;
+  uint64_t allocation_budget_;
   int depth_ = 0;
   // last_field_id_[d] is the last field id read in the struct at depth d.
   int16_t last_field_id_[kMaxNesting + 1];

@@ -715,11 +715,18 @@ TEST(MetadataCodec, HugeListClaimsFailWithoutAllocating) {
   expect_error([&] { decode_file_metadata(bytes); }, ErrorCode::kCorrupt,
                "list of 2147483648 elements exceeds");
   // A claim the remaining bytes allow, of elements far larger in memory than
-  // on the wire: reservation is capped, decoding fails when the bytes run out.
+  // on the wire: refused by the allocation budget before reserving.
   std::vector<uint8_t> many = {0x15, 0x02, 0x19, 0xfc, 0x80, 0x80, 0x80, 0x01};
-  many.resize(many.size() + (1 << 21), 0x00);  // 2^21 empty (invalid) SchemaElements
-  expect_error([&] { decode_file_metadata(many); }, ErrorCode::kCorrupt,
-               "SchemaElement is missing required field 'name'");
+  many.resize(many.size() + (1 << 21), 0x00);  // 2^21 SchemaElements of 1 byte
+  expect_error([&] { decode_file_metadata(many); }, ErrorCode::kLimit,
+               "more bytes of memory than");
+  // Genuinely decodable 3-byte ColumnChunks {2: file_offset 0} of ~600 bytes
+  // each: refused too, not decoded into 200 times the input.
+  // version 1, schema [], num_rows 0, row_groups [{columns: [65536 chunks]}]
+  std::vector<uint8_t> chunks = {0x15, 0x02, 0x19, 0x0c, 0x16, 0x00, 0x19,
+                                 0x1c, 0x19, 0xfc, 0x80, 0x80, 0x04};
+  for (int i = 0; i < 65536; ++i) chunks.insert(chunks.end(), {0x26, 0x00, 0x00});
+  expect_error([&] { decode_file_metadata(chunks); }, ErrorCode::kLimit, "memory");
   // 2^31 - 1 i64 values against 4 bytes.
   std::vector<uint8_t> ci = {0x19, 0xf6, 0xff, 0xff, 0xff, 0xff, 0x07, 0, 0, 0, 0};
   expect_error([&] { decode_column_index(ci); }, ErrorCode::kCorrupt, "exceeds");
