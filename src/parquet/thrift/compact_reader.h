@@ -88,7 +88,9 @@ class CompactReader {
       : begin_(bytes.data()),
         pos_(bytes.data()),
         end_(bytes.data() + bytes.size()),
-        allocation_budget_(kAllocationFactor * bytes.size() + kAllocationSlack) {
+        allocation_budget_(bytes.size() < (UINT64_MAX - kAllocationSlack) / kAllocationFactor
+                               ? kAllocationFactor * bytes.size() + kAllocationSlack
+                               : UINT64_MAX) {
     last_field_id_[0] = 0;  // the other depths are set by struct_begin()
   }
 
