@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <limits>
 
 #include "mimicit/error.h"
 #include "parquet/bloom_filter.h"
@@ -127,10 +126,6 @@ void ColumnWriter::append_double(double value) {
 }
 
 void ColumnWriter::append_bytes(std::string_view value) {
-  if (value.size() > std::numeric_limits<uint32_t>::max()) {
-    fail_invalid("row {}: a value of {} bytes exceeds the Parquet limit of 2^32-1 bytes",
-                 chunk_first_row_ + chunk_rows_ + page_rows_, value.size());
-  }
   add_value(as_bytes(value), [&] { return dictionary_->put_bytes(value); });
   if (track_statistics_) page_stats_.add_bytes(value);
 }

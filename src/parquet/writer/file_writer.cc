@@ -139,7 +139,7 @@ class ParquetWriter::Impl {
   // Returns the writer of `column` for one value of type `type` (nullopt
   // type: a null), after checking that the value is acceptable. Throws
   // kInvalidArgument before anything changes when it is not.
-  ColumnWriter& accept(size_t column, std::optional<Type> type) {
+  ColumnWriter& accept(size_t column, std::optional<Type> type, size_t value_bytes = 0) {
     check_open();
     if (column >= columns_.size()) {
       fail_invalid("{}: row {}: column {} does not exist ({} columns)", path(), rows_written_,
@@ -154,6 +154,14 @@ class ParquetWriter::Impl {
       fail_invalid("{}: row {}, column '{}': null in a required column", path(), rows_written_,
                    c.name);
     }
+    // A page holds at least the value and its 4-byte length, and page
+    // sizes are i32: refuse a value that can never fit before anything changes.
+    if (value_bytes > static_cast<size_t>(kI32Max) - 4) {
+      fail(ErrorCode::kLimit,
+           "{}: row {}, column '{}': a value of {} bytes does not fit in a Parquet page "
+           "(2^31-1 bytes at most)",
+           path(), rows_written_, c.name, value_bytes);
+    }
     if (filled_[column]) {
       fail_invalid("{}: row {}, column '{}': the row already has a value for this column", path(),
                    rows_written_, c.name);
@@ -163,8 +171,8 @@ class ParquetWriter::Impl {
   }
 
   template <typename Fn>
-  void append(size_t column, std::optional<Type> type, Fn&& fn) {
-    ColumnWriter& writer = accept(column, type);
+  void append(size_t column, std::optional<Type> type, Fn&& fn, size_t value_bytes = 0) {
+    ColumnWriter& writer = accept(column, type, value_bytes);
     guarded([&] { fn(writer); });
   }
 
@@ -400,7 +408,8 @@ void ParquetWriter::append_double(size_t column, double value) {
   impl_->append(column, Type::DOUBLE, [&](ColumnWriter& w) { w.append_double(value); });
 }
 void ParquetWriter::append_bytes(size_t column, std::string_view value) {
-  impl_->append(column, Type::BYTE_ARRAY, [&](ColumnWriter& w) { w.append_bytes(value); });
+  impl_->append(
+      column, Type::BYTE_ARRAY, [&](ColumnWriter& w) { w.append_bytes(value); }, value.size());
 }
 void ParquetWriter::end_row() { impl_->end_row(); }
 void ParquetWriter::close() { impl_->close(); }

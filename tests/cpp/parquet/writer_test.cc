@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/mman.h>
+
 #include "mimicit/error.h"
 #include "mimicit/parquet/reader.h"
 #include "mimicit/parquet/writer.h"
@@ -744,6 +746,29 @@ TEST_F(WriterTest, InvalidAppendsThrowAndLeaveTheWriterUsable) {
   w.end_row();
   w.close();
   EXPECT_EQ(load(path).metadata.num_rows, 1);
+}
+
+TEST_F(WriterTest, ValueTooLargeForAPageIsRefusedUpFront) {
+  // 2 GiB of untouched anonymous memory: costs nothing, and the writer must
+  // refuse it by its size alone.
+  size_t size = size_t{1} << 31;
+  void* memory = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  ASSERT_NE(memory, MAP_FAILED);
+  std::vector<WriterColumn> columns = {{"img", Type::BYTE_ARRAY, false, false, false}};
+  ParquetWriter w(file("big.parquet").string(), columns);
+  try {
+    w.append_bytes(0, std::string_view(static_cast<const char*>(memory), size));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kLimit);
+    EXPECT_NE(std::string(e.what()).find("row 0, column 'img': a value of 2147483648 bytes"),
+              std::string::npos) << e.what();
+  }
+  ::munmap(memory, size);
+  w.append_bytes(0, "small");  // the writer is still usable
+  w.end_row();
+  w.close();
+  EXPECT_EQ(load(file("big.parquet")).metadata.num_rows, 1);
 }
 
 TEST_F(WriterTest, InvalidSchemasAndOptionsAreRejectedUpFront) {
