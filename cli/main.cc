@@ -101,6 +101,7 @@ int run_check(const std::string& path, const tools::CheckOptions& options) {
   const tools::CheckReport report = tools::check_parquet(path, options);
   tools::print_check_report(report, std::cout);
   std::cout.flush();
+  for (const std::string& warning : report.warnings) print_error("warning: " + warning);
   for (const std::string& problem : report.problems) print_error(problem);
   return report.problems.empty() ? 0 : kExitData;
 }

@@ -24,11 +24,8 @@ class ColumnChunkReader::Impl {
         column_(column),
         desc_(file_->schema().column(static_cast<size_t>(column))),
         meta_(file_->chunk_metadata(row_group, column)) {
-    if (!desc_.unsupported.empty()) {
-      fail_unsupported("{}: {}", file_->where(row_group, column), desc_.unsupported);
-    }
     if (!can_decompress(meta_.codec)) {
-      fail_unsupported("{}: compression codec {} is not supported", file_->where(row_group, column),
+      fail_unsupported("{}: unsupported compression codec {}", file_->where(row_group, column),
                        to_string(meta_.codec));
     }
     locate_chunk();
@@ -274,7 +271,7 @@ class ColumnChunkReader::Impl {
       if (!h.dictionary_page_header) fail_corrupt("dictionary page has no dictionary header");
       const DictionaryPageHeader& dh = *h.dictionary_page_header;
       if (dh.encoding != Encoding::PLAIN && dh.encoding != Encoding::PLAIN_DICTIONARY) {
-        fail_unsupported("dictionary page encoding {}", to_string(dh.encoding));
+        fail_unsupported("unsupported dictionary page encoding {}", to_string(dh.encoding));
       }
       if (dh.num_values < 0) fail_corrupt("dictionary has a negative size {}", dh.num_values);
       if (static_cast<uint64_t>(dh.num_values) > file_->options().max_dictionary_values) {

@@ -429,7 +429,7 @@ void lz4_raw_compress(ByteView in, Buffer& out, int level) {
 
 void decompress(Codec codec, ByteView in, uint8_t* out, size_t out_size) {
   if (out_size == 0) {
-    if (!can_decompress(codec)) fail_unsupported("{}: codec not supported", codec_name(codec));
+    if (!can_decompress(codec)) fail_unsupported("{}: unsupported codec", codec_name(codec));
     return;
   }
   switch (codec) {
@@ -440,9 +440,9 @@ void decompress(Codec codec, ByteView in, uint8_t* out, size_t out_size) {
     case Codec::LZ4_RAW: return lz4_raw_decompress(in, out, out_size);
     case Codec::LZ4: return lz4_decompress(in, out, out_size);
     case Codec::BROTLI: return brotli_decompress(in, out, out_size);
-    case Codec::LZO: fail_unsupported("lzo: codec not supported");
+    case Codec::LZO: fail_unsupported("lzo: unsupported codec");
   }
-  fail_unsupported("unknown compression codec {}", static_cast<int32_t>(codec));
+  fail_unsupported("unsupported compression codec {}", static_cast<int32_t>(codec));
 }
 
 void compress(Codec codec, ByteView in, Buffer& out, int level) {
@@ -454,9 +454,9 @@ void compress(Codec codec, ByteView in, Buffer& out, int level) {
     case Codec::BROTLI: return brotli_compress(in, out, level);
     case Codec::LZ4_RAW: return lz4_raw_compress(in, out, level);
     case Codec::LZ4:
-    case Codec::LZO: fail_unsupported("{}: compression not supported", codec_name(codec));
+    case Codec::LZO: fail_unsupported("{}: unsupported compression codec", codec_name(codec));
   }
-  fail_unsupported("unknown compression codec {}", static_cast<int32_t>(codec));
+  fail_unsupported("unsupported compression codec {}", static_cast<int32_t>(codec));
 }
 
 bool can_decompress(Codec codec) {

@@ -57,7 +57,7 @@ std::shared_ptr<const ParquetFile> ParquetFile::open(std::shared_ptr<const Mappe
     const uint8_t* data = f.bytes().data();
     const uint8_t* tail = data + size - kMagicSize;
     if (std::memcmp(tail, "PARE", 4) == 0) {
-      fail_unsupported("encrypted Parquet files (footer magic PARE) are not supported");
+      fail_unsupported("unsupported: encrypted Parquet file (footer magic PARE)");
     }
     if (std::memcmp(tail, "PAR1", 4) != 0 || std::memcmp(data, "PAR1", 4) != 0) {
       fail_corrupt("not a Parquet file: magic bytes PAR1 missing at the start or end");
@@ -76,7 +76,7 @@ std::shared_ptr<const ParquetFile> ParquetFile::open(std::shared_ptr<const Mappe
       return decode_file_metadata(f.slice(footer_start, footer_len));
     });
     if (pf->metadata_.has_encryption_algorithm) {
-      fail_unsupported("encrypted Parquet files are not supported");
+      fail_unsupported("unsupported: encrypted Parquet file");
     }
     pf->schema_ = std::make_unique<Schema>(pf->metadata_);
     check_row_groups(pf->metadata_, *pf->schema_, pf->row_group_starts_);
@@ -115,11 +115,11 @@ const ColumnMetaData& ParquetFile::chunk_metadata(int row_group, int column) con
   }
   const ColumnChunk& chunk = metadata_.row_groups[row_group].columns[column];
   if (chunk.has_crypto_metadata || chunk.has_encrypted_column_metadata) {
-    fail_unsupported("{}: encrypted columns are not supported", where(row_group, column));
+    fail_unsupported("{}: unsupported: encrypted column", where(row_group, column));
   }
   if (!chunk.meta_data) fail_corrupt("{}: column chunk has no metadata", where(row_group, column));
   if (chunk.file_path && !chunk.file_path->empty()) {
-    fail_unsupported("{}: column chunks in other files ('{}') are not supported",
+    fail_unsupported("{}: unsupported: column chunk stored in another file ('{}')",
                      where(row_group, column), *chunk.file_path);
   }
   const ColumnMetaData& m = *chunk.meta_data;

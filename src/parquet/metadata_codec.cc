@@ -582,7 +582,7 @@ bool read_bloom_union(CompactReader& r, const FieldHeader& f, const char* what,
   int32_t member = read_union_member_id(r);
   if (member == 0) fail_corrupt("thrift: BloomFilterHeader.{} has no member set", what);
   if (member != 1) {
-    fail_unsupported("bloom filter {} {} is not supported (only {})", what, member, expected);
+    fail_unsupported("unsupported bloom filter {} {} (only {})", what, member, expected);
   }
   return true;
 }

@@ -44,7 +44,7 @@ size_t decode_one_level_v1(Encoding encoding, ByteView in, int max_level, size_t
   switch (encoding) {
     case Encoding::RLE: return decode_levels_v1(in, max_level, count, out);
     case Encoding::BIT_PACKED: return decode_bit_packed_levels(in, max_level, count, out);
-    default: fail_unsupported("level encoding {}", to_string(encoding));
+    default: fail_unsupported("unsupported level encoding {}", to_string(encoding));
   }
 }
 
@@ -205,7 +205,7 @@ void decode_values(const ColumnDescriptor& d, Encoding encoding, ByteView data, 
       decode_plain(d, data, count, s, out);
       return;
     case Encoding::RLE:
-      if (d.type != Type::BOOLEAN) fail_unsupported("RLE encoding for a {} column", to_string(d.type));
+      if (d.type != Type::BOOLEAN) fail_unsupported("unsupported RLE encoding for a {} column", to_string(d.type));
       decode_rle_boolean(data, count, fixed_buffer(s, count, 1));
       out.fixed = s.fixed.data();
       return;
@@ -229,7 +229,7 @@ void decode_values(const ColumnDescriptor& d, Encoding encoding, ByteView data, 
       decode_byte_stream_split_values(d, data, count, s, out);
       return;
     default:
-      fail_unsupported("value encoding {}", to_string(encoding));
+      fail_unsupported("unsupported value encoding {}", to_string(encoding));
   }
 }
 

@@ -167,7 +167,7 @@ Schema::Schema(const FileMetaData& metadata) {
     for (size_t i = 0; i < chain.size(); ++i) {
       const SchemaNode& node = nodes_[chain[i]];
       if (is_map_annotated(elements[node.element_index])) {
-        c.unsupported = "maps are not supported";
+        c.unsupported = "unsupported nesting: maps";
       }
       if (node.repetition == Repetition::REPEATED) {
         ++repeated_count;
@@ -175,7 +175,7 @@ Schema::Schema(const FileMetaData& metadata) {
       }
     }
     if (repeated_count > 1 && c.unsupported.empty()) {
-      c.unsupported = fmt::format("nested lists (repetition level {}) are not supported", repeated_count);
+      c.unsupported = fmt::format("unsupported nesting: lists of lists (repetition level {})", repeated_count);
     }
     if (repeated_count == 1 && c.unsupported.empty()) {
       const SchemaNode& rep = nodes_[chain[repeated_pos]];
@@ -192,7 +192,7 @@ Schema::Schema(const FileMetaData& metadata) {
         // Standard 3-level list: `group (LIST) { repeated group list { element } }`.
         field_parts = static_cast<size_t>(repeated_pos);
       } else {
-        c.unsupported = "lists of structs are not supported";
+        c.unsupported = "unsupported nesting: lists of structs";
       }
       if (c.unsupported.empty()) {
         c.is_list = true;

@@ -121,11 +121,13 @@ int thread_count(int requested, size_t tasks) {
   return std::max(threads, 1);
 }
 
-void check_row_total(const ParquetFile& file, std::vector<std::string>& problems) {
+// Readers go by the row groups, so a footer total that disagrees is worth
+// a warning but does not make the data unreadable.
+void check_row_total(const ParquetFile& file, std::vector<std::string>& warnings) {
   int64_t rows = 0;
   for (const parquet::RowGroup& row_group : file.metadata().row_groups) rows += row_group.num_rows;
   if (rows != file.num_rows()) {
-    problems.push_back(fmt::format("{}: the row groups hold {} rows, the footer says {}",
+    warnings.push_back(fmt::format("{}: the row groups hold {} rows, the footer says {}",
                                    file.path(), rows, file.num_rows()));
   }
 }
@@ -144,38 +146,20 @@ void add_up(const std::vector<ChunkTask>& tasks, const std::vector<ChunkResult>&
   }
 }
 
-// The columns to check. By default every column mimicit can read, the others
-// listed in report.skipped; a named column it cannot read is an error.
-std::vector<int> select_columns(const parquet::Schema& schema, const std::vector<std::string>& names,
-                                CheckReport& report) {
-  std::vector<int> columns;
-  for (int index : resolve_columns(schema, names)) {
-    const parquet::ColumnDescriptor& column = schema.column(index);
-    if (column.unsupported.empty()) {
-      columns.push_back(index);
-    } else if (names.empty()) {
-      report.skipped.push_back(fmt::format("{} ({})", column.dotted_path, column.unsupported));
-    } else {
-      fail_unsupported("column '{}': {}", column.dotted_path, column.unsupported);
-    }
-  }
-  return columns;
-}
-
 }  // namespace
 
 CheckReport check_parquet(const std::string& path, const CheckOptions& options) {
   return with_file_context(path, [&] {
     const auto file = ParquetFile::open(path);
     CheckReport report;
-    const std::vector<int> columns = select_columns(file->schema(), options.columns, report);
+    const std::vector<int> columns = resolve_columns(file->schema(), options.columns);
 
     report.path = path;
     report.num_rows = file->num_rows();
     report.num_row_groups = file->num_row_groups();
     report.num_file_columns = file->schema().num_columns();
     for (int column : columns) report.columns.push_back({file->schema().column(column).dotted_path});
-    check_row_total(*file, report.problems);
+    check_row_total(*file, report.warnings);
 
     const std::vector<ChunkTask> tasks = make_tasks(*file, columns);
     report.threads = thread_count(options.threads, tasks.size());
@@ -221,9 +205,6 @@ void print_check_report(const CheckReport& report, std::ostream& out) {
                       report.seconds, rate, report.threads,
                       report.problems.empty() ? "ok"
                                               : fmt::format("{} problems", report.problems.size()));
-  for (const std::string& skipped : report.skipped) {
-    text += fmt::format("skipped, not supported by mimicit: {}\n", skipped);
-  }
   out << text;
 }
 

@@ -14,10 +14,11 @@
 // is recorded with the file, row group, column and page offset, and the
 // other chunks are still checked.
 //
-// Without a column selection, columns whose shape mimicit does not read
-// (ColumnDescriptor::unsupported: maps, nested lists) are skipped and listed
-// as such; naming one in the selection throws Error(kUnsupported). A file
-// that cannot be opened, or an unknown column name, throws mimicit::Error.
+// Every column is checked, whatever its nesting: pages decode without
+// assembling rows, so maps and nested lists are verified too (rows are
+// counted from repetition levels). A footer row total that disagrees with
+// the row groups is a warning (readers go by the row groups). A file that
+// cannot be opened, or an unknown column name, throws mimicit::Error.
 #pragma once
 
 #include <cstdint>
@@ -48,7 +49,7 @@ struct CheckReport {
   int num_row_groups = 0;
   size_t num_file_columns = 0;
   std::vector<ColumnCheck> columns;   // the selection, in its order
-  std::vector<std::string> skipped;   // "path (reason)" of columns mimicit cannot read
+  std::vector<std::string> warnings;  // oddities that do not make the data unreadable
   std::vector<std::string> problems;  // empty when the file is sound
   double seconds = 0;                 // wall time of the decoding
   int threads = 0;                    // threads used

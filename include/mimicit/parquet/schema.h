@@ -9,8 +9,9 @@
 // non-repeated groups) and one level of list whose element is a primitive
 // (the standard 3-level LIST, or a bare repeated primitive). Other shapes
 // (lists of lists, maps, lists of structs) get a descriptor whose
-// `unsupported` says why; reading such a column throws Error(kUnsupported)
-// naming it.
+// `unsupported` says why; assembling rows of such a column (RowReader)
+// throws Error(kUnsupported) naming it. Its pages still decode with
+// ColumnChunkReader, which needs no row shape.
 //
 // A Schema is immutable and safe to share between threads.
 #pragma once
