@@ -101,9 +101,14 @@ int run_check(const std::string& path, const tools::CheckOptions& options) {
   const tools::CheckReport report = tools::check_parquet(path, options);
   tools::print_check_report(report, std::cout);
   std::cout.flush();
+  // The report on stdout lists every problem; stderr gets one line.
   for (const std::string& warning : report.warnings) print_error("warning: " + warning);
-  for (const std::string& problem : report.problems) print_error(problem);
-  return report.problems.empty() ? 0 : kExitData;
+  if (report.problems.empty()) return 0;
+  std::string more = report.problems.size() > 1
+                         ? fmt::format(" (and {} more problems, listed above)", report.problems.size() - 1)
+                         : "";
+  print_error(report.problems.front() + more);
+  return kExitData;
 }
 
 void add_check_command(CLI::App& parquet, Action& action) {

@@ -205,6 +205,7 @@ void print_check_report(const CheckReport& report, std::ostream& out) {
                       report.seconds, rate, report.threads,
                       report.problems.empty() ? "ok"
                                               : fmt::format("{} problems", report.problems.size()));
+  for (const std::string& problem : report.problems) text += "problem: " + problem + "\n";
   out << text;
 }
 
