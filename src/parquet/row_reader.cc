@@ -3,6 +3,7 @@
 // boundary (data page v1 allows it), so each column cursor peeks into the
 // next page when its current one runs out inside a list.
 #include <cstring>
+#include <deque>
 
 #include "mimicit/error.h"
 #include "mimicit/parquet/reader.h"
@@ -19,6 +20,10 @@ struct ColumnCursor {
   int64_t level = 0;  // next level in the page
   int64_t value = 0;  // next non-null value in the page
   bool chunk_done = false;
+  // Bytes of list elements read from a page the row has since left (a row
+  // may continue on the next page, which reuses the decode buffers).
+  std::deque<std::string> carried;
+  size_t carried_elements = 0;  // elements of the current row already carried
 };
 
 void store_value(const ColumnDescriptor& d, const DecodedPage& page, size_t i, Value& out) {
@@ -156,18 +161,33 @@ class RowReader::Impl {
     }
   }
 
-  // True when the next level continues the current list row.
-  static bool row_continues(ColumnCursor& c) {
+  // True when the next level continues the current list row. Before moving
+  // to the next page, the row's elements so far are copied out of the page
+  // buffers they view.
+  static bool row_continues(ColumnCursor& c, Value& row) {
     while (c.level >= c.page->num_levels) {
+      carry_elements(c, row);
       if (!load_next_page(c)) return false;
     }
     return c.page->rep_levels[c.level] != 0;
+  }
+
+  static void carry_elements(ColumnCursor& c, Value& row) {
+    for (size_t i = c.carried_elements; i < row.list.size(); ++i) {
+      Value& element = row.list[i];
+      if (element.kind != Value::Kind::kBytes && element.kind != Value::Kind::kInt96) continue;
+      c.carried.emplace_back(element.bytes);
+      element.bytes = c.carried.back();
+    }
+    c.carried_elements = row.list.size();
   }
 
   void read_field(ColumnCursor& c, Value& out) {
     ensure_level(c);
     const ColumnDescriptor& d = *c.desc;
     out.list.clear();
+    c.carried.clear();
+    c.carried_elements = 0;
     if (!d.is_list) {
       bool present = c.page->def_levels == nullptr || c.page->def_levels[c.level] == d.max_def_level;
       if (c.page->rep_levels && c.page->rep_levels[c.level] != 0) {
@@ -198,7 +218,7 @@ class RowReader::Impl {
       out.list.emplace_back();
       ++c.level;
       if (def == d.max_def_level) set_value(c, c.value++, out.list.back());
-    } while (row_continues(c));
+    } while (row_continues(c, out));
   }
 
   // Positions a cursor on row `target` of the current row group.
