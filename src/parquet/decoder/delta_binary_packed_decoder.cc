@@ -89,9 +89,12 @@ template <typename T>
 void DeltaBinaryPackedDecoder<T>::start_miniblock() {
   if (miniblock_index_ == miniblocks_per_block_) start_block();
   bit_width_ = bit_widths_[miniblock_index_++];
-  if (bit_width_ > static_cast<int>(8 * sizeof(T))) {
-    fail_corrupt("DELTA_BINARY_PACKED miniblock at byte {}: bit width {} exceeds {}",
-                 pos_ - begin_, bit_width_, 8 * sizeof(T));
+  // Deltas of INT32 values need 33 bits when a writer computes them in 64
+  // bits (DuckDB does); arithmetic is modulo 2^32, so the low bits suffice
+  // and widths up to 64 are accepted for both types.
+  if (bit_width_ > 64) {
+    fail_corrupt("DELTA_BINARY_PACKED miniblock at byte {}: bit width {} exceeds 64",
+                 pos_ - begin_, bit_width_);
   }
   const uint64_t bytes = values_per_miniblock_ / 8 * bit_width_;
   if (bytes > static_cast<uint64_t>(end_ - pos_)) {
@@ -108,8 +111,15 @@ template <typename T>
 void DeltaBinaryPackedDecoder<T>::decode_group(T* out, size_t n) {
   constexpr int kMaxBits = 8 * sizeof(T);
   Unsigned deltas[32];
-  internal::kUnpack32Table<Unsigned, kMaxBits>[bit_width_](
-      miniblock_pos_, static_cast<size_t>(end_ - miniblock_pos_), deltas);
+  if (bit_width_ <= kMaxBits) {
+    internal::kUnpack32Table<Unsigned, kMaxBits>[bit_width_](
+        miniblock_pos_, static_cast<size_t>(end_ - miniblock_pos_), deltas);
+  } else {  // an INT32 column with wider deltas: keep their low 32 bits
+    uint64_t wide[32];
+    internal::kUnpack32Table<uint64_t, 64>[std::min(bit_width_, 64)](
+        miniblock_pos_, static_cast<size_t>(end_ - miniblock_pos_), wide);
+    for (int i = 0; i < 32; ++i) deltas[i] = static_cast<Unsigned>(wide[i]);
+  }
   miniblock_pos_ += 4 * bit_width_;
   miniblock_left_ -= 32;
   Unsigned value = last_value_;

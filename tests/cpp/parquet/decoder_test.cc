@@ -286,6 +286,20 @@ TEST(DeltaBinaryPackedDecoder, ZeroAndOneValues) {
   EXPECT_EQ(d1.bytes_consumed(), 5u);
 }
 
+// DuckDB computes INT32 deltas in 64 bits and writes 33-bit miniblocks;
+// arithmetic is modulo 2^32, so their low 32 bits give the values.
+TEST(DeltaBinaryPackedDecoder, Int32DeltasWiderThan32Bits) {
+  using D = DeltaBinaryPackedDecoder<int32_t>;
+  int32_t out[3];
+  // 32 deltas of 2^33 - 1, i.e. -1 modulo 2^32. The decoder views its input.
+  const Bytes input = cat({{0x80, 0x01, 4, 3, 0, 0, 33, 0, 0, 0}, Bytes(132, 0xFF)});
+  D decoder(input);
+  ASSERT_EQ(decoder.get_batch(out, 3), 3u);
+  EXPECT_EQ(out[0], 0);
+  EXPECT_EQ(out[1], -1);
+  EXPECT_EQ(out[2], -2);
+}
+
 TEST(DeltaBinaryPackedDecoder, BadHeaders) {
   using D = DeltaBinaryPackedDecoder<int32_t>;
   expect_corrupt([] { D(Bytes{0, 4, 1, 0}); });            // block size 0
@@ -296,8 +310,8 @@ TEST(DeltaBinaryPackedDecoder, BadHeaders) {
   expect_corrupt([] { D(Bytes{0x80, 0x01, 4, 1}); });      // truncated
   expect_corrupt([] { D(Bytes{0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 4, 1, 0}); });  // over-long varint
   int32_t out[64];
-  // Bit width 33 for int32.
-  expect_corrupt([&] { D(cat({{0x80, 0x01, 4, 3, 0, 0, 33, 0, 0, 0}, zeros(132)})).get_batch(out, 3); });
+  // Bit width 65 is never valid.
+  expect_corrupt([&] { D(cat({{0x80, 0x01, 4, 3, 0, 0, 65, 0, 0, 0}, zeros(260)})).get_batch(out, 3); });
   // Truncated miniblock (needs 8 bytes, 7 present).
   expect_corrupt([&] { D(cat({{0x80, 0x01, 4, 3, 0, 0, 2, 0, 0, 0}, zeros(7)})).get_batch(out, 3); });
   // Truncated bit widths.
