@@ -66,6 +66,7 @@ class AtomicFileWriter {
 
  private:
   void flush();
+  void write_all(ByteView data);
   std::string path_;
   std::string temp_path_;
   int fd_ = -1;

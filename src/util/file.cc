@@ -87,33 +87,27 @@ AtomicFileWriter::~AtomicFileWriter() { abandon(); }
 
 void AtomicFileWriter::write(ByteView data) {
   if (fd_ < 0) fail(ErrorCode::kInternal, "{}: write after commit or abandon", path_);
-  if (pending_.size() + data.size() > (1u << 20)) flush();
-  if (data.size() >= (1u << 20)) {
-    size_t done = 0;
-    while (done < data.size()) {
-      ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        fail_errno("cannot write", temp_path_);
-      }
-      done += static_cast<size_t>(n);
-    }
-  } else {
-    pending_.append(data);
-  }
+  constexpr size_t kBufferBytes = 1 << 20;
+  if (pending_.size() + data.size() > kBufferBytes) flush();
+  if (data.size() >= kBufferBytes) write_all(data);  // large blocks skip the buffer
+  else pending_.append(data);
   offset_ += data.size();
 }
 
-void AtomicFileWriter::flush() {
+void AtomicFileWriter::write_all(ByteView data) {
   size_t done = 0;
-  while (done < pending_.size()) {
-    ssize_t n = ::write(fd_, pending_.data() + done, pending_.size() - done);
+  while (done < data.size()) {
+    ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       fail_errno("cannot write", temp_path_);
     }
     done += static_cast<size_t>(n);
   }
+}
+
+void AtomicFileWriter::flush() {
+  write_all(pending_.view());
   pending_.clear();
 }
 

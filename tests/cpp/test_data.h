@@ -3,9 +3,13 @@
 // testdata_dir() and skip when it returns an empty path.
 #pragma once
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -25,6 +29,18 @@ inline std::filesystem::path testdata_dir() {
 inline std::filesystem::path parquet_testing(const std::string& sub) {
   std::filesystem::path dir = testdata_dir();
   return dir.empty() ? dir : dir / "parquet-testing" / sub;
+}
+
+// A file of the parquet-testing data/ folder; empty when there is no test data.
+inline std::filesystem::path corpus_file(const std::string& name) {
+  std::filesystem::path dir = parquet_testing("data");
+  return dir.empty() ? dir : dir / name;
+}
+
+// The whole file, or nothing when it cannot be read.
+inline std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // A fresh empty folder for one test's files.

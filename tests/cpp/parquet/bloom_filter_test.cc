@@ -1,3 +1,4 @@
+#include "test_data.h"
 #include "parquet/bloom_filter.h"
 
 #include <gtest/gtest.h>
@@ -16,16 +17,6 @@
 
 namespace mimicit::parquet {
 namespace {
-
-std::string testdata_dir() {
-  const char* dir = std::getenv("MIMICIT_TESTDATA");
-  return dir != nullptr ? dir : "/work/shared/testdata/parquet-testing/data";
-}
-
-std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 uint32_t word_at(ByteView bitset, size_t i) {
   uint32_t w;
@@ -129,7 +120,7 @@ TEST(BloomFilter, EmptyFilterContainsNothing) {
 // UNCOMPRESSED) takes 16 bytes, so the bitset is bytes [208, 1232). Found by
 // parsing the footer with a script.
 TEST(BloomFilter, MatchesFilterWrittenByParquetMr) {
-  std::vector<uint8_t> file = read_file(testdata_dir() + "/data_index_bloom_encoding_stats.parquet");
+  std::vector<uint8_t> file = mimicit::testing::read_file_bytes(mimicit::testing::corpus_file("data_index_bloom_encoding_stats.parquet"));
   if (file.empty()) GTEST_SKIP() << "test data not found";
   ASSERT_GE(file.size(), 1232u);
   ByteView bitset = ByteView(file).subspan(208, 1024);

@@ -1,3 +1,4 @@
+#include "test_data.h"
 #include "parquet/compression.h"
 
 #include <gtest/gtest.h>
@@ -25,16 +26,6 @@ using Bytes = std::vector<uint8_t>;
 const Codec kWritable[] = {Codec::UNCOMPRESSED, Codec::SNAPPY, Codec::GZIP,
                            Codec::ZSTD,         Codec::BROTLI, Codec::LZ4_RAW};
 const Codec kCompressed[] = {Codec::SNAPPY, Codec::GZIP, Codec::ZSTD, Codec::BROTLI, Codec::LZ4_RAW, Codec::LZ4};
-
-std::string testdata_dir() {
-  const char* dir = std::getenv("MIMICIT_TESTDATA");
-  return dir != nullptr ? dir : "/work/shared/testdata/parquet-testing/data";
-}
-
-Bytes read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // Half random, half repetitive text: compresses, but not trivially.
 Bytes sample(size_t n, uint32_t seed) {
@@ -416,7 +407,7 @@ TEST(Compression, DecodesCorpusPages) {
       {"rle-dict-snappy-checksum.parquet", Codec::SNAPPY, 80, 42, 40, 0x4d24a41eu},
   };
   for (const CorpusPage& page : pages) {
-    Bytes file = read_file(testdata_dir() + "/" + page.file);
+    Bytes file = mimicit::testing::read_file_bytes(mimicit::testing::corpus_file(page.file));
     if (file.empty()) GTEST_SKIP() << "test data not found: " << page.file;
     ASSERT_LE(page.offset + page.compressed_size, file.size()) << page.file;
     ByteView body = ByteView(file).subspan(page.offset, page.compressed_size);

@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "test_data.h"
 #include "mimicit/bytes.h"
 #include "mimicit/error.h"
 #include "mimicit/parquet/metadata.h"
@@ -735,17 +736,6 @@ TEST(MetadataCodec, HugeListClaimsFailWithoutAllocating) {
 // ---------------------------------------------------------------------------
 // The parquet-testing corpus.
 
-fs::path testdata_dir() {
-  if (const char* env = std::getenv("MIMICIT_TESTDATA")) return env;
-  fs::path repo = fs::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
-  return repo / ".." / "shared" / "testdata";
-}
-
-std::vector<uint8_t> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 struct Footer {
   size_t offset = 0;  // of the metadata in the file
   size_t size = 0;
@@ -765,7 +755,7 @@ std::optional<Footer> find_footer(const std::vector<uint8_t>& file) {
 
 std::vector<fs::path> parquet_files(const std::string& folder) {
   std::vector<fs::path> out;
-  fs::path dir = testdata_dir() / "parquet-testing" / folder;
+  fs::path dir = mimicit::testing::testdata_dir() / "parquet-testing" / folder;
   if (!fs::is_directory(dir)) return out;
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().extension() == ".parquet") out.push_back(entry.path());
@@ -818,11 +808,11 @@ size_t walk_pages(const std::vector<uint8_t>& file, const ColumnMetaData& m) {
 
 TEST(MetadataCodecCorpus, DecodesEveryFooterAndPageHeader) {
   std::vector<fs::path> files = parquet_files("data");
-  if (files.empty()) GTEST_SKIP() << "parquet-testing corpus not found under " << testdata_dir();
+  if (files.empty()) GTEST_SKIP() << "parquet-testing corpus not found under " << mimicit::testing::testdata_dir();
   size_t decoded = 0, page_indexes = 0, bloom_filters = 0;
   for (const fs::path& path : files) {
     SCOPED_TRACE(path.filename().string());
-    std::vector<uint8_t> file = read_file(path);
+    std::vector<uint8_t> file = mimicit::testing::read_file_bytes(path);
     std::optional<Footer> footer = find_footer(file);
     ASSERT_TRUE(footer.has_value());
     if (footer->encrypted) continue;
@@ -882,9 +872,9 @@ TEST(MetadataCodecCorpus, DecodesEveryFooterAndPageHeader) {
 // Files that are broken elsewhere must still decode or fail cleanly here.
 TEST(MetadataCodecCorpus, BadDataNeverCrashes) {
   std::vector<fs::path> files = parquet_files("bad_data");
-  if (files.empty()) GTEST_SKIP() << "parquet-testing corpus not found under " << testdata_dir();
+  if (files.empty()) GTEST_SKIP() << "parquet-testing corpus not found under " << mimicit::testing::testdata_dir();
   for (const fs::path& path : files) {
-    std::vector<uint8_t> file = read_file(path);
+    std::vector<uint8_t> file = mimicit::testing::read_file_bytes(path);
     std::optional<Footer> footer = find_footer(file);
     if (!footer || footer->encrypted) continue;
     try {
@@ -915,7 +905,7 @@ int decode_all_ways(ByteView bytes) {
 }
 
 std::vector<uint8_t> corpus_footer(const std::string& name) {
-  std::vector<uint8_t> file = read_file(testdata_dir() / "parquet-testing" / "data" / name);
+  std::vector<uint8_t> file = mimicit::testing::read_file_bytes(mimicit::testing::testdata_dir() / "parquet-testing" / "data" / name);
   std::optional<Footer> footer = find_footer(file);
   if (!footer) return {};
   return {file.begin() + footer->offset, file.begin() + footer->offset + footer->size};

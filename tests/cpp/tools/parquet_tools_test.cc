@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "test_data.h"
 #include "mimicit/error.h"
 #include "mimicit/parquet/reader.h"
 #include "mimicit/parquet/writer.h"
@@ -400,15 +401,9 @@ TEST_F(ToolsOnFile, DemoWithoutImagesFails) {
 // ---------------------------------------------------------------------------
 // Files of the parquet-testing corpus (skipped without MIMICIT_TESTDATA).
 
-std::string corpus_file(const char* name) {
-  const char* root = std::getenv("MIMICIT_TESTDATA");
-  if (root == nullptr) return "";
-  return std::string(root) + "/parquet-testing/data/" + name;
-}
-
 TEST(ToolsOnCorpus, CatListColumns) {
-  const std::string path = corpus_file("list_columns.parquet");
-  if (path.empty()) GTEST_SKIP() << "MIMICIT_TESTDATA is not set";
+  const std::string path = mimicit::testing::corpus_file("list_columns.parquet");
+  if (path.empty()) GTEST_SKIP() << "no test data";
   std::ostringstream jsonl;
   cat_parquet(path, {}, jsonl);
   EXPECT_EQ(jsonl.str(),
@@ -424,15 +419,15 @@ TEST(ToolsOnCorpus, CatListColumns) {
 }
 
 TEST(ToolsOnCorpus, CheckDecodesMapsAndCatchesBadChecksums) {
-  const std::string maps = corpus_file("nested_maps.snappy.parquet");
-  if (maps.empty()) GTEST_SKIP() << "MIMICIT_TESTDATA is not set";
+  const std::string maps = mimicit::testing::corpus_file("nested_maps.snappy.parquet");
+  if (maps.empty()) GTEST_SKIP() << "no test data";
   const CheckReport report = check_parquet(maps, {});
   EXPECT_TRUE(report.problems.empty()) << report.problems.front();
   EXPECT_EQ(report.columns.size(), 5u);
   for (const ColumnCheck& column : report.columns) EXPECT_EQ(column.rows, 6) << column.name;
   EXPECT_EQ(check_parquet(maps, {.columns = {"a.key_value.key"}}).columns.size(), 1u);
 
-  const CheckReport bad = check_parquet(corpus_file("datapage_v1-corrupt-checksum.parquet"), {});
+  const CheckReport bad = check_parquet(mimicit::testing::corpus_file("datapage_v1-corrupt-checksum.parquet"), {});
   ASSERT_FALSE(bad.problems.empty());
   EXPECT_NE(bad.problems[0].find("CRC"), std::string::npos) << bad.problems[0];
 }

@@ -1,3 +1,4 @@
+#include "test_data.h"
 #include "util/crc32.h"
 
 #include <gtest/gtest.h>
@@ -11,16 +12,6 @@
 
 namespace mimicit {
 namespace {
-
-std::string testdata_dir() {
-  const char* dir = std::getenv("MIMICIT_TESTDATA");
-  return dir != nullptr ? dir : "/work/shared/testdata/parquet-testing/data";
-}
-
-std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 TEST(Crc32, KnownValues) {
   EXPECT_EQ(crc32(as_bytes("")), 0u);
@@ -67,7 +58,7 @@ TEST(Crc32, MatchesParquetPageChecksums) {
       {"datapage_v1-corrupt-checksum.parquet", 30836, 10240, 1216679186, false},
   };
   for (const PageCrc& page : pages) {
-    std::vector<uint8_t> file = read_file(testdata_dir() + "/" + page.file);
+    std::vector<uint8_t> file = mimicit::testing::read_file_bytes(mimicit::testing::corpus_file(page.file));
     if (file.empty()) GTEST_SKIP() << "test data not found: " << page.file;
     ASSERT_LE(page.offset + page.size, file.size());
     uint32_t crc = crc32(ByteView(file).subspan(page.offset, page.size));
