@@ -12,7 +12,7 @@ fi
 scripts/setup.sh
 
 echo "== C++ build and tests"
-scripts/build.sh
+scripts/build.sh -DMIMICIT_BUILD_TESTS=ON
 MIMICIT_LARGE_TESTS=1 ctest --test-dir build --output-on-failure -j "$(nproc)"
 
 echo "== C++ tests under ASan+UBSan"

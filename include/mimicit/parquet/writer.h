@@ -44,7 +44,10 @@ struct WriterOptions {
   bool statistics = true;             // min/max/null_count per chunk and page
   bool page_index = true;             // ColumnIndex + OffsetIndex
   bool write_crc = true;              // page CRC32
-  size_t max_statistics_bytes = 4096; // min/max of longer values are truncated (and marked inexact)
+  // min/max of longer values are truncated (and marked inexact). Image
+  // payloads make useless bounds, so the default keeps page indexes small
+  // (64, like parquet-mr's column index truncation); ids fit whole.
+  size_t max_statistics_bytes = 64;
   double bloom_filter_fpp = 0.01;     // target false-positive rate of bloom filters
   std::vector<KeyValue> key_value_metadata;
   // When set, names the column that pandas restores as the DataFrame index:

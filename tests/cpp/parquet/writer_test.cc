@@ -607,7 +607,7 @@ TEST_F(WriterTest, HugeValueSkipsTheDictionaryAndGetsItsOwnPage) {
   OffsetIndex oi = decode_offset_index(view(f.bytes, *chunk.offset_index_offset, *chunk.offset_index_length));
   EXPECT_EQ(oi.page_locations.size(), 3u);  // one page per multi-megabyte value
   const Statistics& s = *chunk.meta_data->statistics;
-  EXPECT_EQ(s.min_value->size(), 4096u);
+  EXPECT_EQ(s.min_value->size(), WriterOptions{}.max_statistics_bytes);
   EXPECT_EQ(s.is_min_value_exact, false);
   EXPECT_EQ(s.is_max_value_exact, false);
 }
