@@ -12,8 +12,10 @@
     random probes:
     ours    = bench/lookup_bench.cc (C++, Google Benchmark): ParquetFile
               opened once, RowReader seek + next; by id find_sorted first
-    duckdb  = prepared SELECT ... WHERE id = $1 / LIMIT 1 OFFSET $1
-    pyarrow = pq.read_table(filters=[("id", "=", key)]) / read_row_group + slice
+    duckdb  = SELECT id, base64 FROM read_parquet(F) WHERE id = ? / LIMIT 1 OFFSET ?
+              (bound parameter; PREPARE + EXECUTE; + parquet_metadata_cache)
+    pyarrow = pq.read_table(filters=[("id", "=", key)]) / read_row_group + slice,
+              opened per call and kept open
 
 The data is generated here, deterministically (fixed seeds), with pyarrow into
 a scratch folder (default /tmp/mimicit-bench) and reused while its parameters
