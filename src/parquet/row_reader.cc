@@ -107,7 +107,10 @@ class RowReader::Impl {
       row_in_group_ = group_rows_ = 0;
       return;
     }
-    open_row_group(rg);
+    // Within the same row group the column readers (and their decoded
+    // dictionaries) are kept: repeated lookups in a store decode a
+    // dictionary once.
+    if (rg != row_group_ || cursors_.empty() || !cursors_[0].reader) open_row_group(rg);
     int64_t target = row - file_->row_group_first_row(rg);
     for (ColumnCursor& c : cursors_) seek_cursor(c, target);
     row_in_group_ = target;

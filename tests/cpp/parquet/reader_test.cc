@@ -108,11 +108,26 @@ TEST(ReaderTest, SeekLandsOnTheRightRowWithTinyPages) {
   std::vector<Value> row;
   while (all.next(row)) ids.push_back(row[0].i32);
   ASSERT_EQ(static_cast<int64_t>(ids.size()), pf->num_rows());
-  for (int64_t target : {int64_t{0}, int64_t{1}, int64_t{17}, int64_t{4000}, pf->num_rows() - 1}) {
+  const std::vector<int64_t> targets = {0, 1, 17, 4000, pf->num_rows() - 1, 4001, 3, 5000, 2};
+  for (int64_t target : targets) {
     RowReader reader(pf, {id});
     reader.seek(target);
     ASSERT_TRUE(reader.next(row));
     EXPECT_EQ(row[0].i32, ids[static_cast<size_t>(target)]) << "row " << target;
+  }
+  // One reader seeking back and forth (it keeps its column readers).
+  RowReader reused(pf, {id});
+  for (int64_t target : targets) {
+    reused.seek(target);
+    ASSERT_TRUE(reused.next(row));
+    EXPECT_EQ(row[0].i32, ids[static_cast<size_t>(target)]) << "row " << target;
+    size_t after = static_cast<size_t>(target) + 1;
+    if (after == ids.size()) {
+      EXPECT_FALSE(reused.next(row));
+      continue;
+    }
+    ASSERT_TRUE(reused.next(row));
+    EXPECT_EQ(row[0].i32, ids[after]) << "row after " << target;
   }
 }
 
