@@ -31,7 +31,7 @@ VALUES = {
     "string": st.text(max_size=30),
     "binary": st.binary(max_size=30),
 }
-PROPERTY_SETTINGS = settings(derandomize=True, max_examples=60, deadline=None,
+PROPERTY_SETTINGS = settings(derandomize=True, max_examples=300, deadline=None,
                              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 

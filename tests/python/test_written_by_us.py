@@ -54,7 +54,8 @@ def image_columns(num_rows: int, seed: int = SEED, first_id: int = 0) -> dict[st
 
 
 def write(path: Path, columns: dict[str, list], **options) -> Path:
-    options.setdefault("types", {name: TYPES[name] for name in columns})
+    if "types" not in options:
+        options["types"] = {name: TYPES[name] for name in columns}
     mimicit.parquet.write(path, columns, **options)
     return path
 
