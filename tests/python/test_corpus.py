@@ -19,6 +19,8 @@ import base64
 import subprocess
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import reference
@@ -160,3 +162,34 @@ def test_int96_beyond_pyarrow_range_matches_documentation(testdata: Path, cat_js
             assert row["a"] is None
         else:
             assert (int96_micros(row["a"]) - micros) % 2**64 == 0, (row, micros)
+
+
+# pyarrow names Parquet's LZ4_RAW "LZ4" and the Hadoop-framed LZ4 "UNKNOWN".
+PYARROW_CODEC_NAMES = {"LZ4": "LZ4_RAW", "UNKNOWN": "LZ4"}
+
+
+def test_python_metadata_agrees_with_pyarrow(corpus_file: Path) -> None:
+    mimicit = pytest.importorskip("mimicit")
+    try:
+        theirs = pq.read_metadata(corpus_file)
+    except (OSError, pa.ArrowException):
+        pytest.skip("pyarrow cannot read this footer")
+    ours = mimicit.parquet.metadata(corpus_file)
+    assert ours["num_rows"] == theirs.num_rows
+    assert len(ours["row_groups"]) == theirs.num_row_groups
+    for g, group in enumerate(ours["row_groups"]):
+        assert group["num_rows"] == theirs.row_group(g).num_rows
+        for c, column in enumerate(group["columns"]):
+            peer = theirs.row_group(g).column(c)
+            where = f"row group {g}, column {column['path']}"
+            assert column["path"] == peer.path_in_schema, where
+            assert column["codec"] == PYARROW_CODEC_NAMES.get(peer.compression, peer.compression), where
+            assert set(column["encodings"]) == set(peer.encodings), where
+            assert column["num_values"] == peer.num_values, where
+            assert column["data_page_offset"] == peer.data_page_offset, where
+            assert column["has_offset_index"] == peer.has_offset_index, where
+            assert column["has_column_index"] == peer.has_column_index, where
+            # pyarrow hides legacy byte-array statistics; where it shows
+            # statistics, the null counts agree.
+            if peer.is_stats_set and peer.statistics.has_null_count:
+                assert column["statistics"]["null_count"] == peer.statistics.null_count, where

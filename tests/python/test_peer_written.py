@@ -265,3 +265,47 @@ def test_dask_image_store(tmp_path: Path, mimicit_rows) -> None:
     assert len(parts) == 3
     for part in parts:
         assert_reads_like_pyarrow(part, mimicit_rows)
+
+
+# ---------------------------------------------------------------------------
+# Selections and lookups on peer files
+
+def test_cat_column_selection_and_row_window(tmp_path: Path, cat_jsonl) -> None:
+    path = tmp_path / "window.parquet"
+    pq.write_table(sample_table(), path, row_group_size=200, data_page_size=1024,
+                   write_page_index=True)
+    expected = reference.expected_rows(path)
+    rows = cat_jsonl(path, "--offset", 390, "--limit", 25)
+    reference.assert_rows_equal(rows, expected[390:415], "offset/limit")
+    selected = cat_jsonl(path, "--columns", "tags,id", "--offset", 1490)
+    reference.assert_rows_equal(
+        selected, [{"tags": row["tags"], "id": row["id"]} for row in expected[1490:]], "columns")
+
+
+def test_python_column_selection(tmp_path: Path) -> None:
+    mimicit = pytest.importorskip("mimicit")
+    path = tmp_path / "select.parquet"
+    table = pa.table({
+        "id": pa.array([1, 2], pa.int64()),
+        "meta": pa.array([{"width": 3, "caption": "x"}, None],
+                         pa.struct([("width", pa.int32()), ("caption", pa.string())])),
+    })
+    pq.write_table(table, path)
+    assert mimicit.parquet.read(path, columns=["meta.caption", "id"]) == \
+        {"meta.caption": ["x", None], "id": [1, 2]}
+
+
+@pytest.mark.parametrize("page_index", [True, False], ids=["page-index", "no-page-index"])
+def test_find_sorted_in_pyarrow_files(tmp_path: Path, page_index: bool) -> None:
+    mimicit = pytest.importorskip("mimicit")
+    table = sample_table(3000)
+    path = tmp_path / "sorted.parquet"
+    pq.write_table(table, path, row_group_size=700, data_page_size=512, write_batch_size=64,
+                   write_page_index=page_index)
+    image_ids = table.column("image_id").to_pylist()
+    ids = table.column("id").to_pylist()
+    for row in (0, 1, 699, 700, 1501, 2999):
+        assert mimicit.parquet.find_sorted(path, "image_id", image_ids[row]) == row
+        assert mimicit.parquet.find_sorted(path, "id", ids[row]) == row
+    assert mimicit.parquet.find_sorted(path, "image_id", "IMG_99999999") is None
+    assert mimicit.parquet.find_sorted(path, "id", 2) is None
