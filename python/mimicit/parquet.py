@@ -32,7 +32,11 @@ def read(path: PathLike, columns: Optional[Sequence[str]] = None) -> dict[str, l
     byte arrays and the 12 raw bytes of INT96) or a list (list columns).
     Struct children are keyed by their dotted path (``"a.b"``).
     """
-    return _native.read(os.fspath(path), None if columns is None else list(columns))
+    if columns is not None:
+        columns = list(columns)
+        if not columns:
+            return {}  # the core reads every column when given none
+    return _native.read(os.fspath(path), columns)
 
 
 def metadata(path: PathLike) -> dict[str, Any]:

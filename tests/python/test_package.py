@@ -131,3 +131,10 @@ def test_writes_from_threads_agree(tmp_path: Path) -> None:
         thread.join()
     for slot in range(4):
         assert pq.read_table(tmp_path / f"t{slot}.parquet").to_pydict() == columns
+
+
+def test_selecting_no_columns_reads_none(tmp_path: Path) -> None:
+    path = tmp_path / "a.parquet"
+    mimicit.parquet.write(path, {"a": [1], "b": ["x"]})
+    assert mimicit.parquet.read(path, columns=[]) == {}
+    assert mimicit.parquet.read(path, columns=["b"]) == {"b": ["x"]}
