@@ -1,0 +1,92 @@
+// ImageStore: encoded images by id, from any MIMIC-IT image store.
+//
+// A store is one or more paths, each one of:
+//   - a Parquet file (pandas, dask, pyarrow, duckdb, polars, Spark, mimicit);
+//   - a partition folder: every *.parquet below it, in natural order
+//     (part.2 before part.10); `_metadata`, `_common_metadata`, hidden and
+//     `_`-prefixed entries are ignored;
+//   - a legacy images.json: {"<id>": "<base64>" or ["<base64>", ...], ...};
+//   - a folder of image files (id = file name without its extension).
+// In a Parquet store the id is the pandas index column named by the
+// `pandas` metadata (`__index_level_0__`, a named index,
+// `__null_dask_index__`), else a string column named `id`, `image_id` or
+// `key`; the payload is a `base64` string column, a binary column of raw
+// image bytes, or a Hugging Face `struct<bytes: binary, path: string>`.
+//
+// open() reads the ids only (never the payloads) and builds a sorted index
+// of about (id length + 16) bytes per image; lookups are O(log n) and read
+// only the page(s) holding the row. The index can be saved beside the store
+// (or in a cache folder when the store's folder is read-only) so a re-open
+// maps it instead of reading the ids again. When an id appears more than
+// once (within or across paths), the last one wins, like the reference's
+// concatenation; duplicates() lists them.
+//
+// Thread-safety: an ImageStore is immutable after open(); get() may be
+// called from any number of threads at once. Errors are mimicit::Error:
+// kNotFound naming the id, kCorrupt naming the file, the id and the place
+// (bad base64, a bad page), kIo, kInvalidArgument (no usable id or payload
+// column: the message lists the columns found).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mimicit/bytes.h"
+
+namespace mimicit {
+
+struct ImageStoreOptions {
+  // Look for a saved index beside the store (or in the cache folder) and use
+  // it when it matches the store files (paths, sizes, modification times).
+  bool use_saved_index = true;
+  // Save the index after building it. Failure to save is not an error.
+  bool save_index = true;
+  // Where indexes of read-only stores go; empty = $MIMICIT_CACHE_DIR, else
+  // $XDG_CACHE_HOME/mimicit, else ~/.cache/mimicit.
+  std::string cache_dir;
+};
+
+// What kind of payload a store holds.
+enum class PayloadKind { kBase64, kBinary, kHuggingFaceStruct, kJsonBase64, kImageFile };
+
+struct DuplicateId {
+  std::string id;
+  uint32_t occurrences = 0;  // how many times it appears in all paths
+};
+
+class ImageStore {
+ public:
+  static std::shared_ptr<const ImageStore> open(const std::vector<std::string>& paths,
+                                                const ImageStoreOptions& options = {});
+  static std::shared_ptr<const ImageStore> open(const std::string& path,
+                                                const ImageStoreOptions& options = {}) {
+    return open(std::vector<std::string>{path}, options);
+  }
+  virtual ~ImageStore() = default;
+
+  // Number of distinct ids.
+  virtual size_t size() const = 0;
+  virtual bool contains(std::string_view id) const = 0;
+
+  // The image file bytes of `id` (base64 decoded when the store holds base64)
+  // into `out` (replacing its contents).
+  virtual void get(std::string_view id, Buffer& out) const = 0;
+
+  // Every distinct id in sorted (byte-wise) order; stop by returning false.
+  virtual void for_each_id(const std::function<bool(std::string_view id)>& fn) const = 0;
+
+  virtual const std::vector<DuplicateId>& duplicates() const = 0;
+
+  // The files the store reads (after expanding folders), in order, and the
+  // kind of payload each holds.
+  virtual const std::vector<std::string>& files() const = 0;
+  virtual const std::vector<PayloadKind>& payload_kinds() const = 0;
+  // Bytes of memory the index takes (for stats and the benchmarks).
+  virtual uint64_t index_bytes() const = 0;
+};
+
+}  // namespace mimicit

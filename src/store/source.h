@@ -1,0 +1,39 @@
+// Source: one file (or image folder) of an ImageStore. The store asks each
+// source for its ids once, at open, and later fetches payloads by the
+// opaque 64-bit locator the source handed out with each id (a row number,
+// a byte offset, a file index: the source's business).
+//
+// Thread-safety: scan_ids() is called once, from one thread; fetch() may be
+// called from many threads at once and must not share mutable state
+// without synchronisation.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "mimicit/bytes.h"
+#include "mimicit/image_store.h"
+
+namespace mimicit::store {
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual const std::string& path() const = 0;
+  virtual PayloadKind payload_kind() const = 0;
+  // Calls fn(id, locator) for every entry, in file order. `id` is valid for
+  // the duration of the call only.
+  virtual void scan_ids(const std::function<void(std::string_view id, uint64_t locator)>& fn) const = 0;
+  // The image file bytes of the entry at `locator` into `out` (replacing its
+  // contents); base64 payloads are decoded. `id` names the entry in errors.
+  virtual void fetch(uint64_t locator, std::string_view id, Buffer& out) const = 0;
+};
+
+std::unique_ptr<Source> open_parquet_source(const std::string& path);
+std::unique_ptr<Source> open_json_source(const std::string& path);
+std::unique_ptr<Source> open_image_folder_source(const std::string& dir);
+
+}  // namespace mimicit::store
