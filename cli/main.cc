@@ -14,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "commands.h"
 #include "mimicit/error.h"
 #include "tools/demo.h"
 #include "tools/parquet_cat.h"
@@ -21,17 +22,16 @@
 #include "tools/parquet_meta.h"
 #include "tools/parquet_schema.h"
 
+namespace mimicit::cli {
+
+void print_error(const std::string& message) { std::cerr << "mimicit: " << message << '\n'; }
+
+}  // namespace mimicit::cli
+
 namespace {
 
 using namespace mimicit;
-
-constexpr int kExitData = 1;
-constexpr int kExitUsage = 2;
-
-// What the chosen subcommand will run once parsing succeeded.
-using Action = std::function<int()>;
-
-void print_error(const std::string& message) { std::cerr << "mimicit: " << message << '\n'; }
+using namespace mimicit::cli;
 
 void add_schema_command(CLI::App& parquet, Action& action) {
   auto* command = parquet.add_subcommand("schema", "Print the schema tree and each column's types");
@@ -174,7 +174,7 @@ int main(int argc, char** argv) {
       "  mimicit demo out\n"
       "  mimicit parquet cat out/demo_images.parquet --columns __index_level_0__ --limit 5\n"
       "  mimicit parquet check images.parquet --threads 4\n"
-      "Run 'mimicit parquet COMMAND --help' for a command's options.");
+      "Run 'mimicit COMMAND --help' for a command's options.");
 
   try {
     app.parse(argc, argv);
