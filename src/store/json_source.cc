@@ -1,0 +1,67 @@
+#include "store/json_source.h"
+
+#include <string_view>
+
+#include "mimicit/base64.h"
+#include "mimicit/error.h"
+#include "mimicit/file.h"
+#include "store/json_scanner.h"
+
+namespace mimicit::store {
+
+namespace {
+
+// The scan asks the kernel to read this far ahead of it, so that a cold
+// file streams from disk at full speed rather than one page fault at a time.
+constexpr uint64_t kReadAhead = uint64_t{64} << 20;
+
+class JsonSource final : public Source {
+ public:
+  explicit JsonSource(std::shared_ptr<const MappedFile> file) : file_(std::move(file)) {}
+
+  const std::string& path() const override { return file_->path(); }
+  PayloadKind payload_kind() const override { return PayloadKind::kJsonBase64; }
+
+  void scan_ids(const std::function<void(std::string_view id, uint64_t locator)>& fn) const override {
+    with_context(path(), [&] {
+      JsonObjectScanner scanner(file_->bytes());
+      file_->will_need(0, 2 * kReadAhead);
+      scanner.set_progress(kReadAhead, [this](uint64_t offset) {
+        file_->will_need(offset + kReadAhead, kReadAhead);
+      });
+      scanner.scan(fn);
+    });
+  }
+
+  void fetch(uint64_t locator, std::string_view id, Buffer& out) const override {
+    try {
+      ByteView doc = file_->bytes();
+      RawJsonString raw = locate_value_string(doc, locator);
+      if (!raw.has_escapes) return base64_decode(raw.text, out);
+      // Rare: escaped values are unescaped into a private copy (fetch may
+      // run on many threads, so no shared scratch buffer).
+      std::string text;
+      text.reserve(raw.text.size());
+      size_t pos = 0;
+      if (const char* error = unescape_json_string(raw.text, text, &pos)) {
+        fail_corrupt("byte offset {}: {}", raw.text.data() - reinterpret_cast<const char*>(doc.data()) + pos,
+                     error);
+      }
+      base64_decode(text, out);
+    } catch (Error& e) {
+      e.add_context(fmt::format("{}: id '{}'", path(), id));
+      throw;
+    }
+  }
+
+ private:
+  std::shared_ptr<const MappedFile> file_;
+};
+
+}  // namespace
+
+std::unique_ptr<Source> open_json_source(const std::string& path) {
+  return std::make_unique<JsonSource>(MappedFile::open(path));
+}
+
+}  // namespace mimicit::store
