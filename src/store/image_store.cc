@@ -1,0 +1,294 @@
+// ImageStore: expands the paths into sources, builds (or maps a saved)
+// sorted index over their ids, and serves get() through it.
+#include "mimicit/image_store.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include <xxhash.h>
+
+#include "mimicit/error.h"
+#include "store/image_folder_source.h"
+#include "store/open_store.h"
+#include "store/source.h"
+#include "store/store_index.h"
+
+namespace mimicit::store {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kIndexSuffix = ".mimicit-index";
+
+bool ends_with_icase(std::string_view s, std::string_view suffix) {
+  if (s.size() < suffix.size()) return false;
+  for (size_t i = 0; i < suffix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[s.size() - suffix.size() + i])) != suffix[i]) return false;
+  }
+  return true;
+}
+
+bool is_skipped_name(const fs::path& name) {
+  std::string text = name.filename().string();
+  return text.empty() || text[0] == '.' || text[0] == '_';
+}
+
+bool folder_has_images(const std::string& dir) {
+  std::error_code error;
+  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+    std::string name = it->path().filename().string();
+    if (!name.empty() && name[0] != '.' && has_image_extension(name)) return true;
+  }
+  return false;
+}
+
+// One path of the store, expanded into the sources it stands for.
+void expand_path(const std::string& path, std::vector<std::unique_ptr<Source>>& sources) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) fail(ErrorCode::kIo, "{}: no such file or folder", path);
+  if (!S_ISDIR(st.st_mode)) {
+    if (ends_with_icase(path, ".json")) sources.push_back(open_json_source(path));
+    else sources.push_back(open_parquet_source(path));
+    return;
+  }
+  std::vector<std::string> files = list_parquet_files(path);
+  if (!files.empty()) {
+    for (const std::string& file : files) sources.push_back(open_parquet_source(file));
+  } else if (folder_has_images(path)) {
+    sources.push_back(open_image_folder_source(path));
+  } else {
+    fail_invalid("{}: the folder holds no .parquet file and no image file", path);
+  }
+}
+
+FileStamp stamp_of(const Source& source) {
+  FileStamp stamp;
+  std::error_code error;
+  fs::path absolute = fs::absolute(source.path(), error);
+  stamp.path = (error ? fs::path(source.path()) : absolute).lexically_normal().string();
+  if (const auto* folder = dynamic_cast<const ImageFolderSource*>(&source)) {
+    stamp.size = folder->num_files();
+    stamp.mtime_ns = static_cast<int64_t>(folder->fingerprint());
+    return stamp;
+  }
+  struct stat st;
+  if (::stat(source.path().c_str(), &st) != 0) fail(ErrorCode::kIo, "{}: cannot stat", source.path());
+  stamp.size = static_cast<uint64_t>(st.st_size);
+  stamp.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return stamp;
+}
+
+std::string hash_name(const std::vector<FileStamp>& stamps) {
+  std::string joined;
+  for (const FileStamp& s : stamps) joined.append(s.path).push_back('\0');
+  return fmt::format("{:016x}{}", XXH3_64bits(joined.data(), joined.size()), kIndexSuffix);
+}
+
+// Where the index of a store lives: beside a single path (in a folder: as a
+// hidden file, which folder expansion skips), else in the cache folder.
+struct IndexPlaces {
+  std::string beside;  // empty for a multi-path store
+  std::string cached;  // empty when there is no cache folder
+};
+
+IndexPlaces index_places(const std::vector<std::string>& paths, const std::vector<FileStamp>& stamps,
+                         const ImageStoreOptions& options) {
+  IndexPlaces places;
+  if (paths.size() == 1) {
+    std::error_code error;
+    places.beside = fs::is_directory(paths[0], error) ? (fs::path(paths[0]) / kIndexSuffix).string()
+                                                     : paths[0] + kIndexSuffix;
+  }
+  std::string cache = index_cache_dir(options);
+  if (!cache.empty()) places.cached = (fs::path(cache) / hash_name(stamps)).string();
+  return places;
+}
+
+bool try_save(const StoreIndex& index, const std::string& path, const std::vector<FileStamp>& stamps,
+              uint32_t num_sources) {
+  if (path.empty()) return false;
+  try {
+    std::error_code error;
+    fs::create_directories(fs::path(path).parent_path(), error);
+    index.save(path, stamps, num_sources);
+    return true;
+  } catch (const Error&) {
+    return false;  // a read-only folder, a full disk: the caller tries elsewhere
+  }
+}
+
+std::unique_ptr<StoreIndex> build_index(const std::vector<std::unique_ptr<Source>>& sources) {
+  IndexBuilder builder;
+  for (size_t s = 0; s < sources.size(); ++s) {
+    uint32_t number = static_cast<uint32_t>(s);
+    sources[s]->scan_ids([&](std::string_view id, uint64_t locator) { builder.add(id, number, locator); });
+  }
+  return builder.finish();
+}
+
+class StoreImpl final : public ImageStore {
+ public:
+  StoreImpl(std::vector<std::unique_ptr<Source>> sources, std::unique_ptr<StoreIndex> index)
+      : sources_(std::move(sources)), index_(std::move(index)) {
+    for (const auto& source : sources_) {
+      files_.push_back(source->path());
+      kinds_.push_back(source->payload_kind());
+    }
+  }
+
+  size_t size() const override { return index_->size(); }
+  bool contains(std::string_view id) const override { return index_->find(id).has_value(); }
+
+  void get(std::string_view id, Buffer& out) const override {
+    std::optional<size_t> at = index_->find(id);
+    if (!at) {
+      fail(ErrorCode::kNotFound, "image '{}' not found in {}{}", id, files_.front(),
+           files_.size() > 1 ? fmt::format(" and {} more files", files_.size() - 1) : "");
+    }
+    const IndexEntry& entry = index_->entry(*at);
+    sources_[entry.source()]->fetch(entry.locator, id, out);
+  }
+
+  void for_each_id(const std::function<bool(std::string_view)>& fn) const override {
+    for (size_t i = 0; i < index_->size(); ++i) {
+      if (!fn(index_->id(i))) return;
+    }
+  }
+
+  const std::vector<DuplicateId>& duplicates() const override { return index_->duplicates(); }
+  const std::vector<std::string>& files() const override { return files_; }
+  const std::vector<PayloadKind>& payload_kinds() const override { return kinds_; }
+  uint64_t index_bytes() const override { return index_->bytes(); }
+
+ private:
+  std::vector<std::unique_ptr<Source>> sources_;
+  std::unique_ptr<StoreIndex> index_;
+  std::vector<std::string> files_;
+  std::vector<PayloadKind> kinds_;
+};
+
+}  // namespace
+
+bool natural_less(std::string_view a, std::string_view b) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (!digit(a[i]) || !digit(b[j])) {
+      if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+      ++i, ++j;
+      continue;
+    }
+    // Two runs of digits: compare their values (without leading zeros) by
+    // length, then digit by digit.
+    size_t ie = i, je = j;
+    while (ie < a.size() && digit(a[ie])) ++ie;
+    while (je < b.size() && digit(b[je])) ++je;
+    size_t iz = i, jz = j;
+    while (iz + 1 < ie && a[iz] == '0') ++iz;
+    while (jz + 1 < je && b[jz] == '0') ++jz;
+    if (ie - iz != je - jz) return ie - iz < je - jz;
+    int order = a.substr(iz, ie - iz).compare(b.substr(jz, je - jz));
+    if (order != 0) return order < 0;
+    i = ie, j = je;
+  }
+  if (a.size() - i != b.size() - j) return a.size() - i < b.size() - j;
+  return a < b;  // equal by value ("01" vs "1"): any fixed order
+}
+
+std::vector<std::string> list_parquet_files(const std::string& dir) {
+  std::vector<std::string> relative;
+  std::error_code error;
+  fs::recursive_directory_iterator it(dir, error), end;
+  if (error) fail(ErrorCode::kIo, "{}: cannot list the folder: {}", dir, error.message());
+  for (; it != end; it.increment(error)) {
+    if (error) fail(ErrorCode::kIo, "{}: cannot list the folder: {}", dir, error.message());
+    if (is_skipped_name(it->path())) {
+      if (it->is_directory(error)) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file(error) && ends_with_icase(it->path().filename().string(), ".parquet")) {
+      relative.push_back(it->path().lexically_relative(dir).string());
+    }
+  }
+  std::sort(relative.begin(), relative.end(), natural_less);
+  std::vector<std::string> files;
+  for (const std::string& r : relative) files.push_back((fs::path(dir) / r).string());
+  return files;
+}
+
+std::string index_cache_dir(const ImageStoreOptions& options) {
+  if (!options.cache_dir.empty()) return options.cache_dir;
+  auto env = [](const char* name) -> std::string {
+    const char* value = std::getenv(name);
+    return value && *value ? value : "";
+  };
+  if (std::string dir = env("MIMICIT_CACHE_DIR"); !dir.empty()) return dir;
+  if (std::string dir = env("XDG_CACHE_HOME"); !dir.empty()) return dir + "/mimicit";
+  if (std::string home = env("HOME"); !home.empty()) return home + "/.cache/mimicit";
+  return "";
+}
+
+std::shared_ptr<const ImageStore> open_store(const std::vector<std::string>& paths,
+                                             const ImageStoreOptions& options,
+                                             OpenReport* report) {
+  OpenReport local;
+  if (report == nullptr) report = &local;
+  *report = OpenReport{};
+  if (paths.empty()) fail_invalid("an image store needs at least one path");
+  std::vector<std::unique_ptr<Source>> sources;
+  for (const std::string& path : paths) {
+    size_t before = sources.size();
+    expand_path(path, sources);
+    if (sources.size() == before) fail_invalid("{}: holds no image store file", path);
+  }
+  if (sources.size() > IndexEntry::kMaxSources) {
+    fail(ErrorCode::kLimit, "an image store holds at most {} files ({} given)", IndexEntry::kMaxSources,
+         sources.size());
+  }
+  uint32_t num_sources = static_cast<uint32_t>(sources.size());
+  std::vector<FileStamp> stamps;
+  if (options.use_saved_index || options.save_index) {
+    for (const auto& source : sources) stamps.push_back(stamp_of(*source));
+  }
+  IndexPlaces places = index_places(paths, stamps, options);
+
+  std::unique_ptr<StoreIndex> index;
+  if (options.use_saved_index) {
+    for (const std::string& place : {places.beside, places.cached}) {
+      if (place.empty() || index) continue;
+      index = StoreIndex::load(place, stamps, num_sources);
+      if (index) report->index_path = place;
+    }
+    report->used_saved_index = index != nullptr;
+  }
+  if (!index) {
+    index = build_index(sources);
+    if (options.save_index) {
+      for (const std::string& place : {places.beside, places.cached}) {
+        if (try_save(*index, place, stamps, num_sources)) {
+          report->saved_index = true;
+          report->index_path = place;
+          break;
+        }
+      }
+    }
+  }
+  return std::make_shared<StoreImpl>(std::move(sources), std::move(index));
+}
+
+}  // namespace mimicit::store
+
+namespace mimicit {
+
+std::shared_ptr<const ImageStore> ImageStore::open(const std::vector<std::string>& paths,
+                                                   const ImageStoreOptions& options) {
+  return store::open_store(paths, options, nullptr);
+}
+
+}  // namespace mimicit

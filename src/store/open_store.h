@@ -1,0 +1,36 @@
+// The ImageStore implementation's open, with a report of what it did, for
+// tests, `images stats` and benchmarks. ImageStore::open() calls it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mimicit/image_store.h"
+
+namespace mimicit::store {
+
+struct OpenReport {
+  bool used_saved_index = false;  // the index was mapped from a saved file
+  bool saved_index = false;       // a fresh index was built and saved
+  std::string index_path;         // the file used or written (empty: none)
+};
+
+std::shared_ptr<const ImageStore> open_store(const std::vector<std::string>& paths,
+                                             const ImageStoreOptions& options,
+                                             OpenReport* report);
+
+// Every *.parquet below `dir` in natural order (numbers compared by value:
+// part.2 before part.10), skipping hidden and `_`-prefixed entries
+// (`_metadata`, `_common_metadata`, `_SUCCESS`, ...) at every level.
+std::vector<std::string> list_parquet_files(const std::string& dir);
+
+// Natural order of two strings: runs of digits compare by value.
+bool natural_less(std::string_view a, std::string_view b);
+
+// Where indexes of read-only stores go: options.cache_dir, else
+// $MIMICIT_CACHE_DIR, $XDG_CACHE_HOME/mimicit, ~/.cache/mimicit; empty when
+// none can be named.
+std::string index_cache_dir(const ImageStoreOptions& options);
+
+}  // namespace mimicit::store

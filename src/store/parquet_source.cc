@@ -1,0 +1,377 @@
+#include "store/parquet_source.h"
+
+#include <cctype>
+#include <charconv>
+#include <mutex>
+
+#include "mimicit/base64.h"
+#include "mimicit/error.h"
+#include "store/source.h"
+
+namespace mimicit::store {
+
+using parquet::ColumnDescriptor;
+using parquet::ParquetFile;
+using parquet::RowReader;
+using parquet::Type;
+using parquet::Value;
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// A just-big-enough JSON scanner for the pandas metadata: it walks the top
+// level object, skipping every value but `index_columns`. Malformed input
+// makes it stop and report nothing (the store then falls back to the named
+// columns), never read out of bounds.
+
+class PandasJsonScanner {
+ public:
+  explicit PandasJsonScanner(std::string_view text) : text_(text) {}
+
+  std::vector<std::string> index_columns() {
+    if (!consume('{')) return {};
+    if (consume('}')) return {};
+    do {
+      std::string key;
+      if (!parse_string(&key) || !consume(':')) return {};
+      if (key == "index_columns") {
+        if (!parse_index_array()) return {};
+        return std::move(names_);
+      }
+      if (!skip_value(0)) return {};
+    } while (consume(','));
+    return {};
+  }
+
+ private:
+  static constexpr int kMaxDepth = 64;
+
+  void skip_space() {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' ||
+                                   text_[pos_] == '\r' || text_[pos_] == '\t')) {
+      ++pos_;
+    }
+  }
+  bool peek(char c) {
+    skip_space();
+    return pos_ < text_.size() && text_[pos_] == c;
+  }
+  bool consume(char c) {
+    if (!peek(c)) return false;
+    ++pos_;
+    return true;
+  }
+
+  bool parse_index_array() {
+    if (!consume('[')) return false;
+    if (consume(']')) return true;
+    do {
+      if (peek('"')) {
+        std::string name;
+        if (!parse_string(&name)) return false;
+        names_.push_back(std::move(name));
+      } else if (!skip_value(1)) {
+        return false;
+      }
+    } while (consume(','));
+    return consume(']');
+  }
+
+  // A string at pos_ (after spaces); its decoded text into *out when given.
+  bool parse_string(std::string* out) {
+    if (!consume('"')) return false;
+    while (pos_ < text_.size()) {
+      char c = text_[pos_++];
+      if (c == '"') return true;
+      if (c != '\\') {
+        if (out) out->push_back(c);
+        continue;
+      }
+      if (pos_ >= text_.size()) return false;
+      char e = text_[pos_++];
+      switch (e) {
+        case '"': case '\\': case '/': if (out) out->push_back(e); break;
+        case 'b': if (out) out->push_back('\b'); break;
+        case 'f': if (out) out->push_back('\f'); break;
+        case 'n': if (out) out->push_back('\n'); break;
+        case 'r': if (out) out->push_back('\r'); break;
+        case 't': if (out) out->push_back('\t'); break;
+        case 'u': if (!parse_unicode_escape(out)) return false; break;
+        default: return false;
+      }
+    }
+    return false;
+  }
+
+  bool hex4(uint32_t& value) {
+    if (text_.size() - pos_ < 4) return false;
+    value = 0;
+    for (int i = 0; i < 4; ++i) {
+      char c = text_[pos_++];
+      int digit = c >= '0' && c <= '9' ? c - '0'
+                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      if (digit < 0) return false;
+      value = value * 16 + static_cast<uint32_t>(digit);
+    }
+    return true;
+  }
+
+  // After "\u": one code point, or a surrogate pair, appended as UTF-8.
+  bool parse_unicode_escape(std::string* out) {
+    uint32_t cp = 0;
+    if (!hex4(cp)) return false;
+    if (cp >= 0xD800 && cp < 0xDC00 && text_.substr(pos_, 2) == "\\u") {
+      size_t saved = pos_;
+      pos_ += 2;
+      uint32_t low = 0;
+      if (hex4(low) && low >= 0xDC00 && low < 0xE000) cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+      else pos_ = saved;
+    }
+    if (out) append_utf8(cp, *out);
+    return true;
+  }
+
+  static void append_utf8(uint32_t cp, std::string& out) {
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  }
+
+  bool skip_value(int depth) {
+    if (depth > kMaxDepth) return false;
+    skip_space();
+    if (pos_ >= text_.size()) return false;
+    char c = text_[pos_];
+    if (c == '"') return parse_string(nullptr);
+    if (c == '{' || c == '[') {
+      char close = c == '{' ? '}' : ']';
+      ++pos_;
+      if (consume(close)) return true;
+      do {
+        if (c == '{' && (!parse_string(nullptr) || !consume(':'))) return false;
+        if (!skip_value(depth + 1)) return false;
+      } while (consume(','));
+      return consume(close);
+    }
+    // Numbers, true, false, null.
+    size_t start = pos_;
+    while (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) ||
+                                   text_[pos_] == '-' || text_[pos_] == '+' || text_[pos_] == '.')) {
+      ++pos_;
+    }
+    return pos_ > start;
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+  std::vector<std::string> names_;
+};
+
+// ---------------------------------------------------------------------------
+// Column choice.
+
+bool is_flat(const ColumnDescriptor& c) { return c.path.size() == 1 && c.max_rep_level == 0; }
+
+bool usable_as_id(const ColumnDescriptor& c) {
+  return is_flat(c) && (c.type == Type::BYTE_ARRAY || c.type == Type::INT32 || c.type == Type::INT64);
+}
+
+bool is_binary(const ColumnDescriptor& c) {
+  return c.type == Type::BYTE_ARRAY && !c.is_string() && c.max_rep_level == 0;
+}
+
+int find_id_column(const ParquetFile& file) {
+  const parquet::Schema& schema = file.schema();
+  if (const std::string* pandas = file.key_value("pandas")) {
+    std::vector<std::string> names = pandas_index_columns(*pandas);
+    if (names.size() == 1) {  // a MultiIndex is no single id
+      int index = schema.find_column(names[0]);
+      if (index >= 0 && usable_as_id(schema.column(static_cast<size_t>(index)))) return index;
+    }
+  }
+  for (const char* name : {"id", "image_id", "key"}) {
+    int index = schema.find_column(name);
+    if (index < 0) continue;
+    const ColumnDescriptor& c = schema.column(static_cast<size_t>(index));
+    if (is_flat(c) && c.type == Type::BYTE_ARRAY) return index;
+  }
+  return -1;
+}
+
+// The payload column and its kind, or -1.
+int find_payload_column(const ParquetFile& file, int id, PayloadKind& kind) {
+  const parquet::Schema& schema = file.schema();
+  int index = schema.find_column("base64");
+  if (index >= 0 && index != id) {
+    const ColumnDescriptor& c = schema.column(static_cast<size_t>(index));
+    if (is_flat(c) && c.type == Type::BYTE_ARRAY) {
+      kind = PayloadKind::kBase64;
+      return index;
+    }
+  }
+  int first_binary = -1, preferred_binary = -1, struct_bytes = -1;
+  for (const ColumnDescriptor& c : schema.columns()) {
+    if (c.index == id || !is_binary(c)) continue;
+    if (c.path.size() == 1) {
+      const std::string& name = c.path[0];
+      bool preferred = name == "image" || name == "bytes" || name == "data" || name == "payload";
+      if (preferred && preferred_binary < 0) preferred_binary = c.index;
+      if (first_binary < 0) first_binary = c.index;
+    } else if (c.path.size() == 2 && c.path[1] == "bytes" && struct_bytes < 0) {
+      struct_bytes = c.index;
+    }
+  }
+  if (preferred_binary >= 0 || first_binary >= 0) {
+    kind = PayloadKind::kBinary;
+    return preferred_binary >= 0 ? preferred_binary : first_binary;
+  }
+  kind = PayloadKind::kHuggingFaceStruct;
+  return struct_bytes;
+}
+
+std::string describe_columns(const parquet::Schema& schema) {
+  std::string text;
+  for (const ColumnDescriptor& c : schema.columns()) {
+    if (!text.empty()) text += ", ";
+    text += fmt::format("'{}' ({}{})", c.dotted_path, parquet::to_string(c.type),
+                        c.is_string() ? " string" : "");
+  }
+  return text.empty() ? "none" : text;
+}
+
+// ---------------------------------------------------------------------------
+// The source.
+
+class ParquetSource final : public Source {
+ public:
+  explicit ParquetSource(std::shared_ptr<const ParquetFile> file)
+      : file_(std::move(file)), columns_(choose_columns(*file_)) {}
+
+  const std::string& path() const override { return file_->path(); }
+  PayloadKind payload_kind() const override { return columns_.kind; }
+
+  void scan_ids(const std::function<void(std::string_view, uint64_t)>& fn) const override {
+    RowReader reader(file_, {columns_.id});
+    std::vector<Value> row;
+    char digits[24];
+    for (uint64_t r = 0; reader.next(row); ++r) {
+      const Value& v = row[0];
+      switch (v.kind) {
+        case Value::Kind::kBytes: fn(v.bytes, r); break;
+        case Value::Kind::kInt32:
+        case Value::Kind::kInt64: {
+          int64_t n = v.kind == Value::Kind::kInt32 ? v.i32 : v.i64;
+          char* end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+          fn(std::string_view(digits, static_cast<size_t>(end - digits)), r);
+          break;
+        }
+        default: break;  // a null id names no image
+      }
+    }
+  }
+
+  void fetch(uint64_t locator, std::string_view id, Buffer& out) const override {
+    if (locator >= static_cast<uint64_t>(file_->num_rows())) {
+      fail_corrupt("{}: image '{}': row {} is outside the file ({} rows)", path(), id, locator,
+                   file_->num_rows());
+    }
+    std::unique_ptr<Cursor> cursor = take_cursor();
+    const Value& value = with_context(fmt::format("image '{}' (row {})", id, locator),
+                                      [&]() -> const Value& { return read_row(*cursor, locator); });
+    if (value.kind != Value::Kind::kBytes) {
+      fail_corrupt("{}: image '{}' (row {}): the payload is null", path(), id, locator);
+    }
+    if (columns_.kind == PayloadKind::kBase64) {
+      with_context(fmt::format("{}: image '{}' (row {})", path(), id, locator),
+                   [&] { base64_decode(value.bytes, out); });
+    } else {
+      out.assign(as_bytes(value.bytes));
+    }
+    give_back(std::move(cursor));
+  }
+
+ private:
+  // A RowReader on the payload column. Readers are pooled so that repeated
+  // fetches keep their decoded dictionary and, for neighbouring rows, their
+  // decoded page; each is used by one thread at a time.
+  struct Cursor {
+    explicit Cursor(std::shared_ptr<const ParquetFile> file, int column) : reader(std::move(file), {column}) {}
+    RowReader reader;
+    std::vector<Value> row;
+  };
+  static constexpr size_t kMaxIdleCursors = 8;
+
+  const Value& read_row(Cursor& cursor, uint64_t row) const {
+    cursor.reader.seek(static_cast<int64_t>(row));
+    if (!cursor.reader.next(cursor.row)) fail_corrupt("the row is not in the file");
+    return cursor.row[0];
+  }
+
+  std::unique_ptr<Cursor> take_cursor() const {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!idle_.empty()) {
+        std::unique_ptr<Cursor> cursor = std::move(idle_.back());
+        idle_.pop_back();
+        return cursor;
+      }
+    }
+    return std::make_unique<Cursor>(file_, columns_.payload);
+  }
+
+  // Only cursors that finished a fetch come back: one that threw may be
+  // mid-page.
+  void give_back(std::unique_ptr<Cursor> cursor) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (idle_.size() < kMaxIdleCursors) idle_.push_back(std::move(cursor));
+  }
+
+  std::shared_ptr<const ParquetFile> file_;
+  ParquetColumns columns_;
+  mutable std::mutex mutex_;
+  mutable std::vector<std::unique_ptr<Cursor>> idle_;
+};
+
+}  // namespace
+
+std::vector<std::string> pandas_index_columns(std::string_view json) {
+  return PandasJsonScanner(json).index_columns();
+}
+
+ParquetColumns choose_columns(const ParquetFile& file) {
+  ParquetColumns columns;
+  columns.id = find_id_column(file);
+  if (columns.id < 0) {
+    fail_invalid(
+        "{}: no image id column (the pandas index, or a string column named id, image_id or "
+        "key); columns found: {}",
+        file.path(), describe_columns(file.schema()));
+  }
+  columns.payload = find_payload_column(file, columns.id, columns.kind);
+  if (columns.payload < 0) {
+    fail_invalid(
+        "{}: no image payload column (a 'base64' string column, a binary column or a struct "
+        "with a binary 'bytes' field); columns found: {}",
+        file.path(), describe_columns(file.schema()));
+  }
+  return columns;
+}
+
+std::unique_ptr<Source> open_parquet_source(const std::string& path) {
+  return std::make_unique<ParquetSource>(ParquetFile::open(path));
+}
+
+}  // namespace mimicit::store
