@@ -28,6 +28,8 @@
 #include <vector>
 
 #include "mimicit/error.h"
+#include "mimicit/image.h"
+#include "mimicit/image_store.h"
 #include "mimicit/parquet/metadata.h"
 #include "mimicit/parquet/reader.h"
 #include "mimicit/parquet/schema.h"
@@ -688,6 +690,110 @@ std::optional<int64_t> find_sorted(const std::string& path, nb::handle column, n
   return parquet::find_sorted(file, index, text);
 }
 
+// ---------------------------------------------------------------------------
+// ImageStore. Ids cross the boundary as UTF-8 with "surrogateescape", so an
+// id that is not valid UTF-8 comes out as a str that looks it up again.
+
+std::string id_text(nb::handle id) {
+  if (PyBytes_Check(id.ptr())) {
+    return std::string(PyBytes_AS_STRING(id.ptr()), static_cast<size_t>(PyBytes_GET_SIZE(id.ptr())));
+  }
+  if (!PyUnicode_Check(id.ptr())) throw nb::type_error("an image id must be str or bytes");
+  nb::object encoded = check(PyUnicode_AsEncodedString(id.ptr(), "utf-8", "surrogateescape"));
+  return std::string(PyBytes_AS_STRING(encoded.ptr()),
+                     static_cast<size_t>(PyBytes_GET_SIZE(encoded.ptr())));
+}
+
+nb::object id_object(std::string_view id) {
+  return check(PyUnicode_DecodeUTF8(id.data(), static_cast<Py_ssize_t>(id.size()), "surrogateescape"));
+}
+
+const char* payload_kind_name(PayloadKind kind) {
+  switch (kind) {
+    case PayloadKind::kBase64: return "base64";
+    case PayloadKind::kBinary: return "binary";
+    case PayloadKind::kHuggingFaceStruct: return "huggingface_struct";
+    case PayloadKind::kJsonBase64: return "json_base64";
+    case PayloadKind::kImageFile: return "image_file";
+  }
+  return "unknown";
+}
+
+class PyImageStore {
+ public:
+  PyImageStore(const std::vector<std::string>& paths, bool use_saved_index, bool save_index,
+               const std::string& cache_dir) {
+    ImageStoreOptions options;
+    options.use_saved_index = use_saved_index;
+    options.save_index = save_index;
+    options.cache_dir = cache_dir;
+    nb::gil_scoped_release release;
+    store_ = ImageStore::open(paths, options);
+  }
+
+  size_t size() const { return store_->size(); }
+
+  bool contains(nb::handle id) const {
+    if (!PyUnicode_Check(id.ptr()) && !PyBytes_Check(id.ptr())) return false;
+    return store_->contains(id_text(id));
+  }
+
+  nb::bytes get_bytes(nb::handle id) const {
+    std::string key = id_text(id);
+    Buffer out;
+    {
+      nb::gil_scoped_release release;
+      store_->get(key, out);
+    }
+    return nb::bytes(reinterpret_cast<const char*>(out.data()), out.size());
+  }
+
+  nb::list ids() const {
+    nb::list result;
+    store_->for_each_id([&](std::string_view id) {
+      if (PyList_Append(result.ptr(), id_object(id).ptr()) != 0) throw nb::python_error();
+      return true;
+    });
+    return result;
+  }
+
+  nb::list duplicates() const {
+    nb::list result;
+    for (const DuplicateId& d : store_->duplicates()) {
+      result.append(nb::make_tuple(id_object(d.id), d.occurrences));
+    }
+    return result;
+  }
+
+  std::vector<std::string> files() const { return store_->files(); }
+
+  std::vector<std::string> payload_kinds() const {
+    std::vector<std::string> kinds;
+    for (PayloadKind kind : store_->payload_kinds()) kinds.push_back(payload_kind_name(kind));
+    return kinds;
+  }
+
+  uint64_t index_bytes() const { return store_->index_bytes(); }
+
+ private:
+  std::shared_ptr<const ImageStore> store_;
+};
+
+void register_image_store(nb::module_& m) {
+  nb::class_<PyImageStore>(m, "ImageStore", "Encoded images by id (see mimicit.ImageStore).")
+      .def(nb::init<const std::vector<std::string>&, bool, bool, const std::string&>(), "paths"_a,
+           "use_saved_index"_a = true, "save_index"_a = true, "cache_dir"_a = "")
+      .def("__len__", &PyImageStore::size)
+      .def("__contains__", &PyImageStore::contains, "id"_a)
+      .def("get_bytes", &PyImageStore::get_bytes, "id"_a,
+           "The image file bytes of `id`; NotFoundError (a KeyError) when absent.")
+      .def("ids", &PyImageStore::ids, "Every distinct id, sorted byte-wise.")
+      .def("duplicates", &PyImageStore::duplicates, "[(id, occurrences)] of repeated ids.")
+      .def("files", &PyImageStore::files, "The files read, after expanding folders.")
+      .def("payload_kinds", &PyImageStore::payload_kinds, "The payload kind of each file.")
+      .def("index_bytes", &PyImageStore::index_bytes, "Bytes of memory the id index takes.");
+}
+
 }  // namespace
 }  // namespace mimicit::python
 
@@ -698,6 +804,8 @@ NB_MODULE(_core, m) {
   nb::register_exception_translator(&translate_exception, nullptr);
   m.def("version", [] { return std::string(MIMICIT_VERSION); }, "The mimicit version.");
 
+  register_image_store(m);
+
   nb::module_ pq = m.def_submodule("parquet", "Parquet files, read and written by mimicit");
   pq.def("read", &read_columns, "path"_a, "columns"_a = nb::none(),
          "Reads a Parquet file into {field name: list of values}.");
@@ -706,4 +814,40 @@ NB_MODULE(_core, m) {
   pq.def("metadata", &metadata, "path"_a, "The footer of a Parquet file as a dict.");
   pq.def("find_sorted", &find_sorted, "path"_a, "column"_a, "key"_a,
          "Row of `key` in a column sorted ascending across the file, or None.");
+  // Image decoding (src/image), for the tests that compare with Pillow and
+  // for tools. The GIL is released while decoding; `data` stays alive (and
+  // immutable) through the argument reference.
+  m.def(
+      "decode_rgb",
+      [](nb::bytes data, uint64_t max_pixels, bool apply_exif_orientation) {
+        mimicit::image::DecodeOptions options;
+        options.max_pixels = max_pixels;
+        options.apply_exif_orientation = apply_exif_orientation;
+        mimicit::ByteView view(reinterpret_cast<const uint8_t*>(data.c_str()), data.size());
+        mimicit::image::RgbImage image;
+        {
+          nb::gil_scoped_release release;
+          image = mimicit::image::decode_rgb(view, options);
+        }
+        nb::bytes pixels(reinterpret_cast<const char*>(image.pixels.data()), image.pixels.size());
+        return std::make_tuple(image.height, image.width, pixels);
+      },
+      "data"_a, "max_pixels"_a = 89478485, "apply_exif_orientation"_a = false,
+      "Decodes an image file like Pillow's Image.open(f).convert('RGB'): "
+      "(height, width, HWC RGB bytes).");
+  m.def(
+      "probe_image",
+      [](nb::bytes data) {
+        mimicit::ByteView view(reinterpret_cast<const uint8_t*>(data.c_str()), data.size());
+        mimicit::image::ImageInfo info = mimicit::image::probe(view);
+        nb::dict out;
+        out["format"] = mimicit::image::format_name(info.format);
+        out["width"] = info.width;
+        out["height"] = info.height;
+        out["channels"] = info.channels_in_file;
+        out["bits"] = info.bits_per_channel;
+        out["animated"] = info.animated;
+        return out;
+      },
+      "data"_a, "Format and size of an image file from its headers: a dict.");
 }

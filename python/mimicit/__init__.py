@@ -5,6 +5,8 @@ package re-exports it with Pythonic argument handling.
 
     >>> import mimicit
     >>> columns = mimicit.parquet.read("images.parquet")
+    >>> store = mimicit.ImageStore("images.parquet")
+    >>> png = store.get_bytes("LA_IMG_000000377944")
 
 Errors raised by the core are :class:`MimicitError` instances whose ``code``
 names the kind of failure. Subclasses also derive from the matching built-in
@@ -27,11 +29,13 @@ from ._core import (
 )
 from ._core import version as _core_version
 from . import parquet
+from .image_store import ImageStore
 
 __version__ = _core_version()
 
 __all__ = [
     "CorruptError",
+    "ImageStore",
     "InvalidArgumentError",
     "IoError",
     "LimitError",

@@ -1,0 +1,83 @@
+"""Image stores: encoded images by id, from any MIMIC-IT image store.
+
+    >>> store = mimicit.ImageStore("images.parquet")   # or a folder, or a list
+    >>> len(store), "LA_IMG_000000377944" in store
+    >>> png = store.get_bytes("LA_IMG_000000377944")
+
+A store is one path or a list of paths, each a Parquet file, a partition
+folder (dask, pyarrow, Spark), a legacy ``images.json`` or a folder of image
+files. Opening reads the ids only and keeps a sorted index of about
+(id length + 16) bytes per image; the index is saved beside the store (or in
+the cache folder) so the next open maps it instead. When an id appears more
+than once, the last occurrence wins and :meth:`ImageStore.duplicates` lists it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Optional, Union
+
+from ._core import ImageStore as _NativeImageStore
+
+__all__ = ["ImageStore"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class ImageStore:
+    """Encoded images by id. Thread-safe: ``get_bytes`` releases the GIL.
+
+    ``use_saved_index`` / ``save_index`` control the saved index;
+    ``cache_dir`` is where indexes of read-only stores go (default
+    ``$MIMICIT_CACHE_DIR``, ``$XDG_CACHE_HOME/mimicit`` or ``~/.cache/mimicit``).
+    """
+
+    def __init__(self, paths: Union[PathLike, Sequence[PathLike]], *, use_saved_index: bool = True,
+                 save_index: bool = True, cache_dir: Optional[PathLike] = None) -> None:
+        if isinstance(paths, (str, bytes, os.PathLike)):
+            paths = [paths]
+        names = [os.fsdecode(p) for p in paths]
+        if not names:
+            raise ValueError("an image store needs at least one path")
+        self._paths = names
+        self._native = _NativeImageStore(names, use_saved_index, save_index,
+                                         os.fsdecode(cache_dir) if cache_dir is not None else "")
+
+    def __len__(self) -> int:
+        return len(self._native)
+
+    def __contains__(self, image_id: object) -> bool:
+        return self._native.__contains__(image_id)
+
+    def __repr__(self) -> str:
+        native = getattr(self, "_native", None)
+        count = f"{len(native)} images" if native is not None else "not open"
+        return f"mimicit.ImageStore({getattr(self, '_paths', None)!r}, {count})"
+
+    def get_bytes(self, image_id: Union[str, bytes]) -> bytes:
+        """The image file bytes (PNG, JPEG, ...) of ``image_id``. Raises
+        :class:`mimicit.NotFoundError` (a ``KeyError``) for an unknown id and
+        :class:`mimicit.CorruptError` for bad base64 or a bad page."""
+        return self._native.get_bytes(image_id)
+
+    def ids(self) -> list[str]:
+        """Every distinct id, sorted byte-wise (as UTF-8)."""
+        return self._native.ids()
+
+    def duplicates(self) -> list[tuple[str, int]]:
+        """``(id, occurrences)`` for every id stored more than once."""
+        return self._native.duplicates()
+
+    def files(self) -> list[str]:
+        """The files read, after expanding folders, in order."""
+        return self._native.files()
+
+    def payload_kinds(self) -> list[str]:
+        """Per file: ``base64``, ``binary``, ``huggingface_struct``, ``json_base64`` or ``image_file``."""
+        return self._native.payload_kinds()
+
+    @property
+    def index_bytes(self) -> int:
+        """Bytes of memory the id index takes."""
+        return self._native.index_bytes()
