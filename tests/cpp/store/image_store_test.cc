@@ -406,6 +406,28 @@ TEST(ImageStoreTest, FolderAndMultiPathIndexes) {
   EXPECT_FALSE(report.used_saved_index);
 }
 
+TEST(ImageStoreTest, IndexGoesToTheCacheWhenItCannotBeSavedBeside) {
+  fs::path dir = testing::temp_dir("store_index_fallback");
+  fs::path path = dir / "s.parquet";
+  Images images = make_images("E", 20);
+  write_store(path, images, Layout::kIdBinary);
+  // A folder in the way of the index file: like a read-only store folder
+  // (which root, running the tests, could still write), saving fails there.
+  fs::create_directories(path.string() + ".mimicit-index");
+  ImageStoreOptions options;
+  options.cache_dir = (dir / "cache").string();
+  store::OpenReport report;
+  store::open_store({path.string()}, options, &report);
+  EXPECT_TRUE(report.saved_index);
+  EXPECT_EQ(fs::path(report.index_path).parent_path(), dir / "cache");
+  auto store = store::open_store({path.string()}, options, &report);
+  EXPECT_TRUE(report.used_saved_index);
+  expect_store_holds(*store, images);
+  size_t leftovers = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) leftovers += entry.path().string().find(".tmp-") != std::string::npos;
+  EXPECT_EQ(leftovers, 0u);
+}
+
 TEST(ImageStoreTest, ImageFolderIndexSurvivesItsOwnIndexFile) {
   fs::path dir = testing::temp_dir("store_folder_index");
   std::ofstream(dir / "a.png") << "a";
