@@ -19,5 +19,7 @@ using Action = std::function<int()>;
 // One line on stderr: "mimicit: <message>".
 void print_error(const std::string& message);
 
+void add_convert_command(CLI::App& app, Action& action);
+
 
 }  // namespace mimicit::cli

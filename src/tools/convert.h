@@ -1,0 +1,63 @@
+// `mimicit convert`: turns any image stores (Parquet files or folders, legacy
+// images.json, folders of image files) into one Parquet store that pandas
+// and dask read with the image ids as index.
+//
+// Output: the folder `out` holding part.0.parquet, part.1.parquet, ... with
+// rows sorted by id across all parts, each part under max_partition_bytes,
+// columns `__index_level_0__` (the id, the pandas index) and `base64`
+// (standard base64 text) or `image` (raw bytes, with Payload::kBinary),
+// statistics, page index and a bloom filter on the id; and, when images
+// were left out, `dropped.jsonl`: one {"id", "reason"} object per image
+// (the reason names the source file). A folder with a dropped.jsonl is
+// still a store for mimicit, but pyarrow-based readers (pandas, dask) read
+// every file of a folder: give them the parts (OUT/*.parquet) then.
+//
+// Images whose payload cannot be decoded (bad base64) are always dropped and
+// listed; with `verify` every image is decoded and the undecodable are
+// dropped too. Nothing else is lost: an id present in several sources keeps
+// its last occurrence (the store's rule), reported as duplicates.
+//
+// Streaming: images pass through in batches, so memory stays about
+// (threads x largest image) plus the writer's row group, whatever the input
+// size. Atomic: the folder is built under a temporary name beside `out` and
+// swapped in when complete; an interrupted run leaves `out` as it was.
+// Deterministic: the same inputs and options give byte-identical files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mimicit/parquet/metadata.h"
+
+namespace mimicit::tools {
+
+enum class Reencode { kKeep, kPng, kJpeg };
+enum class Payload { kBase64, kBinary };
+
+struct ConvertOptions {
+  std::vector<std::string> sources;
+  std::string out;
+  uint64_t max_partition_bytes = 3ull << 29;  // 1.5 GiB, the reference's default
+  parquet::Codec codec = parquet::Codec::SNAPPY;
+  Reencode reencode = Reencode::kKeep;
+  uint32_t resize = 0;  // > 0: resize to resize x resize (implies re-encoding; PNG unless kJpeg)
+  bool verify = false;  // decode every image; drop the undecodable
+  Payload payload = Payload::kBase64;
+  int threads = 0;      // 0 = hardware concurrency
+  bool progress = true; // draw a progress line when stderr is a terminal
+};
+
+struct ConvertReport {
+  uint64_t images = 0;         // written
+  uint64_t dropped = 0;        // listed in dropped.jsonl
+  uint64_t duplicates = 0;     // ids that appeared more than once in the sources
+  uint64_t partitions = 0;
+  uint64_t bytes_in = 0;       // image bytes read (decoded payloads)
+  uint64_t bytes_out = 0;      // bytes of the part files
+  double seconds = 0;
+};
+
+ConvertReport convert_images(const ConvertOptions& options);
+
+}  // namespace mimicit::tools

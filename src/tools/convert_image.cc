@@ -1,0 +1,30 @@
+#include "tools/convert_image.h"
+
+#include "mimicit/error.h"
+#include "mimicit/image.h"
+
+namespace mimicit::tools {
+
+std::string process_image(const ConvertOptions& options, const Buffer& in, Buffer& out) {
+  bool reencode = options.reencode != Reencode::kKeep || options.resize > 0;
+  if (!reencode && !options.verify) {
+    out.assign(in.view());
+    return {};
+  }
+  image::RgbImage rgb;
+  try {
+    rgb = image::decode_rgb(in.view());
+  } catch (const Error& e) {
+    return fmt::format("undecodable image: {}", e.what());
+  }
+  if (!reencode) {
+    out.assign(in.view());
+    return {};
+  }
+  out.clear();
+  if (options.reencode == Reencode::kJpeg) image::encode_jpeg(rgb, out);
+  else image::encode_png(rgb, out);
+  return {};
+}
+
+}  // namespace mimicit::tools
