@@ -20,6 +20,7 @@ using Action = std::function<int()>;
 void print_error(const std::string& message);
 
 void add_convert_command(CLI::App& app, Action& action);
+void add_images_command(CLI::App& app, Action& action);
 
 
 }  // namespace mimicit::cli

@@ -169,6 +169,7 @@ int main(int argc, char** argv) {
   add_check_command(*parquet, action);
   add_demo_command(app, action);
   add_convert_command(app, action);
+  add_images_command(app, action);
   // Set last: subcommands created earlier do not inherit it.
   app.footer(
       "Examples:\n"
@@ -176,6 +177,7 @@ int main(int argc, char** argv) {
       "  mimicit parquet cat out/demo_images.parquet --columns __index_level_0__ --limit 5\n"
       "  mimicit parquet check images.parquet --threads 4\n"
       "  mimicit convert images.json old_store/ -o store --compression zstd\n"
+      "  mimicit images get store LA_IMG_000000377944 -o image.jpg\n"
       "Run 'mimicit COMMAND --help' for a command's options.");
 
   try {

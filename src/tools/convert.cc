@@ -15,6 +15,7 @@
 #include "mimicit/parquet/writer.h"
 #include "tools/convert_image.h"
 #include "tools/progress.h"
+#include "tools/store_scan.h"
 #include "tools/value_format.h"
 #include "util/worker_pool.h"
 
@@ -207,33 +208,20 @@ ConvertReport convert_images(const ConvertOptions& options) {
     DropLog drops(temp / "dropped.jsonl");
     WorkerPool pool(options.threads);
     Progress progress("converting", store->size(), options.progress);
-    const size_t batch_size = static_cast<size_t>(std::max(8, 4 * pool.threads()));
-    std::vector<Item> batch(batch_size);
-    size_t filled = 0;
-
-    auto flush = [&] {
-      pool.run(filled, [&](size_t i) { prepare(*store, options, parts.max_row_bytes(), batch[i]); });
-      for (size_t i = 0; i < filled; ++i) {
-        Item& item = batch[i];
-        report.bytes_in += item.raw.size();
-        if (!item.dropped.empty()) {
-          drops.add(item.id, item.dropped);
-        } else {
-          parts.append(item.id, options.payload == Payload::kBase64
-                                    ? std::string_view(item.text)
-                                    : as_string_view(item.image.view()));
-          ++report.images;
-        }
-        progress.advance(1, item.raw.size());
-      }
-      filled = 0;
-    };
-    store->for_each_id([&](std::string_view id) {
-      batch[filled++].id.assign(id);
-      if (filled == batch_size) flush();
-      return true;
-    });
-    flush();
+    scan_store<Item>(
+        *store, pool, [&](Item& item) { prepare(*store, options, parts.max_row_bytes(), item); },
+        [&](Item& item) {
+          report.bytes_in += item.raw.size();
+          if (!item.dropped.empty()) {
+            drops.add(item.id, item.dropped);
+          } else {
+            parts.append(item.id, options.payload == Payload::kBase64
+                                      ? std::string_view(item.text)
+                                      : as_string_view(item.image.view()));
+            ++report.images;
+          }
+          progress.advance(1, item.raw.size());
+        });
     parts.close();
     drops.close();
     progress.finish();

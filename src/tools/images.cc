@@ -1,0 +1,182 @@
+#include "tools/images.h"
+
+#include <bit>
+#include <map>
+
+#include "mimicit/error.h"
+#include "mimicit/file.h"
+#include "mimicit/image.h"
+#include "mimicit/image_store.h"
+#include "mimicit/units.h"
+#include "tools/progress.h"
+#include "tools/store_scan.h"
+#include "tools/value_format.h"
+
+namespace mimicit::tools {
+
+namespace {
+
+constexpr size_t kExamples = 10;
+
+// "256-511": the power-of-two bucket of a dimension.
+std::string bucket(uint32_t size) {
+  if (size == 0) return "0";
+  uint32_t lo = std::bit_floor(size);
+  return fmt::format("{}-{}", lo, uint64_t{lo} * 2 - 1);
+}
+
+struct ProbeItem {
+  std::string id;
+  Buffer bytes;
+  image::ImageInfo info;
+  std::string error;
+};
+
+struct Stats {
+  uint64_t images = 0;
+  uint64_t bytes = 0;
+  std::map<std::string, uint64_t> formats;
+  std::map<uint32_t, uint64_t> widths;   // keyed by bucket floor, so buckets sort by size
+  std::map<uint32_t, uint64_t> heights;
+  uint64_t unreadable = 0;
+  std::vector<std::pair<std::string, std::string>> unreadable_examples;
+};
+
+void count(Stats& stats, const ProbeItem& item) {
+  ++stats.images;
+  stats.bytes += item.bytes.size();
+  if (!item.error.empty()) {
+    ++stats.unreadable;
+    if (stats.unreadable_examples.size() < kExamples) stats.unreadable_examples.emplace_back(item.id, item.error);
+    return;
+  }
+  ++stats.formats[image::format_name(item.info.format)];
+  ++stats.widths[item.info.width ? std::bit_floor(item.info.width) : 0];
+  ++stats.heights[item.info.height ? std::bit_floor(item.info.height) : 0];
+}
+
+std::string json_histogram(const std::map<uint32_t, uint64_t>& histogram) {
+  std::string out = "{";
+  for (const auto& [lo, n] : histogram) {
+    if (out.size() > 1) out += ',';
+    append_json_string(out, bucket(lo));
+    out += fmt::format(":{}", n);
+  }
+  return out + "}";
+}
+
+void print_json(const ImageStore& store, const Stats& s, std::ostream& out) {
+  std::string j = "{\"files\":[";
+  for (size_t i = 0; i < store.files().size(); ++i) {
+    if (i) j += ',';
+    append_json_string(j, store.files()[i]);
+  }
+  j += fmt::format("],\"images\":{},\"bytes\":{},\"index_bytes\":{},\"formats\":{{", s.images, s.bytes,
+                   store.index_bytes());
+  bool first = true;
+  for (const auto& [name, n] : s.formats) {
+    if (!std::exchange(first, false)) j += ',';
+    append_json_string(j, name);
+    j += fmt::format(":{}", n);
+  }
+  j += "},\"width\":" + json_histogram(s.widths) + ",\"height\":" + json_histogram(s.heights);
+  j += fmt::format(",\"unreadable\":{},\"unreadable_examples\":[", s.unreadable);
+  for (size_t i = 0; i < s.unreadable_examples.size(); ++i) {
+    if (i) j += ',';
+    j += "{\"id\":";
+    append_json_string(j, s.unreadable_examples[i].first);
+    j += ",\"reason\":";
+    append_json_string(j, s.unreadable_examples[i].second);
+    j += '}';
+  }
+  j += fmt::format("],\"duplicates\":{},\"duplicate_examples\":[", store.duplicates().size());
+  for (size_t i = 0; i < std::min(kExamples, store.duplicates().size()); ++i) {
+    if (i) j += ',';
+    j += "{\"id\":";
+    append_json_string(j, store.duplicates()[i].id);
+    j += fmt::format(",\"occurrences\":{}}}", store.duplicates()[i].occurrences);
+  }
+  out << j << "]}\n";
+}
+
+void print_text(const ImageStore& store, const Stats& s, std::ostream& out) {
+  std::string t;
+  for (const std::string& file : store.files()) t += fmt::format("file:        {}\n", file);
+  t += fmt::format("images:      {}\nbytes:       {}\nindex:       {}\n", s.images, format_bytes(s.bytes),
+                   format_bytes(store.index_bytes()));
+  t += "formats:    ";
+  for (const auto& [name, n] : s.formats) t += fmt::format(" {} {}", name, n);
+  t += "\nwidth:      ";
+  for (const auto& [lo, n] : s.widths) t += fmt::format(" {}: {}", bucket(lo), n);
+  t += "\nheight:     ";
+  for (const auto& [lo, n] : s.heights) t += fmt::format(" {}: {}", bucket(lo), n);
+  t += fmt::format("\nunreadable:  {}\n", s.unreadable);
+  for (const auto& [id, reason] : s.unreadable_examples) t += fmt::format("  {}: {}\n", id, reason);
+  t += fmt::format("duplicates:  {}\n", store.duplicates().size());
+  for (size_t i = 0; i < std::min(kExamples, store.duplicates().size()); ++i) {
+    t += fmt::format("  {} ({} times)\n", store.duplicates()[i].id, store.duplicates()[i].occurrences);
+  }
+  out << t;
+}
+
+}  // namespace
+
+void list_image_ids(const std::vector<std::string>& paths, uint64_t limit, std::ostream& out) {
+  auto store = ImageStore::open(paths);
+  std::string block;
+  uint64_t printed = 0;
+  store->for_each_id([&](std::string_view id) {
+    if (limit && printed == limit) return false;
+    block.append(id).push_back('\n');
+    ++printed;
+    if (block.size() >= (1 << 16)) {
+      out << block;
+      block.clear();
+    }
+    return true;
+  });
+  out << block;
+  if (!out) fail(ErrorCode::kIo, "cannot write the output");
+}
+
+void get_image(const std::vector<std::string>& paths, const std::string& id, const std::string& out_path,
+               std::ostream& out) {
+  auto store = ImageStore::open(paths);
+  Buffer bytes;
+  store->get(id, bytes);
+  if (out_path.empty()) {
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!out) fail(ErrorCode::kIo, "cannot write the output");
+    return;
+  }
+  AtomicFileWriter file(out_path);
+  file.write(bytes.view());
+  file.commit();
+}
+
+void print_image_stats(const std::vector<std::string>& paths, const StatsOptions& options, std::ostream& out) {
+  auto store = ImageStore::open(paths);
+  Stats stats;
+  WorkerPool pool(options.threads);
+  Progress progress("reading", store->size(), options.progress);
+  scan_store<ProbeItem>(
+      *store, pool,
+      [&](ProbeItem& item) {
+        item.error.clear();
+        try {
+          store->get(item.id, item.bytes);
+          item.info = image::probe(item.bytes.view());
+        } catch (const Error& e) {
+          item.error = e.what();
+        }
+      },
+      [&](ProbeItem& item) {
+        count(stats, item);
+        progress.advance(1, item.bytes.size());
+      });
+  progress.finish();
+  if (options.json) print_json(*store, stats, out);
+  else print_text(*store, stats, out);
+}
+
+}  // namespace mimicit::tools
