@@ -129,7 +129,7 @@ void add_check_command(CLI::App& parquet, Action& action) {
 
 void add_demo_command(CLI::App& app, Action& action) {
   auto* command = app.add_subcommand(
-      "demo", "Write the bundled demo image store to OUTDIR/demo_images.parquet; print its path");
+      "demo", "Convert the bundled demo images into the store OUTDIR/demo_store; print its path");
   auto out_dir = std::make_shared<std::string>();
   command->add_option("OUTDIR", *out_dir, "Folder to write into (created if missing)")->required();
   command->footer(
@@ -174,7 +174,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Examples:\n"
       "  mimicit demo out\n"
-      "  mimicit parquet cat out/demo_images.parquet --columns __index_level_0__ --limit 5\n"
+      "  mimicit parquet cat out/demo_store/part.0.parquet --columns __index_level_0__ --limit 5\n"
       "  mimicit parquet check images.parquet --threads 4\n"
       "  mimicit convert images.json old_store/ -o store --compression zstd\n"
       "  mimicit images get store LA_IMG_000000377944 -o image.jpg\n"

@@ -382,13 +382,14 @@ TEST_F(ToolsOnFile, DemoStoreHoldsEveryImageSortedById) {
     std::ofstream(images / name, std::ios::binary) << "\x89PNG" << name;
   }
   const auto store = write_demo_store(dir_ / "demo", dir_ / "out");
-  EXPECT_EQ(store, dir_ / "out" / "demo_images.parquet");
+  EXPECT_EQ(store, dir_ / "out" / "demo_store");
+  const std::string part = (store / "part.0.parquet").string();
   std::ostringstream out;
-  cat_parquet(store.string(), {}, out);
+  cat_parquet(part, {}, out);
   EXPECT_EQ(out.str(),
             "{\"__index_level_0__\":\"A_IMG_1\",\"base64\":\"iVBOR0FfSU1HXzEuanBn\"}\n"
             "{\"__index_level_0__\":\"B_IMG_2\",\"base64\":\"iVBOR0JfSU1HXzIucG5n\"}\n");
-  const CheckReport report = check_parquet(store.string(), {});
+  const CheckReport report = check_parquet(part, {});
   EXPECT_TRUE(report.problems.empty());
   EXPECT_EQ(report.num_rows, 2);
 }
