@@ -90,8 +90,11 @@ std::string hash_name(const std::vector<FileStamp>& stamps) {
   return fmt::format("{:016x}{}", XXH3_64bits(joined.data(), joined.size()), kIndexSuffix);
 }
 
-// Where the index of a store lives: beside a single path (in a folder: as a
-// hidden file, which folder expansion skips), else in the cache folder.
+// Where the index of a store lives: beside a single path, always as a hidden
+// file (".x.parquet.mimicit-index", or ".mimicit-index" inside a folder):
+// folder expansion skips it, and so do pyarrow, pandas and dask, which would
+// otherwise try to read it as part of a dataset folder. Else in the cache
+// folder.
 struct IndexPlaces {
   std::string beside;  // empty for a multi-path store
   std::string cached;  // empty when there is no cache folder
@@ -102,8 +105,10 @@ IndexPlaces index_places(const std::vector<std::string>& paths, const std::vecto
   IndexPlaces places;
   if (paths.size() == 1) {
     std::error_code error;
-    places.beside = fs::is_directory(paths[0], error) ? (fs::path(paths[0]) / kIndexSuffix).string()
-                                                     : paths[0] + kIndexSuffix;
+    fs::path path(paths[0]);
+    places.beside = fs::is_directory(path, error)
+                        ? (path / kIndexSuffix).string()
+                        : (path.parent_path() / ("." + path.filename().string() + kIndexSuffix)).string();
   }
   std::string cache = index_cache_dir(options);
   if (!cache.empty()) places.cached = (fs::path(cache) / hash_name(stamps)).string();

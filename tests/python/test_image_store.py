@@ -173,7 +173,7 @@ def test_saved_index_reopens(tmp_path, images):
     path = tmp_path / "s.parquet"
     b64_frame(images).to_parquet(path)
     assert_store_holds(open_store(path, tmp_path), images)
-    index = Path(str(path) + ".mimicit-index")
+    index = path.parent / ".s.parquet.mimicit-index"  # hidden: dataset readers skip it
     assert index.is_file()
     assert_store_holds(open_store(path, tmp_path), images)
     index.write_bytes(b"garbage")
@@ -215,3 +215,16 @@ def test_legacy_json_and_integer_index(tmp_path, images):
     frame.to_parquet(numbered)
     store = open_store(numbered, tmp_path)
     assert store.get_bytes("15") == list(subset.values())[1]
+
+
+def test_saved_indexes_do_not_disturb_dataset_readers(tmp_path, images):
+    """Opening one part of a dask folder, or the folder, saves hidden index
+    files that pandas and dask skip when they read the folder."""
+    import dask.dataframe as dd
+    import pandas as pd
+    folder = tmp_path / "parts"
+    dd.from_pandas(b64_frame(images), npartitions=3).to_parquet(folder, engine="pyarrow")
+    mimicit.ImageStore(str(folder / "part.1.parquet"))
+    mimicit.ImageStore(str(folder))
+    assert len(pd.read_parquet(folder)) == len(images)
+    assert len(dd.read_parquet(folder).compute()) == len(images)

@@ -318,7 +318,7 @@ TEST(ImageStoreTest, SavedIndexIsReusedAndRebuiltWhenStale) {
   auto first = store::open_store({path.string()}, options, &report);
   EXPECT_FALSE(report.used_saved_index);
   EXPECT_TRUE(report.saved_index);
-  EXPECT_EQ(report.index_path, path.string() + ".mimicit-index");
+  EXPECT_EQ(report.index_path, (dir / ".s.parquet.mimicit-index").string());
   ASSERT_TRUE(fs::exists(report.index_path));
 
   auto second = store::open_store({path.string()}, options, &report);
@@ -413,7 +413,7 @@ TEST(ImageStoreTest, IndexGoesToTheCacheWhenItCannotBeSavedBeside) {
   write_store(path, images, Layout::kIdBinary);
   // A folder in the way of the index file: like a read-only store folder
   // (which root, running the tests, could still write), saving fails there.
-  fs::create_directories(path.string() + ".mimicit-index");
+  fs::create_directories(dir / ".s.parquet.mimicit-index");
   ImageStoreOptions options;
   options.cache_dir = (dir / "cache").string();
   store::OpenReport report;
