@@ -61,6 +61,20 @@ class ImageStore:
         :class:`mimicit.CorruptError` for bad base64 or a bad page."""
         return self._native.get_bytes(image_id)
 
+    def get_image(self, image_id: Union[str, bytes], *, apply_exif_orientation: bool = False):
+        """The image decoded to RGB as Pillow's ``convert("RGB")`` does: a
+        numpy ``uint8`` array of shape (H, W, 3). Raises like
+        :meth:`get_bytes`, and :class:`mimicit.CorruptError` for an image that
+        cannot be decoded (the message names the id)."""
+        import numpy as np
+        from ._core import CorruptError, decode_rgb
+        data = self.get_bytes(image_id)
+        try:
+            height, width, pixels = decode_rgb(data, apply_exif_orientation=apply_exif_orientation)
+        except CorruptError as error:
+            raise CorruptError(f"image {image_id!r}: {error}") from None
+        return np.frombuffer(pixels, np.uint8).reshape(height, width, 3)
+
     def ids(self) -> list[str]:
         """Every distinct id, sorted byte-wise (as UTF-8)."""
         return self._native.ids()

@@ -228,3 +228,21 @@ def test_saved_indexes_do_not_disturb_dataset_readers(tmp_path, images):
     mimicit.ImageStore(str(folder))
     assert len(pd.read_parquet(folder)) == len(images)
     assert len(dd.read_parquet(folder).compute()) == len(images)
+
+
+def test_get_image_matches_pillow(tmp_path, images):
+    import numpy as np
+    path = tmp_path / "s.parquet"
+    frame = b64_frame(images)
+    frame.loc["LA_IMG_broken"] = [base64.b64encode(b"not an image").decode()]
+    frame.to_parquet(path)
+    store = mimicit.ImageStore(path)
+    for image_id, data in list(images.items())[:20]:
+        expected = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+        got = store.get_image(image_id)
+        assert got.dtype == np.uint8 and got.shape == expected.shape
+        assert np.array_equal(got, expected)
+    with pytest.raises(mimicit.CorruptError, match="LA_IMG_broken"):
+        store.get_image("LA_IMG_broken")
+    with pytest.raises(KeyError):
+        store.get_image("LA_IMG_missing")
