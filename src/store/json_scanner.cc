@@ -270,28 +270,14 @@ void JsonObjectScanner::skip_string() {
   p_ = string_end(p_ + 1, &has_escapes) + 1;
 }
 
-// A member value: a string, or a list whose first element is a string.
-void JsonObjectScanner::skip_member_value(std::string_view id) {
+// A member value. Images are strings or lists whose first element is a
+// string; any other well-formed value (null, a number, an empty list) is
+// indexed all the same, so one bad entry does not make a whole store
+// unreadable: fetching it fails and names its id (the converter then drops
+// it and lists it), while malformed JSON still stops the scan.
+void JsonObjectScanner::skip_member_value(std::string_view /*id*/) {
   if (p_ != end_ && *p_ == '"') return skip_string();
-  if (p_ == end_ || *p_ != '[') {
-    fail_here(fmt::format("the value of id '{}' is not a string or a list", id));
-  }
-  ++p_;
-  skip_whitespace();
-  if (p_ == end_ || *p_ != '"') {
-    fail_here(fmt::format("the list value of id '{}' does not start with a string", id));
-  }
-  skip_string();
-  for (;;) {
-    skip_whitespace();
-    if (p_ != end_ && *p_ == ']') {
-      ++p_;
-      return;
-    }
-    expect(',', "expected ',' or ']' in a list");
-    skip_whitespace();
-    skip_value(2);
-  }
+  skip_value(1);
 }
 
 // Any JSON value; `depth` is the nesting level it has if it is a container.

@@ -77,6 +77,7 @@ def test_legacy_json_with_bad_base64_drops_only_that_image(tmp_path: Path, run_c
     images = make_images(50)
     legacy = {k: b64(v) for k, v in images.items()}
     legacy["LA_IMG_broken"] = "@@@ not base64 @@@"
+    legacy["LA_IMG_null"] = None  # not an image: dropped and listed, the rest converts
     first = next(iter(images))
     legacy[first] = [legacy[first], "extra"]  # a list value: the first element is the image
     (tmp_path / "images.json").write_text(json.dumps(legacy))
@@ -84,8 +85,9 @@ def test_legacy_json_with_bad_base64_drops_only_that_image(tmp_path: Path, run_c
     convert(run_cli, tmp_path / "images.json", "-o", out)
     assert read_output(out) == images
     dropped = [json.loads(line) for line in (out / "dropped.jsonl").read_text().splitlines()]
-    assert [d["id"] for d in dropped] == ["LA_IMG_broken"]
+    assert [d["id"] for d in dropped] == ["LA_IMG_broken", "LA_IMG_null"]
     assert "base64" in dropped[0]["reason"]
+    assert "LA_IMG_null" in dropped[1]["reason"]
 
 
 def test_merges_sources_last_wins_and_binary_payload(tmp_path: Path, run_cli) -> None:
