@@ -76,7 +76,10 @@ class PartWriter {
     parquet::WriterOptions w;
     w.codec = options_.codec;
     w.pandas_index_column = kIdColumn;
-    w.row_group_bytes = 64 << 20;
+    w.row_group_bytes = 64 << 20;  // the writer holds one row group in memory
+    // A get() decompresses the page holding its image: small pages keep
+    // that close to the image's own size (a page holds at least one value).
+    w.page_bytes = 256 << 10;
     path_ = dir_ / fmt::format("part.{}.parquet", parts_);
     writer_ = std::make_unique<parquet::ParquetWriter>(path_.string(), std::move(columns), w);
     part_bytes_ = 0;
