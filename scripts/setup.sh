@@ -17,7 +17,7 @@ DEBIAN_PACKAGES=(
 # against (never used by the C++ core).
 PYTHON_PACKAGES=(
   "nanobind>=2.0" "scikit-build-core>=0.10" pytest hypothesis numpy
-  pyarrow pandas "dask[distributed]" duckdb polars pillow orjson
+  pyarrow pandas "dask[distributed]" distributed duckdb polars pillow orjson
 )
 
 missing=()
