@@ -320,7 +320,9 @@ class ColumnChunkReader::Impl {
                        levels_, levels);
       values = payload(raw_, rep_len + def_len, dh.is_compressed);
     }
-    if (levels.rep && n > 0 && levels.rep[0] != 0 && page_.first_row == 0 && is_first_data_page()) {
+    // Only a page that continues a row from an earlier page may start inside
+    // a list; no row has begun before the first page.
+    if (levels.rep && n > 0 && levels.rep[0] != 0 && page_.first_row == 0) {
       fail_corrupt("repetition levels start with {} instead of 0", levels.rep[0]);
     }
     DecodedPage& out = decoded_page_;
@@ -336,11 +338,6 @@ class ColumnChunkReader::Impl {
     } else {
       decode_values(desc_, page_.encoding, values, levels.num_present, values_, out);
     }
-  }
-
-  bool is_first_data_page() const {
-    return page_.offset == chunk_start_ ||
-           (meta_.dictionary_page_offset && page_.offset == static_cast<uint64_t>(meta_.data_page_offset));
   }
 
   std::shared_ptr<const ParquetFile> file_;
