@@ -836,6 +836,25 @@ NB_MODULE(_core, m) {
       "Decodes an image file like Pillow's Image.open(f).convert('RGB'): "
       "(height, width, HWC RGB bytes).");
   m.def(
+      "resize_rgb",
+      [](uint32_t height, uint32_t width, nb::bytes pixels, uint32_t new_width,
+         uint32_t new_height) {
+        mimicit::image::RgbImage image;
+        image.width = width;
+        image.height = height;
+        const auto* data = reinterpret_cast<const uint8_t*>(pixels.c_str());
+        image.pixels.assign(data, data + pixels.size());
+        {
+          nb::gil_scoped_release release;
+          image = mimicit::image::resize_bicubic(image, new_width, new_height);
+        }
+        nb::bytes out(reinterpret_cast<const char*>(image.pixels.data()), image.pixels.size());
+        return std::make_tuple(image.height, image.width, out);
+      },
+      "height"_a, "width"_a, "pixels"_a, "new_width"_a, "new_height"_a,
+      "Resizes HWC RGB bytes like Pillow's resize((new_width, new_height), BICUBIC): "
+      "(height, width, HWC RGB bytes).");
+  m.def(
       "probe_image",
       [](nb::bytes data) {
         mimicit::ByteView view(reinterpret_cast<const uint8_t*>(data.c_str()), data.size());

@@ -90,4 +90,16 @@ RgbImage decode_rgb(ByteView bytes, const DecodeOptions& options = {});
 void encode_png(const RgbImage& image, Buffer& out, int compression_level = 6);
 void encode_jpeg(const RgbImage& image, Buffer& out, int quality = 95);
 
+// Resizes to width x height (aspect ratio not kept) pixel-identically to
+// Pillow 13's `image.resize((width, height), Image.BICUBIC)` on an RGB image:
+// bicubic kernel a = -0.5 stretched by the downscale factor (antialiased),
+// Pillow's fixed-point 8-bit arithmetic, two separable passes each rounding
+// to 8 bits, in Pillow 13's order (vertical first when the height shrinks by
+// more than twice as many pixels as the width; Pillow <= 12 always went
+// horizontal first, so it differs by a few levels in those cases). A pass
+// whose size does not change is skipped: the same size returns a copy.
+// Errors: kInvalidArgument for a zero or > INT32_MAX width/height (target
+// or source), or when `in.pixels` does not hold width * height * 3 bytes.
+RgbImage resize_bicubic(const RgbImage& in, uint32_t width, uint32_t height);
+
 }  // namespace mimicit::image

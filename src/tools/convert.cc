@@ -11,6 +11,7 @@
 
 #include "mimicit/base64.h"
 #include "mimicit/error.h"
+#include "mimicit/image.h"
 #include "mimicit/image_store.h"
 #include "mimicit/parquet/writer.h"
 #include "tools/convert_image.h"
@@ -196,9 +197,12 @@ ConvertReport convert_images(const ConvertOptions& options) {
   auto start = std::chrono::steady_clock::now();
   if (options.sources.empty()) fail_invalid("no source to convert");
   if (options.out.empty()) fail_invalid("no output folder (-o)");
-  if (options.resize > 0) {
-    // Pillow-exact BICUBIC resizing arrives with the image pipeline (issue 4).
-    fail_unsupported("--resize is not available yet");
+  // Same bound as decoding: a larger N would allocate more per image than
+  // the decoder ever accepts from a file.
+  uint64_t max_pixels = image::DecodeOptions{}.max_pixels;
+  if (uint64_t{options.resize} * options.resize > max_pixels) {
+    fail_invalid("--resize {}: N x N must not exceed {} pixels (the decoder's limit)",
+                 options.resize, max_pixels);
   }
   auto store = ImageStore::open(options.sources);
 

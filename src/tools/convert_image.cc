@@ -21,6 +21,7 @@ std::string process_image(const ConvertOptions& options, const Buffer& in, Buffe
     out.assign(in.view());
     return {};
   }
+  if (options.resize > 0) rgb = image::resize_bicubic(rgb, options.resize, options.resize);
   out.clear();
   if (options.reencode == Reencode::kJpeg) image::encode_jpeg(rgb, out);
   else image::encode_png(rgb, out);

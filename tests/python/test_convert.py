@@ -185,3 +185,47 @@ def test_reencode_gives_decodable_images_of_the_same_size(tmp_path: Path, run_cl
         got, original = Image.open(io.BytesIO(data)), Image.open(io.BytesIO(images[image_id]))
         assert got.format == codec.upper()
         assert got.size == original.size
+
+
+def textured_images(count: int) -> dict[str, bytes]:
+    """Random-noise PNGs and JPEGs of assorted sizes: a flat color would
+    resize to itself and hide any resampling difference."""
+    import numpy as np
+    rng = np.random.default_rng(3)
+    images = {}
+    for i in range(count):
+        size = (int(rng.integers(5, 90)), int(rng.integers(5, 90)))
+        image = Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8))
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG" if i % 2 else "JPEG")
+        images[f"img_{i:03d}"] = buffer.getvalue()
+    return images
+
+
+@pytest.mark.parametrize("codec", ["png", "jpeg"])
+def test_resize_gives_pillow_bicubic_n_x_n(tmp_path: Path, run_cli, codec: str) -> None:
+    import numpy as np
+    images = textured_images(20)
+    write_pandas_store(tmp_path / "in.parquet", images)
+    out = tmp_path / "out"
+    convert(run_cli, tmp_path / "in.parquet", "-o", out, "--resize", "32", "--reencode", codec)
+    converted = read_output(out)
+    assert converted.keys() == images.keys()
+    for image_id, data in converted.items():
+        got = Image.open(io.BytesIO(data))
+        assert got.format == codec.upper() and got.size == (32, 32)
+        expected = np.asarray(Image.open(io.BytesIO(images[image_id])).convert("RGB")
+                              .resize((32, 32), Image.BICUBIC), dtype=np.int16)
+        diff = np.abs(np.asarray(got.convert("RGB"), dtype=np.int16) - expected)
+        if codec == "png":  # lossless: exactly Pillow's resize
+            assert diff.max() == 0, image_id
+        else:  # JPEG re-encoding of noise is lossy: only close on average
+            assert diff.mean() < 40, image_id
+
+
+def test_resize_rejects_a_size_beyond_the_pixel_limit(tmp_path: Path, run_cli) -> None:
+    write_pandas_store(tmp_path / "in.parquet", make_images(2))
+    result = run_cli("convert", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "out"),
+                     "--resize", "100000")
+    assert result.returncode != 0
+    assert b"--resize 100000" in result.stderr
