@@ -51,6 +51,11 @@ void add_convert_command(CLI::App& app, Action& action) {
                       "keep (default: image bytes untouched), png or jpeg")
       ->transform(CLI::CheckedTransformer(kReencodes, CLI::ignore_case));
   command->add_option("--resize", options->resize, "Resize every image to N x N (implies re-encoding)");
+  command->add_option("--png-level", options->png_level,
+                      "zlib level 0-9 of re-encoded PNGs (default 1: fast; Pillow uses 6)")
+      ->check(CLI::Range(0, 9));
+  command->add_option("--jpeg-quality", options->jpeg_quality, "Quality 1-100 of re-encoded JPEGs (default 95)")
+      ->check(CLI::Range(1, 100));
   command->add_flag("--verify", options->verify,
                     "Decode every image; drop the undecodable (listed in OUT/dropped.jsonl)");
   command->add_option("--payload", options->payload,

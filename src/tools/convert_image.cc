@@ -23,8 +23,8 @@ std::string process_image(const ConvertOptions& options, const Buffer& in, Buffe
   }
   if (options.resize > 0) rgb = image::resize_bicubic(rgb, options.resize, options.resize);
   out.clear();
-  if (options.reencode == Reencode::kJpeg) image::encode_jpeg(rgb, out);
-  else image::encode_png(rgb, out);
+  if (options.reencode == Reencode::kJpeg) image::encode_jpeg(rgb, out, options.jpeg_quality);
+  else image::encode_png(rgb, out, options.png_level);
   return {};
 }
 

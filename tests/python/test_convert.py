@@ -229,3 +229,20 @@ def test_resize_rejects_a_size_beyond_the_pixel_limit(tmp_path: Path, run_cli) -
                      "--resize", "100000")
     assert result.returncode != 0
     assert b"--resize 100000" in result.stderr
+
+
+def test_png_level_trades_size_for_speed_with_identical_pixels(tmp_path: Path, run_cli) -> None:
+    import numpy as np
+    images = make_images(10)
+    write_pandas_store(tmp_path / "in.parquet", images)
+    outputs = {}
+    for level in ("1", "9"):
+        out = tmp_path / f"out{level}"
+        convert(run_cli, tmp_path / "in.parquet", "-o", out, "--reencode", "png", "--png-level", level)
+        outputs[level] = read_output(out)
+    assert sum(map(len, outputs["9"].values())) <= sum(map(len, outputs["1"].values()))
+    for image_id in images:
+        fast, small = (np.asarray(Image.open(io.BytesIO(outputs[k][image_id]))) for k in ("1", "9"))
+        assert np.array_equal(fast, small)
+    assert run_cli("convert", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "x"),
+                   "--png-level", "12").returncode == 2
