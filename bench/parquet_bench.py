@@ -31,7 +31,6 @@ import base64
 import bisect
 import json
 import os
-import platform
 import re
 import resource
 import statistics
@@ -46,6 +45,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import duckdb
+
+from bench_common import machine, wait_for_quiet
 
 REPO = Path(__file__).resolve().parent.parent
 GENERATOR_VERSION = 1  # bump when the generated data changes
@@ -389,32 +390,6 @@ def run_lookup(files: dict, lookup_bench: Path, scratch: Path, num_probes: int,
 # Report
 
 
-def wait_for_quiet(limit: float, max_seconds: float) -> float:
-    """Waits until the 1-minute load average is below `limit` (at most
-    max_seconds); returns the load when it stops waiting."""
-    deadline = time.monotonic() + max_seconds
-    load = os.getloadavg()[0]
-    while limit > 0 and load >= limit and time.monotonic() < deadline:
-        print(f"load {load:.2f} >= {limit}: waiting ...", file=sys.stderr)
-        time.sleep(15)
-        load = os.getloadavg()[0]
-    return load
-
-
-def machine() -> dict:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "cpu": cpu, "load": os.getloadavg(),
-            "python": platform.python_version(), "pyarrow": pa.__version__,
-            "duckdb": duckdb.__version__, "kernel": platform.release()}
-
-
 def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if a > 0 and b > 0 else "-"
 
@@ -540,7 +515,7 @@ def main() -> int:
 
     files = generate(args.scratch, args.size_gib, args.rows, args.row_group_rows,
                      args.regenerate)
-    results = {"machine": machine(), "command": " ".join([sys.executable] + sys.argv),
+    results = {"machine": machine(pyarrow=pa.__version__, duckdb=duckdb.__version__), "command": " ".join([sys.executable] + sys.argv),
                "repeat": args.repeat}
     if args.only in (None, "scan"):
         results["load_before_scan"] = wait_for_quiet(args.wait_load, args.wait_max)

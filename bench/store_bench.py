@@ -36,7 +36,6 @@ import hashlib
 import io
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -51,6 +50,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import duckdb
+
+from bench_common import machine, wait_for_quiet
 
 REPO = Path(__file__).resolve().parent.parent
 GENERATOR_VERSION = 1  # bump when the generated data changes
@@ -81,16 +82,6 @@ def _read_manifest(path: Path) -> dict:
 
 def _write_manifest(path: Path, params: dict, extra: dict) -> None:
     _manifest(path).write_text(json.dumps({"params": params, **extra}, sort_keys=True))
-
-
-def wait_for_quiet(limit: float, max_seconds: float) -> float:
-    deadline = time.monotonic() + max_seconds
-    load = os.getloadavg()[0]
-    while limit > 0 and load >= limit and time.monotonic() < deadline:
-        print(f"load {load:.2f} >= {limit}: waiting ...", file=sys.stderr)
-        time.sleep(15)
-        load = os.getloadavg()[0]
-    return load
 
 
 def timed_process(cmd: list[str], env: dict | None = None, check: bool = True) -> dict:
@@ -525,21 +516,6 @@ def run_c(src: Path, scratch: Path, mimicit: Path, wait_load: float, wait_max: f
 # Report
 
 
-def machine() -> dict:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return {"nproc": os.cpu_count(), "cpu": cpu, "load": os.getloadavg(), "ram_bytes": mem,
-            "python": platform.python_version(), "pyarrow": pa.__version__,
-            "pandas": pd.__version__, "duckdb": duckdb.__version__, "kernel": platform.release()}
-
-
 def ratio(theirs: float, ours: float) -> str:
     return f"{theirs / ours:.1f}x" if theirs > 0 and ours > 0 else "-"
 
@@ -679,7 +655,7 @@ def main() -> int:
     store = args.scratch / f"pandas_{args.size_gib:g}gib.parquet"
     src = args.scratch / f"images_{args.json_size_gib:g}gib.json"
 
-    results = {"machine": machine(), "command": " ".join([sys.executable] + sys.argv),
+    results = {"machine": machine(pyarrow=pa.__version__, pandas=pd.__version__, duckdb=duckdb.__version__), "command": " ".join([sys.executable] + sys.argv),
                "loads": [os.getloadavg()[0]]}
     out_md, out_json = args.out / "store_bench.md", args.out / "store_bench.json"
     args.out.mkdir(parents=True, exist_ok=True)
