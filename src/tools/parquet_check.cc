@@ -1,7 +1,6 @@
 #include "tools/parquet_check.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -13,6 +12,7 @@
 #include "mimicit/parquet/reader.h"
 #include "tools/file_context.h"
 #include "tools/parquet_columns.h"
+#include "util/worker_pool.h"
 
 namespace mimicit::tools {
 
@@ -99,19 +99,13 @@ std::vector<ChunkTask> make_tasks(const ParquetFile& file, const std::vector<int
   return tasks;
 }
 
-// Runs check_chunk over all tasks with `threads` workers pulling from a
-// shared counter; results land in task order.
+// Runs check_chunk over all tasks on `threads` threads; results land in
+// task order.
 std::vector<ChunkResult> run_tasks(const std::shared_ptr<const ParquetFile>& file,
                                    const std::vector<ChunkTask>& tasks, int threads) {
   std::vector<ChunkResult> results(tasks.size());
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i = next++; i < tasks.size(); i = next++) results[i] = check_chunk(file, tasks[i]);
-  };
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
-  worker();
-  for (std::thread& thread : pool) thread.join();
+  WorkerPool pool(threads);
+  pool.run(tasks.size(), [&](size_t i) { results[i] = check_chunk(file, tasks[i]); });
   return results;
 }
 
