@@ -18,6 +18,8 @@ DEBIAN_PACKAGES=(
 PYTHON_PACKAGES=(
   "nanobind>=2.0" "scikit-build-core>=0.10" pytest hypothesis numpy
   pyarrow pandas "dask[distributed]" distributed duckdb polars pillow orjson
+  # CPU build on the machine's disk; an unpinned torch pulls a multi-GB CUDA build.
+  "torch==2.13.0"
 )
 
 missing=()
