@@ -37,6 +37,13 @@ class MappedFile {
   ByteView slice(uint64_t offset, uint64_t length) const;
   // Hints that [offset, offset+length) will be read soon / sequentially.
   void will_need(uint64_t offset, uint64_t length) const;
+  // Drops the whole memory pages inside [offset, offset+length) from this
+  // process's resident set (MADV_DONTNEED). The data stays in the OS page
+  // cache and later reads fault it back in unchanged, so this is safe while
+  // other threads read the same range. Long streaming reads call it behind
+  // their cursor, which keeps a process's RSS bounded by what it is using,
+  // not by how much of a large file it has walked over.
+  void release(uint64_t offset, uint64_t length) const;
 
  private:
   MappedFile(std::string path, const uint8_t* data, uint64_t size)

@@ -6,12 +6,16 @@
 // pages are inflated into one reusable buffer. Views handed out stay valid
 // until the reader moves to another page.
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 #include "mimicit/error.h"
 #include "mimicit/parquet/reader.h"
 #include "parquet/compression.h"
+#include "parquet/decoder/dictionary_decoder.h"
 #include "parquet/metadata_codec.h"
 #include "parquet/page_decoding.h"
+#include "parquet/page_stream.h"
 #include "util/crc32.h"
 
 namespace mimicit::parquet {
@@ -134,7 +138,7 @@ class ColumnChunkReader::Impl {
       pos_ = static_cast<uint64_t>(raw.data.data() - file_->file().bytes().data()) + raw.data.size();
       switch (raw.header.type) {
         case PageType::DICTIONARY_PAGE:
-          if (!dictionary_loaded_) load_dictionary(raw);
+          if (!dictionary_loaded_ && !defer_dictionary_) load_dictionary(raw);
           continue;
         case PageType::DATA_PAGE:
         case PageType::DATA_PAGE_V2:
@@ -297,9 +301,32 @@ class ColumnChunkReader::Impl {
   }
 
   void decode_current() {
+    PageLevels levels;
+    ByteView values = decode_levels(levels);
+    DecodedPage& out = decoded_page_;
+    out = DecodedPage{};
+    out.num_levels = page_.num_levels;
+    out.def_levels = levels.def;
+    out.rep_levels = levels.rep;
+    out.num_values = static_cast<int64_t>(levels.num_present);
+    out.num_rows = static_cast<int64_t>(levels.num_rows);
+    if (is_dictionary_encoding(page_.encoding)) {
+      ensure_dictionary();
+      decode_dictionary_values(desc_, values, levels.num_present, dictionary_, values_, out);
+    } else {
+      decode_values(desc_, page_.encoding, values, levels.num_present, values_, out);
+    }
+  }
+
+  static bool is_dictionary_encoding(Encoding e) {
+    return e == Encoding::PLAIN_DICTIONARY || e == Encoding::RLE_DICTIONARY;
+  }
+
+  // Checks the current page's CRC, decodes its levels into `levels` and
+  // returns its value bytes (decompressed).
+  ByteView decode_levels(PageLevels& levels) {
     verify_crc(raw_);
     const PageHeader& h = raw_.header;
-    PageLevels levels;
     ByteView values;
     size_t n = static_cast<size_t>(page_.num_levels);
     if (h.type == PageType::DATA_PAGE) {
@@ -309,35 +336,183 @@ class ColumnChunkReader::Impl {
                                      dh.definition_level_encoding, levels_, levels);
       values = body.subspan(used);
     } else {
-      const DataPageHeaderV2& dh = *h.data_page_header_v2;
-      if (dh.repetition_levels_byte_length < 0 || dh.definition_levels_byte_length < 0) {
-        fail_corrupt("negative level sizes");
-      }
-      uint64_t rep_len = static_cast<uint64_t>(dh.repetition_levels_byte_length);
-      uint64_t def_len = static_cast<uint64_t>(dh.definition_levels_byte_length);
-      if (rep_len + def_len > raw_.data.size()) fail_corrupt("level sizes exceed the page size");
+      auto [rep_len, def_len] = v2_level_sizes();
       decode_levels_v2(desc_, raw_.data.subspan(0, rep_len), raw_.data.subspan(rep_len, def_len), n,
                        levels_, levels);
-      values = payload(raw_, rep_len + def_len, dh.is_compressed);
+      values = payload(raw_, rep_len + def_len, h.data_page_header_v2->is_compressed);
     }
     // Only a page that continues a row from an earlier page may start inside
     // a list; no row has begun before the first page.
     if (levels.rep && n > 0 && levels.rep[0] != 0 && page_.first_row == 0) {
       fail_corrupt("repetition levels start with {} instead of 0", levels.rep[0]);
     }
-    DecodedPage& out = decoded_page_;
-    out = DecodedPage{};
-    out.num_levels = page_.num_levels;
-    out.def_levels = levels.def;
-    out.rep_levels = levels.rep;
-    out.num_values = static_cast<int64_t>(levels.num_present);
-    out.num_rows = static_cast<int64_t>(levels.num_rows);
-    if (page_.encoding == Encoding::PLAIN_DICTIONARY || page_.encoding == Encoding::RLE_DICTIONARY) {
-      ensure_dictionary();
-      decode_dictionary_values(desc_, values, levels.num_present, dictionary_, values_, out);
-    } else {
-      decode_values(desc_, page_.encoding, values, levels.num_present, values_, out);
+    return values;
+  }
+
+  std::pair<uint64_t, uint64_t> v2_level_sizes() const {
+    const DataPageHeaderV2& dh = *raw_.header.data_page_header_v2;
+    if (dh.repetition_levels_byte_length < 0 || dh.definition_levels_byte_length < 0) {
+      fail_corrupt("negative level sizes");
     }
+    uint64_t rep_len = static_cast<uint64_t>(dh.repetition_levels_byte_length);
+    uint64_t def_len = static_cast<uint64_t>(dh.definition_levels_byte_length);
+    if (rep_len + def_len > raw_.data.size()) fail_corrupt("level sizes exceed the page size");
+    return {rep_len, def_len};
+  }
+
+  // ---- Point reads of one byte-array value (read_byte_array_at) ----
+
+ public:
+  std::optional<std::string_view> read_byte_array_at(int64_t row, Buffer& scratch) {
+    if (desc_.type != Type::BYTE_ARRAY || desc_.max_rep_level != 0) {
+      fail_invalid("{}: a point read needs a BYTE_ARRAY column without repetition",
+                   file_->where(row_group_, column_));
+    }
+    return guarded([&] { return fetch_byte_array(row, scratch); });
+  }
+
+ private:
+  std::optional<std::string_view> fetch_byte_array(int64_t row, Buffer& scratch) {
+    defer_dictionary_ = true;  // a point read may never need it
+    if (!seek(row)) fail_invalid("row {} is outside the row group", row);
+    size_t at = static_cast<size_t>(row - page_.first_row);
+    if (at >= static_cast<size_t>(page_.num_levels)) {
+      fail_corrupt("row {} is past the {} values of its page", row, page_.num_levels);
+    }
+    if (!decoded_) {
+      try {
+        std::optional<std::optional<std::string_view>> streamed = try_stream(at, scratch);
+        if (streamed) return *streamed;
+      } catch (Error& e) {
+        if (e.code() != ErrorCode::kUnsupported) throw;  // else: decode the page whole
+      }
+    }
+    return value_in_decoded_page(at);
+  }
+
+  std::optional<std::string_view> value_in_decoded_page(size_t at) {
+    const DecodedPage& page = decode_cached();
+    std::optional<size_t> j = value_index(page.def_levels, at);
+    if (!j) return std::nullopt;
+    return page.bytes[*j];
+  }
+
+  // Index among the page's non-null values of the value at level `at`;
+  // nullopt when that value is null.
+  std::optional<size_t> value_index(const int16_t* def, size_t at) const {
+    if (def == nullptr) return at;
+    if (def[at] != desc_.max_def_level) return std::nullopt;
+    size_t j = 0;
+    for (size_t i = 0; i < at; ++i) j += def[i] == desc_.max_def_level;
+    return j;
+  }
+
+  // The value streamed from a large page; nullopt (outer) when the page is
+  // small or its codec has no stream, so the caller decodes it whole.
+  std::optional<std::optional<std::string_view>> try_stream(size_t at, Buffer& scratch) {
+    if (is_dictionary_encoding(page_.encoding)) return stream_from_dictionary(at, scratch);
+    if (page_.encoding != Encoding::PLAIN) return std::nullopt;
+    if (static_cast<uint64_t>(page_.uncompressed_size) <= file_->options().stream_pages_above) return std::nullopt;
+    return stream_from_plain_page(at, scratch);
+  }
+
+  std::optional<std::optional<std::string_view>> stream_from_dictionary(size_t at, Buffer& scratch) {
+    if (dictionary_loaded_) return std::nullopt;
+    RawPage dict = read_page_at(chunk_start_);
+    if (dict.header.type != PageType::DICTIONARY_PAGE || !dict.header.dictionary_page_header) {
+      return std::nullopt;  // the whole-page path reports it
+    }
+    const DictionaryPageHeader& dh = *dict.header.dictionary_page_header;
+    uint64_t size = static_cast<uint64_t>(std::max(0, dict.header.uncompressed_page_size));
+    if (size <= file_->options().stream_pages_above || dh.num_values < 0 ||
+        (dh.encoding != Encoding::PLAIN && dh.encoding != Encoding::PLAIN_DICTIONARY)) {
+      return std::nullopt;
+    }
+    // The data page holds only indices: decode them (up to ours) whole.
+    PageLevels levels;
+    ByteView values = decode_levels(levels);
+    std::optional<size_t> j = value_index(levels.def, at);
+    if (!j) return std::optional<std::string_view>();
+    indices_.resize(*j + 1);
+    decode_dictionary_indices(values, *j + 1, indices_.data());
+    uint32_t k = indices_[*j];
+    if (k >= static_cast<uint32_t>(dh.num_values)) {
+      fail_corrupt("dictionary index {} is past the {} dictionary values", k, dh.num_values);
+    }
+    std::unique_ptr<PageStream> stream = open_stream(dict, 0, true);
+    if (!stream) return std::nullopt;
+    return with_context(fmt::format("dictionary page at offset {}", dict.offset), [&] {
+      return std::optional<std::string_view>(read_plain_value(*stream, k, scratch));
+    });
+  }
+
+  std::optional<std::optional<std::string_view>> stream_from_plain_page(size_t at, Buffer& scratch) {
+    const PageHeader& h = raw_.header;
+    size_t n = static_cast<size_t>(page_.num_levels);
+    PageLevels levels;
+    std::unique_ptr<PageStream> stream;
+    if (h.type == PageType::DATA_PAGE) {
+      stream = open_stream(raw_, 0, true);
+      if (!stream) return std::nullopt;
+      read_streamed_levels_v1(*stream, n, levels);
+    } else {
+      auto [rep_len, def_len] = v2_level_sizes();
+      decode_levels_v2(desc_, raw_.data.subspan(0, rep_len), raw_.data.subspan(rep_len, def_len), n,
+                       levels_, levels);
+      stream = open_stream(raw_, rep_len + def_len, h.data_page_header_v2->is_compressed);
+      if (!stream) return std::nullopt;
+    }
+    std::optional<size_t> j = value_index(levels.def, at);
+    if (!j) return std::optional<std::string_view>();
+    return std::optional<std::string_view>(read_plain_value(*stream, *j, scratch));
+  }
+
+  // A stream over `raw`'s bytes after `skip` (uncompressed) leading bytes.
+  std::unique_ptr<PageStream> open_stream(const RawPage& raw, uint64_t skip, bool compressed) {
+    uint64_t offset = static_cast<uint64_t>(raw.data.data() - file_->file().bytes().data()) + skip;
+    uint64_t size = raw.data.size() - skip;
+    int64_t uncompressed = static_cast<int64_t>(raw.header.uncompressed_page_size) - static_cast<int64_t>(skip);
+    if (uncompressed < 0) fail_corrupt("uncompressed page size is smaller than its levels");
+    Codec codec = compressed ? meta_.codec : Codec::UNCOMPRESSED;
+    return open_page_stream(codec, file_->file(), offset, size, static_cast<uint64_t>(uncompressed));
+  }
+
+  // The definition levels at the start of a streamed v1 page (a column
+  // without repetition has no repetition levels).
+  void read_streamed_levels_v1(PageStream& stream, size_t n, PageLevels& levels) {
+    const DataPageHeader& dh = *raw_.header.data_page_header;
+    if (desc_.max_def_level == 0) {
+      decode_levels_v1(desc_, ByteView(), n, dh.repetition_level_encoding, dh.definition_level_encoding,
+                       levels_, levels);
+      return;
+    }
+    if (dh.definition_level_encoding == Encoding::RLE) {
+      uint32_t length = stream.read_u32_le();
+      if (length > static_cast<uint64_t>(raw_.header.uncompressed_page_size)) {
+        fail_corrupt("definition levels of {} bytes in a page of {}", length, raw_.header.uncompressed_page_size);
+      }
+      level_bytes_.resize(4 + size_t{length});
+      std::memcpy(level_bytes_.data(), &length, 4);  // little-endian hosts only, as the decoders
+      stream.read(level_bytes_.data() + 4, length);
+    } else {
+      int width = std::bit_width(static_cast<unsigned>(desc_.max_def_level));
+      level_bytes_.resize((n * static_cast<size_t>(width) + 7) / 8);
+      stream.read(level_bytes_.data(), level_bytes_.size());
+    }
+    decode_levels_v1(desc_, level_bytes_.view(), n, dh.repetition_level_encoding,
+                     dh.definition_level_encoding, levels_, levels);
+  }
+
+  // Skips `index` PLAIN byte arrays, then copies the next one into scratch.
+  std::string_view read_plain_value(PageStream& stream, size_t index, Buffer& scratch) {
+    for (size_t i = 0; i < index; ++i) stream.skip(stream.read_u32_le());
+    uint32_t length = stream.read_u32_le();
+    if (length > file_->options().max_page_bytes) {
+      fail_corrupt("a value of {} bytes is larger than any page may be", length);
+    }
+    scratch.resize(length);
+    stream.read(scratch.data(), length);
+    return {reinterpret_cast<const char*>(scratch.data()), length};
   }
 
   std::shared_ptr<const ParquetFile> file_;
@@ -364,6 +539,9 @@ class ColumnChunkReader::Impl {
   ValueStorage values_;
   Dictionary dictionary_;
   bool dictionary_loaded_ = false;
+  bool defer_dictionary_ = false;  // set by point reads: load it only when a page needs it
+  std::vector<uint32_t> indices_;  // point reads: dictionary indices up to the value
+  Buffer level_bytes_;             // point reads: the levels of a streamed page
 
   std::optional<OffsetIndex> offset_index_;
   bool offset_index_loaded_ = false;
@@ -379,6 +557,9 @@ bool ColumnChunkReader::next_page() { return impl_->next_page(); }
 bool ColumnChunkReader::seek_to_row(int64_t row) { return impl_->seek_to_row(row); }
 const PageInfo& ColumnChunkReader::page() const { return impl_->page(); }
 const DecodedPage& ColumnChunkReader::decode() { return impl_->decode(); }
+std::optional<std::string_view> ColumnChunkReader::read_byte_array_at(int64_t row, Buffer& scratch) {
+  return impl_->read_byte_array_at(row, scratch);
+}
 const ColumnDescriptor& ColumnChunkReader::descriptor() const { return impl_->descriptor(); }
 int64_t ColumnChunkReader::pages_read() const { return impl_->pages_read(); }
 int64_t ColumnChunkReader::bytes_read() const { return impl_->bytes_read(); }

@@ -272,35 +272,42 @@ class ParquetSource final : public Source {
                    file_->num_rows());
     }
     std::unique_ptr<Cursor> cursor = take_cursor();
-    const Value& value = with_context(fmt::format("image '{}' (row {})", id, locator),
-                                      [&]() -> const Value& { return read_row(*cursor, locator); });
-    if (value.kind != Value::Kind::kBytes) {
-      fail_corrupt("{}: image '{}' (row {}): the payload is null", path(), id, locator);
-    }
+    std::optional<std::string_view> value = with_context(
+        fmt::format("image '{}' (row {})", id, locator), [&] { return read_payload(*cursor, locator); });
+    if (!value) fail_corrupt("{}: image '{}' (row {}): the payload is null", path(), id, locator);
     if (columns_.kind == PayloadKind::kBase64) {
       with_context(fmt::format("{}: image '{}' (row {})", path(), id, locator),
-                   [&] { base64_decode(value.bytes, out); });
+                   [&] { base64_decode(*value, out); });
     } else {
-      out.assign(as_bytes(value.bytes));
+      out.assign(as_bytes(*value));
     }
     give_back(std::move(cursor));
   }
 
  private:
-  // A RowReader on the payload column. Readers are pooled so that repeated
-  // fetches keep their decoded dictionary and, for neighbouring rows, their
-  // decoded page; each is used by one thread at a time.
+  // A reader of the payload column in one row group. Cursors are pooled so
+  // that repeated fetches keep their decoded small pages (and dictionary)
+  // for neighbouring rows; each is used by one thread at a time. Large
+  // pages are streamed up to the value and never held
+  // (ColumnChunkReader::read_byte_array_at), so an idle cursor holds at
+  // most a few MB.
   struct Cursor {
-    explicit Cursor(std::shared_ptr<const ParquetFile> file, int column) : reader(std::move(file), {column}) {}
-    RowReader reader;
-    std::vector<Value> row;
+    int row_group = -1;
+    std::optional<parquet::ColumnChunkReader> reader;
+    Buffer scratch;
   };
   static constexpr size_t kMaxIdleCursors = 8;
 
-  const Value& read_row(Cursor& cursor, uint64_t row) const {
-    cursor.reader.seek(static_cast<int64_t>(row));
-    if (!cursor.reader.next(cursor.row)) fail_corrupt("the row is not in the file");
-    return cursor.row[0];
+  std::optional<std::string_view> read_payload(Cursor& cursor, uint64_t row) const {
+    int rg = file_->row_group_of(static_cast<int64_t>(row));
+    if (rg != cursor.row_group || !cursor.reader) {
+      cursor.reader.reset();
+      cursor.row_group = -1;
+      cursor.reader.emplace(file_, rg, columns_.payload);
+      cursor.row_group = rg;
+    }
+    int64_t in_group = static_cast<int64_t>(row) - file_->row_group_first_row(rg);
+    return cursor.reader->read_byte_array_at(in_group, cursor.scratch);
   }
 
   std::unique_ptr<Cursor> take_cursor() const {
@@ -312,7 +319,7 @@ class ParquetSource final : public Source {
         return cursor;
       }
     }
-    return std::make_unique<Cursor>(file_, columns_.payload);
+    return std::make_unique<Cursor>();
   }
 
   // Only cursors that finished a fetch come back: one that threw may be

@@ -75,6 +75,16 @@ void MappedFile::will_need(uint64_t offset, uint64_t length) const {
   ::madvise(const_cast<uint8_t*>(data_) + start, length + (offset - start), MADV_WILLNEED);
 }
 
+void MappedFile::release(uint64_t offset, uint64_t length) const {
+  if (data_ == nullptr || offset >= size_) return;
+  length = std::min(length, size_ - offset);
+  uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  uint64_t start = (offset + page - 1) / page * page;  // whole pages only: never a neighbour's
+  uint64_t end = (offset + length) / page * page;
+  if (end <= start) return;
+  ::madvise(const_cast<uint8_t*>(data_) + start, end - start, MADV_DONTNEED);
+}
+
 AtomicFileWriter::AtomicFileWriter(std::string path) : path_(std::move(path)) {
   static std::atomic<uint64_t> counter{0};
   temp_path_ = fmt::format("{}.tmp-{}-{}", path_, ::getpid(), counter++);

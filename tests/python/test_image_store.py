@@ -246,3 +246,41 @@ def test_get_image_matches_pillow(tmp_path, images):
         store.get_image("LA_IMG_broken")
     with pytest.raises(KeyError):
         store.get_image("LA_IMG_missing")
+
+
+def big_images(count: int, size: int) -> dict[str, bytes]:
+    """Payloads large enough that pyarrow's pages exceed the 4 MiB above
+    which mimicit streams a page instead of decoding it whole: JPEG-framed
+    random bytes (the store does not decode images)."""
+    import random
+    rng = random.Random(17)
+    return {f"LA_IMG_{(i * 7919) % 100000:012d}": b"\xff\xd8\xff\xe0" + rng.randbytes(size) + b"\xff\xd9"
+            for i in range(count)}
+
+
+@pytest.mark.parametrize("compression", ["snappy", "zstd", "gzip", "none"])
+@pytest.mark.parametrize("layout", ["pandas", "plain_v1", "plain_v2", "dict_v2"])
+def test_large_pages_pyarrow_writes(tmp_path, compression, layout):
+    # pandas' to_parquet: the first 1024 values of a row group go into one
+    # dictionary page (here ~9 MB); without dictionary, one huge PLAIN page.
+    # Nulls in between exercise the definition levels of streamed pages.
+    images = big_images(40, 170_000)
+    frame = b64_frame(images)
+    frame.iloc[[5, 17], 0] = None
+    path = tmp_path / f"{layout}.parquet"
+    if layout == "pandas":
+        frame.to_parquet(path, compression=compression)
+    else:
+        table = pa.Table.from_pandas(frame, preserve_index=True)
+        pq.write_table(table, path, compression=compression, use_dictionary=layout.startswith("dict"),
+                       data_page_version="2.0" if layout.endswith("v2") else "1.0")
+    pages = pq.ParquetFile(path).metadata.row_group(0).column(0)
+    assert pages.total_uncompressed_size > 8 << 20
+    store = open_store(path, tmp_path)
+    nulls = set(frame.index[[5, 17]])
+    for image_id, data in reversed(list(images.items())):
+        if image_id in nulls:
+            with pytest.raises(mimicit.MimicitError, match="payload is null"):
+                store.get_bytes(image_id)
+        else:
+            assert store.get_bytes(image_id) == data, image_id

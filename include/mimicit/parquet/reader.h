@@ -33,6 +33,9 @@ struct ReaderOptions {
   uint64_t max_page_bytes = 2ull << 30;          // uncompressed page size limit (kLimit)
   uint64_t max_dictionary_values = 1ull << 28;   // dictionary entries limit (kLimit)
   uint64_t max_page_values = 1ull << 26;         // values (levels) per page limit (kLimit)
+  // ColumnChunkReader::read_byte_array_at streams pages (and dictionary
+  // pages) that decompress to more than this instead of decoding them whole.
+  uint64_t stream_pages_above = 4ull << 20;
 };
 
 class ParquetFile {
@@ -124,6 +127,19 @@ class ColumnChunkReader {
   const PageInfo& page() const;
   // Decodes the current page (once; repeated calls return the same result).
   const DecodedPage& decode();
+
+  // The BYTE_ARRAY value at row `row` (within the row group) of a column
+  // without repetition, read with as little work and memory as possible:
+  // a small page is decoded whole (and kept, so neighbouring rows are
+  // cheap); when the page the value lives in, or the dictionary page it
+  // points into, decompresses to more than ReaderOptions::stream_pages_above
+  // bytes, the page is streamed up to the value instead (page_stream.h) and
+  // the value copied into `scratch`. Streamed pages are not CRC-checked (that
+  // would mean reading them whole). Returns nullopt for a null value. The view stays valid
+  // until the next call on this reader or a change to `scratch`.
+  // Errors: kInvalidArgument for a row outside the row group or a column of
+  // another type or with repetition; data errors as decode().
+  std::optional<std::string_view> read_byte_array_at(int64_t row, Buffer& scratch);
 
   const ColumnDescriptor& descriptor() const;
   // Counters since construction, for `parquet check`.

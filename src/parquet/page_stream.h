@@ -1,0 +1,82 @@
+// PageStream: one compressed page read front to back as a stream, with
+// memory bounded by a small window instead of the page size.
+//
+// Why: a point lookup in a store that pandas/pyarrow wrote lands in pages of
+// hundreds of MB (pyarrow puts the first 1024 images of a row group into one
+// dictionary page, and checks the page size only once per 1024 values).
+// Decompressing such a page whole to return one image costs its full size in
+// time and in fresh memory. A stream stops at the wanted value and holds only
+// its window; the compressed bytes it has walked over are dropped from the
+// process's resident set as it goes (MappedFile::release).
+//
+// Streams exist for UNCOMPRESSED, SNAPPY, ZSTD and GZIP (what pandas, dask,
+// duckdb, polars and mimicit write). open_page_stream() returns nullptr for
+// the other codecs, and a snappy stream whose back-references reach further
+// than its window (never the case for what libsnappy writes, whose copies
+// stay inside 64 KiB blocks) throws Error(kUnsupported): callers then
+// decompress the page whole, as before.
+//
+// Errors: Error(kCorrupt) naming the codec when the data is corrupt or ends
+// before the requested bytes, or produces more than the page header declared.
+// Not thread-safe; one stream per thread. The MappedFile must outlive it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "mimicit/bytes.h"
+#include "mimicit/file.h"
+#include "mimicit/parquet/metadata.h"
+
+namespace mimicit::parquet {
+
+class PageStream {
+ public:
+  virtual ~PageStream() = default;
+  // Copies the next n bytes to dst.
+  virtual void read(uint8_t* dst, size_t n) = 0;
+  // Discards the next n bytes.
+  virtual void skip(uint64_t n) = 0;
+
+  uint32_t read_u32_le() {
+    uint8_t b[4];
+    read(b, 4);
+    return uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24;
+  }
+};
+
+// A stream over `file` bytes [offset, offset + compressed_size) holding a
+// page that decompresses to `uncompressed_size` bytes; nullptr for codecs
+// without a stream. The range must lie inside the file (callers check it).
+std::unique_ptr<PageStream> open_page_stream(Codec codec, const MappedFile& file, uint64_t offset,
+                                             uint64_t compressed_size, uint64_t uncompressed_size);
+
+// The compressed input of a stream: bytes handed out front to back; those
+// consumed are released from `file` (when not null and `in` lies in it) in
+// steps of a few MB.
+class StreamInput {
+ public:
+  StreamInput(const MappedFile* file, ByteView in) : file_(file), in_(in) {}
+  ~StreamInput() { release_consumed(); }
+  StreamInput(const StreamInput&) = delete;
+  StreamInput& operator=(const StreamInput&) = delete;
+
+  const uint8_t* data() const { return in_.data() + pos_; }
+  size_t size() const { return in_.size() - pos_; }
+  void consume(size_t n);
+
+ private:
+  void release_consumed();
+  const MappedFile* file_;
+  ByteView in_;
+  size_t pos_ = 0;
+  size_t released_ = 0;
+};
+
+// The snappy stream on its own (page_stream_snappy.cc), over any bytes;
+// `file` as in StreamInput.
+std::unique_ptr<PageStream> open_snappy_stream(const MappedFile* file, ByteView in,
+                                               uint64_t uncompressed_size);
+
+}  // namespace mimicit::parquet

@@ -1,0 +1,165 @@
+// A streaming snappy decoder with a bounded window.
+//
+// libsnappy decompresses only into a buffer of the full output size (its
+// Source/Sink API allocates the whole output as well), so this is our own
+// decoder of the raw format (github.com/google/snappy, format_description.txt):
+// a varint of the uncompressed length, then elements, each a tag byte whose
+// low two bits say literal (00) or copy with a 1-, 2- or 4-byte offset.
+//
+// Output goes into a window buffer; when the reader has consumed it all, the
+// last kHistory bytes move to the front so that later copies can reach back.
+// libsnappy compresses in 64 KiB blocks whose copies never leave the block,
+// so kHistory = 64 KiB covers every stream it writes; a copy reaching further
+// throws kUnsupported and the caller decompresses the page whole instead.
+#include <algorithm>
+#include <cstring>
+
+#include "mimicit/error.h"
+#include "parquet/page_stream.h"
+
+namespace mimicit::parquet {
+
+namespace {
+
+constexpr size_t kHistory = size_t{64} << 10;
+constexpr size_t kWindow = size_t{1} << 20;  // output produced per refill, plus kHistory
+constexpr size_t kMaxCopy = 64;              // the longest copy element
+
+class SnappyStream final : public PageStream {
+ public:
+  SnappyStream(const MappedFile* file, ByteView in, uint64_t uncompressed_size)
+      : input_(file, in), expected_(uncompressed_size) {
+    uint64_t declared = read_preamble();
+    if (declared != expected_) {
+      fail_corrupt("SNAPPY: the stream holds {} bytes but the page header states {}", declared, expected_);
+    }
+    window_.resize(kHistory + kWindow);
+  }
+
+  void read(uint8_t* dst, size_t n) override {
+    while (n > 0) {
+      size_t got = take(n);
+      std::memcpy(dst, window_.data() + pos_ - got, got);
+      dst += got;
+      n -= got;
+    }
+  }
+  void skip(uint64_t n) override {
+    while (n > 0) n -= take(static_cast<size_t>(std::min<uint64_t>(n, SIZE_MAX)));
+  }
+
+ private:
+  size_t take(size_t n) {
+    if (pos_ == len_) refill();
+    size_t got = std::min(n, len_ - pos_);
+    pos_ += got;
+    return got;
+  }
+
+  uint64_t read_preamble() {
+    uint64_t value = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+      uint8_t b = next_byte();
+      value |= uint64_t{b & 0x7fu} << shift;
+      if ((b & 0x80) == 0) return value;
+    }
+    fail_corrupt("SNAPPY: bad length preamble");
+  }
+
+  uint8_t next_byte() {
+    if (input_.size() == 0) fail_corrupt("SNAPPY: the stream ends early");
+    uint8_t b = *input_.data();
+    input_.consume(1);
+    return b;
+  }
+
+  uint32_t next_le(int bytes) {
+    uint32_t v = 0;
+    for (int i = 0; i < bytes; ++i) v |= uint32_t{next_byte()} << (8 * i);
+    return v;
+  }
+
+  // Keeps the last kHistory bytes, then decodes elements until the window
+  // is full or the stream ends.
+  void refill() {
+    if (len_ > kHistory) {
+      std::memmove(window_.data(), window_.data() + len_ - kHistory, kHistory);
+      len_ = kHistory;
+    }
+    pos_ = len_;
+    size_t start = len_;
+    while (len_ + kMaxCopy <= window_.size() && produced_ < expected_) {
+      if (literal_left_ > 0) {
+        copy_literal();
+      } else {
+        decode_element();
+      }
+    }
+    if (len_ == start) fail_corrupt("SNAPPY: the page ends before the value");
+  }
+
+  void copy_literal() {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(literal_left_, window_.size() - len_));
+    n = std::min(n, input_.size());
+    if (n == 0) fail_corrupt("SNAPPY: a literal runs past the end of the stream");
+    std::memcpy(window_.data() + len_, input_.data(), n);
+    input_.consume(n);
+    append(n);
+    literal_left_ -= n;
+  }
+
+  void decode_element() {
+    uint8_t tag = next_byte();
+    switch (tag & 3) {
+      case 0: {
+        uint32_t len = tag >> 2;
+        if (len >= 60) len = next_le(static_cast<int>(len - 59));
+        literal_left_ = uint64_t{len} + 1;
+        return;
+      }
+      case 1: copy(((tag >> 2) & 7) + 4, (uint32_t{tag} >> 5) << 8 | next_byte()); return;
+      case 2: copy((tag >> 2) + 1, next_le(2)); return;
+      default: copy((tag >> 2) + 1, next_le(4)); return;
+    }
+  }
+
+  void copy(uint32_t length, uint32_t offset) {
+    if (offset == 0 || offset > produced_) fail_corrupt("SNAPPY: a copy refers before the start of the page");
+    if (offset > len_) {
+      fail_unsupported("SNAPPY: a copy reaches {} bytes back, beyond the streaming window", offset);
+    }
+    uint8_t* dst = window_.data() + len_;
+    const uint8_t* src = dst - offset;
+    if (offset >= length) {
+      std::memcpy(dst, src, length);
+    } else {
+      for (uint32_t i = 0; i < length; ++i) dst[i] = src[i];  // overlaps forwards: a run
+    }
+    append(length);
+  }
+
+  void append(size_t n) {
+    len_ += n;
+    produced_ += n;
+    if (produced_ > expected_) {
+      fail_corrupt("SNAPPY: the page decompresses to more than the {} bytes its header states", expected_);
+    }
+  }
+
+  StreamInput input_;
+  uint64_t expected_;
+  Buffer window_;
+  size_t pos_ = 0;  // read position in window_
+  size_t len_ = 0;  // bytes of window_ holding output
+  uint64_t produced_ = 0;
+  uint64_t literal_left_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<PageStream> open_snappy_stream(const MappedFile* file, ByteView in,
+                                               uint64_t uncompressed_size) {
+  return std::make_unique<SnappyStream>(file, in, uncompressed_size);
+}
+
+}  // namespace mimicit::parquet
