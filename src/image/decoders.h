@@ -20,6 +20,12 @@ ImageInfo probe_gif(ByteView bytes);
 ImageInfo probe_bmp(ByteView bytes);
 
 RgbImage decode_jpeg(ByteView bytes, uint64_t max_pixels);
+// decode_jpeg into `out`, reusing its memory (the preprocessing hot path).
+// With min_side > 0, decodes at the smallest DCT scale of 1/2, 1/4, 1/8
+// whose output still has both sides >= min_side (libjpeg's scaled IDCT: not
+// what Pillow's full-size decode gives); max_pixels applies to the file's
+// full size either way.
+void decode_jpeg_into(ByteView bytes, uint64_t max_pixels, uint32_t min_side, RgbImage& out);
 RgbImage decode_png(ByteView bytes, uint64_t max_pixels);
 RgbImage decode_webp(ByteView bytes, uint64_t max_pixels);
 RgbImage decode_gif(ByteView bytes, uint64_t max_pixels);

@@ -109,7 +109,30 @@ ImageInfo probe_jpeg(ByteView b) {
   fail_corrupt("jpeg: no frame header (SOF) before the image data");
 }
 
-RgbImage decode_jpeg(ByteView bytes, uint64_t max_pixels) {
+namespace {
+
+// The scale for decode_jpeg_into's `min_side`: the smallest of 1/2, 1/4, 1/8
+// (the factors libjpeg-turbo has SIMD IDCTs for) whose output keeps both
+// sides >= min_side; 1/1 when none does or min_side is 0.
+tjscalingfactor pick_scale(int width, int height, uint32_t min_side) {
+  tjscalingfactor best{1, 1};
+  if (min_side == 0) return best;
+  int count = 0;
+  tjscalingfactor* factors = tjGetScalingFactors(&count);
+  for (int i = 0; factors != nullptr && i < count; ++i) {
+    tjscalingfactor f = factors[i];
+    if (f.num != 1 || (f.denom != 2 && f.denom != 4 && f.denom != 8)) continue;
+    if (f.denom <= best.denom) continue;
+    if (uint32_t(TJSCALED(width, f)) >= min_side && uint32_t(TJSCALED(height, f)) >= min_side) {
+      best = f;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+void decode_jpeg_into(ByteView bytes, uint64_t max_pixels, uint32_t min_side, RgbImage& out) {
   ImageInfo info = probe_jpeg(bytes);
   if (info.bits_per_channel != 8) {
     fail_unsupported("jpeg: {}-bit samples (only 8-bit JPEG is supported, as in Pillow)",
@@ -122,18 +145,31 @@ RgbImage decode_jpeg(ByteView bytes, uint64_t max_pixels) {
   check(handle, tjDecompressHeader3(handle, data, size, &width, &height, &subsamp, &colorspace),
         "header");
   handle = decompressor();  // check() may have replaced it; tjDecompress2 rereads the header
+  // The limit applies to the file's size, whatever scale it is decoded at.
   check_pixel_limit("jpeg", uint32_t(width), uint32_t(height), max_pixels);
-  RgbImage image = new_rgb(uint32_t(width), uint32_t(height));
+  tjscalingfactor scale = pick_scale(width, height, min_side);
+  width = TJSCALED(width, scale);
+  height = TJSCALED(height, scale);
+  // No zero-fill: on success (and on warnings, e.g. a truncated file)
+  // libjpeg writes every row; on errors `out` is not used.
+  out.width = uint32_t(width);
+  out.height = uint32_t(height);
+  out.pixels.resize(size_t(width) * height * 3);
   if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
     std::vector<uint8_t> cmyk(size_t(width) * height * 4, 0);
     check(handle, tjDecompress2(handle, data, size, cmyk.data(), width, 0, height, TJPF_CMYK, 0),
           "decode");
-    cmyk_to_rgb(cmyk.data(), image.pixels.data(), size_t(width) * height);
+    cmyk_to_rgb(cmyk.data(), out.pixels.data(), size_t(width) * height);
   } else {
     check(handle,
-          tjDecompress2(handle, data, size, image.pixels.data(), width, 0, height, TJPF_RGB, 0),
+          tjDecompress2(handle, data, size, out.pixels.data(), width, 0, height, TJPF_RGB, 0),
           "decode");
   }
+}
+
+RgbImage decode_jpeg(ByteView bytes, uint64_t max_pixels) {
+  RgbImage image;
+  decode_jpeg_into(bytes, max_pixels, 0, image);
   return image;
 }
 

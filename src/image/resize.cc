@@ -14,6 +14,8 @@
 //     except when the height shrinks much more than the width (Pillow 13's
 //     rule, see vertical_first); a pass whose size does not change is
 //     skipped.
+// The passes themselves are in resize_passes.cc; this file computes the
+// weights and plans the passes.
 // This file is compiled with -ffp-contract=off (CMakeLists.txt): a fused
 // multiply-add would round the weights differently from Pillow's x86-64
 // build and move some samples by one level.
@@ -21,18 +23,17 @@
 #include <climits>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
+#include "image/resize_internal.h"
 #include "mimicit/error.h"
 #include "mimicit/image.h"
 
 namespace mimicit::image {
+namespace internal {
 namespace {
 
-// Pillow's PRECISION_BITS: 8 bits of result, 2 of headroom for the kernel's
-// overshoot and the sign, the rest fraction.
-constexpr int kPrecisionBits = 32 - 8 - 2;
-constexpr int32_t kHalf = 1 << (kPrecisionBits - 1);
 constexpr double kSupport = 2.0;  // the bicubic kernel is zero from |x| = 2 on
 
 // Keys' cubic convolution kernel with a = -0.5, evaluated in the same
@@ -45,19 +46,21 @@ double bicubic(double x) {
   return 0.0;
 }
 
-// Weights of one axis: output index i reads `count[i]` source indices from
-// `first[i]` with weights[i * taps ...]. Computed once per call and axis.
-struct AxisWindows {
-  int taps = 0;  // room per window (Pillow's ksize)
-  std::vector<int> first;
-  std::vector<int> count;
-  std::vector<int32_t> weights;
-};
-
 int32_t to_fixed(double weight) {
   double scaled = weight * (1 << kPrecisionBits);
   return static_cast<int32_t>(weight < 0 ? scaled - 0.5 : scaled + 0.5);
 }
+
+// Pillow (since 13) runs the vertical pass first when the height loses more
+// than twice as many pixels as the width, to make the second pass cheaper.
+// Each pass rounds to 8 bits, so the order changes the result: follow it.
+bool vertical_first(uint32_t in_width, uint32_t in_height, uint32_t width, uint32_t height) {
+  int64_t shrink_y = static_cast<int64_t>(in_height) - height;
+  int64_t shrink_x = static_cast<int64_t>(in_width) - width;
+  return shrink_y > 0 && shrink_y > shrink_x * 2;
+}
+
+}  // namespace
 
 AxisWindows make_windows(int in_size, int out_size) {
   // Pillow receives the source box as floats: the size goes through float.
@@ -67,6 +70,8 @@ AxisWindows make_windows(int in_size, int out_size) {
   double inverse = 1.0 / filter_scale;
 
   AxisWindows w;
+  w.in_size = in_size;
+  w.out_size = out_size;
   w.taps = static_cast<int>(std::ceil(support)) * 2 + 1;
   w.first.resize(out_size);
   w.count.resize(out_size);
@@ -88,76 +93,67 @@ AxisWindows make_windows(int in_size, int out_size) {
     w.first[i] = lo;
     w.count[i] = n;
   }
+  prepare_madd_weights(w);
   return w;
 }
 
-uint8_t clip8(int32_t acc) {
-  return static_cast<uint8_t>(std::clamp(acc >> kPrecisionBits, 0, 255));
-}
+ResizeScratch::ResizeScratch() = default;
+ResizeScratch::~ResizeScratch() = default;
+ResizeScratch::ResizeScratch(ResizeScratch&&) noexcept = default;
+ResizeScratch& ResizeScratch::operator=(ResizeScratch&&) noexcept = default;
 
-RgbImage blank(uint32_t width, uint32_t height) {
-  RgbImage image;
-  image.width = width;
-  image.height = height;
-  image.pixels.resize(static_cast<size_t>(width) * height * 3);
-  return image;
-}
-
-// Rows [row0, row0 + rows) of `in`, resampled along x.
-RgbImage horizontal_pass(const RgbImage& in, const AxisWindows& w, int row0, int rows) {
-  RgbImage out = blank(static_cast<uint32_t>(w.first.size()), static_cast<uint32_t>(rows));
-  size_t in_stride = static_cast<size_t>(in.width) * 3;
-  size_t out_stride = static_cast<size_t>(out.width) * 3;
-  for (uint32_t y = 0; y < out.height; ++y) {
-    const uint8_t* src = in.pixels.data() + (row0 + y) * in_stride;
-    uint8_t* dst = out.pixels.data() + y * out_stride;
-    for (uint32_t x = 0; x < out.width; ++x) {
-      const int32_t* k = &w.weights[static_cast<size_t>(x) * w.taps];
-      const uint8_t* p = src + static_cast<size_t>(w.first[x]) * 3;
-      int32_t r = kHalf, g = kHalf, b = kHalf;
-      for (int t = 0; t < w.count[x]; ++t, p += 3) {
-        r += p[0] * k[t];
-        g += p[1] * k[t];
-        b += p[2] * k[t];
-      }
-      dst[3 * x] = clip8(r);
-      dst[3 * x + 1] = clip8(g);
-      dst[3 * x + 2] = clip8(b);
+const AxisWindows& ResizeScratch::windows(int in_size, int out_size) {
+  for (size_t i = cache_.size(); i-- > 0;) {
+    if (cache_[i]->in_size == in_size && cache_[i]->out_size == out_size) {
+      if (i + 1 != cache_.size()) std::rotate(cache_.begin() + i, cache_.begin() + i + 1, cache_.end());
+      return *cache_.back();
     }
   }
-  return out;
+  if (cache_.size() == kMaxCached) cache_.erase(cache_.begin());
+  cache_.push_back(std::make_unique<AxisWindows>(make_windows(in_size, out_size)));
+  return *cache_.back();
 }
 
-// `in` resampled along y; `in` starts at source row `row0` (the first row
-// the horizontal pass kept). Whole rows are accumulated at once so that the
-// inner loop is contiguous and vectorises; integer sums do not depend on the
-// order, so this equals Pillow's per-pixel loop.
-RgbImage vertical_pass(const RgbImage& in, const AxisWindows& w, int row0) {
-  RgbImage out = blank(in.width, static_cast<uint32_t>(w.first.size()));
-  size_t stride = static_cast<size_t>(in.width) * 3;
-  std::vector<int32_t> acc(stride);
-  for (uint32_t y = 0; y < out.height; ++y) {
-    std::fill(acc.begin(), acc.end(), kHalf);
-    const int32_t* k = &w.weights[static_cast<size_t>(y) * w.taps];
-    const uint8_t* src = in.pixels.data() + static_cast<size_t>(w.first[y] - row0) * stride;
-    for (int t = 0; t < w.count[y]; ++t, src += stride) {
-      int32_t weight = k[t];
-      for (size_t i = 0; i < stride; ++i) acc[i] += src[i] * weight;
-    }
-    uint8_t* dst = out.pixels.data() + y * stride;
-    for (size_t i = 0; i < stride; ++i) dst[i] = clip8(acc[i]);
+void resize_rgb_into(const uint8_t* in, uint32_t in_width, uint32_t in_height, uint8_t* out,
+                     uint32_t width, uint32_t height, ResizeScratch& scratch) {
+  bool horizontal = width != in_width;
+  bool vertical = height != in_height;
+  const uint8_t* in_end = in + size_t{in_width} * in_height * 3;
+  if (!horizontal && !vertical) {
+    std::memcpy(out, in, size_t{in_width} * in_height * 3);
+    return;
   }
-  return out;
+  int in_w = static_cast<int>(in_width), in_h = static_cast<int>(in_height);
+  if (!horizontal) {
+    vertical_pass(in, in_width, 0, scratch.windows(in_h, static_cast<int>(height)), out);
+    return;
+  }
+  const AxisWindows& columns = scratch.windows(in_w, static_cast<int>(width));
+  if (!vertical) {
+    horizontal_pass(in, in_width, in_h, in_end, columns, out);
+    return;
+  }
+  const AxisWindows& rows = scratch.windows(in_h, static_cast<int>(height));
+  Buffer& between = scratch.intermediate();
+  if (vertical_first(in_width, in_height, width, height)) {
+    between.resize(size_t{in_width} * height * 3);
+    vertical_pass(in, in_width, 0, rows, between.data());
+    horizontal_pass(between.data(), in_width, static_cast<int>(height),
+                    between.data() + between.size(), columns, out);
+    return;
+  }
+  // Only the source rows that some output row reads.
+  int row0 = rows.first.front();
+  int row_end = rows.first.back() + rows.count.back();
+  between.resize(size_t{width} * static_cast<size_t>(row_end - row0) * 3);
+  horizontal_pass(in + size_t{in_width} * 3 * static_cast<size_t>(row0), in_width, row_end - row0,
+                  in_end, columns, between.data());
+  vertical_pass(between.data(), width, row0, rows, out);
 }
 
-// Pillow (since 13) runs the vertical pass first when the height loses more
-// than twice as many pixels as the width, to make the second pass cheaper.
-// Each pass rounds to 8 bits, so the order changes the result: follow it.
-bool vertical_first(const RgbImage& in, uint32_t width, uint32_t height) {
-  int64_t shrink_y = static_cast<int64_t>(in.height) - height;
-  int64_t shrink_x = static_cast<int64_t>(in.width) - width;
-  return shrink_y > 0 && shrink_y > shrink_x * 2;
-}
+}  // namespace internal
+
+namespace {
 
 void check_sizes(const RgbImage& in, uint32_t width, uint32_t height) {
   auto bad = [](uint32_t v) { return v == 0 || v > static_cast<uint32_t>(INT32_MAX); };
@@ -174,22 +170,14 @@ void check_sizes(const RgbImage& in, uint32_t width, uint32_t height) {
 
 RgbImage resize_bicubic(const RgbImage& in, uint32_t width, uint32_t height) {
   check_sizes(in, width, height);
-  int in_w = static_cast<int>(in.width), in_h = static_cast<int>(in.height);
-  bool horizontal = width != in.width;
-  bool vertical = height != in.height;
-  if (!horizontal && !vertical) return in;
-  if (!horizontal) return vertical_pass(in, make_windows(in_h, static_cast<int>(height)), 0);
-  AxisWindows columns = make_windows(in_w, static_cast<int>(width));
-  if (!vertical) return horizontal_pass(in, columns, 0, in_h);
-
-  AxisWindows rows = make_windows(in_h, static_cast<int>(height));
-  if (vertical_first(in, width, height)) {
-    return horizontal_pass(vertical_pass(in, rows, 0), columns, 0, static_cast<int>(height));
-  }
-  // Only the source rows that some output row reads.
-  int row0 = rows.first.front();
-  int row_end = rows.first.back() + rows.count.back();
-  return vertical_pass(horizontal_pass(in, columns, row0, row_end - row0), rows, row0);
+  RgbImage out;
+  out.width = width;
+  out.height = height;
+  out.pixels.resize(static_cast<size_t>(width) * height * 3);
+  internal::ResizeScratch scratch;
+  internal::resize_rgb_into(in.pixels.data(), in.width, in.height, out.pixels.data(), width,
+                            height, scratch);
+  return out;
 }
 
 }  // namespace mimicit::image
