@@ -302,7 +302,7 @@ class ColumnChunkReader::Impl {
 
   void decode_current() {
     PageLevels levels;
-    ByteView values = decode_levels(levels);
+    ByteView values = decode_levels(levels, levels_);
     DecodedPage& out = decoded_page_;
     out = DecodedPage{};
     out.num_levels = page_.num_levels;
@@ -324,7 +324,7 @@ class ColumnChunkReader::Impl {
 
   // Checks the current page's CRC, decodes its levels into `levels` and
   // returns its value bytes (decompressed).
-  ByteView decode_levels(PageLevels& levels) {
+  ByteView decode_levels(PageLevels& levels, LevelStorage& storage) {
     verify_crc(raw_);
     const PageHeader& h = raw_.header;
     ByteView values;
@@ -333,12 +333,12 @@ class ColumnChunkReader::Impl {
       const DataPageHeader& dh = *h.data_page_header;
       ByteView body = payload(raw_, 0, true);
       size_t used = decode_levels_v1(desc_, body, n, dh.repetition_level_encoding,
-                                     dh.definition_level_encoding, levels_, levels);
+                                     dh.definition_level_encoding, storage, levels);
       values = body.subspan(used);
     } else {
       auto [rep_len, def_len] = v2_level_sizes();
       decode_levels_v2(desc_, raw_.data.subspan(0, rep_len), raw_.data.subspan(rep_len, def_len), n,
-                       levels_, levels);
+                       storage, levels);
       values = payload(raw_, rep_len + def_len, h.data_page_header_v2->is_compressed);
     }
     // Only a page that continues a row from an earlier page may start inside
@@ -416,6 +416,23 @@ class ColumnChunkReader::Impl {
     return stream_from_plain_page(at, scratch);
   }
 
+  // Point reads keep their stream between calls: a read of a later value of
+  // the same page continues where the last one stopped, so reading a page's
+  // rows in order (the converter does) streams it once; going back reopens.
+  struct PointStream {
+    std::unique_ptr<PageStream> stream;
+    uint64_t page_offset = UINT64_MAX;  // the page (dictionary or data) it reads
+    size_t next_value = 0;              // index of the value it yields next
+  };
+
+  // Levels (and, for a dictionary-encoded page, every index) of the current
+  // data page, decoded once per page for point reads.
+  struct PointPage {
+    uint64_t offset = UINT64_MAX;
+    PageLevels levels;
+    bool has_indices = false;
+  };
+
   std::optional<std::optional<std::string_view>> stream_from_dictionary(size_t at, Buffer& scratch) {
     if (dictionary_loaded_) return std::nullopt;
     RawPage dict = read_page_at(chunk_start_);
@@ -428,43 +445,59 @@ class ColumnChunkReader::Impl {
         (dh.encoding != Encoding::PLAIN && dh.encoding != Encoding::PLAIN_DICTIONARY)) {
       return std::nullopt;
     }
-    // The data page holds only indices: decode them (up to ours) whole.
-    PageLevels levels;
-    ByteView values = decode_levels(levels);
-    std::optional<size_t> j = value_index(levels.def, at);
+    // The data page holds only indices: decode them all, once per page.
+    if (point_page_.offset != page_.offset || !point_page_.has_indices) {
+      point_page_.offset = UINT64_MAX;
+      ByteView values = decode_levels(point_page_.levels, point_levels_);
+      indices_.resize(point_page_.levels.num_present);
+      decode_dictionary_indices(values, indices_.size(), indices_.data());
+      point_page_.offset = page_.offset;
+      point_page_.has_indices = true;
+    }
+    std::optional<size_t> j = value_index(point_page_.levels.def, at);
     if (!j) return std::optional<std::string_view>();
-    indices_.resize(*j + 1);
-    decode_dictionary_indices(values, *j + 1, indices_.data());
     uint32_t k = indices_[*j];
     if (k >= static_cast<uint32_t>(dh.num_values)) {
       fail_corrupt("dictionary index {} is past the {} dictionary values", k, dh.num_values);
     }
-    std::unique_ptr<PageStream> stream = open_stream(dict, 0, true);
-    if (!stream) return std::nullopt;
     return with_context(fmt::format("dictionary page at offset {}", dict.offset), [&] {
-      return std::optional<std::string_view>(read_plain_value(*stream, k, scratch));
+      if (point_stream_.page_offset != dict.offset || point_stream_.next_value > k) {
+        point_stream_ = PointStream{};
+        point_stream_.stream = open_stream(dict, 0, true);
+        if (!point_stream_.stream) return std::optional<std::optional<std::string_view>>();
+        point_stream_.page_offset = dict.offset;
+      }
+      return std::optional<std::optional<std::string_view>>(read_streamed_value(k, scratch));
     });
   }
 
   std::optional<std::optional<std::string_view>> stream_from_plain_page(size_t at, Buffer& scratch) {
     const PageHeader& h = raw_.header;
     size_t n = static_cast<size_t>(page_.num_levels);
-    PageLevels levels;
-    std::unique_ptr<PageStream> stream;
+    bool fresh = point_stream_.page_offset != page_.offset || point_page_.offset != page_.offset;
+    if (!fresh) {
+      std::optional<size_t> j = value_index(point_page_.levels.def, at);
+      if (!j) return std::optional<std::string_view>();
+      if (*j >= point_stream_.next_value) return std::optional<std::optional<std::string_view>>(read_streamed_value(*j, scratch));
+    }
+    point_stream_ = PointStream{};
+    point_page_ = PointPage{};
     if (h.type == PageType::DATA_PAGE) {
-      stream = open_stream(raw_, 0, true);
-      if (!stream) return std::nullopt;
-      read_streamed_levels_v1(*stream, n, levels);
+      point_stream_.stream = open_stream(raw_, 0, true);
+      if (!point_stream_.stream) return std::nullopt;
+      read_streamed_levels_v1(*point_stream_.stream, n, point_page_.levels, point_levels_);
     } else {
       auto [rep_len, def_len] = v2_level_sizes();
       decode_levels_v2(desc_, raw_.data.subspan(0, rep_len), raw_.data.subspan(rep_len, def_len), n,
-                       levels_, levels);
-      stream = open_stream(raw_, rep_len + def_len, h.data_page_header_v2->is_compressed);
-      if (!stream) return std::nullopt;
+                       point_levels_, point_page_.levels);
+      point_stream_.stream = open_stream(raw_, rep_len + def_len, h.data_page_header_v2->is_compressed);
+      if (!point_stream_.stream) return std::nullopt;
     }
-    std::optional<size_t> j = value_index(levels.def, at);
+    point_stream_.page_offset = page_.offset;
+    point_page_.offset = page_.offset;
+    std::optional<size_t> j = value_index(point_page_.levels.def, at);
     if (!j) return std::optional<std::string_view>();
-    return std::optional<std::string_view>(read_plain_value(*stream, *j, scratch));
+    return std::optional<std::optional<std::string_view>>(read_streamed_value(*j, scratch));
   }
 
   // A stream over `raw`'s bytes after `skip` (uncompressed) leading bytes.
@@ -479,11 +512,11 @@ class ColumnChunkReader::Impl {
 
   // The definition levels at the start of a streamed v1 page (a column
   // without repetition has no repetition levels).
-  void read_streamed_levels_v1(PageStream& stream, size_t n, PageLevels& levels) {
+  void read_streamed_levels_v1(PageStream& stream, size_t n, PageLevels& levels, LevelStorage& storage) {
     const DataPageHeader& dh = *raw_.header.data_page_header;
     if (desc_.max_def_level == 0) {
       decode_levels_v1(desc_, ByteView(), n, dh.repetition_level_encoding, dh.definition_level_encoding,
-                       levels_, levels);
+                       storage, levels);
       return;
     }
     if (dh.definition_level_encoding == Encoding::RLE) {
@@ -500,19 +533,28 @@ class ColumnChunkReader::Impl {
       stream.read(level_bytes_.data(), level_bytes_.size());
     }
     decode_levels_v1(desc_, level_bytes_.view(), n, dh.repetition_level_encoding,
-                     dh.definition_level_encoding, levels_, levels);
+                     dh.definition_level_encoding, storage, levels);
   }
 
-  // Skips `index` PLAIN byte arrays, then copies the next one into scratch.
-  std::string_view read_plain_value(PageStream& stream, size_t index, Buffer& scratch) {
-    for (size_t i = 0; i < index; ++i) stream.skip(stream.read_u32_le());
-    uint32_t length = stream.read_u32_le();
-    if (length > file_->options().max_page_bytes) {
-      fail_corrupt("a value of {} bytes is larger than any page may be", length);
+  // Moves the point stream to PLAIN byte array `index` (at or after its
+  // position) and copies that value into scratch. A failure drops the
+  // stream, whose position is then unknown.
+  std::string_view read_streamed_value(size_t index, Buffer& scratch) {
+    PageStream& stream = *point_stream_.stream;
+    try {
+      for (; point_stream_.next_value < index; ++point_stream_.next_value) stream.skip(stream.read_u32_le());
+      uint32_t length = stream.read_u32_le();
+      if (length > file_->options().max_page_bytes) {
+        fail_corrupt("a value of {} bytes is larger than any page may be", length);
+      }
+      scratch.resize(length);
+      stream.read(scratch.data(), length);
+      ++point_stream_.next_value;
+      return {reinterpret_cast<const char*>(scratch.data()), length};
+    } catch (...) {
+      point_stream_ = PointStream{};
+      throw;
     }
-    scratch.resize(length);
-    stream.read(scratch.data(), length);
-    return {reinterpret_cast<const char*>(scratch.data()), length};
   }
 
   std::shared_ptr<const ParquetFile> file_;
@@ -540,8 +582,11 @@ class ColumnChunkReader::Impl {
   Dictionary dictionary_;
   bool dictionary_loaded_ = false;
   bool defer_dictionary_ = false;  // set by point reads: load it only when a page needs it
-  std::vector<uint32_t> indices_;  // point reads: dictionary indices up to the value
+  std::vector<uint32_t> indices_;  // point reads: dictionary indices of the page
   Buffer level_bytes_;             // point reads: the levels of a streamed page
+  PointStream point_stream_;
+  PointPage point_page_;
+  LevelStorage point_levels_;  // point_page_'s levels (decode() has its own)
 
   std::optional<OffsetIndex> offset_index_;
   bool offset_index_loaded_ = false;

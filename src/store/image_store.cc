@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <numeric>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -163,6 +164,21 @@ class StoreImpl final : public ImageStore {
   void for_each_id(const std::function<bool(std::string_view)>& fn) const override {
     for (size_t i = 0; i < index_->size(); ++i) {
       if (!fn(index_->id(i))) return;
+    }
+  }
+
+  void for_each_in_storage_order(
+      const std::function<bool(std::string_view id, size_t rank)>& fn) const override {
+    std::vector<size_t> order(index_->size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      const IndexEntry& x = index_->entry(a);
+      const IndexEntry& y = index_->entry(b);
+      if (x.source() != y.source()) return x.source() < y.source();
+      return x.locator < y.locator;
+    });
+    for (size_t rank : order) {
+      if (!fn(index_->id(rank), rank)) return;
     }
   }
 

@@ -37,6 +37,15 @@ class JsonSource final : public Source {
     try {
       ByteView doc = file_->bytes();
       RawJsonString raw = locate_value_string(doc, locator);
+      // The value's pages leave this process's resident set once decoded
+      // (they stay in the page cache): walking a 100 GB file must not make
+      // the process look 100 GB large.
+      struct Release {
+        const MappedFile& file;
+        uint64_t begin, end;
+        ~Release() { file.release(begin, end - begin); }
+      } release{*file_, locator, static_cast<uint64_t>(raw.text.data() + raw.text.size() -
+                                                       reinterpret_cast<const char*>(doc.data()))};
       if (!raw.has_escapes) return base64_decode(raw.text, out);
       // Rare: escaped values are unescaped into a private copy (fetch may
       // run on many threads, so no shared scratch buffer).

@@ -281,6 +281,12 @@ class ParquetSource final : public Source {
     } else {
       out.assign(as_bytes(*value));
     }
+    // The page's file bytes leave this process's resident set (they stay in
+    // the page cache), so random gets over a long run do not make the
+    // process look as large as the store. A decoded page kept by the cursor
+    // for its neighbours faults them back in if it views them.
+    const parquet::PageInfo& page = cursor->reader->page();
+    file_->file().release(page.offset, static_cast<uint64_t>(page.compressed_size) + kPageHeaderAllowance);
     give_back(std::move(cursor));
   }
 
@@ -297,6 +303,9 @@ class ParquetSource final : public Source {
     Buffer scratch;
   };
   static constexpr size_t kMaxIdleCursors = 8;
+  // Page headers take a few dozen bytes; an allowance too generous only
+  // releases a memory page shared with the next Parquet page: harmless.
+  static constexpr uint64_t kPageHeaderAllowance = 256;
 
   std::optional<std::string_view> read_payload(Cursor& cursor, uint64_t row) const {
     int rg = file_->row_group_of(static_cast<int64_t>(row));

@@ -17,9 +17,12 @@
 // dropped too. Nothing else is lost: an id present in several sources keeps
 // its last occurrence (the store's rule), reported as duplicates.
 //
-// Streaming: images pass through in batches, so memory stays about
-// (threads x largest image) plus the writer's row group, whatever the input
-// size. Atomic: the folder is built under a temporary name beside `out` and
+// Streaming: images are read in storage order (each source file once, front
+// to back, large pages streamed) and pass through in batches, so memory
+// stays about (threads x largest image) plus the writer's row group plus 12
+// bytes per image, whatever the input size. Sources that do not hold their
+// ids sorted (pandas, dask, legacy JSON) are sorted through a spill file in
+// the temporary output folder: disk needs about twice the output size. Atomic: the folder is built under a temporary name beside `out` and
 // swapped in when complete; an interrupted run leaves `out` as it was.
 // Deterministic: the same inputs and options give byte-identical files.
 #pragma once

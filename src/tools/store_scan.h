@@ -36,4 +36,47 @@ void scan_store(const ImageStore& store, WorkerPool& pool, const std::function<v
   flush();
 }
 
+// Like scan_store, in storage order (ImageStore::for_each_in_storage_order):
+// each batch is fetched one image after the other on the calling thread, in
+// the order the files hold them, so that a large page is streamed once for
+// all its images (parallel fetches would each restart it); then prepared in
+// parallel and consumed in order. Item needs `std::string id` and
+// `size_t rank` (the id's position in sorted order).
+template <typename Item>
+void scan_store_in_storage_order(const ImageStore& store, WorkerPool& pool,
+                                 const std::function<void(Item&)>& fetch,
+                                 const std::function<void(Item&)>& prepare,
+                                 const std::function<void(Item&)>& consume) {
+  const size_t batch_size = static_cast<size_t>(std::max(8, 4 * pool.threads()));
+  std::vector<Item> batch(batch_size);
+  size_t filled = 0;
+  auto flush = [&] {
+    pool.run(filled, [&](size_t i) { prepare(batch[i]); });
+    for (size_t i = 0; i < filled; ++i) consume(batch[i]);
+    filled = 0;
+  };
+  store.for_each_in_storage_order([&](std::string_view id, size_t rank) {
+    Item& item = batch[filled++];
+    item.id.assign(id);
+    item.rank = rank;
+    fetch(item);
+    if (filled == batch_size) flush();
+    return true;
+  });
+  flush();
+}
+
+// True when storage order is sorted order (a store mimicit wrote, or any
+// store whose files hold their ids sorted): a pass in storage order then
+// meets the ids sorted.
+inline bool storage_order_is_sorted(const ImageStore& store) {
+  size_t expected = 0;
+  bool sorted = true;
+  store.for_each_in_storage_order([&](std::string_view, size_t rank) {
+    sorted = rank == expected++;
+    return sorted;
+  });
+  return sorted;
+}
+
 }  // namespace mimicit::tools

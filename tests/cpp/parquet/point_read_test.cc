@@ -52,9 +52,15 @@ size_t compare_point_reads(const std::string& path, uint64_t stream_above) {
     if (d.type != Type::BYTE_ARRAY || d.max_rep_level != 0) continue;
     for (int rg = 0; rg < file->num_row_groups(); ++rg) {
       auto expected = all_values(file, rg, static_cast<int>(c));
-      std::vector<int64_t> rows(expected.size());
-      for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
-      std::shuffle(rows.begin(), rows.end(), rng);
+      // In order (a streamed page continues), shuffled, then backwards (it
+      // reopens), all on one reader.
+      std::vector<int64_t> in_order(expected.size());
+      for (size_t i = 0; i < in_order.size(); ++i) in_order[i] = static_cast<int64_t>(i);
+      std::vector<int64_t> shuffled = in_order;
+      std::shuffle(shuffled.begin(), shuffled.end(), rng);
+      std::vector<int64_t> rows = in_order;
+      rows.insert(rows.end(), shuffled.begin(), shuffled.end());
+      rows.insert(rows.end(), in_order.rbegin(), in_order.rend());
       ColumnChunkReader reader(file, rg, static_cast<int>(c));
       Buffer scratch;
       for (int64_t row : rows) {
@@ -64,8 +70,8 @@ size_t compare_point_reads(const std::string& path, uint64_t stream_above) {
         if (got && want) {
           EXPECT_TRUE(*got == *want) << path << " column " << c << " row " << row;
         }
-        ++compared;
       }
+      compared += expected.size();
     }
   }
   return compared;
