@@ -19,6 +19,9 @@ const std::map<std::string, parquet::Codec> kCodecs = {
     {"gzip", parquet::Codec::GZIP}, {"none", parquet::Codec::UNCOMPRESSED}};
 const std::map<std::string, tools::Reencode> kReencodes = {
     {"keep", tools::Reencode::kKeep}, {"png", tools::Reencode::kPng}, {"jpeg", tools::Reencode::kJpeg}};
+const std::map<std::string, int> kPngLevels = {
+    {"fast", tools::ConvertOptions::kPngFast}, {"0", 0}, {"1", 1}, {"2", 2}, {"3", 3}, {"4", 4},
+    {"5", 5}, {"6", 6}, {"7", 7}, {"8", 8}, {"9", 9}};
 const std::map<std::string, tools::Payload> kPayloads = {
     {"base64", tools::Payload::kBase64}, {"binary", tools::Payload::kBinary}};
 
@@ -52,8 +55,10 @@ void add_convert_command(CLI::App& app, Action& action) {
       ->transform(CLI::CheckedTransformer(kReencodes, CLI::ignore_case));
   command->add_option("--resize", options->resize, "Resize every image to N x N (implies re-encoding)");
   command->add_option("--png-level", options->png_level,
-                      "zlib level 0-9 of re-encoded PNGs (default 1: fast; Pillow uses 6)")
-      ->check(CLI::Range(0, 9));
+                      "Re-encoded PNGs: fast (default: Up filter + run-length deflate, ~15x faster "
+                      "than Pillow's level 6, about as small) or a zlib level 0-9 with adaptive "
+                      "filters, as Pillow (which uses 6)")
+      ->transform(CLI::CheckedTransformer(kPngLevels, CLI::ignore_case));
   command->add_option("--jpeg-quality", options->jpeg_quality, "Quality 1-100 of re-encoded JPEGs (default 95)")
       ->check(CLI::Range(1, 100));
   command->add_flag("--verify", options->verify,

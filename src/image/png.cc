@@ -236,11 +236,16 @@ RgbImage decode_png(ByteView bytes, uint64_t max_pixels) {
 
 namespace mimicit::image {
 
-void encode_png(const RgbImage& image, Buffer& out, int compression_level) {
+namespace {
+
+struct PngEncoding {
+  int level;
+  int filter;    // SPNG_FILTER_CHOICE_* mask
+  int strategy;  // zlib strategy
+};
+
+void encode_png_with(const RgbImage& image, Buffer& out, const PngEncoding& encoding) {
   using internal::Ctx;
-  if (compression_level < 0 || compression_level > 9) {
-    fail_invalid("png: compression level {} is not in 0..9", compression_level);
-  }
   if (image.width == 0 || image.height == 0 ||
       image.pixels.size() != size_t(image.width) * image.height * 3) {
     fail_invalid("png: cannot encode a {}x{} image of {} bytes", image.width, image.height,
@@ -249,7 +254,9 @@ void encode_png(const RgbImage& image, Buffer& out, int compression_level) {
   Ctx ctx(spng_ctx_new(SPNG_CTX_ENCODER));
   if (!ctx) fail(ErrorCode::kInternal, "png: spng_ctx_new failed");
   spng_set_option(ctx.get(), SPNG_ENCODE_TO_BUFFER, 1);
-  spng_set_option(ctx.get(), SPNG_IMG_COMPRESSION_LEVEL, compression_level);
+  spng_set_option(ctx.get(), SPNG_IMG_COMPRESSION_LEVEL, encoding.level);
+  spng_set_option(ctx.get(), SPNG_FILTER_CHOICE, encoding.filter);
+  spng_set_option(ctx.get(), SPNG_IMG_COMPRESSION_STRATEGY, encoding.strategy);
   spng_ihdr ihdr{};
   ihdr.width = image.width;
   ihdr.height = image.height;
@@ -266,6 +273,21 @@ void encode_png(const RgbImage& image, Buffer& out, int compression_level) {
   if (png == nullptr) fail(ErrorCode::kInternal, "png: encode: {}", spng_strerror(rc));
   out.assign({static_cast<const uint8_t*>(png), size});
   std::free(png);
+}
+
+}  // namespace
+
+void encode_png(const RgbImage& image, Buffer& out, int compression_level) {
+  if (compression_level < 0 || compression_level > 9) {
+    fail_invalid("png: compression level {} is not in 0..9", compression_level);
+  }
+  // Adaptive filters (libspng's default, as libpng's and Pillow's).
+  encode_png_with(image, out, {compression_level, SPNG_FILTER_CHOICE_ALL, Z_DEFAULT_STRATEGY});
+}
+
+void encode_png_fast(const RgbImage& image, Buffer& out) {
+  // Z_RLE ignores the level beyond "not 0".
+  encode_png_with(image, out, {1, SPNG_FILTER_CHOICE_UP, Z_RLE});
 }
 
 }  // namespace mimicit::image

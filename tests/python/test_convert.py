@@ -236,14 +236,16 @@ def test_png_level_trades_size_for_speed_with_identical_pixels(tmp_path: Path, r
     images = make_images(10)
     write_pandas_store(tmp_path / "in.parquet", images)
     outputs = {}
-    for level in ("1", "9"):
+    for level in ("1", "9", "fast", None):
         out = tmp_path / f"out{level}"
-        convert(run_cli, tmp_path / "in.parquet", "-o", out, "--reencode", "png", "--png-level", level)
+        extra = ("--png-level", level) if level else ()
+        convert(run_cli, tmp_path / "in.parquet", "-o", out, "--reencode", "png", *extra)
         outputs[level] = read_output(out)
     assert sum(map(len, outputs["9"].values())) <= sum(map(len, outputs["1"].values()))
+    assert outputs[None] == outputs["fast"]  # the default
     for image_id in images:
-        fast, small = (np.asarray(Image.open(io.BytesIO(outputs[k][image_id]))) for k in ("1", "9"))
-        assert np.array_equal(fast, small)
+        decoded = [np.asarray(Image.open(io.BytesIO(outputs[k][image_id]))) for k in ("1", "9", "fast")]
+        assert np.array_equal(decoded[0], decoded[1]) and np.array_equal(decoded[0], decoded[2])
     assert run_cli("convert", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "x"),
                    "--png-level", "12").returncode == 2
 

@@ -200,6 +200,19 @@ TEST(ImageEncode, PngRoundTripIsExact) {
   }
 }
 
+TEST(ImageEncode, FastPngRoundTripIsExact) {
+  for (auto [w, h] : {std::pair{37u, 23u}, std::pair{1u, 1u}, std::pair{300u, 2u}}) {
+    RgbImage image = gradient(w, h);
+    Buffer png;
+    encode_png_fast(image, png);
+    EXPECT_EQ(probe(png).format, ImageFormat::kPng);
+    RgbImage back = decode_rgb(png);
+    EXPECT_EQ(back.width, w);
+    EXPECT_EQ(back.height, h);
+    EXPECT_EQ(back.pixels, image.pixels);
+  }
+}
+
 TEST(ImageEncode, JpegRoundTripIsClose) {
   RgbImage image = gradient(64, 48);
   Buffer jpeg;
