@@ -1,5 +1,6 @@
 #include "tools/images.h"
 
+#include <algorithm>
 #include <bit>
 #include <map>
 
@@ -27,6 +28,7 @@ std::string bucket(uint32_t size) {
 
 struct ProbeItem {
   std::string id;
+  size_t rank = 0;
   Buffer bytes;
   image::ImageInfo info;
   std::string error;
@@ -47,7 +49,12 @@ void count(Stats& stats, const ProbeItem& item) {
   stats.bytes += item.bytes.size();
   if (!item.error.empty()) {
     ++stats.unreadable;
-    if (stats.unreadable_examples.size() < kExamples) stats.unreadable_examples.emplace_back(item.id, item.error);
+    // The examples are the first ids in sorted order, whatever order the
+    // images are read in.
+    auto& examples = stats.unreadable_examples;
+    examples.emplace_back(item.id, item.error);
+    std::sort(examples.begin(), examples.end());
+    if (examples.size() > kExamples) examples.pop_back();
     return;
   }
   ++stats.formats[image::format_name(item.info.format)];
@@ -159,12 +166,20 @@ void print_image_stats(const std::vector<std::string>& paths, const StatsOptions
   Stats stats;
   WorkerPool pool(options.threads);
   Progress progress("reading", store->size(), options.progress);
-  scan_store<ProbeItem>(
+  scan_store_in_storage_order<ProbeItem>(
       *store, pool,
       [&](ProbeItem& item) {
         item.error.clear();
         try {
           store->get(item.id, item.bytes);
+        } catch (const Error& e) {
+          item.bytes.clear();
+          item.error = e.what();
+        }
+      },
+      [&](ProbeItem& item) {
+        if (!item.error.empty()) return;
+        try {
           item.info = image::probe(item.bytes.view());
         } catch (const Error& e) {
           item.error = e.what();

@@ -1,8 +1,8 @@
-// Walking every image of a store in id order with a worker pool: ids are
-// taken in batches, each batch is prepared in parallel (fetch, decode,
-// encode: the expensive part) and then consumed in order on the calling
-// thread (writing, counting: the part that must stay sequential). Memory is
-// one batch of items, whatever the store size.
+// Walking every image of a store with a worker pool: images are taken in
+// batches, fetched in storage order, each batch prepared in parallel
+// (decode, encode: the expensive part) and then consumed in order on the
+// calling thread (writing, counting: the part that must stay sequential).
+// Memory is one batch of items, whatever the store size.
 #pragma once
 
 #include <algorithm>
@@ -15,32 +15,12 @@
 
 namespace mimicit::tools {
 
-// Item needs a `std::string id` member; items are reused batch after batch,
-// so their buffers keep their capacity.
-template <typename Item>
-void scan_store(const ImageStore& store, WorkerPool& pool, const std::function<void(Item&)>& prepare,
-                const std::function<void(Item&)>& consume) {
-  const size_t batch_size = static_cast<size_t>(std::max(8, 4 * pool.threads()));
-  std::vector<Item> batch(batch_size);
-  size_t filled = 0;
-  auto flush = [&] {
-    pool.run(filled, [&](size_t i) { prepare(batch[i]); });
-    for (size_t i = 0; i < filled; ++i) consume(batch[i]);
-    filled = 0;
-  };
-  store.for_each_id([&](std::string_view id) {
-    batch[filled++].id.assign(id);
-    if (filled == batch_size) flush();
-    return true;
-  });
-  flush();
-}
-
-// Like scan_store, in storage order (ImageStore::for_each_in_storage_order):
-// each batch is fetched one image after the other on the calling thread, in
-// the order the files hold them, so that a large page is streamed once for
-// all its images (parallel fetches would each restart it); then prepared in
-// parallel and consumed in order. Item needs `std::string id` and
+// Walks every image of `store` in storage order
+// (ImageStore::for_each_in_storage_order): each batch is fetched one image
+// after the other on the calling thread, in the order the files hold them,
+// so that a large page is streamed once for all its images (parallel
+// fetches would each restart it); then prepared in parallel and consumed in
+// order. Item needs `std::string id` and
 // `size_t rank` (the id's position in sorted order).
 template <typename Item>
 void scan_store_in_storage_order(const ImageStore& store, WorkerPool& pool,
