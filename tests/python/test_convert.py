@@ -270,3 +270,22 @@ def test_large_pandas_pages_convert_through_the_spill(tmp_path: Path, run_cli) -
     first = {p.name: p.read_bytes() for p in parts}
     convert(run_cli, tmp_path / "in.parquet", "-o", out, "--max-partition-size", "3MiB")
     assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == first
+
+
+def test_round_trip_json_parquet_json_keeps_every_id_and_byte(tmp_path: Path, run_cli) -> None:
+    # Ids with escapes, quotes and non-ASCII; values in the URL-safe alphabet
+    # without padding, as found in the wild.
+    images = make_images(40)
+    tricky = {f'LA_IMG_{i}_"quoted"\\é\u2028': data for i, data in enumerate(list(images.values())[:5])}
+    images.update(tricky)
+    legacy = {k: base64.urlsafe_b64encode(v).decode().rstrip("=") for k, v in images.items()}
+    (tmp_path / "images.json").write_text(json.dumps(legacy, ensure_ascii=True))
+    convert(run_cli, tmp_path / "images.json", "-o", tmp_path / "pq")
+    back = read_output(tmp_path / "pq")
+    assert back == images
+    # ... and back to a legacy JSON (what a user would write with pandas), then again.
+    (tmp_path / "again.json").write_text(json.dumps({k: b64(v) for k, v in back.items()}, ensure_ascii=False))
+    convert(run_cli, tmp_path / "again.json", "-o", tmp_path / "pq2")
+    assert read_output(tmp_path / "pq2") == images
+    assert [p.read_bytes() for p in sorted((tmp_path / "pq").glob("*.parquet"))] == \
+        [p.read_bytes() for p in sorted((tmp_path / "pq2").glob("*.parquet"))]
