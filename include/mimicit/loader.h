@@ -1,0 +1,292 @@
+// The training loader: batches of samples in a reproducible order, built by
+// a pool of threads into contiguous buffers and delivered in order.
+//
+// Three pieces:
+//   - Order: which samples each training step of one rank gets, as a pure
+//     function of (seed, epoch, rank, world_size, batch size, group sizes).
+//   - SampleProducer: what the loader loads from; one sample is a text part
+//     (describe(), cheap) and image slots written straight into the batch
+//     buffer (load_image(), the expensive part). The real producer is the
+//     dataset + image store + preprocessing; the tests use synthetic ones.
+//   - Loader: runs the producer on worker threads, `prefetch` batches ahead
+//     of the consumer, and hands out the batches in step order whatever
+//     thread finished first. Its state (seed, epoch, position) resumes the
+//     exact continuation of an epoch.
+//
+// The order (the reference order of the MIMIC-IT training pipeline, spec 2.4):
+//   1. Every group is one dataset of size n. Each epoch it draws n indices
+//      in [0, n) uniformly with replacement (kWithReplacement, the
+//      reference), or takes a random permutation of [0, n)
+//      (kWithoutReplacement), from the stream seeded by (seed, epoch, group)
+//      (src/loader/random.h: SplitMix64 + xoshiro256**, identical on every
+//      platform). The list does not depend on the rank or world size.
+//   2. Rank r of W takes positions r, r + W, r + 2W, ... of that list,
+//      padded to a multiple of W by wrapping around to its start (as torch's
+//      DistributedSampler), so every rank gets ceil(n / W) samples and the
+//      ranks together cover the list exactly once plus the padding.
+//   3. A rank cuts its list into batches of batch_size in order; the last,
+//      short batch is dropped when drop_last (so a group smaller than
+//      W * batch_size has no batch at all with drop_last).
+//   4. The steps: a shuffle, seeded by (seed, epoch) only, of the multiset
+//      {group g repeated batches_g times}. At each step every group is
+//      picked with probability proportional to its remaining batches, hence
+//      overall proportional to its size as in the reference; unlike
+//      independent draws, every group is used up exactly at the end of the
+//      epoch, and since the shuffle does not depend on the rank, all ranks
+//      take the same group at the same step and have the same number of
+//      steps (what DDP needs: ranks never wait on each other's collectives).
+//      The k-th step of group g takes that group's k-th batch.
+//
+// A batch never mixes groups. Its images are one buffer of shape
+// (samples, max_images, *image shape): the images of sample j are slots
+// [j * max_images, j * max_images + num_images), and slots past a sample's
+// own count are zeros (IMAGE_TEXT samples may have different numbers of
+// images; the reference's collate cannot stack those and fails).
+//
+// Bad samples: when describe() or load_image() throws (a missing id, a
+// corrupt image), the sample is dropped from its batch (which comes out
+// shorter, with the other samples in order; a batch whose samples all fail
+// comes out empty, so every rank still has the same steps) and the failure is
+// counted and reported (step, group, index, id, message) in delivery order.
+// With OnError::kRaise, next() throws the batch's first failure instead
+// (the batch counts as delivered: the next call continues after it).
+// Nothing a producer throws stops the loader or crashes it.
+//
+// Thread-safety: Order is immutable. A Loader is driven by one consumer
+// thread (next, set_epoch, load_state); error_count() and errors() may be
+// called from any thread. The producer is called concurrently from the
+// worker threads and must be thread-safe; the loader keeps it alive.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mimicit/bytes.h"
+#include "mimicit/error.h"
+
+namespace mimicit::loader {
+
+// ---------------------------------------------------------------------------
+// The order
+
+enum class Sampling {
+  kWithReplacement,     // n uniform draws per group and epoch (the reference)
+  kWithoutReplacement,  // a permutation per group and epoch
+};
+
+struct OrderOptions {
+  uint64_t seed = 42;
+  uint64_t epoch = 0;
+  uint32_t rank = 0;
+  uint32_t world_size = 1;
+  uint32_t batch_size = 1;
+  bool drop_last = true;
+  Sampling sampling = Sampling::kWithReplacement;
+};
+
+// The samples of one step: a group and indices into that group, in order.
+struct BatchIndices {
+  uint32_t group = 0;
+  std::span<const uint64_t> indices;
+};
+
+class Order {
+ public:
+  // group_sizes[g] = number of samples of group g (0 is allowed: no batches).
+  // Errors: kInvalidArgument for batch_size 0, world_size 0, rank >= world_size.
+  Order(std::vector<uint64_t> group_sizes, const OrderOptions& options);
+
+  const OrderOptions& options() const { return options_; }
+  const std::vector<uint64_t>& group_sizes() const { return group_sizes_; }
+
+  // Steps of this epoch (the same for every rank).
+  size_t num_batches() const { return step_group_.size(); }
+  // Step `step` < num_batches() of this rank.
+  BatchIndices batch(size_t step) const;
+  // Batches of group g in this epoch, per rank.
+  size_t group_batches(size_t group) const { return group_batches_[group]; }
+
+  // Identifies what positions mean: a hash of the group sizes, batch size,
+  // world size, drop_last and sampling (not seed, epoch or rank). A saved
+  // position is valid only for an order with the same fingerprint.
+  uint64_t fingerprint() const;
+
+  // Step 1 of the order: the epoch's list of one group before the ranks
+  // split it (exposed for tests and tools).
+  static std::vector<uint64_t> epoch_indices(uint64_t size, uint64_t seed, uint64_t epoch,
+                                             uint32_t group, Sampling sampling);
+
+ private:
+  OrderOptions options_;
+  std::vector<uint64_t> group_sizes_;
+  std::vector<std::vector<uint64_t>> rank_indices_;  // per group: this rank's samples
+  std::vector<size_t> group_batches_;
+  std::vector<uint32_t> step_group_;         // per step: its group
+  std::vector<uint32_t> step_group_batch_;   // per step: which batch of that group
+};
+
+// ---------------------------------------------------------------------------
+// Samples and batches
+
+enum class DType : uint8_t { kFloat32, kUint8 };
+
+size_t dtype_size(DType dtype);
+const char* dtype_name(DType dtype);  // "float32", "uint8"
+
+// One image slot: element type and shape, e.g. float32 (3, S, S) for CHW
+// tensors or uint8 (S, S, 3) for HWC pixels.
+struct ImageLayout {
+  DType dtype = DType::kFloat32;
+  std::array<uint32_t, 3> shape{3, 224, 224};
+
+  size_t elements() const { return size_t{shape[0]} * shape[1] * shape[2]; }
+  size_t bytes() const { return elements() * dtype_size(dtype); }
+  bool operator==(const ImageLayout&) const = default;
+};
+
+// The text part of one sample, filled by SampleProducer::describe().
+struct Sample {
+  uint64_t index = 0;  // in its group (set by the loader)
+  std::string id;      // instruction id
+  std::string dataset;
+  std::string text;
+  std::vector<std::string> image_ids;  // what the images were loaded from
+  uint32_t num_images = 0;             // image slots the sample fills
+};
+
+struct SampleError {
+  uint64_t epoch = 0;
+  uint64_t step = 0;   // the batch the sample was dropped from
+  uint32_t group = 0;
+  uint64_t index = 0;  // in the group
+  std::string id;      // empty when describe() failed before naming it
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+};
+
+struct Batch {
+  uint64_t epoch = 0;
+  uint64_t step = 0;
+  uint32_t group = 0;
+  std::vector<Sample> samples;  // the samples kept, in order
+  ImageLayout layout;
+  uint32_t max_images = 0;  // image slots per sample in `images`
+  // samples.size() * max_images * layout.bytes() bytes (16-byte aligned).
+  Buffer images;
+  std::vector<SampleError> errors;  // the samples dropped from this batch
+
+  uint8_t* image(size_t sample, size_t slot) {
+    return images.data() + (sample * max_images + slot) * layout.bytes();
+  }
+  const uint8_t* image(size_t sample, size_t slot) const {
+    return images.data() + (sample * max_images + slot) * layout.bytes();
+  }
+};
+
+// What the loader loads from. Every method may be called from several
+// threads at once (describe/load_image from the workers, the others from
+// anywhere). Failures are thrown as mimicit::Error; they drop the sample.
+class SampleProducer {
+ public:
+  // Per-thread reusable state (decoder buffers, preprocessing contexts):
+  // each worker makes one and passes it to every load_image() it runs.
+  struct Scratch {
+    virtual ~Scratch() = default;
+  };
+
+  virtual ~SampleProducer() = default;
+
+  virtual size_t num_groups() const = 0;
+  virtual uint64_t group_size(size_t group) const = 0;
+  virtual std::string group_name(size_t group) const = 0;
+  // The image slot of every sample of the group.
+  virtual ImageLayout image_layout(size_t group) const = 0;
+
+  // May return null; load_image() must accept a null scratch.
+  virtual std::unique_ptr<Scratch> make_scratch() const { return nullptr; }
+
+  // Fills `out` (fresh, index set) with the sample's text part and image
+  // count, without loading images.
+  virtual void describe(size_t group, uint64_t index, Sample& out) const = 0;
+
+  // Writes image `slot` < sample.num_images into `out` (image_layout(group)
+  // .bytes() bytes).
+  virtual void load_image(size_t group, const Sample& sample, uint32_t slot,
+                          std::span<uint8_t> out, Scratch* scratch) const = 0;
+};
+
+// One sample of one group as a batch of one, on the calling thread. Errors
+// are thrown (not skipped), with the group and index as context.
+Batch load_sample(const SampleProducer& producer, size_t group, uint64_t index,
+                  SampleProducer::Scratch* scratch = nullptr);
+
+// ---------------------------------------------------------------------------
+// The loader
+
+enum class OnError { kSkip, kRaise };
+
+struct LoaderOptions {
+  OrderOptions order;
+  int threads = 0;   // worker threads; 0 = hardware concurrency
+  int prefetch = 0;  // batches built ahead of the consumer; 0 = 2 * threads
+  OnError on_error = OnError::kSkip;
+  // Failures kept in errors(); error_count() counts all of them.
+  size_t max_error_reports = 10000;
+};
+
+// What resumes a run: position = batches of the epoch already delivered.
+struct LoaderState {
+  uint64_t seed = 0;
+  uint64_t epoch = 0;
+  uint64_t position = 0;
+  uint64_t fingerprint = 0;  // Order::fingerprint(); 0 = not checked
+};
+
+class Loader {
+ public:
+  // Errors: kInvalidArgument for bad options (see Order).
+  Loader(std::shared_ptr<const SampleProducer> producer, const LoaderOptions& options);
+  ~Loader();
+  Loader(const Loader&) = delete;
+  Loader& operator=(const Loader&) = delete;
+
+  // The next batch of the epoch into `out`; false at the end of the epoch
+  // (call set_epoch() or load_state() to go on). Workers start on the first
+  // call. Throws the batch's first failure under OnError::kRaise.
+  bool next(Batch& out);
+
+  // Starts epoch `epoch` from its first batch (discarding prefetched work).
+  void set_epoch(uint64_t epoch);
+  // Continues from a saved state. Errors: kInvalidArgument when the
+  // fingerprint differs or the position is past the end of the epoch.
+  void load_state(const LoaderState& state);
+  LoaderState state() const;
+
+  const Order& order() const { return *order_; }
+  uint64_t position() const { return position_; }
+  int threads() const { return threads_; }
+  const SampleProducer& producer() const { return *producer_; }
+
+  // Failed samples so far, in delivery order (at most max_error_reports).
+  uint64_t error_count() const;
+  std::vector<SampleError> errors() const;
+
+ private:
+  struct Pipeline;
+
+  void restart(uint64_t seed, uint64_t epoch, uint64_t position);
+
+  std::shared_ptr<const SampleProducer> producer_;
+  LoaderOptions options_;
+  int threads_ = 1;
+  std::shared_ptr<const Order> order_;
+  uint64_t position_ = 0;
+  std::unique_ptr<Pipeline> pipeline_;
+};
+
+}  // namespace mimicit::loader
