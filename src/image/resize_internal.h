@@ -3,9 +3,9 @@
 // weights of each (source size, target size) and the intermediate buffer
 // across images, and writes the result straight into its destination.
 //
-// The two passes (resize_passes.cc) have a portable version and an AVX2
-// version chosen at run time; both compute Pillow's integer sums exactly, so
-// the result does not depend on the CPU.
+// The two passes (resize_passes.cc) have portable and AVX2 versions chosen
+// at run time; both compute Pillow's integer sums exactly, so the result
+// does not depend on the CPU.
 #pragma once
 
 #include <cstddef>
@@ -30,10 +30,11 @@ struct AxisWindows {
   std::vector<int> first;
   std::vector<int> count;
   std::vector<int32_t> weights;
-  // The horizontal AVX2 pass's copy of the weights: per output index, groups
-  // of 4 taps, each group 16 int16 of the high parts (weight >> 11) then 16
-  // of the low parts (weight & 2047), laid out for _mm256_madd_epi16 (see
-  // resize_passes.cc). group_start[i] indexes the groups of output i.
+  // The AVX2 horizontal pass's copy of the weights (resize_passes.cc): per
+  // output index, groups of 4 taps, each group 16 int16 of the high parts
+  // (weight >> 11) then 16 of the low parts (weight & 2047), laid out for
+  // vpmaddwd; group_start[i] indexes the groups of output i. Empty when the
+  // portable kernels are in use.
   std::vector<int16_t> madd_weights;
   std::vector<int> group_start;
 };
@@ -80,10 +81,14 @@ void horizontal_pass(const uint8_t* in, size_t in_width, int rows, const uint8_t
 void vertical_pass(const uint8_t* in, size_t in_width, int row0, const AxisWindows& w,
                    uint8_t* out);
 
-// Fills w.madd_weights / group_start (make_windows does it).
-void prepare_madd_weights(AxisWindows& w);
+// The kernels the passes use: the best the CPU has, at most the limit.
+enum class ResizeKernels { kPortable, kAvx2 };
+ResizeKernels resize_kernels();
+// Tests: caps the kernels (weights computed after the call follow it).
+void limit_resize_kernels(ResizeKernels most);
 
-// Tests: true makes both passes use the portable kernels even on AVX2 CPUs.
-void set_portable_resize_kernels(bool on);
+// Fills w.madd_weights / group_start for the current kernels (make_windows
+// does it).
+void prepare_madd_weights(AxisWindows& w);
 
 }  // namespace mimicit::image::internal

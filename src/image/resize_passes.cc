@@ -4,17 +4,20 @@
 // / Vertical_8bpc). Integer sums do not depend on the order of the terms, so
 // any evaluation order gives Pillow's bytes; only the speed differs.
 //
-// Portable kernels, plus AVX2 kernels chosen at run time (function-level
+// Portable kernels, plus vector kernels chosen at run time (function-level
 // target attributes: the rest of the library stays baseline x86-64):
-//   - vertical: whole rows at once, 32 samples per step, widened to 32 bits
-//     and multiplied by the row's weight (vpmulld);
-//   - horizontal: one output pixel at a time, 4 taps per step. The 12 bytes
-//     of 4 RGB pixels are shuffled into 16-bit pairs (r0 r1 g0 g1 b0 b1 0 0 |
-//     r2 r3 ...) and multiplied with vpmaddwd, which needs 16-bit weights:
-//     the 22-bit weight w is split into hi = w >> 11 and lo = w & 2047, two
-//     products are summed separately and combined as (hi_sum << 11) + lo_sum.
-//     That is the exact 32-bit sum (modulo 2^32 on the way, and the true sum
-//     fits 32 bits, as in Pillow).
+//   - vertical (AVX2): whole rows at once, 32 samples per step, widened to
+//     32 bits and multiplied by the row's weight (vpmulld);
+//   - horizontal: one output pixel at a time, a group of taps per step. The
+//     bytes of the group's RGB pixels are shuffled into 16-bit pairs
+//     (r0 r1 g0 g1 b0 b1 0 0 | r2 r3 ...) and multiplied with vpmaddwd,
+//     which needs 16-bit weights: the 22-bit weight w is split into
+//     hi = w >> 11 and lo = w & 2047, the two products are summed separately
+//     and combined as (hi_sum << 11) + lo_sum. That is the exact 32-bit sum
+//     (modulo 2^32 on the way, and the true sum fits 32 bits, as in Pillow).
+//     4 taps per step (vpshufb within 128-bit lanes). (An AVX-512 VBMI/VNNI
+//     version with 8 taps per step was slower on Zen 4, whose 512-bit
+//     operations take two 256-bit passes: not kept.)
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -23,21 +26,31 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-#define MIMICIT_RESIZE_AVX2 1
+#define MIMICIT_RESIZE_X86 1
 #endif
 
 namespace mimicit::image::internal {
 namespace {
 
 constexpr int32_t kHalf = 1 << (kPrecisionBits - 1);
-constexpr int kTapsPerGroup = 4;
-constexpr int kGroupInt16s = 32;  // 16 high parts, then 16 low parts
+constexpr int kGroupTaps = 4;     // taps per step of the horizontal AVX2 kernel
+constexpr int kGroupValues = 32;  // int16s per group: 16 high parts, 16 low parts
 
 uint8_t clip8(int32_t acc) {
   return static_cast<uint8_t>(std::clamp(acc >> kPrecisionBits, 0, 255));
 }
 
-std::atomic<bool> portable_only{false};
+std::atomic<ResizeKernels> kernel_limit{ResizeKernels::kAvx2};
+
+ResizeKernels cpu_kernels() {
+#ifdef MIMICIT_RESIZE_X86
+  static const ResizeKernels best =
+      __builtin_cpu_supports("avx2") ? ResizeKernels::kAvx2 : ResizeKernels::kPortable;
+  return best;
+#else
+  return ResizeKernels::kPortable;
+#endif
+}
 
 // One output pixel of the horizontal pass; `src` is the input row.
 void horizontal_pixel(const uint8_t* src, const AxisWindows& w, int x, uint8_t* dst) {
@@ -81,61 +94,97 @@ void vertical_portable_row(const uint8_t* in, size_t stride, int row0, const Axi
   for (size_t i = 0; i < n; ++i) dst[i] = clip8(acc[i]);
 }
 
-#ifdef MIMICIT_RESIZE_AVX2
+#ifdef MIMICIT_RESIZE_X86
 
-bool have_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
+// The horizontal kernel computes one output pixel as two accumulators (the
+// products of the high and of the low weight parts), each holding partial
+// (r, g, b, 0) sums in both 128-bit lanes. Rounding and storing is done for
+// 4 pixels at once (12 bytes, one store).
+
+// The last pixels of a row (fewer than 4 left, or a window that reaches the
+// end of the input) go through the portable code.
+inline bool block_fits(const AxisWindows& w, const uint8_t* src, int x, const uint8_t* in_end) {
+  for (int i = x; i < x + 4; ++i) {
+    // Group g reads 16 bytes from byte 12 g of the window.
+    int groups = w.group_start[i + 1] - w.group_start[i];
+    if (src + static_cast<size_t>(w.first[i]) * 3 + static_cast<size_t>(groups) * 12 + 4 > in_end) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// 4 pixels' 32-bit (r, g, b, 0) sums of the high and low parts -> 12 bytes
+// at dst; 16 are written (one store) when at least `room` bytes follow in
+// the row.
+__attribute__((target("avx2"))) inline void finish_block(__m128i sum_hi[4], __m128i sum_lo[4],
+                                                         uint8_t* dst, bool room) {
+  const __m128i half = _mm_set1_epi32(kHalf);
+  __m128i v[4];
+  for (int i = 0; i < 4; ++i) {
+    v[i] = _mm_add_epi32(_mm_add_epi32(_mm_slli_epi32(sum_hi[i], 11), sum_lo[i]), half);
+    v[i] = _mm_srai_epi32(v[i], kPrecisionBits);
+  }
+  // Saturating packs clamp like clip8 (|v| < 2^10, so the first is exact).
+  __m128i bytes = _mm_packus_epi16(_mm_packs_epi32(v[0], v[1]), _mm_packs_epi32(v[2], v[3]));
+  const __m128i compact = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+  bytes = _mm_shuffle_epi8(bytes, compact);
+  if (room) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
+  } else {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), bytes);
+    _mm_storeu_si32(dst + 8, _mm_srli_si128(bytes, 8));
+  }
+}
+
+struct Avx2Pixel {
+  __m256i hi, lo;
+};
+
+// One pixel, 4 taps per group: the 12 bytes of pixels t..t+3 are shuffled to
+// 16-bit r r g g b b 0 0 pairs (taps t, t+1 in the low lane, t+2, t+3 in the
+// high one); 0x80 (-128) makes a zero byte.
+__attribute__((target("avx2"))) inline Avx2Pixel avx2_pixel(const uint8_t* p, const int16_t* k,
+                                                            int groups) {
+  const __m256i shuffle = _mm256_setr_epi8(
+      0, -128, 3, -128, 1, -128, 4, -128, 2, -128, 5, -128, -128, -128, -128, -128,
+      6, -128, 9, -128, 7, -128, 10, -128, 8, -128, 11, -128, -128, -128, -128, -128);
+  Avx2Pixel acc{_mm256_setzero_si256(), _mm256_setzero_si256()};
+  for (int g = 0; g < groups; ++g, p += 12, k += kGroupValues) {
+    __m256i px = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    px = _mm256_shuffle_epi8(px, shuffle);
+    acc.hi = _mm256_add_epi32(acc.hi, _mm256_madd_epi16(px, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k))));
+    acc.lo = _mm256_add_epi32(acc.lo, _mm256_madd_epi16(px, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k + 16))));
+  }
+  return acc;
+}
+
+__attribute__((target("avx2"))) inline __m128i sum_lanes(__m256i v) {
+  return _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
 }
 
 __attribute__((target("avx2"))) void horizontal_avx2(const uint8_t* in, size_t in_width,
                                                       int rows, const uint8_t* in_end,
                                                       const AxisWindows& w, uint8_t* out) {
-  // Bytes of pixels t, t+1 (low lane) and t+2, t+3 (high lane) of a 16-byte
-  // load, as 16-bit r r g g b b pairs; -128 (0x80) makes a zero byte.
-  const __m256i shuffle = _mm256_setr_epi8(
-      0, -128, 3, -128, 1, -128, 4, -128, 2, -128, 5, -128, -128, -128, -128, -128,
-      6, -128, 9, -128, 7, -128, 10, -128, 8, -128, 11, -128, -128, -128, -128, -128);
-  const __m128i half = _mm_set1_epi32(kHalf);
   size_t in_stride = in_width * 3;
   size_t out_stride = static_cast<size_t>(w.out_size) * 3;
-  const int16_t* weights = w.madd_weights.data();
   for (int y = 0; y < rows; ++y) {
     const uint8_t* src = in + static_cast<size_t>(y) * in_stride;
     uint8_t* dst = out + static_cast<size_t>(y) * out_stride;
-    for (int x = 0; x < w.out_size; ++x) {
-      const uint8_t* p = src + static_cast<size_t>(w.first[x]) * 3;
-      int groups = w.group_start[x + 1] - w.group_start[x];
-      // The last group's 16-byte load must stay inside the input.
-      if (p + (groups - 1) * 12 + 16 > in_end) {
-        horizontal_pixel(src, w, x, dst + 3 * x);
-        continue;
+    int x = 0;
+    for (; x + 4 <= w.out_size && block_fits(w, src, x, in_end); x += 4) {
+      __m128i hi[4], lo[4];
+#pragma GCC unroll 4
+      for (int i = 0; i < 4; ++i) {
+        const int16_t* k = w.madd_weights.data() + static_cast<size_t>(w.group_start[x + i]) * kGroupValues;
+        Avx2Pixel acc = avx2_pixel(src + static_cast<size_t>(w.first[x + i]) * 3, k,
+                                   w.group_start[x + i + 1] - w.group_start[x + i]);
+        hi[i] = sum_lanes(acc.hi);
+        lo[i] = sum_lanes(acc.lo);
       }
-      const int16_t* k = weights + static_cast<size_t>(w.group_start[x]) * kGroupInt16s;
-      __m256i acc_hi = _mm256_setzero_si256();
-      __m256i acc_lo = _mm256_setzero_si256();
-      for (int g = 0; g < groups; ++g, p += 12, k += kGroupInt16s) {
-        __m256i px = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-        px = _mm256_shuffle_epi8(px, shuffle);
-        __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k));
-        __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k + 16));
-        acc_hi = _mm256_add_epi32(acc_hi, _mm256_madd_epi16(px, hi));
-        acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(px, lo));
-      }
-      __m128i sum_hi = _mm_add_epi32(_mm256_castsi256_si128(acc_hi), _mm256_extracti128_si256(acc_hi, 1));
-      __m128i sum_lo = _mm_add_epi32(_mm256_castsi256_si128(acc_lo), _mm256_extracti128_si256(acc_lo, 1));
-      __m128i v = _mm_add_epi32(_mm_add_epi32(_mm_slli_epi32(sum_hi, 11), sum_lo), half);
-      v = _mm_srai_epi32(v, kPrecisionBits);
-      v = _mm_packs_epi32(v, v);   // exact: |v| < 2^10
-      v = _mm_packus_epi16(v, v);  // clamps to 0..255
-      // Four bytes (one store) when the next pixel overwrites the fourth.
-      if (x + 1 < w.out_size) {
-        _mm_storeu_si32(dst + 3 * x, v);
-      } else {
-        uint32_t rgb = static_cast<uint32_t>(_mm_cvtsi128_si32(v));
-        std::memcpy(dst + 3 * x, &rgb, 3);
-      }
+      finish_block(hi, lo, dst + 3 * x, x + 6 <= w.out_size);
     }
+    for (; x < w.out_size; ++x) horizontal_pixel(src, w, x, dst + 3 * x);
   }
 }
 
@@ -183,33 +232,42 @@ __attribute__((target("avx2"))) void vertical_avx2(const uint8_t* in, size_t in_
       __m256i a = half;
       const uint8_t* p = base + i;
       for (int t = 0; t < n; ++t, p += stride) a = _mm256_add_epi32(a, times8(p, _mm256_set1_epi32(k[t])));
-      __m128i v = _mm_packs_epi32(_mm256_castsi256_si128(descale(a)), _mm256_extracti128_si256(descale(a), 1));
-      v = _mm_packus_epi16(v, v);
-      _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + i), v);
+      a = descale(a);
+      __m128i v = _mm_packs_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + i), _mm_packus_epi16(v, v));
     }
     if (i < stride) vertical_portable_row(in, stride, row0, w, y, i, acc, out);
   }
 }
 
-#endif  // MIMICIT_RESIZE_AVX2
+#endif  // MIMICIT_RESIZE_X86
 
 }  // namespace
 
-void set_portable_resize_kernels(bool on) { portable_only.store(on, std::memory_order_relaxed); }
+ResizeKernels resize_kernels() {
+  return std::min(cpu_kernels(), kernel_limit.load(std::memory_order_relaxed));
+}
+
+void limit_resize_kernels(ResizeKernels most) {
+  kernel_limit.store(most, std::memory_order_relaxed);
+}
 
 void prepare_madd_weights(AxisWindows& w) {
+  w.group_start.clear();
+  w.madd_weights.clear();
+  if (resize_kernels() == ResizeKernels::kPortable) return;
   w.group_start.assign(static_cast<size_t>(w.out_size) + 1, 0);
   for (int x = 0; x < w.out_size; ++x) {
-    w.group_start[x + 1] = w.group_start[x] + (w.count[x] + kTapsPerGroup - 1) / kTapsPerGroup;
+    w.group_start[x + 1] = w.group_start[x] + (w.count[x] + kGroupTaps - 1) / kGroupTaps;
   }
-  w.madd_weights.assign(static_cast<size_t>(w.group_start.back()) * kGroupInt16s, 0);
+  w.madd_weights.assign(static_cast<size_t>(w.group_start.back()) * kGroupValues, 0);
   for (int x = 0; x < w.out_size; ++x) {
     const int32_t* k = &w.weights[static_cast<size_t>(x) * w.taps];
-    int16_t* group = &w.madd_weights[static_cast<size_t>(w.group_start[x]) * kGroupInt16s];
+    int16_t* first = &w.madd_weights[static_cast<size_t>(w.group_start[x]) * kGroupValues];
     for (int t = 0; t < w.count[x]; ++t) {
-      // Tap t of its group goes to lane t / 2 (8 int16 each), position t % 2
-      // of every pair; the 4 pairs of a lane repeat it for r, g, b, padding.
-      int16_t* lane = group + (t / kTapsPerGroup) * kGroupInt16s + (t % kTapsPerGroup) / 2 * 8;
+      // Tap t goes to group t / 4, lane t % 4 / 2, position t % 2 of each of
+      // the lane's 4 pairs (r, g, b, padding); the low parts 16 int16 later.
+      int16_t* lane = first + t / kGroupTaps * kGroupValues + t % kGroupTaps / 2 * 8;
       auto hi = static_cast<int16_t>(k[t] >> 11);  // floor: w = hi * 2048 + lo
       auto lo = static_cast<int16_t>(k[t] & 2047);
       for (int pair = 0; pair < 4; ++pair) {
@@ -222,8 +280,10 @@ void prepare_madd_weights(AxisWindows& w) {
 
 void horizontal_pass(const uint8_t* in, size_t in_width, int rows, const uint8_t* in_end,
                      const AxisWindows& w, uint8_t* out) {
-#ifdef MIMICIT_RESIZE_AVX2
-  if (have_avx2() && !portable_only.load(std::memory_order_relaxed)) {
+#ifdef MIMICIT_RESIZE_X86
+  // The weights were laid out for the kernels of their time (make_windows);
+  // a limit set since then falls back to the portable kernel.
+  if (!w.madd_weights.empty() && resize_kernels() == ResizeKernels::kAvx2) {
     horizontal_avx2(in, in_width, rows, in_end, w, out);
     return;
   }
@@ -235,8 +295,8 @@ void horizontal_pass(const uint8_t* in, size_t in_width, int rows, const uint8_t
 void vertical_pass(const uint8_t* in, size_t in_width, int row0, const AxisWindows& w,
                    uint8_t* out) {
   std::vector<int32_t> acc;
-#ifdef MIMICIT_RESIZE_AVX2
-  if (have_avx2() && !portable_only.load(std::memory_order_relaxed)) {
+#ifdef MIMICIT_RESIZE_X86
+  if (resize_kernels() >= ResizeKernels::kAvx2) {
     vertical_avx2(in, in_width, row0, w, out, acc);
     return;
   }
