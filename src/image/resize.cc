@@ -105,7 +105,7 @@ ResizeScratch& ResizeScratch::operator=(ResizeScratch&&) noexcept = default;
 const AxisWindows& ResizeScratch::windows(int in_size, int out_size) {
   for (size_t i = cache_.size(); i-- > 0;) {
     if (cache_[i]->in_size == in_size && cache_[i]->out_size == out_size) {
-      if (i + 1 != cache_.size()) std::rotate(cache_.begin() + i, cache_.begin() + i + 1, cache_.end());
+      std::rotate(cache_.begin() + i, cache_.begin() + i + 1, cache_.end());
       return *cache_.back();
     }
   }

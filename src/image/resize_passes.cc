@@ -115,8 +115,8 @@ inline bool block_fits(const AxisWindows& w, const uint8_t* src, int x, const ui
 }
 
 // 4 pixels' 32-bit (r, g, b, 0) sums of the high and low parts -> 12 bytes
-// at dst; 16 are written (one store) when at least `room` bytes follow in
-// the row.
+// at dst; 16 are written (one store) when `room` says that at least 4 more
+// bytes of the row follow (they are written again later).
 __attribute__((target("avx2"))) inline void finish_block(__m128i sum_hi[4], __m128i sum_lo[4],
                                                          uint8_t* dst, bool room) {
   const __m128i half = _mm_set1_epi32(kHalf);
@@ -153,8 +153,10 @@ __attribute__((target("avx2"))) inline Avx2Pixel avx2_pixel(const uint8_t* p, co
   for (int g = 0; g < groups; ++g, p += 12, k += kGroupValues) {
     __m256i px = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
     px = _mm256_shuffle_epi8(px, shuffle);
-    acc.hi = _mm256_add_epi32(acc.hi, _mm256_madd_epi16(px, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k))));
-    acc.lo = _mm256_add_epi32(acc.lo, _mm256_madd_epi16(px, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k + 16))));
+    __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k));
+    __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k + 16));
+    acc.hi = _mm256_add_epi32(acc.hi, _mm256_madd_epi16(px, hi));
+    acc.lo = _mm256_add_epi32(acc.lo, _mm256_madd_epi16(px, lo));
   }
   return acc;
 }
@@ -176,9 +178,10 @@ __attribute__((target("avx2"))) void horizontal_avx2(const uint8_t* in, size_t i
       __m128i hi[4], lo[4];
 #pragma GCC unroll 4
       for (int i = 0; i < 4; ++i) {
-        const int16_t* k = w.madd_weights.data() + static_cast<size_t>(w.group_start[x + i]) * kGroupValues;
+        int group = w.group_start[x + i];
+        const int16_t* k = w.madd_weights.data() + static_cast<size_t>(group) * kGroupValues;
         Avx2Pixel acc = avx2_pixel(src + static_cast<size_t>(w.first[x + i]) * 3, k,
-                                   w.group_start[x + i + 1] - w.group_start[x + i]);
+                                   w.group_start[x + i + 1] - group);
         hi[i] = sum_lanes(acc.hi);
         lo[i] = sum_lanes(acc.lo);
       }
@@ -231,7 +234,9 @@ __attribute__((target("avx2"))) void vertical_avx2(const uint8_t* in, size_t in_
     for (; i + 8 <= stride; i += 8) {
       __m256i a = half;
       const uint8_t* p = base + i;
-      for (int t = 0; t < n; ++t, p += stride) a = _mm256_add_epi32(a, times8(p, _mm256_set1_epi32(k[t])));
+      for (int t = 0; t < n; ++t, p += stride) {
+        a = _mm256_add_epi32(a, times8(p, _mm256_set1_epi32(k[t])));
+      }
       a = descale(a);
       __m128i v = _mm_packs_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
       _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + i), _mm_packus_epi16(v, v));
@@ -301,7 +306,9 @@ void vertical_pass(const uint8_t* in, size_t in_width, int row0, const AxisWindo
     return;
   }
 #endif
-  for (int y = 0; y < w.out_size; ++y) vertical_portable_row(in, in_width * 3, row0, w, y, 0, acc, out);
+  for (int y = 0; y < w.out_size; ++y) {
+    vertical_portable_row(in, in_width * 3, row0, w, y, 0, acc, out);
+  }
 }
 
 }  // namespace mimicit::image::internal

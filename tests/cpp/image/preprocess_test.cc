@@ -98,7 +98,9 @@ PreprocessOptions with_size(uint32_t size) {
 
 int max_abs_diff(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
   int worst = 0;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    worst = std::max(worst, std::abs(a[i] - b[i]));
+  }
   return worst;
 }
 
@@ -411,7 +413,8 @@ for i, path in enumerate(pathlib.Path(sys.argv[3]).read_text().splitlines()):
                 x = a.transpose(2, 0, 1).astype(np.float32) / np.float32(255)
                 m = np.array(mean, np.float32)[:, None, None]
                 d = np.array(std, np.float32)[:, None, None]
-                (out / f"{i}_{s}_{name}.f32").write_bytes(((x - m) / d).astype(np.float32).tobytes())
+                y = ((x - m) / d).astype(np.float32)
+                (out / f"{i}_{s}_{name}.f32").write_bytes(y.tobytes())
 )PY";
 
 std::vector<fs::path> oracle_inputs(const fs::path& scratch) {
@@ -499,7 +502,9 @@ TEST(PreprocessPillow, EqualsPillowAndNumpy) {
         std::vector<float> want(floats.size());
         std::memcpy(want.data(), raw.data(), raw.size());
         float worst = 0;
-        for (size_t k = 0; k < floats.size(); ++k) worst = std::max(worst, std::abs(floats[k] - want[k]));
+        for (size_t k = 0; k < floats.size(); ++k) {
+          worst = std::max(worst, std::abs(floats[k] - want[k]));
+        }
         EXPECT_LE(worst, 1e-6f) << name << " S = " << size;
       }
     }

@@ -28,7 +28,8 @@ RgbImage noise(uint32_t width, uint32_t height, std::mt19937& random) {
 }
 
 // Runs resize_bicubic with the kernels capped at `most`.
-RgbImage resize_with(internal::ResizeKernels most, const RgbImage& in, uint32_t width, uint32_t height) {
+RgbImage resize_with(internal::ResizeKernels most, const RgbImage& in, uint32_t width,
+                     uint32_t height) {
   internal::limit_resize_kernels(most);
   RgbImage out = resize_bicubic(in, width, height);
   internal::limit_resize_kernels(internal::ResizeKernels::kAvx2);
