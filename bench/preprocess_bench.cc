@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -46,6 +47,14 @@ struct Options {
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// CPU time of the whole process (all threads), which other load on a
+// shared machine disturbs less than wall time.
+double cpu_seconds() {
+  timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 }
 
 std::vector<uint8_t> read_file(const std::string& path) {
@@ -168,10 +177,14 @@ void run(const Options& o) {
   while (seconds_since(warm) < 0.3) one_batch();
   next = 0;
   auto start = Clock::now();
+  double cpu_start = cpu_seconds();
   while (seconds_since(start) < o.seconds) one_batch();
   double elapsed = seconds_since(start);
+  double cpu = cpu_seconds() - cpu_start;
   std::printf("{\n  \"samples_per_s\": %.1f,\n  \"samples\": %zu,\n  \"seconds\": %.3f,\n",
               static_cast<double>(next) / elapsed, next, elapsed);
+  std::printf("  \"samples_per_cpu_s\": %.1f,\n  \"cpu_seconds\": %.3f,\n",
+              static_cast<double>(next) / cpu, cpu);
   std::printf(
       "  \"threads\": %d,\n  \"size\": %u,\n  \"fast\": %s,\n  \"layout\": \"%s\",\n  \"batch\": "
       "%zu,\n  \"files\": %zu,\n  \"mean_file_bytes\": %.0f,\n",
