@@ -20,10 +20,10 @@ BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/build.sh -DMIMICIT_SANITIZE=addres
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
 
-echo "== Concurrency tests under TSan (worker pool, store and JSON fetches, threaded check)"
+echo "== Concurrency tests under TSan (worker pool, store and JSON fetches, threaded check, loader)"
 BUILD_DIR=build-tsan BUILD_TYPE=Debug scripts/build.sh -DMIMICIT_SANITIZE=thread -DMIMICIT_BUILD_CLI=OFF
 MIMICIT_TESTDATA=$MIMICIT_TESTDATA TSAN_OPTIONS=halt_on_error=1 \
-  build-tsan/mimicit_tests --gtest_filter='WorkerPool.*:*Concurrent*:*Check*'
+  build-tsan/mimicit_tests --gtest_filter='WorkerPool.*:*Concurrent*:*Check*:Loader*'
 
 echo "== Python module and tests"
 CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) python3 -m pip install -q --disable-pip-version-check --no-build-isolation .

@@ -29,12 +29,16 @@
 namespace mimicit::loader {
 
 struct Loader::Pipeline {
-  enum class State { kFree, kPlanning, kLoading, kDone };
+  enum class State { kFree, kPlanning, kLoading, kFinishing, kDone };
 
+  // The mutex guards a slot's fields except `builder`, which only the jobs
+  // use: the plan job, then the sample jobs (each its own sample), then the
+  // one that finishes the batch.
   struct Slot {
     State state = State::kFree;
     uint64_t step = 0;
     BatchBuilder builder;
+    size_t samples = 0;      // in the batch being loaded
     size_t next_sample = 0;  // next sample to hand to a worker
     size_t pending = 0;      // samples not finished yet
     Batch done;
@@ -101,7 +105,7 @@ Loader::Pipeline::~Pipeline() {
 Loader::Pipeline::Slot* Loader::Pipeline::loading_slot() {
   for (uint64_t step = deliver_; step < admit_; ++step) {
     Slot& slot = slot_of(step);
-    if (slot.state == State::kLoading && slot.next_sample < slot.builder.size()) return &slot;
+    if (slot.state == State::kLoading && slot.next_sample < slot.samples) return &slot;
   }
   return nullptr;
 }
@@ -152,8 +156,9 @@ void Loader::Pipeline::plan(Slot& slot, std::unique_lock<std::mutex>& lock) {
     return;
   }
   slot.state = State::kLoading;
+  slot.samples = slot.builder.size();
   slot.next_sample = 0;
-  slot.pending = slot.builder.size();
+  slot.pending = slot.samples;
   work_cv_.notify_all();
 }
 
@@ -166,6 +171,7 @@ void Loader::Pipeline::load(Slot& slot, SampleProducer::Scratch* scratch,
   if (--slot.pending > 0) return;
   // The last sample: finish (which may move images) outside the mutex; no
   // other job touches this slot any more.
+  slot.state = State::kFinishing;
   lock.unlock();
   Batch batch = slot.builder.finish();
   lock.lock();
