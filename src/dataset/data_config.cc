@@ -1,0 +1,231 @@
+// The data YAML (spec 1.4), read with yaml-cpp, which keeps mappings in
+// document order.
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "mimicit/dataset.h"
+#include "mimicit/error.h"
+
+namespace mimicit::dataset {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kAllowedGroups = "IMAGE_TEXT, TEXT_ONLY, VIDEO_TEXT, IMAGE_TEXT_IN_CONTEXT";
+
+std::string where(const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  return mark.is_null() ? std::string() : fmt::format(" (line {})", mark.line + 1);
+}
+
+std::string node_kind(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null: return "null";
+    case YAML::NodeType::Scalar: return "a scalar";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Undefined: return "undefined";
+  }
+  return "?";
+}
+
+// Paths: relative ones against the base folder (nothing to do when that is
+// the working directory).
+std::string resolve(const std::string& path, const DataConfigOptions& options) {
+  if (path.empty() || options.base_dir.empty() || fs::path(path).is_absolute()) return path;
+  return (fs::path(options.base_dir) / path).lexically_normal().string();
+}
+
+struct DatasetParser {
+  const DataConfigOptions& options;
+  std::string context;  // "group G, dataset D"
+
+  [[noreturn]] void fail_value(const std::string& key, const YAML::Node& node, const char* expected) const {
+    fail_corrupt("{}: {} is {}{}, expected {}", context, key, node_kind(node), where(node), expected);
+  }
+
+  std::string scalar(const std::string& key, const YAML::Node& node) const {
+    if (!node.IsScalar()) fail_value(key, node, "a string");
+    return node.Scalar();
+  }
+
+  std::string checked_path(const std::string& key, const std::string& path) const {
+    const std::string resolved = resolve(path, options);
+    if (options.check_paths) {
+      std::error_code error;
+      if (!fs::exists(resolved, error)) {
+        std::string shown = resolved == path ? "'" + path + "'" : fmt::format("'{}' (resolved to '{}')", path, resolved);
+        fail(ErrorCode::kNotFound, "{}: {} {} does not exist", context, key, shown);
+      }
+    }
+    return resolved;
+  }
+
+  // A string or a list of strings; null and "" mean none.
+  std::vector<std::string> string_list(const std::string& key, const YAML::Node& node) const {
+    std::vector<std::string> out;
+    if (node.IsNull()) return out;
+    if (node.IsScalar()) {
+      if (!node.Scalar().empty()) out.push_back(node.Scalar());
+      return out;
+    }
+    if (!node.IsSequence()) fail_value(key, node, "a string or a list of strings");
+    for (const YAML::Node& item : node) {
+      if (!item.IsScalar()) fail_value(key + " item", item, "a string");
+      out.push_back(item.Scalar());
+    }
+    return out;
+  }
+
+  DatasetConfig parse(const std::string& name, const YAML::Node& node) const {
+    DatasetConfig dataset;
+    dataset.name = name;
+    if (!node.IsMap()) fail_value("its settings", node, "a mapping of keys (mimicit_path, ...)");
+    bool has_mimicit_path = false;
+    for (const auto& item : node) {
+      const std::string key = item.first.as<std::string>();
+      const YAML::Node& value = item.second;
+      if (key == "mimicit_path") {
+        dataset.mimicit_path_as_written = value.IsNull() ? "" : scalar(key, value);
+        has_mimicit_path = !dataset.mimicit_path_as_written.empty();
+      } else if (key == "images_path") {
+        dataset.images_paths = string_list(key, value);
+      } else if (key == "train_config_path") {
+        dataset.train_config_path = value.IsNull() ? "" : scalar(key, value);
+      } else if (key == "num_samples") {
+        if (value.IsNull()) continue;
+        int64_t n = 0;
+        if (!value.IsScalar() || !YAML::convert<int64_t>::decode(value, n)) {
+          fail_value(key, value, "an integer (-1 for all)");
+        }
+        if (n < -1) fail_corrupt("{}: num_samples is {}{}, expected -1, 0 or a positive count", context, n, where(value));
+        dataset.num_samples = n;
+      } else if (key == "task_description") {
+        dataset.task_descriptions = string_list(key, value);
+      } else {
+        dataset.unknown_keys.push_back(key);
+        if (key.ends_with("_path") && value.IsScalar() && !value.Scalar().empty()) checked_path(key, value.Scalar());
+      }
+    }
+    if (!has_mimicit_path) fail_corrupt("{}: missing required key 'mimicit_path'{}", context, where(node));
+    dataset.mimicit_path = checked_path("mimicit_path", dataset.mimicit_path_as_written);
+    for (size_t i = 0; i < dataset.images_paths.size(); ++i) {
+      const std::string key = dataset.images_paths.size() > 1 ? fmt::format("images_path[{}]", i) : "images_path";
+      dataset.images_paths[i] = checked_path(key, dataset.images_paths[i]);
+    }
+    if (!dataset.train_config_path.empty()) {
+      dataset.train_config_path = checked_path("train_config_path", dataset.train_config_path);
+    }
+    return dataset;
+  }
+};
+
+// PyYAML keeps the last value of a repeated key at the first key's place.
+template <typename T, typename NameOf>
+bool replace_or_append(std::vector<T>& items, T item, NameOf name_of) {
+  for (T& existing : items) {
+    if (name_of(existing) == name_of(item)) {
+      existing = std::move(item);
+      return false;
+    }
+  }
+  items.push_back(std::move(item));
+  return true;
+}
+
+GroupConfig parse_group_node(Group group, const YAML::Node& node, const DataConfigOptions& options,
+                             std::vector<std::string>& warnings) {
+  GroupConfig config;
+  config.group = group;
+  if (!node.IsMap()) {
+    fail_corrupt("group {} is {}{}, expected a mapping of dataset names to their settings", group_name(group),
+                 node_kind(node), where(node));
+  }
+  for (const auto& item : node) {
+    const std::string name = item.first.as<std::string>();
+    DatasetParser parser{options, fmt::format("group {}, dataset {}", group_name(group), name)};
+    DatasetConfig dataset = parser.parse(name, item.second);
+    if (!replace_or_append(config.datasets, std::move(dataset), [](const DatasetConfig& d) { return d.name; })) {
+      warnings.push_back(fmt::format("group {}: dataset {} appears twice; the later one is used", group_name(group), name));
+    }
+  }
+  return config;
+}
+
+DataConfig parse_root(const YAML::Node& root, const DataConfigOptions& options) {
+  DataConfig config;
+  if (root.IsNull()) fail_corrupt("no groups (expected some of {})", kAllowedGroups);
+  if (!root.IsMap()) fail_corrupt("the document is {}, expected a mapping of groups ({})", node_kind(root), kAllowedGroups);
+  for (const auto& item : root) {
+    const std::string name = item.first.IsScalar() ? item.first.Scalar() : node_kind(item.first);
+    const std::optional<Group> group = parse_group(name);
+    if (!group) fail_corrupt("unknown group '{}'{} (allowed: {})", name, where(item.first), kAllowedGroups);
+    GroupConfig parsed = parse_group_node(*group, item.second, options, config.warnings);
+    if (!replace_or_append(config.groups, std::move(parsed), [](const GroupConfig& g) { return g.group; })) {
+      config.warnings.push_back(fmt::format("group {} appears twice; the later one is used", name));
+    }
+  }
+  return config;
+}
+
+}  // namespace
+
+const char* group_name(Group group) {
+  switch (group) {
+    case Group::kImageText: return "IMAGE_TEXT";
+    case Group::kTextOnly: return "TEXT_ONLY";
+    case Group::kVideoText: return "VIDEO_TEXT";
+    case Group::kImageTextInContext: return "IMAGE_TEXT_IN_CONTEXT";
+  }
+  return "?";
+}
+
+std::optional<Group> parse_group(std::string_view name) {
+  for (Group group : kAllGroups) {
+    if (name == group_name(group)) return group;
+  }
+  return std::nullopt;
+}
+
+const GroupConfig* DataConfig::find(Group group) const {
+  for (const GroupConfig& g : groups) {
+    if (g.group == group) return &g;
+  }
+  return nullptr;
+}
+
+DataConfig DataConfig::parse(std::string_view yaml, const std::string& name, const DataConfigOptions& options) {
+  return with_context(name, [&] {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(yaml));
+    } catch (const YAML::Exception& e) {
+      fail_corrupt("line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, e.msg);
+    }
+    try {
+      DataConfig config = parse_root(root, options);
+      config.path = name;
+      return config;
+    } catch (const YAML::Exception& e) {
+      // A conversion yaml-cpp refuses (a key that is not a scalar, ...).
+      fail_corrupt("line {}: {}", e.mark.line + 1, e.msg);
+    }
+  });
+}
+
+DataConfig DataConfig::load(const std::string& path, const DataConfigOptions& options) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(ErrorCode::kIo, "{}: cannot open the data YAML: {}", path, std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) fail(ErrorCode::kIo, "{}: cannot read the data YAML", path);
+  return parse(text.str(), path, options);
+}
+
+}  // namespace mimicit::dataset

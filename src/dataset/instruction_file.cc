@@ -1,0 +1,201 @@
+// InstructionFile: {"meta": ..., "data": {id: record, ...}} (spec 1.1).
+#include <algorithm>
+
+#include "dataset/json_value.h"
+#include "dataset/json_walker.h"
+#include "dataset/object_loader.h"
+#include "mimicit/dataset.h"
+#include "mimicit/error.h"
+#include "mimicit/file.h"
+
+namespace mimicit::dataset {
+
+namespace od = simdjson::ondemand;
+
+struct InstructionFile::Impl {
+  std::string path;
+  std::shared_ptr<const MappedFile> file;
+  MemberTable records;
+  std::vector<RepeatedKey> repeats;
+  uint64_t meta_begin = 0;
+  uint64_t meta_end = 0;
+};
+
+namespace {
+
+bool is_text_field(std::string_view key) { return key == "instruction" || key == "answer"; }
+bool is_list_field(std::string_view key) { return key == "image_ids" || key == "rel_ins_ids"; }
+
+// The load-time check of one record: an object whose known fields have the
+// right types, every other field valid JSON.
+std::string check_record(od::document& doc) {
+  od::json_type type;
+  if (auto error = doc.type().get(type)) return simdjson_problem(error, "");
+  if (type != od::json_type::object) return fmt::format("the record is {}, expected an object", json_type_phrase(type));
+  od::object object;
+  if (auto error = doc.get_object().get(object)) return simdjson_problem(error, "");
+  thread_local std::vector<std::string_view> list;
+  for (auto field : object) {
+    std::string_view key;
+    if (auto error = field.unescaped_key().get(key)) return simdjson_problem(error, "a key");
+    // The key is a view into the parser's string buffer, which the value's
+    // strings may move on from: keep a copy for messages.
+    const std::string name(key);
+    od::value value;
+    if (auto error = field.value().get(value)) return simdjson_problem(error, "field '" + name + "'");
+    if (is_text_field(name)) {
+      od::json_type field_type;
+      if (auto error = value.type().get(field_type)) return simdjson_problem(error, "field '" + name + "'");
+      if (field_type != od::json_type::string) {
+        return fmt::format("field '{}' is {}, expected a string", name, json_type_phrase(field_type));
+      }
+      if (auto error = value.get_string().error()) return simdjson_problem(error, "field '" + name + "'");
+    } else if (is_list_field(name)) {
+      std::string found;
+      if (!read_string_list(value, &list, &found)) {
+        return fmt::format("field '{}' is {}, expected an array of strings or null", name, found);
+      }
+    } else {
+      std::string what;
+      if (auto error = validate_value(value, 2, &what)) return simdjson_problem(error, "field '" + name + "'");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+InstructionFile::InstructionFile() : impl_(std::make_unique<Impl>()) {}
+InstructionFile::~InstructionFile() = default;
+
+std::shared_ptr<const InstructionFile> InstructionFile::open(const std::string& path, const OpenOptions& options) {
+  std::shared_ptr<InstructionFile> result(new InstructionFile());
+  Impl& impl = *result->impl_;
+  impl.path = path;
+  impl.file = MappedFile::open(path);
+  with_context(path, [&] {
+    const ByteView doc = impl.file->bytes();
+    impl.file->will_need(0, doc.size());
+    JsonObjectWalker top(doc, 0);
+    JsonMember member;
+    bool has_data = false;
+    uint64_t data_begin = 0;
+    uint64_t data_end = 0;
+    std::vector<ReplacedValue> replaced;
+    std::vector<ReplacedValue> others;  // top-level values besides "data", validated whole
+    while (top.next(&member)) {
+      if (member.key != "data") {
+        if (member.key == "meta") {
+          impl.meta_begin = member.value_begin;
+          impl.meta_end = member.value_end;
+        }
+        others.push_back({std::string(member.key), member.value_begin, member.value_end});
+        continue;
+      }
+      if (doc[member.value_begin] != '{') {
+        fail_corrupt("{}: \"data\" is not an object", describe_offset(doc, member.value_begin));
+      }
+      if (has_data) {
+        // A second "data" replaces the first (Python dict); the first must
+        // still be valid JSON.
+        others.push_back({"data", data_begin, data_end});
+      }
+      has_data = true;
+      data_begin = member.value_begin;
+      data_end = member.value_end;
+      impl.records.clear();
+      impl.repeats.clear();
+      replaced.clear();
+      walk_object(doc, member.value_begin, &impl.records, &impl.repeats, &replaced);
+    }
+    expect_only_whitespace_after(doc, top.end_offset());
+    if (!has_data) fail_corrupt("no \"data\" object (expected {{\"meta\": ..., \"data\": {{id: record, ...}}}})");
+    for (const ReplacedValue& other : others) {
+      ValueParser& parser = ValueParser::for_this_thread();
+      od::document value;
+      std::string what;
+      auto error = parser.iterate(doc, other.begin, other.end).get(value);
+      if (!error) error = validate_document(value, &what);
+      if (error) fail_corrupt("{}: \"{}\": {}", describe_offset(doc, other.begin), other.key, simdjson_problem(error, what));
+    }
+    validate_members(doc, impl.records, replaced, "record", options.threads, check_record);
+  });
+  return result;
+}
+
+const std::string& InstructionFile::path() const { return impl_->path; }
+size_t InstructionFile::size() const { return impl_->records.size(); }
+std::string_view InstructionFile::id(size_t i) const { return impl_->records.key(i); }
+
+std::optional<size_t> InstructionFile::find(std::string_view id) const {
+  const size_t i = impl_->records.find(id);
+  if (i == MemberTable::npos) return std::nullopt;
+  return i;
+}
+
+std::string_view InstructionFile::raw_json(size_t i) const {
+  const ByteView doc = impl_->file->bytes();
+  return as_string_view(doc.subspan(impl_->records.value_begin(i),
+                                    impl_->records.value_end(i) - impl_->records.value_begin(i)));
+}
+
+uint64_t InstructionFile::offset(size_t i) const { return impl_->records.value_begin(i); }
+
+std::string_view InstructionFile::meta_json() const {
+  return as_string_view(impl_->file->bytes().subspan(impl_->meta_begin, impl_->meta_end - impl_->meta_begin));
+}
+
+const std::vector<RepeatedKey>& InstructionFile::repeated_ids() const { return impl_->repeats; }
+
+size_t InstructionFile::memory_bytes() const { return impl_->records.memory_bytes(); }
+
+void InstructionFile::read(size_t i, Record* out) const {
+  const ByteView doc = impl_->file->bytes();
+  ValueParser& parser = ValueParser::for_this_thread();
+  out->has_instruction = out->has_answer = false;
+  out->instruction.clear();
+  out->answer.clear();
+  out->image_ids.clear();
+  out->rel_ins_ids.clear();
+  thread_local std::vector<std::string_view> list;
+  auto failed = [&](simdjson::error_code error) {
+    fail_corrupt("{}: {}: record '{}': {}", impl_->path, describe_offset(doc, impl_->records.value_begin(i)), id(i),
+                 simdjson_problem(error, ""));
+  };
+  od::document record;
+  if (auto error = parser.iterate(doc, impl_->records.value_begin(i), impl_->records.value_end(i)).get(record)) {
+    failed(error);
+  }
+  od::object object;
+  if (auto error = record.get_object().get(object)) failed(error);
+  for (auto field : object) {
+    std::string_view key;
+    od::value value;
+    if (auto error = field.unescaped_key().get(key)) failed(error);
+    const bool instruction = key == "instruction";
+    const bool answer = key == "answer";
+    const bool image_ids = key == "image_ids";
+    const bool rel_ins_ids = key == "rel_ins_ids";
+    if (!instruction && !answer && !image_ids && !rel_ins_ids) continue;
+    if (auto error = field.value().get(value)) failed(error);
+    if (instruction || answer) {
+      std::string_view text;
+      if (auto error = value.get_string().get(text)) failed(error);
+      (instruction ? out->instruction : out->answer).assign(text);
+      (instruction ? out->has_instruction : out->has_answer) = true;
+    } else {
+      std::string found;
+      if (!read_string_list(value, &list, &found)) failed(simdjson::INCORRECT_TYPE);
+      std::vector<std::string>& target = image_ids ? out->image_ids : out->rel_ins_ids;
+      target.assign(list.begin(), list.end());
+    }
+  }
+}
+
+Record InstructionFile::read(size_t i) const {
+  Record record;
+  read(i, &record);
+  return record;
+}
+
+}  // namespace mimicit::dataset

@@ -1,0 +1,90 @@
+#include "dataset/object_loader.h"
+
+#include <algorithm>
+#include <limits>
+#include <thread>
+
+#include "dataset/json_value.h"
+#include "dataset/json_walker.h"
+#include "mimicit/error.h"
+#include "util/worker_pool.h"
+
+namespace mimicit::dataset {
+
+namespace {
+
+constexpr size_t kChunk = 4096;  // values per task of the worker pool
+
+struct Problem {
+  uint64_t offset = std::numeric_limits<uint64_t>::max();
+  std::string key;
+  std::string message;
+};
+
+}  // namespace
+
+std::string simdjson_problem(simdjson::error_code error, const std::string& what) {
+  std::string message = simdjson::error_message(error);
+  if (!what.empty()) message = what + ": " + message;
+  return message;
+}
+
+uint64_t walk_object(ByteView doc, uint64_t offset, MemberTable* table, std::vector<RepeatedKey>* repeats,
+                     std::vector<ReplacedValue>* replaced) {
+  JsonObjectWalker walker(doc, offset);
+  JsonMember member;
+  while (walker.next(&member)) {
+    const size_t existing = table->find(member.key);
+    if (existing != MemberTable::npos) {
+      repeats->push_back({std::string(member.key), table->value_begin(existing), member.value_begin});
+      replaced->push_back({std::string(member.key), table->value_begin(existing), table->value_end(existing)});
+    }
+    try {
+      table->insert(member.key, member.value_begin, member.value_end);
+    } catch (Error& e) {
+      throw e.add_context(describe_offset(doc, member.key_offset));
+    }
+  }
+  table->shrink_to_fit();
+  return walker.end_offset();
+}
+
+void validate_members(ByteView doc, const MemberTable& table, const std::vector<ReplacedValue>& replaced,
+                      std::string_view what, int threads, const ValueCheck& check) {
+  const size_t total = table.size() + replaced.size();
+  const size_t chunks = (total + kChunk - 1) / kChunk;
+  std::vector<Problem> problems(chunks);
+  auto run_chunk = [&](size_t c) {
+    ValueParser& parser = ValueParser::for_this_thread();
+    for (size_t i = c * kChunk; i < std::min(total, (c + 1) * kChunk); ++i) {
+      const bool current = i < table.size();
+      const uint64_t begin = current ? table.value_begin(i) : replaced[i - table.size()].begin;
+      const uint64_t end = current ? table.value_end(i) : replaced[i - table.size()].end;
+      simdjson::ondemand::document value;
+      std::string message;
+      if (auto error = parser.iterate(doc, begin, end).get(value)) {
+        message = simdjson_problem(error, "");
+      } else {
+        message = check(value);
+      }
+      if (!message.empty() && begin < problems[c].offset) {
+        problems[c] = {begin, std::string(current ? table.key(i) : replaced[i - table.size()].key), message};
+      }
+    }
+  };
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = static_cast<int>(std::min<size_t>(static_cast<size_t>(threads), chunks));
+  if (threads <= 1) {
+    for (size_t c = 0; c < chunks; ++c) run_chunk(c);
+  } else {
+    WorkerPool pool(threads);
+    pool.run(chunks, run_chunk);
+  }
+  const auto first = std::min_element(problems.begin(), problems.end(),
+                                      [](const Problem& a, const Problem& b) { return a.offset < b.offset; });
+  if (first != problems.end() && !first->message.empty()) {
+    fail_corrupt("{}: {} '{}': {}", describe_offset(doc, first->offset), what, first->key, first->message);
+  }
+}
+
+}  // namespace mimicit::dataset

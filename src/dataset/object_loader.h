@@ -1,0 +1,46 @@
+// Loading a JSON object of many members (the "data" object of an
+// instruction file, a train config) into a MemberTable: one sequential walk
+// to find the members, then every value validated with simdjson on a worker
+// pool. Shared by InstructionFile and TrainConfig.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "dataset/member_table.h"
+#include "mimicit/bytes.h"
+#include "mimicit/dataset.h"
+
+namespace mimicit::dataset {
+
+// A value that a repeated key replaced: validated like the others.
+struct ReplacedValue {
+  std::string key;
+  uint64_t begin = 0;
+  uint64_t end = 0;
+};
+
+// Walks the object starting at `offset` of `doc` into `table` (Python dict
+// semantics; repeats are appended to `repeats` and the values they dropped
+// to `replaced`). Returns one past its closing brace.
+uint64_t walk_object(ByteView doc, uint64_t offset, MemberTable* table, std::vector<RepeatedKey>* repeats,
+                     std::vector<ReplacedValue>* replaced);
+
+// Checks one member's value, parsed as a document. Returns an empty string
+// when it is fine, else what is wrong ("field 'answer' is a number, ...").
+using ValueCheck = std::function<std::string(simdjson::ondemand::document& doc)>;
+
+// Runs `check` on every value of `table` and of `replaced`, `threads` at a
+// time (0: all cores). Throws Error(kCorrupt) "byte offset N (line L):
+// <what> '<key>': <problem>" for the first bad value in file order.
+void validate_members(ByteView doc, const MemberTable& table, const std::vector<ReplacedValue>& replaced,
+                      std::string_view what, int threads, const ValueCheck& check);
+
+// The message of a simdjson error, plus `what` when set.
+std::string simdjson_problem(simdjson::error_code error, const std::string& what);
+
+}  // namespace mimicit::dataset

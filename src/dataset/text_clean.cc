@@ -1,0 +1,279 @@
+// Text cleaning and turn formatting of the reference pipeline (prompt.h).
+// Every step is one pass over the UTF-8 bytes, decoding code points only
+// where a class test needs them; the ASCII bytes that matter (' ', '\n',
+// '\r') are never part of a multi-byte sequence, so stripping them works
+// on bytes directly.
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "dataset/unicode_class.h"
+#include "mimicit/prompt.h"
+
+namespace mimicit::dataset {
+
+namespace {
+
+struct CodePointRange {
+  uint32_t first;
+  uint32_t last;
+};
+
+#include "dataset/unicode_tables.inc"
+
+bool in_ranges(const CodePointRange* begin, const CodePointRange* end, uint32_t cp) {
+  const CodePointRange* it =
+      std::upper_bound(begin, end, cp, [](uint32_t v, const CodePointRange& r) { return v < r.first; });
+  return it != begin && cp <= (it - 1)->last;
+}
+
+constexpr std::array<uint8_t, 128> kAsciiClass = [] {
+  // bit 0: \w, bit 1: \s, bit 2: kept punctuation . , ? ! ( ) " '
+  std::array<uint8_t, 128> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] |= 1;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] |= 1;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] |= 1;
+  t['_'] |= 1;
+  for (int c = 0x09; c <= 0x0D; ++c) t[c] |= 2;
+  for (int c = 0x1C; c <= 0x20; ++c) t[c] |= 2;
+  for (char c : std::string_view(".,?!()\"'")) t[static_cast<uint8_t>(c)] |= 4;
+  return t;
+}();
+
+bool is_kept_char(uint32_t cp) {
+  if (cp < 128) return kAsciiClass[cp] != 0;
+  return is_word_char(cp) || is_space_char(cp);
+}
+
+// re.sub(r'[^\w\s.,?!()"\']', "", s)
+std::string delete_symbols(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    size_t length = 1;
+    uint32_t cp = static_cast<uint8_t>(s[i]);
+    if (cp >= 0x80) cp = decode_utf8(s, i, &length);
+    if (cp != kInvalidCodePoint && is_kept_char(cp)) out.append(s.data() + i, length);
+    i += length;
+  }
+  return out;
+}
+
+// re.sub(r"\s{2,}", " ", s): every maximal run of two or more whitespace
+// code points becomes one space; a single one stays as it is.
+std::string collapse_whitespace(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    size_t run_end = i;
+    size_t run_length = 0;
+    size_t first_length = 0;
+    while (run_end < s.size()) {
+      size_t length = 1;
+      uint32_t cp = static_cast<uint8_t>(s[run_end]);
+      if (cp >= 0x80) cp = decode_utf8(s, run_end, &length);
+      if (cp == kInvalidCodePoint || !is_space_char(cp)) {
+        if (run_length == 0) first_length = length;
+        break;
+      }
+      if (run_length == 0) first_length = length;
+      ++run_length;
+      run_end += length;
+    }
+    if (run_length >= 2) {
+      out.push_back(' ');
+      i = run_end;
+    } else if (run_length == 1) {
+      out.append(s.data() + i, first_length);
+      i = run_end;
+    } else {
+      out.append(s.data() + i, first_length);
+      i += first_length;
+    }
+  }
+  return out;
+}
+
+std::string_view lstrip_byte(std::string_view s, char c) {
+  size_t i = 0;
+  while (i < s.size() && s[i] == c) ++i;
+  return s.substr(i);
+}
+
+std::string_view rstrip_byte(std::string_view s, char c) {
+  size_t n = s.size();
+  while (n > 0 && s[n - 1] == c) --n;
+  return s.substr(0, n);
+}
+
+std::string_view strip_byte(std::string_view s, char c) { return rstrip_byte(lstrip_byte(s, c), c); }
+
+// str.strip(): whitespace code points at both ends.
+std::string_view strip_whitespace(std::string_view s) {
+  size_t begin = 0;
+  while (begin < s.size()) {
+    size_t length = 1;
+    uint32_t cp = static_cast<uint8_t>(s[begin]);
+    if (cp >= 0x80) cp = decode_utf8(s, begin, &length);
+    if (cp == kInvalidCodePoint || !is_space_char(cp)) break;
+    begin += length;
+  }
+  size_t end = s.size();
+  while (end > begin) {
+    size_t start = previous_code_point(s, end);
+    size_t length = 1;
+    uint32_t cp = decode_utf8(s, start, &length);
+    if (cp == kInvalidCodePoint || !is_space_char(cp)) break;
+    end = start;
+  }
+  return s.substr(begin, end - begin);
+}
+
+std::string replace_crlf(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') continue;  // the '\n' follows
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+uint32_t decode_utf8(std::string_view s, size_t i, size_t* length) {
+  const auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
+  const uint8_t b0 = byte(i);
+  *length = 1;
+  if (b0 < 0x80) return b0;
+  size_t need;
+  uint32_t cp;
+  uint32_t min;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    need = 1, cp = b0 & 0x1F, min = 0x80;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    need = 2, cp = b0 & 0x0F, min = 0x800;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    need = 3, cp = b0 & 0x07, min = 0x10000;
+  } else {
+    return kInvalidCodePoint;
+  }
+  if (s.size() - i <= need) return kInvalidCodePoint;
+  for (size_t k = 1; k <= need; ++k) {
+    const uint8_t b = byte(i + k);
+    if ((b & 0xC0) != 0x80) return kInvalidCodePoint;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return kInvalidCodePoint;
+  *length = need + 1;
+  return cp;
+}
+
+size_t previous_code_point(std::string_view s, size_t end) {
+  size_t start = end - 1;
+  while (start > 0 && end - start < 4 && (static_cast<uint8_t>(s[start]) & 0xC0) == 0x80) --start;
+  size_t length = 1;
+  if (decode_utf8(s, start, &length) != kInvalidCodePoint && start + length == end) return start;
+  return end - 1;
+}
+
+bool is_word_char(uint32_t cp) {
+  if (cp < 128) return (kAsciiClass[cp] & 1) != 0;
+  return in_ranges(std::begin(kWordRanges), std::end(kWordRanges), cp);
+}
+
+bool is_space_char(uint32_t cp) {
+  if (cp < 128) return (kAsciiClass[cp] & 2) != 0;
+  return in_ranges(std::begin(kSpaceRanges), std::end(kSpaceRanges), cp);
+}
+
+std::string clean_question(std::string_view question, bool keep_symbols) {
+  std::string text(question);
+  if (!keep_symbols) {
+    text = delete_symbols(text);
+    text = collapse_whitespace(strip_byte(text, ' '));
+    text = std::string(rstrip_byte(lstrip_byte(text, '\n'), '\n'));
+  }
+  return std::string(strip_byte(strip_byte(text, ' '), '\n'));
+}
+
+std::string clean_answer(std::string_view answer, bool keep_symbols) {
+  std::string text(strip_whitespace(answer));
+  if (!keep_symbols) {
+    text = collapse_whitespace(delete_symbols(text));
+    text = std::string(rstrip_byte(lstrip_byte(text, '\n'), '\n'));
+  }
+  return replace_crlf(text);
+}
+
+const char* instruction_format_name(InstructionFormat format) {
+  switch (format) {
+    case InstructionFormat::kSimple: return "simple";
+    case InstructionFormat::kLlama2: return "llama2";
+    case InstructionFormat::kIdefics: return "idefics";
+    case InstructionFormat::kFuyu: return "fuyu";
+  }
+  return "?";
+}
+
+std::optional<InstructionFormat> parse_instruction_format(std::string_view name) {
+  for (InstructionFormat f : {InstructionFormat::kSimple, InstructionFormat::kLlama2,
+                              InstructionFormat::kIdefics, InstructionFormat::kFuyu}) {
+    if (name == instruction_format_name(f)) return f;
+  }
+  return std::nullopt;
+}
+
+void append_turn(std::string& out, InstructionFormat format, std::string_view instruction,
+                 std::string_view answer, bool insert_image, bool text_only) {
+  switch (format) {
+    case InstructionFormat::kSimple:
+      if (insert_image && !text_only) out += "<image>";
+      out += "User:";
+      out += instruction;
+      out += " GPT:<answer>";
+      out += answer;
+      out += "<|endofchunk|>";
+      return;
+    case InstructionFormat::kLlama2:
+      out += "[INST]";
+      if (insert_image) out += text_only ? "\n" : "<image>\n";
+      out += instruction;
+      out += "[/INST]<answer>";
+      out += answer;
+      out += "<|endofchunk|>";
+      return;
+    case InstructionFormat::kIdefics:
+      out += "User:";
+      if (insert_image && !text_only) out += "<fake_token_around_image><image><fake_token_around_image>";
+      out += instruction;
+      out += "<end_of_utterance>\nAssistant:<answer>";
+      out += answer;
+      out += "<end_of_utterance>\n";
+      return;
+    case InstructionFormat::kFuyu:
+      out += "User:";
+      out += instruction;
+      out += " Assistant:\x04 ";
+      out += answer;
+      return;
+  }
+}
+
+std::vector<uint64_t> frame_indices(uint64_t n, uint64_t frames) {
+  std::vector<uint64_t> indices(frames, 0);
+  if (frames <= 1 || n == 0) return indices;
+  // numpy: step = (stop - start) / div; y = arange(num) * step (or, when the
+  // step underflows to 0, arange / div * delta); y[-1] = stop; floor.
+  const double stop = static_cast<double>(n - 1);
+  const double div = static_cast<double>(frames - 1);
+  const double step = stop / div;
+  for (uint64_t i = 0; i + 1 < frames; ++i) {
+    const double y = step == 0 ? static_cast<double>(i) / div * stop : static_cast<double>(i) * step;
+    indices[i] = static_cast<uint64_t>(y);
+  }
+  indices[frames - 1] = n - 1;
+  return indices;
+}
+
+}  // namespace mimicit::dataset

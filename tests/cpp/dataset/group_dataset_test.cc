@@ -1,0 +1,183 @@
+// GroupDataset: resampled training lists, sample text across datasets
+// (later records win, in-context lists from train configs and rel_ins_ids),
+// task descriptions, image ids and shapes per group, errors, and samples
+// taken from many threads at once.
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "mimicit/dataset.h"
+#include "mimicit/error.h"
+#include "test_data.h"
+
+namespace mimicit::dataset {
+namespace {
+
+class GroupDatasetTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testing::temp_dir("group_dataset"); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void write(const std::string& name, const std::string& text) const { std::ofstream(dir_ / name) << text; }
+
+  // Records PREFIX_0 .. PREFIX_{n-1}: "q<i>" / "a<i>", images per `images`.
+  void records(const std::string& name, const std::string& prefix, int n, int images, const std::string& extra = "") const {
+    std::string text = "{\"meta\": {}, \"data\": {";
+    for (int i = 0; i < n; ++i) {
+      if (i) text += ",";
+      std::string ids;
+      for (int k = 0; k < images; ++k) ids += fmt::format("{}\"{}_IMG_{}_{}\"", k ? "," : "", prefix, i, k);
+      text += fmt::format("\"{}_{}\": {{\"instruction\": \" q{}? #\", \"answer\": \"a{}\", \"image_ids\": [{}]{}}}",
+                          prefix, i, i, i, ids, extra);
+    }
+    write(name, text + "}}");
+  }
+
+  std::shared_ptr<const GroupDataset> open(const std::string& yaml, Group group, SampleOptions options = {}) const {
+    options.open.threads = 2;
+    return GroupDataset::open(DataConfig::parse(yaml, "d.yaml", {.base_dir = dir_.string()}), group, options);
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(GroupDatasetTest, TrainingListIsResampledPerDataset) {
+  records("a.json", "A", 10, 1);
+  records("b.json", "B", 40, 1);
+  records("c.json", "C", 3, 1);
+  const auto group = open(
+      "IMAGE_TEXT:\n  DA: {mimicit_path: a.json}\n  DB: {mimicit_path: b.json, num_samples: 4}\n"
+      "  DC: {mimicit_path: c.json, num_samples: 7}\n",
+      Group::kImageText);
+  ASSERT_EQ(group->size(), 10u + 4u + 7u);
+  EXPECT_EQ(group->training_id(0), "A_0");
+  EXPECT_EQ(group->training_id(9), "A_9");
+  // random.seed(0); random.sample(range(40), 4) == [24, 26, 2, 16]
+  EXPECT_EQ(group->training_id(10), "B_24");
+  EXPECT_EQ(group->training_id(13), "B_16");
+  // [C_0, C_1, C_2] * 2 + random.choices(..., k=1) after seed(0) == [C_2]
+  EXPECT_EQ(group->training_id(14), "C_0");
+  EXPECT_EQ(group->training_id(19), "C_2");
+  EXPECT_EQ(group->training_id(20), "C_2");
+  EXPECT_EQ(group->training_dataset(20), 2u);
+  EXPECT_EQ(group->datasets()[1].training_begin, 10u);
+  EXPECT_THROW(group->training_id(21), Error);
+}
+
+TEST_F(GroupDatasetTest, SampleTextAndShapes) {
+  records("a.json", "A", 3, 2);
+  write("a_train.json", R"({"A_2": ["A_0", "A_1"], "A_0": []})");
+  const std::string yaml =
+      "IMAGE_TEXT_IN_CONTEXT:\n  D: {mimicit_path: a.json, train_config_path: a_train.json, "
+      "task_description: [first, second]}\n";
+  SampleOptions options;
+  options.with_task_description = true;
+  const auto group = open(yaml, Group::kImageTextInContext, options);
+  ASSERT_EQ(group->size(), 2u);
+  const Sample s = group->sample_text(0);
+  EXPECT_EQ(s.id, "A_2");
+  EXPECT_EQ(s.dataset, "D");
+  // random.seed(int(hash((42, 0)) % 1e6)); random.choice(["first", "second"]) == "second"
+  EXPECT_EQ(s.full_text,
+            "second\n<image>User:q0? GPT:<answer>a0<|endofchunk|><image>User:q1? GPT:<answer>a1<|endofchunk|>"
+            "<image>User:q2? GPT:<answer>a2<|endofchunk|>");
+  EXPECT_EQ(s.image_ids, (std::vector<std::string>{"A_IMG_2_0", "A_IMG_2_1"}));
+  EXPECT_EQ(s.image_shape, (std::vector<int64_t>{1, 2, 3, 224, 224}));
+
+  SampleOptions video;
+  video.resample_frames = 4;
+  video.image_size = 336;
+  video.instruction_format = InstructionFormat::kLlama2;
+  records("v.json", "V", 1, 10);
+  const Sample v = open("VIDEO_TEXT:\n  V: {mimicit_path: v.json}\n", Group::kVideoText, video)->sample_text(0);
+  EXPECT_EQ(v.image_ids, (std::vector<std::string>{"V_IMG_0_0", "V_IMG_0_3", "V_IMG_0_6", "V_IMG_0_9"}));
+  EXPECT_EQ(v.image_shape, (std::vector<int64_t>{1, 4, 3, 336, 336}));
+  EXPECT_EQ(v.full_text, "[INST]<image>\nq0?[/INST]<answer>a0<|endofchunk|>");
+
+  const Sample t = open("TEXT_ONLY:\n  T: {mimicit_path: a.json}\n", Group::kTextOnly)->sample_text(1);
+  EXPECT_TRUE(t.image_ids.empty());
+  EXPECT_EQ(t.image_shape, (std::vector<int64_t>{1, 1, 3, 224, 224}));
+  EXPECT_EQ(t.full_text, "User:q1? GPT:<answer>a1<|endofchunk|>");
+
+  records("e.json", "E", 1, 0);
+  const Sample e = open("IMAGE_TEXT:\n  E: {mimicit_path: e.json}\n", Group::kImageText)->sample_text(0);
+  EXPECT_EQ(e.image_shape, (std::vector<int64_t>{1, 0}));
+  EXPECT_THROW(open("VIDEO_TEXT:\n  E: {mimicit_path: e.json}\n", Group::kVideoText)->sample_text(0), Error);
+}
+
+TEST_F(GroupDatasetTest, LaterDatasetsWinAndAreReported) {
+  records("a.json", "X", 3, 1);
+  write("b.json", R"({"data": {"X_1": {"instruction": "new", "answer": "B", "rel_ins_ids": ["X_0"]}}})");
+  const std::string yaml =
+      "IMAGE_TEXT:\n  A: {mimicit_path: a.json, images_path: a.json}\n"
+      "  B: {mimicit_path: b.json, images_path: [a.json, b.json]}\n";
+  SampleOptions options;
+  options.populate_rel_ins = true;
+  options.instruction_format = InstructionFormat::kFuyu;
+  const auto group = open(yaml, Group::kImageText, options);
+  ASSERT_EQ(group->size(), 4u);
+  // A's entry X_1 reads B's record and B's rel_ins_ids (the merged train config).
+  EXPECT_EQ(group->sample_text(1).full_text, "User:q0? Assistant:\x04 a0User:new Assistant:\x04 B");
+  EXPECT_EQ(group->sample_text(3).full_text, group->sample_text(1).full_text);
+  ASSERT_EQ(group->replaced_records().size(), 1u);
+  EXPECT_EQ(group->replaced_records()[0].id, "X_1");
+  EXPECT_EQ(group->replaced_records()[0].replaced_dataset, 0u);
+  EXPECT_EQ(group->replaced_records()[0].kept_dataset, 1u);
+  EXPECT_EQ(group->images_paths(), (std::vector<std::string>{(dir_ / "a.json").string(), (dir_ / "b.json").string()}));
+  EXPECT_EQ(group->find_record("X_1")->dataset, 1u);
+  EXPECT_EQ(group->find_record("X_2")->dataset, 0u);
+  EXPECT_FALSE(group->find_record("X_9").has_value());
+}
+
+TEST_F(GroupDatasetTest, MissingIdsFailNamingThem) {
+  records("a.json", "A", 2, 1);
+  write("t.json", R"({"A_0": ["GHOST"], "NOPE": []})");
+  const auto group = open("IMAGE_TEXT:\n  A: {mimicit_path: a.json, train_config_path: t.json}\n", Group::kImageText);
+  try {
+    group->sample_text(0);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+    EXPECT_EQ(e.message(), "group IMAGE_TEXT: in-context id 'GHOST' of 'A_0' has no instruction record");
+  }
+  try {
+    group->sample_text(1);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.message(), "group IMAGE_TEXT: training id 'NOPE' has no instruction record");
+  }
+  write("z.json", R"({"data": {}})");
+  try {
+    open("TEXT_ONLY:\n  Z: {mimicit_path: z.json, num_samples: 5}\n", Group::kTextOnly);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.message(), "group TEXT_ONLY, dataset Z: num_samples is 5 but there are no instructions to draw from");
+  }
+  EXPECT_THROW(open("TEXT_ONLY:\n  Z: {mimicit_path: z.json}\n", Group::kImageText), Error);
+}
+
+TEST_F(GroupDatasetTest, ConcurrentSamples) {
+  records("a.json", "A", 500, 2, ", \"rel_ins_ids\": [\"A_0\", \"A_1\"]");
+  SampleOptions options;
+  options.populate_rel_ins = true;
+  const auto group = open("IMAGE_TEXT:\n  A: {mimicit_path: a.json, num_samples: 1300}\n", Group::kImageText, options);
+  std::vector<std::string> expected;
+  for (uint64_t i = 0; i < group->size(); ++i) expected.push_back(group->sample_text(i).full_text);
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Sample s;
+      for (uint64_t i = static_cast<uint64_t>(t); i < group->size(); i += 3) {
+        group->sample_text(i, &s);
+        if (s.full_text != expected[i] || s.image_ids.size() != 2) ++mismatches;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+}  // namespace
+}  // namespace mimicit::dataset

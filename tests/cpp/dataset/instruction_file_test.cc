@@ -1,0 +1,157 @@
+// InstructionFile and TrainConfig: records in file order, Python dict
+// semantics for repeated ids, the fields, raw JSON, text-only records,
+// errors naming file, offset and record, and concurrent reads.
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "mimicit/dataset.h"
+#include "mimicit/error.h"
+#include "test_data.h"
+
+namespace mimicit::dataset {
+namespace {
+
+std::string write(const std::filesystem::path& dir, const std::string& name, const std::string& text) {
+  const std::filesystem::path path = dir / name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path.string();
+}
+
+std::string open_error(const std::string& path) {
+  try {
+    InstructionFile::open(path);
+  } catch (const Error& e) {
+    return e.message();
+  }
+  return "";
+}
+
+TEST(InstructionFile, RecordsFieldsAndRepeats) {
+  const auto dir = testing::temp_dir("instruction_file");
+  const std::string path = write(dir, "x_instructions.json", R"({
+  "meta": {"version": "0.0.1", "time": "2023-10-29"},
+  "data": {
+    "D3_INS_000002": {"instruction": "What\u00e9?", "answer": "photo \"of\" a hand", "image_ids": ["D3_IMG_2"], "rel_ins_ids": ["D3_INS_000001"], "extra": {"k": [1, 2.5, null]}},
+    "D3_INS_000001": {"answer": "text only", "instruction": "Hi", "image_ids": null},
+    "D3_INS_000003": {"instruction": "no answer"},
+    "D3_INS_000002": {"instruction": "later", "answer": "wins", "image_ids": []}
+  }
+})");
+  const auto file = InstructionFile::open(path);
+  ASSERT_EQ(file->size(), 3u);
+  EXPECT_EQ(file->id(0), "D3_INS_000002");  // first position, last value
+  EXPECT_EQ(file->id(1), "D3_INS_000001");
+  EXPECT_EQ(file->find("D3_INS_000003"), 2u);
+  EXPECT_FALSE(file->find("D3_INS_000004").has_value());
+  Record r = file->read(0);
+  EXPECT_EQ(r.instruction, "later");
+  EXPECT_EQ(r.answer, "wins");
+  EXPECT_TRUE(r.image_ids.empty());
+  EXPECT_EQ(file->raw_json(0), R"({"instruction": "later", "answer": "wins", "image_ids": []})");
+  r = file->read(1);
+  EXPECT_TRUE(r.has_instruction && r.has_answer);
+  EXPECT_TRUE(r.image_ids.empty() && r.rel_ins_ids.empty());
+  r = file->read(2);
+  EXPECT_TRUE(r.has_instruction);
+  EXPECT_FALSE(r.has_answer);
+  ASSERT_EQ(file->repeated_ids().size(), 1u);
+  EXPECT_EQ(file->repeated_ids()[0].key, "D3_INS_000002");
+  EXPECT_EQ(file->meta_json(), R"({"version": "0.0.1", "time": "2023-10-29"})");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(InstructionFile, UnknownFieldsSurviveInRawJson) {
+  const auto dir = testing::temp_dir("instruction_raw");
+  const std::string record = R"({"instruction":"q","answer":"a","image_ids":["I\/1"],"bbox":[[1,2],[3,4]],"n":123456789012345678901234567890})";
+  const auto file = InstructionFile::open(write(dir, "r.json", "{\"data\":{\"A\":" + record + "}}"));
+  EXPECT_EQ(file->raw_json(0), record);
+  EXPECT_EQ(file->read(0).image_ids, std::vector<std::string>{"I/1"});
+  std::filesystem::remove_all(dir);
+}
+
+TEST(InstructionFile, ErrorsNameFileOffsetAndRecord) {
+  const auto dir = testing::temp_dir("instruction_errors");
+  const std::string bad_type = write(dir, "t.json", "{\"data\": {\"A\": {\"instruction\": \"q\"},\n \"B\": {\"answer\": [1]}}}");
+  EXPECT_EQ(open_error(bad_type), bad_type + ": byte offset 43 (line 2): record 'B': field 'answer' is an array, expected a string");
+  const std::string bad_list = write(dir, "l.json", "{\"data\": {\"A\": {\"image_ids\": [\"x\", 2]}}}");
+  EXPECT_NE(open_error(bad_list).find("field 'image_ids' is an array holding a number"), std::string::npos);
+  const std::string no_data = write(dir, "n.json", "{\"meta\": {}}");
+  EXPECT_NE(open_error(no_data).find("no \"data\" object"), std::string::npos);
+  const std::string bad_meta = write(dir, "m.json", "{\"meta\": {\"v\": tru}, \"data\": {}}");
+  EXPECT_NE(open_error(bad_meta).find("\"meta\""), std::string::npos);
+  const std::string not_object = write(dir, "o.json", "{\"data\": {\"A\": 5}}");
+  EXPECT_NE(open_error(not_object).find("record 'A': the record is a number, expected an object"), std::string::npos);
+  const std::string bad_utf8 = write(dir, "u.json", "{\"data\": {\"A\": {\"instruction\": \"\xc3\x28\"}}}");
+  EXPECT_NE(open_error(bad_utf8).find("record 'A'"), std::string::npos);
+  EXPECT_NE(open_error((dir / "missing.json").string()).find("missing.json"), std::string::npos);
+  // The first bad record in file order, whichever thread found it.
+  std::string many = "{\"data\": {";
+  for (int i = 0; i < 20000; ++i) {
+    many += fmt::format("\"ID{}\": {{\"instruction\": \"q\", \"answer\": {}}},", i, i == 15000 || i == 19000 ? "1" : "\"a\"");
+  }
+  many += "\"END\": {}}}";
+  EXPECT_NE(open_error(write(dir, "many.json", many)).find("record 'ID15000'"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(InstructionFile, EveryTruncationFailsCleanly) {
+  const auto dir = testing::temp_dir("instruction_truncated");
+  const std::string text = R"({"meta": {"v": 1}, "data": {"A": {"instruction": "q\u00e9", "answer": "a", "image_ids": ["x"]}, "B": {}}})";
+  for (size_t n = 0; n < text.size(); ++n) {
+    EXPECT_NE(open_error(write(dir, "t.json", text.substr(0, n))), "") << n;
+  }
+  EXPECT_EQ(open_error(write(dir, "t.json", text)), "");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(InstructionFile, ConcurrentReads) {
+  const auto dir = testing::temp_dir("instruction_concurrent");
+  std::string text = "{\"data\": {";
+  for (int i = 0; i < 3000; ++i) {
+    if (i) text += ",";
+    text += fmt::format("\"ID{}\": {{\"instruction\": \"q{}\", \"answer\": \"a{}\", \"image_ids\": [\"IMG{}\"]}}", i, i, i, i);
+  }
+  text += "}}";
+  const auto file = InstructionFile::open(write(dir, "c.json", text), {.threads = 4});
+  ASSERT_EQ(file->size(), 3000u);
+  std::vector<std::thread> threads;
+  std::atomic<int> bad{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Record r;
+      for (int i = t; i < 3000; i += 2) {
+        file->read(static_cast<size_t>(i), &r);
+        if (r.instruction != fmt::format("q{}", i) || r.image_ids != std::vector<std::string>{fmt::format("IMG{}", i)}) ++bad;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(TrainConfig, EntriesInOrderAndErrors) {
+  const auto dir = testing::temp_dir("train_config");
+  const auto config = TrainConfig::open(write(dir, "t.json", R"({"B": ["A", "C"], "A": [], "C": ["B"], "B": ["X"]})"));
+  ASSERT_EQ(config->size(), 3u);
+  EXPECT_EQ(config->id(0), "B");
+  std::vector<std::string> ids;
+  config->read(0, &ids);
+  EXPECT_EQ(ids, std::vector<std::string>{"X"});
+  config->read(*config->find("C"), &ids);
+  EXPECT_EQ(ids, std::vector<std::string>{"B"});
+  EXPECT_EQ(config->repeated_ids().size(), 1u);
+  try {
+    TrainConfig::open(write(dir, "bad.json", R"({"A": ["B"], "B": "C"})"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("entry 'B': the value is a string, expected an array of instruction ids"), std::string::npos)
+        << e.message();
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace mimicit::dataset
