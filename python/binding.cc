@@ -1,15 +1,16 @@
 // The Python module mimicit._core: the C++ core exposed through nanobind.
 //
 // Layout: `_core.version()`, the exception classes (MimicitError and one
-// subclass per error code) and the submodule `_core.parquet` (read, _write,
-// metadata, find_sorted). The package `mimicit` (python/mimicit) re-exports
-// these and adds the argument handling that is simpler in Python (type
-// inference, option normalisation).
+// subclass per error code), ImageStore, Dataset and Loader, and the
+// submodule `_core.parquet` (read, _write, metadata, find_sorted). The
+// package `mimicit` (python/mimicit) re-exports these and adds the argument
+// handling that is simpler in Python (type inference, option normalisation).
 //
 // The GIL is released around C++ work that touches no Python object: opening
 // files, decoding pages, encoding and writing. Values cross the boundary in
 // batches so that the GIL is taken once per batch, not once per value.
 #include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
@@ -21,6 +22,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +32,7 @@
 #include "mimicit/error.h"
 #include "mimicit/image.h"
 #include "mimicit/image_store.h"
+#include "mimicit/loader.h"
 #include "mimicit/parquet/metadata.h"
 #include "mimicit/parquet/reader.h"
 #include "mimicit/parquet/schema.h"
@@ -794,6 +797,308 @@ void register_image_store(nb::module_& m) {
       .def("index_bytes", &PyImageStore::index_bytes, "Bytes of memory the id index takes.");
 }
 
+// ---------------------------------------------------------------------------
+// Dataset and Loader (include/mimicit/loader.h). The options arrive as dicts
+// built by python/mimicit (which owns the defaults and argument checks). A
+// batch's images reach numpy without a copy: the array views the batch
+// buffer and owns the batch through a capsule, so the buffer lives as long
+// as any array or tensor made from it.
+
+template <typename T>
+T option(const nb::dict& options, const char* key) {
+  if (!options.contains(key)) throw nb::key_error(key);
+  return nb::cast<T>(options[key]);
+}
+
+loader::DataOptions data_options(const nb::dict& o) {
+  loader::DataOptions d;
+  const std::string format = option<std::string>(o, "instruction_format");
+  std::optional<dataset::InstructionFormat> parsed = dataset::parse_instruction_format(format);
+  if (!parsed) {
+    fail_invalid("unknown instruction_format '{}' (expected simple, llama2, idefics or fuyu)",
+                 format);
+  }
+  d.sample.instruction_format = *parsed;
+  d.sample.keep_symbols = option<bool>(o, "keep_symbols");
+  d.sample.populate_rel_ins = option<bool>(o, "populate_rel_ins");
+  d.sample.with_task_description = option<bool>(o, "with_task_description");
+  d.sample.resample_frames = option<uint32_t>(o, "resample_frames");
+  d.sample.image_size = option<uint32_t>(o, "image_size");
+  d.sample.seed = option<int64_t>(o, "seed");
+  d.sample.epoch = option<int64_t>(o, "epoch");
+  const auto mean = option<std::vector<float>>(o, "mean");
+  const auto stdev = option<std::vector<float>>(o, "std");
+  if (mean.size() != 3 || stdev.size() != 3) fail_invalid("mean and std need 3 values (R, G, B)");
+  for (size_t c = 0; c < 3; ++c) {
+    d.preprocess.normalization.mean[c] = mean[c];
+    d.preprocess.normalization.std[c] = stdev[c];
+  }
+  d.preprocess.fast = option<bool>(o, "fast");
+  d.preprocess.max_pixels = option<uint64_t>(o, "max_pixels");
+  const std::string dtype = option<std::string>(o, "dtype");
+  if (dtype != "float32" && dtype != "uint8") {
+    fail_invalid("unknown dtype '{}' (expected float32 or uint8)", dtype);
+  }
+  d.dtype = dtype == "uint8" ? loader::DType::kUint8 : loader::DType::kFloat32;
+  d.groups = option<std::vector<std::string>>(o, "groups");
+  d.config.base_dir = option<std::string>(o, "base_dir");
+  d.stores.cache_dir = option<std::string>(o, "cache_dir");
+  return d;
+}
+
+// The images of `batch` as a numpy array of `shape` that owns the batch.
+nb::object images_array(std::unique_ptr<loader::Batch> batch, const std::vector<size_t>& shape) {
+  if (batch->images.data() == nullptr) batch->images.reserve(16);  // never a null data pointer
+  loader::Batch* owner = batch.release();
+  nb::capsule keep(owner, [](void* p) noexcept { delete static_cast<loader::Batch*>(p); });
+  void* data = owner->images.data();
+  if (owner->layout.dtype == loader::DType::kFloat32) {
+    return nb::cast(nb::ndarray<nb::numpy, float>(data, shape.size(), shape.data(), keep));
+  }
+  return nb::cast(nb::ndarray<nb::numpy, uint8_t>(data, shape.size(), shape.data(), keep));
+}
+
+nb::list string_list(const std::vector<loader::Sample>& samples, std::string loader::Sample::*field) {
+  nb::list out;
+  for (const loader::Sample& s : samples) out.append(id_object(s.*field));
+  return out;
+}
+
+nb::list image_id_lists(const std::vector<loader::Sample>& samples) {
+  nb::list out;
+  for (const loader::Sample& s : samples) {
+    nb::list ids;
+    for (const std::string& id : s.image_ids) ids.append(id_object(id));
+    out.append(ids);
+  }
+  return out;
+}
+
+nb::dict error_dict(const loader::SampleProducer& producer, const loader::SampleError& e) {
+  nb::dict d;
+  d["epoch"] = e.epoch;
+  d["step"] = e.step;
+  d["task_group"] = producer.group_name(e.group);
+  d["index"] = e.index;
+  d["id"] = e.id.empty() ? nb::none() : id_object(e.id);
+  d["code"] = error_code_name(e.code);
+  d["message"] = id_object(e.message);
+  return d;
+}
+
+// A lock for the consumer calls of a native object, taken with the GIL
+// released (a thread holding it may be waiting for a batch without the GIL).
+class ConsumerLock {
+ public:
+  explicit ConsumerLock(std::mutex& mutex) : lock_(mutex, std::defer_lock) {
+    nb::gil_scoped_release release;
+    lock_.lock();
+  }
+
+ private:
+  std::unique_lock<std::mutex> lock_;
+};
+
+class PyDataset {
+ public:
+  PyDataset(const std::string& yaml, const std::string& group, const nb::dict& options) {
+    loader::DataOptions data = data_options(options);
+    data.groups = {group};
+    nb::gil_scoped_release release;
+    producer_ = loader::DatasetProducer::open(yaml, data);
+  }
+
+  uint64_t size() const { return producer_->group_size(0); }
+
+  // Sample i as the reference's __getitem__ sees it (patch_images in its
+  // reference shape).
+  nb::dict get(uint64_t i) {
+    auto batch = std::make_unique<loader::Batch>();
+    {
+      nb::gil_scoped_release release;
+      std::unique_ptr<loader::SampleProducer::Scratch> scratch;
+      {
+        std::lock_guard lock(mutex_);
+        scratch = std::move(scratch_);
+      }
+      if (!scratch) scratch = producer_->make_scratch();
+      *batch = loader::load_sample(*producer_, 0, i, scratch.get());
+      std::lock_guard lock(mutex_);
+      scratch_ = std::move(scratch);
+    }
+    const loader::Sample& s = batch->samples.front();
+    nb::dict d;
+    d["id"] = id_object(s.id);
+    d["task_group"] = producer_->group_name(0);
+    d["dataset"] = id_object(s.dataset);
+    d["full_text"] = id_object(s.text);
+    nb::list ids;
+    for (const std::string& id : s.image_ids) ids.append(id_object(id));
+    d["image_ids"] = ids;
+    // (1, N, *image) as the reference; an image sample without images is
+    // torch.tensor([]).unsqueeze(0): (1, 0).
+    std::vector<size_t> shape = {1, s.num_images};
+    if (s.num_images > 0) {
+      for (uint32_t dim : batch->layout.shape) shape.push_back(dim);
+    }
+    d["patch_images"] = images_array(std::move(batch), shape);
+    return d;
+  }
+
+  nb::list ids() const {
+    const dataset::GroupDataset& group = producer_->group_dataset(0);
+    nb::list out;
+    for (uint64_t i = 0; i < group.size(); ++i) out.append(id_object(group.training_id(i)));
+    return out;
+  }
+
+  std::string task_group() const { return producer_->group_name(0); }
+
+ private:
+  std::shared_ptr<const loader::DatasetProducer> producer_;
+  std::mutex mutex_;
+  std::unique_ptr<loader::SampleProducer::Scratch> scratch_;  // reused by get()
+};
+
+loader::LoaderOptions loader_options(const nb::dict& o) {
+  loader::LoaderOptions l;
+  l.order.batch_size = option<uint32_t>(o, "batch_size");
+  l.order.rank = option<uint32_t>(o, "rank");
+  l.order.world_size = option<uint32_t>(o, "world_size");
+  l.order.seed = option<uint64_t>(o, "seed");
+  l.order.epoch = option<uint64_t>(o, "epoch");
+  l.order.drop_last = option<bool>(o, "drop_last");
+  l.order.sampling = option<bool>(o, "replacement") ? loader::Sampling::kWithReplacement
+                                                    : loader::Sampling::kWithoutReplacement;
+  l.threads = option<int>(o, "threads");
+  l.prefetch = option<int>(o, "prefetch");
+  const std::string on_error = option<std::string>(o, "on_error");
+  if (on_error != "skip" && on_error != "raise") {
+    fail_invalid("unknown on_error '{}' (expected skip or raise)", on_error);
+  }
+  l.on_error = on_error == "raise" ? loader::OnError::kRaise : loader::OnError::kSkip;
+  l.max_error_reports = option<size_t>(o, "max_error_reports");
+  return l;
+}
+
+class PyLoader {
+ public:
+  PyLoader(const std::string& yaml, const nb::dict& data, const nb::dict& options) {
+    loader::DataOptions data_opts = data_options(data);
+    loader::LoaderOptions loader_opts = loader_options(options);
+    nb::gil_scoped_release release;
+    producer_ = loader::DatasetProducer::open(yaml, data_opts);
+    loader_ = std::make_unique<loader::Loader>(producer_, loader_opts);
+  }
+
+  // The next batch as a dict, or None at the end of the epoch.
+  nb::object next() {
+    auto batch = std::make_unique<loader::Batch>();
+    bool more;
+    {
+      nb::gil_scoped_release release;
+      std::lock_guard lock(mutex_);
+      more = loader_->next(*batch);
+    }
+    if (!more) return nb::none();
+    nb::dict d;
+    d["epoch"] = batch->epoch;
+    d["step"] = batch->step;
+    d["task_group"] = producer_->group_name(batch->group);
+    d["id"] = string_list(batch->samples, &loader::Sample::id);
+    d["dataset"] = string_list(batch->samples, &loader::Sample::dataset);
+    d["full_text"] = string_list(batch->samples, &loader::Sample::text);
+    d["image_ids"] = image_id_lists(batch->samples);
+    std::vector<uint32_t> counts;
+    for (const loader::Sample& s : batch->samples) counts.push_back(s.num_images);
+    d["image_counts"] = counts;
+    nb::list errors;
+    for (const loader::SampleError& e : batch->errors) errors.append(error_dict(*producer_, e));
+    d["errors"] = errors;
+    std::vector<size_t> shape = {batch->samples.size(), batch->max_images};
+    for (uint32_t dim : batch->layout.shape) shape.push_back(dim);
+    d["images"] = images_array(std::move(batch), shape);
+    return d;
+  }
+
+  void set_epoch(uint64_t epoch) {
+    ConsumerLock lock(mutex_);
+    loader_->set_epoch(epoch);
+  }
+
+  nb::dict state() {
+    ConsumerLock lock(mutex_);
+    const loader::LoaderState s = loader_->state();
+    nb::dict d;
+    d["seed"] = s.seed;
+    d["epoch"] = s.epoch;
+    d["position"] = s.position;
+    d["fingerprint"] = s.fingerprint;
+    return d;
+  }
+
+  void load_state(const nb::dict& d) {
+    loader::LoaderState s;
+    s.seed = option<uint64_t>(d, "seed");
+    s.epoch = option<uint64_t>(d, "epoch");
+    s.position = option<uint64_t>(d, "position");
+    s.fingerprint = d.contains("fingerprint") ? nb::cast<uint64_t>(d["fingerprint"]) : 0;
+    ConsumerLock lock(mutex_);
+    loader_->load_state(s);
+  }
+
+  uint64_t num_batches() {
+    ConsumerLock lock(mutex_);
+    return loader_->order().num_batches();
+  }
+  uint64_t position() {
+    ConsumerLock lock(mutex_);
+    return loader_->position();
+  }
+  int threads() const { return loader_->threads(); }
+  uint64_t error_count() const { return loader_->error_count(); }
+  nb::list errors() const {
+    nb::list out;
+    for (const loader::SampleError& e : loader_->errors()) out.append(error_dict(*producer_, e));
+    return out;
+  }
+  nb::list groups() const {
+    nb::list out;
+    for (size_t g = 0; g < producer_->num_groups(); ++g) {
+      out.append(nb::make_tuple(producer_->group_name(g), producer_->group_size(g)));
+    }
+    return out;
+  }
+
+ private:
+  std::shared_ptr<const loader::DatasetProducer> producer_;
+  std::unique_ptr<loader::Loader> loader_;
+  std::mutex mutex_;  // one consumer call at a time
+};
+
+void register_loader(nb::module_& m) {
+  nb::class_<PyDataset>(m, "Dataset", "One group of a data YAML (see mimicit.Dataset).")
+      .def(nb::init<const std::string&, const std::string&, const nb::dict&>(), "yaml"_a,
+           "group"_a, "options"_a)
+      .def("__len__", &PyDataset::size)
+      .def("get", &PyDataset::get, "index"_a, "Sample `index` of the training list as a dict.")
+      .def("ids", &PyDataset::ids, "The training list's instruction ids, in order.")
+      .def_prop_ro("task_group", &PyDataset::task_group);
+  nb::class_<PyLoader>(m, "Loader", "Batches of a data YAML (see mimicit.Loader).")
+      .def(nb::init<const std::string&, const nb::dict&, const nb::dict&>(), "yaml"_a, "data"_a,
+           "options"_a)
+      .def("next", &PyLoader::next, "The next batch as a dict, or None at the end of the epoch.")
+      .def("set_epoch", &PyLoader::set_epoch, "epoch"_a)
+      .def("state", &PyLoader::state)
+      .def("load_state", &PyLoader::load_state, "state"_a)
+      .def_prop_ro("num_batches", &PyLoader::num_batches)
+      .def_prop_ro("position", &PyLoader::position)
+      .def_prop_ro("threads", &PyLoader::threads)
+      .def_prop_ro("error_count", &PyLoader::error_count)
+      .def("errors", &PyLoader::errors)
+      .def("groups", &PyLoader::groups, "[(group name, samples)] in loader order.");
+}
+
 }  // namespace
 }  // namespace mimicit::python
 
@@ -805,6 +1110,7 @@ NB_MODULE(_core, m) {
   m.def("version", [] { return std::string(MIMICIT_VERSION); }, "The mimicit version.");
 
   register_image_store(m);
+  register_loader(m);
 
   nb::module_ pq = m.def_submodule("parquet", "Parquet files, read and written by mimicit");
   pq.def("read", &read_columns, "path"_a, "columns"_a = nb::none(),

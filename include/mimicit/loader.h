@@ -67,7 +67,10 @@
 #include <vector>
 
 #include "mimicit/bytes.h"
+#include "mimicit/dataset.h"
 #include "mimicit/error.h"
+#include "mimicit/image_store.h"
+#include "mimicit/preprocess.h"
 
 namespace mimicit::loader {
 
@@ -287,6 +290,63 @@ class Loader {
   std::shared_ptr<const Order> order_;
   uint64_t position_ = 0;
   std::unique_ptr<Pipeline> pipeline_;
+};
+
+// ---------------------------------------------------------------------------
+// The MIMIC-IT producer: the groups of a data YAML as the loader's groups.
+//
+// Group g is one dataset::GroupDataset (the reference's MimicitDataset of
+// that group: its resampled training list and sample texts). A sample's
+// images are fetched from the group's image stores and preprocessed
+// (preprocess.h) straight into the batch slot:
+//   - IMAGE_TEXT, IMAGE_TEXT_IN_CONTEXT: the record's images, in order;
+//   - VIDEO_TEXT: the resample_frames chosen frames;
+//   - TEXT_ONLY: one image of zeros, 3 x 224 x 224 whatever the image size
+//     (the reference's torch.zeros(1, 1, 3, 224, 224)).
+// Image stores are opened once per distinct path (shared by the groups that
+// name it), on first use, so start-up reads only the YAML and the
+// instruction files. An id is looked up in the group's stores from the last
+// to the first (the last holding it wins, as within one ImageStore; the
+// reference fails on ids present twice). A store that cannot be opened fails
+// every sample that needs it, each reported, and is not retried.
+struct DataOptions {
+  dataset::SampleOptions sample;  // instruction format, image size, frames, seed, ...
+  // Normalisation, max_pixels and fast mode; its size is sample.image_size.
+  image::PreprocessOptions preprocess;
+  // float32: (3, S, S) normalised (the reference); uint8: (S, S, 3) pixels.
+  DType dtype = DType::kFloat32;
+  // The groups to load, by name ("IMAGE_TEXT", ...); empty: every group of
+  // the YAML, in YAML order.
+  std::vector<std::string> groups;
+  dataset::DataConfigOptions config;
+  ImageStoreOptions stores;
+};
+
+class DatasetProducer : public SampleProducer {
+ public:
+  // Reads the YAML and opens the groups' instruction files. Errors are
+  // dataset.h's (kIo, kCorrupt, kNotFound naming the file) and
+  // kInvalidArgument for an unknown or repeated group name.
+  static std::shared_ptr<const DatasetProducer> open(const std::string& yaml_path,
+                                                     const DataOptions& options);
+  ~DatasetProducer() override;
+
+  size_t num_groups() const override;
+  uint64_t group_size(size_t group) const override;
+  std::string group_name(size_t group) const override;
+  ImageLayout image_layout(size_t group) const override;
+  std::unique_ptr<Scratch> make_scratch() const override;
+  void describe(size_t group, uint64_t index, Sample& out) const override;
+  void load_image(size_t group, const Sample& sample, uint32_t slot, std::span<uint8_t> out,
+                  Scratch* scratch) const override;
+
+  const DataOptions& options() const;
+  const dataset::GroupDataset& group_dataset(size_t group) const;
+
+ private:
+  struct Impl;
+  explicit DatasetProducer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace mimicit::loader

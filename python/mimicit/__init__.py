@@ -7,6 +7,8 @@ package re-exports it with Pythonic argument handling.
     >>> columns = mimicit.parquet.read("images.parquet")
     >>> store = mimicit.ImageStore("images.parquet")
     >>> png = store.get_bytes("LA_IMG_000000377944")
+    >>> loader = mimicit.Loader("data.yaml", batch_size=8)    # training batches
+    >>> sample = mimicit.Dataset("data.yaml", "IMAGE_TEXT")[0]
 
 Errors raised by the core are :class:`MimicitError` instances whose ``code``
 names the kind of failure. Subclasses also derive from the matching built-in
@@ -29,16 +31,20 @@ from ._core import (
 )
 from ._core import version as _core_version
 from . import parquet
+from .dataset import Dataset
 from .image_store import ImageStore
+from .loader import Loader
 
 __version__ = _core_version()
 
 __all__ = [
     "CorruptError",
+    "Dataset",
     "ImageStore",
     "InvalidArgumentError",
     "IoError",
     "LimitError",
+    "Loader",
     "MimicitError",
     "NotFoundError",
     "UnsupportedError",

@@ -1,0 +1,251 @@
+"""Training batches from a data YAML, built by C++ worker threads.
+
+    >>> loader = mimicit.Loader("data.yaml", batch_size=8, tokenizer=tokenizer)
+    >>> for epoch in range(3):
+    ...     loader.set_epoch(epoch)
+    ...     for batch in loader:
+    ...         images = batch["net_input"]["patch_images"]     # (B, 1, N, 3, 224, 224)
+    ...         input_ids = batch["net_input"]["input_ids"]     # (B, L), right-padded
+
+A batch is the reference collate's dict: ``id``, ``nsentences``,
+``task_group`` (one per sample), ``full_text`` and ``net_input`` with
+``input_ids`` / ``attention_masks`` (when a tokenizer is given: BOS + the
+text's tokens truncated to ``max_seq_len`` + EOS, right-padded with the pad
+id, mask 0 on padding) and ``patch_images`` (B, 1, N, 3, S, S). Also:
+``dataset``, ``image_ids``, ``image_counts`` (images per sample: samples
+with fewer than N images are padded with zero images, which the reference's
+collate cannot do), ``step``, ``epoch`` and ``errors`` (the samples dropped
+from this batch). Tensors are torch tensors when torch is installed (sharing
+the loader's buffer, no copy), else numpy arrays (``return_tensors``).
+
+The order (which samples each step gets) is a pure function of (seed,
+epoch, rank, world_size, batch size, group sizes); see include/mimicit/loader.h:
+each group draws its size in indices per epoch (with replacement, as the
+reference; ``replacement=False`` for a permutation), ranks take every
+world_size-th (padded by wrapping around), and the steps are a seeded
+shuffle of all groups' batches, the same on every rank, so every rank has
+the same number of steps and the same group at each step. A batch never
+mixes groups.
+
+Iteration continues from the current position: after ``load_state_dict``
+it resumes mid-epoch; an epoch fully consumed starts over on the next
+``iter()`` (call ``set_epoch`` for the next epoch's order). A sample whose
+instruction or image is missing or corrupt is dropped from its batch and
+reported (``errors()``, ``error_count``), never fatal, unless
+``on_error="raise"``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Optional, Sequence, Union
+
+from . import torch as _torch_glue
+from ._core import Loader as _NativeLoader
+from .dataset import PILLOW_MAX_IMAGE_PIXELS, PathLike, data_options
+
+__all__ = ["Loader"]
+
+
+class Loader:
+    """Batches of the groups of ``yaml`` for this rank (see the module doc).
+
+    ``rank`` / ``world_size`` default to torch.distributed's when a process
+    group is initialised, else to the ``RANK`` / ``WORLD_SIZE`` environment
+    variables, else 0 / 1. ``num_threads`` worker threads (default: all
+    cores) build ``prefetch`` batches ahead (default: 2 per thread).
+    ``tokenizer``: a Hugging Face tokenizer (called on the batch's texts with
+    ``add_special_tokens=False, truncation=True, max_length=max_seq_len``;
+    its ``bos_token_id``, ``eos_token_id`` and ``pad_token_id`` frame and pad
+    the rows) or any callable ``text -> list of token ids`` (then
+    ``bos_token_id`` / ``eos_token_id`` / ``pad_token_id`` give the ids;
+    None leaves BOS/EOS out, pad defaults to 0). The dataset options
+    (``instruction_format``, ``image_size``, ``model``, ``mean``, ``std``,
+    ...) are those of :class:`mimicit.Dataset`; ``groups`` picks groups of
+    the YAML (default: all).
+    """
+
+    def __init__(self, yaml: PathLike, batch_size: int, *, rank: Optional[int] = None,
+                 world_size: Optional[int] = None, seed: int = 42, epoch: int = 0,
+                 num_threads: Optional[int] = None, prefetch: Optional[int] = None,
+                 tokenizer: Any = None, max_seq_len: int = 2048, drop_last: bool = True,
+                 replacement: bool = True, on_error: str = "skip", max_error_reports: int = 10000,
+                 return_tensors: str = "auto", bos_token_id: Optional[int] = None,
+                 eos_token_id: Optional[int] = None, pad_token_id: Optional[int] = None,
+                 groups: Optional[Sequence[str]] = None, instruction_format: str = "simple",
+                 image_size: int = 224, model: str = "otter", mean: Optional[Sequence[float]] = None,
+                 std: Optional[Sequence[float]] = None, dtype: str = "float32",
+                 keep_symbols: bool = False, populate_rel_ins: bool = False,
+                 with_task_description: bool = False, resample_frames: int = 32,
+                 fast: bool = False, max_pixels: int = PILLOW_MAX_IMAGE_PIXELS,
+                 base_dir: Optional[PathLike] = None, cache_dir: Optional[PathLike] = None) -> None:
+        if rank is None or world_size is None:
+            default_rank, default_world = _torch_glue.distributed_rank_and_world_size()
+            rank = default_rank if rank is None else rank
+            world_size = default_world if world_size is None else world_size
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        if not 0 <= rank < world_size:
+            raise ValueError(f"rank {rank} is out of range for world size {world_size}")
+        if on_error not in ("skip", "raise"):
+            raise ValueError(f"unknown on_error {on_error!r} (expected 'skip' or 'raise')")
+        if return_tensors not in ("auto", "torch", "numpy"):
+            raise ValueError(f"unknown return_tensors {return_tensors!r} (expected 'auto', 'torch' or 'numpy')")
+        if max_seq_len < 1:
+            raise ValueError(f"max_seq_len must be at least 1, not {max_seq_len}")
+        data = data_options(instruction_format=instruction_format, image_size=image_size,
+                            model=model, mean=mean, std=std, dtype=dtype, keep_symbols=keep_symbols,
+                            populate_rel_ins=populate_rel_ins,
+                            with_task_description=with_task_description,
+                            resample_frames=resample_frames, seed=seed, epoch=epoch, groups=groups,
+                            fast=fast, max_pixels=max_pixels, base_dir=base_dir, cache_dir=cache_dir)
+        options = {
+            "batch_size": int(batch_size),
+            "rank": int(rank),
+            "world_size": int(world_size),
+            "seed": int(seed),
+            "epoch": int(epoch),
+            "drop_last": bool(drop_last),
+            "replacement": bool(replacement),
+            "threads": int(num_threads or 0),
+            "prefetch": int(prefetch or 0),
+            "on_error": on_error,
+            "max_error_reports": int(max_error_reports),
+        }
+        self._yaml = os.fsdecode(yaml)
+        self._native = _NativeLoader(self._yaml, data, options)
+        self.batch_size = int(batch_size)
+        self.rank = int(rank)
+        self.world_size = int(world_size)
+        self._tokenizer = tokenizer
+        self._max_seq_len = int(max_seq_len)
+        self._hf = tokenizer is not None and hasattr(tokenizer, "eos_token_id")
+        self._bos = self._special(bos_token_id, "bos_token_id")
+        self._eos = self._special(eos_token_id, "eos_token_id")
+        pad = self._special(pad_token_id, "pad_token_id")
+        self._pad = 0 if pad is None else pad
+        if return_tensors == "auto":
+            return_tensors = "torch" if _torch_glue.available() else "numpy"
+        self._torch = return_tensors == "torch"
+
+    def _special(self, given: Optional[int], name: str) -> Optional[int]:
+        if given is not None:
+            return int(given)
+        value = getattr(self._tokenizer, name, None) if self._hf else None
+        return None if value is None else int(value)
+
+    # -- iteration ---------------------------------------------------------
+
+    def __len__(self) -> int:
+        """Batches in the current epoch (the same on every rank)."""
+        return self._native.num_batches
+
+    def __iter__(self):
+        if self._native.position >= self._native.num_batches:
+            state = self._native.state()
+            state["position"] = 0
+            self._native.load_state(state)
+        while True:
+            raw = self._native.next()
+            if raw is None:
+                return
+            yield self._collate(raw)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Starts ``epoch`` from its first batch (as DistributedSampler.set_epoch)."""
+        self._native.set_epoch(int(epoch))
+
+    @property
+    def epoch(self) -> int:
+        return self._native.state()["epoch"]
+
+    @property
+    def position(self) -> int:
+        """Batches of the current epoch delivered so far."""
+        return self._native.position
+
+    # -- resuming ----------------------------------------------------------
+
+    def state_dict(self) -> dict:
+        """``{"seed", "epoch", "position", "fingerprint"}``: what resumes the
+        run exactly where it is (the fingerprint guards against resuming
+        with another batch size, world size, drop_last or data)."""
+        return dict(self._native.state())
+
+    def load_state_dict(self, state: dict) -> None:
+        self._native.load_state(dict(state))
+
+    # -- failures ----------------------------------------------------------
+
+    @property
+    def error_count(self) -> int:
+        """Samples dropped so far (missing ids, corrupt images, ...)."""
+        return self._native.error_count
+
+    def errors(self) -> list[dict]:
+        """The dropped samples, in delivery order (at most max_error_reports):
+        dicts with ``epoch``, ``step``, ``task_group``, ``index``, ``id``,
+        ``code`` and ``message``."""
+        return self._native.errors()
+
+    def groups(self) -> list[tuple[str, int]]:
+        """``(group, samples)`` of the groups loaded, in order."""
+        return self._native.groups()
+
+    @property
+    def num_threads(self) -> int:
+        return self._native.threads
+
+    # -- collate -----------------------------------------------------------
+
+    def _collate(self, raw: dict) -> dict:
+        import numpy as np
+        images = raw["images"]  # (B, N, ...) over the batch buffer
+        size = images.shape[0]
+        net_input: dict[str, Any] = {"patch_images": images[:, None]}
+        if self._tokenizer is not None:
+            net_input["input_ids"], net_input["attention_masks"] = self._tokenize(raw["full_text"])
+        batch = {
+            "id": raw["id"],
+            "nsentences": size,
+            "task_group": [raw["task_group"]] * size,
+            "full_text": raw["full_text"],
+            "net_input": net_input,
+            "dataset": raw["dataset"],
+            "image_ids": raw["image_ids"],
+            "image_counts": np.asarray(raw["image_counts"], dtype=np.int64),
+            "step": raw["step"],
+            "epoch": raw["epoch"],
+            "errors": raw["errors"],
+        }
+        if self._torch:
+            batch["net_input"] = _torch_glue.to_torch(net_input)
+            batch["image_counts"] = _torch_glue.to_torch(batch["image_counts"])
+        return batch
+
+    def _token_lists(self, texts: list[str]) -> tuple[list, list]:
+        if self._hf:
+            encoded = self._tokenizer(texts, add_special_tokens=False, truncation=True,
+                                      max_length=self._max_seq_len)
+            return list(encoded["input_ids"]), list(encoded["attention_mask"])
+        tokens = [list(self._tokenizer(text))[:self._max_seq_len] for text in texts]
+        return tokens, [[1] * len(t) for t in tokens]
+
+    def _tokenize(self, texts: list[str]) -> tuple:
+        import numpy as np
+        tokens, masks = self._token_lists(texts) if texts else ([], [])
+        head = [] if self._bos is None else [self._bos]
+        tail = [] if self._eos is None else [self._eos]
+        rows = [head + list(t) + tail for t in tokens]
+        row_masks = [[1] * len(head) + list(m) + [1] * len(tail) for m in masks]
+        width = max((len(r) for r in rows), default=0)
+        input_ids = np.full((len(rows), width), self._pad, dtype=np.int64)
+        attention = np.zeros((len(rows), width), dtype=np.int64)
+        for i, (row, mask) in enumerate(zip(rows, row_masks)):
+            input_ids[i, :len(row)] = row
+            attention[i, :len(mask)] = mask
+        return input_ids, attention
+
+    def __repr__(self) -> str:
+        return (f"mimicit.Loader({self._yaml!r}, batch_size={self.batch_size}, rank={self.rank}, "
+                f"world_size={self.world_size}, {len(self)} batches)")
