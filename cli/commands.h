@@ -22,6 +22,7 @@ void print_error(const std::string& message);
 void add_convert_command(CLI::App& app, Action& action);
 void add_images_command(CLI::App& app, Action& action);
 void add_sample_command(CLI::App& app, Action& action);
+void add_bench_command(CLI::App& app, Action& action);
 
 
 }  // namespace mimicit::cli

@@ -171,6 +171,7 @@ int main(int argc, char** argv) {
   add_convert_command(app, action);
   add_images_command(app, action);
   add_sample_command(app, action);
+  add_bench_command(app, action);
   // Set last: subcommands created earlier do not inherit it.
   app.footer(
       "Examples:\n"
