@@ -26,10 +26,18 @@ class JsonSource final : public Source {
     with_context(path(), [&] {
       JsonObjectScanner scanner(file_->bytes());
       file_->will_need(0, 2 * kReadAhead);
-      scanner.set_progress(kReadAhead, [this](uint64_t offset) {
+      // Read ahead of the scan and release behind it: the pass over a file
+      // of any size keeps a few MB of it resident.
+      uint64_t released = 0;
+      scanner.set_progress(kReadAhead, [this, &released](uint64_t offset) {
         file_->will_need(offset + kReadAhead, kReadAhead);
+        if (offset > released + kReadAhead) {
+          file_->release(released, offset - kReadAhead - released);
+          released = offset - kReadAhead;
+        }
       });
       scanner.scan(fn);
+      file_->release(released, file_->size() - released);
     });
   }
 
