@@ -83,8 +83,9 @@ std::shared_ptr<const InstructionFile> InstructionFile::open(const std::string& 
     uint64_t data_end = 0;
     std::vector<ReplacedValue> replaced;
     std::vector<ReplacedValue> others;  // top-level values besides "data", validated whole
-    while (top.next(&member)) {
+    while (top.next_key(&member)) {
       if (member.key != "data") {
+        top.skip_member_value(&member);
         if (member.key == "meta") {
           impl.meta_begin = member.value_begin;
           impl.meta_end = member.value_end;
@@ -92,7 +93,7 @@ std::shared_ptr<const InstructionFile> InstructionFile::open(const std::string& 
         others.push_back({std::string(member.key), member.value_begin, member.value_end});
         continue;
       }
-      if (doc[member.value_begin] != '{') {
+      if (member.value_begin >= doc.size() || doc[member.value_begin] != '{') {
         fail_corrupt("{}: \"data\" is not an object", describe_offset(doc, member.value_begin));
       }
       if (has_data) {
@@ -101,12 +102,13 @@ std::shared_ptr<const InstructionFile> InstructionFile::open(const std::string& 
         others.push_back({"data", data_begin, data_end});
       }
       has_data = true;
-      data_begin = member.value_begin;
-      data_end = member.value_end;
       impl.records.clear();
       impl.repeats.clear();
       replaced.clear();
-      walk_object(doc, member.value_begin, &impl.records, &impl.repeats, &replaced);
+      // Walked once, here: the top-level walker does not skip it first.
+      data_begin = member.value_begin;
+      data_end = walk_object(*impl.file, member.value_begin, &impl.records, &impl.repeats, &replaced);
+      top.continue_after(data_end);
     }
     expect_only_whitespace_after(doc, top.end_offset());
     if (!has_data) fail_corrupt("no \"data\" object (expected {{\"meta\": ..., \"data\": {{id: record, ...}}}})");
@@ -118,7 +120,7 @@ std::shared_ptr<const InstructionFile> InstructionFile::open(const std::string& 
       if (!error) error = validate_document(value, &what);
       if (error) fail_corrupt("{}: \"{}\": {}", describe_offset(doc, other.begin), other.key, simdjson_problem(error, what));
     }
-    validate_members(doc, impl.records, replaced, "record", options.threads, check_record);
+    validate_members(*impl.file, impl.records, replaced, "record", options.threads, check_record);
   });
   return result;
 }

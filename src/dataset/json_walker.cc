@@ -115,7 +115,7 @@ std::string_view JsonObjectWalker::read_key() {
   return key;
 }
 
-bool JsonObjectWalker::next(JsonMember* member) {
+bool JsonObjectWalker::next_key(JsonMember* member) {
   if (done_) return false;
   skip_whitespace();
   if (first_) {
@@ -143,9 +143,16 @@ bool JsonObjectWalker::next(JsonMember* member) {
   ++p_;
   skip_whitespace();
   member->value_begin = static_cast<uint64_t>(p_ - begin_);
-  p_ = skip_value(p_);
-  member->value_end = static_cast<uint64_t>(p_ - begin_);
   return true;
+}
+
+void JsonObjectWalker::skip_member_value(JsonMember* member) {
+  p_ = skip_value(begin_ + member->value_begin);
+  member->value_end = static_cast<uint64_t>(p_ - begin_);
+}
+
+void JsonObjectWalker::continue_after(uint64_t value_end) {
+  p_ = begin_ + std::min<uint64_t>(value_end, static_cast<uint64_t>(end_ - begin_));
 }
 
 }  // namespace mimicit::dataset

@@ -45,7 +45,18 @@ class JsonObjectWalker {
   JsonObjectWalker(ByteView doc, uint64_t offset);
 
   // The next member; false after the closing brace.
-  bool next(JsonMember* member);
+  bool next(JsonMember* member) {
+    if (!next_key(member)) return false;
+    skip_member_value(member);
+    return true;
+  }
+  // The next member's key and where its value begins (value_end is not
+  // set); false after the closing brace. Before the next call, either
+  // skip_member_value() finds the value's end, or the caller, having parsed
+  // the value itself, says where it ended with continue_after().
+  bool next_key(JsonMember* member);
+  void skip_member_value(JsonMember* member);
+  void continue_after(uint64_t value_end);
   // One past the closing brace (valid once next() returned false).
   uint64_t end_offset() const { return static_cast<uint64_t>(p_ - begin_); }
 

@@ -35,7 +35,8 @@ void MemberTable::grow() {
   }
 }
 
-std::pair<size_t, bool> MemberTable::insert(std::string_view key, uint64_t value_begin, uint64_t value_end) {
+std::pair<size_t, bool> MemberTable::insert(std::string_view key, uint64_t value_begin, uint64_t value_end,
+                                            uint64_t* replaced_begin, uint64_t* replaced_end) {
   if (value_end - value_begin > UINT32_MAX) {
     fail(ErrorCode::kLimit, "the value of '{}' is {} bytes: values of 4 GiB or more are not supported", key,
          value_end - value_begin);
@@ -50,6 +51,8 @@ std::pair<size_t, bool> MemberTable::insert(std::string_view key, uint64_t value
   const uint32_t value_size = static_cast<uint32_t>(value_end - value_begin);
   if (slots_[slot] != 0) {
     const size_t position = static_cast<uint32_t>(slots_[slot]) - 1;
+    if (replaced_begin) *replaced_begin = this->value_begin(position);
+    if (replaced_end) *replaced_end = this->value_end(position);
     members_[position].value_offset = value_begin;
     members_[position].value_size = value_size;
     return {position, false};

@@ -39,9 +39,11 @@ class MemberTable {
   // The position of `key`, or npos.
   size_t find(std::string_view key) const;
   // Appends the member, or, when the key is present, replaces its value
-  // range in place. Returns the position and whether the key was new.
-  // Throws Error(kLimit) beyond 2^32 - 2 members or a value of 4 GiB.
-  std::pair<size_t, bool> insert(std::string_view key, uint64_t value_begin, uint64_t value_end);
+  // range in place (the range it had goes to *replaced_begin/end when
+  // given). Returns the position and whether the key was new. Throws
+  // Error(kLimit) beyond 2^32 - 2 members or a value of 4 GiB.
+  std::pair<size_t, bool> insert(std::string_view key, uint64_t value_begin, uint64_t value_end,
+                                 uint64_t* replaced_begin = nullptr, uint64_t* replaced_end = nullptr);
   void clear();
   // Releases the growth slack of the arrays once building is done.
   void shrink_to_fit();

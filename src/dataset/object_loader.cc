@@ -13,7 +13,8 @@ namespace mimicit::dataset {
 
 namespace {
 
-constexpr size_t kChunk = 4096;  // values per task of the worker pool
+constexpr size_t kChunk = 4096;               // values per task of the worker pool
+constexpr uint64_t kReleaseStep = 64 << 20;  // the walk releases pages every 64 MiB
 
 struct Problem {
   uint64_t offset = std::numeric_limits<uint64_t>::max();
@@ -29,37 +30,51 @@ std::string simdjson_problem(simdjson::error_code error, const std::string& what
   return message;
 }
 
-uint64_t walk_object(ByteView doc, uint64_t offset, MemberTable* table, std::vector<RepeatedKey>* repeats,
+uint64_t walk_object(const MappedFile& file, uint64_t offset, MemberTable* table, std::vector<RepeatedKey>* repeats,
                      std::vector<ReplacedValue>* replaced) {
+  const ByteView doc = file.bytes();
   JsonObjectWalker walker(doc, offset);
   JsonMember member;
+  uint64_t released = offset;
   while (walker.next(&member)) {
-    const size_t existing = table->find(member.key);
-    if (existing != MemberTable::npos) {
-      repeats->push_back({std::string(member.key), table->value_begin(existing), member.value_begin});
-      replaced->push_back({std::string(member.key), table->value_begin(existing), table->value_end(existing)});
+    if (member.value_begin - released >= kReleaseStep) {
+      file.release(released, member.value_begin - released);
+      released = member.value_begin;
     }
+    uint64_t old_begin = 0;
+    uint64_t old_end = 0;
+    bool added = true;
     try {
-      table->insert(member.key, member.value_begin, member.value_end);
+      added = table->insert(member.key, member.value_begin, member.value_end, &old_begin, &old_end).second;
     } catch (Error& e) {
       throw e.add_context(describe_offset(doc, member.key_offset));
     }
+    if (!added) {
+      repeats->push_back({std::string(member.key), old_begin, member.value_begin});
+      replaced->push_back({std::string(member.key), old_begin, old_end});
+    }
   }
   table->shrink_to_fit();
+  file.release(released, walker.end_offset() - released);
   return walker.end_offset();
 }
 
-void validate_members(ByteView doc, const MemberTable& table, const std::vector<ReplacedValue>& replaced,
+void validate_members(const MappedFile& file, const MemberTable& table, const std::vector<ReplacedValue>& replaced,
                       std::string_view what, int threads, const ValueCheck& check) {
+  const ByteView doc = file.bytes();
   const size_t total = table.size() + replaced.size();
   const size_t chunks = (total + kChunk - 1) / kChunk;
   std::vector<Problem> problems(chunks);
   auto run_chunk = [&](size_t c) {
     ValueParser& parser = ValueParser::for_this_thread();
+    uint64_t low = doc.size();
+    uint64_t high = 0;
     for (size_t i = c * kChunk; i < std::min(total, (c + 1) * kChunk); ++i) {
       const bool current = i < table.size();
       const uint64_t begin = current ? table.value_begin(i) : replaced[i - table.size()].begin;
       const uint64_t end = current ? table.value_end(i) : replaced[i - table.size()].end;
+      low = std::min(low, begin);
+      high = std::max(high, end);
       simdjson::ondemand::document value;
       std::string message;
       if (auto error = parser.iterate(doc, begin, end).get(value)) {
@@ -71,6 +86,9 @@ void validate_members(ByteView doc, const MemberTable& table, const std::vector<
         problems[c] = {begin, std::string(current ? table.key(i) : replaced[i - table.size()].key), message};
       }
     }
+    // A batch's values are mostly one stretch of the file (whole pages
+    // only are released, so a neighbour's are not).
+    if (high > low) file.release(low, high - low);
   };
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = static_cast<int>(std::min<size_t>(static_cast<size_t>(threads), chunks));

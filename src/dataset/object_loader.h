@@ -14,6 +14,7 @@
 #include "dataset/member_table.h"
 #include "mimicit/bytes.h"
 #include "mimicit/dataset.h"
+#include "mimicit/file.h"
 
 namespace mimicit::dataset {
 
@@ -24,10 +25,12 @@ struct ReplacedValue {
   uint64_t end = 0;
 };
 
-// Walks the object starting at `offset` of `doc` into `table` (Python dict
-// semantics; repeats are appended to `repeats` and the values they dropped
-// to `replaced`). Returns one past its closing brace.
-uint64_t walk_object(ByteView doc, uint64_t offset, MemberTable* table, std::vector<RepeatedKey>* repeats,
+// Walks the object starting at `offset` of `file` into `table` (Python
+// dict semantics; repeats are appended to `repeats` and the values they
+// dropped to `replaced`). Returns one past its closing brace. The pages
+// walked over are released from the process's resident set as it goes (the
+// values are parsed again later, from the page cache).
+uint64_t walk_object(const MappedFile& file, uint64_t offset, MemberTable* table, std::vector<RepeatedKey>* repeats,
                      std::vector<ReplacedValue>* replaced);
 
 // Checks one member's value, parsed as a document. Returns an empty string
@@ -35,9 +38,10 @@ uint64_t walk_object(ByteView doc, uint64_t offset, MemberTable* table, std::vec
 using ValueCheck = std::function<std::string(simdjson::ondemand::document& doc)>;
 
 // Runs `check` on every value of `table` and of `replaced`, `threads` at a
-// time (0: all cores). Throws Error(kCorrupt) "byte offset N (line L):
-// <what> '<key>': <problem>" for the first bad value in file order.
-void validate_members(ByteView doc, const MemberTable& table, const std::vector<ReplacedValue>& replaced,
+// time (0: all cores), releasing the pages of each finished batch. Throws
+// Error(kCorrupt) "byte offset N (line L): <what> '<key>': <problem>" for
+// the first bad value in file order.
+void validate_members(const MappedFile& file, const MemberTable& table, const std::vector<ReplacedValue>& replaced,
                       std::string_view what, int threads, const ValueCheck& check);
 
 // The message of a simdjson error, plus `what` when set.

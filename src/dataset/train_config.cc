@@ -52,9 +52,9 @@ std::shared_ptr<const TrainConfig> TrainConfig::open(const std::string& path, co
   with_context(path, [&] {
     const ByteView doc = impl.file->bytes();
     std::vector<ReplacedValue> replaced;
-    const uint64_t end = walk_object(doc, 0, &impl.entries, &impl.repeats, &replaced);
+    const uint64_t end = walk_object(*impl.file, 0, &impl.entries, &impl.repeats, &replaced);
     expect_only_whitespace_after(doc, end);
-    validate_members(doc, impl.entries, replaced, "entry", options.threads, [](od::document& value) {
+    validate_members(*impl.file, impl.entries, replaced, "entry", options.threads, [](od::document& value) {
       thread_local std::vector<std::string_view> list;
       std::string found;
       if (read_id_list(value, &list, &found)) return std::string();
