@@ -11,13 +11,15 @@ DEBIAN_PACKAGES=(
   libyaml-cpp-dev libsimdjson-dev libcli11-dev libfmt-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
+  # The viewer's browser tests (mimicit serve): headless Chromium driven by selenium.
+  chromium chromium-driver
 )
 
 # Python packages: build tools, test runner, and the peers the tests compare
 # against (never used by the C++ core).
 PYTHON_PACKAGES=(
   "nanobind>=2.0" "scikit-build-core>=0.10" pytest hypothesis numpy
-  pyarrow pandas "dask[distributed]" distributed duckdb polars pillow orjson
+  pyarrow pandas "dask[distributed]" distributed duckdb polars pillow orjson selenium
   # CPU build on the machine's disk; an unpinned torch pulls a multi-GB CUDA build.
   "torch==2.13.0"
 )
