@@ -1,0 +1,192 @@
+// Validation of a whole data YAML before training (`mimicit validate`,
+// mimicit.validate, and the web viewer): every problem the reference
+// pipeline would run into hours into a run (spec 4), found up front.
+//
+// validate_data() reads the YAML, every instruction file and train config
+// it names and every image store of the image groups, and returns a Report:
+// the problems, sorted, and a summary. A problem never stops validation:
+// a bad dataset is reported and the others are still checked. Checks that
+// would only repeat an earlier problem are skipped and said so in
+// Summary::notes (e.g. missing_image for a group whose store cannot be
+// opened: every id would be missing).
+//
+// The problem kinds (Kind; kind_name() is the string in reports). Each
+// problem names the group, dataset, instruction id and image id it is
+// about (empty when not applicable), the file concerned, and a detail:
+//
+//   bad_config             the YAML's structure: an unknown group, an unknown
+//                          key in a dataset, a value of the wrong type, a
+//                          missing mimicit_path, a group or dataset repeated
+//                          (the later one silently wins), an image-group
+//                          dataset without images_path. Detail has the line.
+//   missing_file           a *_path that does not exist (the reference
+//                          asserts they all do). Detail names the key.
+//   bad_file               a file that cannot be read or parsed: the YAML
+//                          itself (line and column), an instruction file or
+//                          train config (byte offset and line), an image
+//                          store (the reader's reason).
+//   duplicate_instruction  an instruction id held by two datasets of a group
+//                          (the later dataset's record silently replaces
+//                          the earlier: reported on the earlier one), or
+//                          repeated inside one instruction file or train
+//                          config (the later value wins).
+//   missing_instruction    a train config key without a record in the group:
+//                          the sample built from it fails.
+//   missing_related        a rel_ins_ids entry, or an id in a train config
+//                          list, that no dataset of the group holds.
+//   empty_text             a record whose instruction or answer is empty
+//                          after the reference's cleaning (keep_symbols
+//                          off), or that has no instruction or answer field.
+//   no_images              a record of an image group (IMAGE_TEXT,
+//                          VIDEO_TEXT, IMAGE_TEXT_IN_CONTEXT) without images.
+//   missing_image          an image_ids entry absent from every store of the
+//                          group (ids are looked up in the union of the
+//                          group's stores, as the reference does).
+//   duplicate_image        an image id present twice in one store or in two
+//                          stores of a group (the reference's lookup fails).
+//   bad_base64             (decode) a payload that is not base64.
+//   undecodable_image      (decode) an image the decoder refuses, with its
+//                          reason (or a payload that cannot be read).
+//   tiny_image             (decode) an image with a side under 8 pixels.
+//
+// Image problems (duplicate_image and the decode kinds) are reported once
+// per image id and store, on the first instruction that uses the image (in
+// YAML, dataset and file order), with the number of instructions using it
+// in the detail; an image no instruction uses is reported on the first
+// dataset that lists its store, without an instruction id.
+//
+// Order: problems sort by kind name, group, dataset, id, image id, file,
+// detail (byte-wise). Volume: at most Options::max_problems problems of one
+// kind are listed per dataset (the first ones in that order); the summary
+// counts all of them.
+//
+// Resources: instruction files are memory-mapped and read once (records in
+// parallel on Options::threads); stores are opened once per path (their id
+// index only). With `decode`, each store is read once in storage order with
+// a pool of threads decoding a bounded batch at a time: memory does not
+// grow with the store. A progress line is drawn on stderr when it is a
+// terminal and Options::progress is on.
+//
+// Errors: validate_data throws mimicit::Error only when validation cannot
+// run at all: the YAML cannot be read (kIo), bad options (kInvalidArgument).
+// Everything else is a Problem. Thread-safety: validate_data is reentrant;
+// a Report is a plain value.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mimicit::validate {
+
+enum class Kind {
+  kBadConfig,
+  kMissingFile,
+  kBadFile,
+  kDuplicateInstruction,
+  kMissingInstruction,
+  kMissingRelated,
+  kEmptyText,
+  kNoImages,
+  kMissingImage,
+  kDuplicateImage,
+  kBadBase64,
+  kUndecodableImage,
+  kTinyImage,
+};
+inline constexpr size_t kNumKinds = 13;
+inline constexpr Kind kAllKinds[kNumKinds] = {
+    Kind::kBadConfig,     Kind::kMissingFile,     Kind::kBadFile,          Kind::kDuplicateInstruction,
+    Kind::kMissingInstruction, Kind::kMissingRelated, Kind::kEmptyText,    Kind::kNoImages,
+    Kind::kMissingImage,  Kind::kDuplicateImage,  Kind::kBadBase64,        Kind::kUndecodableImage,
+    Kind::kTinyImage};
+
+// "bad_config", "missing_file", ... as listed above.
+const char* kind_name(Kind kind);
+std::optional<Kind> parse_kind(std::string_view name);
+// One line per kind: "  name  what it means" (for --help).
+std::string kinds_help();
+
+struct Problem {
+  Kind kind = Kind::kBadConfig;
+  std::string group;     // "IMAGE_TEXT", ...; an unknown group's name as written; empty: none
+  std::string dataset;   // the dataset's name in the YAML; empty: none
+  std::string id;        // instruction id; empty: none
+  std::string image_id;  // empty: none
+  std::string file;      // the file concerned (YAML, instruction file, train config, store); may be empty
+  std::string detail;    // what is wrong, with the line, column or byte offset where known
+};
+
+// The report order (see above).
+bool operator<(const Problem& a, const Problem& b);
+bool operator==(const Problem& a, const Problem& b);
+
+struct Summary {
+  std::array<uint64_t, kNumKinds> counts{};  // per kind (index: Kind), listed or not
+  uint64_t problems = 0;                     // all kinds
+  uint64_t omitted = 0;                      // counted but not listed (max_problems)
+  uint64_t groups = 0;
+  uint64_t datasets = 0;
+  uint64_t records = 0;        // instruction records checked
+  uint64_t image_refs = 0;     // image_ids entries checked
+  uint64_t stores = 0;         // image store paths opened
+  uint64_t images = 0;         // distinct images in those stores
+  uint64_t images_decoded = 0; // images read and decoded (decode on)
+  bool decoded = false;
+  double seconds = 0;
+  std::vector<std::string> notes;  // checks skipped, and why
+
+  uint64_t count(Kind kind) const { return counts[static_cast<size_t>(kind)]; }
+};
+
+struct Report {
+  std::vector<Problem> problems;  // sorted
+  Summary summary;
+
+  bool clean() const { return summary.problems == 0; }
+};
+
+struct Options {
+  // Also read and decode every image of the stores (bad_base64,
+  // undecodable_image, tiny_image).
+  bool decode = false;
+  // Threads for records and decoding; 0: all cores.
+  int threads = 0;
+  // Relative paths in the YAML are relative to this folder; empty: the
+  // working directory (as the reference).
+  std::string base_dir;
+  // Where image store indexes go when the store's folder is read-only
+  // (ImageStoreOptions::cache_dir); empty: the default.
+  std::string cache_dir;
+  // Problems of one kind listed per dataset; 0: all.
+  uint64_t max_problems = 1000;
+  // Images with a side under this are tiny_image.
+  uint32_t min_image_side = 8;
+  // A progress line on stderr (only drawn when it is a terminal).
+  bool progress = false;
+};
+
+Report validate_data(const std::string& yaml_path, const Options& options = {});
+
+// The report as one JSON object (the `--json` output; mimicit.validate
+// returns the same structure as a dict):
+//   {"problems": [{"kind", "group", "dataset", "id", "image_id", "file",
+//                  "detail"}, ...],
+//    "summary": {"counts": {"<kind>": N, ... every kind},
+//                "problems": N, "omitted": N, "groups": N, "datasets": N,
+//                "records": N, "image_refs": N, "stores": N, "images": N,
+//                "images_decoded": N, "decoded": bool, "seconds": S,
+//                "notes": [...]}}
+// Empty fields are "" (never null), so problems sort as plain strings.
+// Invalid UTF-8 (in ids or messages) is replaced by U+FFFD.
+std::string report_json(const Report& report);
+
+// The readable report: a summary line, then per kind (in report order) its
+// count and its first `examples` problems.
+std::string report_text(const Report& report, const std::string& yaml_path, size_t examples = 5);
+
+}  // namespace mimicit::validate
