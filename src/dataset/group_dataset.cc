@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <xxhash.h>
+
 #include "dataset/resample.h"
 #include "mimicit/dataset.h"
 #include "mimicit/error.h"
@@ -32,11 +34,15 @@ struct GroupDataset::Impl {
   std::vector<std::string> chosen_descriptions;  // per dataset: the reference's random.choice
   std::vector<std::string> images_paths;
   std::vector<ReplacedRecord> replaced;
-  struct SharedKey {
+  // For keys that several datasets hold: the dataset whose in-context list
+  // and whose task description the key gets, where that is not its own.
+  // Per dataset, sorted by key index.
+  struct Override {
+    uint64_t key = 0;
     uint32_t context_dataset = 0;
     uint32_t task_dataset = 0;
   };
-  std::unordered_map<std::string, SharedKey> shared_keys;
+  std::vector<std::vector<Override>> overrides;
 
   uint64_t key_count(size_t d) const {
     const Dataset& ds = datasets[d];
@@ -107,54 +113,114 @@ void GroupDataset::Impl::resample_lists() {
                                  [&] { return resample(key_count(d), ds.config.num_samples); }));
     ds.training_begin = begin;
     ds.training_size = lists.back().size;
+    if (ds.training_size > UINT64_MAX - begin) {
+      fail(ErrorCode::kLimit, "group {}: the training list would hold more than 2^64 entries", group_name(group));
+    }
     begin += ds.training_size;
   }
 }
 
+namespace {
+
+// A set of 64-bit id hashes: one probe per id finds the few ids that more
+// than one dataset holds (and the rare hash collisions, which the exact
+// check that follows drops), instead of asking every earlier dataset.
+class HashSet {
+ public:
+  explicit HashSet(uint64_t expected) {
+    uint64_t capacity = 1024;
+    while (capacity < expected * 2) capacity *= 2;
+    slots_.assign(capacity, 0);
+    mask_ = capacity - 1;
+  }
+  // Adds h; false when it was there already.
+  bool insert(uint64_t h) {
+    h |= 1;  // 0 marks an empty slot
+    for (uint64_t slot = h & mask_;; slot = (slot + 1) & mask_) {
+      if (slots_[slot] == h) return false;
+      if (slots_[slot] == 0) {
+        slots_[slot] = h;
+        return true;
+      }
+    }
+  }
+
+ private:
+  std::vector<uint64_t> slots_;
+  uint64_t mask_ = 0;
+};
+
+uint64_t id_hash(std::string_view id) { return XXH3_64bits(id.data(), id.size()); }
+
+}  // namespace
+
 void GroupDataset::Impl::find_shared_ids() {
-  // Records: a later file's record replaces an earlier file's.
-  for (size_t d = 1; d < datasets.size(); ++d) {
-    const InstructionFile& later = *datasets[d].instructions;
-    for (size_t r = 0; r < later.size(); ++r) {
-      const std::string_view id = later.id(r);
-      for (size_t e = d; e-- > 0;) {
-        if (datasets[e].instructions.get() == &later) continue;  // the same file listed twice
-        if (datasets[e].instructions->find(id)) {
-          replaced.push_back({std::string(id), e, d});
-          break;
+  if (datasets.size() < 2) return;
+  // Records: a later file's record replaces an earlier file's (a file
+  // listed by two datasets replaces nothing).
+  uint64_t total = 0;
+  for (size_t d = 0; d < datasets.size(); ++d) total += std::max(key_count(d), uint64_t{datasets[d].instructions->size()});
+  {
+    HashSet seen(total);
+    std::unordered_set<const InstructionFile*> files;
+    for (size_t d = 0; d < datasets.size(); ++d) {
+      const InstructionFile& file = *datasets[d].instructions;
+      if (!files.insert(&file).second) continue;
+      for (size_t r = 0; r < file.size(); ++r) {
+        if (seen.insert(id_hash(file.id(r))) || d == 0) continue;
+        const std::string_view id = file.id(r);
+        for (size_t e = d; e-- > 0;) {
+          if (datasets[e].instructions.get() != &file && datasets[e].instructions->find(id)) {
+            replaced.push_back({std::string(id), e, d});
+            break;
+          }
         }
       }
     }
   }
   // Keys of several datasets: which one's in-context list and task
   // description they get.
-  std::vector<std::unordered_set<uint64_t>> sampled(datasets.size());
-  std::vector<bool> sampled_ready(datasets.size(), false);
+  overrides.resize(datasets.size());
+  std::unordered_set<std::string_view> shared;
+  {
+    HashSet seen(total);
+    for (size_t d = 0; d < datasets.size(); ++d) {
+      for (uint64_t k = 0; k < key_count(d); ++k) {
+        if (!seen.insert(id_hash(key(d, k))) && d > 0) shared.insert(key(d, k));
+      }
+    }
+  }
+  std::vector<std::vector<bool>> picked(datasets.size());
   auto in_list = [&](size_t d, uint64_t k) {
     const ResampledList& list = lists[d];
     if (list.kind != ResampledList::Kind::kSample) return true;  // all keys, or repeats of all
-    if (!sampled_ready[d]) {
-      sampled[d].insert(list.picks.begin(), list.picks.end());
-      sampled_ready[d] = true;
+    if (picked[d].empty()) {
+      picked[d].assign(list.keys, false);
+      for (uint32_t pick : list.picks) picked[d][pick] = true;
     }
-    return sampled[d].count(k) != 0;
+    return static_cast<bool>(picked[d][k]);
   };
-  for (size_t d = 1; d < datasets.size(); ++d) {
-    for (uint64_t k = 0; k < key_count(d); ++k) {
-      const std::string_view id = key(d, k);
-      for (size_t e = 0; e < d; ++e) {
-        if (!find_key(e, id)) continue;
-        SharedKey shared;
-        for (size_t f = 0; f < datasets.size(); ++f) {
-          const std::optional<size_t> position = find_key(f, id);
-          if (!position) continue;
-          shared.context_dataset = static_cast<uint32_t>(f);
-          if (in_list(f, *position)) shared.task_dataset = static_cast<uint32_t>(f);
-        }
-        shared_keys.emplace(std::string(id), shared);
-        break;
+  std::vector<std::optional<size_t>> positions(datasets.size());
+  for (std::string_view id : shared) {
+    Override override;
+    size_t holders = 0;
+    for (size_t f = 0; f < datasets.size(); ++f) {
+      positions[f] = find_key(f, id);
+      if (!positions[f]) continue;
+      ++holders;
+      override.context_dataset = static_cast<uint32_t>(f);
+      if (in_list(f, *positions[f])) override.task_dataset = static_cast<uint32_t>(f);
+    }
+    if (holders < 2) continue;  // a hash collision
+    for (size_t f = 0; f < datasets.size(); ++f) {
+      if (positions[f] && (override.context_dataset != f || override.task_dataset != f)) {
+        override.key = *positions[f];
+        overrides[f].push_back(override);
       }
     }
+  }
+  for (auto& list : overrides) {
+    std::sort(list.begin(), list.end(), [](const Override& a, const Override& b) { return a.key < b.key; });
   }
 }
 
@@ -251,11 +317,12 @@ void GroupDataset::sample_text(uint64_t i, Sample* out) const {
   const std::string group = group_name(impl.group);
   size_t context_dataset = d;
   size_t task_dataset = d;
-  if (!impl.shared_keys.empty()) {
-    auto it = impl.shared_keys.find(std::string(id));
-    if (it != impl.shared_keys.end()) {
-      context_dataset = it->second.context_dataset;
-      task_dataset = it->second.task_dataset;
+  if (!impl.overrides.empty() && !impl.overrides[d].empty()) {
+    const auto& list = impl.overrides[d];
+    auto it = std::lower_bound(list.begin(), list.end(), k, [](const Impl::Override& o, uint64_t key) { return o.key < key; });
+    if (it != list.end() && it->key == k) {
+      context_dataset = it->context_dataset;
+      task_dataset = it->task_dataset;
     }
   }
 
