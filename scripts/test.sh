@@ -23,7 +23,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 echo "== Concurrency tests under TSan (worker pool, store and JSON fetches, threaded check, loader)"
 BUILD_DIR=build-tsan BUILD_TYPE=Debug scripts/build.sh -DMIMICIT_SANITIZE=thread -DMIMICIT_BUILD_CLI=OFF
 MIMICIT_TESTDATA=$MIMICIT_TESTDATA TSAN_OPTIONS=halt_on_error=1 \
-  build-tsan/mimicit_tests --gtest_filter='WorkerPool.*:*Concurrent*:*Check*:Loader*'
+  build-tsan/mimicit_tests --gtest_filter='WorkerPool.*:*Concurrent*:*Check*:Loader*:DatasetProducer*'
 
 echo "== Python module and tests"
 CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) python3 -m pip install -q --disable-pip-version-check --no-build-isolation .
