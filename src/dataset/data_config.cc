@@ -110,7 +110,12 @@ struct DatasetParser {
         dataset.task_descriptions = string_list(key, value);
       } else {
         dataset.unknown_keys.push_back(key);
-        if (key.ends_with("_path") && value.IsScalar() && !value.Scalar().empty()) checked_path(key, value.Scalar());
+        if (key.ends_with("_path") && (value.IsScalar() || value.IsSequence())) {
+          const std::vector<std::string> paths = string_list(key, value);
+          for (size_t i = 0; i < paths.size(); ++i) {
+            checked_path(paths.size() > 1 ? fmt::format("{}[{}]", key, i) : key, paths[i]);
+          }
+        }
       }
     }
     if (!has_mimicit_path) fail_corrupt("{}: missing required key 'mimicit_path'{}", context, where(node));

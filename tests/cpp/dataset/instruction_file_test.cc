@@ -2,6 +2,7 @@
 // semantics for repeated ids, the fields, raw JSON, text-only records,
 // errors naming file, offset and record, and concurrent reads.
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -103,6 +104,41 @@ TEST(InstructionFile, EveryTruncationFailsCleanly) {
     EXPECT_NE(open_error(write(dir, "t.json", text.substr(0, n))), "") << n;
   }
   EXPECT_EQ(open_error(write(dir, "t.json", text)), "");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(InstructionFile, MutationsNeverCrash) {
+  // Random byte substitutions, insertions and deletions of a valid file:
+  // opening either succeeds (and every record reads) or throws Error.
+  const auto dir = testing::temp_dir("instruction_mutations");
+  const std::string text =
+      R"({"meta": {"v": [1, 2.5e3, null]}, "data": {"A\u00e9": {"instruction": "q \"x\" \ud83e\udd9c", )"
+      R"("answer": "a\n", "image_ids": ["I1", "I2"], "rel_ins_ids": ["B"]}, "B": {"instruction": "", )"
+      R"("answer": "b", "image_ids": null, "x": {"y": [true, false, {}]}}, "C": {}}})";
+  const std::string specials = "{}[]\",:\\ \nu0e-+.tfn\x00\xff\xc3";
+  std::mt19937 rng(42);
+  int opened = 0;
+  for (int round = 0; round < 400; ++round) {
+    std::string mutated = text;
+    for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0; --edits) {
+      const size_t at = rng() % mutated.size();
+      const char c = specials[rng() % specials.size()];
+      switch (rng() % 3) {
+        case 0: mutated[at] = c; break;
+        case 1: mutated.insert(mutated.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+        default: mutated.erase(at, 1 + rng() % 4); break;
+      }
+      if (mutated.empty()) mutated = "{";
+    }
+    try {
+      const auto file = InstructionFile::open(write(dir, "m.json", mutated));
+      ++opened;
+      Record r;
+      for (size_t i = 0; i < file->size(); ++i) file->read(i, &r);
+    } catch (const Error&) {
+    }
+  }
+  EXPECT_GT(opened, 0);
   std::filesystem::remove_all(dir);
 }
 
