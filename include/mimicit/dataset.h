@@ -22,6 +22,13 @@
 // A record without an instruction or answer loads; using it in a sample
 // fails naming it.
 //
+// Where the reference would crash, mimicit follows the spec instead: a
+// task_description given as one string is one description (the reference's
+// random.choice would pick one of its characters); a missing or null
+// rel_ins_ids is no in-context examples; a leading UTF-8 byte order mark is
+// skipped (orjson refuses it). The reference's own seeding of the task
+// description choice is kept (see SampleOptions::seed).
+//
 // Errors are mimicit::Error naming the file and the place: kCorrupt (bad
 // JSON or YAML, "byte offset N (line L)", a field of the wrong type), kIo,
 // kNotFound (a missing *_path file, a sample's id without a record),
