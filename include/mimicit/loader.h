@@ -310,7 +310,10 @@ class Loader {
 // reference fails on ids present twice). A store that cannot be opened fails
 // every sample that needs it, each reported, and is not retried.
 struct DataOptions {
-  dataset::SampleOptions sample;  // instruction format, image size, frames, seed, ...
+  // Instruction format, image size, frames, seed, ... Its epoch picks the
+  // task descriptions once, when the producer opens (the reference picks
+  // them per epoch): Loader::set_epoch() changes the order, not the pick.
+  dataset::SampleOptions sample;
   // Normalisation, max_pixels and fast mode; its size is sample.image_size.
   image::PreprocessOptions preprocess;
   // float32: (3, S, S) normalised (the reference); uint8: (S, S, 3) pixels.
