@@ -24,6 +24,7 @@ class UncompressedStream final : public PageStream {
 
   void read(uint8_t* dst, size_t n) override {
     need(n);
+    if (n == 0) return;  // dst may be null then (an empty value)
     std::memcpy(dst, input_.data(), n);
     input_.consume(n);
   }
