@@ -172,6 +172,7 @@ int main(int argc, char** argv) {
   add_images_command(app, action);
   add_sample_command(app, action);
   add_bench_command(app, action);
+  add_validate_command(app, action);
   // Set last: subcommands created earlier do not inherit it.
   app.footer(
       "Examples:\n"
@@ -180,6 +181,7 @@ int main(int argc, char** argv) {
       "  mimicit parquet check images.parquet --threads 4\n"
       "  mimicit convert images.json old_store/ -o store --compression zstd\n"
       "  mimicit images get store LA_IMG_000000377944 -o image.jpg\n"
+      "  mimicit validate data.yaml --decode\n"
       "Run 'mimicit COMMAND --help' for a command's options.");
 
   try {

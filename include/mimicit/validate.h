@@ -35,8 +35,9 @@
 //   missing_related        a rel_ins_ids entry, or an id in a train config
 //                          list, that no dataset of the group holds.
 //   empty_text             a record whose instruction or answer is empty
-//                          after the reference's cleaning (keep_symbols
-//                          off), or that has no instruction or answer field.
+//                          or only whitespace after the reference's
+//                          cleaning (keep_symbols off: "### @@" becomes " "),
+//                          or that has no instruction or answer field.
 //   no_images              a record of an image group (IMAGE_TEXT,
 //                          VIDEO_TEXT, IMAGE_TEXT_IN_CONTEXT) without images.
 //   missing_image          an image_ids entry absent from every store of the
