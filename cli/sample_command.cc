@@ -59,9 +59,14 @@ int run_sample(SampleArgs& args) {
   }
   std::string out;
   Sample sample;
+  // --limit counts lines in all, like `head -n`: the first N of the
+  // stream the command prints without it.
+  uint64_t remaining = args.limit.value_or(UINT64_MAX);
   for (Group group : groups) {
+    if (remaining == 0) break;
     const auto dataset = GroupDataset::open(config, group, args.options);
-    const uint64_t count = args.limit ? std::min(*args.limit, dataset->size()) : dataset->size();
+    const uint64_t count = std::min(remaining, dataset->size());
+    remaining -= count;
     for (uint64_t i = 0; i < count; ++i) {
       dataset->sample_text(i, &sample);
       append_sample_json(sample, out);
@@ -86,7 +91,7 @@ void add_sample_command(CLI::App& app, Action& action) {
   command->add_option("DATA_YAML", args->yaml, "The data YAML (groups of datasets)")->required();
   command->add_option("--group", args->group, "Only this group (default: every group, in YAML order)")
       ->check(CLI::IsMember({"IMAGE_TEXT", "TEXT_ONLY", "VIDEO_TEXT", "IMAGE_TEXT_IN_CONTEXT"}));
-  command->add_option("--limit", args->limit, "Print the first N samples of each group");
+  command->add_option("--limit", args->limit, "Print the first N samples (in all, across groups)");
   command->add_option("--instruction-format", args->instruction_format, "Prompt format")
       ->check(CLI::IsMember({"simple", "llama2", "idefics", "fuyu"}))
       ->capture_default_str();

@@ -319,11 +319,11 @@ def test_group_and_limit(cli, mixed):
     options = ref.Options()
     ours = run_sample(cli, root, yaml_path, options, "--group", "TEXT_ONLY", "--limit", 7)
     assert_same(ours, ref.samples(yaml_path, options, group_name="TEXT_ONLY", limit=7, base=root))
-    ours = run_sample(cli, root, yaml_path, options, "--limit", 3)
-    theirs = [s for g in ref.GROUPS for s in ref.samples(yaml_path, options, group_name=g, limit=3, base=root)]
-    order = list(json.loads(yaml_path.read_text()))
-    theirs.sort(key=lambda s: order.index(s["group"]))
-    assert_same(ours, theirs)
+    # --limit counts in all, across groups in YAML order (like head -n).
+    everything = ref.samples(yaml_path, options, base=root)
+    for limit in (3, len(everything) - 1, len(everything) + 5):
+        ours = run_sample(cli, root, yaml_path, options, "--limit", limit)
+        assert_same(ours, everything[:limit])
 
 
 # --- resampling on many (n, N) -------------------------------------------------------
