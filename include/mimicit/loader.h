@@ -6,8 +6,9 @@
 //     function of (seed, epoch, rank, world_size, batch size, group sizes).
 //   - SampleProducer: what the loader loads from; one sample is a text part
 //     (describe(), cheap) and image slots written straight into the batch
-//     buffer (load_image(), the expensive part). The real producer is the
-//     dataset + image store + preprocessing; the tests use synthetic ones.
+//     buffer (load_image(), the expensive part). The real producer is
+//     DatasetProducer (end of this file: the data YAML's groups, their image
+//     stores and the preprocessing); the tests also use synthetic ones.
 //   - Loader: runs the producer on worker threads, `prefetch` batches ahead
 //     of the consumer, and hands out the batches in step order whatever
 //     thread finished first. Its state (seed, epoch, position) resumes the
@@ -50,7 +51,8 @@
 // counted and reported (step, group, index, id, message) in delivery order.
 // With OnError::kRaise, next() throws the batch's first failure instead
 // (the batch counts as delivered: the next call continues after it).
-// Nothing a producer throws stops the loader or crashes it.
+// Nothing a producer throws stops the loader or crashes it; only failing to
+// allocate a batch buffer is thrown by next() (for that batch).
 //
 // Thread-safety: Order is immutable. A Loader is driven by one consumer
 // thread (next, set_epoch, load_state); error_count() and errors() may be
