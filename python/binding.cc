@@ -1102,6 +1102,10 @@ void register_loader(nb::module_& m) {
 }  // namespace
 }  // namespace mimicit::python
 
+namespace mimicit::python {
+void bind_validate(nb::module_& m);  // python/binding_validate.cc
+}  // namespace mimicit::python
+
 NB_MODULE(_core, m) {
   using namespace mimicit::python;
   m.doc() = "mimicit C++ core";
@@ -1111,6 +1115,7 @@ NB_MODULE(_core, m) {
 
   register_image_store(m);
   register_loader(m);
+  bind_validate(m);
 
   nb::module_ pq = m.def_submodule("parquet", "Parquet files, read and written by mimicit");
   pq.def("read", &read_columns, "path"_a, "columns"_a = nb::none(),

@@ -9,6 +9,7 @@ package re-exports it with Pythonic argument handling.
     >>> png = store.get_bytes("LA_IMG_000000377944")
     >>> loader = mimicit.Loader("data.yaml", batch_size=8)    # training batches
     >>> sample = mimicit.Dataset("data.yaml", "IMAGE_TEXT")[0]
+    >>> report = mimicit.validate("data.yaml", decode=True)  # problems before training
 
 Errors raised by the core are :class:`MimicitError` instances whose ``code``
 names the kind of failure. Subclasses also derive from the matching built-in
@@ -34,6 +35,7 @@ from . import parquet
 from .dataset import Dataset
 from .image_store import ImageStore
 from .loader import Loader
+from .validate import validate
 
 __version__ = _core_version()
 
@@ -50,4 +52,5 @@ __all__ = [
     "UnsupportedError",
     "__version__",
     "parquet",
+    "validate",
 ]
