@@ -40,24 +40,12 @@ class UncompressedStream final : public PageStream {
   StreamInput input_;
 };
 
-// Codecs with an incremental API of their own (zstd, zlib): the base keeps
-// a chunk of output and refills it through produce().
-class ChunkedStream : public PageStream {
+// Codecs with an incremental API of their own (zstd, zlib): each refill
+// replaces the buffer with the next chunk of output from produce().
+class ChunkedStream : public BufferedPageStream {
  public:
   explicit ChunkedStream(uint64_t uncompressed_size) : expected_(uncompressed_size) {
-    chunk_.resize(kChunkBytes);
-  }
-
-  void read(uint8_t* dst, size_t n) override {
-    while (n > 0) {
-      size_t got = take(n);
-      std::memcpy(dst, chunk_.data() + pos_ - got, got);
-      dst += got;
-      n -= got;
-    }
-  }
-  void skip(uint64_t n) override {
-    while (n > 0) n -= take(static_cast<size_t>(std::min<uint64_t>(n, SIZE_MAX)));
+    buffer_.resize(kChunkBytes);
   }
 
  protected:
@@ -67,15 +55,8 @@ class ChunkedStream : public PageStream {
   virtual const char* codec_name() const = 0;
 
  private:
-  // Makes bytes available and consumes up to n of them; returns how many.
-  size_t take(size_t n) {
-    if (pos_ == len_) refill();
-    size_t got = std::min(n, len_ - pos_);
-    pos_ += got;
-    return got;
-  }
-  void refill() {
-    len_ = produce(chunk_.data(), chunk_.size());
+  void refill() override {
+    len_ = produce(buffer_.data(), buffer_.size());
     pos_ = 0;
     produced_ += len_;
     if (len_ == 0) fail_corrupt("{}: the page ends before the value", codec_name());
@@ -85,9 +66,6 @@ class ChunkedStream : public PageStream {
     }
   }
 
-  Buffer chunk_;
-  size_t pos_ = 0;
-  size_t len_ = 0;
   uint64_t produced_ = 0;
   uint64_t expected_;
 };
@@ -159,6 +137,26 @@ class GzipStream final : public ChunkedStream {
 };
 
 }  // namespace
+
+void BufferedPageStream::read(uint8_t* dst, size_t n) {
+  while (n > 0) {
+    size_t got = take(n);
+    std::memcpy(dst, buffer_.data() + pos_ - got, got);
+    dst += got;
+    n -= got;
+  }
+}
+
+void BufferedPageStream::skip(uint64_t n) {
+  while (n > 0) n -= take(static_cast<size_t>(std::min<uint64_t>(n, SIZE_MAX)));
+}
+
+size_t BufferedPageStream::take(size_t n) {
+  if (pos_ == len_) refill();
+  size_t got = std::min(n, len_ - pos_);
+  pos_ += got;
+  return got;
+}
 
 void StreamInput::consume(size_t n) {
   pos_ += n;

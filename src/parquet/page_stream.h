@@ -46,6 +46,25 @@ class PageStream {
   }
 };
 
+// The common part of streams that decompress into a buffer: read() and
+// skip() consume buffer_[pos_, len_) and call refill() when it is empty.
+// refill() must leave pos_ < len_ or throw.
+class BufferedPageStream : public PageStream {
+ public:
+  void read(uint8_t* dst, size_t n) override;
+  void skip(uint64_t n) override;
+
+ protected:
+  virtual void refill() = 0;
+  Buffer buffer_;
+  size_t pos_ = 0;  // next byte to hand out
+  size_t len_ = 0;  // bytes of buffer_ holding output
+
+ private:
+  // Makes bytes available and consumes up to n of them; returns how many.
+  size_t take(size_t n);
+};
+
 // A stream over `file` bytes [offset, offset + compressed_size) holding a
 // page that decompresses to `uncompressed_size` bytes; nullptr for codecs
 // without a stream. The range must lie inside the file (callers check it).

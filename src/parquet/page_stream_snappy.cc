@@ -25,7 +25,7 @@ constexpr size_t kHistory = size_t{64} << 10;
 constexpr size_t kWindow = size_t{1} << 20;  // output produced per refill, plus kHistory
 constexpr size_t kMaxCopy = 64;              // the longest copy element
 
-class SnappyStream final : public PageStream {
+class SnappyStream final : public BufferedPageStream {
  public:
   SnappyStream(const MappedFile* file, ByteView in, uint64_t uncompressed_size)
       : input_(file, in), expected_(uncompressed_size) {
@@ -33,29 +33,10 @@ class SnappyStream final : public PageStream {
     if (declared != expected_) {
       fail_corrupt("SNAPPY: the stream holds {} bytes but the page header states {}", declared, expected_);
     }
-    window_.resize(kHistory + kWindow);
-  }
-
-  void read(uint8_t* dst, size_t n) override {
-    while (n > 0) {
-      size_t got = take(n);
-      std::memcpy(dst, window_.data() + pos_ - got, got);
-      dst += got;
-      n -= got;
-    }
-  }
-  void skip(uint64_t n) override {
-    while (n > 0) n -= take(static_cast<size_t>(std::min<uint64_t>(n, SIZE_MAX)));
+    buffer_.resize(kHistory + kWindow);
   }
 
  private:
-  size_t take(size_t n) {
-    if (pos_ == len_) refill();
-    size_t got = std::min(n, len_ - pos_);
-    pos_ += got;
-    return got;
-  }
-
   uint64_t read_preamble() {
     uint64_t value = 0;
     for (int shift = 0; shift < 35; shift += 7) {
@@ -81,14 +62,14 @@ class SnappyStream final : public PageStream {
 
   // Keeps the last kHistory bytes, then decodes elements until the window
   // is full or the stream ends.
-  void refill() {
+  void refill() override {
     if (len_ > kHistory) {
-      std::memmove(window_.data(), window_.data() + len_ - kHistory, kHistory);
+      std::memmove(buffer_.data(), buffer_.data() + len_ - kHistory, kHistory);
       len_ = kHistory;
     }
     pos_ = len_;
     size_t start = len_;
-    while (len_ + kMaxCopy <= window_.size() && produced_ < expected_) {
+    while (len_ + kMaxCopy <= buffer_.size() && produced_ < expected_) {
       if (literal_left_ > 0) {
         copy_literal();
       } else {
@@ -99,10 +80,10 @@ class SnappyStream final : public PageStream {
   }
 
   void copy_literal() {
-    size_t n = static_cast<size_t>(std::min<uint64_t>(literal_left_, window_.size() - len_));
+    size_t n = static_cast<size_t>(std::min<uint64_t>(literal_left_, buffer_.size() - len_));
     n = std::min(n, input_.size());
     if (n == 0) fail_corrupt("SNAPPY: a literal runs past the end of the stream");
-    std::memcpy(window_.data() + len_, input_.data(), n);
+    std::memcpy(buffer_.data() + len_, input_.data(), n);
     input_.consume(n);
     append(n);
     literal_left_ -= n;
@@ -128,7 +109,7 @@ class SnappyStream final : public PageStream {
     if (offset > len_) {
       fail_unsupported("SNAPPY: a copy reaches {} bytes back, beyond the streaming window", offset);
     }
-    uint8_t* dst = window_.data() + len_;
+    uint8_t* dst = buffer_.data() + len_;
     const uint8_t* src = dst - offset;
     if (offset >= length) {
       std::memcpy(dst, src, length);
@@ -148,9 +129,6 @@ class SnappyStream final : public PageStream {
 
   StreamInput input_;
   uint64_t expected_;
-  Buffer window_;
-  size_t pos_ = 0;  // read position in window_
-  size_t len_ = 0;  // bytes of window_ holding output
   uint64_t produced_ = 0;
   uint64_t literal_left_ = 0;
 };
