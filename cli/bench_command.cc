@@ -91,8 +91,7 @@ int bench_loader(const BenchLoaderOptions& o) {
   for (size_t i = 0; i < errors.size() && i < 10; ++i) {
     const loader::SampleError& e = errors[i];
     std::cout << fmt::format("  dropped: epoch {} step {} {} {}: {}\n", e.epoch, e.step,
-                             producer->group_name(e.group),
-                             e.id, e.message);
+                             producer->group_name(e.group), e.id, e.message);
   }
   return 0;
 }
