@@ -1,0 +1,70 @@
+#include "server/html.h"
+
+#include "tools/value_format.h"
+#include "util/utf8.h"
+
+namespace mimicit::server {
+
+void append_html(std::string& out, std::string_view text) {
+  std::string valid;
+  tools::append_valid_utf8(valid, text);
+  for (char c : valid) {
+    const auto b = static_cast<uint8_t>(c);
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      case '\n': case '\r': case '\t': out.push_back(c); break;
+      default:
+        if (b < 0x20) {
+          append_utf8(0x2400 + b, out);
+        } else if (b == 0x7F) {
+          append_utf8(0x2421, out);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+}
+
+std::string html(std::string_view text) {
+  std::string out;
+  append_html(out, text);
+  return out;
+}
+
+void append_url_component(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (char c : text) {
+    const auto b = static_cast<uint8_t>(c);
+    const bool unreserved = (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') ||
+                            b == '-' || b == '.' || b == '_' || b == '~';
+    if (unreserved) {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[b >> 4]);
+      out.push_back(kHex[b & 0xF]);
+    }
+  }
+}
+
+std::string url_component(std::string_view text) {
+  std::string out;
+  append_url_component(out, text);
+  return out;
+}
+
+std::string_view utf8_prefix(std::string_view text, size_t max_bytes, bool* cut) {
+  if (cut != nullptr) *cut = text.size() > max_bytes;
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes;
+  // Back up over continuation bytes to the start of the sequence that
+  // would be split.
+  while (end > 0 && (static_cast<uint8_t>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
+}  // namespace mimicit::server
