@@ -24,6 +24,7 @@ void add_images_command(CLI::App& app, Action& action);
 void add_sample_command(CLI::App& app, Action& action);
 void add_bench_command(CLI::App& app, Action& action);
 void add_validate_command(CLI::App& app, Action& action);
+void add_serve_command(CLI::App& app, Action& action);
 
 
 }  // namespace mimicit::cli

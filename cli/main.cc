@@ -173,6 +173,7 @@ int main(int argc, char** argv) {
   add_sample_command(app, action);
   add_bench_command(app, action);
   add_validate_command(app, action);
+  add_serve_command(app, action);
   // Set last: subcommands created earlier do not inherit it.
   app.footer(
       "Examples:\n"
