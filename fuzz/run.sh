@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Builds the fuzz targets (clang, libFuzzer, ASan+UBSan), writes their seed
+# corpora and runs each for a while; fails on the first crash. See
+# fuzz/README.md.
+#
+#   fuzz/run.sh                      # every target, MIMICIT_FUZZ_SECONDS (30) each
+#   fuzz/run.sh image base64         # some targets (names without _fuzz)
+#
+# Environment:
+#   MIMICIT_FUZZ_SECONDS  seconds per target (default 30)
+#   MIMICIT_FUZZ_WORK     seeds, corpora and crash files (default fuzz/work, not in git)
+#   MIMICIT_FUZZ_JOBS     parallel fuzzing processes per target (default 1)
+#   MIMICIT_FUZZ_NICE     niceness of the fuzzing processes (default 10)
+#   BUILD_DIR             the clang build (default build-fuzz)
+#   MIMICIT_TESTDATA      the shared test data the seeds come from
+#
+# A crash leaves its input in $MIMICIT_FUZZ_WORK/artifacts/<target>-crash-*;
+# reproduce it with `$BUILD_DIR/<target>_fuzz <file>`, then add a regression
+# test (tests/cpp/fuzz_regressions/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export MIMICIT_TESTDATA=${MIMICIT_TESTDATA:-$(cd .. && pwd)/shared/testdata}
+SECONDS_PER_TARGET=${MIMICIT_FUZZ_SECONDS:-30}
+WORK=${MIMICIT_FUZZ_WORK:-fuzz/work}
+JOBS=${MIMICIT_FUZZ_JOBS:-1}
+NICE=${MIMICIT_FUZZ_NICE:-10}
+BUILD_DIR=${BUILD_DIR:-build-fuzz}
+
+if [ $# -gt 0 ]; then
+  targets=("$@")
+else
+  targets=()
+  for src in fuzz/*_fuzz.cc; do
+    name=$(basename "$src" .cc)
+    targets+=("${name%_fuzz}")
+  done
+fi
+
+# -O1 -gline-tables-only: what libFuzzer recommends; full debug info would
+# double the build time for no better stack traces. Asserts stay on.
+build_start=$(date +%s)
+CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" -DMIMICIT_BUILD_FUZZ=ON \
+  -DMIMICIT_SANITIZE=address,undefined -DMIMICIT_BUILD_TESTS=OFF -DMIMICIT_BUILD_CLI=OFF >/dev/null
+cmake --build "$BUILD_DIR" -j "$(nproc)" --target "${targets[@]/%/_fuzz}"
+echo "fuzz: build took $(( $(date +%s) - build_start )) s"
+
+python3 fuzz/make_seeds.py "$WORK/seeds" >/dev/null
+mkdir -p "$WORK/artifacts"
+
+# -rss_limit_mb: more than 2 GB resident is a bug (an unbounded allocation);
+# -timeout: one input taking more than 10 s is a hang; a thrown
+# mimicit::Error is the right answer to bad input (fuzz/fuzz_util.h).
+summary=()
+failed=0
+for t in "${targets[@]}"; do
+  exe="$BUILD_DIR/${t}_fuzz"
+  corpus="$WORK/corpus/${t}_fuzz"
+  mkdir -p "$corpus"
+  case "$t" in
+    json_index | instruction_json) dict=(-dict=fuzz/json.dict) ;;
+    data_yaml) dict=(-dict=fuzz/yaml.dict) ;;
+    *) dict=() ;;
+  esac
+  log="$WORK/${t}_fuzz.log"
+  echo "== fuzz $t (${SECONDS_PER_TARGET} s)"
+  rc=0
+  ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 UBSAN_OPTIONS=print_stacktrace=1 \
+    nice -n "$NICE" "$exe" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -timeout=10 \
+    -print_final_stats=1 -artifact_prefix="$WORK/artifacts/${t}-" "${dict[@]}" \
+    $([ "$JOBS" -gt 1 ] && echo "-fork=$JOBS -ignore_crashes=0") \
+    "$corpus" "$WORK/seeds/${t}_fuzz" >"$log" 2>&1 || rc=$?
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{s += $2} END {print s + 0}')
+  files=$(find "$corpus" -type f | wc -l)
+  line=$(printf '%-18s %10s execs %5s s %6s corpus files' "$t" "$execs" "$SECONDS_PER_TARGET" "$files")
+  if [ "$rc" -ne 0 ]; then
+    line="$line   FAILED (exit $rc, log $log)"
+    failed=1
+    grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|.*Test unit written)' "$log" | head -5 >&2 || true
+  fi
+  summary+=("$line")
+done
+
+echo "== fuzz summary"
+printf '%s\n' "${summary[@]}"
+exit "$failed"
