@@ -119,7 +119,7 @@ void append_images(std::string& out, const GroupView& group, const SampleView& v
   const auto& ids = view.images;
   out += "<section class=\"images\"><h2>";
   if (group.group == dataset::Group::kVideoText) {
-    out += fmt::format("Frames ({} used of {})", ids.size(), view.record.image_ids.size());
+    out += fmt::format("Frames ({} picked from {})", ids.size(), view.record.image_ids.size());
   } else {
     out += fmt::format("Images ({})", ids.size());
   }

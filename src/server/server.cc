@@ -123,6 +123,14 @@ struct Server::Impl {
 void Server::Impl::install() {
   const int threads = options.threads > 0 ? options.threads : kDefaultThreads;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  // httplib's default sets SO_REUSEPORT, which lets a second server (any
+  // process of the same user) listen on the same port and take a share of
+  // the connections; SO_REUSEADDR only allows a restart while old
+  // connections linger in TIME_WAIT.
+  http.set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   http.set_payload_max_length(kMaxPayloadBytes);
   http.set_keep_alive_timeout(2);
   http.set_keep_alive_max_count(1000);

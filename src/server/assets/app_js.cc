@@ -441,7 +441,8 @@ const std::string_view kAppJs = R"JS(// mimicit serve: the viewer's one script. 
           text: name + ' (' + number(count) + ')' })));
       }
       const head = el('p', { class: 'summary' },
-        (summary.problems === 0 ? 'No problems found' : number(summary.problems) + ' problems') + ' in ' + number(summary.records) +
+        (summary.problems === 0 ? 'No problems found' : number(summary.problems) + (summary.problems === 1 ? ' problem' : ' problems')) +
+        ' in ' + number(summary.records) +
         ' records, ' + number(summary.image_refs) + ' image references, ' + number(summary.images) + ' stored images' +
         (summary.decoded ? ' (every image decoded)' : ' (images not decoded)') + '; ' + summary.seconds.toFixed(2) + ' s.');
       const notes = el('ul', { class: 'notes' }, ...summary.notes.map((n) => el('li', { text: n })));

@@ -9,6 +9,7 @@ const std::string_view kStyleCss = R"CSS(/* mimicit serve */
   --accent: #2b5797; --bar: #4a78c2; --error: #b3261e; --ok: #1e7b34;
 }
 * { box-sizing: border-box; }
+html { overflow-y: scroll; }
 body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
 a { color: var(--accent); }
 header { background: var(--accent); }
