@@ -118,3 +118,56 @@ def mimicit_rows(request) -> Callable[[os.PathLike], list[dict]]:
     def read_with_python(path: os.PathLike) -> list[dict]:
         return api_rows(mimicit.parquet.read(path))
     return read_with_python
+
+
+# ---------------------------------------------------------------------------
+# `mimicit serve` (the web viewer)
+
+SERVE_START_SECONDS = 60
+
+
+class ServedViewer:
+    """A running `mimicit serve`: its URL, port and process."""
+
+    def __init__(self, url: str, process: subprocess.Popen, stderr_path: Path):
+        self.url = url
+        self.port = int(url.rstrip("/").rsplit(":", 1)[1])
+        self.process = process
+        self.stderr_path = stderr_path
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def start_viewer(mimicit_bin: Path, tmp_path_factory) -> Callable[..., ServedViewer]:
+    """start_viewer(yaml, *args, binary=None) runs `mimicit serve YAML --port 0
+    *args`, waits for the "Serving URL" line and returns a ServedViewer.
+    Every server started is killed when the module's tests are done."""
+    import re
+    import select
+    started: list[subprocess.Popen] = []
+
+    def start(yaml: os.PathLike, *args: object, binary: Path | None = None) -> ServedViewer:
+        stderr_path = tmp_path_factory.mktemp("serve") / "stderr.txt"
+        with open(stderr_path, "wb") as stderr:
+            process = subprocess.Popen([str(binary or mimicit_bin), "serve", str(yaml), "--port", "0", *map(str, args)],
+                                       stdout=subprocess.PIPE, stderr=stderr, text=True)
+        started.append(process)
+        ready, _, _ = select.select([process.stdout], [], [], SERVE_START_SECONDS)
+        line = process.stdout.readline() if ready else ""
+        match = re.match(r"Serving (http://\S+/)$", line.strip())
+        if not match:
+            process.kill()
+            process.wait()
+            raise AssertionError(f"mimicit serve printed {line!r}, not 'Serving URL'; "
+                                 f"stderr: {stderr_path.read_text(errors='replace')}")
+        return ServedViewer(match.group(1), process, stderr_path)
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        if process.stdout:
+            process.stdout.close()
