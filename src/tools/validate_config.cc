@@ -5,7 +5,8 @@
 // parsed by DataConfig::parse from a copy of the YAML in which every line
 // outside that dataset and its group key is blanked, so its messages keep
 // the original line numbers. A group written in flow style ({A: {...}})
-// cannot be cut by lines; its datasets are re-emitted instead (their line
+// cannot be cut by lines, nor can a dataset using an alias of an anchor
+// outside its lines; those datasets are re-emitted instead (their line
 // numbers then refer to the re-emitted text, which the detail says).
 #include <filesystem>
 #include <set>
@@ -181,30 +182,45 @@ std::optional<DatasetPlan> ConfigChecker::check_dataset(Group group, size_t grou
     bad_config(group_name, name, fmt::format("a dataset name (line {}) is not a string", begin_line + 1));
     return std::nullopt;
   }
-  std::string text;
-  if (by_lines) {
-    for (size_t l = 0; l < end_line; ++l) {
-      if (l == group_line || l >= begin_line) text.append(lines_[l]);
-      text.push_back('\n');
-    }
-  } else {
-    YAML::Emitter emitter;
-    emitter << YAML::BeginMap << YAML::Key << group_name << YAML::Value << YAML::BeginMap << YAML::Key << name
-            << YAML::Value << entry.value << YAML::EndMap << YAML::EndMap;
-    text = emitter.c_str();
-  }
   check_keys(group, name, entry.value);
   DatasetPlan plan;
-  try {
-    const DataConfig config = DataConfig::parse(
-        text, by_lines ? path_ : path_ + " (re-emitted)", {.base_dir = options_.base_dir, .check_paths = false});
+  auto parse = [&](const std::string& text, const std::string& shown_path) {
+    const DataConfig config =
+        DataConfig::parse(text, shown_path, {.base_dir = options_.base_dir, .check_paths = false});
     if (config.groups.size() != 1 || config.groups[0].datasets.size() != 1) {
       fail(ErrorCode::kInternal, "dataset {} of group {} did not parse alone", name, group_name);
     }
     plan.config = config.groups[0].datasets[0];
-  } catch (const Error& e) {
-    bad_config(group_name, name, e.message());
-    return std::nullopt;
+  };
+  if (by_lines) {
+    std::string text;
+    for (size_t l = 0; l < end_line; ++l) {
+      if (l == group_line || l >= begin_line) text.append(lines_[l]);
+      text.push_back('\n');
+    }
+    try {
+      parse(text, path_);
+    } catch (const Error& e) {
+      // DataConfig's own complaint about the dataset, with the original
+      // lines. Anything else comes from the cut (an alias of an anchor
+      // outside the dataset): the re-emitted text decides.
+      if (e.message().find(fmt::format("group {}, dataset {}: ", group_name, name)) != std::string::npos) {
+        bad_config(group_name, name, e.message());
+        return std::nullopt;
+      }
+      by_lines = false;
+    }
+  }
+  if (!by_lines) {
+    YAML::Emitter emitter;
+    emitter << YAML::BeginMap << YAML::Key << group_name << YAML::Value << YAML::BeginMap << YAML::Key << name
+            << YAML::Value << entry.value << YAML::EndMap << YAML::EndMap;
+    try {
+      parse(emitter.c_str(), path_ + " (re-emitted)");
+    } catch (const Error& e) {
+      bad_config(group_name, name, e.message());
+      return std::nullopt;
+    }
   }
   if (is_image_group(group) && plan.config.images_paths.empty()) {
     bad_config(group_name, name,

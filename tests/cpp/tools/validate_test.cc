@@ -218,6 +218,18 @@ TEST_F(ValidateTest, FlowStyleGroupsAreCheckedPerDataset) {
   EXPECT_EQ(keys(report), (std::set<Key>{{"bad_config", "TEXT_ONLY", "A", "", ""}, {"bad_config", "TEXT_ONLY", "B", "", ""}}));
 }
 
+TEST_F(ValidateTest, AliasesOfAnchorsInOtherDatasetsAreResolved) {
+  instructions("t.json", record("T0", ""));
+  const Report report =
+      run("TEXT_ONLY:\n  T: &x\n    mimicit_path: t.json\n  U: *x\n  V:\n    mimicit_path: t.json\n    num_samples: *x\n");
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_EQ(report.problems[0].dataset, "V");
+  EXPECT_NE(report.problems[0].detail.find("(re-emitted): group TEXT_ONLY, dataset V: num_samples is a mapping"),
+            std::string::npos)
+      << report.problems[0].detail;
+  EXPECT_EQ(report.summary.datasets, 2u);
+}
+
 TEST_F(ValidateTest, MissingAndBadFiles) {
   images("img.json", {"I0"});
   write("broken.json", "{\"meta\": {}, \"data\": {\"A0\": {\"instruction\": 1}}}");
