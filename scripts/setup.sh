@@ -19,7 +19,9 @@ DEBIAN_PACKAGES=(
 # against (never used by the C++ core).
 PYTHON_PACKAGES=(
   "nanobind>=2.0" "scikit-build-core>=0.10" pytest hypothesis numpy
-  pyarrow pandas "dask[distributed]" distributed duckdb polars pillow orjson selenium
+  pyarrow pandas "dask[distributed]" distributed duckdb polars pillow orjson selenium pyyaml
+  # the demo dataset's photographs (scripts/make_demo_dataset.py)
+  scikit-image
   # CPU build on the machine's disk; an unpinned torch pulls a multi-GB CUDA build.
   "torch==2.13.0"
 )
