@@ -76,6 +76,14 @@ class HttpServer : public httplib::Server {
   }
 };
 
+void set_security_headers(httplib::Response& res) {
+  res.set_header("Content-Security-Policy", kContentSecurityPolicy);
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("X-Frame-Options", "DENY");
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_header("Cross-Origin-Resource-Policy", "same-origin");
+}
+
 std::string_view after(std::string_view path, std::string_view prefix) { return path.substr(prefix.size()); }
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
@@ -136,33 +144,34 @@ void Server::Impl::install() {
   http.set_keep_alive_max_count(1000);
   http.set_read_timeout(5);
   http.set_write_timeout(10);
+  // GET and HEAD are routed here. Other methods go on through httplib, which
+  // reads (or, past kMaxPayloadBytes, refuses with 413) their body, so the
+  // connection stays usable; having no handlers, it answers 404, turned
+  // into 405 below.
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.method != "GET" && req.method != "HEAD") return httplib::Server::HandlerResponse::Unhandled;
     route(req, res);
     return httplib::Server::HandlerResponse::Handled;
   });
-  // Answers httplib makes itself (bad request lines, 413, 414) get the
-  // same headers.
-  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Content-Security-Policy", kContentSecurityPolicy);
-    res.set_header("X-Content-Type-Options", "nosniff");
+  // Every answer of 400 or more passes here, those route() made included;
+  // the ones httplib makes itself (bad request lines, 413, 414, methods)
+  // get the same headers.
+  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (res.status == 404 && req.method != "GET" && req.method != "HEAD") {
+      res.status = 405;
+      res.set_header("Allow", "GET, HEAD");
+      res.set_content(error_page(405, "only GET and HEAD are served"), "text/html; charset=utf-8");
+    }
+    if (!res.has_header("Content-Security-Policy")) set_security_headers(res);
+    if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
   });
 }
 
 void Server::Impl::route(const httplib::Request& req, httplib::Response& res) {
   const std::string_view path = req.path;
   const bool api = starts_with(path, "/api/");
-  res.set_header("Content-Security-Policy", kContentSecurityPolicy);
-  res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_header("X-Frame-Options", "DENY");
-  res.set_header("Referrer-Policy", "no-referrer");
-  res.set_header("Cross-Origin-Resource-Policy", "same-origin");
+  set_security_headers(res);
   try {
-    if (req.method != "GET" && req.method != "HEAD") {
-      res.set_header("Allow", "GET, HEAD");
-      // The body, if any, is not read: the connection cannot be reused.
-      res.set_header("Connection", "close");
-      fail_http(405, "only GET and HEAD are served");
-    }
     if (!host_allowed(req.get_header_value("Host"), options.host)) {
       fail_http(403, "this server answers only requests to a loopback name (localhost, 127.0.0.1, [::1])");
     }
@@ -170,6 +179,7 @@ void Server::Impl::route(const httplib::Request& req, httplib::Response& res) {
     if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
   } catch (const HttpError& e) {
     res.status = e.status;
+    res.headers.erase("Cache-Control");
     res.set_header("Cache-Control", "no-store");
     if (api) {
       JsonWriter json;
@@ -273,6 +283,7 @@ void Server::Impl::image(std::string_view id, httplib::Response& res) {
   Buffer bytes;
   if (!catalog->get_image(nullptr, id, bytes)) fail_http(404, "no image with this id");
   res.set_content(reinterpret_cast<const char*>(bytes.data()), bytes.size(), image_content_type(bytes));
+  res.headers.erase("Content-Security-Policy");
   res.set_header("Content-Security-Policy", std::string(kContentSecurityPolicy) + "; sandbox");
   res.set_header("Cache-Control", "private, max-age=300");
 }

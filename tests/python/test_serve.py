@@ -55,6 +55,7 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: bytes
+    header_list: list[tuple[str, str]]
 
     def json(self):
         assert self.headers["content-type"].startswith("application/json"), self.headers
@@ -71,7 +72,8 @@ def fetch(viewer, path: str, method: str = "GET", headers: dict | None = None, b
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
-        return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+        headers = response.getheaders()
+        return Reply(response.status, {k.lower(): v for k, v in headers}, response.read(), headers)
     finally:
         connection.close()
 
@@ -135,6 +137,8 @@ def test_every_answer_has_a_strict_content_security_policy(viewer, page):
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert "default-src 'none'" in policy
     assert reply.headers["x-content-type-options"] == "nosniff"
+    names = [name.lower() for name, _ in reply.header_list]
+    assert len(names) == len(set(names)), reply.header_list   # each header once
 
 
 def test_hostile_records_are_escaped_in_html(viewer):
@@ -381,9 +385,20 @@ def test_search_and_validation_limits(viewer):
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
 def test_only_get_and_head_are_served(viewer, method):
-    reply = fetch(viewer, "/", method=method, body=b"x=1")
-    assert reply.status == 405
-    assert reply.headers["allow"] == "GET, HEAD"
+    connection = http.client.HTTPConnection("127.0.0.1", viewer.port, timeout=20)
+    try:
+        connection.request(method, "/api/summary", body=b"x=1")
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 405
+        assert response.getheader("Allow") == "GET, HEAD"
+        assert "script-src 'self'" in response.getheader("Content-Security-Policy")
+        # The body was read: the connection serves the next request.
+        connection.request("GET", "/api/summary")
+        response = connection.getresponse()
+        assert response.status == 200 and json.loads(response.read())["groups"]
+    finally:
+        connection.close()
 
 
 def test_huge_bodies_are_not_read(viewer):
