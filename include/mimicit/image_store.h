@@ -28,6 +28,7 @@
 // column: the message lists the columns found).
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -52,6 +53,22 @@ struct ImageStoreOptions {
 
 // What kind of payload a store holds.
 enum class PayloadKind { kBase64, kBinary, kHuggingFaceStruct, kJsonBase64, kImageFile };
+
+// A place in storage order (see ImageStore::for_each_in_storage_order): the
+// file (its index in files()) and the image's position in that file, an
+// opaque number the file's reader handed out (a row, a byte offset, a file
+// number) that only orders places. Places compare as storage order does, so
+// a range [begin, end) of them is a piece of a full pass that reads its own
+// part of the files: how a pass is split across processes or machines. A
+// place stays valid while the store's files stay the same.
+struct StoragePlace {
+  uint32_t file = 0;
+  uint64_t position = 0;
+
+  // Past every image of any store.
+  static constexpr StoragePlace end() { return {UINT32_MAX, UINT64_MAX}; }
+  auto operator<=>(const StoragePlace&) const = default;
+};
 
 struct DuplicateId {
   std::string id;
@@ -87,6 +104,17 @@ class ImageStore {
   // per id while it runs. Stop by returning false.
   virtual void for_each_in_storage_order(
       const std::function<bool(std::string_view id, size_t rank)>& fn) const = 0;
+
+  // The piece [begin, end) of storage order, each image with its place and
+  // its block: the unit of its file that a reader decodes as a whole (the
+  // Parquet row group, whose dictionary and pages serve all its rows; 0 in
+  // other files). Pieces cut at block boundaries read nothing twice. Costs
+  // a pass over the index plus sorting the piece (8 bytes per image of the
+  // piece while it runs). Stop by returning false.
+  virtual void for_each_in_storage_range(
+      StoragePlace begin, StoragePlace end,
+      const std::function<bool(std::string_view id, size_t rank, StoragePlace place,
+                               uint64_t block)>& fn) const = 0;
 
   virtual const std::vector<DuplicateId>& duplicates() const = 0;
 

@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <numeric>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -169,16 +168,18 @@ class StoreImpl final : public ImageStore {
 
   void for_each_in_storage_order(
       const std::function<bool(std::string_view id, size_t rank)>& fn) const override {
-    std::vector<size_t> order(index_->size());
-    std::iota(order.begin(), order.end(), size_t{0});
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      const IndexEntry& x = index_->entry(a);
-      const IndexEntry& y = index_->entry(b);
-      if (x.source() != y.source()) return x.source() < y.source();
-      return x.locator < y.locator;
-    });
-    for (size_t rank : order) {
+    for (size_t rank : storage_order({0, 0}, StoragePlace::end())) {
       if (!fn(index_->id(rank), rank)) return;
+    }
+  }
+
+  void for_each_in_storage_range(
+      StoragePlace begin, StoragePlace end,
+      const std::function<bool(std::string_view, size_t, StoragePlace, uint64_t)>& fn) const override {
+    for (size_t rank : storage_order(begin, end)) {
+      const IndexEntry& entry = index_->entry(rank);
+      StoragePlace place{entry.source(), entry.locator};
+      if (!fn(index_->id(rank), rank, place, sources_[entry.source()]->block_of(entry.locator))) return;
     }
   }
 
@@ -188,6 +189,21 @@ class StoreImpl final : public ImageStore {
   uint64_t index_bytes() const override { return index_->bytes(); }
 
  private:
+  // The ranks of the images placed in [begin, end), in storage order.
+  std::vector<size_t> storage_order(StoragePlace begin, StoragePlace end) const {
+    auto place = [&](size_t rank) {
+      const IndexEntry& entry = index_->entry(rank);
+      return StoragePlace{entry.source(), entry.locator};
+    };
+    std::vector<size_t> order;
+    for (size_t rank = 0; rank < index_->size(); ++rank) {
+      StoragePlace p = place(rank);
+      if (begin <= p && p < end) order.push_back(rank);
+    }
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return place(a) < place(b); });
+    return order;
+  }
+
   std::vector<std::unique_ptr<Source>> sources_;
   std::unique_ptr<StoreIndex> index_;
   std::vector<std::string> files_;

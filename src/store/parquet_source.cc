@@ -266,6 +266,12 @@ class ParquetSource final : public Source {
     }
   }
 
+  // The row group: its dictionary and pages serve all its rows.
+  uint64_t block_of(uint64_t locator) const override {
+    if (locator >= static_cast<uint64_t>(file_->num_rows())) return UINT64_MAX;
+    return static_cast<uint64_t>(file_->row_group_of(static_cast<int64_t>(locator)));
+  }
+
   void fetch(uint64_t locator, std::string_view id, Buffer& out) const override {
     if (locator >= static_cast<uint64_t>(file_->num_rows())) {
       fail_corrupt("{}: image '{}': row {} is outside the file ({} rows)", path(), id, locator,

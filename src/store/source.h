@@ -30,6 +30,10 @@ class Source {
   // The image file bytes of the entry at `locator` into `out` (replacing its
   // contents); base64 payloads are decoded. `id` names the entry in errors.
   virtual void fetch(uint64_t locator, std::string_view id, Buffer& out) const = 0;
+  // The unit of the file that a reader decodes as a whole and that holds
+  // the entry at `locator` (ImageStore::for_each_in_storage_range): never
+  // decreasing with the locator. One block per file unless overridden.
+  virtual uint64_t block_of(uint64_t /*locator*/) const { return 0; }
 };
 
 std::unique_ptr<Source> open_parquet_source(const std::string& path);

@@ -25,12 +25,23 @@
 // the temporary output folder: disk needs about twice the output size. Atomic: the folder is built under a temporary name beside `out` and
 // swapped in when complete; an interrupted run leaves `out` as it was.
 // Deterministic: the same inputs and options give byte-identical files.
+//
+// Sharded (mimicit.dask.convert): plan_convert() cuts storage order into
+// shards, convert_shard() processes one shard anywhere the files are
+// visible (another process, another machine on shared storage), and
+// merge_shards() writes and commits the output folder once every shard is
+// done. The parts depend only on the sequence of (id, stored value) in id
+// order and the options, and dropped.jsonl on the drops in storage order,
+// so the result is byte-identical to convert_images() with the same
+// options; convert_images() itself runs one shard and the same merge when
+// the sources are not sorted.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "mimicit/image_store.h"
 #include "mimicit/parquet/metadata.h"
 
 namespace mimicit::tools {
@@ -69,5 +80,58 @@ struct ConvertReport {
 };
 
 ConvertReport convert_images(const ConvertOptions& options);
+
+// ---------------------------------------------------------------------------
+// Sharded conversion.
+//
+// A shard is the piece [begin, end) of the store's storage order
+// (ImageStore::for_each_in_storage_range), cut by cut_storage_order
+// (tools/storage_ranges.h): never across two files, Parquet row groups
+// kept whole when that keeps shards near the requested size.
+struct ConvertShard {
+  uint32_t index = 0;    // 0, 1, ...: names its folder; drops are listed in this order
+  StoragePlace begin;
+  StoragePlace end;
+  uint64_t images = 0;   // images in [begin, end)
+  uint64_t store_images = 0;  // distinct ids of the store when planned (a check)
+};
+
+struct ConvertPlan {
+  uint64_t images = 0;      // distinct ids of the store
+  uint64_t duplicates = 0;  // ids that appeared more than once
+  std::vector<ConvertShard> shards;  // in storage order, covering it exactly
+};
+
+// Opens the sources (their saved index when there is one) and cuts storage
+// order into shards of about `shard_images` images or, when that is 0, into
+// about `shards` shards of equal size. Checks the options as
+// convert_images does.
+ConvertPlan plan_convert(const ConvertOptions& options, uint64_t shard_images, uint64_t shards = 0);
+
+struct ShardReport {
+  uint64_t images = 0;    // kept
+  uint64_t dropped = 0;
+  uint64_t bytes_in = 0;  // image bytes read
+  bool reused = false;    // the shard was already done: nothing was read
+};
+
+// Processes one shard into `work_dir`/shard-NNNNN (the images' stored values
+// in storage order, a table of their ranks and lengths, the shard's drops):
+// built under a temporary name inside `work_dir` and renamed when complete,
+// so a task killed half-way leaves no shard, and a retried or duplicated
+// task finding the shard done returns at once (reused). `work_dir` must
+// exist: it is never created here, so a task still running after its run
+// was cancelled (the folder removed) fails instead of writing. Thread-safe
+// for different shards; any number of processes may run the same shard.
+ShardReport convert_shard(const ConvertOptions& options, const ConvertShard& shard,
+                          const std::string& work_dir);
+
+// Once every shard of `plan` is done: writes the parts (rows in id order)
+// and dropped.jsonl (shards in order) into `work_dir`/output, renames it
+// over options.out atomically and removes `work_dir`. Throws kNotFound
+// naming the first missing shard, kCorrupt when a shard's files disagree
+// with the plan; options.out is then untouched.
+ConvertReport merge_shards(const ConvertOptions& options, const ConvertPlan& plan,
+                           const std::string& work_dir);
 
 }  // namespace mimicit::tools

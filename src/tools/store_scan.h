@@ -15,18 +15,17 @@
 
 namespace mimicit::tools {
 
-// Walks every image of `store` in storage order
-// (ImageStore::for_each_in_storage_order): each batch is fetched one image
+// Walks the images of `store` placed in [begin, end), in storage order
+// (ImageStore::for_each_in_storage_range): each batch is fetched one image
 // after the other on the calling thread, in the order the files hold them,
 // so that a large page is streamed once for all its images (parallel
 // fetches would each restart it); then prepared in parallel and consumed in
-// order. Item needs `std::string id` and
-// `size_t rank` (the id's position in sorted order).
+// order. Item needs `std::string id` and `size_t rank` (the id's position
+// in sorted order).
 template <typename Item>
-void scan_store_in_storage_order(const ImageStore& store, WorkerPool& pool,
-                                 const std::function<void(Item&)>& fetch,
-                                 const std::function<void(Item&)>& prepare,
-                                 const std::function<void(Item&)>& consume) {
+void scan_store_range(const ImageStore& store, StoragePlace begin, StoragePlace end, WorkerPool& pool,
+                      const std::function<void(Item&)>& fetch, const std::function<void(Item&)>& prepare,
+                      const std::function<void(Item&)>& consume) {
   const size_t batch_size = static_cast<size_t>(std::max(8, 4 * pool.threads()));
   std::vector<Item> batch(batch_size);
   size_t filled = 0;
@@ -35,7 +34,7 @@ void scan_store_in_storage_order(const ImageStore& store, WorkerPool& pool,
     for (size_t i = 0; i < filled; ++i) consume(batch[i]);
     filled = 0;
   };
-  store.for_each_in_storage_order([&](std::string_view id, size_t rank) {
+  store.for_each_in_storage_range(begin, end, [&](std::string_view id, size_t rank, StoragePlace, uint64_t) {
     Item& item = batch[filled++];
     item.id.assign(id);
     item.rank = rank;
@@ -44,6 +43,15 @@ void scan_store_in_storage_order(const ImageStore& store, WorkerPool& pool,
     return true;
   });
   flush();
+}
+
+// Every image of `store` (scan_store_range over the whole storage order).
+template <typename Item>
+void scan_store_in_storage_order(const ImageStore& store, WorkerPool& pool,
+                                 const std::function<void(Item&)>& fetch,
+                                 const std::function<void(Item&)>& prepare,
+                                 const std::function<void(Item&)>& consume) {
+  scan_store_range<Item>(store, {}, StoragePlace::end(), pool, fetch, prepare, consume);
 }
 
 // True when storage order is sorted order (a store mimicit wrote, or any
