@@ -130,7 +130,7 @@ TEST_F(ServerTest, UnknownIdsAndTraversalAre404) {
   EXPECT_EQ(get("/sample/" + std::string(5000, 'A'))->status, 414);
 }
 
-TEST_F(ServerTest, ParametersAreCheckedAndCapped) {
+TEST_F(ServerTest, ParametersAreValidatedAndCapped) {
   start();
   EXPECT_EQ(get("/api/samples?group=IMAGE_TEXT&limit=1000000")->status, 200);
   EXPECT_NE(get("/api/samples?group=IMAGE_TEXT&limit=1000000")->body.find("\"limit\":100,"), std::string::npos);
