@@ -34,7 +34,9 @@
 // Memory and ownership: a Preprocessor keeps its scratch memory (the
 // base64-decoded file, the decoded pixels, the buffer between the resize
 // passes, the resize weights of the last few source sizes) across calls, so
-// that after the first images of each size the hot path allocates nothing.
+// that after the first images of each size the JPEG path makes no
+// allocations of its own (libjpeg still sets up its per-image working
+// memory; the other formats' decoders allocate their pixels).
 // The output goes straight into caller memory (to_chw/to_hwc take a span
 // that must be exactly one image: a loader passes image k's slot of its
 // batch buffer). The input is only read during the call.

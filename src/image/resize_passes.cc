@@ -165,29 +165,86 @@ __attribute__((target("avx2"))) inline __m128i sum_lanes(__m256i v) {
   return _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
 }
 
+// One row: blocks of 4 pixels, then the rest one by one.
+__attribute__((target("avx2"))) void horizontal_row_avx2(const uint8_t* src,
+                                                          const uint8_t* in_end,
+                                                          const AxisWindows& w, uint8_t* dst) {
+  int x = 0;
+  for (; x + 4 <= w.out_size && block_fits(w, src, x, in_end); x += 4) {
+    __m128i hi[4], lo[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      int group = w.group_start[x + i];
+      const int16_t* k = w.madd_weights.data() + static_cast<size_t>(group) * kGroupValues;
+      Avx2Pixel acc = avx2_pixel(src + static_cast<size_t>(w.first[x + i]) * 3, k,
+                                 w.group_start[x + i + 1] - group);
+      hi[i] = sum_lanes(acc.hi);
+      lo[i] = sum_lanes(acc.lo);
+    }
+    finish_block(hi, lo, dst + 3 * x, x + 6 <= w.out_size);
+  }
+  for (; x < w.out_size; ++x) horizontal_pixel(src, w, x, dst + 3 * x);
+}
+
+// Two rows at once: they share each pixel's window and weight loads.
+__attribute__((target("avx2"))) void horizontal_rows2_avx2(const uint8_t* src, size_t in_stride,
+                                                            const uint8_t* in_end,
+                                                            const AxisWindows& w, uint8_t* dst,
+                                                            size_t out_stride) {
+  const __m256i shuffle = _mm256_setr_epi8(
+      0, -128, 3, -128, 1, -128, 4, -128, 2, -128, 5, -128, -128, -128, -128, -128,
+      6, -128, 9, -128, 7, -128, 10, -128, 8, -128, 11, -128, -128, -128, -128, -128);
+  int x = 0;
+  // The second row reads further than the first: checking it covers both.
+  for (; x + 4 <= w.out_size && block_fits(w, src + in_stride, x, in_end); x += 4) {
+    __m128i hi0[4], lo0[4], hi1[4], lo1[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      int group = w.group_start[x + i];
+      int groups = w.group_start[x + i + 1] - group;
+      const int16_t* k = w.madd_weights.data() + static_cast<size_t>(group) * kGroupValues;
+      const uint8_t* p = src + static_cast<size_t>(w.first[x + i]) * 3;
+      __m256i a_hi = _mm256_setzero_si256(), a_lo = a_hi, b_hi = a_hi, b_lo = a_hi;
+      for (int g = 0; g < groups; ++g, p += 12, k += kGroupValues) {
+        __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k));
+        __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k + 16));
+        __m256i a = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+        __m256i b = _mm256_broadcastsi128_si256(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + in_stride)));
+        a = _mm256_shuffle_epi8(a, shuffle);
+        b = _mm256_shuffle_epi8(b, shuffle);
+        a_hi = _mm256_add_epi32(a_hi, _mm256_madd_epi16(a, hi));
+        a_lo = _mm256_add_epi32(a_lo, _mm256_madd_epi16(a, lo));
+        b_hi = _mm256_add_epi32(b_hi, _mm256_madd_epi16(b, hi));
+        b_lo = _mm256_add_epi32(b_lo, _mm256_madd_epi16(b, lo));
+      }
+      hi0[i] = sum_lanes(a_hi);
+      lo0[i] = sum_lanes(a_lo);
+      hi1[i] = sum_lanes(b_hi);
+      lo1[i] = sum_lanes(b_lo);
+    }
+    finish_block(hi0, lo0, dst + 3 * x, x + 6 <= w.out_size);
+    finish_block(hi1, lo1, dst + out_stride + 3 * x, x + 6 <= w.out_size);
+  }
+  for (; x < w.out_size; ++x) {
+    horizontal_pixel(src, w, x, dst + 3 * x);
+    horizontal_pixel(src + in_stride, w, x, dst + out_stride + 3 * x);
+  }
+}
+
 __attribute__((target("avx2"))) void horizontal_avx2(const uint8_t* in, size_t in_width,
                                                       int rows, const uint8_t* in_end,
                                                       const AxisWindows& w, uint8_t* out) {
   size_t in_stride = in_width * 3;
   size_t out_stride = static_cast<size_t>(w.out_size) * 3;
-  for (int y = 0; y < rows; ++y) {
-    const uint8_t* src = in + static_cast<size_t>(y) * in_stride;
-    uint8_t* dst = out + static_cast<size_t>(y) * out_stride;
-    int x = 0;
-    for (; x + 4 <= w.out_size && block_fits(w, src, x, in_end); x += 4) {
-      __m128i hi[4], lo[4];
-#pragma GCC unroll 4
-      for (int i = 0; i < 4; ++i) {
-        int group = w.group_start[x + i];
-        const int16_t* k = w.madd_weights.data() + static_cast<size_t>(group) * kGroupValues;
-        Avx2Pixel acc = avx2_pixel(src + static_cast<size_t>(w.first[x + i]) * 3, k,
-                                   w.group_start[x + i + 1] - group);
-        hi[i] = sum_lanes(acc.hi);
-        lo[i] = sum_lanes(acc.lo);
-      }
-      finish_block(hi, lo, dst + 3 * x, x + 6 <= w.out_size);
-    }
-    for (; x < w.out_size; ++x) horizontal_pixel(src, w, x, dst + 3 * x);
+  int y = 0;
+  for (; y + 2 <= rows; y += 2) {
+    horizontal_rows2_avx2(in + static_cast<size_t>(y) * in_stride, in_stride, in_end, w,
+                          out + static_cast<size_t>(y) * out_stride, out_stride);
+  }
+  for (; y < rows; ++y) {
+    horizontal_row_avx2(in + static_cast<size_t>(y) * in_stride, in_end, w,
+                        out + static_cast<size_t>(y) * out_stride);
   }
 }
 
