@@ -36,22 +36,43 @@ std::string preview(std::string_view text) {
   return fmt::format("'{}'", text);
 }
 
-// True when `text` holds only \s characters (Python's str.isspace()), as
-// the reference's answer cleaning can leave it (runs of spaces become one
-// space and only newlines are stripped after that). Invalid UTF-8 counts as
-// text.
-bool blank(std::string_view text) {
+// Calls fn(code point) for each character of UTF-8 `text` until it returns
+// false; an invalid byte is passed as 0xFFFFFFFF.
+template <typename Fn>
+void for_each_code_point(std::string_view text, const Fn& fn) {
   size_t i = 0;
   while (i < text.size()) {
     const auto b = static_cast<uint8_t>(text[i]);
-    const size_t n = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 0;
-    if (n == 0 || i + n > text.size()) return false;
+    const size_t n = b < 0x80 ? 1 : b >= 0xF8 ? 0 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 0;
+    if (n == 0 || i + n > text.size()) {
+      if (!fn(0xFFFFFFFFu)) return;
+      ++i;
+      continue;
+    }
     uint32_t cp = n == 1 ? b : b & (0x7F >> n);
     for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<uint8_t>(text[i + k]) & 0x3F);
-    if (!dataset::is_space_char(cp)) return false;
+    if (!fn(cp)) return;
     i += n;
   }
-  return true;
+}
+
+// True when the reference's cleaning (clean_question / clean_answer,
+// keep_symbols off) leaves `text` empty or only whitespace (runs of spaces
+// become one space there, and only newlines are stripped after that):
+// exactly when no character survives the symbol deletion other than
+// whitespace, i.e. `text` has no \w character and none of . , ? ! ( ) " '.
+// A scan instead of the cleaning itself: most texts stop at their first
+// letter. Invalid UTF-8 is deleted by the cleaning, so it does not count.
+bool cleans_to_blank(std::string_view text) {
+  bool blank = true;
+  for_each_code_point(text, [&](uint32_t cp) {
+    const bool kept = cp < 0x80 ? std::string_view(".,?!()\"'").find(static_cast<char>(cp)) != std::string_view::npos ||
+                                      dataset::is_word_char(cp)
+                                : cp != 0xFFFFFFFFu && dataset::is_word_char(cp);
+    blank = !kept;
+    return blank;
+  });
+  return blank;
 }
 
 class GroupChecker {
@@ -142,9 +163,9 @@ void GroupChecker::check_text(size_t d, std::string_view id, const Record& recor
       continue;
     }
     const std::string& text = question ? record.instruction : record.answer;
-    const std::string cleaned =
-        question ? dataset::clean_question(text, false) : dataset::clean_answer(text, false);
-    if (blank(cleaned)) {
+    if (cleans_to_blank(text)) {
+      const std::string cleaned =
+          question ? dataset::clean_question(text, false) : dataset::clean_answer(text, false);
       add(result, Kind::kEmptyText, d, id, "", file,
           fmt::format("the {} is {} after cleaning (was {})", field, cleaned.empty() ? "empty" : "blank",
                       preview(text)));

@@ -12,6 +12,7 @@
 #include "mimicit/base64.h"
 #include "mimicit/error.h"
 #include "mimicit/image.h"
+#include "mimicit/prompt.h"
 #include "mimicit/validate.h"
 #include "test_data.h"
 #include "tools/validate_internal.h"
@@ -290,6 +291,42 @@ TEST_F(ValidateTest, RecordChecks) {
       EXPECT_NE(p.detail.find("answer is blank"), std::string::npos);
     }
   }
+}
+
+// empty_text is decided by a scan, not the cleaning: the two must agree.
+TEST_F(ValidateTest, EmptyTextAgreesWithTheReferenceCleaning) {
+  // JSON text (escapes as written in the file) and the UTF-8 it stands for.
+  const std::vector<std::pair<std::string, std::string>> texts = {
+      {"", ""}, {" ", " "}, {"\\n \\n", "\n \n"}, {"###", "###"}, {"a", "a"}, {"_", "_"},
+      {"!", "!"}, {"'", "'"}, {"\\\"", "\""}, {" @ # $ % ", " @ # $ % "}, {"\\t\\u3000@", "\t\u3000@"},
+      {"\\u00e9", "\u00e9"}, {"\\u0661", "\u0661"}, {"\\u00b2", "\u00b2"}, {"\\u200b", "\u200b"},
+      {"\\u2028-\\u00a0", "\u2028-\u00a0"}, {"\\ud83d\\ude00", "\U0001F600"}, {"\\u4e2d", "\u4e2d"},
+      {"\\r\\n*\\r\\n", "\r\n*\r\n"}, {"\\u00bf\\u00a1", "\u00bf\u00a1"}, {"\\u0300", "\u0300"},
+  };
+  // ASCII whitespace (str.isspace() of the ASCII characters).
+  auto blank = [](const std::string& text) { return text.find_first_not_of(" \t\n\r\v\f\x1c\x1d\x1e\x1f") == std::string::npos; };
+  std::string records;
+  std::set<Key> expected;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    for (const bool question : {true, false}) {
+      const std::string id = fmt::format("{}{}", question ? "Q" : "A", i);
+      records += fmt::format("{}\"{}\": {{\"instruction\": \"{}\", \"answer\": \"{}\"}}", records.empty() ? "" : ",", id,
+                             question ? texts[i].first : "ok", question ? "ok" : texts[i].first);
+      const std::string cleaned = question ? dataset::clean_question(texts[i].second, false)
+                                           : dataset::clean_answer(texts[i].second, false);
+      // The non-ASCII whitespace these texts hold (U+3000, U+2028, U+00A0)
+      // is deleted or kept as written: compare without it.
+      std::string ascii = cleaned;
+      for (const char* space : {"\u3000", "\u2028", "\u00a0"}) {
+        for (size_t at; (at = ascii.find(space)) != std::string::npos;) ascii.erase(at, std::string_view(space).size());
+      }
+      if (blank(ascii)) expected.emplace("empty_text", "TEXT_ONLY", "T", id, "");
+    }
+  }
+  instructions("t.json", records);
+  const Report report = run("TEXT_ONLY:\n  T: {mimicit_path: t.json}\n");
+  EXPECT_EQ(keys(report), expected);
+  EXPECT_GE(expected.size(), 14u);  // the symbol-only texts, as question and as answer
 }
 
 TEST_F(ValidateTest, ImageIdsAreLookedUpInTheUnionOfTheGroupsStores) {
