@@ -77,10 +77,13 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "mimicit/image_store.h"
 
 namespace mimicit::validate {
 
@@ -151,6 +154,34 @@ struct Report {
   bool clean() const { return summary.problems == 0; }
 };
 
+// ---------------------------------------------------------------------------
+// The decode pass in pieces, for running it on many machines
+// (mimicit.dask.validate). decode_targets() names the stores validate_data
+// decodes; decode_range() reads one range of a store's storage order
+// (ImageStore::for_each_in_storage_range) wherever the files are visible;
+// a store's pieces merged with DecodeResult::merge and handed to
+// validate_data in Options::decoded give the report a local decode pass
+// gives (summary.seconds aside).
+
+struct DecodedImage {
+  Kind kind = Kind::kUndecodableImage;  // kBadBase64, kUndecodableImage or kTinyImage
+  std::string image_id;
+  std::string detail;
+  bool operator==(const DecodedImage&) const = default;
+};
+
+struct DecodeResult {
+  uint64_t images = 0;                       // images read
+  std::array<uint64_t, kNumKinds> counts{};  // per kind (index: Kind), listed or not
+  // At most max_problems of each kind (0: all), the first by image id;
+  // sorted by kind, then image id.
+  std::vector<DecodedImage> kept;
+
+  // Adds the result of another range of the same store (disjoint from the
+  // ranges already added).
+  void merge(DecodeResult&& piece, uint64_t max_problems);
+};
+
 struct Options {
   // Also read and decode every image of the stores (bad_base64,
   // undecodable_image, tiny_image).
@@ -169,9 +200,23 @@ struct Options {
   uint32_t min_image_side = 8;
   // A progress line on stderr (only drawn when it is a terminal).
   bool progress = false;
+  // With decode: stores whose decode pass was done elsewhere, by path as
+  // decode_targets() names them; they are not read again.
+  std::map<std::string, DecodeResult> decoded;
 };
 
 Report validate_data(const std::string& yaml_path, const Options& options = {});
+
+// The image stores validate_data would open and decode (those of the image
+// groups that exist), each path once, in YAML order. Throws as
+// validate_data when the YAML cannot be read.
+std::vector<std::string> decode_targets(const std::string& yaml_path, const Options& options = {});
+
+// The decode pass over the images of `store_path` placed in [begin, end),
+// on options.threads threads (options.max_problems, min_image_side and
+// cache_dir apply). Throws mimicit::Error when the store cannot be opened.
+DecodeResult decode_range(const std::string& store_path, StoragePlace begin, StoragePlace end,
+                          const Options& options = {});
 
 // The report as one JSON object (the `--json` output; mimicit.validate
 // returns the same structure as a dict):

@@ -5,6 +5,7 @@
 //      ids per group; with decode, one pass over each store;
 //   4. records and train configs, group by group (validate_records.cc);
 //   5. image problems placed on the first instruction using the image.
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -205,7 +206,10 @@ void Validator::check_images() {
         if (fallback.first == SIZE_MAX) fallback = {group.index, use.dataset};
       }
     }
-    summary_.images_decoded += decode_store(stores_[s], groups, fallback, options_, pool_, findings_, out_);
+    auto done = options_.decoded.find(stores_[s].path);
+    summary_.images_decoded += done != options_.decoded.end()
+                                   ? add_decoded(stores_[s], groups, fallback, done->second, findings_, out_)
+                                   : decode_store(stores_[s], groups, fallback, options_, pool_, findings_, out_);
   }
 }
 
@@ -246,6 +250,20 @@ void Validator::place_image_findings() {
 }
 
 }  // namespace
+
+std::vector<std::string> decode_targets(const std::string& yaml_path, const Options& options) {
+  Collector ignored(1);
+  std::vector<std::string> targets;
+  for (const GroupPlan& plan : check_config(yaml_path, read_yaml(yaml_path), options, ignored)) {
+    if (!is_image_group(plan.group)) continue;
+    for (const DatasetPlan& dataset : plan.datasets) {
+      for (const std::string& path : dataset.config.images_paths) {
+        if (std::find(targets.begin(), targets.end(), path) == targets.end()) targets.push_back(path);
+      }
+    }
+  }
+  return targets;
+}
 
 Report validate_data(const std::string& yaml_path, const Options& options) {
   if (options.threads < 0 || options.threads > 1024) {

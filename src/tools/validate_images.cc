@@ -4,6 +4,8 @@
 // first by id); the rest are only counted.
 #include <algorithm>
 #include <array>
+#include <iterator>
+#include <tuple>
 
 #include "mimicit/error.h"
 #include "mimicit/image.h"
@@ -146,40 +148,91 @@ void find_duplicate_images(const std::vector<StoreState>& all, const std::vector
   }
 }
 
-uint64_t decode_store(const StoreState& state, const std::vector<size_t>& groups, std::pair<size_t, size_t> fallback,
-                      const Options& options, WorkerPool& pool, ImageFindings& findings, Collector& out) {
-  const ImageStore& store = *state.store;
+DecodeResult decode_images(const ImageStore& store, StoragePlace begin, StoragePlace end, const Options& options,
+                           WorkerPool& pool, tools::Progress* progress) {
   std::array<KeptFindings, 3> kept{KeptFindings(options.max_problems), KeptFindings(options.max_problems),
                                    KeptFindings(options.max_problems)};
   constexpr std::array<Kind, 3> kKinds = {Kind::kBadBase64, Kind::kUndecodableImage, Kind::kTinyImage};
   auto slot = [&](Kind kind) { return static_cast<size_t>(std::find(kKinds.begin(), kKinds.end(), kind) - kKinds.begin()); };
-  tools::Progress progress("decoding " + state.path, store.size(), options.progress);
-  uint64_t images = 0;
-  tools::scan_store_in_storage_order<DecodeItem>(
-      store, pool, [&](DecodeItem& item) { fetch_payload(store, item); },
+  DecodeResult result;
+  tools::scan_store_range<DecodeItem>(
+      store, begin, end, pool, [&](DecodeItem& item) { fetch_payload(store, item); },
       [&](DecodeItem& item) { decode_payload(item, options.min_image_side); },
       [&](DecodeItem& item) {
-        ++images;
-        progress.advance(1, item.bytes.size());
+        ++result.images;
+        if (progress) progress->advance(1, item.bytes.size());
         if (item.bad) kept[slot(item.kind)].add(item.id, std::move(item.detail));
       });
-  progress.finish();
   for (size_t k = 0; k < kKinds.size(); ++k) {
     uint64_t omitted = 0;
-    for (auto& [id, detail] : kept[k].finish(&omitted)) {
-      ImageFinding finding;
-      finding.kind = kKinds[k];
-      finding.image_id = std::move(id);
-      finding.file = state.path;
-      finding.detail = std::move(detail);
-      finding.groups = groups;
-      finding.fallback_group = fallback.first;
-      finding.fallback_dataset = fallback.second;
-      findings.add(std::move(finding));
+    auto& found = kept[k].finish(&omitted);
+    result.counts[static_cast<size_t>(kKinds[k])] = found.size() + omitted;
+    for (auto& [id, detail] : found) {
+      result.kept.push_back({.kind = kKinds[k], .image_id = std::move(id), .detail = std::move(detail)});
     }
-    out.count_omitted(kKinds[k], omitted);
   }
-  return images;
+  return result;
+}
+
+uint64_t add_decoded(const StoreState& state, const std::vector<size_t>& groups, std::pair<size_t, size_t> fallback,
+                     DecodeResult result, ImageFindings& findings, Collector& out) {
+  std::array<uint64_t, kNumKinds> listed{};
+  for (DecodedImage& image : result.kept) {
+    ++listed[static_cast<size_t>(image.kind)];
+    ImageFinding finding;
+    finding.kind = image.kind;
+    finding.image_id = std::move(image.image_id);
+    finding.file = state.path;
+    finding.detail = std::move(image.detail);
+    finding.groups = groups;
+    finding.fallback_group = fallback.first;
+    finding.fallback_dataset = fallback.second;
+    findings.add(std::move(finding));
+  }
+  for (Kind kind : kAllKinds) {
+    const size_t k = static_cast<size_t>(kind);
+    if (result.counts[k] > listed[k]) out.count_omitted(kind, result.counts[k] - listed[k]);
+  }
+  return result.images;
+}
+
+uint64_t decode_store(const StoreState& state, const std::vector<size_t>& groups, std::pair<size_t, size_t> fallback,
+                      const Options& options, WorkerPool& pool, ImageFindings& findings, Collector& out) {
+  tools::Progress progress("decoding " + state.path, state.store->size(), options.progress);
+  DecodeResult result = decode_images(*state.store, {}, StoragePlace::end(), options, pool, &progress);
+  progress.finish();
+  return add_decoded(state, groups, fallback, std::move(result), findings, out);
 }
 
 }  // namespace mimicit::validate::internal
+
+namespace mimicit::validate {
+
+void DecodeResult::merge(DecodeResult&& piece, uint64_t max_problems) {
+  images += piece.images;
+  for (size_t k = 0; k < kNumKinds; ++k) counts[k] += piece.counts[k];
+  kept.insert(kept.end(), std::make_move_iterator(piece.kept.begin()), std::make_move_iterator(piece.kept.end()));
+  std::sort(kept.begin(), kept.end(), [](const DecodedImage& a, const DecodedImage& b) {
+    return std::tie(a.kind, a.image_id, a.detail) < std::tie(b.kind, b.image_id, b.detail);
+  });
+  if (max_problems == 0) return;
+  // The first max_problems of each kind: kept is sorted by kind.
+  std::vector<DecodedImage> trimmed;
+  uint64_t run = 0;
+  for (size_t i = 0; i < kept.size(); ++i) {
+    run = i > 0 && kept[i].kind == kept[i - 1].kind ? run + 1 : 0;
+    if (run < max_problems) trimmed.push_back(std::move(kept[i]));
+  }
+  kept = std::move(trimmed);
+}
+
+DecodeResult decode_range(const std::string& store_path, StoragePlace begin, StoragePlace end, const Options& options) {
+  if (options.threads < 0 || options.threads > 1024) {
+    fail_invalid("threads must be 0 (all cores) to 1024, not {}", options.threads);
+  }
+  auto store = ImageStore::open(store_path, {.cache_dir = options.cache_dir});
+  WorkerPool pool(options.threads);
+  return internal::decode_images(*store, begin, end, options, pool, nullptr);
+}
+
+}  // namespace mimicit::validate

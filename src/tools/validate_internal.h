@@ -118,6 +118,17 @@ struct StoreUse {
 void find_duplicate_images(const std::vector<StoreState>& all, const std::vector<StoreUse>& uses, size_t group,
                            const Options& options, ImageFindings& findings, Collector& out);
 
+// The decode pass over the images of `store` placed in [begin, end):
+// bad_base64, undecodable_image, tiny_image, at most max_problems of each
+// kind kept (the first by id). `progress` may be null.
+DecodeResult decode_images(const ImageStore& store, StoragePlace begin, StoragePlace end, const Options& options,
+                           WorkerPool& pool, tools::Progress* progress);
+
+// A store's decode findings (decode_images, or pieces of it merged) as
+// image findings; returns the number of images read.
+uint64_t add_decoded(const StoreState& state, const std::vector<size_t>& groups, std::pair<size_t, size_t> fallback,
+                     DecodeResult result, ImageFindings& findings, Collector& out);
+
 // The decode pass over one store: bad_base64, undecodable_image,
 // tiny_image. `groups`: the groups using the store (their references
 // count); `fallback`: (group, dataset) for images nobody uses. Returns the
