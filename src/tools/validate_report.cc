@@ -52,16 +52,20 @@ std::string problem_line(const Problem& p) {
     where += *part;
   }
   if (!p.image_id.empty()) where += (where.empty() ? "image " : ", image ") + p.image_id;
-  if (where.empty()) where = p.file;
+  // Errors of a file name it first: do not name it twice.
+  if (where.empty() && !std::string_view(p.detail).starts_with(p.file)) where = p.file;
   std::string line = "  ";
   tools::append_valid_utf8(line, where.empty() ? p.detail : where + ": " + p.detail);
   return line + '\n';
 }
 
+// "1 group", "2 groups".
+std::string count(uint64_t n, const char* noun) { return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s"); }
+
 std::string summary_counts(const Summary& s) {
-  std::string text = fmt::format("{} groups, {} datasets, {} records, {} image references", s.groups,
-                                 s.datasets, s.records, s.image_refs);
-  text += fmt::format(", {} stores with {} images", s.stores, s.images);
+  std::string text = count(s.groups, "group") + ", " + count(s.datasets, "dataset") + ", " +
+                     count(s.records, "record") + ", " + count(s.image_refs, "image reference") + ", " +
+                     count(s.stores, "store") + " with " + count(s.images, "image");
   if (s.decoded) text += fmt::format(" ({} decoded)", s.images_decoded);
   return text;
 }
