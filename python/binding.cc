@@ -1104,6 +1104,8 @@ void register_loader(nb::module_& m) {
 
 namespace mimicit::python {
 void bind_validate(nb::module_& m);  // python/binding_validate.cc
+void bind_convert(nb::module_& m);          // python/binding_convert.cc
+void bind_validate_pieces(nb::module_& m);  // python/binding_validate_pieces.cc
 }  // namespace mimicit::python
 
 NB_MODULE(_core, m) {
@@ -1116,6 +1118,8 @@ NB_MODULE(_core, m) {
   register_image_store(m);
   register_loader(m);
   bind_validate(m);
+  bind_convert(m);
+  bind_validate_pieces(m);
 
   nb::module_ pq = m.def_submodule("parquet", "Parquet files, read and written by mimicit");
   pq.def("read", &read_columns, "path"_a, "columns"_a = nb::none(),
