@@ -40,15 +40,22 @@ struct GifCloser {
 };
 using Gif = std::unique_ptr<GifFileType, GifCloser>;
 
+// giflib's message for an error code; GifErrorString() returns null for
+// codes it has no text for (0 among them, which a failed call can leave).
+const char* gif_error(int code) {
+  const char* text = GifErrorString(code);
+  return text != nullptr ? text : "unknown error";
+}
+
 Gif open_gif(Reader& reader) {
   int error = 0;
   Gif gif(DGifOpen(&reader, &read_bytes, &error));
-  if (!gif) fail_corrupt("gif: {}", GifErrorString(error));
+  if (!gif) fail_corrupt("gif: {}", gif_error(error));
   return gif;
 }
 
 [[noreturn]] void fail_gif(const GifFileType* gif, const char* what) {
-  fail_corrupt("gif: {}: {}", what, GifErrorString(gif->Error));
+  fail_corrupt("gif: {}: {}", what, gif_error(gif->Error));
 }
 
 // Reads records up to the first image descriptor; returns the transparent

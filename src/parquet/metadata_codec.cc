@@ -713,9 +713,13 @@ void write_struct(CompactWriter& w, const Statistics& s) {
   w.struct_end();
 }
 
+// A kind that is a valid union field id. Decoding keeps any id, a negative
+// one too; writing another kind would leave the union empty.
+bool writable_kind(const LogicalType& t) { return t.kind > 0 && t.kind <= INT16_MAX; }
+
 void write_struct(CompactWriter& w, const LogicalType& t) {
   w.struct_begin();
-  if (t.kind > 0 && t.kind <= INT16_MAX) {
+  if (writable_kind(t)) {
     w.field_begin(static_cast<int16_t>(t.kind), thrift::kStruct);
     w.struct_begin();
     switch (t.kind) {
@@ -752,8 +756,9 @@ void write_struct(CompactWriter& w, const SchemaElement& e) {
   write_field(w, 7, e.scale);
   write_field(w, 8, e.precision);
   write_field(w, 9, e.field_id);
-  // An empty union is invalid Thrift: kind NONE means "no logical type".
-  if (e.logical_type && e.logical_type->kind != LogicalType::NONE) {
+  // An empty union is invalid Thrift: kind NONE (or an id no field can
+  // have) means "no logical type".
+  if (e.logical_type && writable_kind(*e.logical_type)) {
     write_field(w, 10, *e.logical_type);
   }
   w.struct_end();
