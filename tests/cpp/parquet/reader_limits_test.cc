@@ -1,0 +1,77 @@
+// ReaderOptions' resource limits: each one refuses the file or page that
+// exceeds it with Error(kLimit) naming the limit, before allocating for it,
+// and the defaults read the same file. docs/reliability.md lists them.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "mimicit/error.h"
+#include "mimicit/parquet/reader.h"
+#include "mimicit/parquet/writer.h"
+#include "test_data.h"
+
+namespace mimicit::parquet {
+namespace {
+
+namespace fs = std::filesystem;
+
+// 200 rows of a dictionary-encoded string column (10 distinct values,
+// ZSTD): one row group, pages of at most 50 rows.
+std::string write_file() {
+  const fs::path path = testing::temp_dir("reader_limits") / "limits.parquet";
+  WriterOptions options;
+  options.codec = Codec::ZSTD;
+  options.page_rows = 50;
+  ParquetWriter writer(path.string(), {{.name = "s", .is_string = true}}, options);
+  for (int i = 0; i < 200; ++i) {
+    writer.append_bytes(0, "value number " + std::to_string(i % 10));
+    writer.end_row();
+  }
+  writer.close();
+  return path.string();
+}
+
+// The Error(kLimit) message of reading every page with `options`, or "".
+std::string limit_error(const std::string& path, const ReaderOptions& options) {
+  try {
+    auto file = ParquetFile::open(path, options);
+    ColumnChunkReader reader(file, 0, 0);
+    while (reader.next_page()) reader.decode();
+    return "";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kLimit) << e.what();
+    return e.what();
+  }
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+TEST(ReaderLimits, DefaultsReadTheFile) { EXPECT_EQ(limit_error(write_file(), {}), ""); }
+
+TEST(ReaderLimits, FooterSize) {
+  ReaderOptions options;
+  options.max_footer_bytes = 16;
+  EXPECT_TRUE(contains(limit_error(write_file(), options), "exceeds the limit of 16 bytes"));
+}
+
+TEST(ReaderLimits, ValuesPerPage) {
+  ReaderOptions options;
+  options.max_page_values = 49;
+  EXPECT_TRUE(contains(limit_error(write_file(), options), "50 values, over the limit of 49"));
+}
+
+TEST(ReaderLimits, DictionaryValues) {
+  ReaderOptions options;
+  options.max_dictionary_values = 9;
+  EXPECT_TRUE(contains(limit_error(write_file(), options), "dictionary of 10 values exceeds the limit of 9"));
+}
+
+TEST(ReaderLimits, UncompressedPageSize) {
+  ReaderOptions options;
+  options.max_page_bytes = 8;
+  EXPECT_TRUE(contains(limit_error(write_file(), options), "exceeds the limit of 8 bytes"));
+}
+
+}  // namespace
+}  // namespace mimicit::parquet
