@@ -1,6 +1,7 @@
 // ReaderOptions' resource limits: each one refuses the file or page that
 // exceeds it with Error(kLimit) naming the limit, before allocating for it,
-// and the defaults read the same file. docs/reliability.md lists them.
+// and the defaults read the same file; and the schema's depth bound.
+// docs/reliability.md lists them.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,6 +9,7 @@
 
 #include "mimicit/error.h"
 #include "mimicit/parquet/reader.h"
+#include "mimicit/parquet/schema.h"
 #include "mimicit/parquet/writer.h"
 #include "test_data.h"
 
@@ -71,6 +73,36 @@ TEST(ReaderLimits, UncompressedPageSize) {
   ReaderOptions options;
   options.max_page_bytes = 8;
   EXPECT_TRUE(contains(limit_error(write_file(), options), "exceeds the limit of 8 bytes"));
+}
+
+// The schema tree is walked recursively: its depth is bounded so a footer
+// of nested groups cannot exhaust the stack (kCorrupt, not a limit: no real
+// schema comes near it).
+TEST(ReaderLimits, SchemaDepth) {
+  auto nested = [](int groups) {
+    FileMetaData m;
+    for (int i = 0; i < groups; ++i) {
+      SchemaElement g;
+      g.name = "g" + std::to_string(i);
+      g.num_children = 1;
+      if (i > 0) g.repetition_type = Repetition::OPTIONAL;
+      m.schema.push_back(g);
+    }
+    SchemaElement leaf;
+    leaf.name = "leaf";
+    leaf.type = Type::INT32;
+    leaf.repetition_type = Repetition::OPTIONAL;
+    m.schema.push_back(leaf);
+    return m;
+  };
+  EXPECT_NO_THROW(Schema{nested(64)});
+  try {
+    Schema{nested(66)};
+    ADD_FAILURE() << "a schema 66 groups deep was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorrupt);
+    EXPECT_TRUE(contains(e.what(), "nested deeper than 64 levels")) << e.what();
+  }
 }
 
 }  // namespace
