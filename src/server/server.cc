@@ -1,12 +1,13 @@
-// The HTTP layer of the viewer: cpp-httplib serves, this file routes. Every
-// request goes through one pre-routing handler (route()), which matches
-// paths by prefix (no std::regex over client-controlled text), checks the
-// method and the Host header, parses and bounds the parameters, and sets
-// the security headers on every answer.
+// The HTTP layer of the viewer: HttpServer (http_server.h) holds the
+// connections within their limits, cpp-httplib parses requests and writes
+// answers, and this file routes. Every request goes through one
+// pre-routing handler (route()), which matches paths by prefix (no
+// std::regex over client-controlled text), checks the method and the Host
+// header, parses and bounds the parameters, and sets the security headers
+// on every answer.
 #include "mimicit/server.h"
 
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <semaphore>
@@ -20,6 +21,7 @@
 #include "server/assets/assets.h"
 #include "server/catalog.h"
 #include "server/html.h"
+#include "server/http_server.h"
 #include "server/http_util.h"
 #include "server/json.h"
 #include "server/limits.h"
@@ -61,20 +63,6 @@ validate::Options validate_options(const ServerOptions& options) {
   out.progress = false;
   return out;
 }
-
-// httplib::Server with a way to close the listening socket whether or not
-// listen() has started: stop() of httplib does nothing before it has, and
-// a signal may arrive between bind() and run().
-class HttpServer : public httplib::Server {
- public:
-  void close_listener() {
-    const socket_t sock = svr_sock_.exchange(INVALID_SOCKET);
-    if (sock != INVALID_SOCKET) {
-      ::shutdown(sock, SHUT_RDWR);
-      ::close(sock);
-    }
-  }
-};
 
 void set_security_headers(httplib::Response& res) {
   res.set_header("Content-Security-Policy", kContentSecurityPolicy);
@@ -129,8 +117,6 @@ struct Server::Impl {
 };
 
 void Server::Impl::install() {
-  const int threads = options.threads > 0 ? options.threads : kDefaultThreads;
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   // httplib's default sets SO_REUSEPORT, which lets a second server (any
   // process of the same user) listen on the same port and take a share of
   // the connections; SO_REUSEADDR only allows a restart while old
@@ -140,28 +126,23 @@ void Server::Impl::install() {
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
   http.set_payload_max_length(kMaxPayloadBytes);
-  http.set_keep_alive_timeout(2);
-  http.set_keep_alive_max_count(1000);
-  http.set_read_timeout(5);
-  http.set_write_timeout(10);
-  // GET and HEAD are routed here. Other methods go on through httplib, which
-  // reads (or, past kMaxPayloadBytes, refuses with 413) their body, so the
-  // connection stays usable; having no handlers, it answers 404, turned
-  // into 405 below.
+  // Only for the Keep-Alive header httplib writes: HttpServer keeps them.
+  http.set_keep_alive_timeout(HttpServer::kKeepAliveSeconds);
+  http.set_keep_alive_max_count(HttpServer::kKeepAliveRequests);
+  // Exceptions that are neither HttpError nor mimicit::Error (bad_alloc):
+  // a plain 500, without httplib's EXCEPTION_WHAT header.
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    res.status = 500;
+    res.set_content(error_page(500, "internal error"), "text/html; charset=utf-8");
+  });
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (req.method != "GET" && req.method != "HEAD") return httplib::Server::HandlerResponse::Unhandled;
     route(req, res);
     return httplib::Server::HandlerResponse::Handled;
   });
   // Every answer of 400 or more passes here, those route() made included;
-  // the ones httplib makes itself (bad request lines, 413, 414, methods)
-  // get the same headers.
-  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (res.status == 404 && req.method != "GET" && req.method != "HEAD") {
-      res.status = 405;
-      res.set_header("Allow", "GET, HEAD");
-      res.set_content(error_page(405, "only GET and HEAD are served"), "text/html; charset=utf-8");
-    }
+  // the ones httplib makes itself (bad request lines, 414) get the same
+  // headers.
+  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.has_header("Content-Security-Policy")) set_security_headers(res);
     if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
   });
@@ -172,6 +153,14 @@ void Server::Impl::route(const httplib::Request& req, httplib::Response& res) {
   const bool api = starts_with(path, "/api/");
   set_security_headers(res);
   try {
+    if (req.method != "GET" && req.method != "HEAD") {
+      // Answered at once; a body, if any, is never read, so the connection
+      // closes after the answer.
+      HttpServer::close_after_response();
+      res.set_header("Connection", "close");
+      res.set_header("Allow", "GET, HEAD");
+      fail_http(405, "only GET and HEAD are served");
+    }
     if (!host_allowed(req.get_header_value("Host"), options.host)) {
       fail_http(403, "this server answers only requests to a loopback name (localhost, 127.0.0.1, [::1])");
     }
@@ -383,15 +372,10 @@ std::unique_ptr<Server> Server::open(const std::string& yaml_path, const ServerO
 
 int Server::bind() {
   Impl& impl = *impl_;
-  const std::string& host = impl.options.host;
-  if (impl.options.port == 0) {
-    impl.port = impl.http.bind_to_any_port(host);
-  } else {
-    impl.port = impl.http.bind_to_port(host, impl.options.port) ? impl.options.port : -1;
-  }
+  impl.port = impl.http.bind(impl.options.host, impl.options.port);
   if (impl.port < 0) {
-    fail(ErrorCode::kIo, "cannot listen on {}:{} (address in use, or not an address of this machine)", host,
-         impl.options.port);
+    fail(ErrorCode::kIo, "cannot listen on {}:{} (address in use, or not an address of this machine)",
+         impl.options.host, impl.options.port);
   }
   return impl.port;
 }
@@ -406,13 +390,12 @@ void Server::run() {
   if (impl_->port < 0) fail_invalid("run() before bind()");
   if (impl_->stopped.load()) return;
   impl_->validation.start();
-  impl_->http.listen_after_bind();
+  impl_->http.serve(impl_->options.threads > 0 ? impl_->options.threads : kDefaultThreads);
 }
 
 void Server::stop() {
   impl_->stopped = true;
   impl_->http.stop();
-  impl_->http.close_listener();
   impl_->validation.stop();
 }
 

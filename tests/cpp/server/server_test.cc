@@ -4,6 +4,11 @@
 // (stop before run, a busy port). The Python suite (test_serve*.py) drives
 // the CLI over HTTP and in a browser; this runs the same code under the
 // sanitizers with the C++ suite.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <thread>
 
@@ -181,6 +186,47 @@ TEST_F(ServerTest, SearchPagesThroughRecords) {
   res = get("/api/search?q=IMG_4");
   EXPECT_NE(res->body.find(R"("exact":[{"kind":"image","id":"IMG_4","group":"IMAGE_TEXT"}])"), std::string::npos);
   EXPECT_NE(res->body.find(R"("field":"image_ids","value":"IMG_4")"), std::string::npos);
+}
+
+// Sends `bytes` on a new connection, then reads until the server closes.
+std::string send_and_read(int port, const std::string& bytes) {
+  const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(sock, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(sock, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server closed the connection
+    sent += static_cast<size_t>(n);
+  }
+  ::shutdown(sock, SHUT_WR);
+  std::string answer;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::recv(sock, buffer, sizeof buffer, 0)) > 0) answer.append(buffer, static_cast<size_t>(n));
+  ::close(sock);
+  return answer;
+}
+
+TEST_F(ServerTest, RequestsAreBoundedInBytes) {
+  start();
+  // An endless request line: cut off at 128 KiB with 431 (httplib alone
+  // would buffer all of it).
+  const std::string answer = send_and_read(port_, "GET /" + std::string(8 << 20, 'a'));
+  EXPECT_TRUE(answer.empty() || answer.rfind("HTTP/1.1 431", 0) == 0) << answer.substr(0, 100);
+  // A POST with a huge declared body: 405 at once, the body never read.
+  EXPECT_EQ(send_and_read(port_, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10000000000\r\n\r\nzz")
+                .rfind("HTTP/1.1 405", 0),
+            0u);
+  // Two requests on one connection (keep-alive, pipelined).
+  const std::string two = send_and_read(port_, "GET /api/summary HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                                          "GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(two.rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_NE(two.find("HTTP/1.1 404"), std::string::npos);
+  EXPECT_EQ(get("/api/summary")->status, 200);
 }
 
 TEST_F(ServerTest, StopBeforeRunAndBusyPorts) {
