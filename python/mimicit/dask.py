@@ -113,6 +113,7 @@ def _shard_task(shard: tuple, options: dict, work_dir: str) -> dict:
 
 def _merge_task(options: dict, plan: dict, work_dir: str, shard_reports: list) -> dict:
     report = _core.convert_merge(options, plan, work_dir)
+    report["merge_seconds"] = report.pop("seconds")
     report["reused_shards"] = sum(1 for r in shard_reports if r["reused"])
     return report
 
@@ -152,7 +153,8 @@ def convert(sources: Union[PathLike, Sequence[PathLike]], out: PathLike, *, clie
 
     Returns the report: ``images``, ``dropped``, ``duplicates``,
     ``partitions``, ``bytes_in``, ``bytes_out``, ``shards``,
-    ``reused_shards`` (shards found done by a rerun task) and ``seconds``.
+    ``reused_shards`` (shards found done by a rerun task), ``seconds`` and
+    ``merge_seconds`` (the final, serial step).
     """
     start = time.monotonic()
     client = _client(client)
