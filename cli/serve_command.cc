@@ -75,7 +75,7 @@ void add_serve_command(CLI::App& app, Action& action) {
       "serve", "Browse a data YAML's datasets, samples, images, statistics and validation in a web browser");
   auto args = std::make_shared<ServeArgs>();
   command->add_option("DATA_YAML", args->yaml, "The data YAML (groups of datasets)")->required();
-  command->add_option("--host", args->options.host, "Address to listen on (another than 127.0.0.1 exposes the data)")
+  command->add_option("--host", args->options.host, "Address to listen on (one that is not loopback exposes the data to the network)")
       ->capture_default_str();
   command->add_option("--port", args->options.port, "Port to listen on; 0 picks a free one")
       ->check(CLI::Range(0, 65535))

@@ -18,7 +18,8 @@
 // HEAD are served. Ids from a request are looked up in the instruction and
 // image indexes only; no request path reaches the file system (assets come
 // from memory). Unknown ids give 404; sizes, offsets and limits are checked
-// and capped (see the constants in src/server/limits.h).
+// and capped (src/server/limits.h), and so are the bytes and the time of a
+// request (src/server/http_server.h: cpp-httplib 0.11 alone bounds neither).
 //
 // Concurrency: requests run on a pool of threads; image decoding (for
 // thumbnails) runs without any lock held, and thumbnails are kept in a

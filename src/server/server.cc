@@ -187,7 +187,9 @@ void Server::Impl::dispatch(const httplib::Request& req, httplib::Response& res,
     if (path == "/") {
       res.set_content(index_page(*catalog), kHtml);
     } else if (path == "/browse") {
-      res.set_content(client_page("Browse samples", "browse", {}, ""), kHtml);
+      res.set_content(client_page("Browse samples", "browse",
+                                  {{"format", dataset::instruction_format_name(options.sample.instruction_format)}}, ""),
+                      kHtml);
     } else if (path == "/search") {
       res.set_content(client_page("Search", "search", {}, ""), kHtml);
     } else if (path == "/stats") {

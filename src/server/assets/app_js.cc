@@ -143,7 +143,7 @@ const std::string_view kAppJs = R"JS(// mimicit serve: the viewer's one script. 
     }
     const state = {
       group: groups.includes(params.get('group')) ? params.get('group') : groups[0],
-      format: FORMATS.includes(params.get('format')) ? params.get('format') : 'simple',
+      format: FORMATS.includes(params.get('format')) ? params.get('format') : document.body.dataset.format || 'simple',
       limit: Math.min(Math.max(parseInt(params.get('limit') || '20', 10) || 20, 1), 100),
       offset: Math.max(parseInt(params.get('offset') || '0', 10) || 0, 0),
     };
