@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -145,6 +146,10 @@ void HttpServer::serve(int threads) {
       if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(10));
       continue;
     }
+    // httplib writes an answer's head and body in separate sends: without
+    // TCP_NODELAY the body waits for the client's delayed ACK (~40 ms).
+    const int yes = 1;
+    ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
     if (connections_.fetch_add(1) >= kMaxConnections) {
       connections_.fetch_sub(1);
       ::close(sock);
