@@ -160,7 +160,9 @@ void bind_convert(nb::module_& m) {
         ConvertPlan p;
         p.images = required<uint64_t>(plan, "images");
         p.duplicates = required<uint64_t>(plan, "duplicates");
-        for (nb::handle shard : required<nb::list>(plan, "shards")) p.shards.push_back(shard_of(nb::cast<nb::tuple>(shard)));
+        for (nb::handle shard : required<nb::list>(plan, "shards")) {
+          p.shards.push_back(shard_of(nb::cast<nb::tuple>(shard)));
+        }
         tools::ConvertReport report;
         {
           nb::gil_scoped_release release;

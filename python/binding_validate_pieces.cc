@@ -64,7 +64,9 @@ validate::DecodeResult result_of(nb::handle value) {
   validate::DecodeResult r;
   r.images = nb::cast<uint64_t>(t[0]);
   std::vector<uint64_t> counts = nb::cast<std::vector<uint64_t>>(t[1]);
-  if (counts.size() != r.counts.size()) fail_invalid("a decode result has {} counts, not {}", r.counts.size(), counts.size());
+  if (counts.size() != r.counts.size()) {
+    fail_invalid("a decode result has {} counts, not {}", counts.size(), r.counts.size());
+  }
   std::copy(counts.begin(), counts.end(), r.counts.begin());
   for (nb::handle item : nb::cast<nb::list>(t[2])) {
     nb::tuple k = nb::cast<nb::tuple>(item);

@@ -396,7 +396,9 @@ ShardReport convert_shard(const ConvertOptions& options, const ConvertShard& sha
     std::error_code error;
     if (!fs::exists(final_dir / "info", error)) return std::nullopt;
     ShardInfo info = read_info(final_dir / "info");
-    if (!same_shard(info.shard, shard)) fail_corrupt("{}: a different shard is done under this name", final_dir.string());
+    if (!same_shard(info.shard, shard)) {
+      fail_corrupt("{}: a different shard is done under this name", final_dir.string());
+    }
     return ShardReport{.images = info.kept, .dropped = info.dropped, .bytes_in = info.bytes_in, .reused = true};
   };
   if (auto report = done()) return *report;

@@ -124,8 +124,9 @@ TEST(StorageRangesTest, CoverStorageOrderWithoutSpanningFilesOrSplittingSmallRow
                                            });
           return n;
         };
-        EXPECT_EQ(static_cast<uint64_t>(std::count(blocks.begin(), blocks.end(), blocks.front())), count(blocks.front()));
-        EXPECT_EQ(static_cast<uint64_t>(std::count(blocks.begin(), blocks.end(), blocks.back())), count(blocks.back()));
+        auto in_range = [&](uint64_t b) { return static_cast<uint64_t>(std::count(blocks.begin(), blocks.end(), b)); };
+        EXPECT_EQ(in_range(blocks.front()), count(blocks.front()));
+        EXPECT_EQ(in_range(blocks.back()), count(blocks.back()));
       }
     }
     EXPECT_EQ(pieces, walk_all(*store)) << "range size " << size;

@@ -73,8 +73,9 @@ std::string write_dataset(const fs::path& dir) {
     }
     out << "}}";
   };
-  records("X.json", "X_", 20, [](int k) { return "[\"S_" + std::to_string(k * 7 % 48) + "\", \"S_" + std::to_string(k) + "\"]"; });
-  records("Y.json", "Y_", 10, [](int k) { return "[\"J_" + std::to_string(k) + "\", \"S_" + std::to_string(k * 5 % 48) + "\"]"; });
+  auto pair = [](const std::string& a, const std::string& b) { return "[\"" + a + "\", \"" + b + "\"]"; };
+  records("X.json", "X_", 20, [&](int k) { return pair("S_" + std::to_string(k * 7 % 48), "S_" + std::to_string(k)); });
+  records("Y.json", "Y_", 10, [&](int k) { return pair("J_" + std::to_string(k), "S_" + std::to_string(k * 5 % 48)); });
   std::ofstream(dir / "data.yaml") << "IMAGE_TEXT:\n  X:\n    mimicit_path: " << (dir / "X.json").string()
                                    << "\n    images_path: " << (dir / "S.parquet").string()
                                    << "\nVIDEO_TEXT:\n  Y:\n    mimicit_path: " << (dir / "Y.json").string()
