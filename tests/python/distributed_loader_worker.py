@@ -63,7 +63,8 @@ def one_run(rank: int, world_size: int, group, run: dict, config: dict) -> None:
 
     explicit = {} if group is None else {"rank": rank, "world_size": world_size}
     loader = mimicit.Loader(config["yaml"], config["batch_size"], image_size=config["image_size"],
-                            num_threads=1, drop_last=False, replacement=run["replacement"],
+                            resample_frames=config["frames"], num_threads=1, drop_last=False,
+                            replacement=run["replacement"],
                             epoch=config["epoch"], return_tensors="numpy", **explicit)
     assert (loader.rank, loader.world_size) == (rank, world_size)
     if run.get("state"):
