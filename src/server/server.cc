@@ -284,14 +284,11 @@ void Server::Impl::thumbnail(const std::string& id, httplib::Response& res) {
     Buffer bytes;
     if (!catalog->get_image(nullptr, id, bytes)) fail_http(404, "no image with this id");
     decode_slots.acquire();
-    try {
-      std::string made = make_thumbnail(bytes, options.thumb_side);
-      decode_slots.release();
-      return made;
-    } catch (...) {
-      decode_slots.release();
-      throw;
-    }
+    struct Release {
+      std::counting_semaphore<kMaxDecodes>& slots;
+      ~Release() { slots.release(); }
+    } release{decode_slots};
+    return make_thumbnail(bytes, options.thumb_side);
   });
   res.set_content(jpeg->data(), jpeg->size(), "image/jpeg");
   res.set_header("Cache-Control", "private, max-age=300");
