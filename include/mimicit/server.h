@@ -23,17 +23,19 @@
 //
 // Concurrency: requests run on a pool of threads; image decoding (for
 // thumbnails) runs without any lock held, and thumbnails are kept in a
-// bounded LRU cache. Statistics are computed in the background on a bounded,
-// evenly spaced sample of the records and images (the page says which), and
-// validation (mimicit::validate) runs in the background after start-up, so
-// neither slows start-up on millions of records.
+// bounded LRU cache. Statistics are computed in the background once the
+// statistics page first asks for them, on a bounded, evenly spaced sample of
+// the records and images (the page says which), and validation
+// (mimicit::validate) runs in the background from run() on, so neither
+// slows start-up on millions of records.
 //
 // Errors: open() throws mimicit::Error when the YAML cannot be loaded; a
 // group whose files or image store cannot be opened is shown with its error
 // instead. bind() throws Error(kIo) naming the address when it cannot bind.
 //
 // Thread-safety: stop() may be called from any thread; the other methods
-// from one thread. The destructor stops the server and joins its threads.
+// from one thread. The destructor (once run() has returned, or without
+// run()) stops the server and joins its threads.
 #pragma once
 
 #include <cstddef>
