@@ -9,7 +9,8 @@
 # Environment:
 #   MIMICIT_FUZZ_SECONDS  seconds per target (default 30)
 #   MIMICIT_FUZZ_WORK     seeds, corpora and crash files (default fuzz/work, not in git)
-#   MIMICIT_FUZZ_JOBS     parallel fuzzing processes per target (default 1)
+#   MIMICIT_FUZZ_PARALLEL targets fuzzed at the same time (default: the number of cores)
+#   MIMICIT_FUZZ_JOBS     fuzzing processes per target (libFuzzer -fork; default 1)
 #   MIMICIT_FUZZ_NICE     niceness of the fuzzing processes (default 10)
 #   BUILD_DIR             the clang build (default build-fuzz)
 #   MIMICIT_TESTDATA      the shared test data the seeds come from
@@ -23,6 +24,7 @@ export MIMICIT_TESTDATA=${MIMICIT_TESTDATA:-$(cd .. && pwd)/shared/testdata}
 SECONDS_PER_TARGET=${MIMICIT_FUZZ_SECONDS:-30}
 WORK=${MIMICIT_FUZZ_WORK:-fuzz/work}
 JOBS=${MIMICIT_FUZZ_JOBS:-1}
+PARALLEL=${MIMICIT_FUZZ_PARALLEL:-$(nproc)}
 NICE=${MIMICIT_FUZZ_NICE:-10}
 BUILD_DIR=${BUILD_DIR:-build-fuzz}
 
@@ -48,39 +50,52 @@ echo "fuzz: build took $(( $(date +%s) - build_start )) s"
 python3 fuzz/make_seeds.py "$WORK/seeds" >/dev/null
 mkdir -p "$WORK/artifacts"
 
+# One target: fuzz it, then write its summary line to $WORK/<target>.summary.
 # -rss_limit_mb: more than 2 GB resident is a bug (an unbounded allocation);
 # -timeout: one input taking more than 10 s is a hang; a thrown
 # mimicit::Error is the right answer to bad input (fuzz/fuzz_util.h).
-summary=()
-failed=0
-for t in "${targets[@]}"; do
-  exe="$BUILD_DIR/${t}_fuzz"
-  corpus="$WORK/corpus/${t}_fuzz"
-  mkdir -p "$corpus"
+fuzz_one() {
+  local t=$1 exe="$BUILD_DIR/${t}_fuzz" corpus="$WORK/corpus/${t}_fuzz" log="$WORK/${t}_fuzz.log"
+  local dict=() fork=() rc=0
   case "$t" in
     json_index | instruction_json) dict=(-dict=fuzz/json.dict) ;;
     data_yaml) dict=(-dict=fuzz/yaml.dict) ;;
-    *) dict=() ;;
   esac
-  log="$WORK/${t}_fuzz.log"
-  echo "== fuzz $t (${SECONDS_PER_TARGET} s)"
-  rc=0
+  [ "$JOBS" -gt 1 ] && fork=(-fork="$JOBS" -ignore_crashes=0)
+  mkdir -p "$corpus"
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 UBSAN_OPTIONS=print_stacktrace=1 \
     nice -n "$NICE" "$exe" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -timeout=10 \
-    -print_final_stats=1 -artifact_prefix="$WORK/artifacts/${t}-" "${dict[@]}" \
-    $([ "$JOBS" -gt 1 ] && echo "-fork=$JOBS -ignore_crashes=0") \
+    -print_final_stats=1 -artifact_prefix="$WORK/artifacts/${t}-" "${dict[@]}" "${fork[@]}" \
     "$corpus" "$WORK/seeds/${t}_fuzz" >"$log" 2>&1 || rc=$?
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{s += $2} END {print s + 0}')
+  local execs files line
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{s += $2} END {print s + 0}' || true)
   files=$(find "$corpus" -type f | wc -l)
   line=$(printf '%-18s %10s execs %5s s %6s corpus files' "$t" "$execs" "$SECONDS_PER_TARGET" "$files")
   if [ "$rc" -ne 0 ]; then
     line="$line   FAILED (exit $rc, log $log)"
-    failed=1
     grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|.*Test unit written)' "$log" | head -5 >&2 || true
   fi
-  summary+=("$line")
+  echo "$line" >"$WORK/$t.summary"
+  [ "$rc" -eq 0 ]
+}
+
+# Targets run PARALLEL at a time (each is one process, one core).
+failed=0
+running=0
+for t in "${targets[@]}"; do
+  echo "== fuzz $t (${SECONDS_PER_TARGET} s)"
+  fuzz_one "$t" &
+  running=$((running + 1))
+  if [ "$running" -ge "$PARALLEL" ]; then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
+done
+while [ "$running" -gt 0 ]; do
+  wait -n || failed=1
+  running=$((running - 1))
 done
 
-echo "== fuzz summary"
-printf '%s\n' "${summary[@]}"
+echo "== fuzz summary (executions, seconds, corpus size per target)"
+for t in "${targets[@]}"; do cat "$WORK/$t.summary"; done
 exit "$failed"
