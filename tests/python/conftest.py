@@ -171,3 +171,17 @@ def start_viewer(mimicit_bin: Path, tmp_path_factory) -> Callable[..., ServedVie
         process.wait(timeout=10)
         if process.stdout:
             process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A dask.distributed client on a LocalCluster of 2 worker processes (one
+    thread each), closed when the module's tests are done. Per module, not per
+    session: test_dask_convert kills a worker on purpose."""
+    import logging
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.CRITICAL)
+    with distributed.Client(cluster) as client:
+        yield client
+    cluster.close()
