@@ -904,6 +904,7 @@ class PyDataset {
   PyDataset(const std::string& yaml, const std::string& group, const nb::dict& options) {
     loader::DataOptions data = data_options(options);
     data.groups = {group};
+    epoch_ = static_cast<uint64_t>(data.sample.epoch);
     nb::gil_scoped_release release;
     producer_ = loader::DatasetProducer::open(yaml, data);
   }
@@ -922,7 +923,7 @@ class PyDataset {
         scratch = std::move(scratch_);
       }
       if (!scratch) scratch = producer_->make_scratch();
-      *batch = loader::load_sample(*producer_, 0, i, scratch.get());
+      *batch = loader::load_sample(*producer_, 0, i, scratch.get(), epoch_);
       std::lock_guard lock(mutex_);
       scratch_ = std::move(scratch);
     }
@@ -956,6 +957,7 @@ class PyDataset {
 
  private:
   std::shared_ptr<const loader::DatasetProducer> producer_;
+  uint64_t epoch_ = 0;  // the task descriptions' epoch
   std::mutex mutex_;
   std::unique_ptr<loader::SampleProducer::Scratch> scratch_;  // reused by get()
 };

@@ -266,6 +266,10 @@ class GroupDataset {
   // answer), Error(kCorrupt) for a VIDEO_TEXT record without frames.
   void sample_text(uint64_t i, Sample* out) const;
   Sample sample_text(uint64_t i) const;
+  // The same in another epoch: only the task description depends on it (the
+  // reference reseeds its choice with (seed, epoch)). The options' epoch is
+  // picked once at open; another epoch costs one more seeding per sample.
+  void sample_text(uint64_t i, int64_t epoch, Sample* out) const;
 
   // The record `id` resolves to in this group: the last dataset holding it.
   struct RecordRef {

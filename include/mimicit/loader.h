@@ -216,8 +216,8 @@ class SampleProducer {
   virtual std::unique_ptr<Scratch> make_scratch() const { return nullptr; }
 
   // Fills `out` (fresh, index set) with the sample's text part and image
-  // count, without loading images.
-  virtual void describe(size_t group, uint64_t index, Sample& out) const = 0;
+  // count as of `epoch`, without loading images.
+  virtual void describe(size_t group, uint64_t epoch, uint64_t index, Sample& out) const = 0;
 
   // Writes image `slot` < sample.num_images into `out` (image_layout(group)
   // .bytes() bytes).
@@ -225,10 +225,10 @@ class SampleProducer {
                           std::span<uint8_t> out, Scratch* scratch) const = 0;
 };
 
-// One sample of one group as a batch of one, on the calling thread. Errors
-// are thrown (not skipped), with the group and index as context.
+// One sample of one group in `epoch` as a batch of one, on the calling
+// thread. Errors are thrown (not skipped), with the group and index as context.
 Batch load_sample(const SampleProducer& producer, size_t group, uint64_t index,
-                  SampleProducer::Scratch* scratch = nullptr);
+                  SampleProducer::Scratch* scratch = nullptr, uint64_t epoch = 0);
 
 // ---------------------------------------------------------------------------
 // The loader
@@ -312,9 +312,9 @@ class Loader {
 // reference fails on ids present twice). A store that cannot be opened fails
 // every sample that needs it, each reported, and is not retried.
 struct DataOptions {
-  // Instruction format, image size, frames, seed, ... Its epoch picks the
-  // task descriptions once, when the producer opens (the reference picks
-  // them per epoch): Loader::set_epoch() changes the order, not the pick.
+  // Instruction format, image size, frames, seed, ... The task description
+  // of a sample is picked for the epoch of its batch, as the reference does
+  // (picked once at open for sample.epoch, on the fly for other epochs).
   dataset::SampleOptions sample;
   // Normalisation, max_pixels and fast mode; its size is sample.image_size.
   image::PreprocessOptions preprocess;
@@ -341,7 +341,7 @@ class DatasetProducer : public SampleProducer {
   std::string group_name(size_t group) const override;
   ImageLayout image_layout(size_t group) const override;
   std::unique_ptr<Scratch> make_scratch() const override;
-  void describe(size_t group, uint64_t index, Sample& out) const override;
+  void describe(size_t group, uint64_t epoch, uint64_t index, Sample& out) const override;
   void load_image(size_t group, const Sample& sample, uint32_t slot, std::span<uint8_t> out,
                   Scratch* scratch) const override;
 

@@ -62,9 +62,9 @@ class Loader:
     None leaves BOS/EOS out, pad defaults to 0). The dataset options
     (``instruction_format``, ``image_size``, ``model``, ``mean``, ``std``,
     ...) are those of :class:`mimicit.Dataset`; ``groups`` picks groups of
-    the YAML (default: all). With ``with_task_description``, the
-    descriptions are picked for ``epoch`` once, at construction:
-    ``set_epoch`` changes the order only.
+    the YAML (default: all). With ``with_task_description``, each batch's
+    task descriptions are the reference's choice for the batch's epoch
+    (``set_epoch`` changes them as it changes the order).
     """
 
     def __init__(self, yaml: PathLike, batch_size: int, *, rank: Optional[int] = None,

@@ -310,6 +310,10 @@ std::optional<GroupDataset::RecordRef> GroupDataset::find_record(std::string_vie
 }
 
 void GroupDataset::sample_text(uint64_t i, Sample* out) const {
+  sample_text(i, impl_->options.epoch, out);
+}
+
+void GroupDataset::sample_text(uint64_t i, int64_t epoch, Sample* out) const {
   const Impl& impl = *impl_;
   const size_t d = training_dataset(i);
   const uint64_t k = impl.lists[d].key_at(i - impl.datasets[d].training_begin);
@@ -357,7 +361,11 @@ void GroupDataset::sample_text(uint64_t i, Sample* out) const {
   }
   out->full_text.resize(rstrip_newlines(out->full_text).size());
   if (impl.options.with_task_description && !impl.chosen_descriptions[task_dataset].empty()) {
-    out->full_text.insert(0, impl.chosen_descriptions[task_dataset] + "\n");
+    const std::string description =
+        epoch == impl.options.epoch
+            ? impl.chosen_descriptions[task_dataset]
+            : choose_description(impl.datasets[task_dataset].config.task_descriptions, impl.options.seed, epoch);
+    out->full_text.insert(0, description + "\n");
   }
 
   // `record` now holds the sample's own record: its images.

@@ -58,7 +58,7 @@ void BatchBuilder::plan(const SampleProducer& producer, uint64_t epoch, uint64_t
   for (size_t j = 0; j < n; ++j) {
     Sample& sample = batch_.samples[j];
     sample.index = indices.indices[j];
-    if (!run_caught([&] { producer.describe(indices.group, sample.index, sample); }, error)) {
+    if (!run_caught([&] { producer.describe(indices.group, epoch, sample.index, sample); }, error)) {
       record_failure(j, error);
       sample.num_images = 0;
     }
@@ -125,7 +125,7 @@ Error sample_error(const SampleProducer& producer, const SampleError& failure) {
 }
 
 Batch load_sample(const SampleProducer& producer, size_t group, uint64_t index,
-                  SampleProducer::Scratch* scratch) {
+                  SampleProducer::Scratch* scratch, uint64_t epoch) {
   if (group >= producer.num_groups()) {
     fail_invalid("group {} is out of range ({} groups)", group, producer.num_groups());
   }
@@ -140,7 +140,7 @@ Batch load_sample(const SampleProducer& producer, size_t group, uint64_t index,
   }
   const uint64_t indices[1] = {index};
   BatchBuilder builder;
-  builder.plan(producer, 0, 0, BatchIndices{static_cast<uint32_t>(group), indices});
+  builder.plan(producer, epoch, 0, BatchIndices{static_cast<uint32_t>(group), indices});
   builder.load(producer, 0, scratch);
   Batch batch = builder.finish();
   if (!batch.errors.empty()) {

@@ -146,10 +146,10 @@ std::unique_ptr<SampleProducer::Scratch> DatasetProducer::make_scratch() const {
   return std::make_unique<WorkerScratch>(impl_->options.preprocess);
 }
 
-void DatasetProducer::describe(size_t group, uint64_t index, Sample& out) const {
+void DatasetProducer::describe(size_t group, uint64_t epoch, uint64_t index, Sample& out) const {
   const Impl::Group& g = impl_->groups.at(group);
   thread_local dataset::Sample text;
-  g.data->sample_text(index, &text);
+  g.data->sample_text(index, static_cast<int64_t>(epoch), &text);
   out.id = std::move(text.id);
   out.dataset = std::move(text.dataset);
   out.text = std::move(text.full_text);

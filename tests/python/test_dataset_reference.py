@@ -482,3 +482,31 @@ def test_instruction_file_errors(cli, tmp_path, text, expected):
     message = result.stderr.decode(errors="replace")
     assert "bad_instructions.json" in message and "group TEXT_ONLY, dataset T" in message
     assert expected in message, message
+
+
+# --- task descriptions per epoch through the Python API ---------------------------
+
+def test_loader_and_dataset_pick_task_descriptions_per_epoch(tmp_path):
+    """The reference reseeds its description choice with (seed, epoch): after
+    set_epoch(e) the loader's texts are the reference's texts of epoch e, and
+    Dataset(epoch=e) gives the same."""
+    mimicit = pytest.importorskip("mimicit")
+    ws = Workspace(tmp_path, SEED + 7)
+    descriptions = [f"Description number {k}." for k in range(7)]
+    ws.add("TEXT_ONLY", "TO_DESC", mimicit_path=ws.instructions("todesc", make_records(ws.rng, "TDS", 12, "text")),
+           num_samples=12, task_description=descriptions)
+    yaml_path = ws.write_yaml()
+    loader = mimicit.Loader(yaml_path, batch_size=4, with_task_description=True, seed=42, epoch=0,
+                            num_threads=2, base_dir=tmp_path, return_tensors="numpy")
+    seen_descriptions = set()
+    for epoch in range(4):
+        options = ref.Options(with_task_description=True, seed=42, epoch=epoch)
+        expected = {s["id"]: s["full_text"] for s in ref.samples(yaml_path, options, base=tmp_path)}
+        loader.set_epoch(epoch)
+        texts = [(i, t) for batch in loader for i, t in zip(batch["id"], batch["full_text"])]
+        assert texts and all(t == expected[i] for i, t in texts), f"epoch {epoch}"
+        seen_descriptions.add(texts[0][1].split("\n", 1)[0])
+        dataset = mimicit.Dataset(yaml_path, "TEXT_ONLY", with_task_description=True, seed=42, epoch=epoch,
+                                  base_dir=tmp_path)
+        assert all(dataset[i]["full_text"] == expected[dataset[i]["id"]] for i in range(len(dataset)))
+    assert len(seen_descriptions) > 1  # the epochs really pick different descriptions

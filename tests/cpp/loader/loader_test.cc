@@ -34,7 +34,7 @@ class TestProducer : public SampleProducer {
     return {DType::kUint8, {4, 4, 3}};
   }
 
-  void describe(size_t g, uint64_t i, Sample& out) const override {
+  void describe(size_t g, uint64_t /*epoch*/, uint64_t i, Sample& out) const override {
     if (missing.count({g, i})) fail(ErrorCode::kNotFound, "no instruction G{}_{}", g, i);
     out.id = id(g, i);
     out.dataset = "D" + std::to_string(g);
