@@ -154,6 +154,11 @@ class InstructionFile {
   // Parses record i into *out (reusing its buffers).
   void read(size_t i, Record* out) const;
   Record read(size_t i) const;
+  // Drops the mapped pages of records [begin, end) from the process's
+  // resident set (MappedFile::release): a pass over every record calls it
+  // behind itself, so its RSS does not grow with the file. Later reads fault
+  // the pages back in from the page cache; safe while other threads read.
+  void release_records(size_t begin, size_t end) const;
   // The "meta" value's JSON text (empty when absent).
   std::string_view meta_json() const;
   const std::vector<RepeatedKey>& repeated_ids() const;

@@ -143,6 +143,16 @@ std::string_view InstructionFile::raw_json(size_t i) const {
 
 uint64_t InstructionFile::offset(size_t i) const { return impl_->records.value_begin(i); }
 
+void InstructionFile::release_records(size_t begin, size_t end) const {
+  // Records are in file order except a repeated id's later record, which
+  // takes the first one's place: such a record's pages are just kept.
+  end = std::min(end, size());
+  if (begin >= end) return;
+  const uint64_t from = offset(begin);
+  const uint64_t to = end < size() ? offset(end) : impl_->file->size();
+  if (to > from) impl_->file->release(from, to - from);
+}
+
 std::string_view InstructionFile::meta_json() const {
   return as_string_view(impl_->file->bytes().subspan(impl_->meta_begin, impl_->meta_end - impl_->meta_begin));
 }

@@ -105,9 +105,10 @@ class GroupChecker {
 
   // Runs `check(i, result)` for i in [0, n) in chunks on the pool; merges
   // the chunks' problems and image uses in order. Returns the image refs.
+  // `file`, when given, has its records' pages released behind the pass.
   template <typename Check>
   uint64_t for_each_chunked(WorkerPool& pool, size_t d, size_t n, Collector& out, tools::Progress* progress,
-                        const Check& check);
+                            const dataset::InstructionFile* file, const Check& check);
 
   void check_record(size_t d, size_t r, Record& record, ChunkResult& result) const;
   void check_text(size_t d, std::string_view id, const Record& record, ChunkResult& result) const;
@@ -124,7 +125,7 @@ class GroupChecker {
 
 template <typename Check>
 uint64_t GroupChecker::for_each_chunked(WorkerPool& pool, size_t d, size_t n, Collector& out, tools::Progress* progress,
-                                    const Check& check) {
+                                        const dataset::InstructionFile* file, const Check& check) {
   const size_t chunks = (n + kChunkRecords - 1) / kChunkRecords;
   const size_t wave = static_cast<size_t>(std::max(1, pool.threads() * 4));
   uint64_t image_refs = 0;
@@ -145,6 +146,7 @@ uint64_t GroupChecker::for_each_chunked(WorkerPool& pool, size_t d, size_t n, Co
         finding.first_use = std::min(finding.first_use, {group_.index, d, record});
       }
     }
+    if (file) file->release_records(first * kChunkRecords, std::min(n, (first + count) * kChunkRecords));
     if (progress) {
       const size_t done = std::min(n, (first + count) * kChunkRecords) - first * kChunkRecords;
       progress->advance(done, 0);
@@ -271,14 +273,14 @@ RecordCounts GroupChecker::run(WorkerPool& pool, Collector& out, tools::Progress
     add_repeats(d, out);
     if (ds.instructions && ds.first_use_of_instructions) {
       counts.records += ds.instructions->size();
-      counts.image_refs += for_each_chunked(pool, d, ds.instructions->size(), out, &progress,
+      counts.image_refs += for_each_chunked(pool, d, ds.instructions->size(), out, &progress, ds.instructions.get(),
                                             [&](size_t r, ChunkResult& result) {
                                               thread_local Record record;  // buffers reused across records
                                               check_record(d, r, record, result);
                                             });
     }
     if (ds.train_config && ds.first_use_of_train_config && group_.check_related) {
-      for_each_chunked(pool, d, ds.train_config->size(), out, nullptr, [&](size_t k, ChunkResult& result) {
+      for_each_chunked(pool, d, ds.train_config->size(), out, nullptr, nullptr, [&](size_t k, ChunkResult& result) {
         thread_local std::vector<std::string> context;
         check_train_entry(d, k, context, result);
       });
