@@ -12,6 +12,9 @@
 #   MIMICIT_FUZZ_PARALLEL targets fuzzed at the same time (default: the number of cores)
 #   MIMICIT_FUZZ_JOBS     fuzzing processes per target (libFuzzer -fork; default 1)
 #   MIMICIT_FUZZ_NICE     niceness of the fuzzing processes (default 10)
+#   MIMICIT_FUZZ_TIMEOUT  seconds (wall clock) one input may take (default 10; raise it
+#                         for long campaigns at a high niceness on a busy machine, where
+#                         a starved process makes slow-but-fine inputs time out)
 #   BUILD_DIR             the clang build (default build-fuzz)
 #   MIMICIT_TESTDATA      the shared test data the seeds come from
 #
@@ -26,6 +29,7 @@ WORK=${MIMICIT_FUZZ_WORK:-fuzz/work}
 JOBS=${MIMICIT_FUZZ_JOBS:-1}
 PARALLEL=${MIMICIT_FUZZ_PARALLEL:-$(nproc)}
 NICE=${MIMICIT_FUZZ_NICE:-10}
+TIMEOUT=${MIMICIT_FUZZ_TIMEOUT:-10}
 BUILD_DIR=${BUILD_DIR:-build-fuzz}
 
 if [ $# -gt 0 ]; then
@@ -64,7 +68,7 @@ fuzz_one() {
   [ "$JOBS" -gt 1 ] && fork=(-fork="$JOBS" -ignore_crashes=0)
   mkdir -p "$corpus"
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 UBSAN_OPTIONS=print_stacktrace=1 \
-    nice -n "$NICE" "$exe" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -timeout=10 \
+    nice -n "$NICE" "$exe" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -timeout="$TIMEOUT" \
     -print_final_stats=1 -artifact_prefix="$WORK/artifacts/${t}-" "${dict[@]}" "${fork[@]}" \
     "$corpus" "$WORK/seeds/${t}_fuzz" >"$log" 2>&1 || rc=$?
   local execs files line
