@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "mimicit/loader.h"
+#include "tools/progress.h"
 
 namespace mimicit::cli {
 
@@ -35,6 +36,13 @@ struct BenchLoaderOptions {
   bool uint8 = false;
   bool without_replacement = false;
 };
+
+// Samples in one epoch of the order (the progress bar's total).
+uint64_t samples_in_epoch(const loader::Order& order) {
+  uint64_t total = 0;
+  for (uint64_t step = 0; step < order.num_batches(); ++step) total += order.batch(step).indices.size();
+  return total;
+}
 
 int bench_loader(const BenchLoaderOptions& o) {
   loader::DataOptions data;
@@ -66,6 +74,8 @@ int bench_loader(const BenchLoaderOptions& o) {
   uint64_t samples = 0, images = 0, batches = 0, epoch = 0;
   double first_batch = -1;
   loader::Batch batch;
+  // On a terminal: samples done, image bytes built per second, ETA.
+  tools::Progress progress("samples", o.limit > 0 ? o.limit : samples_in_epoch(loader.order()));
   const Clock::time_point start = Clock::now();
   while (true) {
     if (!loader.next(batch)) {
@@ -77,8 +87,10 @@ int bench_loader(const BenchLoaderOptions& o) {
     ++batches;
     samples += batch.samples.size();
     for (const loader::Sample& s : batch.samples) images += s.num_images;
+    progress.advance(batch.samples.size() + batch.errors.size(), batch.images.size());
     if (o.limit > 0 && samples >= o.limit) break;
   }
+  progress.finish();
   const double seconds = seconds_since(start);
   std::cout << fmt::format(
       "{} batches, {} samples, {} images, {} dropped in {:.3f} s (first batch after {:.3f} s)\n",
