@@ -88,6 +88,19 @@ struct DataConfigOptions {
   std::string base_dir;
   // Check that every *_path exists (the reference asserts it).
   bool check_paths = true;
+  // Limits (Error(kLimit) beyond them). A real data YAML is a few KB.
+  // The file's size, checked before reading it: yaml-cpp takes up to ~500
+  // bytes of memory per byte of YAML ("[1,1,1,...]"), so this also bounds
+  // the parser's memory (~0.5 GB at the default).
+  uint64_t max_yaml_bytes = uint64_t{1} << 20;
+  // The document with every alias replaced by its anchor's node: values
+  // (scalars, nulls, lists, mappings) and bytes of scalar text. Checked on
+  // the parser's events before anything walks the tree: a "billion laughs"
+  // document (anchors of lists of aliases of anchors ...) is a few hundred
+  // bytes that would expand to gigabytes; it is refused instead, as is an
+  // alias inside its own anchor's node.
+  uint64_t max_expanded_nodes = uint64_t{1} << 20;
+  uint64_t max_expanded_bytes = uint64_t{64} << 20;
 };
 
 struct DataConfig {
@@ -98,10 +111,14 @@ struct DataConfig {
   // Throws Error: kIo, kCorrupt (YAML syntax, an unknown group naming the
   // allowed ones, a missing mimicit_path, a value of the wrong type),
   // kNotFound (a *_path that does not exist: names group, dataset, key and
-  // path). Every message starts with the YAML file's path.
+  // path), kLimit (the limits of DataConfigOptions). Every message starts
+  // with the YAML file's path.
   static DataConfig load(const std::string& path, const DataConfigOptions& options = {});
   static DataConfig parse(std::string_view yaml, const std::string& name,
                           const DataConfigOptions& options = {});
+  // The text of a data YAML file: kIo when it cannot be read, kLimit when
+  // it is larger than options.max_yaml_bytes (checked before reading).
+  static std::string read(const std::string& path, const DataConfigOptions& options = {});
 
   const GroupConfig* find(Group group) const;
 };

@@ -4,10 +4,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <unordered_map>
 
 #include <yaml-cpp/yaml.h>
 
+#include "dataset/yaml_expansion.h"
 #include "mimicit/dataset.h"
 #include "mimicit/error.h"
 
@@ -33,6 +34,13 @@ std::string node_kind(const YAML::Node& node) {
     case YAML::NodeType::Undefined: return "undefined";
   }
   return "?";
+}
+
+// Error(kLimit) for a data YAML over max_yaml_bytes; `size` is its size,
+// or (read from a pipe) a lower bound of it.
+[[noreturn]] void fail_too_large(std::string_view prefix, std::string_view size, const DataConfigOptions& options) {
+  fail(ErrorCode::kLimit, "{}the data YAML has {} bytes, over the limit of {} bytes (a data YAML is a few KB)", prefix,
+       size, options.max_yaml_bytes);
 }
 
 // Paths: relative ones against the base folder (nothing to do when that is
@@ -132,13 +140,15 @@ struct DatasetParser {
 };
 
 // PyYAML keeps the last value of a repeated key at the first key's place.
+// `index` maps names to their place in `items` (groups and datasets can be
+// many: no linear search per item).
 template <typename T, typename NameOf>
-bool replace_or_append(std::vector<T>& items, T item, NameOf name_of) {
-  for (T& existing : items) {
-    if (name_of(existing) == name_of(item)) {
-      existing = std::move(item);
-      return false;
-    }
+bool replace_or_append(std::vector<T>& items, std::unordered_map<std::string, size_t>& index, T item,
+                       NameOf name_of) {
+  auto [it, fresh] = index.try_emplace(std::string(name_of(item)), items.size());
+  if (!fresh) {
+    items[it->second] = std::move(item);
+    return false;
   }
   items.push_back(std::move(item));
   return true;
@@ -152,11 +162,13 @@ GroupConfig parse_group_node(Group group, const YAML::Node& node, const DataConf
     fail_corrupt("group {} is {}{}, expected a mapping of dataset names to their settings", group_name(group),
                  node_kind(node), where(node));
   }
+  std::unordered_map<std::string, size_t> index;
   for (const auto& item : node) {
     const std::string name = item.first.as<std::string>();
     DatasetParser parser{options, fmt::format("group {}, dataset {}", group_name(group), name)};
     DatasetConfig dataset = parser.parse(name, item.second);
-    if (!replace_or_append(config.datasets, std::move(dataset), [](const DatasetConfig& d) { return d.name; })) {
+    if (!replace_or_append(config.datasets, index, std::move(dataset),
+                           [](const DatasetConfig& d) -> const std::string& { return d.name; })) {
       warnings.push_back(fmt::format("group {}: dataset {} appears twice; the later one is used", group_name(group), name));
     }
   }
@@ -167,12 +179,14 @@ DataConfig parse_root(const YAML::Node& root, const DataConfigOptions& options) 
   DataConfig config;
   if (root.IsNull()) fail_corrupt("no groups (expected some of {})", kAllowedGroups);
   if (!root.IsMap()) fail_corrupt("the document is {}, expected a mapping of groups ({})", node_kind(root), kAllowedGroups);
+  std::unordered_map<std::string, size_t> index;
   for (const auto& item : root) {
     const std::string name = item.first.IsScalar() ? item.first.Scalar() : node_kind(item.first);
     const std::optional<Group> group = parse_group(name);
     if (!group) fail_corrupt("unknown group '{}'{} (allowed: {})", name, where(item.first), kAllowedGroups);
     GroupConfig parsed = parse_group_node(*group, item.second, options, config.warnings);
-    if (!replace_or_append(config.groups, std::move(parsed), [](const GroupConfig& g) { return g.group; })) {
+    if (!replace_or_append(config.groups, index, std::move(parsed),
+                           [](const GroupConfig& g) { return group_name(g.group); })) {
       config.warnings.push_back(fmt::format("group {} appears twice; the later one is used", name));
     }
   }
@@ -207,9 +221,12 @@ const GroupConfig* DataConfig::find(Group group) const {
 
 DataConfig DataConfig::parse(std::string_view yaml, const std::string& name, const DataConfigOptions& options) {
   return with_context(name, [&] {
+    if (yaml.size() > options.max_yaml_bytes) fail_too_large("", std::to_string(yaml.size()), options);
     YAML::Node root;
     try {
-      root = YAML::Load(std::string(yaml));
+      const std::string text(yaml);
+      check_yaml_expansion(text, options);
+      root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
       fail_corrupt("line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, e.msg);
     }
@@ -224,13 +241,29 @@ DataConfig DataConfig::parse(std::string_view yaml, const std::string& name, con
   });
 }
 
-DataConfig DataConfig::load(const std::string& path, const DataConfigOptions& options) {
+std::string DataConfig::read(const std::string& path, const DataConfigOptions& options) {
+  std::error_code error;
+  if (fs::is_directory(path, error)) fail(ErrorCode::kIo, "{}: is a folder, not a data YAML", path);
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(ErrorCode::kIo, "{}: cannot open the data YAML: {}", path, std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
+  // The size of a regular file, before reading it; anything else (a pipe)
+  // is read up to one byte past the limit.
+  const uint64_t size = fs::is_regular_file(path, error) ? fs::file_size(path, error) : 0;
+  if (!error && size > options.max_yaml_bytes) fail_too_large(path + ": ", std::to_string(size), options);
+  std::string text;
+  char chunk[65536];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+    if (text.size() > options.max_yaml_bytes) {
+      fail_too_large(path + ": ", "more than " + std::to_string(options.max_yaml_bytes), options);
+    }
+  }
   if (in.bad()) fail(ErrorCode::kIo, "{}: cannot read the data YAML", path);
-  return parse(text.str(), path, options);
+  return text;
+}
+
+DataConfig DataConfig::load(const std::string& path, const DataConfigOptions& options) {
+  return parse(read(path, options), path, options);
 }
 
 }  // namespace mimicit::dataset

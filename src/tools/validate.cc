@@ -6,13 +6,9 @@
 //   4. records and train configs, group by group (validate_records.cc);
 //   5. image problems placed on the first instruction using the image.
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "mimicit/error.h"
 #include "mimicit/validate.h"
@@ -25,19 +21,14 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace internal;
+using dataset::DataConfig;
 using dataset::InstructionFile;
 using dataset::TrainConfig;
 
 std::string read_yaml(const std::string& path) {
   std::error_code error;
   if (!fs::exists(path, error)) fail(ErrorCode::kIo, "{}: cannot open the data YAML: no such file", path);
-  if (fs::is_directory(path, error)) fail(ErrorCode::kIo, "{}: is a folder, not a data YAML", path);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(ErrorCode::kIo, "{}: cannot open the data YAML: {}", path, std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) fail(ErrorCode::kIo, "{}: cannot read the data YAML", path);
-  return text.str();
+  return DataConfig::read(path);  // the default limits (DataConfigOptions)
 }
 
 // Opens each path once; the first failure is reported on the dataset that

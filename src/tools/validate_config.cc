@@ -15,6 +15,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "dataset/yaml_expansion.h"
 #include "mimicit/error.h"
 #include "tools/validate_internal.h"
 
@@ -304,11 +305,18 @@ std::vector<GroupPlan> check_config(const std::string& yaml_path, const std::str
                                     Collector& out) {
   YAML::Node root;
   try {
+    // Every dataset is then parsed on its own: the whole document's
+    // expansion is bounded first, once (DataConfigOptions' defaults).
+    dataset::check_yaml_expansion(text, {});
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     out.add(make_problem(Kind::kBadFile, "", "", "", "", yaml_path,
                          fmt::format("{}: line {}, column {}: {}", yaml_path, e.mark.line + 1, e.mark.column + 1,
                                      e.msg)));
+    return {};
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kLimit) throw;
+    out.add(make_problem(Kind::kBadFile, "", "", "", "", yaml_path, fmt::format("{}: {}", yaml_path, e.message())));
     return {};
   }
   try {

@@ -15,6 +15,7 @@ namespace {
 void expect_corrupt(const std::string& yaml) {
   DataConfigOptions options;
   options.check_paths = false;
+  options.max_yaml_bytes = 16 << 20;  // the block-style document is 4.5 MB
   try {
     DataConfig::parse(yaml, "deep.yaml", options);
     ADD_FAILURE() << "parsed a document nested " << yaml.size() << " bytes deep";
