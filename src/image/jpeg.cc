@@ -8,6 +8,11 @@
 //   - a truncated file gets a fake EOI marker (JpegImagePlugin.load_read),
 //     which is exactly what TurboJPEG's memory source does at the end of the
 //     data; the resulting libjpeg warning is not an error.
+// One difference: a progressive JPEG of more than 500 scans is refused
+// (TJFLAG_LIMITSCANS, Error(kLimit)). Each scan rereads the whole image's
+// coefficients, so a few KB of scans can keep a decoder busy for minutes
+// (libjpeg-turbo's "TwoIssueswiththeJPEGStandard"); real encoders write
+// about 10.
 #include <turbojpeg.h>
 
 #include <memory>
@@ -46,6 +51,9 @@ tjhandle compressor() {
   return handle.get();
 }
 
+// TurboJPEG's defaults are Pillow's (ISLOW DCT, fancy upsampling).
+constexpr int kDecodeFlags = TJFLAG_LIMITSCANS;
+
 bool is_sof(uint8_t marker) {
   return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
 }
@@ -75,7 +83,10 @@ void check(tjhandle handle, int rc, const char* what) {
   bool warning = tjGetErrorCode(handle) == TJERR_WARNING;
   std::string reason = tjGetErrorStr2(handle);
   decompressor_slot().reset();
-  if (!warning) fail_corrupt("jpeg: {}: {}", what, reason);
+  if (warning) return;
+  // TJFLAG_LIMITSCANS' error ("Progressive JPEG image has more than 500 scans").
+  if (reason.find("more than 500 scans") != std::string::npos) fail(ErrorCode::kLimit, "jpeg: {}", reason);
+  fail_corrupt("jpeg: {}: {}", what, reason);
 }
 
 }  // namespace
@@ -157,12 +168,12 @@ void decode_jpeg_into(ByteView bytes, uint64_t max_pixels, uint32_t min_side, Rg
   out.pixels.resize(size_t(width) * height * 3);
   if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
     std::vector<uint8_t> cmyk(size_t(width) * height * 4, 0);
-    check(handle, tjDecompress2(handle, data, size, cmyk.data(), width, 0, height, TJPF_CMYK, 0),
+    check(handle, tjDecompress2(handle, data, size, cmyk.data(), width, 0, height, TJPF_CMYK, kDecodeFlags),
           "decode");
     cmyk_to_rgb(cmyk.data(), out.pixels.data(), size_t(width) * height);
   } else {
     check(handle,
-          tjDecompress2(handle, data, size, out.pixels.data(), width, 0, height, TJPF_RGB, 0),
+          tjDecompress2(handle, data, size, out.pixels.data(), width, 0, height, TJPF_RGB, kDecodeFlags),
           "decode");
   }
 }
