@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "mimicit/bytes.h"
+#include "mimicit/parquet/reader.h"
 
 namespace mimicit {
 
@@ -49,6 +50,15 @@ struct ImageStoreOptions {
   // Where indexes of read-only stores go; empty = $MIMICIT_CACHE_DIR, else
   // $XDG_CACHE_HOME/mimicit, else ~/.cache/mimicit.
   std::string cache_dir;
+  // The largest image get() returns: Error(kLimit) naming the file and the
+  // id, raised before the memory is taken (a base64 value whose decoded
+  // size could exceed it is not decoded; a binary value or an image file is
+  // not copied). A value in a legacy images.json can be as large as the
+  // file; 1 GiB is far above any real image (Pillow's pixel limit is ~360 MB
+  // even as an uncompressed BMP).
+  uint64_t max_image_bytes = uint64_t{1} << 30;
+  // For the Parquet files of the store (footer, page and dictionary limits).
+  parquet::ReaderOptions parquet;
 };
 
 // What kind of payload a store holds.

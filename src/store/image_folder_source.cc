@@ -50,7 +50,8 @@ bool has_image_extension(std::string_view name) {
   return false;
 }
 
-ImageFolderSource::ImageFolderSource(std::string dir) : dir_(std::move(dir)) {
+ImageFolderSource::ImageFolderSource(std::string dir, uint64_t max_image_bytes)
+    : dir_(std::move(dir)), max_image_bytes_(max_image_bytes) {
   DIR* handle = ::opendir(dir_.c_str());
   if (handle == nullptr) fail(ErrorCode::kIo, "{}: cannot list the folder: {}", dir_, std::strerror(errno));
   while (const dirent* entry = ::readdir(handle)) {
@@ -77,9 +78,21 @@ void ImageFolderSource::fetch(uint64_t locator, std::string_view id, Buffer& out
   std::string path = dir_ + "/" + names_[locator];
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail(ErrorCode::kIo, "{}: image '{}': cannot open: {}", path, id, std::strerror(errno));
+  // The size is checked before reading, and again as the file is read (it
+  // may grow meanwhile).
+  auto check_size = [&](uint64_t size, const char* qualifier) {
+    if (size <= max_image_bytes_) return;
+    ::close(fd);
+    with_context(fmt::format("{}: image '{}'", path, id), [&] {
+      check_image_size(size, fmt::format("a file of {}{} bytes", qualifier, size), max_image_bytes_);
+    });
+  };
+  struct stat st;
+  if (::fstat(fd, &st) == 0) check_size(static_cast<uint64_t>(st.st_size), "");
   out.clear();
   char chunk[1 << 16];
   while (true) {
+    check_size(out.size(), "more than ");
     ssize_t n = ::read(fd, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
@@ -93,8 +106,8 @@ void ImageFolderSource::fetch(uint64_t locator, std::string_view id, Buffer& out
   ::close(fd);
 }
 
-std::unique_ptr<Source> open_image_folder_source(const std::string& dir) {
-  return std::make_unique<ImageFolderSource>(dir);
+std::unique_ptr<Source> open_image_folder_source(const std::string& dir, const ImageStoreOptions& options) {
+  return std::make_unique<ImageFolderSource>(dir, options.max_image_bytes);
 }
 
 }  // namespace mimicit::store

@@ -18,7 +18,8 @@ bool has_image_extension(std::string_view name);
 class ImageFolderSource final : public Source {
  public:
   // Lists the folder; throws Error(kIo) naming it when it cannot be listed.
-  explicit ImageFolderSource(std::string dir);
+  // Files over max_image_bytes are Error(kLimit) in fetch().
+  ImageFolderSource(std::string dir, uint64_t max_image_bytes);
 
   const std::string& path() const override { return dir_; }
   PayloadKind payload_kind() const override { return PayloadKind::kImageFile; }
@@ -35,6 +36,7 @@ class ImageFolderSource final : public Source {
   std::string dir_;
   std::vector<std::string> names_;  // sorted
   uint64_t fingerprint_ = 0;
+  uint64_t max_image_bytes_;
 };
 
 }  // namespace mimicit::store

@@ -49,19 +49,20 @@ bool folder_has_images(const std::string& dir) {
 }
 
 // One path of the store, expanded into the sources it stands for.
-void expand_path(const std::string& path, std::vector<std::unique_ptr<Source>>& sources) {
+void expand_path(const std::string& path, const ImageStoreOptions& options,
+                 std::vector<std::unique_ptr<Source>>& sources) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) fail(ErrorCode::kIo, "{}: no such file or folder", path);
   if (!S_ISDIR(st.st_mode)) {
-    if (ends_with_icase(path, ".json")) sources.push_back(open_json_source(path));
-    else sources.push_back(open_parquet_source(path));
+    if (ends_with_icase(path, ".json")) sources.push_back(open_json_source(path, options));
+    else sources.push_back(open_parquet_source(path, options));
     return;
   }
   std::vector<std::string> files = list_parquet_files(path);
   if (!files.empty()) {
-    for (const std::string& file : files) sources.push_back(open_parquet_source(file));
+    for (const std::string& file : files) sources.push_back(open_parquet_source(file, options));
   } else if (folder_has_images(path)) {
-    sources.push_back(open_image_folder_source(path));
+    sources.push_back(open_image_folder_source(path, options));
   } else {
     fail_invalid("{}: the folder holds no .parquet file and no image file", path);
   }
@@ -212,6 +213,11 @@ class StoreImpl final : public ImageStore {
 
 }  // namespace
 
+void check_image_size(uint64_t bytes, std::string_view what, uint64_t max_image_bytes) {
+  if (bytes <= max_image_bytes) return;
+  fail(ErrorCode::kLimit, "{} is over the limit of {} bytes for an image (max_image_bytes)", what, max_image_bytes);
+}
+
 bool natural_less(std::string_view a, std::string_view b) {
   auto digit = [](char c) { return c >= '0' && c <= '9'; };
   size_t i = 0, j = 0;
@@ -281,7 +287,7 @@ std::shared_ptr<const ImageStore> open_store(const std::vector<std::string>& pat
   std::vector<std::unique_ptr<Source>> sources;
   for (const std::string& path : paths) {
     size_t before = sources.size();
-    expand_path(path, sources);
+    expand_path(path, options, sources);
     if (sources.size() == before) fail_invalid("{}: holds no image store file", path);
   }
   if (sources.size() > IndexEntry::kMaxSources) {

@@ -17,7 +17,8 @@ constexpr uint64_t kReadAhead = uint64_t{64} << 20;
 
 class JsonSource final : public Source {
  public:
-  explicit JsonSource(std::shared_ptr<const MappedFile> file) : file_(std::move(file)) {}
+  JsonSource(std::shared_ptr<const MappedFile> file, uint64_t max_image_bytes)
+      : file_(std::move(file)), max_image_bytes_(max_image_bytes) {}
 
   const std::string& path() const override { return file_->path(); }
   PayloadKind payload_kind() const override { return PayloadKind::kJsonBase64; }
@@ -54,6 +55,8 @@ class JsonSource final : public Source {
         ~Release() { file.release(begin, end - begin); }
       } release{*file_, locator, static_cast<uint64_t>(raw.text.data() + raw.text.size() -
                                                        reinterpret_cast<const char*>(doc.data()))};
+      check_image_size(base64_decoded_size_upper_bound(raw.text.size()),
+                       fmt::format("base64 text of {} bytes", raw.text.size()), max_image_bytes_);
       if (!raw.has_escapes) return base64_decode(raw.text, out);
       // Rare: escaped values are unescaped into a private copy (fetch may
       // run on many threads, so no shared scratch buffer).
@@ -73,12 +76,13 @@ class JsonSource final : public Source {
 
  private:
   std::shared_ptr<const MappedFile> file_;
+  uint64_t max_image_bytes_;
 };
 
 }  // namespace
 
-std::unique_ptr<Source> open_json_source(const std::string& path) {
-  return std::make_unique<JsonSource>(MappedFile::open(path));
+std::unique_ptr<Source> open_json_source(const std::string& path, const ImageStoreOptions& options) {
+  return std::make_unique<JsonSource>(MappedFile::open(path), options.max_image_bytes);
 }
 
 }  // namespace mimicit::store

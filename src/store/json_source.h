@@ -22,6 +22,6 @@
 namespace mimicit::store {
 
 // The file is memory-mapped for reading; throws Error(kIo) naming the path.
-std::unique_ptr<Source> open_json_source(const std::string& path);
+std::unique_ptr<Source> open_json_source(const std::string& path, const ImageStoreOptions& options);
 
 }  // namespace mimicit::store

@@ -240,8 +240,8 @@ std::string describe_columns(const parquet::Schema& schema) {
 
 class ParquetSource final : public Source {
  public:
-  explicit ParquetSource(std::shared_ptr<const ParquetFile> file)
-      : file_(std::move(file)), columns_(choose_columns(*file_)) {}
+  ParquetSource(std::shared_ptr<const ParquetFile> file, uint64_t max_image_bytes)
+      : file_(std::move(file)), columns_(choose_columns(*file_)), max_image_bytes_(max_image_bytes) {}
 
   const std::string& path() const override { return file_->path(); }
   PayloadKind payload_kind() const override { return columns_.kind; }
@@ -281,12 +281,16 @@ class ParquetSource final : public Source {
     std::optional<std::string_view> value = with_context(
         fmt::format("image '{}' (row {})", id, locator), [&] { return read_payload(*cursor, locator); });
     if (!value) fail_corrupt("{}: image '{}' (row {}): the payload is null", path(), id, locator);
-    if (columns_.kind == PayloadKind::kBase64) {
-      with_context(fmt::format("{}: image '{}' (row {})", path(), id, locator),
-                   [&] { base64_decode(*value, out); });
-    } else {
-      out.assign(as_bytes(*value));
-    }
+    with_context(fmt::format("{}: image '{}' (row {})", path(), id, locator), [&] {
+      if (columns_.kind == PayloadKind::kBase64) {
+        check_image_size(base64_decoded_size_upper_bound(value->size()),
+                         fmt::format("base64 text of {} bytes", value->size()), max_image_bytes_);
+        base64_decode(*value, out);
+      } else {
+        check_image_size(value->size(), fmt::format("a value of {} bytes", value->size()), max_image_bytes_);
+        out.assign(as_bytes(*value));
+      }
+    });
     // The page's file bytes leave this process's resident set (they stay in
     // the page cache), so random gets over a long run do not make the
     // process look as large as the store. A decoded page kept by the cursor
@@ -346,6 +350,7 @@ class ParquetSource final : public Source {
 
   std::shared_ptr<const ParquetFile> file_;
   ParquetColumns columns_;
+  uint64_t max_image_bytes_;
   mutable std::mutex mutex_;
   mutable std::vector<std::unique_ptr<Cursor>> idle_;
 };
@@ -375,8 +380,8 @@ ParquetColumns choose_columns(const ParquetFile& file) {
   return columns;
 }
 
-std::unique_ptr<Source> open_parquet_source(const std::string& path) {
-  return std::make_unique<ParquetSource>(ParquetFile::open(path));
+std::unique_ptr<Source> open_parquet_source(const std::string& path, const ImageStoreOptions& options) {
+  return std::make_unique<ParquetSource>(ParquetFile::open(path, options.parquet), options.max_image_bytes);
 }
 
 }  // namespace mimicit::store

@@ -36,8 +36,13 @@ class Source {
   virtual uint64_t block_of(uint64_t /*locator*/) const { return 0; }
 };
 
-std::unique_ptr<Source> open_parquet_source(const std::string& path);
-std::unique_ptr<Source> open_json_source(const std::string& path);
-std::unique_ptr<Source> open_image_folder_source(const std::string& dir);
+// Throws Error(kLimit) when an image of `bytes` bytes is over
+// `max_image_bytes` (ImageStoreOptions); `what` says what was measured
+// ("base64 text of N bytes", ...). The caller adds the file and the id.
+void check_image_size(uint64_t bytes, std::string_view what, uint64_t max_image_bytes);
+
+std::unique_ptr<Source> open_parquet_source(const std::string& path, const ImageStoreOptions& options = {});
+std::unique_ptr<Source> open_json_source(const std::string& path, const ImageStoreOptions& options = {});
+std::unique_ptr<Source> open_image_folder_source(const std::string& dir, const ImageStoreOptions& options = {});
 
 }  // namespace mimicit::store
