@@ -11,6 +11,14 @@
 // untouched (absent, or its old contents); a failure, an exception or a kill
 // at any point never leaves a partial file under the final name. The
 // destructor of an uncommitted writer removes the temporary file.
+//
+// Temporaries of a killed process: every temporary named "<final>.tmp-<pid>-
+// <n>" (AtomicFileWriter's files, LockedTempDir's folders) is flock()ed by
+// its writer while in use. A killed writer's lock goes with it, so whoever
+// next writes the same final path recognises its leftovers as the ones whose
+// lock can be taken, and removes them (remove_stale_temporaries; the
+// AtomicFileWriter constructor calls it). A live writer, in any process,
+// keeps its temporaries. On a file system without flock nothing is removed.
 #pragma once
 
 #include <cstdint>
@@ -55,7 +63,8 @@ class MappedFile {
 
 class AtomicFileWriter {
  public:
-  // Creates the temporary file. Throws Error(kIo).
+  // Removes stale temporaries of `path`, then creates (and locks) the
+  // temporary file. Throws Error(kIo).
   explicit AtomicFileWriter(std::string path);
   ~AtomicFileWriter();
   AtomicFileWriter(const AtomicFileWriter&) = delete;
@@ -79,6 +88,28 @@ class AtomicFileWriter {
   int fd_ = -1;
   uint64_t offset_ = 0;
   Buffer pending_;
+};
+
+// Removes the temporaries "<final_path>.tmp-<pid>-<n>" (files or folders)
+// that no live writer holds; see above. Best effort: never throws.
+void remove_stale_temporaries(const std::string& final_path);
+
+// A folder "<final_path>.tmp-<pid>-<n>" beside `final_path`, created empty
+// and locked for this object's lifetime, so that remove_stale_temporaries
+// leaves it alone while it is being filled. The owner renames it into
+// place or removes it; the destructor only unlocks. Throws Error(kIo).
+class LockedTempDir {
+ public:
+  explicit LockedTempDir(const std::string& final_path);
+  ~LockedTempDir();
+  LockedTempDir(const LockedTempDir&) = delete;
+  LockedTempDir& operator=(const LockedTempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
 };
 
 }  // namespace mimicit

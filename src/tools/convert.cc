@@ -14,6 +14,7 @@
 
 #include "mimicit/base64.h"
 #include "mimicit/error.h"
+#include "mimicit/file.h"
 #include "mimicit/image.h"
 #include "mimicit/image_store.h"
 #include "tools/convert_image.h"
@@ -56,7 +57,11 @@ void commit_dir(const fs::path& temp, const fs::path& out) {
   if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, out.c_str(), RENAME_EXCHANGE) != 0) {
     fail(ErrorCode::kIo, "{}: cannot replace the folder: {}", out.string(), std::strerror(errno));
   }
-  fs::remove_all(temp);  // now holds the previous output
+  // `temp` now holds the previous output, unlocked: if this removal fails or
+  // is cut short by a kill, the next run into `out` removes the rest. The
+  // new output is in place either way, so this is no failure.
+  std::error_code ignored;
+  fs::remove_all(temp, ignored);
 }
 
 void fetch(const ImageStore& store, Item& item) {
@@ -99,14 +104,6 @@ namespace {
 
 using namespace convert_internal;
 
-// A temporary folder beside `out`, renamed over it when complete.
-fs::path temp_dir_for(const fs::path& out) {
-  fs::path temp = out;
-  temp += fmt::format(".tmp-{}", ::getpid());
-  fs::remove_all(temp);
-  fs::create_directories(temp);
-  return temp;
-}
 
 // Sorted sources: each image goes straight into the parts as it is read.
 void convert_sorted(const ImageStore& store, const ConvertOptions& options, const fs::path& temp,
@@ -166,7 +163,13 @@ ConvertReport convert_images(const ConvertOptions& options) {
   check_options(options);
   auto store = ImageStore::open(options.sources);
   fs::path out = output_path(options);
-  fs::path temp = temp_dir_for(out);
+  // The output is built in a locked temporary folder beside `out`, renamed
+  // over it when complete. The folders of runs into `out` that were killed
+  // are removed first: nothing else would ever remove them.
+  fs::create_directories(out.parent_path());
+  remove_stale_temporaries(out.string());
+  LockedTempDir temp_dir(out.string());
+  const fs::path temp(temp_dir.path());
   ConvertReport report;
   try {
     if (storage_order_is_sorted(*store)) convert_sorted(*store, options, temp, report);

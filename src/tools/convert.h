@@ -22,8 +22,11 @@
 // stays about (threads x largest image) plus the writer's row group plus 12
 // bytes per image, whatever the input size. Sources that do not hold their
 // ids sorted (pandas, dask, legacy JSON) are sorted through a spill file in
-// the temporary output folder: disk needs about twice the output size. Atomic: the folder is built under a temporary name beside `out` and
-// swapped in when complete; an interrupted run leaves `out` as it was.
+// the temporary output folder: disk needs about twice the output size.
+// Atomic: the folder is built under a temporary name beside `out`
+// (OUT.tmp-<pid>-<n>, locked while in use: mimicit/file.h) and swapped in
+// when complete; an interrupted run, even a killed one, leaves `out` as it
+// was, and the next run into `out` removes the killed runs' folders.
 // Deterministic: the same inputs and options give byte-identical files.
 //
 // Sharded (mimicit.dask.convert): plan_convert() cuts storage order into

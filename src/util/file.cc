@@ -1,6 +1,8 @@
 #include "mimicit/file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +11,8 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <vector>
 
 #include "mimicit/error.h"
 
@@ -27,7 +31,93 @@ std::string parent_dir(const std::string& path) {
   return path.substr(0, slash);
 }
 
+std::string base_name(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// "<final>.tmp-<digits>-<digits>": exactly the names make_temp_name gives.
+// Other ".tmp-" names (mimicit.dask's ".tmp-dask-" work folders) are not
+// ours to remove.
+bool is_temp_name_of(std::string_view name, std::string_view final_name) {
+  constexpr std::string_view kTag = ".tmp-";
+  if (name.size() <= final_name.size() + kTag.size() || !name.starts_with(final_name)) return false;
+  name.remove_prefix(final_name.size());
+  if (!name.starts_with(kTag)) return false;
+  name.remove_prefix(kTag.size());
+  size_t dash = name.find('-');
+  if (dash == 0 || dash == std::string_view::npos || dash + 1 == name.size()) return false;
+  auto digits = [](std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  return digits(name.substr(0, dash)) && digits(name.substr(dash + 1));
+}
+
+std::string make_temp_name(const std::string& final_path) {
+  static std::atomic<uint64_t> counter{0};
+  return fmt::format("{}.tmp-{}-{}", final_path, ::getpid(), counter++);
+}
+
+// Locks a temporary just created at `path` (fd open on it). False when a
+// cleaner took the lock first (between our create and this lock: it is
+// about to remove the temporary), so the caller tries another name. A file
+// system without flock: true, unlocked (cleaners cannot lock it either).
+bool lock_new_temp(int fd) {
+  if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
+  return errno != EWOULDBLOCK;
+}
+
+constexpr int kMaxTempAttempts = 100;
+
 }  // namespace
+
+void remove_stale_temporaries(const std::string& final_path) {
+  const std::string dir = parent_dir(final_path);
+  const std::string name = base_name(final_path);
+  std::vector<std::string> candidates;
+  if (DIR* listing = ::opendir(dir.c_str())) {
+    while (const dirent* entry = ::readdir(listing)) {
+      if (is_temp_name_of(entry->d_name, name)) candidates.push_back(dir + "/" + entry->d_name);
+    }
+    ::closedir(listing);
+  }
+  for (const std::string& path : candidates) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) continue;
+    struct stat held, named;
+    // Still the same entry once locked: never remove a temporary created
+    // under a reused name after we opened the old one.
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &held) == 0 && ::lstat(path.c_str(), &named) == 0 &&
+        held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+    ::close(fd);
+  }
+}
+
+LockedTempDir::LockedTempDir(const std::string& final_path) {
+  for (int attempt = 0;; ++attempt) {
+    path_ = make_temp_name(final_path);
+    if (::mkdir(path_.c_str(), 0755) != 0) {
+      if (errno == EEXIST && attempt < kMaxTempAttempts) continue;
+      fail_errno("cannot create the folder", path_);
+    }
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ < 0) {
+      if (errno == ENOENT && attempt < kMaxTempAttempts) continue;  // a cleaner removed it
+      fail_errno("cannot open the folder", path_);
+    }
+    if (lock_new_temp(fd_)) return;
+    ::close(fd_);
+    fd_ = -1;
+    if (attempt == kMaxTempAttempts) fail(ErrorCode::kIo, "{}: cannot lock a temporary folder", path_);
+  }
+}
+
+LockedTempDir::~LockedTempDir() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -86,10 +176,25 @@ void MappedFile::release(uint64_t offset, uint64_t length) const {
 }
 
 AtomicFileWriter::AtomicFileWriter(std::string path) : path_(std::move(path)) {
-  static std::atomic<uint64_t> counter{0};
-  temp_path_ = fmt::format("{}.tmp-{}-{}", path_, ::getpid(), counter++);
-  fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd_ < 0) fail_errno("cannot create", temp_path_);
+  remove_stale_temporaries(path_);
+  for (int attempt = 0;; ++attempt) {
+    temp_path_ = make_temp_name(path_);
+    fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      if (errno == EEXIST && attempt < kMaxTempAttempts) continue;
+      std::string failed = std::move(temp_path_);
+      temp_path_.clear();
+      fail_errno("cannot create", failed);
+    }
+    if (lock_new_temp(fd_)) break;
+    ::close(fd_);  // a cleaner holds it and unlinks it
+    fd_ = -1;
+    if (attempt == kMaxTempAttempts) {
+      std::string failed = std::move(temp_path_);
+      temp_path_.clear();
+      fail(ErrorCode::kIo, "{}: cannot lock a temporary file", failed);
+    }
+  }
   pending_.reserve(1 << 20);
 }
 
@@ -125,33 +230,32 @@ void AtomicFileWriter::commit() {
   if (fd_ < 0) fail(ErrorCode::kInternal, "{}: commit twice", path_);
   flush();
   if (::fsync(fd_) != 0) fail_errno("cannot sync", temp_path_);
-  if (::close(fd_) != 0) {
-    fd_ = -1;
-    fail_errno("cannot close", temp_path_);
-  }
-  fd_ = -1;
+  // Renamed while still open, hence locked: a cleaner never sees it unlocked.
   if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
     int saved = errno;
-    ::unlink(temp_path_.c_str());
+    abandon();
     errno = saved;
     fail_errno("cannot rename into place", path_);
   }
+  temp_path_.clear();
+  int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) fail_errno("cannot close", path_);
   int dir = ::open(parent_dir(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir >= 0) {
     ::fsync(dir);
     ::close(dir);
   }
-  temp_path_.clear();
 }
 
 void AtomicFileWriter::abandon() {
+  if (!temp_path_.empty()) {  // unlinked before it is unlocked
+    ::unlink(temp_path_.c_str());
+    temp_path_.clear();
+  }
   if (fd_ >= 0) {
     ::close(fd_);
     fd_ = -1;
-  }
-  if (!temp_path_.empty()) {
-    ::unlink(temp_path_.c_str());
-    temp_path_.clear();
   }
 }
 
