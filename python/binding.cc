@@ -201,6 +201,13 @@ nb::object check(PyObject* object) {
   return nb::steal(object);
 }
 
+// Text read from a file (names, metadata) as str: "replace", as for STRING
+// values, since a corrupt or foreign file may hold any bytes there and a
+// reader must not fail on them with a bare conversion error.
+nb::object file_text(std::string_view text) {
+  return check(PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), "replace"));
+}
+
 nb::object to_python(const RowBatch& batch, const Cell& cell, const ColumnDescriptor& column) {
   switch (cell.kind) {
     case Value::Kind::kNull:
@@ -282,7 +289,7 @@ nb::dict read_columns(const std::string& path,
     const ColumnDescriptor& column = file->schema().column(index);
     descriptors.push_back(&column);
     lists.push_back(check(PyList_New(0)));
-    result[nb::str(column.field_name.c_str())] = lists.back();
+    result[file_text(column.field_name)] = lists.back();
   }
   RowBatch batch;
   std::vector<Value> row;
@@ -553,8 +560,7 @@ nb::object optional_bytes(const std::optional<std::string>& value) {
 nb::dict key_values(const std::vector<parquet::KeyValue>& entries) {
   nb::dict result;
   for (const auto& entry : entries) {
-    result[nb::str(entry.key.c_str(), entry.key.size())] =
-        entry.value ? nb::object(nb::str(entry.value->c_str(), entry.value->size())) : nb::none();
+    result[file_text(entry.key)] = entry.value ? file_text(*entry.value) : nb::none();
   }
   return result;
 }
@@ -573,7 +579,7 @@ nb::dict chunk_dict(const ParquetFile& file, int row_group, int column) {
   const parquet::ColumnChunk& chunk = file.metadata().row_groups[row_group].columns[column];
   const parquet::ColumnMetaData& meta = file.chunk_metadata(row_group, column);
   nb::dict result;
-  result["path"] = file.schema().column(column).dotted_path;
+  result["path"] = file_text(file.schema().column(column).dotted_path);
   result["type"] = parquet::to_string(meta.type);
   result["codec"] = parquet::to_string(meta.codec);
   nb::list encodings;
@@ -594,8 +600,8 @@ nb::dict chunk_dict(const ParquetFile& file, int row_group, int column) {
 
 nb::dict column_dict(const ColumnDescriptor& column) {
   nb::dict result;
-  result["name"] = column.field_name;
-  result["path"] = column.dotted_path;
+  result["name"] = file_text(column.field_name);
+  result["path"] = file_text(column.dotted_path);
   result["physical_type"] = parquet::to_string(column.type);
   result["logical_type"] =
       column.logical_type ? nb::object(nb::str(parquet::to_string(*column.logical_type).c_str()))
@@ -611,7 +617,7 @@ nb::dict column_dict(const ColumnDescriptor& column) {
   result["is_list"] = column.is_list;
   result["unsupported"] = column.unsupported.empty()
                               ? nb::none()
-                              : nb::object(nb::str(column.unsupported.c_str()));
+                              : file_text(column.unsupported);
   return result;
 }
 
@@ -626,10 +632,10 @@ nb::dict metadata(const std::string& path) {
   result["num_rows"] = meta.num_rows;
   result["version"] = meta.version;
   result["created_by"] =
-      meta.created_by ? nb::object(nb::str(meta.created_by->c_str())) : nb::none();
+      meta.created_by ? file_text(*meta.created_by) : nb::none();
   result["key_value_metadata"] = key_values(meta.key_value_metadata);
   result["footer_bytes"] = file->footer_bytes();
-  result["schema"] = file->schema().to_string(meta);
+  result["schema"] = file_text(file->schema().to_string(meta));
   nb::list columns;
   for (const ColumnDescriptor& column : file->schema().columns()) {
     columns.append(column_dict(column));
