@@ -149,6 +149,12 @@ struct RepeatedKey {
 struct OpenOptions {
   // Threads validating records; 0: all cores.
   int threads = 0;
+  // The largest record (instruction file), entry (train config) or other
+  // top-level value ("meta"): each is parsed whole by simdjson, whose
+  // buffers take several bytes per byte of it, on every validating thread.
+  // Larger ones are Error(kLimit) naming the id and the offset, before
+  // parsing. Real records are a few KB.
+  uint64_t max_value_bytes = uint64_t{16} << 20;
 };
 
 class InstructionFile {

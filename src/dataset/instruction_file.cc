@@ -107,12 +107,14 @@ std::shared_ptr<const InstructionFile> InstructionFile::open(const std::string& 
       replaced.clear();
       // Walked once, here: the top-level walker does not skip it first.
       data_begin = member.value_begin;
-      data_end = walk_object(*impl.file, member.value_begin, &impl.records, &impl.repeats, &replaced);
+      data_end = walk_object(*impl.file, member.value_begin, options.max_value_bytes, &impl.records, &impl.repeats,
+                             &replaced);
       top.continue_after(data_end);
     }
     expect_only_whitespace_after(doc, top.end_offset());
     if (!has_data) fail_corrupt("no \"data\" object (expected {{\"meta\": ..., \"data\": {{id: record, ...}}}})");
     for (const ReplacedValue& other : others) {
+      check_value_size(doc, other.key, other.begin, other.end, options.max_value_bytes);
       ValueParser& parser = ValueParser::for_this_thread();
       od::document value;
       std::string what;

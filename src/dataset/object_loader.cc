@@ -30,8 +30,14 @@ std::string simdjson_problem(simdjson::error_code error, const std::string& what
   return message;
 }
 
-uint64_t walk_object(const MappedFile& file, uint64_t offset, MemberTable* table, std::vector<RepeatedKey>* repeats,
-                     std::vector<ReplacedValue>* replaced) {
+void check_value_size(ByteView doc, std::string_view key, uint64_t begin, uint64_t end, uint64_t max_value_bytes) {
+  if (end - begin <= max_value_bytes) return;
+  fail(ErrorCode::kLimit, "{}: the value of '{}' has {} bytes, over the limit of {} bytes (max_value_bytes)",
+       describe_offset(doc, begin), key, end - begin, max_value_bytes);
+}
+
+uint64_t walk_object(const MappedFile& file, uint64_t offset, uint64_t max_value_bytes, MemberTable* table,
+                     std::vector<RepeatedKey>* repeats, std::vector<ReplacedValue>* replaced) {
   const ByteView doc = file.bytes();
   JsonObjectWalker walker(doc, offset);
   JsonMember member;
@@ -41,6 +47,7 @@ uint64_t walk_object(const MappedFile& file, uint64_t offset, MemberTable* table
       file.release(released, member.value_begin - released);
       released = member.value_begin;
     }
+    check_value_size(doc, member.key, member.value_begin, member.value_end, max_value_bytes);
     uint64_t old_begin = 0;
     uint64_t old_end = 0;
     bool added = true;

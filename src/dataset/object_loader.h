@@ -29,9 +29,14 @@ struct ReplacedValue {
 // dict semantics; repeats are appended to `repeats` and the values they
 // dropped to `replaced`). Returns one past its closing brace. The pages
 // walked over are released from the process's resident set as it goes (the
-// values are parsed again later, from the page cache).
-uint64_t walk_object(const MappedFile& file, uint64_t offset, MemberTable* table, std::vector<RepeatedKey>* repeats,
-                     std::vector<ReplacedValue>* replaced);
+// values are parsed again later, from the page cache). A value of more than
+// `max_value_bytes` is Error(kLimit) (check_value_size).
+uint64_t walk_object(const MappedFile& file, uint64_t offset, uint64_t max_value_bytes, MemberTable* table,
+                     std::vector<RepeatedKey>* repeats, std::vector<ReplacedValue>* replaced);
+
+// Throws Error(kLimit) "byte offset N (line L): the value of '<key>' has S
+// bytes, over the limit of M bytes" when [begin, end) is over the limit.
+void check_value_size(ByteView doc, std::string_view key, uint64_t begin, uint64_t end, uint64_t max_value_bytes);
 
 // Checks one member's value, parsed as a document. Returns an empty string
 // when it is fine, else what is wrong ("field 'answer' is a number, ...").

@@ -52,7 +52,7 @@ std::shared_ptr<const TrainConfig> TrainConfig::open(const std::string& path, co
   with_context(path, [&] {
     const ByteView doc = impl.file->bytes();
     std::vector<ReplacedValue> replaced;
-    const uint64_t end = walk_object(*impl.file, 0, &impl.entries, &impl.repeats, &replaced);
+    const uint64_t end = walk_object(*impl.file, 0, options.max_value_bytes, &impl.entries, &impl.repeats, &replaced);
     expect_only_whitespace_after(doc, end);
     validate_members(*impl.file, impl.entries, replaced, "entry", options.threads, [](od::document& value) {
       thread_local std::vector<std::string_view> list;
