@@ -90,6 +90,13 @@ class AtomicFileWriter {
   Buffer pending_;
 };
 
+// Flushes a file or a folder to the storage device (fsync). For a folder
+// this makes the entries created, renamed or removed in it durable: a rename
+// into place survives a power loss only once its folder is synced.
+// Throws Error(kIo) naming the path; a file system that cannot sync the
+// path's kind of file (EINVAL) is not an error.
+void sync_path(const std::string& path);
+
 // Removes the temporaries "<final_path>.tmp-<pid>-<n>" (files or folders)
 // that no live writer holds; see above. Best effort: never throws.
 void remove_stale_temporaries(const std::string& final_path);

@@ -49,14 +49,20 @@ fs::path output_path(const ConvertOptions& options) {
   return out;
 }
 
+// Renames the finished `temp` into place as `out`. Both folders are synced
+// around the rename, so that after a power loss `out` is the old output or
+// the complete new one.
 void commit_dir(const fs::path& temp, const fs::path& out) {
+  sync_path(temp.string());
   if (!fs::exists(out)) {
     fs::rename(temp, out);
+    sync_path(out.parent_path().string());
     return;
   }
   if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, out.c_str(), RENAME_EXCHANGE) != 0) {
     fail(ErrorCode::kIo, "{}: cannot replace the folder: {}", out.string(), std::strerror(errno));
   }
+  sync_path(out.parent_path().string());
   // `temp` now holds the previous output, unlocked: if this removal fails or
   // is cut short by a kill, the next run into `out` removes the rest. The
   // new output is in place either way, so this is no failure.

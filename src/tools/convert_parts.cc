@@ -1,6 +1,7 @@
 #include "tools/convert_parts.h"
 
 #include "mimicit/error.h"
+#include "mimicit/file.h"
 #include "tools/value_format.h"
 
 namespace mimicit::tools {
@@ -95,6 +96,7 @@ void DropLog::close() {
   if (!out_.is_open()) return;
   out_.close();
   if (!out_) fail(ErrorCode::kIo, "{}: cannot write", path_.string());
+  sync_path(path_.string());  // durable before the folder is committed
 }
 
 }  // namespace mimicit::tools

@@ -71,6 +71,18 @@ constexpr int kMaxTempAttempts = 100;
 
 }  // namespace
 
+void sync_path(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail_errno("cannot open to sync", path);
+  const int rc = ::fsync(fd);
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+  // EINVAL: a file system that cannot sync this kind of file (some do not
+  // sync folders); there is nothing more to make durable there.
+  if (rc != 0 && saved != EINVAL) fail_errno("cannot sync", path);
+}
+
 void remove_stale_temporaries(const std::string& final_path) {
   const std::string dir = parent_dir(final_path);
   const std::string name = base_name(final_path);
@@ -241,11 +253,7 @@ void AtomicFileWriter::commit() {
   int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) fail_errno("cannot close", path_);
-  int dir = ::open(parent_dir(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
+  sync_path(parent_dir(path_));
 }
 
 void AtomicFileWriter::abandon() {
