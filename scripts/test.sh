@@ -10,29 +10,32 @@ if [ ! -d "$MIMICIT_TESTDATA/parquet-testing" ]; then
   exit 2
 fi
 scripts/setup.sh
+# Each step prints the seconds since the start: the suite must stay under 20 min.
+step() { echo "== [$SECONDS s] $*"; }
 
-echo "== C++ build and tests"
+step "C++ build and tests"
 scripts/build.sh -DMIMICIT_BUILD_TESTS=ON
 MIMICIT_LARGE_TESTS=1 ctest --test-dir build --output-on-failure -j "$(nproc)"
 
-echo "== C++ tests under ASan+UBSan"
+step "C++ tests under ASan+UBSan"
 BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/build.sh -DMIMICIT_SANITIZE=address,undefined -DMIMICIT_BUILD_CLI=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
 
-echo "== Concurrency tests under TSan (worker pool, store and JSON fetches, threaded check, loader)"
+step "Concurrency tests under TSan (worker pool, store and JSON fetches, threaded check, loader)"
 BUILD_DIR=build-tsan BUILD_TYPE=Debug scripts/build.sh -DMIMICIT_SANITIZE=thread -DMIMICIT_BUILD_CLI=OFF
 MIMICIT_TESTDATA=$MIMICIT_TESTDATA TSAN_OPTIONS=halt_on_error=1 \
   build-tsan/mimicit_tests --gtest_filter='WorkerPool.*:*Concurrent*:*Check*:Loader*:DatasetProducer*'
 
-echo "== Python module and tests"
+step "Python module and tests"
 CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) python3 -m pip install -q --disable-pip-version-check --no-build-isolation .
 MIMICIT_BIN=$PWD/build/mimicit MIMICIT_ASAN_BIN=$PWD/build-asan/mimicit \
-  python3 -m pytest -q tests/python
+  python3 -m pytest -q --durations=10 tests/python
 
 # ---------------------------------------------------------------------------
-echo "== Fuzzing: every fuzz/ target for ${MIMICIT_FUZZ_SECONDS:-30} s on its seed corpus (clang, libFuzzer, ASan+UBSan)"
+step "Fuzzing: every fuzz/ target for ${MIMICIT_FUZZ_SECONDS:-30} s on its seed corpus (clang, libFuzzer, ASan+UBSan)"
 # fuzz/README.md. Targets run side by side, one per core; any crash, leak,
 # sanitizer report, hang (> 10 s) or RSS over 2 GB fails the run and leaves
 # its input in fuzz/work/artifacts/. Prints the executions per target.
 MIMICIT_FUZZ_SECONDS=${MIMICIT_FUZZ_SECONDS:-30} BUILD_DIR=build-fuzz fuzz/run.sh
+step "all tests passed"
