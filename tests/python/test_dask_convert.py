@@ -224,8 +224,13 @@ def test_worker_killed_mid_run(tmp_path, run_cli, client):
     wait_for(lambda: len(client.scheduler_info()["workers"]) == 2, what="the nanny to restart the worker")
 
 
+# Ctrl-C raises KeyboardInterrupt in the driver even when the test runs in a
+# background job, whose children inherit SIGINT ignored (bash without job
+# control), so Python would not install its handler.
 DRIVER = """
+import signal
 import sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import distributed
 import mimicit.dask
 with distributed.Client(sys.argv[1]) as client:
