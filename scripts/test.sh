@@ -33,9 +33,9 @@ MIMICIT_BIN=$PWD/build/mimicit MIMICIT_ASAN_BIN=$PWD/build-asan/mimicit \
   python3 -m pytest -q --durations=10 tests/python
 
 # ---------------------------------------------------------------------------
-step "Fuzzing: every fuzz/ target for ${MIMICIT_FUZZ_SECONDS:-30} s on its seed corpus (clang, libFuzzer, ASan+UBSan)"
+step "Fuzzing: every fuzz/ target for ${MIMICIT_FUZZ_SECONDS:-20} s on its seed corpus (clang, libFuzzer, ASan+UBSan)"
 # fuzz/README.md. Targets run side by side, one per core; any crash, leak,
 # sanitizer report, hang (> 10 s) or RSS over 2 GB fails the run and leaves
 # its input in fuzz/work/artifacts/. Prints the executions per target.
-MIMICIT_FUZZ_SECONDS=${MIMICIT_FUZZ_SECONDS:-30} BUILD_DIR=build-fuzz fuzz/run.sh
+MIMICIT_FUZZ_SECONDS=${MIMICIT_FUZZ_SECONDS:-20} BUILD_DIR=build-fuzz fuzz/run.sh
 step "all tests passed"
