@@ -69,6 +69,41 @@ bool lock_new_temp(int fd) {
 
 constexpr int kMaxTempAttempts = 100;
 
+// Creates a new temporary "<final_path>.tmp-<pid>-<n>" beside final_path, a
+// folder or an empty file, and locks it (see file.h). Returns the open,
+// locked descriptor and sets *temp_path. Names taken, or lost to a cleaner
+// between create and lock, are retried under new names. Throws Error(kIo).
+int create_locked_temp(const std::string& final_path, bool folder, std::string* temp_path) {
+  for (int attempt = 0;; ++attempt) {
+    std::string path = make_temp_name(final_path);
+    const bool retry = attempt < kMaxTempAttempts;
+    int fd = -1;
+    if (folder) {
+      if (::mkdir(path.c_str(), 0755) != 0) {
+        if (errno == EEXIST && retry) continue;
+        fail_errno("cannot create the folder", path);
+      }
+      fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0) {
+        if (errno == ENOENT && retry) continue;  // a cleaner removed it
+        fail_errno("cannot open the folder", path);
+      }
+    } else {
+      fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      if (fd < 0) {
+        if (errno == EEXIST && retry) continue;
+        fail_errno("cannot create", path);
+      }
+    }
+    if (lock_new_temp(fd)) {
+      *temp_path = std::move(path);
+      return fd;
+    }
+    ::close(fd);  // a cleaner holds it and removes it
+    if (!retry) fail(ErrorCode::kIo, "{}: cannot lock a temporary {}", path, folder ? "folder" : "file");
+  }
+}
+
 }  // namespace
 
 void sync_path(const std::string& path) {
@@ -108,24 +143,8 @@ void remove_stale_temporaries(const std::string& final_path) {
   }
 }
 
-LockedTempDir::LockedTempDir(const std::string& final_path) {
-  for (int attempt = 0;; ++attempt) {
-    path_ = make_temp_name(final_path);
-    if (::mkdir(path_.c_str(), 0755) != 0) {
-      if (errno == EEXIST && attempt < kMaxTempAttempts) continue;
-      fail_errno("cannot create the folder", path_);
-    }
-    fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd_ < 0) {
-      if (errno == ENOENT && attempt < kMaxTempAttempts) continue;  // a cleaner removed it
-      fail_errno("cannot open the folder", path_);
-    }
-    if (lock_new_temp(fd_)) return;
-    ::close(fd_);
-    fd_ = -1;
-    if (attempt == kMaxTempAttempts) fail(ErrorCode::kIo, "{}: cannot lock a temporary folder", path_);
-  }
-}
+LockedTempDir::LockedTempDir(const std::string& final_path)
+    : fd_(create_locked_temp(final_path, /*folder=*/true, &path_)) {}
 
 LockedTempDir::~LockedTempDir() {
   if (fd_ >= 0) ::close(fd_);
@@ -189,24 +208,7 @@ void MappedFile::release(uint64_t offset, uint64_t length) const {
 
 AtomicFileWriter::AtomicFileWriter(std::string path) : path_(std::move(path)) {
   remove_stale_temporaries(path_);
-  for (int attempt = 0;; ++attempt) {
-    temp_path_ = make_temp_name(path_);
-    fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd_ < 0) {
-      if (errno == EEXIST && attempt < kMaxTempAttempts) continue;
-      std::string failed = std::move(temp_path_);
-      temp_path_.clear();
-      fail_errno("cannot create", failed);
-    }
-    if (lock_new_temp(fd_)) break;
-    ::close(fd_);  // a cleaner holds it and unlinks it
-    fd_ = -1;
-    if (attempt == kMaxTempAttempts) {
-      std::string failed = std::move(temp_path_);
-      temp_path_.clear();
-      fail(ErrorCode::kIo, "{}: cannot lock a temporary file", failed);
-    }
-  }
+  fd_ = create_locked_temp(path_, /*folder=*/false, &temp_path_);
   pending_.reserve(1 << 20);
 }
 
