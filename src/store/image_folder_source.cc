@@ -80,19 +80,18 @@ void ImageFolderSource::fetch(uint64_t locator, std::string_view id, Buffer& out
   if (fd < 0) fail(ErrorCode::kIo, "{}: image '{}': cannot open: {}", path, id, std::strerror(errno));
   // The size is checked before reading, and again as the file is read (it
   // may grow meanwhile).
-  auto check_size = [&](uint64_t size, const char* qualifier) {
+  auto check_size = [&](uint64_t size, const char* measured) {
     if (size <= max_image_bytes_) return;
     ::close(fd);
-    with_context(fmt::format("{}: image '{}'", path, id), [&] {
-      check_image_size(size, fmt::format("a file of {}{} bytes", qualifier, size), max_image_bytes_);
-    });
+    with_context(fmt::format("{}: image '{}'", path, id),
+                 [&] { check_image_size(size, max_image_bytes_, measured, size); });
   };
   struct stat st;
-  if (::fstat(fd, &st) == 0) check_size(static_cast<uint64_t>(st.st_size), "");
+  if (::fstat(fd, &st) == 0) check_size(static_cast<uint64_t>(st.st_size), "a file of");
   out.clear();
   char chunk[1 << 16];
   while (true) {
-    check_size(out.size(), "more than ");
+    check_size(out.size(), "a file of more than");
     ssize_t n = ::read(fd, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {

@@ -213,9 +213,11 @@ class StoreImpl final : public ImageStore {
 
 }  // namespace
 
-void check_image_size(uint64_t bytes, std::string_view what, uint64_t max_image_bytes) {
+void check_image_size(uint64_t bytes, uint64_t max_image_bytes, std::string_view measured,
+                      uint64_t measured_bytes) {
   if (bytes <= max_image_bytes) return;
-  fail(ErrorCode::kLimit, "{} is over the limit of {} bytes for an image (max_image_bytes)", what, max_image_bytes);
+  fail(ErrorCode::kLimit, "{} {} bytes is over the limit of {} bytes for an image (max_image_bytes)", measured,
+       measured_bytes, max_image_bytes);
 }
 
 bool natural_less(std::string_view a, std::string_view b) {

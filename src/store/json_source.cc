@@ -55,8 +55,8 @@ class JsonSource final : public Source {
         ~Release() { file.release(begin, end - begin); }
       } release{*file_, locator, static_cast<uint64_t>(raw.text.data() + raw.text.size() -
                                                        reinterpret_cast<const char*>(doc.data()))};
-      check_image_size(base64_decoded_size_upper_bound(raw.text.size()),
-                       fmt::format("base64 text of {} bytes", raw.text.size()), max_image_bytes_);
+      check_image_size(base64_decoded_size_upper_bound(raw.text.size()), max_image_bytes_, "base64 text of",
+                       raw.text.size());
       if (!raw.has_escapes) return base64_decode(raw.text, out);
       // Rare: escaped values are unescaped into a private copy (fetch may
       // run on many threads, so no shared scratch buffer).

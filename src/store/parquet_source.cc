@@ -283,11 +283,11 @@ class ParquetSource final : public Source {
     if (!value) fail_corrupt("{}: image '{}' (row {}): the payload is null", path(), id, locator);
     with_context(fmt::format("{}: image '{}' (row {})", path(), id, locator), [&] {
       if (columns_.kind == PayloadKind::kBase64) {
-        check_image_size(base64_decoded_size_upper_bound(value->size()),
-                         fmt::format("base64 text of {} bytes", value->size()), max_image_bytes_);
+        check_image_size(base64_decoded_size_upper_bound(value->size()), max_image_bytes_, "base64 text of",
+                         value->size());
         base64_decode(*value, out);
       } else {
-        check_image_size(value->size(), fmt::format("a value of {} bytes", value->size()), max_image_bytes_);
+        check_image_size(value->size(), max_image_bytes_, "a value of", value->size());
         out.assign(as_bytes(*value));
       }
     });

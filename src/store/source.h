@@ -37,9 +37,12 @@ class Source {
 };
 
 // Throws Error(kLimit) when an image of `bytes` bytes is over
-// `max_image_bytes` (ImageStoreOptions); `what` says what was measured
-// ("base64 text of N bytes", ...). The caller adds the file and the id.
-void check_image_size(uint64_t bytes, std::string_view what, uint64_t max_image_bytes);
+// `max_image_bytes` (ImageStoreOptions). The message says what was measured
+// ("<measured> <measured_bytes> bytes": "base64 text of 12 bytes"); it is
+// formatted only then, as this runs on every get. The caller adds the file
+// and the id.
+void check_image_size(uint64_t bytes, uint64_t max_image_bytes, std::string_view measured,
+                      uint64_t measured_bytes);
 
 std::unique_ptr<Source> open_parquet_source(const std::string& path, const ImageStoreOptions& options = {});
 std::unique_ptr<Source> open_json_source(const std::string& path, const ImageStoreOptions& options = {});
