@@ -1,4 +1,4 @@
-// `mimicit images ls|get|stats`: argument parsing only; the work is in
+// `mimicit images ls|get|stats|index`: argument parsing only; the work is in
 // tools/images.
 #include <iostream>
 #include <memory>
@@ -63,14 +63,34 @@ void add_stats(CLI::App& images, Action& action) {
   });
 }
 
+void add_index(CLI::App& images, Action& action) {
+  auto* command = images.add_subcommand(
+      "index",
+      "Build the store's saved index now: the sorted ids, and seek tables for Parquet pages over 4 MiB "
+      "(what pandas and dask write by default: one pass over those pages), so that every later open, in "
+      "any process or rank, maps it and a get decodes at most ~1 MiB before its image. Saved beside the "
+      "store, or in the cache folder when that is read-only; rebuilt by itself when the store changes");
+  auto store = std::make_shared<std::vector<std::string>>();
+  auto rebuild = std::make_shared<bool>(false);
+  add_store_option(*command, *store);
+  command->add_flag("--rebuild", *rebuild, "Ignore a saved index and build it again");
+  command->callback([&action, store, rebuild] {
+    action = [store, rebuild] {
+      tools::index_store(*store, *rebuild, std::cout);
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void add_images_command(CLI::App& app, Action& action) {
-  auto* images = app.add_subcommand("images", "Look into image stores: list ids, get an image, stats");
+  auto* images = app.add_subcommand("images", "Look into image stores: list ids, get an image, stats, build the index");
   images->require_subcommand(1);
   add_ls(*images, action);
   add_get(*images, action);
   add_stats(*images, action);
+  add_index(*images, action);
 }
 
 }  // namespace mimicit::cli

@@ -37,6 +37,8 @@
 #include "mimicit/parquet/reader.h"
 #include "mimicit/parquet/schema.h"
 #include "mimicit/parquet/writer.h"
+#include "store/open_store.h"
+#include "tools/images.h"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -731,13 +733,26 @@ const char* payload_kind_name(PayloadKind kind) {
 class PyImageStore {
  public:
   PyImageStore(const std::vector<std::string>& paths, bool use_saved_index, bool save_index,
-               const std::string& cache_dir) {
+               const std::string& cache_dir, std::optional<bool> index_pages) {
     ImageStoreOptions options;
     options.use_saved_index = use_saved_index;
     options.save_index = save_index;
     options.cache_dir = cache_dir;
+    if (index_pages) options.index_pages = *index_pages;
+    options.index_progress = tools::index_progress_bar();
     nb::gil_scoped_release release;
-    store_ = ImageStore::open(paths, options);
+    store_ = store::open_store(paths, options, &report_);
+  }
+
+  nb::dict index_info() const {
+    nb::dict info;
+    info["index_path"] = report_.index_path;
+    info["used_saved_index"] = report_.used_saved_index;
+    info["saved_index"] = report_.saved_index;
+    info["built_seek_tables"] = report_.built_seek_tables;
+    info["seek_table_bytes"] = report_.seek_table_bytes;
+    info["index_bytes"] = store_->index_bytes();
+    return info;
   }
 
   size_t size() const { return store_->size(); }
@@ -786,12 +801,17 @@ class PyImageStore {
 
  private:
   std::shared_ptr<const ImageStore> store_;
+  store::OpenReport report_;
 };
 
 void register_image_store(nb::module_& m) {
   nb::class_<PyImageStore>(m, "ImageStore", "Encoded images by id (see mimicit.ImageStore).")
-      .def(nb::init<const std::vector<std::string>&, bool, bool, const std::string&>(), "paths"_a,
-           "use_saved_index"_a = true, "save_index"_a = true, "cache_dir"_a = "")
+      .def(nb::init<const std::vector<std::string>&, bool, bool, const std::string&, std::optional<bool>>(),
+           "paths"_a, "use_saved_index"_a = true, "save_index"_a = true, "cache_dir"_a = "",
+           "index_pages"_a = nb::none())
+      .def("index_info", &PyImageStore::index_info,
+           "What the open did: index_path, used_saved_index, saved_index, built_seek_tables, seek_table_bytes, "
+           "index_bytes.")
       .def("__len__", &PyImageStore::size)
       .def("__contains__", &PyImageStore::contains, "id"_a)
       .def("get_bytes", &PyImageStore::get_bytes, "id"_a,

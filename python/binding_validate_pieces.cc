@@ -96,7 +96,7 @@ void bind_validate_pieces(nb::module_& m) {
         std::vector<tools::StorageRange> cut;
         {
           nb::gil_scoped_release release;
-          auto opened = ImageStore::open(store, {.cache_dir = cache_dir});
+          auto opened = ImageStore::open(store, {.index_pages = false, .cache_dir = cache_dir});
           if (range_images == 0) range_images = tools::range_size_for(opened->size(), ranges);
           cut = tools::cut_storage_order(*opened, range_images);
         }

@@ -15,7 +15,13 @@
 //
 // open() reads the ids only (never the payloads) and builds a sorted index
 // of about (id length + 16) bytes per image; lookups are O(log n) and read
-// only the page(s) holding the row. The index can be saved beside the store
+// only the page(s) holding the row. Parquet pages of more than
+// ReaderOptions::stream_pages_above bytes (pyarrow's defaults make pages
+// of 100-500 MB in image stores) also get seek tables, built once in one
+// pass over those pages (ImageStoreOptions::index_pages), so a get decodes
+// at most about 1 MiB before its image whatever the page size (snappy,
+// gzip and uncompressed pages; other codecs stream the page up to the
+// image). The index can be saved beside the store
 // (or in a cache folder when the store's folder is read-only) so a re-open
 // maps it instead of reading the ids again. When an id appears more than
 // once (within or across paths), the last one wins, like the reference's
@@ -30,6 +36,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <functional>
 #include <memory>
 #include <string>
@@ -47,6 +54,14 @@ struct ImageStoreOptions {
   bool use_saved_index = true;
   // Save the index after building it. Failure to save is not an error.
   bool save_index = true;
+  // Build seek tables for large Parquet pages when the index has none: one
+  // sequential pass over those pages (about 1 GB/s per core for snappy),
+  // saved with the index. Off: gets stream large pages from their start
+  // (full passes in storage order need no tables).
+  bool index_pages = true;
+  // Called while seek tables are built: compressed bytes walked so far and
+  // in all (for a progress bar). From the opening thread only.
+  std::function<void(uint64_t done, uint64_t total)> index_progress;
   // Where indexes of read-only stores go; empty = $MIMICIT_CACHE_DIR, else
   // $XDG_CACHE_HOME/mimicit, else ~/.cache/mimicit.
   std::string cache_dir;

@@ -16,7 +16,9 @@
 #include "parquet/metadata_codec.h"
 #include "parquet/page_decoding.h"
 #include "parquet/page_stream.h"
+#include "parquet/seek_table.h"
 #include "util/crc32.h"
+#include "util/worker_pool.h"
 
 namespace mimicit::parquet {
 
@@ -413,7 +415,42 @@ class ColumnChunkReader::Impl {
     if (is_dictionary_encoding(page_.encoding)) return stream_from_dictionary(at, scratch);
     if (page_.encoding != Encoding::PLAIN) return std::nullopt;
     if (static_cast<uint64_t>(page_.uncompressed_size) <= file_->options().stream_pages_above) return std::nullopt;
+    if (const SeekTableView* table = find_table(page_.offset)) return read_with_table(*table, at, scratch);
     return stream_from_plain_page(at, scratch);
+  }
+
+  const SeekTableView* find_table(uint64_t page_offset) const {
+    return seek_tables_ != nullptr ? seek_tables_->find(page_offset) : nullptr;
+  }
+
+  // The value at level `at` of the current PLAIN page through its seek
+  // table: the levels come from the table (v1) or the page (v2, stored
+  // uncompressed), the value from the restart point before it.
+  std::optional<std::optional<std::string_view>> read_with_table(const SeekTableView& table, size_t at,
+                                                                 Buffer& scratch) {
+    if (point_page_.offset != page_.offset) {
+      point_page_ = PointPage{};
+      size_t n = static_cast<size_t>(page_.num_levels);
+      if (raw_.header.type == PageType::DATA_PAGE) {
+        const DataPageHeader& dh = *raw_.header.data_page_header;
+        decode_levels_v1(desc_, ByteView(table.levels, table.header->levels_bytes), n,
+                         dh.repetition_level_encoding, dh.definition_level_encoding, point_levels_,
+                         point_page_.levels);
+      } else {
+        auto [rep_len, def_len] = v2_level_sizes();
+        decode_levels_v2(desc_, raw_.data.subspan(0, rep_len), raw_.data.subspan(rep_len, def_len), n,
+                         point_levels_, point_page_.levels);
+      }
+      point_page_.offset = page_.offset;
+    }
+    if (point_page_.levels.num_present != table.header->num_values) {
+      fail_corrupt("the page's levels say {} values, its seek table {}", point_page_.levels.num_present,
+                   table.header->num_values);
+    }
+    std::optional<size_t> j = value_index(point_page_.levels.def, at);
+    if (!j) return std::optional<std::string_view>();
+    return std::optional<std::optional<std::string_view>>(
+        seek_cursor_.read(table, file_->file(), *j, file_->options().max_page_bytes, scratch));
   }
 
   // Point reads keep their stream between calls: a read of a later value of
@@ -461,6 +498,10 @@ class ColumnChunkReader::Impl {
       fail_corrupt("dictionary index {} is past the {} dictionary values", k, dh.num_values);
     }
     return with_context(fmt::format("dictionary page at offset {}", dict.offset), [&] {
+      if (const SeekTableView* table = find_table(dict.offset)) {
+        return std::optional<std::optional<std::string_view>>(
+            seek_cursor_.read(*table, file_->file(), k, file_->options().max_page_bytes, scratch));
+      }
       if (point_stream_.page_offset != dict.offset || point_stream_.next_value > k) {
         point_stream_ = PointStream{};
         point_stream_.stream = open_stream(dict, 0, true);
@@ -508,6 +549,90 @@ class ColumnChunkReader::Impl {
     if (uncompressed < 0) fail_corrupt("uncompressed page size is smaller than its levels");
     Codec codec = compressed ? meta_.codec : Codec::UNCOMPRESSED;
     return open_page_stream(codec, file_->file(), offset, size, static_cast<uint64_t>(uncompressed));
+  }
+
+  // ---- Seek tables of the chunk's large pages (build_seek_tables) ----
+
+ public:
+  void set_seek_tables(const SeekTables* tables) { seek_tables_ = tables; }
+
+  // Walks the page headers, then builds the tables of the large pages.
+  void build_seek_tables(std::vector<SeekTable>& out, const std::function<void(uint64_t)>& progress,
+                         WorkerPool* pool) {
+    if (desc_.type != Type::BYTE_ARRAY || desc_.max_rep_level != 0 || meta_.num_values == 0) return;
+    std::vector<RawPage> large;
+    guarded([&] {
+      uint64_t pos = chunk_start_;
+      int64_t values = 0;
+      while (values < meta_.num_values && pos < chunk_end_) {
+        RawPage raw = read_page_at(pos);
+        pos = file_offset(raw.data) + raw.data.size();
+        if (raw.header.data_page_header) values += raw.header.data_page_header->num_values;
+        if (raw.header.data_page_header_v2) values += raw.header.data_page_header_v2->num_values;
+        if (static_cast<uint64_t>(raw.header.uncompressed_page_size) > file_->options().stream_pages_above) {
+          large.push_back(std::move(raw));
+        } else if (progress) {
+          progress(pos - raw.offset);
+        }
+      }
+    });
+    std::vector<std::optional<SeekTable>> tables(large.size());
+    auto build = [&](size_t i) {
+      const RawPage& raw = large[i];
+      tables[i] = with_context(fmt::format("{}, page at offset {}", file_->where(row_group_, column_), raw.offset),
+                               [&] { return table_of(raw); });
+      if (progress) progress(file_offset(raw.data) + raw.data.size() - raw.offset);
+    };
+    if (pool != nullptr) {
+      pool->run(large.size(), build);
+    } else {
+      for (size_t i = 0; i < large.size(); ++i) build(i);
+    }
+    for (std::optional<SeekTable>& table : tables) {
+      if (table) out.push_back(std::move(*table));
+    }
+  }
+
+ private:
+  uint64_t file_offset(ByteView bytes) const {
+    return static_cast<uint64_t>(bytes.data() - file_->file().bytes().data());
+  }
+
+  // The seek table of a large PLAIN page (dictionary or data), or nullopt
+  // for pages a table does not serve (other encodings, BIT_PACKED levels).
+  std::optional<SeekTable> table_of(const RawPage& raw) const {
+    const PageHeader& h = raw.header;
+    uint64_t data = file_offset(raw.data);
+    uint64_t uncompressed = static_cast<uint64_t>(h.uncompressed_page_size);
+    if (h.type == PageType::DICTIONARY_PAGE && h.dictionary_page_header) {
+      const DictionaryPageHeader& dh = *h.dictionary_page_header;
+      if ((dh.encoding != Encoding::PLAIN && dh.encoding != Encoding::PLAIN_DICTIONARY) || dh.num_values < 0) {
+        return std::nullopt;
+      }
+      return build_seek_table(meta_.codec, file_->file(), raw.offset, data, raw.data.size(), uncompressed, false,
+                              static_cast<uint64_t>(dh.num_values));
+    }
+    if (h.type == PageType::DATA_PAGE && h.data_page_header && h.data_page_header->encoding == Encoding::PLAIN) {
+      bool levels = desc_.max_def_level > 0;
+      if (levels && h.data_page_header->definition_level_encoding != Encoding::RLE) return std::nullopt;
+      return build_seek_table(meta_.codec, file_->file(), raw.offset, data, raw.data.size(), uncompressed, levels,
+                              UINT64_MAX);
+    }
+    if (h.type == PageType::DATA_PAGE_V2 && h.data_page_header_v2 &&
+        h.data_page_header_v2->encoding == Encoding::PLAIN) {
+      const DataPageHeaderV2& dh = *h.data_page_header_v2;
+      if (dh.repetition_levels_byte_length < 0 || dh.definition_levels_byte_length < 0 || dh.num_nulls < 0 ||
+          dh.num_nulls > dh.num_values) {
+        return std::nullopt;  // the read path reports it
+      }
+      uint64_t skip = static_cast<uint64_t>(dh.repetition_levels_byte_length) +
+                      static_cast<uint64_t>(dh.definition_levels_byte_length);
+      if (skip > raw.data.size() || skip > uncompressed) return std::nullopt;
+      Codec codec = dh.is_compressed ? meta_.codec : Codec::UNCOMPRESSED;
+      return build_seek_table(codec, file_->file(), raw.offset, data + skip, raw.data.size() - skip,
+                              uncompressed - skip, false, static_cast<uint64_t>(dh.num_values - dh.num_nulls));
+    }
+    return std::nullopt;
   }
 
   // The definition levels at the start of a streamed v1 page (a column
@@ -586,6 +711,8 @@ class ColumnChunkReader::Impl {
   Buffer level_bytes_;             // point reads: the levels of a streamed page
   PointStream point_stream_;
   PointPage point_page_;
+  const SeekTables* seek_tables_ = nullptr;
+  SeekCursor seek_cursor_;
   LevelStorage point_levels_;  // point_page_'s levels (decode() has its own)
 
   std::optional<OffsetIndex> offset_index_;
@@ -604,6 +731,11 @@ const PageInfo& ColumnChunkReader::page() const { return impl_->page(); }
 const DecodedPage& ColumnChunkReader::decode() { return impl_->decode(); }
 std::optional<std::string_view> ColumnChunkReader::read_byte_array_at(int64_t row, Buffer& scratch) {
   return impl_->read_byte_array_at(row, scratch);
+}
+void ColumnChunkReader::set_seek_tables(const SeekTables* tables) { impl_->set_seek_tables(tables); }
+void ColumnChunkReader::build_seek_tables(std::vector<SeekTable>& out,
+                                          const std::function<void(uint64_t)>& progress, WorkerPool* pool) {
+  impl_->build_seek_tables(out, progress, pool);
 }
 const ColumnDescriptor& ColumnChunkReader::descriptor() const { return impl_->descriptor(); }
 int64_t ColumnChunkReader::pages_read() const { return impl_->pages_read(); }

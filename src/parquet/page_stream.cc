@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "mimicit/error.h"
+#include "parquet/seek_table.h"
 
 namespace mimicit::parquet {
 
@@ -44,11 +45,15 @@ class UncompressedStream final : public PageStream {
 // replaces the buffer with the next chunk of output from produce().
 class ChunkedStream : public BufferedPageStream {
  public:
-  explicit ChunkedStream(uint64_t uncompressed_size) : expected_(uncompressed_size) {
+  // `produced`: the decompressed offset the stream starts at (a restart point).
+  explicit ChunkedStream(uint64_t uncompressed_size, uint64_t produced = 0)
+      : produced_(produced), expected_(uncompressed_size) {
     buffer_.resize(kChunkBytes);
   }
 
  protected:
+  // Decompressed bytes handed to the buffer so far (from the page's start).
+  uint64_t produced() const { return produced_; }
   // Writes up to `capacity` bytes at `out` and returns how many; 0 only at
   // the end of the stream.
   virtual size_t produce(uint8_t* out, size_t capacity) = 0;
@@ -99,16 +104,43 @@ class ZstdStream final : public ChunkedStream {
   bool finished_frame_ = false;
 };
 
+// zlib or gzip members, concatenated. A recording stream inflates with
+// Z_BLOCK, which stops at each deflate block boundary: there the state is
+// the input position, the bits of the last input byte not yet consumed and
+// the last 32 KiB of output (the zran technique, zlib's examples/zran.c).
+// A stream started at such a point inflates raw deflate from there, primed
+// with those bits and that history, and after the member's end goes on
+// with the next member as usual.
 class GzipStream final : public ChunkedStream {
  public:
-  GzipStream(const MappedFile* file, ByteView in, uint64_t uncompressed_size)
-      : ChunkedStream(uncompressed_size), input_(file, in) {
+  GzipStream(const MappedFile* file, ByteView in, uint64_t uncompressed_size, RestartRecorder* recorder)
+      : ChunkedStream(uncompressed_size), input_(file, in), recorder_(recorder) {
     // 32 + MAX_WBITS: gzip or zlib header, detected (as the whole-page path does).
     if (inflateInit2(&z_, 32 + MAX_WBITS) != Z_OK) fail(ErrorCode::kInternal, "GZIP: cannot allocate a stream");
+    if (recorder_ != nullptr) recorder_->set_full_windows();
+  }
+
+  GzipStream(const MappedFile* file, ByteView in, uint64_t uncompressed_size, const RestartPoint& restart,
+             ByteView window, uint32_t flags)
+      : ChunkedStream(uncompressed_size, restart.out),
+        input_(file, in.subspan(restart.in)),
+        trailer_bytes_(flags & SeekTableHeader::kGzipWrapper ? 8 : 4) {
+    if (inflateInit2(&z_, -MAX_WBITS) != Z_OK) fail(ErrorCode::kInternal, "GZIP: cannot allocate a stream");
+    raw_ = true;
+    if (restart.bits > 0) {
+      if (restart.bits > 7 || restart.in == 0) fail_corrupt("GZIP: a bad restart point");
+      int last = in[restart.in - 1];
+      inflatePrime(&z_, static_cast<int>(restart.bits), last >> (8 - restart.bits));
+    }
+    if (!window.empty() && inflateSetDictionary(&z_, window.data(), static_cast<uInt>(window.size())) != Z_OK) {
+      fail_corrupt("GZIP: a bad restart window");
+    }
   }
   ~GzipStream() override { inflateEnd(&z_); }
 
  private:
+  static constexpr size_t kDeflateWindow = size_t{32} << 10;
+
   size_t produce(uint8_t* out, size_t capacity) override {
     z_.next_out = out;
     z_.avail_out = static_cast<uInt>(capacity);
@@ -117,23 +149,76 @@ class GzipStream final : public ChunkedStream {
       z_.next_in = const_cast<Bytef*>(input_.data());
       z_.avail_in = static_cast<uInt>(std::min<size_t>(input_.size(), size_t{1} << 30));
       uInt before = z_.avail_in;
-      int rc = inflate(&z_, Z_NO_FLUSH);
+      int rc = inflate(&z_, recorder_ != nullptr ? Z_BLOCK : Z_NO_FLUSH);
       input_.consume(before - z_.avail_in);
       if (rc == Z_STREAM_END) {
-        // Concatenated members (what some writers produce): go on with the next.
-        if (inflateReset(&z_) != Z_OK) fail_corrupt("GZIP: cannot restart after a member");
+        next_member();
       } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
         fail_corrupt("GZIP: {}", z_.msg != nullptr ? z_.msg : "corrupt stream");
       } else if (before == z_.avail_in && z_.avail_out == capacity) {
         return 0;  // no progress: truncated input
+      } else if (recorder_ != nullptr) {
+        note_block_boundary(out, capacity - z_.avail_out);
       }
     }
-    return capacity - z_.avail_out;
+    size_t n = capacity - z_.avail_out;
+    if (recorder_ != nullptr) keep_history(ByteView(out, n));
+    return n;
   }
+
+  // Concatenated members (what some writers produce): go on with the next.
+  // A stream started at a restart point inflates raw deflate, so it skips
+  // the member's trailer itself and detects the next member's header.
+  void next_member() {
+    if (raw_) {
+      input_.consume(std::min<size_t>(trailer_bytes_, input_.size()));
+      raw_ = false;
+      if (inflateReset2(&z_, 32 + MAX_WBITS) != Z_OK) fail_corrupt("GZIP: cannot restart after a member");
+      return;
+    }
+    if (inflateReset(&z_) != Z_OK) fail_corrupt("GZIP: cannot restart after a member");
+  }
+
+  // At the end of a deflate block that is not the member's last, offers a
+  // restart point with the 32 KiB of output before it.
+  void note_block_boundary(const uint8_t* chunk, size_t chunk_len) {
+    if ((z_.data_type & 128) == 0 || (z_.data_type & 64) != 0) return;
+    uint64_t out = produced() + chunk_len;
+    if (!recorder_->wants(out, true)) return;
+    ByteView window;
+    if (chunk_len >= kDeflateWindow) {
+      window = ByteView(chunk + chunk_len - kDeflateWindow, kDeflateWindow);
+    } else {
+      size_t from_history = std::min(history_.size(), kDeflateWindow - chunk_len);
+      joined_.assign(history_.view().subspan(history_.size() - from_history));
+      joined_.append(chunk, chunk_len);
+      window = joined_.view();
+    }
+    recorder_->boundary(input_.consumed(), static_cast<uint32_t>(z_.data_type & 7), out, window);
+  }
+
+  // The last 32 KiB of output so far, for windows that reach into an
+  // earlier chunk.
+  void keep_history(ByteView chunk) {
+    if (chunk.size() >= kDeflateWindow) {
+      history_.assign(chunk.subspan(chunk.size() - kDeflateWindow));
+      return;
+    }
+    size_t keep = std::min(history_.size(), kDeflateWindow - chunk.size());
+    joined_.assign(history_.view().subspan(history_.size() - keep));
+    joined_.append(chunk.data(), chunk.size());
+    std::swap(history_, joined_);
+  }
+
   const char* codec_name() const override { return "GZIP"; }
 
   StreamInput input_;
   z_stream z_{};
+  RestartRecorder* recorder_ = nullptr;
+  bool raw_ = false;             // inflating raw deflate after a restart
+  uint32_t trailer_bytes_ = 0;   // of the member a restarted stream is in
+  Buffer history_;
+  Buffer joined_;
 };
 
 }  // namespace
@@ -173,13 +258,27 @@ void StreamInput::release_consumed() {
 }
 
 std::unique_ptr<PageStream> open_page_stream(Codec codec, const MappedFile& file, uint64_t offset,
-                                             uint64_t compressed_size, uint64_t uncompressed_size) {
+                                             uint64_t compressed_size, uint64_t uncompressed_size,
+                                             RestartRecorder* recorder) {
   ByteView in = file.slice(offset, compressed_size);
   switch (codec) {
     case Codec::UNCOMPRESSED: return std::make_unique<UncompressedStream>(&file, in);
-    case Codec::SNAPPY: return open_snappy_stream(&file, in, uncompressed_size);
+    case Codec::SNAPPY: return open_snappy_stream(&file, in, uncompressed_size, recorder);
     case Codec::ZSTD: return std::make_unique<ZstdStream>(&file, in, uncompressed_size);
-    case Codec::GZIP: return std::make_unique<GzipStream>(&file, in, uncompressed_size);
+    case Codec::GZIP: return std::make_unique<GzipStream>(&file, in, uncompressed_size, recorder);
+    default: return nullptr;
+  }
+}
+
+std::unique_ptr<PageStream> open_page_stream_at(Codec codec, const MappedFile& file, uint64_t offset,
+                                                uint64_t compressed_size, uint64_t uncompressed_size,
+                                                const RestartPoint& restart, ByteView window,
+                                                uint32_t flags) {
+  ByteView in = file.slice(offset, compressed_size);
+  if (restart.in > in.size()) fail_corrupt("a restart point lies past the end of the page");
+  switch (codec) {
+    case Codec::SNAPPY: return open_snappy_stream_at(&file, in, uncompressed_size, restart, window);
+    case Codec::GZIP: return std::make_unique<GzipStream>(&file, in, uncompressed_size, restart, window, flags);
     default: return nullptr;
   }
 }

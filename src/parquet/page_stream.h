@@ -16,6 +16,10 @@
 // stay inside 64 KiB blocks) throws Error(kUnsupported): callers then
 // decompress the page whole, as before.
 //
+// A stream can also record restart points as it goes, and start again at
+// one (seek_table.h): that is how a read reaches a value deep inside a page
+// without decoding what lies before it.
+//
 // Errors: Error(kCorrupt) naming the codec when the data is corrupt or ends
 // before the requested bytes, or produces more than the page header declared.
 // Not thread-safe; one stream per thread. The MappedFile must outlive it.
@@ -30,6 +34,9 @@
 #include "mimicit/parquet/metadata.h"
 
 namespace mimicit::parquet {
+
+class RestartRecorder;
+struct RestartPoint;
 
 class PageStream {
  public:
@@ -68,8 +75,20 @@ class BufferedPageStream : public PageStream {
 // A stream over `file` bytes [offset, offset + compressed_size) holding a
 // page that decompresses to `uncompressed_size` bytes; nullptr for codecs
 // without a stream. The range must lie inside the file (callers check it).
+// With a `recorder`, the stream reports its restart points to it as it
+// decodes (SNAPPY and GZIP; other codecs ignore it).
 std::unique_ptr<PageStream> open_page_stream(Codec codec, const MappedFile& file, uint64_t offset,
-                                             uint64_t compressed_size, uint64_t uncompressed_size);
+                                             uint64_t compressed_size, uint64_t uncompressed_size,
+                                             RestartRecorder* recorder = nullptr);
+
+// The same stream started at `restart`, a point recorded for it, with
+// `window` (the restart's history) and `flags` (SeekTableHeader::flags):
+// the first byte it yields is decompressed byte restart.out. nullptr for
+// codecs without restart points.
+std::unique_ptr<PageStream> open_page_stream_at(Codec codec, const MappedFile& file, uint64_t offset,
+                                                uint64_t compressed_size, uint64_t uncompressed_size,
+                                                const RestartPoint& restart, ByteView window,
+                                                uint32_t flags);
 
 // The compressed input of a stream: bytes handed out front to back; those
 // consumed are released from `file` (when not null and `in` lies in it) in
@@ -83,6 +102,7 @@ class StreamInput {
 
   const uint8_t* data() const { return in_.data() + pos_; }
   size_t size() const { return in_.size() - pos_; }
+  uint64_t consumed() const { return pos_; }
   void consume(size_t n);
 
  private:
@@ -94,8 +114,13 @@ class StreamInput {
 };
 
 // The snappy stream on its own (page_stream_snappy.cc), over any bytes;
-// `file` as in StreamInput.
+// `file` as in StreamInput. The second form starts at a restart point:
+// `in` is the whole stream.
 std::unique_ptr<PageStream> open_snappy_stream(const MappedFile* file, ByteView in,
-                                               uint64_t uncompressed_size);
+                                               uint64_t uncompressed_size,
+                                               RestartRecorder* recorder = nullptr);
+std::unique_ptr<PageStream> open_snappy_stream_at(const MappedFile* file, ByteView in,
+                                                  uint64_t uncompressed_size, const RestartPoint& restart,
+                                                  ByteView window);
 
 }  // namespace mimicit::parquet

@@ -11,11 +11,18 @@
 // libsnappy compresses in 64 KiB blocks whose copies never leave the block,
 // so kHistory = 64 KiB covers every stream it writes; a copy reaching further
 // throws kUnsupported and the caller decompresses the page whole instead.
+//
+// Restart points (seek_table.h) are element boundaries: there the decoder's
+// whole state is the input position, the output position and the history.
+// A recording stream reports them, preferring 64 KiB output boundaries
+// (libsnappy's blocks, whose windows are empty), and every copy's source so
+// the recorder knows how much history each restart really needs.
 #include <algorithm>
 #include <cstring>
 
 #include "mimicit/error.h"
 #include "parquet/page_stream.h"
+#include "parquet/seek_table.h"
 
 namespace mimicit::parquet {
 
@@ -24,16 +31,27 @@ namespace {
 constexpr size_t kHistory = size_t{64} << 10;
 constexpr size_t kWindow = size_t{1} << 20;  // output produced per refill, plus kHistory
 constexpr size_t kMaxCopy = 64;              // the longest copy element
+constexpr uint64_t kBlock = uint64_t{1} << 16;  // libsnappy's unit of compression
 
 class SnappyStream final : public BufferedPageStream {
  public:
-  SnappyStream(const MappedFile* file, ByteView in, uint64_t uncompressed_size)
-      : input_(file, in), expected_(uncompressed_size) {
+  SnappyStream(const MappedFile* file, ByteView in, uint64_t uncompressed_size, RestartRecorder* recorder)
+      : input_(file, in), expected_(uncompressed_size), recorder_(recorder) {
     uint64_t declared = read_preamble();
     if (declared != expected_) {
       fail_corrupt("SNAPPY: the stream holds {} bytes but the page header states {}", declared, expected_);
     }
     buffer_.resize(kHistory + kWindow);
+  }
+
+  // Starts at a restart point: its window becomes the history.
+  SnappyStream(const MappedFile* file, ByteView in, uint64_t uncompressed_size, const RestartPoint& restart,
+               ByteView window)
+      : input_(file, in.subspan(restart.in)), expected_(uncompressed_size), produced_(restart.out) {
+    if (window.size() > kHistory || restart.out > expected_) fail_corrupt("SNAPPY: a bad restart point");
+    buffer_.resize(kHistory + kWindow);
+    std::memcpy(buffer_.data(), window.data(), window.size());
+    len_ = pos_ = window.size();
   }
 
  private:
@@ -73,6 +91,7 @@ class SnappyStream final : public BufferedPageStream {
       if (literal_left_ > 0) {
         copy_literal();
       } else {
+        if (recorder_ != nullptr && recorder_->wants(produced_, produced_ % kBlock == 0)) record_restart();
         decode_element();
       }
     }
@@ -104,8 +123,14 @@ class SnappyStream final : public BufferedPageStream {
     }
   }
 
+  void record_restart() {
+    size_t history = std::min(len_, kHistory);
+    recorder_->boundary(input_.consumed(), 0, produced_, ByteView(buffer_.data() + len_ - history, history));
+  }
+
   void copy(uint32_t length, uint32_t offset) {
     if (offset == 0 || offset > produced_) fail_corrupt("SNAPPY: a copy refers before the start of the page");
+    if (recorder_ != nullptr) recorder_->reference(produced_ - offset);
     if (offset > len_) {
       fail_unsupported("SNAPPY: a copy reaches {} bytes back, beyond the streaming window", offset);
     }
@@ -131,13 +156,20 @@ class SnappyStream final : public BufferedPageStream {
   uint64_t expected_;
   uint64_t produced_ = 0;
   uint64_t literal_left_ = 0;
+  RestartRecorder* recorder_ = nullptr;
 };
 
 }  // namespace
 
 std::unique_ptr<PageStream> open_snappy_stream(const MappedFile* file, ByteView in,
-                                               uint64_t uncompressed_size) {
-  return std::make_unique<SnappyStream>(file, in, uncompressed_size);
+                                               uint64_t uncompressed_size, RestartRecorder* recorder) {
+  return std::make_unique<SnappyStream>(file, in, uncompressed_size, recorder);
+}
+
+std::unique_ptr<PageStream> open_snappy_stream_at(const MappedFile* file, ByteView in,
+                                                  uint64_t uncompressed_size, const RestartPoint& restart,
+                                                  ByteView window) {
+  return std::make_unique<SnappyStream>(file, in, uncompressed_size, restart, window);
 }
 
 }  // namespace mimicit::parquet

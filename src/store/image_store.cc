@@ -8,12 +8,14 @@
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <system_error>
 
 #include <xxhash.h>
 
 #include "mimicit/error.h"
 #include "store/image_folder_source.h"
+#include "util/worker_pool.h"
 #include "store/open_store.h"
 #include "store/source.h"
 #include "store/store_index.h"
@@ -136,6 +138,43 @@ std::unique_ptr<StoreIndex> build_index(const std::vector<std::unique_ptr<Source
     sources[s]->scan_ids([&](std::string_view id, uint64_t locator) { builder.add(id, number, locator); });
   }
   return builder.finish();
+}
+
+// The seek tables of every source, built on all cores (a page per thread).
+std::vector<Buffer> build_seek_tables(const std::vector<std::unique_ptr<Source>>& sources,
+                                      const ImageStoreOptions& options) {
+  uint64_t total = 0;
+  for (const auto& source : sources) total += source->seek_table_work();
+  std::mutex mutex;
+  uint64_t done = 0;
+  std::function<void(uint64_t)> progress;
+  if (options.index_progress) {
+    progress = [&](uint64_t bytes) {
+      std::lock_guard<std::mutex> lock(mutex);
+      done += bytes;
+      options.index_progress(done, total);
+    };
+  }
+  WorkerPool pool(0);
+  std::vector<Buffer> tables;
+  for (const auto& source : sources) tables.push_back(source->build_seek_tables(progress, &pool));
+  return tables;
+}
+
+// Hands each source its tables; false when a source refuses its own (a
+// saved index whose tables do not fit its files).
+bool use_seek_tables(const std::vector<std::unique_ptr<Source>>& sources, const StoreIndex& index) {
+  if (!index.has_seek_tables()) return true;
+  for (size_t s = 0; s < sources.size(); ++s) {
+    if (!sources[s]->use_seek_tables(index.seek_tables()[s], index.seek_table_owner())) return false;
+  }
+  return true;
+}
+
+uint64_t seek_table_bytes(const StoreIndex& index) {
+  uint64_t total = 0;
+  for (ByteView t : index.seek_tables()) total += t.size();
+  return total;
 }
 
 class StoreImpl final : public ImageStore {
@@ -312,15 +351,25 @@ std::shared_ptr<const ImageStore> open_store(const std::vector<std::string>& pat
     }
     report->used_saved_index = index != nullptr;
   }
+  bool changed = false;
   if (!index) {
     index = build_index(sources);
-    if (options.save_index) {
-      for (const std::string& place : {places.beside, places.cached}) {
-        if (try_save(*index, place, stamps, num_sources)) {
-          report->saved_index = true;
-          report->index_path = place;
-          break;
-        }
+    changed = true;
+  }
+  bool fits = use_seek_tables(sources, *index);
+  if ((options.index_pages && !index->has_seek_tables()) || !fits) {
+    index->set_seek_tables(build_seek_tables(sources, options));
+    if (!use_seek_tables(sources, *index)) fail(ErrorCode::kInternal, "fresh seek tables do not fit their files");
+    report->built_seek_tables = true;
+    changed = true;
+  }
+  report->seek_table_bytes = seek_table_bytes(*index);
+  if (changed && options.save_index) {
+    for (const std::string& place : {places.beside, places.cached}) {
+      if (try_save(*index, place, stamps, num_sources)) {
+        report->saved_index = true;
+        report->index_path = place;
+        break;
       }
     }
   }

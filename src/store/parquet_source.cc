@@ -6,6 +6,7 @@
 
 #include "mimicit/base64.h"
 #include "mimicit/error.h"
+#include "parquet/seek_table.h"
 #include "store/source.h"
 #include "util/utf8.h"
 
@@ -266,6 +267,41 @@ class ParquetSource final : public Source {
     }
   }
 
+  uint64_t seek_table_work() const override {
+    uint64_t total = 0;
+    for (int rg = 0; rg < file_->num_row_groups(); ++rg) {
+      total += static_cast<uint64_t>(file_->chunk_metadata(rg, columns_.payload).total_compressed_size);
+    }
+    return total;
+  }
+
+  // Row groups whose payload chunk cannot hold a large page (its whole
+  // uncompressed size is below the threshold) are not walked.
+  Buffer build_seek_tables(const std::function<void(uint64_t)>& progress, WorkerPool* pool) const override {
+    std::vector<parquet::SeekTable> tables;
+    for (int rg = 0; rg < file_->num_row_groups(); ++rg) {
+      const parquet::ColumnMetaData& meta = file_->chunk_metadata(rg, columns_.payload);
+      if (static_cast<uint64_t>(meta.total_uncompressed_size) <= file_->options().stream_pages_above) {
+        if (progress) progress(static_cast<uint64_t>(meta.total_compressed_size));
+        continue;
+      }
+      parquet::ColumnChunkReader reader(file_, rg, columns_.payload);
+      reader.build_seek_tables(tables, progress, pool);
+    }
+    std::sort(tables.begin(), tables.end(), [](const parquet::SeekTable& a, const parquet::SeekTable& b) {
+      return a.header.page_offset < b.header.page_offset;
+    });
+    Buffer out;
+    if (!tables.empty()) parquet::append_seek_tables(tables, out);
+    return out;
+  }
+
+  bool use_seek_tables(ByteView bytes, std::shared_ptr<const void> owner) override {
+    if (bytes.empty()) return true;
+    seek_tables_ = parquet::SeekTables::parse(bytes, file_->file().size(), std::move(owner));
+    return seek_tables_.has_value();
+  }
+
   // The row group: its dictionary and pages serve all its rows.
   uint64_t block_of(uint64_t locator) const override {
     if (locator >= static_cast<uint64_t>(file_->num_rows())) return UINT64_MAX;
@@ -323,6 +359,7 @@ class ParquetSource final : public Source {
       cursor.reader.reset();
       cursor.row_group = -1;
       cursor.reader.emplace(file_, rg, columns_.payload);
+      cursor.reader->set_seek_tables(seek_tables_ ? &*seek_tables_ : nullptr);
       cursor.row_group = rg;
     }
     int64_t in_group = static_cast<int64_t>(row) - file_->row_group_first_row(rg);
@@ -351,6 +388,7 @@ class ParquetSource final : public Source {
   std::shared_ptr<const ParquetFile> file_;
   ParquetColumns columns_;
   uint64_t max_image_bytes_;
+  std::optional<parquet::SeekTables> seek_tables_;
   mutable std::mutex mutex_;
   mutable std::vector<std::unique_ptr<Cursor>> idle_;
 };

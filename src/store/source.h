@@ -17,6 +17,10 @@
 #include "mimicit/bytes.h"
 #include "mimicit/image_store.h"
 
+namespace mimicit {
+class WorkerPool;
+}  // namespace mimicit
+
 namespace mimicit::store {
 
 class Source {
@@ -34,6 +38,19 @@ class Source {
   // the entry at `locator` (ImageStore::for_each_in_storage_range): never
   // decreasing with the locator. One block per file unless overridden.
   virtual uint64_t block_of(uint64_t /*locator*/) const { return 0; }
+
+  // Seek tables (parquet/seek_table.h) of the source's large pages, in
+  // their stored form; sources without pages have none. seek_table_work()
+  // is the bytes build_seek_tables walks (a progress total); it reports
+  // bytes walked to `progress`, from `pool`'s threads.
+  virtual uint64_t seek_table_work() const { return 0; }
+  virtual Buffer build_seek_tables(const std::function<void(uint64_t)>& /*progress*/, WorkerPool* /*pool*/) const {
+    return {};
+  }
+  // Serves gets through `tables` (as build_seek_tables made them, kept
+  // alive by `owner`); false when they do not fit this file, and then
+  // none are used. Called before any fetch().
+  virtual bool use_seek_tables(ByteView /*tables*/, std::shared_ptr<const void> /*owner*/) { return true; }
 };
 
 // Throws Error(kLimit) when an image of `bytes` bytes is over

@@ -13,7 +13,7 @@ namespace mimicit::store {
 namespace {
 
 constexpr char kMagic[8] = {'M', 'I', 'M', 'I', 'C', 'I', 'D', 'X'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr uint32_t kByteOrderMark = 0x01020304;
 
 struct Header {
@@ -27,8 +27,9 @@ struct Header {
   uint32_t num_sources;
   uint32_t zero;
   uint64_t checksum;
+  uint64_t tables_bytes;
 };
-static_assert(sizeof(Header) == 64);
+static_assert(sizeof(Header) == 72);
 
 // Little-endian appends and bounds-checked reads for the small sections.
 template <typename T>
@@ -50,6 +51,11 @@ class SectionReader {
     if (bytes_.size() - pos_ < length) return false;
     value.assign(reinterpret_cast<const char*>(bytes_.data() + pos_), length);
     pos_ += length;
+    return true;
+  }
+  bool skip(size_t n) {
+    if (bytes_.size() - pos_ < n) return false;
+    pos_ += n;
     return true;
   }
   bool done() const { return pos_ == bytes_.size(); }
@@ -105,6 +111,35 @@ bool decode_duplicates(ByteView section, std::vector<DuplicateId>& duplicates) {
   return in.done();
 }
 
+// The seek-table section: u64 count, then per source u64 length + bytes.
+void encode_tables(const std::vector<ByteView>& tables, Buffer& out) {
+  put<uint64_t>(out, tables.size());
+  for (ByteView t : tables) {
+    put<uint64_t>(out, t.size());
+    out.append(t);
+    static const uint8_t kZeros[8] = {};
+    out.append(kZeros, (8 - t.size() % 8) % 8);
+  }
+}
+
+bool decode_tables(ByteView section, uint32_t num_sources, std::vector<ByteView>& tables) {
+  SectionReader in(section);
+  uint64_t count = 0;
+  if (!in.get(count) || count != num_sources) return false;
+  size_t at = 8;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t length = 0;
+    if (!in.get(length)) return false;
+    at += 8;
+    uint64_t padded = (length + 7) & ~uint64_t{7};
+    if (length > section.size() - at || padded > section.size() - at) return false;
+    tables.push_back(section.subspan(at, length));
+    if (!in.skip(padded)) return false;
+    at += padded;
+  }
+  return in.done();
+}
+
 // Offsets never decrease, stay inside the arena, and sources are in range:
 // what id() and find() rely on to stay inside the mapped file.
 bool entries_valid(const IndexEntry* entries, size_t count, uint64_t arena_size,
@@ -142,6 +177,18 @@ std::optional<size_t> StoreIndex::find(std::string_view key) const {
   }
   if (low < count_ && id(low) == key) return low;
   return std::nullopt;
+}
+
+void StoreIndex::set_seek_tables(std::vector<Buffer> tables) {
+  owned_tables_ = std::make_shared<std::vector<Buffer>>(std::move(tables));
+  tables_.clear();
+  for (const Buffer& t : *owned_tables_) tables_.push_back(t.view());
+  has_tables_ = true;
+}
+
+std::shared_ptr<const void> StoreIndex::seek_table_owner() const {
+  if (owned_tables_) return owned_tables_;
+  return mapped_;
 }
 
 // ---------------------------------------------------------------------------
@@ -198,18 +245,18 @@ std::unique_ptr<StoreIndex> IndexBuilder::finish() {
 
 void StoreIndex::save(const std::string& path, const std::vector<FileStamp>& files,
                       uint32_t num_sources) const {
-  Buffer files_section, duplicates_section;
+  Buffer files_section, duplicates_section, tables_section;
   encode_files(files, files_section);
   encode_duplicates(duplicates_, duplicates_section);
+  if (has_tables_) encode_tables(tables_, tables_section);
   ByteView entries(reinterpret_cast<const uint8_t*>(entries_), count_ * sizeof(IndexEntry));
   ByteView arena(reinterpret_cast<const uint8_t*>(arena_), arena_size_);
+  const ByteView parts[] = {entries, tables_section.view(), arena, files_section.view(), duplicates_section.view()};
 
   XXH3_state_t* state = XXH3_createState();
   if (state == nullptr) throw std::bad_alloc();
   XXH3_64bits_reset(state);
-  for (ByteView part : {entries, arena, files_section.view(), duplicates_section.view()}) {
-    XXH3_64bits_update(state, part.data(), part.size());
-  }
+  for (ByteView part : parts) XXH3_64bits_update(state, part.data(), part.size());
   Header header{};
   std::memcpy(header.magic, kMagic, sizeof kMagic);
   header.version = kVersion;
@@ -220,13 +267,12 @@ void StoreIndex::save(const std::string& path, const std::vector<FileStamp>& fil
   header.duplicates_bytes = duplicates_section.size();
   header.num_sources = num_sources;
   header.checksum = XXH3_64bits_digest(state);
+  header.tables_bytes = tables_section.size();
   XXH3_freeState(state);
 
   AtomicFileWriter writer(path);
   writer.write({reinterpret_cast<const uint8_t*>(&header), sizeof header});
-  for (ByteView part : {entries, arena, files_section.view(), duplicates_section.view()}) {
-    writer.write(part);
-  }
+  for (ByteView part : parts) writer.write(part);
   writer.commit();
 }
 
@@ -258,6 +304,8 @@ std::unique_ptr<StoreIndex> StoreIndex::map_checked(std::shared_ptr<const Mapped
   if (h.num_entries > rest / sizeof(IndexEntry)) return nullptr;
   uint64_t entries_bytes = h.num_entries * sizeof(IndexEntry);
   rest -= entries_bytes;
+  if (h.tables_bytes > rest || h.tables_bytes % 8 != 0) return nullptr;
+  rest -= h.tables_bytes;
   if (h.arena_bytes > rest) return nullptr;
   rest -= h.arena_bytes;
   if (h.files_bytes > rest) return nullptr;
@@ -265,14 +313,15 @@ std::unique_ptr<StoreIndex> StoreIndex::map_checked(std::shared_ptr<const Mapped
   if (h.duplicates_bytes != rest) return nullptr;
 
   const uint8_t* entries = bytes.data() + sizeof h;
-  const uint8_t* arena = entries + entries_bytes;
+  ByteView tables_section(entries + entries_bytes, h.tables_bytes);
+  const uint8_t* arena = tables_section.data() + h.tables_bytes;
   ByteView files_section(arena + h.arena_bytes, h.files_bytes);
   ByteView duplicates_section(files_section.data() + h.files_bytes, h.duplicates_bytes);
   if (!files_match(files_section, files)) return nullptr;  // stale: cheapest test first
   if (XXH3_64bits(entries, bytes.size() - sizeof h) != h.checksum) return nullptr;
 
   std::unique_ptr<StoreIndex> index(new StoreIndex());
-  // The header is 64 bytes and the map page-aligned: entries are aligned.
+  // The header is 72 bytes and the map page-aligned: entries and tables are 8-aligned.
   index->entries_ = reinterpret_cast<const IndexEntry*>(entries);
   index->count_ = h.num_entries;
   index->arena_ = reinterpret_cast<const char*>(arena);
@@ -280,6 +329,10 @@ std::unique_ptr<StoreIndex> StoreIndex::map_checked(std::shared_ptr<const Mapped
   if (!entries_valid(index->entries_, index->count_, index->arena_size_, num_sources) ||
       !decode_duplicates(duplicates_section, index->duplicates_)) {
     return nullptr;
+  }
+  if (h.tables_bytes > 0) {
+    if (!decode_tables(tables_section, num_sources, index->tables_)) return nullptr;
+    index->has_tables_ = true;
   }
   index->mapped_ = std::move(file);
   return index;

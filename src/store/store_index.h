@@ -19,14 +19,19 @@
 // than once, the LAST occurrence wins (like concatenating the stores in
 // order) and the id is reported in duplicates().
 //
-// Saved file (little-endian, version 1):
-//   header (64 bytes): magic "MIMICIDX", u32 version, u32 byte-order mark
+// Saved file (little-endian, version 2):
+//   header (72 bytes): magic "MIMICIDX", u32 version, u32 byte-order mark
 //     0x01020304, u64 entry count, u64 arena bytes, u64 files bytes,
 //     u64 duplicates bytes, u32 source count, u32 zero, u64 XXH3-64 of
-//     every byte after the header;
-//   entries (16 bytes each), arena, files section (u32 count, then per file:
-//     u64 size, i64 mtime_ns, u32 path length, path), duplicates section
-//     (u64 count, then per id: u32 occurrences, u32 length, id bytes).
+//     every byte after the header, u64 seek-table bytes;
+//   entries (16 bytes each), the seek-table section (empty when the tables
+//     were not built; else u64 source count, then per source u64 length
+//     and its tables as parquet/seek_table.h stores them, all 8-aligned),
+//     arena, files section (u32 count, then per file: u64 size, i64
+//     mtime_ns, u32 path length, path), duplicates section (u64 count, then
+//     per id: u32 occurrences, u32 length, id bytes).
+// The seek tables ride in the same file so that they are written
+// atomically with the ids and go stale with them.
 // load() trusts nothing: it checks the size of every section, the checksum,
 // that the files match the caller's, that offsets never decrease and stay
 // inside the arena and that source indexes are in range; any mismatch makes
@@ -85,6 +90,15 @@ class StoreIndex {
   uint64_t bytes() const { return arena_size_ + count_ * sizeof(IndexEntry); }
   bool is_mapped() const { return mapped_ != nullptr; }
 
+  // The seek tables of each source (SourceTables()), present when they
+  // were built; views into the mapped file or into owned memory.
+  bool has_seek_tables() const { return has_tables_; }
+  const std::vector<ByteView>& seek_tables() const { return tables_; }
+  // Sets the tables of each source (one entry per source, maybe empty).
+  void set_seek_tables(std::vector<Buffer> tables);
+  // What keeps the seek tables' bytes alive.
+  std::shared_ptr<const void> seek_table_owner() const;
+
   // Writes the index atomically to `path`. Throws Error(kIo).
   void save(const std::string& path, const std::vector<FileStamp>& files,
             uint32_t num_sources) const;
@@ -111,6 +125,9 @@ class StoreIndex {
   Buffer owned_arena_;
   std::vector<IndexEntry> owned_entries_;
   std::shared_ptr<const MappedFile> mapped_;
+  bool has_tables_ = false;
+  std::vector<ByteView> tables_;
+  std::shared_ptr<std::vector<Buffer>> owned_tables_;
 };
 
 class IndexBuilder {

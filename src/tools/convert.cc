@@ -167,7 +167,7 @@ void convert_unsorted(const ImageStore& store, const ConvertOptions& options, co
 ConvertReport convert_images(const ConvertOptions& options) {
   auto start = std::chrono::steady_clock::now();
   check_options(options);
-  auto store = ImageStore::open(options.sources);
+  auto store = ImageStore::open(options.sources, full_pass_options());
   fs::path out = output_path(options);
   // The output is built in a locked temporary folder beside `out`, renamed
   // over it when complete. The folders of runs into `out` that were killed

@@ -375,7 +375,7 @@ fs::path private_temp(const fs::path& work_dir, uint32_t index) {
 
 ConvertPlan plan_convert(const ConvertOptions& options, uint64_t shard_images, uint64_t shards) {
   check_options(options);
-  auto store = ImageStore::open(options.sources);
+  auto store = ImageStore::open(options.sources, full_pass_options());
   ConvertPlan plan;
   plan.images = store->size();
   plan.duplicates = store->duplicates().size();
@@ -402,7 +402,7 @@ ShardReport convert_shard(const ConvertOptions& options, const ConvertShard& sha
     return ShardReport{.images = info.kept, .dropped = info.dropped, .bytes_in = info.bytes_in, .reused = true};
   };
   if (auto report = done()) return *report;
-  auto store = ImageStore::open(options.sources);
+  auto store = ImageStore::open(options.sources, full_pass_options());
   const fs::path temp = private_temp(work, shard.index);
   std::error_code error;
   if (!fs::create_directory(temp, error) || error) {
@@ -433,7 +433,7 @@ ShardReport convert_shard(const ConvertOptions& options, const ConvertShard& sha
 ConvertReport merge_shards(const ConvertOptions& options, const ConvertPlan& plan, const std::string& work_dir) {
   auto start = std::chrono::steady_clock::now();
   check_options(options);
-  auto store = ImageStore::open(options.sources);
+  auto store = ImageStore::open(options.sources, full_pass_options());
   const fs::path work(work_dir);
   const fs::path out = output_path(options);
   const fs::path temp = work / "output";

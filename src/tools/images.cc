@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
+#include <filesystem>
 #include <map>
+#include <optional>
 
 #include "mimicit/error.h"
 #include "mimicit/file.h"
 #include "mimicit/image.h"
 #include "mimicit/image_store.h"
 #include "mimicit/units.h"
+#include "store/open_store.h"
 #include "tools/progress.h"
 #include "tools/store_scan.h"
 #include "tools/value_format.h"
@@ -161,8 +165,45 @@ void get_image(const std::vector<std::string>& paths, const std::string& id, con
   file.commit();
 }
 
+std::function<void(uint64_t, uint64_t)> index_progress_bar() {
+  auto progress = std::make_shared<std::optional<Progress>>();
+  return [progress](uint64_t done, uint64_t total) {
+    if (!*progress) progress->emplace("indexing pages", total, true, stderr, Progress::Unit::kBytes);
+    (*progress)->advance(done - (*progress)->items(), 0);
+    if (done >= total) (*progress)->finish();
+  };
+}
+
+void index_store(const std::vector<std::string>& paths, bool rebuild, std::ostream& out) {
+  ImageStoreOptions options;
+  options.use_saved_index = !rebuild;
+  options.index_progress = index_progress_bar();
+  auto started = std::chrono::steady_clock::now();
+  store::OpenReport report;
+  auto store = store::open_store(paths, options, &report);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  uint64_t store_bytes = 0;
+  for (const std::string& file : store->files()) {
+    std::error_code error;
+    uint64_t size = std::filesystem::file_size(file, error);
+    if (!error) store_bytes += size;
+  }
+  auto share = [&](uint64_t bytes) {
+    return store_bytes == 0 ? std::string("0") : fmt::format("{:.2f}", 100.0 * static_cast<double>(bytes) / static_cast<double>(store_bytes));
+  };
+  std::string t;
+  t += fmt::format("index:        {} ({})\n", report.index_path.empty() ? "not saved" : report.index_path,
+                   report.built_seek_tables ? "built" : report.used_saved_index ? "up to date" : "built");
+  t += fmt::format("images:       {} in {} files, {}\n", store->size(), store->files().size(), format_bytes(store_bytes));
+  t += fmt::format("ids:          {} ({}% of the store)\n", format_bytes(store->index_bytes()), share(store->index_bytes()));
+  t += fmt::format("seek tables:  {} ({}% of the store)\n", format_bytes(report.seek_table_bytes),
+                   share(report.seek_table_bytes));
+  t += fmt::format("time:         {:.2f} s\n", seconds);
+  out << t;
+}
+
 void print_image_stats(const std::vector<std::string>& paths, const StatsOptions& options, std::ostream& out) {
-  auto store = ImageStore::open(paths);
+  auto store = ImageStore::open(paths, full_pass_options());
   Stats stats;
   WorkerPool pool(options.threads);
   Progress progress("reading", store->size(), options.progress);

@@ -1,4 +1,4 @@
-// `mimicit images ls|get|stats`: looking into an image store.
+// `mimicit images ls|get|stats|index`: looking into an image store.
 //
 // ls prints ids (sorted), get writes one image's bytes, stats walks every
 // image (in parallel) and reports the count, bytes, formats, width and
@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -34,5 +35,15 @@ struct StatsOptions {
 
 void print_image_stats(const std::vector<std::string>& store, const StatsOptions& options,
                        std::ostream& out);
+
+// Builds (or checks) the store's saved index with the seek tables of its
+// large pages (ImageStoreOptions::index_pages), with a progress bar on a
+// terminal, and prints where it is and what it costs. `rebuild` ignores a
+// saved index.
+void index_store(const std::vector<std::string>& store, bool rebuild, std::ostream& out);
+
+// An ImageStoreOptions::index_progress that draws "indexing pages" on
+// stderr when it is a terminal (silent otherwise).
+std::function<void(uint64_t done, uint64_t total)> index_progress_bar();
 
 }  // namespace mimicit::tools

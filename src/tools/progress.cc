@@ -17,10 +17,11 @@ std::string clock_time(double seconds) {
 
 }  // namespace
 
-Progress::Progress(std::string label, uint64_t total, bool enabled, std::FILE* out)
+Progress::Progress(std::string label, uint64_t total, bool enabled, std::FILE* out, Unit unit)
     : label_(std::move(label)),
       total_(total),
       active_(enabled && out != nullptr && ::isatty(::fileno(out))),
+      bytes_mode_(unit == Unit::kBytes),
       out_(out),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
@@ -49,9 +50,16 @@ void Progress::finish() {
 void Progress::draw(bool final) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double rate = seconds > 0 ? static_cast<double>(bytes_) / seconds : 0;
-  std::string line = fmt::format("\r{}  {}", label_, items_);
-  if (total_ > 0) line += fmt::format(" / {}", total_);
-  line += fmt::format("  {}  {}/s", format_bytes(bytes_), format_bytes(static_cast<uint64_t>(rate)));
+  std::string line;
+  if (bytes_mode_) {
+    line = fmt::format("\r{}  {}", label_, format_bytes(items_));
+    if (total_ > 0) line += fmt::format(" / {}", format_bytes(total_));
+    line += fmt::format("  {}/s", format_bytes(static_cast<uint64_t>(rate)));
+  } else {
+    line = fmt::format("\r{}  {}", label_, items_);
+    if (total_ > 0) line += fmt::format(" / {}", total_);
+    line += fmt::format("  {}  {}/s", format_bytes(bytes_), format_bytes(static_cast<uint64_t>(rate)));
+  }
   if (!final && total_ > 0 && items_ > 0 && items_ < total_) {
     double eta = seconds * static_cast<double>(total_ - items_) / static_cast<double>(items_);
     line += "  ETA " + clock_time(eta);

@@ -17,11 +17,15 @@ namespace mimicit::tools {
 class Progress {
  public:
   // `total` items expected (0 = unknown). Draws on `out` only when it is a
-  // terminal and `enabled` is true.
-  Progress(std::string label, uint64_t total, bool enabled = true, std::FILE* out = stderr);
+  // terminal and `enabled` is true. In bytes mode the items are bytes and
+  // the count is printed as a size ("1.2 GiB / 20.0 GiB").
+  enum class Unit { kItems, kBytes };
+  Progress(std::string label, uint64_t total, bool enabled = true, std::FILE* out = stderr,
+           Unit unit = Unit::kItems);
   ~Progress();
 
   void advance(uint64_t items, uint64_t bytes);
+  uint64_t items() const { return items_; }
   // Draws the final line and moves to a new line.
   void finish();
 
@@ -32,6 +36,7 @@ class Progress {
   uint64_t items_ = 0;
   uint64_t bytes_ = 0;
   bool active_;
+  bool bytes_mode_;
   bool finished_ = false;
   std::FILE* out_;
   std::chrono::steady_clock::time_point start_;

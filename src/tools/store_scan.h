@@ -15,6 +15,11 @@
 
 namespace mimicit::tools {
 
+// Options for a store that is read in one full pass in storage order
+// (convert, stats, validate): such a pass streams each page once, so it
+// needs no seek tables and does not pay for building them.
+inline ImageStoreOptions full_pass_options() { return {.index_pages = false}; }
+
 // Walks the images of `store` placed in [begin, end), in storage order
 // (ImageStore::for_each_in_storage_range): each batch is fetched one image
 // after the other on the calling thread, in the order the files hold them,

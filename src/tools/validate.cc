@@ -151,7 +151,7 @@ void Validator::open_stores() {
           StoreState state;
           state.path = path;
           try {
-            state.store = ImageStore::open(path, {.cache_dir = options_.cache_dir});
+            state.store = ImageStore::open(path, {.index_pages = false, .cache_dir = options_.cache_dir});
             ++summary_.stores;
             summary_.images += state.store->size();
           } catch (const Error& e) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,14 @@
 #include "mimicit/parquet/metadata.h"
 #include "mimicit/parquet/schema.h"
 
+namespace mimicit::parquet {
+
+class SeekTables;  // src/parquet/seek_table.h
+struct SeekTable;
+}  // namespace mimicit::parquet
+namespace mimicit {
+class WorkerPool;  // src/util/worker_pool.h
+}  // namespace mimicit
 namespace mimicit::parquet {
 
 struct ReaderOptions {
@@ -140,6 +149,17 @@ class ColumnChunkReader {
   // Errors: kInvalidArgument for a row outside the row group or a column of
   // another type or with repetition; data errors as decode().
   std::optional<std::string_view> read_byte_array_at(int64_t row, Buffer& scratch);
+
+  // Seek tables (src/parquet/seek_table.h) make read_byte_array_at decode
+  // at most about 1 MiB before a value in a large page instead of the page
+  // up to the value. `tables` (of this file; nullptr: none) must outlive
+  // the reader. build_seek_tables appends the tables of this chunk's large
+  // pages, reading each once front to back (on `pool`'s threads when given,
+  // a page per thread), and reports compressed bytes walked (small pages
+  // included) to `progress`, from those threads.
+  void set_seek_tables(const SeekTables* tables);
+  void build_seek_tables(std::vector<SeekTable>& out, const std::function<void(uint64_t)>& progress = {},
+                         WorkerPool* pool = nullptr);
 
   const ColumnDescriptor& descriptor() const;
   // Counters since construction, for `parquet check`.

@@ -1,0 +1,271 @@
+#include "parquet/seek_table.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "mimicit/error.h"
+#include "parquet/page_stream.h"
+
+namespace mimicit::parquet {
+
+// ---------------------------------------------------------------------------
+// Recording restart points.
+
+void RestartRecorder::boundary(uint64_t in, uint32_t bits, uint64_t out, ByteView history) {
+  close_open();
+  RestartPoint point;
+  point.in = in;
+  point.out = out;
+  point.bits = bits;
+  restarts_.push_back(point);
+  size_t keep = std::min<size_t>(history.size(), max_window_);
+  snapshot_.assign(history.subspan(history.size() - keep));
+  need_ = full_windows_ ? keep : 0;
+  open_ = true;
+  last_out_ = out;
+}
+
+// The open restart keeps only the history later copies reached back into.
+// One that needs more than was kept cannot be used: it is dropped, and
+// reads before the next one start at the one before.
+void RestartRecorder::close_open() {
+  if (!open_) return;
+  open_ = false;
+  if (need_ > snapshot_.size()) {
+    restarts_.pop_back();
+    return;
+  }
+  RestartPoint& point = restarts_.back();
+  point.window = static_cast<uint32_t>(need_);
+  point.window_at = windows_.size();
+  windows_.append(snapshot_.data() + snapshot_.size() - need_, need_);
+}
+
+void RestartRecorder::finish(SeekTable& table) {
+  close_open();
+  table.restarts = std::move(restarts_);
+  table.windows = std::move(windows_);
+  restarts_ = {};
+  windows_ = Buffer();
+}
+
+// ---------------------------------------------------------------------------
+// Building.
+
+bool has_seek_tables(Codec codec) {
+  return codec == Codec::UNCOMPRESSED || codec == Codec::SNAPPY || codec == Codec::GZIP;
+}
+
+namespace {
+
+// Walks the PLAIN byte arrays of a stream, recording where each starts.
+void walk_values(PageStream& stream, uint64_t total, bool levels_prefix, uint64_t expected_values,
+                 SeekTable& table) {
+  std::vector<uint64_t>& values = table.values;
+  uint64_t at = 0;
+  if (levels_prefix) {
+    if (total < 4) fail_corrupt("a page of {} bytes has no room for its levels", total);
+    uint32_t length = stream.read_u32_le();
+    if (length > total - 4) fail_corrupt("definition levels of {} bytes in a page of {}", length, total);
+    table.levels.resize(4 + size_t{length});
+    std::memcpy(table.levels.data(), &length, 4);  // little-endian hosts only, as the decoders
+    stream.read(table.levels.data() + 4, length);
+    at = 4 + uint64_t{length};
+  }
+  if (expected_values != UINT64_MAX) values.reserve(static_cast<size_t>(expected_values));
+  while (at < total) {
+    if (values.size() == expected_values) {
+      fail_corrupt("the page holds more than its {} values ({} bytes left)", expected_values, total - at);
+    }
+    if (total - at < 4) fail_corrupt("a value's length is cut off at byte {} of {}", at, total);
+    values.push_back(at);
+    uint32_t length = stream.read_u32_le();
+    if (length > total - at - 4) fail_corrupt("a value of {} bytes runs past the page's end", length);
+    stream.skip(length);
+    at += 4 + uint64_t{length};
+  }
+  if (expected_values != UINT64_MAX && values.size() != expected_values) {
+    fail_corrupt("the page holds {} values, its levels say {}", values.size(), expected_values);
+  }
+}
+
+}  // namespace
+
+std::optional<SeekTable> build_seek_table(Codec codec, const MappedFile& file, uint64_t page_offset,
+                                          uint64_t stream_offset, uint64_t stream_size,
+                                          uint64_t uncompressed, bool levels_prefix,
+                                          uint64_t expected_values) {
+  if (!has_seek_tables(codec)) return std::nullopt;
+  SeekTable table;
+  SeekTableHeader& h = table.header;
+  h.page_offset = page_offset;
+  h.stream_offset = stream_offset;
+  h.stream_size = stream_size;
+  h.uncompressed = uncompressed;
+  h.codec = static_cast<uint32_t>(codec);
+  ByteView in = file.slice(stream_offset, stream_size);
+  if (codec == Codec::GZIP && in.size() >= 2 && in[0] == 0x1f && in[1] == 0x8b) {
+    h.flags |= SeekTableHeader::kGzipWrapper;
+  }
+  RestartRecorder recorder;
+  std::unique_ptr<PageStream> stream =
+      open_page_stream(codec, file, stream_offset, stream_size, uncompressed, &recorder);
+  walk_values(*stream, uncompressed, levels_prefix, expected_values, table);
+  recorder.finish(table);
+  h.num_values = table.values.size();
+  h.num_restarts = table.restarts.size();
+  h.window_bytes = table.windows.size();
+  h.levels_bytes = table.levels.size();
+  return table;
+}
+
+// ---------------------------------------------------------------------------
+// Stored form: per table, the header, the values, the restarts, the windows
+// and the levels, each padded to 8 bytes; all after a u64 count.
+
+namespace {
+
+uint64_t padded(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
+
+}  // namespace
+
+void append_seek_tables(const std::vector<SeekTable>& tables, Buffer& out) {
+  uint64_t count = tables.size();
+  out.append(&count, sizeof count);
+  for (const SeekTable& t : tables) {
+    out.append(&t.header, sizeof t.header);
+    out.append(t.values.data(), t.values.size() * sizeof(uint64_t));
+    out.append(t.restarts.data(), t.restarts.size() * sizeof(RestartPoint));
+    static const uint8_t kZeros[8] = {};
+    for (const Buffer* part : {&t.windows, &t.levels}) {
+      out.append(part->data(), part->size());
+      out.append(kZeros, padded(part->size()) - part->size());
+    }
+  }
+}
+
+namespace {
+
+// Everything a read relies on to stay inside the file and the table.
+bool table_valid(const SeekTableView& t, uint64_t file_size) {
+  const SeekTableHeader& h = *t.header;
+  if (h.stream_offset > file_size || h.stream_size > file_size - h.stream_offset) return false;
+  if (h.page_offset > h.stream_offset || !has_seek_tables(static_cast<Codec>(h.codec))) return false;
+  if (static_cast<Codec>(h.codec) == Codec::UNCOMPRESSED && h.uncompressed > h.stream_size) return false;
+  for (uint64_t i = 0; i < h.num_values; ++i) {
+    if (t.values[i] + 4 > h.uncompressed || (i > 0 && t.values[i] <= t.values[i - 1])) return false;
+  }
+  for (uint64_t i = 0; i < h.num_restarts; ++i) {
+    const RestartPoint& r = t.restarts[i];
+    if (r.in > h.stream_size || r.out > h.uncompressed || r.bits > 7 || r.window > r.out ||
+        r.window_at > h.window_bytes || r.window > h.window_bytes - r.window_at) {
+      return false;
+    }
+    if (i > 0 && (r.in <= t.restarts[i - 1].in || r.out <= t.restarts[i - 1].out)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<SeekTables> SeekTables::parse(ByteView bytes, uint64_t file_size,
+                                            std::shared_ptr<const void> owner) {
+  SeekTables tables;
+  tables.bytes_ = bytes.size();
+  tables.owner_ = std::move(owner);
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % 8 != 0 || bytes.size() < 8) return std::nullopt;
+  uint64_t count = 0;
+  std::memcpy(&count, bytes.data(), 8);
+  uint64_t at = 8;
+  if (count > bytes.size() / sizeof(SeekTableHeader)) return std::nullopt;
+  for (uint64_t i = 0; i < count; ++i) {
+    if (bytes.size() - at < sizeof(SeekTableHeader)) return std::nullopt;
+    SeekTableView t;
+    t.header = reinterpret_cast<const SeekTableHeader*>(bytes.data() + at);
+    at += sizeof(SeekTableHeader);
+    const SeekTableHeader& h = *t.header;
+    uint64_t rest = bytes.size() - at;
+    if (h.num_values > rest / 8) return std::nullopt;
+    rest -= h.num_values * 8;
+    if (h.num_restarts > rest / sizeof(RestartPoint)) return std::nullopt;
+    rest -= h.num_restarts * sizeof(RestartPoint);
+    if (h.window_bytes > rest || padded(h.window_bytes) > rest) return std::nullopt;
+    rest -= padded(h.window_bytes);
+    if (h.levels_bytes > rest || padded(h.levels_bytes) > rest) return std::nullopt;
+    t.values = reinterpret_cast<const uint64_t*>(bytes.data() + at);
+    at += h.num_values * 8;
+    t.restarts = reinterpret_cast<const RestartPoint*>(bytes.data() + at);
+    at += h.num_restarts * sizeof(RestartPoint);
+    t.windows = bytes.data() + at;
+    at += padded(h.window_bytes);
+    t.levels = bytes.data() + at;
+    at += padded(h.levels_bytes);
+    if (!table_valid(t, file_size)) return std::nullopt;
+    if (!tables.tables_.empty() && tables.tables_.back().header->page_offset >= h.page_offset) return std::nullopt;
+    tables.tables_.push_back(t);
+  }
+  if (at != bytes.size()) return std::nullopt;
+  return tables;
+}
+
+const SeekTableView* SeekTables::find(uint64_t page_offset) const {
+  auto it = std::lower_bound(tables_.begin(), tables_.end(), page_offset,
+                             [](const SeekTableView& t, uint64_t o) { return t.header->page_offset < o; });
+  if (it == tables_.end() || it->header->page_offset != page_offset) return nullptr;
+  return &*it;
+}
+
+uint64_t SeekTables::window_bytes() const {
+  uint64_t total = 0;
+  for (const SeekTableView& t : tables_) total += t.header->window_bytes;
+  return total;
+}
+
+// ---------------------------------------------------------------------------
+// Reading.
+
+const RestartPoint* SeekTableView::restart_before(uint64_t out) const {
+  const RestartPoint* begin = restarts;
+  const RestartPoint* end = restarts + header->num_restarts;
+  const RestartPoint* it =
+      std::upper_bound(begin, end, out, [](uint64_t o, const RestartPoint& r) { return o < r.out; });
+  return it == begin ? nullptr : it - 1;
+}
+
+SeekCursor::SeekCursor() = default;
+SeekCursor::~SeekCursor() = default;
+
+std::string_view SeekCursor::read(const SeekTableView& table, const MappedFile& file, size_t index,
+                                  uint64_t max_value_bytes, Buffer& scratch) {
+  const SeekTableHeader& h = *table.header;
+  if (index >= h.num_values) fail_corrupt("value {} is past the {} values of the page's seek table", index, h.num_values);
+  uint64_t target = table.values[index];
+  const RestartPoint* restart = table.restart_before(target);
+  uint64_t restart_out = restart != nullptr ? restart->out : 0;
+  bool ahead = page_ == table.header && stream_ && at_ <= target && at_ >= restart_out;
+  if (!ahead) {
+    page_ = nullptr;
+    if (restart != nullptr) {
+      ByteView window(table.windows + restart->window_at, restart->window);
+      stream_ = open_page_stream_at(table.codec(), file, h.stream_offset, h.stream_size, h.uncompressed, *restart,
+                                    window, h.flags);
+    } else {
+      stream_ = open_page_stream(table.codec(), file, h.stream_offset, h.stream_size, h.uncompressed);
+    }
+    if (!stream_) fail_corrupt("the page's seek table names a codec without streams");
+    at_ = restart_out;
+  }
+  page_ = nullptr;  // until the read succeeds: a failed stream is not continued
+  stream_->skip(target - at_);
+  uint32_t length = stream_->read_u32_le();
+  if (length > max_value_bytes || length > h.uncompressed - target - 4) {
+    fail_corrupt("a value of {} bytes at byte {} does not fit its page of {} bytes", length, target, h.uncompressed);
+  }
+  scratch.resize(length);
+  stream_->read(scratch.data(), length);
+  at_ = target + 4 + length;
+  page_ = table.header;
+  return {reinterpret_cast<const char*>(scratch.data()), length};
+}
+
+}  // namespace mimicit::parquet

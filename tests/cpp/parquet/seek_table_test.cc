@@ -1,0 +1,329 @@
+// Seek tables (parquet/seek_table.h): restart points recorded while a
+// stream decodes, streams started again at them, and point reads through
+// the tables of large pages, against full decodes, for every codec, page
+// version, dictionary or PLAIN page and null pattern.
+#include <gtest/gtest.h>
+#include <snappy.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <random>
+
+#include "mimicit/error.h"
+#include "mimicit/parquet/reader.h"
+#include "mimicit/parquet/writer.h"
+#include "parquet/page_stream.h"
+#include "parquet/seek_table.h"
+#include "test_data.h"
+
+namespace mimicit::parquet {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Bytes that compress somewhat: runs of a few letters between random bytes.
+std::string mixed_bytes(size_t size, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string data(size, '\0');
+  for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>(i % 1000 < 500 ? 'a' + rng() % 3 : rng());
+  return data;
+}
+
+std::string gzip_member(const std::string& data, int window_bits) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&z, data.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// `bytes` in a file of their own, mapped.
+std::shared_ptr<const MappedFile> mapped(const std::string& bytes) {
+  static int counter = 0;
+  fs::path path = mimicit::testing::temp_dir("seek_table_streams") / fmt::format("{}.bin", counter++);
+  AtomicFileWriter writer(path.string());
+  writer.write(as_bytes(bytes));
+  writer.commit();
+  return MappedFile::open(path.string());
+}
+
+// Streams `compressed` once with a recorder, then starts a stream at every
+// restart point and checks what it yields against `data`.
+SeekTable check_restarts(Codec codec, const std::string& compressed, const std::string& data, uint32_t flags) {
+  SeekTable table;
+  RestartRecorder recorder;
+  auto file = mapped(compressed);
+  open_page_stream(codec, *file, 0, compressed.size(), data.size(), &recorder)->skip(data.size());
+  recorder.finish(table);
+  for (const RestartPoint& r : table.restarts) {
+    ByteView window(table.windows.data() + r.window_at, r.window);
+    auto stream = open_page_stream_at(codec, *file, 0, compressed.size(), data.size(), r, window, flags);
+    size_t n = std::min<size_t>(data.size() - r.out, 3u << 20);
+    std::string got(n, '\0');
+    stream->read(reinterpret_cast<uint8_t*>(got.data()), n);
+    EXPECT_TRUE(got == data.substr(r.out, n)) << "restart at " << r.out;
+  }
+  return table;
+}
+
+TEST(SeekTableTest, LibsnappyRestartsNeedNoWindow) {
+  std::string data = mixed_bytes(9 << 20, 3);
+  std::string compressed;
+  snappy::Compress(data.data(), data.size(), &compressed);
+  SeekTable table = check_restarts(Codec::SNAPPY, compressed, data, 0);
+  EXPECT_GE(table.restarts.size(), 7u);
+  EXPECT_EQ(table.windows.size(), 0u);  // libsnappy's 64 KiB blocks stand alone
+  for (const RestartPoint& r : table.restarts) EXPECT_EQ(r.out % (64 << 10), 0u);
+}
+
+// A snappy stream from another writer: copies reach across any boundary,
+// so restarts keep exactly the history later copies use.
+TEST(SeekTableTest, SnappyRestartsKeepTheHistoryCopiesReach) {
+  std::mt19937 rng(9);
+  std::string data, s;
+  const size_t size = 5 << 20;
+  for (uint64_t v = size;; v >>= 7) {
+    s += static_cast<char>((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+    if (v < 0x80) break;
+  }
+  while (data.size() < size) {
+    size_t left = size - data.size();
+    if (data.size() < 70000 || rng() % 2 == 0 || left < 64) {
+      size_t n = std::min<size_t>(1 + rng() % 3000, left);
+      s += static_cast<char>(61 << 2);  // literal, 2-byte length
+      uint16_t len = static_cast<uint16_t>(n - 1);
+      s.append(reinterpret_cast<const char*>(&len), 2);
+      for (size_t i = 0; i < n; ++i) {
+        char c = static_cast<char>(rng());
+        s += c;
+        data += c;
+      }
+    } else {
+      uint32_t length = 4 + rng() % 60;
+      uint16_t offset = static_cast<uint16_t>(1 + rng() % 65535);
+      s += static_cast<char>(((length - 1) << 2) | 2);  // copy with a 2-byte offset
+      s.append(reinterpret_cast<const char*>(&offset), 2);
+      for (uint32_t i = 0; i < length; ++i) data += data[data.size() - offset];
+    }
+  }
+  SeekTable table = check_restarts(Codec::SNAPPY, s, data, 0);
+  EXPECT_GE(table.restarts.size(), 3u);
+  EXPECT_GT(table.windows.size(), 0u);
+  for (const RestartPoint& r : table.restarts) EXPECT_LE(r.window, 64u << 10);
+}
+
+TEST(SeekTableTest, DeflateRestartsInGzipZlibAndConcatenatedMembers) {
+  std::string data = mixed_bytes(6 << 20, 5);
+  std::string half = data.substr(0, data.size() / 2), rest = data.substr(data.size() / 2);
+  struct Case {
+    const char* name;
+    std::string compressed;
+    uint32_t flags;
+  } cases[] = {
+      {"gzip", gzip_member(data, 31), SeekTableHeader::kGzipWrapper},
+      {"zlib", gzip_member(data, 15), 0},
+      {"two gzip members", gzip_member(half, 31) + gzip_member(rest, 31), SeekTableHeader::kGzipWrapper},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    SeekTable table = check_restarts(Codec::GZIP, c.compressed, data, c.flags);
+    EXPECT_GE(table.restarts.size(), 4u);
+    for (const RestartPoint& r : table.restarts) EXPECT_EQ(r.window, std::min<uint64_t>(r.out, 32u << 10));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Point reads through the tables of whole files.
+
+std::vector<std::optional<std::string>> all_values(const std::shared_ptr<const ParquetFile>& file, int rg,
+                                                   int column) {
+  std::vector<std::optional<std::string>> values;
+  ColumnChunkReader reader(file, rg, column);
+  while (reader.next_page()) {
+    const DecodedPage& page = reader.decode();
+    int64_t v = 0;
+    for (int64_t i = 0; i < page.num_levels; ++i) {
+      if (page.def_levels && page.def_levels[i] != reader.descriptor().max_def_level) {
+        values.emplace_back(std::nullopt);
+      } else {
+        values.emplace_back(std::string(page.bytes[v++]));
+      }
+    }
+  }
+  return values;
+}
+
+// The tables of every large page of column `column`, parsed back from
+// their stored form as a store does.
+struct FileTables {
+  Buffer stored;
+  std::optional<SeekTables> tables;
+};
+
+FileTables tables_of(const std::shared_ptr<const ParquetFile>& file, int column) {
+  std::vector<SeekTable> built;
+  for (int rg = 0; rg < file->num_row_groups(); ++rg) {
+    ColumnChunkReader reader(file, rg, column);
+    reader.build_seek_tables(built);
+  }
+  FileTables out;
+  append_seek_tables(built, out.stored);
+  out.tables = SeekTables::parse(out.stored.view(), file->file().size(), nullptr);
+  EXPECT_TRUE(out.tables.has_value());
+  return out;
+}
+
+// Reads every row in order, then a shuffled sample and every 7th row
+// backwards, on one reader through the tables (a random read decodes up
+// to a restart spacing: all rows shuffled would be slow under the
+// sanitizers); returns how many values were compared.
+size_t compare_table_reads(const std::shared_ptr<const ParquetFile>& file, int column, const SeekTables* tables) {
+  size_t compared = 0;
+  std::mt19937 rng(7);
+  for (int rg = 0; rg < file->num_row_groups(); ++rg) {
+    auto expected = all_values(file, rg, column);
+    std::vector<int64_t> rows(expected.size());
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
+    std::vector<int64_t> shuffled = rows;
+    std::shuffle(shuffled.begin(), shuffled.end(), rng);
+    rows.insert(rows.end(), shuffled.begin(), shuffled.begin() + std::min<size_t>(shuffled.size(), 60));
+    for (size_t i = expected.size(); i-- > 0;) {
+      if (i % 7 == 0 || i + 1 == expected.size()) rows.push_back(static_cast<int64_t>(i));
+    }
+    ColumnChunkReader reader(file, rg, column);
+    reader.set_seek_tables(tables);
+    Buffer scratch;
+    for (int64_t row : rows) {
+      std::optional<std::string_view> got = reader.read_byte_array_at(row, scratch);
+      const auto& want = expected[static_cast<size_t>(row)];
+      EXPECT_EQ(got.has_value(), want.has_value()) << " row " << row;
+      if (got && want) {
+        EXPECT_TRUE(*got == *want) << " row " << row;
+      }
+    }
+    compared += expected.size();
+  }
+  return compared;
+}
+
+struct Layout {
+  Codec codec;
+  int page_version;
+  bool dictionary;
+  bool nulls;
+};
+
+// 400 rows whose payloads (up to 30 KB, one of 2.5 MB) fill pages of
+// several MB, each spanning many restart points; values straddle them.
+std::string write_large_pages(const fs::path& dir, const Layout& l) {
+  fs::path path = dir / fmt::format("{}_v{}_{}_{}.parquet", to_string(l.codec), l.page_version,
+                                    l.dictionary ? "dict" : "plain", l.nulls ? "nulls" : "full");
+  WriterOptions options;
+  options.codec = l.codec;
+  options.compression_level = l.codec == Codec::GZIP ? 1 : 0;
+  options.data_page_version = l.page_version;
+  options.page_bytes = 6 << 20;
+  options.row_group_rows = 300;
+  options.dictionary_bytes = 64 << 20;
+  ParquetWriter writer(path.string(),
+                       {{.name = "payload", .type = Type::BYTE_ARRAY, .optional = l.nulls, .is_string = false,
+                         .dictionary = l.dictionary}},
+                       options);
+  std::mt19937 rng(11);
+  for (int i = 0; i < 400; ++i) {
+    if (l.nulls && i % 9 == 4) {
+      writer.append_null(0);
+    } else {
+      size_t n = i == 150 ? (5u << 19) : rng() % 30000;
+      std::string v = mixed_bytes(n, static_cast<uint32_t>(i));
+      writer.append_bytes(0, i % 13 == 0 ? std::string() : v);
+    }
+    writer.end_row();
+  }
+  writer.close();
+  return path.string();
+}
+
+TEST(SeekTableTest, PointReadsThroughTablesAgreeWithFullDecode) {
+  fs::path dir = mimicit::testing::temp_dir("seek_table");
+  for (Codec codec : {Codec::UNCOMPRESSED, Codec::SNAPPY, Codec::GZIP, Codec::ZSTD}) {
+    for (int version : {1, 2}) {
+      for (bool dictionary : {false, true}) {
+        for (bool nulls : {false, true}) {
+          Layout l{codec, version, dictionary, nulls};
+          std::string path = write_large_pages(dir, l);
+          SCOPED_TRACE(path);
+          auto file = ParquetFile::open(path);
+          FileTables t = tables_of(file, 0);
+          ASSERT_TRUE(t.tables);
+          // ZSTD pages have no tables: reads stream from the page's start.
+          EXPECT_EQ(t.tables->size() > 0, has_seek_tables(codec));
+          EXPECT_EQ(compare_table_reads(file, 0, &*t.tables), 400u);
+        }
+      }
+    }
+  }
+}
+
+// One value larger than the restart spacing alone in its page, and the
+// first and last values of pages.
+TEST(SeekTableTest, ASingleHugeValue) {
+  fs::path dir = mimicit::testing::temp_dir("seek_table_huge");
+  for (Codec codec : {Codec::SNAPPY, Codec::GZIP}) {
+    fs::path path = dir / fmt::format("{}.parquet", to_string(codec));
+    WriterOptions options;
+    options.codec = codec;
+    ParquetWriter writer(path.string(), {{.name = "payload", .type = Type::BYTE_ARRAY, .optional = true}}, options);
+    writer.append_bytes(0, mixed_bytes(7 << 20, 1));
+    writer.end_row();
+    writer.close();
+    auto file = ParquetFile::open(path.string());
+    FileTables t = tables_of(file, 0);
+    ASSERT_EQ(t.tables->size(), 1u);
+    EXPECT_EQ(compare_table_reads(file, 0, &*t.tables), 1u);
+  }
+}
+
+TEST(SeekTableTest, DamagedStoredTablesAreRefused) {
+  fs::path dir = mimicit::testing::temp_dir("seek_table_damaged");
+  std::string path = write_large_pages(dir, {Codec::SNAPPY, 1, false, true});
+  auto file = ParquetFile::open(path);
+  FileTables t = tables_of(file, 0);
+  ASSERT_TRUE(t.tables);
+  ByteView stored = t.stored.view();
+  // Truncated anywhere: refused.
+  for (size_t cut = 0; cut < stored.size(); cut += 8) {
+    Buffer part;
+    part.assign(stored.subspan(0, cut));
+    EXPECT_FALSE(SeekTables::parse(part.view(), file->file().size(), nullptr)) << cut;
+  }
+  // For another (smaller) file: refused.
+  EXPECT_FALSE(SeekTables::parse(stored, 1000, nullptr));
+  // Bit flips: refused, or (a flip in a window or a value offset that stays
+  // consistent) reads that fail cleanly or return what the page holds.
+  std::mt19937 rng(1);
+  for (int trial = 0; trial < 200; ++trial) {
+    Buffer bad;
+    bad.assign(stored);
+    bad.data()[rng() % bad.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+    std::optional<SeekTables> parsed = SeekTables::parse(bad.view(), file->file().size(), nullptr);
+    if (!parsed) continue;
+    try {
+      ColumnChunkReader reader(file, 0, 0);
+      reader.set_seek_tables(&*parsed);
+      Buffer scratch;
+      for (int64_t row = 0; row < 300; row += 37) reader.read_byte_array_at(row, scratch);
+    } catch (const Error& e) {
+      EXPECT_TRUE(e.code() == ErrorCode::kCorrupt || e.code() == ErrorCode::kUnsupported) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mimicit::parquet
