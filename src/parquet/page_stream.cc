@@ -266,6 +266,7 @@ std::unique_ptr<PageStream> open_page_stream(Codec codec, const MappedFile& file
     case Codec::SNAPPY: return open_snappy_stream(&file, in, uncompressed_size, recorder);
     case Codec::ZSTD: return std::make_unique<ZstdStream>(&file, in, uncompressed_size);
     case Codec::GZIP: return std::make_unique<GzipStream>(&file, in, uncompressed_size, recorder);
+    case Codec::LZ4_RAW: return open_lz4_stream(&file, in, uncompressed_size, recorder);
     default: return nullptr;
   }
 }
@@ -279,6 +280,7 @@ std::unique_ptr<PageStream> open_page_stream_at(Codec codec, const MappedFile& f
   switch (codec) {
     case Codec::SNAPPY: return open_snappy_stream_at(&file, in, uncompressed_size, restart, window);
     case Codec::GZIP: return std::make_unique<GzipStream>(&file, in, uncompressed_size, restart, window, flags);
+    case Codec::LZ4_RAW: return open_lz4_stream_at(&file, in, uncompressed_size, restart, window);
     default: return nullptr;
   }
 }

@@ -9,8 +9,8 @@
 // its window; the compressed bytes it has walked over are dropped from the
 // process's resident set as it goes (MappedFile::release).
 //
-// Streams exist for UNCOMPRESSED, SNAPPY, ZSTD and GZIP (what pandas, dask,
-// duckdb, polars and mimicit write). open_page_stream() returns nullptr for
+// Streams exist for UNCOMPRESSED, SNAPPY, ZSTD, GZIP and LZ4_RAW (what
+// pandas, dask, pyarrow, duckdb, polars and mimicit write). open_page_stream() returns nullptr for
 // the other codecs, and a snappy stream whose back-references reach further
 // than its window (never the case for what libsnappy writes, whose copies
 // stay inside 64 KiB blocks) throws Error(kUnsupported): callers then
@@ -76,7 +76,7 @@ class BufferedPageStream : public PageStream {
 // page that decompresses to `uncompressed_size` bytes; nullptr for codecs
 // without a stream. The range must lie inside the file (callers check it).
 // With a `recorder`, the stream reports its restart points to it as it
-// decodes (SNAPPY and GZIP; other codecs ignore it).
+// decodes (SNAPPY, GZIP and LZ4_RAW; other codecs ignore it).
 std::unique_ptr<PageStream> open_page_stream(Codec codec, const MappedFile& file, uint64_t offset,
                                              uint64_t compressed_size, uint64_t uncompressed_size,
                                              RestartRecorder* recorder = nullptr);
@@ -122,5 +122,11 @@ std::unique_ptr<PageStream> open_snappy_stream(const MappedFile* file, ByteView 
 std::unique_ptr<PageStream> open_snappy_stream_at(const MappedFile* file, ByteView in,
                                                   uint64_t uncompressed_size, const RestartPoint& restart,
                                                   ByteView window);
+
+// The same for an LZ4 block (LZ4_RAW pages; page_stream_lz4.cc).
+std::unique_ptr<PageStream> open_lz4_stream(const MappedFile* file, ByteView in, uint64_t uncompressed_size,
+                                            RestartRecorder* recorder = nullptr);
+std::unique_ptr<PageStream> open_lz4_stream_at(const MappedFile* file, ByteView in, uint64_t uncompressed_size,
+                                               const RestartPoint& restart, ByteView window);
 
 }  // namespace mimicit::parquet

@@ -53,7 +53,8 @@ void RestartRecorder::finish(SeekTable& table) {
 // Building.
 
 bool has_seek_tables(Codec codec) {
-  return codec == Codec::UNCOMPRESSED || codec == Codec::SNAPPY || codec == Codec::GZIP;
+  return codec == Codec::UNCOMPRESSED || codec == Codec::SNAPPY || codec == Codec::GZIP ||
+         codec == Codec::LZ4_RAW;
 }
 
 namespace {

@@ -24,13 +24,15 @@
 //     64 KiB blocks, and restarts are placed on block boundaries where the
 //     stream has them, so their windows are empty: the table costs about
 //     8 bytes per value plus 40 bytes per restart.
+//   - LZ4_RAW (pyarrow's "lz4"): a restart at a sequence boundary, with
+//     the history later matches reach (at most 64 KiB), measured.
 //   - GZIP (zlib or gzip wrapper, concatenated members): the zran
 //     technique: a restart at a deflate block boundary, with its bit offset
 //     and the 32 KiB window (3 % of the page at the default spacing).
-//   - other codecs (ZSTD, LZ4, BROTLI): no table; reads stream the page
-//     from its start (page_stream.h) as before. ZSTD blocks carry entropy
-//     tables and repeat offsets from block to block, which no public zstd
-//     API can restore at a block boundary.
+//   - other codecs (ZSTD, the Hadoop-framed LZ4, BROTLI): no table; reads
+//     stream the page from its start (page_stream.h) as before. ZSTD blocks
+//     carry entropy tables and repeat offsets from block to block, which no
+//     public zstd API can restore at a block boundary.
 //
 // A table lives inside the store's saved index (store_index.h) and is used
 // in place from its memory map (SeekTables::parse checks every offset, so a

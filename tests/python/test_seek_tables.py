@@ -53,7 +53,7 @@ def assert_gets(store, images: dict[str, bytes], nulls=()) -> None:
             assert store.get_bytes(image_id) == images[image_id], image_id
 
 
-@pytest.mark.parametrize("compression", ["snappy", "gzip", "zstd", "none"])
+@pytest.mark.parametrize("compression", ["snappy", "gzip", "lz4", "zstd", "none"])
 @pytest.mark.parametrize("layout", ["pandas_base64", "pandas_binary", "plain_v1", "plain_v2", "dict_v2"])
 def test_gets_through_seek_tables(tmp_path, compression, layout):
     # pandas' defaults: the first 1024 values of a row group in one
@@ -74,7 +74,7 @@ def test_gets_through_seek_tables(tmp_path, compression, layout):
     store = open_store(path, tmp_path)
     info = store.index_info()
     assert info["built_seek_tables"]
-    # snappy, gzip and uncompressed pages get tables; zstd pages stream.
+    # snappy, gzip, lz4 (LZ4_RAW) and uncompressed pages get tables; zstd pages stream.
     assert (info["seek_table_bytes"] > 0) == (compression != "zstd")
     assert info["seek_table_bytes"] < path.stat().st_size // 10
     assert_gets(store, images, nulls)

@@ -3,6 +3,7 @@
 // the tables of large pages, against full decodes, for every codec, page
 // version, dictionary or PLAIN page and null pattern.
 #include <gtest/gtest.h>
+#include <lz4.h>
 #include <snappy.h>
 #include <zlib.h>
 
@@ -115,6 +116,22 @@ TEST(SeekTableTest, SnappyRestartsKeepTheHistoryCopiesReach) {
   SeekTable table = check_restarts(Codec::SNAPPY, s, data, 0);
   EXPECT_GE(table.restarts.size(), 3u);
   EXPECT_GT(table.windows.size(), 0u);
+  for (const RestartPoint& r : table.restarts) EXPECT_LE(r.window, 64u << 10);
+}
+
+// liblz4's blocks reach back up to 64 KiB from anywhere: each restart keeps
+// what later matches use. Long runs (matches longer than the window the
+// stream produces at once) cross refills.
+TEST(SeekTableTest, Lz4RestartsKeepTheHistoryMatchesReach) {
+  std::string data = mixed_bytes(7 << 20, 8);
+  data.replace(2 << 20, 3 << 20, std::string(3 << 20, 'z'));  // a 3 MB run: one long match
+  std::string compressed(static_cast<size_t>(LZ4_compressBound(static_cast<int>(data.size()))), '\0');
+  int n = LZ4_compress_default(data.data(), compressed.data(), static_cast<int>(data.size()),
+                               static_cast<int>(compressed.size()));
+  ASSERT_GT(n, 0);
+  compressed.resize(static_cast<size_t>(n));
+  SeekTable table = check_restarts(Codec::LZ4_RAW, compressed, data, 0);
+  EXPECT_GE(table.restarts.size(), 3u);
   for (const RestartPoint& r : table.restarts) EXPECT_LE(r.window, 64u << 10);
 }
 

@@ -1,0 +1,167 @@
+// A streaming LZ4 block decoder with a bounded window, for LZ4_RAW pages
+// (what pyarrow writes for compression="lz4": one LZ4 block per page).
+//
+// liblz4 decodes a block only into a buffer of its full output size, so
+// this is our own decoder of the block format (github.com/lz4/lz4,
+// doc/lz4_Block_format.md): sequences of a token (literal length, match
+// length), literals, a 2-byte little-endian offset and the match; the last
+// sequence has literals only. Offsets are at most 65535, so 64 KiB of
+// history covers every block.
+//
+// Restart points (seek_table.h) are sequence boundaries: there the state is
+// the input position, the output position and the history, of which the
+// recorder keeps only what later matches reach back to.
+#include <algorithm>
+#include <cstring>
+
+#include "mimicit/error.h"
+#include "parquet/page_stream.h"
+#include "parquet/seek_table.h"
+
+namespace mimicit::parquet {
+
+namespace {
+
+constexpr size_t kHistory = size_t{64} << 10;
+constexpr size_t kWindow = size_t{1} << 20;  // output produced per refill, plus kHistory
+
+class Lz4Stream final : public BufferedPageStream {
+ public:
+  Lz4Stream(const MappedFile* file, ByteView in, uint64_t uncompressed_size, RestartRecorder* recorder)
+      : input_(file, in), expected_(uncompressed_size), recorder_(recorder) {
+    buffer_.resize(kHistory + kWindow);
+  }
+
+  Lz4Stream(const MappedFile* file, ByteView in, uint64_t uncompressed_size, const RestartPoint& restart,
+            ByteView window)
+      : input_(file, in.subspan(restart.in)), expected_(uncompressed_size), produced_(restart.out) {
+    if (window.size() > kHistory || restart.out > expected_) fail_corrupt("LZ4: a bad restart point");
+    buffer_.resize(kHistory + kWindow);
+    std::memcpy(buffer_.data(), window.data(), window.size());
+    len_ = pos_ = window.size();
+  }
+
+ private:
+  uint8_t next_byte() {
+    if (input_.size() == 0) fail_corrupt("LZ4: the block ends early");
+    uint8_t b = *input_.data();
+    input_.consume(1);
+    return b;
+  }
+
+  // A length continued by 255-valued bytes (token nibble 15).
+  uint64_t extended(uint64_t length) {
+    if (length != 15) return length;
+    uint8_t b;
+    do {
+      b = next_byte();
+      length += b;
+    } while (b == 255);
+    return length;
+  }
+
+  // Keeps the last kHistory bytes, then decodes until the window is full
+  // or the block's output is complete.
+  void refill() override {
+    if (len_ > kHistory) {
+      std::memmove(buffer_.data(), buffer_.data() + len_ - kHistory, kHistory);
+      len_ = kHistory;
+    }
+    pos_ = len_;
+    size_t start = len_;
+    while (len_ < buffer_.size() && produced_ < expected_) {
+      if (literal_left_ > 0) {
+        copy_literal();
+      } else if (match_left_ > 0) {
+        copy_match();
+      } else {
+        if (recorder_ != nullptr && recorder_->wants(produced_, true)) record_restart();
+        decode_sequence();
+      }
+    }
+    if (len_ == start) fail_corrupt("LZ4: the page ends before the value");
+  }
+
+  // Reads a token and the literal length; the match part follows the
+  // literals (the last sequence, which ends the output, has none).
+  void decode_sequence() {
+    token_ = next_byte();
+    literal_left_ = extended(token_ >> 4);
+    match_pending_ = true;
+    if (literal_left_ == 0) start_match();
+  }
+
+  void copy_literal() {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(literal_left_, buffer_.size() - len_));
+    n = std::min(n, input_.size());
+    if (n == 0) fail_corrupt("LZ4: literals run past the end of the block");
+    std::memcpy(buffer_.data() + len_, input_.data(), n);
+    input_.consume(n);
+    append(n);
+    literal_left_ -= n;
+    if (literal_left_ == 0) start_match();
+  }
+
+  void start_match() {
+    if (!match_pending_ || produced_ == expected_) return;  // the last sequence: literals only
+    match_pending_ = false;
+    uint32_t offset = next_byte();
+    offset |= uint32_t{next_byte()} << 8;
+    if (offset == 0 || offset > produced_) fail_corrupt("LZ4: a match refers before the start of the page");
+    if (offset > len_) fail_unsupported("LZ4: a match reaches {} bytes back, beyond the streaming window", offset);
+    if (recorder_ != nullptr) recorder_->reference(produced_ - offset);
+    match_offset_ = offset;
+    match_left_ = extended(token_ & 15) + 4;
+  }
+
+  // Matches can be long (a run): copied in pieces as the window allows.
+  void copy_match() {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(match_left_, buffer_.size() - len_));
+    uint8_t* dst = buffer_.data() + len_;
+    const uint8_t* src = dst - match_offset_;
+    if (match_offset_ >= n) {
+      std::memcpy(dst, src, n);
+    } else {
+      for (size_t i = 0; i < n; ++i) dst[i] = src[i];  // overlaps forwards: a run
+    }
+    append(n);
+    match_left_ -= n;
+  }
+
+  void record_restart() {
+    size_t history = std::min(len_, kHistory);
+    recorder_->boundary(input_.consumed(), 0, produced_, ByteView(buffer_.data() + len_ - history, history));
+  }
+
+  void append(size_t n) {
+    len_ += n;
+    produced_ += n;
+    if (produced_ > expected_) {
+      fail_corrupt("LZ4: the page decompresses to more than the {} bytes its header states", expected_);
+    }
+  }
+
+  StreamInput input_;
+  uint64_t expected_;
+  uint64_t produced_ = 0;
+  RestartRecorder* recorder_ = nullptr;
+  uint8_t token_ = 0;
+  bool match_pending_ = false;  // the current sequence's match is still to be read
+  uint64_t literal_left_ = 0;
+  uint64_t match_left_ = 0;
+  uint32_t match_offset_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<PageStream> open_lz4_stream(const MappedFile* file, ByteView in, uint64_t uncompressed_size,
+                                            RestartRecorder* recorder) {
+  return std::make_unique<Lz4Stream>(file, in, uncompressed_size, recorder);
+}
+
+std::unique_ptr<PageStream> open_lz4_stream_at(const MappedFile* file, ByteView in, uint64_t uncompressed_size,
+                                               const RestartPoint& restart, ByteView window) {
+  return std::make_unique<Lz4Stream>(file, in, uncompressed_size, restart, window);
+}
+
+}  // namespace mimicit::parquet
