@@ -75,16 +75,191 @@ class ChunkedStream : public BufferedPageStream {
   uint64_t expected_;
 };
 
+// The units of a zstd stream (RFC 8878, section 3.1): frame headers,
+// blocks, content checksums and skippable frames, found from their headers
+// without decoding. A recording or restarted ZSTD stream feeds its decoder
+// one unit at a time, so that it knows where blocks begin and end.
+class ZstdUnits {
+ public:
+  enum class Kind { kFrameHeader, kBlock, kChecksum, kSkippable, kBad };
+  struct Unit {
+    Kind kind = Kind::kBad;
+    uint64_t end = 0;
+  };
+
+  // `in_frame`: `at` of the first next() is a block header of a frame
+  // without checksum (a restart point).
+  ZstdUnits(ByteView in, bool in_frame) : in_(in), in_frame_(in_frame) {}
+
+  Unit next(uint64_t at) {
+    if (!in_frame_) return frame_start(at);
+    if (last_block_) {
+      in_frame_ = false;
+      last_block_ = false;
+      if (checksum_) return {Kind::kChecksum, at + 4};
+      return frame_start(at);
+    }
+    if (in_.size() - at < 3) return {};
+    uint32_t h = uint32_t{in_[at]} | uint32_t{in_[at + 1]} << 8 | uint32_t{in_[at + 2]} << 16;
+    uint32_t type = (h >> 1) & 3;
+    if (type == 3) return {};
+    last_block_ = (h & 1) != 0;
+    return {Kind::kBlock, at + 3 + (type == 1 ? 1 : h >> 3)};
+  }
+
+  // Whether a stream could start at the block whose header is at `at`:
+  // not the first block of a frame we cannot describe again (single
+  // segment, or with a checksum), and not a block whose literals reuse the
+  // previous block's Huffman table (Treeless). Whatever else it depends on
+  // (repeat offsets, history, tables of later blocks) the restart's
+  // verification finds.
+  bool restartable_block(uint64_t at) const {
+    if (!in_frame_ || last_block_ || single_segment_ || checksum_ || in_.size() - at < 4) return false;
+    uint32_t type = (in_[at] >> 1) & 3;
+    return type != 2 || (in_[at + 3] & 3) != 3;
+  }
+  uint8_t window_descriptor() const { return window_descriptor_; }
+
+ private:
+  Unit frame_start(uint64_t at) {
+    if (in_.size() - at < 8) return {};
+    uint32_t magic = uint32_t{in_[at]} | uint32_t{in_[at + 1]} << 8 | uint32_t{in_[at + 2]} << 16 |
+                     uint32_t{in_[at + 3]} << 24;
+    if ((magic & 0xFFFFFFF0u) == 0x184D2A50u) {  // a skippable frame
+      uint32_t size = uint32_t{in_[at + 4]} | uint32_t{in_[at + 5]} << 8 | uint32_t{in_[at + 6]} << 16 |
+                      uint32_t{in_[at + 7]} << 24;
+      return {Kind::kSkippable, at + 8 + size};
+    }
+    if (magic != 0xFD2FB528u) return {};
+    uint8_t fhd = in_[at + 4];
+    single_segment_ = (fhd >> 5) & 1;
+    checksum_ = (fhd >> 2) & 1;
+    static constexpr uint64_t kDictIdBytes[] = {0, 1, 2, 4};
+    static constexpr uint64_t kContentSizeBytes[] = {0, 2, 4, 8};
+    uint64_t size = 5;
+    if (!single_segment_) window_descriptor_ = in_[at + size++];
+    size += kDictIdBytes[fhd & 3];
+    uint64_t content = kContentSizeBytes[fhd >> 6];
+    size += content == 0 && single_segment_ ? 1 : content;
+    in_frame_ = true;
+    return {Kind::kFrameHeader, at + size};
+  }
+
+  ByteView in_;
+  bool in_frame_;
+  bool last_block_ = false;
+  bool single_segment_ = false;
+  bool checksum_ = false;
+  uint8_t window_descriptor_ = 0;
+};
+
+// ZSTD. A plain stream decodes as the data comes. A recording stream feeds
+// the decoder one unit at a time and offers each block boundary where a
+// block could start a stream again (ZstdUnits::restartable_block) as a
+// restart point, with the window descriptor of its frame in `bits`, and
+// hashes its output between restart points. A restarted stream begins a
+// frame of its own (magic, a header naming the original window, then the
+// original blocks) and hops to the next restart point when it reaches it:
+// build_seek_table verified each restart point over exactly the stretch up
+// to the next one (zstd's repeat offsets and Huffman tables carry over
+// from block to block, and no API can restore them), so every byte a
+// restarted stream yields was checked against the sequential decode.
 class ZstdStream final : public ChunkedStream {
  public:
-  ZstdStream(const MappedFile* file, ByteView in, uint64_t uncompressed_size)
-      : ChunkedStream(uncompressed_size), input_(file, in), ctx_(ZSTD_createDStream()) {
-    if (ctx_ == nullptr) fail(ErrorCode::kInternal, "ZSTD: cannot allocate a stream");
+  ZstdStream(const MappedFile* file, ByteView in, uint64_t uncompressed_size, RestartRecorder* recorder)
+      : ChunkedStream(uncompressed_size), input_(file, in), units_(in, false), recorder_(recorder) {
+    open_context();
+    if (recorder_ != nullptr) recorder_->enable_segment_hashes();
+  }
+
+  ZstdStream(const MappedFile* file, ByteView in, uint64_t uncompressed_size, const RestartPoint& restart,
+             std::span<const RestartPoint> later)
+      : ChunkedStream(uncompressed_size, restart.out),
+        input_(file, in.subspan(restart.in)),
+        units_(in, true),
+        restarted_(true),
+        base_(restart.in),
+        unit_end_(restart.in),
+        later_(later) {
+    open_context();
+    begin_frame(static_cast<uint8_t>(restart.bits));
   }
   ~ZstdStream() override { ZSTD_freeDStream(ctx_); }
 
  private:
+  void open_context() {
+    ctx_ = ZSTD_createDStream();
+    if (ctx_ == nullptr) fail(ErrorCode::kInternal, "ZSTD: cannot allocate a stream");
+  }
+
+  // A frame header of our own: no content size, no checksum, the window of
+  // the original frame; the original blocks follow.
+  void begin_frame(uint8_t window_descriptor) {
+    ZSTD_DCtx_reset(ctx_, ZSTD_reset_session_only);
+    const uint8_t header[6] = {0x28, 0xB5, 0x2F, 0xFD, 0x00, window_descriptor};
+    ZSTD_inBuffer in{header, sizeof header, 0};
+    ZSTD_outBuffer none{nullptr, 0, 0};
+    while (in.pos < in.size) {
+      size_t rc = ZSTD_decompressStream(ctx_, &none, &in);
+      if (ZSTD_isError(rc)) fail_corrupt("ZSTD: a bad restart point: {}", ZSTD_getErrorName(rc));
+    }
+  }
+
   size_t produce(uint8_t* out, size_t capacity) override {
+    if (recorder_ == nullptr && !restarted_) return produce_plain(out, capacity);
+    ZSTD_outBuffer output{out, capacity, 0};
+    hashed_ = 0;
+    while (output.pos < capacity) {
+      uint64_t at = base_ + input_.consumed();
+      if (at == unit_end_) {
+        if (!drained(output)) break;  // the output is full: the rest next time
+        if (!next_unit(at, output)) break;
+        continue;
+      }
+      ZSTD_inBuffer input{input_.data(), static_cast<size_t>(std::min<uint64_t>(input_.size(), unit_end_ - at)), 0};
+      if (input.size == 0) break;  // truncated
+      size_t rc = ZSTD_decompressStream(ctx_, &output, &input);
+      if (ZSTD_isError(rc)) fail_corrupt("ZSTD: {}", ZSTD_getErrorName(rc));
+      input_.consume(input.pos);
+    }
+    if (recorder_ != nullptr) recorder_->hash(ByteView(out + hashed_, output.pos - hashed_));
+    return output.pos;
+  }
+
+  // Flushes what the decoder holds; false when `output` filled first.
+  bool drained(ZSTD_outBuffer& output) {
+    while (true) {
+      size_t before = output.pos;
+      ZSTD_inBuffer none{nullptr, 0, 0};
+      size_t rc = ZSTD_decompressStream(ctx_, &output, &none);
+      if (ZSTD_isError(rc)) fail_corrupt("ZSTD: {}", ZSTD_getErrorName(rc));
+      if (output.pos == before) return true;
+      if (output.pos == output.size) return false;
+    }
+  }
+
+  // At the end of a unit (all its output flushed): a restart point to
+  // record or hop to, then the next unit. False at the end of the input.
+  bool next_unit(uint64_t at, ZSTD_outBuffer& output) {
+    uint64_t out = produced() + output.pos;
+    if (restarted_ && !later_.empty() && at == later_.front().in) {
+      if (out != later_.front().out) fail_corrupt("ZSTD: a restart point is not where its table says");
+      begin_frame(static_cast<uint8_t>(later_.front().bits));
+      later_ = later_.subspan(1);
+    }
+    if (at >= base_ + input_.consumed() + input_.size()) return false;
+    if (recorder_ != nullptr && units_.restartable_block(at) && recorder_->wants(out, true)) {
+      recorder_->hash(ByteView(static_cast<uint8_t*>(output.dst) + hashed_, output.pos - hashed_));
+      hashed_ = output.pos;
+      recorder_->boundary(at, units_.window_descriptor(), out, {});
+    }
+    ZstdUnits::Unit unit = units_.next(at);
+    if (unit.kind == ZstdUnits::Kind::kBad) fail_corrupt("ZSTD: a bad frame or block header at byte {}", at);
+    unit_end_ = std::min<uint64_t>(unit.end, base_ + input_.consumed() + input_.size());
+    return true;
+  }
+
+  size_t produce_plain(uint8_t* out, size_t capacity) {
     ZSTD_outBuffer output{out, capacity, 0};
     while (output.pos == 0) {
       if (input_.size() == 0 && finished_frame_) return 0;
@@ -100,8 +275,15 @@ class ZstdStream final : public ChunkedStream {
   const char* codec_name() const override { return "ZSTD"; }
 
   StreamInput input_;
-  ZSTD_DStream* ctx_;
+  ZSTD_DStream* ctx_ = nullptr;
   bool finished_frame_ = false;
+  ZstdUnits units_;
+  RestartRecorder* recorder_ = nullptr;
+  bool restarted_ = false;
+  uint64_t base_ = 0;       // page offset of input_'s first byte
+  uint64_t unit_end_ = 0;   // page offset where the unit being fed ends
+  size_t hashed_ = 0;       // output of the current chunk already hashed
+  std::span<const RestartPoint> later_;
 };
 
 // zlib or gzip members, concatenated. A recording stream inflates with
@@ -264,7 +446,7 @@ std::unique_ptr<PageStream> open_page_stream(Codec codec, const MappedFile& file
   switch (codec) {
     case Codec::UNCOMPRESSED: return std::make_unique<UncompressedStream>(&file, in);
     case Codec::SNAPPY: return open_snappy_stream(&file, in, uncompressed_size, recorder);
-    case Codec::ZSTD: return std::make_unique<ZstdStream>(&file, in, uncompressed_size);
+    case Codec::ZSTD: return std::make_unique<ZstdStream>(&file, in, uncompressed_size, recorder);
     case Codec::GZIP: return std::make_unique<GzipStream>(&file, in, uncompressed_size, recorder);
     case Codec::LZ4_RAW: return open_lz4_stream(&file, in, uncompressed_size, recorder);
     default: return nullptr;
@@ -274,13 +456,14 @@ std::unique_ptr<PageStream> open_page_stream(Codec codec, const MappedFile& file
 std::unique_ptr<PageStream> open_page_stream_at(Codec codec, const MappedFile& file, uint64_t offset,
                                                 uint64_t compressed_size, uint64_t uncompressed_size,
                                                 const RestartPoint& restart, ByteView window,
-                                                uint32_t flags) {
+                                                uint32_t flags, std::span<const RestartPoint> later) {
   ByteView in = file.slice(offset, compressed_size);
   if (restart.in > in.size()) fail_corrupt("a restart point lies past the end of the page");
   switch (codec) {
     case Codec::SNAPPY: return open_snappy_stream_at(&file, in, uncompressed_size, restart, window);
     case Codec::GZIP: return std::make_unique<GzipStream>(&file, in, uncompressed_size, restart, window, flags);
     case Codec::LZ4_RAW: return open_lz4_stream_at(&file, in, uncompressed_size, restart, window);
+    case Codec::ZSTD: return std::make_unique<ZstdStream>(&file, in, uncompressed_size, restart, later);
     default: return nullptr;
   }
 }

@@ -28,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 
 #include "mimicit/bytes.h"
 #include "mimicit/file.h"
@@ -76,19 +77,21 @@ class BufferedPageStream : public PageStream {
 // page that decompresses to `uncompressed_size` bytes; nullptr for codecs
 // without a stream. The range must lie inside the file (callers check it).
 // With a `recorder`, the stream reports its restart points to it as it
-// decodes (SNAPPY, GZIP and LZ4_RAW; other codecs ignore it).
+// decodes (SNAPPY, GZIP, LZ4_RAW and ZSTD; other codecs ignore it).
 std::unique_ptr<PageStream> open_page_stream(Codec codec, const MappedFile& file, uint64_t offset,
                                              uint64_t compressed_size, uint64_t uncompressed_size,
                                              RestartRecorder* recorder = nullptr);
 
 // The same stream started at `restart`, a point recorded for it, with
 // `window` (the restart's history) and `flags` (SeekTableHeader::flags):
-// the first byte it yields is decompressed byte restart.out. nullptr for
-// codecs without restart points.
+// the first byte it yields is decompressed byte restart.out. `later`: the
+// restart points after it, which a ZSTD stream hops to as it reaches them
+// (it is verified only up to the next one). nullptr for codecs without
+// restart points.
 std::unique_ptr<PageStream> open_page_stream_at(Codec codec, const MappedFile& file, uint64_t offset,
                                                 uint64_t compressed_size, uint64_t uncompressed_size,
                                                 const RestartPoint& restart, ByteView window,
-                                                uint32_t flags);
+                                                uint32_t flags, std::span<const RestartPoint> later = {});
 
 // The compressed input of a stream: bytes handed out front to back; those
 // consumed are released from `file` (when not null and `in` lies in it) in

@@ -1,5 +1,7 @@
 #include "parquet/seek_table.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -11,7 +13,25 @@ namespace mimicit::parquet {
 // ---------------------------------------------------------------------------
 // Recording restart points.
 
+void RestartRecorder::enable_segment_hashes() {
+  XXH3_state_t* state = XXH3_createState();
+  if (state == nullptr) throw std::bad_alloc();
+  XXH3_64bits_reset(state);
+  hash_state_ = std::shared_ptr<void>(state, [](void* p) { XXH3_freeState(static_cast<XXH3_state_t*>(p)); });
+}
+
+void RestartRecorder::hash(ByteView output) {
+  if (hash_state_ && !output.empty()) {
+    XXH3_64bits_update(static_cast<XXH3_state_t*>(hash_state_.get()), output.data(), output.size());
+  }
+}
+
 void RestartRecorder::boundary(uint64_t in, uint32_t bits, uint64_t out, ByteView history) {
+  if (hash_state_) {
+    auto* state = static_cast<XXH3_state_t*>(hash_state_.get());
+    hashes_.push_back(XXH3_64bits_digest(state));
+    XXH3_64bits_reset(state);
+  }
   close_open();
   RestartPoint point;
   point.in = in;
@@ -42,6 +62,7 @@ void RestartRecorder::close_open() {
 }
 
 void RestartRecorder::finish(SeekTable& table) {
+  if (hash_state_) hashes_.push_back(XXH3_64bits_digest(static_cast<XXH3_state_t*>(hash_state_.get())));
   close_open();
   table.restarts = std::move(restarts_);
   table.windows = std::move(windows_);
@@ -54,7 +75,7 @@ void RestartRecorder::finish(SeekTable& table) {
 
 bool has_seek_tables(Codec codec) {
   return codec == Codec::UNCOMPRESSED || codec == Codec::SNAPPY || codec == Codec::GZIP ||
-         codec == Codec::LZ4_RAW;
+         codec == Codec::LZ4_RAW || codec == Codec::ZSTD;
 }
 
 namespace {
@@ -90,6 +111,48 @@ void walk_values(PageStream& stream, uint64_t total, bool levels_prefix, uint64_
   }
 }
 
+// Keeps the ZSTD restart points from which a stream of our own decodes
+// exactly what the sequential decode did, up to the next restart kept.
+// Right to left, so that each restart is checked over the whole stretch a
+// read started there may decode before it hops to the next one.
+void verify_zstd_restarts(SeekTable& table, const MappedFile& file, const std::vector<uint64_t>& hashes) {
+  const SeekTableHeader& h = table.header;
+  std::vector<RestartPoint>& points = table.restarts;
+  if (hashes.size() != points.size() + 1) fail(ErrorCode::kInternal, "ZSTD: segment digests do not match restarts");
+  std::vector<bool> kept(points.size(), false);
+  size_t next_kept = points.size();  // index of the next restart kept (points.size(): none)
+  Buffer chunk(size_t{1} << 20);
+  for (size_t j = points.size(); j-- > 0;) {
+    try {
+      auto stream = open_page_stream_at(Codec::ZSTD, file, h.stream_offset, h.stream_size, h.uncompressed,
+                                        points[j], {}, h.flags);
+      bool same = true;
+      for (size_t s = j; same && s < next_kept; ++s) {  // stretch s: [points[s].out, next point or end)
+        uint64_t stop = s + 1 < points.size() ? points[s + 1].out : h.uncompressed;
+        XXH3_state_t* state = XXH3_createState();
+        XXH3_64bits_reset(state);
+        for (uint64_t at = points[s].out; at < stop;) {
+          size_t n = static_cast<size_t>(std::min<uint64_t>(chunk.size(), stop - at));
+          stream->read(chunk.data(), n);
+          XXH3_64bits_update(state, chunk.data(), n);
+          at += n;
+        }
+        same = XXH3_64bits_digest(state) == hashes[s + 1];
+        XXH3_freeState(state);
+      }
+      kept[j] = same;
+    } catch (const Error&) {
+      kept[j] = false;  // a block that needs what came before it
+    }
+    if (kept[j]) next_kept = j;
+  }
+  std::vector<RestartPoint> proven;
+  for (size_t j = 0; j < points.size(); ++j) {
+    if (kept[j]) proven.push_back(points[j]);
+  }
+  points = std::move(proven);
+}
+
 }  // namespace
 
 std::optional<SeekTable> build_seek_table(Codec codec, const MappedFile& file, uint64_t page_offset,
@@ -112,7 +175,9 @@ std::optional<SeekTable> build_seek_table(Codec codec, const MappedFile& file, u
   std::unique_ptr<PageStream> stream =
       open_page_stream(codec, file, stream_offset, stream_size, uncompressed, &recorder);
   walk_values(*stream, uncompressed, levels_prefix, expected_values, table);
+  stream.reset();
   recorder.finish(table);
+  if (codec == Codec::ZSTD) verify_zstd_restarts(table, file, recorder.segment_hashes());
   h.num_values = table.values.size();
   h.num_restarts = table.restarts.size();
   h.window_bytes = table.windows.size();
@@ -158,7 +223,8 @@ bool table_valid(const SeekTableView& t, uint64_t file_size) {
   }
   for (uint64_t i = 0; i < h.num_restarts; ++i) {
     const RestartPoint& r = t.restarts[i];
-    if (r.in > h.stream_size || r.out > h.uncompressed || r.bits > 7 || r.window > r.out ||
+    uint32_t max_bits = static_cast<Codec>(h.codec) == Codec::ZSTD ? 255 : 7;
+    if (r.in > h.stream_size || r.out > h.uncompressed || r.bits > max_bits || r.window > r.out ||
         r.window_at > h.window_bytes || r.window > h.window_bytes - r.window_at) {
       return false;
     }
@@ -248,8 +314,9 @@ std::string_view SeekCursor::read(const SeekTableView& table, const MappedFile& 
     page_ = nullptr;
     if (restart != nullptr) {
       ByteView window(table.windows + restart->window_at, restart->window);
+      std::span<const RestartPoint> later(restart + 1, table.restarts + h.num_restarts);
       stream_ = open_page_stream_at(table.codec(), file, h.stream_offset, h.stream_size, h.uncompressed, *restart,
-                                    window, h.flags);
+                                    window, h.flags, later);
     } else {
       stream_ = open_page_stream(table.codec(), file, h.stream_offset, h.stream_size, h.uncompressed);
     }

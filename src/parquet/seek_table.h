@@ -29,10 +29,17 @@
 //   - GZIP (zlib or gzip wrapper, concatenated members): the zran
 //     technique: a restart at a deflate block boundary, with its bit offset
 //     and the 32 KiB window (3 % of the page at the default spacing).
-//   - other codecs (ZSTD, the Hadoop-framed LZ4, BROTLI): no table; reads
-//     stream the page from its start (page_stream.h) as before. ZSTD blocks
-//     carry entropy tables and repeat offsets from block to block, which no
-//     public zstd API can restore at a block boundary.
+//   - ZSTD: blocks carry repeat offsets, Huffman tables and history from
+//     block to block, and no zstd API restores them. A restart is a block
+//     boundary from which a frame of our own (a header naming the original
+//     window, then the original blocks) decodes, with no history, exactly
+//     what the sequential decode produced up to the next restart (checked
+//     by a digest of every stretch while building, so a restart is used
+//     only where it was proven); a restarted stream hops from restart to
+//     restart. Image payloads are incompressible, so zstd finds no matches
+//     in them and most block boundaries qualify.
+//   - other codecs (the Hadoop-framed LZ4, BROTLI): no table; reads stream
+//     the page from its start (page_stream.h) as before.
 //
 // A table lives inside the store's saved index (store_index.h) and is used
 // in place from its memory map (SeekTables::parse checks every offset, so a
@@ -64,7 +71,8 @@ struct RestartPoint {
   uint64_t out = 0;         // decompressed offset
   uint64_t window_at = 0;   // offset of its window in the table's window bytes
   uint32_t window = 0;      // bytes of history before `out` the decoder needs
-  uint32_t bits = 0;        // deflate: bits of byte in - 1 not yet consumed (0..7)
+  uint32_t bits = 0;        // deflate: bits of byte in - 1 not yet consumed (0..7);
+                            // ZSTD: the window descriptor of the restart's frame
 };
 static_assert(sizeof(RestartPoint) == 32);
 
@@ -130,6 +138,12 @@ class RestartRecorder {
   }
   // Every window at its full size (deflate: references cannot be seen).
   void set_full_windows() { full_windows_ = true; }
+  // Keeps a digest of the output between restart points (fed by hash()),
+  // against which restarts are verified (ZSTD).
+  void enable_segment_hashes();
+  void hash(ByteView output);
+  // Digests of [start, r0), [r0, r1), ..., [rn, end) once finished.
+  const std::vector<uint64_t>& segment_hashes() const { return hashes_; }
   // Closes the last restart; the table's restarts and windows.
   void finish(SeekTable& table);
 
@@ -144,6 +158,8 @@ class RestartRecorder {
   Buffer snapshot_;            // history at the open restart (up to max_window_)
   std::vector<RestartPoint> restarts_;
   Buffer windows_;
+  std::shared_ptr<void> hash_state_;  // XXH3 state while segment hashes are kept
+  std::vector<uint64_t> hashes_;
 };
 
 // Builds the table of the page whose compressed stream is file bytes
