@@ -61,6 +61,11 @@ namespace mimicit::parquet {
 
 class PageStream;
 
+// The rules tables are built by: bump it when they change (a codec gains
+// tables, restarts move), and saved indexes holding older tables rebuild
+// theirs at the next open.
+constexpr uint64_t kSeekTableFormat = 1;
+
 // Output bytes between restart points (the most a read decodes before its
 // value). 1 MiB keeps a read under a millisecond at the codecs' speeds.
 constexpr uint64_t kRestartSpacing = uint64_t{1} << 20;

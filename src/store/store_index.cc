@@ -7,6 +7,7 @@
 #include <xxhash.h>
 
 #include "mimicit/error.h"
+#include "parquet/seek_table.h"
 
 namespace mimicit::store {
 
@@ -111,8 +112,10 @@ bool decode_duplicates(ByteView section, std::vector<DuplicateId>& duplicates) {
   return in.done();
 }
 
-// The seek-table section: u64 count, then per source u64 length + bytes.
+// The seek-table section: u64 format (parquet::kSeekTableFormat), u64
+// count, then per source u64 length + bytes.
 void encode_tables(const std::vector<ByteView>& tables, Buffer& out) {
+  put<uint64_t>(out, parquet::kSeekTableFormat);
   put<uint64_t>(out, tables.size());
   for (ByteView t : tables) {
     put<uint64_t>(out, t.size());
@@ -122,11 +125,15 @@ void encode_tables(const std::vector<ByteView>& tables, Buffer& out) {
   }
 }
 
-bool decode_tables(ByteView section, uint32_t num_sources, std::vector<ByteView>& tables) {
+// False for a damaged section; `current` false (and no tables) for tables
+// built by other rules, which the caller rebuilds.
+bool decode_tables(ByteView section, uint32_t num_sources, std::vector<ByteView>& tables, bool& current) {
   SectionReader in(section);
-  uint64_t count = 0;
-  if (!in.get(count) || count != num_sources) return false;
-  size_t at = 8;
+  uint64_t format = 0, count = 0;
+  if (!in.get(format) || !in.get(count) || count != num_sources) return false;
+  current = format == parquet::kSeekTableFormat;
+  if (!current) return true;
+  size_t at = 16;
   for (uint64_t i = 0; i < count; ++i) {
     uint64_t length = 0;
     if (!in.get(length)) return false;
@@ -331,8 +338,9 @@ std::unique_ptr<StoreIndex> StoreIndex::map_checked(std::shared_ptr<const Mapped
     return nullptr;
   }
   if (h.tables_bytes > 0) {
-    if (!decode_tables(tables_section, num_sources, index->tables_)) return nullptr;
-    index->has_tables_ = true;
+    bool current = false;
+    if (!decode_tables(tables_section, num_sources, index->tables_, current)) return nullptr;
+    index->has_tables_ = current;
   }
   index->mapped_ = std::move(file);
   return index;

@@ -25,8 +25,10 @@
 //     u64 duplicates bytes, u32 source count, u32 zero, u64 XXH3-64 of
 //     every byte after the header, u64 seek-table bytes;
 //   entries (16 bytes each), the seek-table section (empty when the tables
-//     were not built; else u64 source count, then per source u64 length
-//     and its tables as parquet/seek_table.h stores them, all 8-aligned),
+//     were not built; else u64 parquet::kSeekTableFormat, u64 source count,
+//     then per source u64 length and its tables as parquet/seek_table.h
+//     stores them, all 8-aligned; tables of another format count as not
+//     built),
 //     arena, files section (u32 count, then per file: u64 size, i64
 //     mtime_ns, u32 path length, path), duplicates section (u64 count, then
 //     per id: u32 occurrences, u32 length, id bytes).
