@@ -16,8 +16,8 @@ flipped, colour-shifted so no two are alike), held as base64 text:
   png-dask  576x432 PNG as Pillow writes it by default (~350 KB), the way the
       reference's converter writes: dd.from_pandas(df, npartitions=1)
       .to_parquet(dir, engine="pyarrow") (pages of ~450 MB);
-  and each one's converted copy (`mimicit convert STORE OUT`: sorted, pages
-  of 256 KiB), which is what mimicit was fast on before.
+  and each one's converted copy (`mimicit convert STORE -o OUT`: sorted,
+  pages of 256 KiB), which is what mimicit was fast on before.
 
 Measured, for every store against its converted copy, in one run:
   index    `mimicit images index` on the store: seconds, GB/s of page data,
@@ -105,27 +105,35 @@ def make_stores(work: Path, count: int, mimicit_bin: Path) -> dict[str, dict]:
     params = {"version": DATA_VERSION, "images": count}
     if manifest.exists() and json.loads(manifest.read_text()).get("params") == params:
         return json.loads(manifest.read_text())["stores"]
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    # Written stores of an interrupted run are kept (each is written under
+    # a temporary name first); only the manifest says a set is complete.
+    work.mkdir(parents=True, exist_ok=True)
     stores = {}
-    jpeg = pd.DataFrame.from_dict(encoded_images("jpeg", count, 1), orient="index", columns=["base64"])
+    jpeg = None
     for codec in ("snappy", "zstd", "gzip"):
         path = work / f"jpeg-pandas-{codec}.parquet"
-        print(f"writing {path.name}", file=sys.stderr)
-        jpeg.to_parquet(path, compression=codec)
+        if not path.exists():
+            if jpeg is None:
+                jpeg = pd.DataFrame.from_dict(encoded_images("jpeg", count, 1), orient="index", columns=["base64"])
+            print(f"writing {path.name}", file=sys.stderr)
+            jpeg.to_parquet(path.with_suffix(".tmp"), compression=codec)
+            path.with_suffix(".tmp").rename(path)
         stores[f"jpeg-pandas-{codec}"] = {"path": str(path), "kind": "jpeg"}
     del jpeg
-    import dask.dataframe as dd
-    png = pd.DataFrame.from_dict(encoded_images("png", count, 2), orient="index", columns=["base64"])
     path = work / "png-dask"
-    print(f"writing {path.name}", file=sys.stderr)
-    dd.from_pandas(png, npartitions=1).to_parquet(str(path), engine="pyarrow")
+    if not path.exists():
+        import dask.dataframe as dd
+        png = pd.DataFrame.from_dict(encoded_images("png", count, 2), orient="index", columns=["base64"])
+        print(f"writing {path.name}", file=sys.stderr)
+        dd.from_pandas(png, npartitions=1).to_parquet(str(work / "png-dask.tmp"), engine="pyarrow")
+        (work / "png-dask.tmp").rename(path)
+        del png
     stores["png-dask"] = {"path": str(path), "kind": "png"}
-    del png
     for name, store in stores.items():
-        converted = work / f"{name}.converted.parquet"
-        subprocess.run([str(mimicit_bin), "convert", store["path"], str(converted)], check=True,
-                       stdout=subprocess.DEVNULL)
+        converted = work / f"{name}.converted"
+        if not converted.exists():
+            subprocess.run([str(mimicit_bin), "convert", store["path"], "-o", str(converted)], check=True,
+                           stdout=subprocess.DEVNULL)
         store["converted"] = str(converted)
         store["bytes"] = dir_bytes(Path(store["path"]))
         store["largest_page"] = largest_page(Path(store["path"]))

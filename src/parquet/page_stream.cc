@@ -405,6 +405,55 @@ class GzipStream final : public ChunkedStream {
 
 }  // namespace
 
+WindowedStream::WindowedStream(const char* codec, const MappedFile* file, ByteView in,
+                               uint64_t uncompressed_size, RestartRecorder* recorder)
+    : codec_(codec), input_(file, in), expected_(uncompressed_size), recorder_(recorder) {
+  buffer_.resize(kHistory + kWindow);
+}
+
+WindowedStream::WindowedStream(const char* codec, const MappedFile* file, ByteView in,
+                               uint64_t uncompressed_size, const RestartPoint& restart, ByteView window)
+    : codec_(codec), input_(file, in.subspan(restart.in)), expected_(uncompressed_size), produced_(restart.out) {
+  if (window.size() > kHistory || restart.out > expected_) fail_corrupt("{}: a bad restart point", codec_);
+  buffer_.resize(kHistory + kWindow);
+  std::memcpy(buffer_.data(), window.data(), window.size());
+  len_ = pos_ = window.size();
+}
+
+void WindowedStream::keep_history() {
+  if (len_ > kHistory) {
+    std::memmove(buffer_.data(), buffer_.data() + len_ - kHistory, kHistory);
+    len_ = kHistory;
+  }
+  pos_ = len_;
+}
+
+uint8_t WindowedStream::next_byte() {
+  if (input_.size() == 0) fail_corrupt("{}: the stream ends early", codec_);
+  uint8_t b = *input_.data();
+  input_.consume(1);
+  return b;
+}
+
+void WindowedStream::append(size_t n) {
+  len_ += n;
+  produced_ += n;
+  if (produced_ > expected_) {
+    fail_corrupt("{}: the page decompresses to more than the {} bytes its header states", codec_, expected_);
+  }
+}
+
+void WindowedStream::record_restart() {
+  size_t history = std::min(len_, kHistory);
+  recorder_->boundary(input_.consumed(), 0, produced_, ByteView(buffer_.data() + len_ - history, history));
+}
+
+void WindowedStream::check_reference(uint64_t offset) {
+  if (offset == 0 || offset > produced_) fail_corrupt("{}: a copy refers before the start of the page", codec_);
+  if (recorder_ != nullptr) recorder_->reference(produced_ - offset);
+  if (offset > len_) fail_unsupported("{}: a copy reaches {} bytes back, beyond the streaming window", codec_, offset);
+}
+
 void BufferedPageStream::read(uint8_t* dst, size_t n) {
   while (n > 0) {
     size_t got = take(n);

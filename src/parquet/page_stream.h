@@ -116,6 +116,38 @@ class StreamInput {
   size_t released_ = 0;
 };
 
+// The common part of the LZ77 streams whose decoder state is a window of
+// recent output (snappy, LZ4): buffer_ holds kHistory bytes of history and
+// up to kWindow bytes of new output; a stream started at a restart point
+// begins with the restart's window as its history. Subclasses decode
+// elements into buffer_ at len_, calling append() for what they add and
+// record_restart() at element boundaries the recorder wants.
+class WindowedStream : public BufferedPageStream {
+ protected:
+  static constexpr size_t kHistory = size_t{64} << 10;
+  static constexpr size_t kWindow = size_t{1} << 20;  // output produced per refill
+
+  WindowedStream(const char* codec, const MappedFile* file, ByteView in, uint64_t uncompressed_size,
+                 RestartRecorder* recorder);
+  WindowedStream(const char* codec, const MappedFile* file, ByteView in, uint64_t uncompressed_size,
+                 const RestartPoint& restart, ByteView window);
+
+  // Keeps the last kHistory bytes at the front; new output goes after them.
+  void keep_history();
+  uint8_t next_byte();
+  void append(size_t n);
+  void record_restart();
+  // Checks a back-reference `offset` bytes behind the output and tells the
+  // recorder about it.
+  void check_reference(uint64_t offset);
+
+  const char* codec_;
+  StreamInput input_;
+  uint64_t expected_;
+  uint64_t produced_ = 0;
+  RestartRecorder* recorder_ = nullptr;
+};
+
 // The snappy stream on its own (page_stream_snappy.cc), over any bytes;
 // `file` as in StreamInput. The second form starts at a restart point:
 // `in` is the whole stream.

@@ -22,33 +22,16 @@ namespace mimicit::parquet {
 
 namespace {
 
-constexpr size_t kHistory = size_t{64} << 10;
-constexpr size_t kWindow = size_t{1} << 20;  // output produced per refill, plus kHistory
-
-class Lz4Stream final : public BufferedPageStream {
+class Lz4Stream final : public WindowedStream {
  public:
   Lz4Stream(const MappedFile* file, ByteView in, uint64_t uncompressed_size, RestartRecorder* recorder)
-      : input_(file, in), expected_(uncompressed_size), recorder_(recorder) {
-    buffer_.resize(kHistory + kWindow);
-  }
+      : WindowedStream("LZ4", file, in, uncompressed_size, recorder) {}
 
   Lz4Stream(const MappedFile* file, ByteView in, uint64_t uncompressed_size, const RestartPoint& restart,
             ByteView window)
-      : input_(file, in.subspan(restart.in)), expected_(uncompressed_size), produced_(restart.out) {
-    if (window.size() > kHistory || restart.out > expected_) fail_corrupt("LZ4: a bad restart point");
-    buffer_.resize(kHistory + kWindow);
-    std::memcpy(buffer_.data(), window.data(), window.size());
-    len_ = pos_ = window.size();
-  }
+      : WindowedStream("LZ4", file, in, uncompressed_size, restart, window) {}
 
  private:
-  uint8_t next_byte() {
-    if (input_.size() == 0) fail_corrupt("LZ4: the block ends early");
-    uint8_t b = *input_.data();
-    input_.consume(1);
-    return b;
-  }
-
   // A length continued by 255-valued bytes (token nibble 15).
   uint64_t extended(uint64_t length) {
     if (length != 15) return length;
@@ -60,14 +43,10 @@ class Lz4Stream final : public BufferedPageStream {
     return length;
   }
 
-  // Keeps the last kHistory bytes, then decodes until the window is full
-  // or the block's output is complete.
+  // Keeps the history, then decodes until the window is full or the
+  // block's output is complete.
   void refill() override {
-    if (len_ > kHistory) {
-      std::memmove(buffer_.data(), buffer_.data() + len_ - kHistory, kHistory);
-      len_ = kHistory;
-    }
-    pos_ = len_;
+    keep_history();
     size_t start = len_;
     while (len_ < buffer_.size() && produced_ < expected_) {
       if (literal_left_ > 0) {
@@ -107,9 +86,7 @@ class Lz4Stream final : public BufferedPageStream {
     match_pending_ = false;
     uint32_t offset = next_byte();
     offset |= uint32_t{next_byte()} << 8;
-    if (offset == 0 || offset > produced_) fail_corrupt("LZ4: a match refers before the start of the page");
-    if (offset > len_) fail_unsupported("LZ4: a match reaches {} bytes back, beyond the streaming window", offset);
-    if (recorder_ != nullptr) recorder_->reference(produced_ - offset);
+    check_reference(offset);
     match_offset_ = offset;
     match_left_ = extended(token_ & 15) + 4;
   }
@@ -128,23 +105,6 @@ class Lz4Stream final : public BufferedPageStream {
     match_left_ -= n;
   }
 
-  void record_restart() {
-    size_t history = std::min(len_, kHistory);
-    recorder_->boundary(input_.consumed(), 0, produced_, ByteView(buffer_.data() + len_ - history, history));
-  }
-
-  void append(size_t n) {
-    len_ += n;
-    produced_ += n;
-    if (produced_ > expected_) {
-      fail_corrupt("LZ4: the page decompresses to more than the {} bytes its header states", expected_);
-    }
-  }
-
-  StreamInput input_;
-  uint64_t expected_;
-  uint64_t produced_ = 0;
-  RestartRecorder* recorder_ = nullptr;
   uint8_t token_ = 0;
   bool match_pending_ = false;  // the current sequence's match is still to be read
   uint64_t literal_left_ = 0;

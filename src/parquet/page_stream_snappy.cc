@@ -28,31 +28,23 @@ namespace mimicit::parquet {
 
 namespace {
 
-constexpr size_t kHistory = size_t{64} << 10;
-constexpr size_t kWindow = size_t{1} << 20;  // output produced per refill, plus kHistory
-constexpr size_t kMaxCopy = 64;              // the longest copy element
+constexpr size_t kMaxCopy = 64;                 // the longest copy element
 constexpr uint64_t kBlock = uint64_t{1} << 16;  // libsnappy's unit of compression
 
-class SnappyStream final : public BufferedPageStream {
+class SnappyStream final : public WindowedStream {
  public:
   SnappyStream(const MappedFile* file, ByteView in, uint64_t uncompressed_size, RestartRecorder* recorder)
-      : input_(file, in), expected_(uncompressed_size), recorder_(recorder) {
+      : WindowedStream("SNAPPY", file, in, uncompressed_size, recorder) {
     uint64_t declared = read_preamble();
     if (declared != expected_) {
       fail_corrupt("SNAPPY: the stream holds {} bytes but the page header states {}", declared, expected_);
     }
-    buffer_.resize(kHistory + kWindow);
   }
 
   // Starts at a restart point: its window becomes the history.
   SnappyStream(const MappedFile* file, ByteView in, uint64_t uncompressed_size, const RestartPoint& restart,
                ByteView window)
-      : input_(file, in.subspan(restart.in)), expected_(uncompressed_size), produced_(restart.out) {
-    if (window.size() > kHistory || restart.out > expected_) fail_corrupt("SNAPPY: a bad restart point");
-    buffer_.resize(kHistory + kWindow);
-    std::memcpy(buffer_.data(), window.data(), window.size());
-    len_ = pos_ = window.size();
-  }
+      : WindowedStream("SNAPPY", file, in, uncompressed_size, restart, window) {}
 
  private:
   uint64_t read_preamble() {
@@ -65,27 +57,16 @@ class SnappyStream final : public BufferedPageStream {
     fail_corrupt("SNAPPY: bad length preamble");
   }
 
-  uint8_t next_byte() {
-    if (input_.size() == 0) fail_corrupt("SNAPPY: the stream ends early");
-    uint8_t b = *input_.data();
-    input_.consume(1);
-    return b;
-  }
-
   uint32_t next_le(int bytes) {
     uint32_t v = 0;
     for (int i = 0; i < bytes; ++i) v |= uint32_t{next_byte()} << (8 * i);
     return v;
   }
 
-  // Keeps the last kHistory bytes, then decodes elements until the window
-  // is full or the stream ends.
+  // Keeps the history, then decodes elements until the window is full or
+  // the stream ends.
   void refill() override {
-    if (len_ > kHistory) {
-      std::memmove(buffer_.data(), buffer_.data() + len_ - kHistory, kHistory);
-      len_ = kHistory;
-    }
-    pos_ = len_;
+    keep_history();
     size_t start = len_;
     while (len_ + kMaxCopy <= buffer_.size() && produced_ < expected_) {
       if (literal_left_ > 0) {
@@ -123,17 +104,8 @@ class SnappyStream final : public BufferedPageStream {
     }
   }
 
-  void record_restart() {
-    size_t history = std::min(len_, kHistory);
-    recorder_->boundary(input_.consumed(), 0, produced_, ByteView(buffer_.data() + len_ - history, history));
-  }
-
   void copy(uint32_t length, uint32_t offset) {
-    if (offset == 0 || offset > produced_) fail_corrupt("SNAPPY: a copy refers before the start of the page");
-    if (recorder_ != nullptr) recorder_->reference(produced_ - offset);
-    if (offset > len_) {
-      fail_unsupported("SNAPPY: a copy reaches {} bytes back, beyond the streaming window", offset);
-    }
+    check_reference(offset);
     uint8_t* dst = buffer_.data() + len_;
     const uint8_t* src = dst - offset;
     if (offset >= length) {
@@ -144,19 +116,7 @@ class SnappyStream final : public BufferedPageStream {
     append(length);
   }
 
-  void append(size_t n) {
-    len_ += n;
-    produced_ += n;
-    if (produced_ > expected_) {
-      fail_corrupt("SNAPPY: the page decompresses to more than the {} bytes its header states", expected_);
-    }
-  }
-
-  StreamInput input_;
-  uint64_t expected_;
-  uint64_t produced_ = 0;
   uint64_t literal_left_ = 0;
-  RestartRecorder* recorder_ = nullptr;
 };
 
 }  // namespace

@@ -13,31 +13,15 @@
 #include "mimicit/parquet/reader.h"
 #include "mimicit/parquet/writer.h"
 #include "parquet/page_stream.h"
+#include "parquet/full_decode.h"
 #include "test_data.h"
 
 namespace mimicit::parquet {
 namespace {
 
+using testing::all_values;
 namespace fs = std::filesystem;
 
-// Every value of every flat BYTE_ARRAY column, by a full page decode.
-std::vector<std::optional<std::string>> all_values(const std::shared_ptr<const ParquetFile>& file, int rg,
-                                                   int column) {
-  std::vector<std::optional<std::string>> values;
-  ColumnChunkReader reader(file, rg, column);
-  while (reader.next_page()) {
-    const DecodedPage& page = reader.decode();
-    int64_t v = 0;
-    for (int64_t i = 0; i < page.num_levels; ++i) {
-      if (page.def_levels && page.def_levels[i] != reader.descriptor().max_def_level) {
-        values.emplace_back(std::nullopt);
-      } else {
-        values.emplace_back(std::string(page.bytes[v++]));
-      }
-    }
-  }
-  return values;
-}
 
 // Point-reads every row of every flat byte-array column in a shuffled order
 // and compares with the full decode. Returns the number of values compared.

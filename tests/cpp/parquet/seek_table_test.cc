@@ -16,11 +16,13 @@
 #include "mimicit/parquet/writer.h"
 #include "parquet/page_stream.h"
 #include "parquet/seek_table.h"
+#include "parquet/full_decode.h"
 #include "test_data.h"
 
 namespace mimicit::parquet {
 namespace {
 
+using testing::all_values;
 namespace fs = std::filesystem;
 
 // Bytes that compress somewhat: runs of a few letters between random bytes.
@@ -234,23 +236,6 @@ TEST(SeekTableTest, DeflateRestartsInGzipZlibAndConcatenatedMembers) {
 // ---------------------------------------------------------------------------
 // Point reads through the tables of whole files.
 
-std::vector<std::optional<std::string>> all_values(const std::shared_ptr<const ParquetFile>& file, int rg,
-                                                   int column) {
-  std::vector<std::optional<std::string>> values;
-  ColumnChunkReader reader(file, rg, column);
-  while (reader.next_page()) {
-    const DecodedPage& page = reader.decode();
-    int64_t v = 0;
-    for (int64_t i = 0; i < page.num_levels; ++i) {
-      if (page.def_levels && page.def_levels[i] != reader.descriptor().max_def_level) {
-        values.emplace_back(std::nullopt);
-      } else {
-        values.emplace_back(std::string(page.bytes[v++]));
-      }
-    }
-  }
-  return values;
-}
 
 // The tables of every large page of column `column`, parsed back from
 // their stored form as a store does.
