@@ -869,6 +869,7 @@ loader::DataOptions data_options(const nb::dict& o) {
   d.groups = option<std::vector<std::string>>(o, "groups");
   d.config.base_dir = option<std::string>(o, "base_dir");
   d.stores.cache_dir = option<std::string>(o, "cache_dir");
+  d.stores.index_progress = tools::index_progress_bar();
   return d;
 }
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <optional>
 
 #include "mimicit/error.h"
@@ -166,11 +167,23 @@ void get_image(const std::vector<std::string>& paths, const std::string& id, con
 }
 
 std::function<void(uint64_t, uint64_t)> index_progress_bar() {
-  auto progress = std::make_shared<std::optional<Progress>>();
-  return [progress](uint64_t done, uint64_t total) {
-    if (!*progress) progress->emplace("indexing pages", total, true, stderr, Progress::Unit::kBytes);
-    (*progress)->advance(done - (*progress)->items(), 0);
-    if (done >= total) (*progress)->finish();
+  struct Bar {
+    std::mutex mutex;
+    std::optional<Progress> progress;
+    uint64_t total = 0;
+  };
+  auto bar = std::make_shared<Bar>();
+  // One bar per store built: a new total, or a count that starts again,
+  // is the next store (options are shared by every store of a loader,
+  // which may open them from several threads).
+  return [bar](uint64_t done, uint64_t total) {
+    std::lock_guard<std::mutex> lock(bar->mutex);
+    if (!bar->progress || total != bar->total || done < bar->progress->items()) {
+      bar->progress.emplace("indexing pages", total, true, stderr, Progress::Unit::kBytes);
+      bar->total = total;
+    }
+    bar->progress->advance(done - bar->progress->items(), 0);
+    if (done >= total) bar->progress->finish();
   };
 }
 
