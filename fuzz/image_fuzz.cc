@@ -6,16 +6,20 @@
 // so a valid but huge image stops at Error(kLimit) instead of filling
 // libFuzzer's memory limit. Checks, beyond "no crash": a decoded image holds
 // width * height * 3 bytes and probe() agrees with its size; rotating by the
-// EXIF orientation keeps the pixel count; resizing gives 17x13 pixels.
+// EXIF orientation keeps the pixel count; resizing gives 17x13 pixels; a
+// PNG decodes to the same pixels (or the same error) through the fast path
+// (libdeflate + SIMD unfiltering) as through libspng alone.
 // Seeds: $MIMICIT_TESTDATA/images (real-world edge cases: truncated,
 // CMYK, 16-bit, palette, animated, a decompression bomb) and photos.
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "fuzz_util.h"
 #include "image/decoders.h"
+#include "image/png_internal.h"
 #include "mimicit/image.h"
 #include "mimicit/preprocess.h"
 
@@ -35,6 +39,25 @@ void check_size(const RgbImage& image) {
   if (image.pixels.size() != uint64_t{image.width} * image.height * 3) fail_check("pixel buffer size");
 }
 
+// The PNG decoder's two paths: same pixels, or the same error message.
+void check_png_paths_agree(ByteView bytes) {
+  auto run = [&](auto&& decode, std::string& error) {
+    RgbImage image;
+    try {
+      image = decode(bytes, kMaxPixels);
+    } catch (const mimicit::Error& e) {
+      error = e.what();
+    }
+    return image;
+  };
+  std::string fast_error, libspng_error;
+  RgbImage fast = run(internal::decode_png, fast_error);
+  RgbImage libspng = run(internal::decode_png_libspng, libspng_error);
+  if (fast_error != libspng_error || fast.pixels != libspng.pixels) {
+    fail_check("the PNG fast path and libspng disagree");
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -42,6 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)sniff_format(bytes);
   std::optional<ImageInfo> info;
   mimicit::fuzz::accept_errors([&] { info = probe(bytes); });
+  if (sniff_format(bytes) == ImageFormat::kPng) check_png_paths_agree(bytes);
 
   mimicit::fuzz::accept_errors([&] {
     DecodeOptions options;

@@ -1,6 +1,6 @@
-// PNG through libspng, decoded in the file's own sample format
-// (SPNG_FMT_PNG; 16-bit samples in host order) and converted here, because Pillow's rules differ from
-// libspng's built-in conversions:
+// PNG decoding, identical to Pillow's convert("RGB") (include/mimicit/image.h).
+//
+// Pillow's rules, which differ from libspng's built-in conversions:
 //   - 16-bit RGB(A) and grey+alpha keep the high byte ("RGB;16B" etc.);
 //   - 16-bit grey is Pillow's "I;16", whose convert("RGB") clips to 255;
 //   - 1/2/4-bit grey scales to 0..255 (x 255, 85, 17);
@@ -9,13 +9,31 @@
 // critical-chunk CRCs are ignored by libspng and the IHDR CRC is checked
 // here. Truncated data: the rows decoded so far, the rest as a zero-filled
 // image of the file's mode converts (black, or palette entry 0).
+//
+// Two paths share the header handling: libspng reads and validates every
+// chunk up to the first IDAT (so errors and their messages are libspng's
+// whatever the path), then
+//   - the fast path gathers the IDAT chunks, inflates the whole zlib stream
+//     at once with libdeflate into a buffer of exactly the expected size,
+//     unfilters each scanline in place (png_unfilter.cc) and converts it to
+//     RGB (png_rows.cc) straight into the output image;
+//   - whenever that meets anything it does not expect (a stream that is
+//     truncated, corrupt, too long or too short, a bad filter type, a file
+//     cut inside a chunk), libspng decodes the image row by row as far as
+//     the data goes, which is the behaviour on damaged files that matches
+//     Pillow's. libdeflate is all-or-nothing, so it cannot do that part.
+// Both give the same pixels on every file the fast path accepts: the
+// fuzzer (fuzz/image_fuzz.cc) and tests/cpp/image/png_test.cc check it.
+#include <libdeflate.h>
 #include <spng.h>
 #include <zlib.h>
 
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "image/decoders.h"
+#include "image/png_internal.h"
 #include "mimicit/error.h"
 
 namespace mimicit::image::internal {
@@ -25,93 +43,6 @@ struct CtxDeleter {
   void operator()(spng_ctx* ctx) const { spng_ctx_free(ctx); }
 };
 using Ctx = std::unique_ptr<spng_ctx, CtxDeleter>;
-
-enum ColorType { kGrey = 0, kRgb = 2, kPalette = 3, kGreyAlpha = 4, kRgba = 6 };
-
-int channels_of(int color_type) {
-  switch (color_type) {
-    case kGrey: return 1;
-    case kRgb: return 3;
-    case kPalette: return 1;
-    case kGreyAlpha: return 2;
-    default: return 4;
-  }
-}
-
-// 16-bit sample i of a row: SPNG_FMT_PNG gives host-endian 16-bit samples.
-inline uint16_t sample16(const uint8_t* row, size_t i) {
-  uint16_t v;
-  std::memcpy(&v, row + 2 * i, 2);
-  return v;
-}
-
-// Sample i of a row of packed 1/2/4-bit samples (most significant first).
-inline uint8_t packed_sample(const uint8_t* row, size_t i, int depth) {
-  size_t bit = i * depth;
-  return uint8_t((row[bit >> 3] >> (8 - depth - (bit & 7))) & ((1 << depth) - 1));
-}
-
-// Converts one raw row to RGB. `palette` has 256 entries x 3.
-struct RowConverter {
-  int color_type;
-  int depth;
-  uint32_t width;
-  const uint8_t* palette;
-
-  void operator()(const uint8_t* in, uint8_t* out) const {
-    switch (color_type) {
-      case kGrey: grey(in, out); break;
-      case kPalette: indexed(in, out); break;
-      default: color(in, out); break;
-    }
-  }
-
-  void grey(const uint8_t* in, uint8_t* out) const {
-    for (uint32_t x = 0; x < width; ++x, out += 3) {
-      uint8_t v;
-      if (depth == 8) {
-        v = in[x];
-      } else if (depth == 16) {
-        uint16_t wide = sample16(in, x);
-        v = wide > 255 ? 255 : uint8_t(wide);  // I;16 -> RGB clips
-      } else {
-        v = uint8_t(packed_sample(in, x, depth) * (255 / ((1 << depth) - 1)));
-      }
-      out[0] = out[1] = out[2] = v;
-    }
-  }
-
-  void indexed(const uint8_t* in, uint8_t* out) const {
-    for (uint32_t x = 0; x < width; ++x, out += 3) {
-      uint8_t index = depth == 8 ? in[x] : packed_sample(in, x, depth);
-      std::memcpy(out, palette + 3 * index, 3);
-    }
-  }
-
-  // RGB, RGBA, grey+alpha at 8 or 16 bits: the high byte of each of the
-  // first 1 or 3 samples.
-  void color(const uint8_t* in, uint8_t* out) const {
-    size_t channels = size_t(channels_of(color_type));
-    if (color_type == kRgb && depth == 8) {
-      std::memcpy(out, in, size_t(width) * 3);
-      return;
-    }
-    // Index of the luma or red, green, blue samples of a pixel.
-    size_t g = channels <= 2 ? 0 : 1, b = channels <= 2 ? 0 : 2;
-    for (uint32_t x = 0; x < width; ++x, out += 3) {
-      size_t first = x * channels;
-      if (depth == 8) {
-        out[0] = in[first];
-        out[1] = in[first + g];
-        out[2] = in[first + b];
-      } else {
-        out[0] = uint8_t(sample16(in, first) >> 8);
-        out[1] = uint8_t(sample16(in, first + g) >> 8);
-        out[2] = uint8_t(sample16(in, first + b) >> 8);
-      }
-    }
-  }
-};
 
 [[noreturn]] void fail_spng(int rc, const char* what) {
   fail_corrupt("png: {}: {}", what, spng_strerror(rc));
@@ -161,12 +92,10 @@ Ctx open_decoder(ByteView bytes) {
   return ctx;
 }
 
-// Decodes rows into `raw` (height x row_bytes, zero-initialised) until the
-// image ends or the data does; returns normally on truncation.
+// libspng's path: decodes rows into `raw` (height x row_bytes,
+// zero-initialised) until the image ends or the data does; returns normally
+// on truncation.
 void decode_rows(spng_ctx* ctx, uint8_t* raw, size_t row_bytes) {
-  if (int rc = spng_decode_image(ctx, nullptr, 0, SPNG_FMT_PNG, SPNG_DECODE_PROGRESSIVE); rc != 0) {
-    fail_spng(rc, "decode");
-  }
   for (;;) {
     spng_row_info info;
     if (spng_get_row_info(ctx, &info) != 0) return;
@@ -174,6 +103,243 @@ void decode_rows(spng_ctx* ctx, uint8_t* raw, size_t row_bytes) {
     if (rc == SPNG_EOI) return;
     if (rc != 0) return;  // truncated or corrupt data: keep what was decoded
   }
+}
+
+// ---------------------------------------------------------------------------
+// The fast path.
+
+// Per-thread reusable state: allocating libdeflate's decompressor (~10 KB of
+// tables) and touching fresh pages for every image costs more than a small
+// image takes to decode.
+struct ThreadScratch {
+  struct Free {
+    void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
+  };
+  std::unique_ptr<libdeflate_decompressor, Free> inflater{libdeflate_alloc_decompressor()};
+  std::unique_ptr<uint8_t[]> buffer;
+  size_t capacity = 0;
+
+  // Buffers above this are released after the image, not kept per thread.
+  static constexpr size_t kKeepBytes = size_t(32) << 20;
+
+  uint8_t* reserve(size_t size) {
+    if (size > capacity) {
+      buffer.reset();  // free before allocating: never hold both
+      buffer.reset(new uint8_t[size]);
+      capacity = size;
+    }
+    return buffer.get();
+  }
+  void trim() {
+    if (capacity > kKeepBytes) buffer.reset(), capacity = 0;
+  }
+};
+
+ThreadScratch& thread_scratch() {
+  thread_local ThreadScratch scratch;
+  return scratch;
+}
+
+// Readable bytes kept after each buffer for png_unfilter_row's 8-byte loads.
+constexpr size_t kSlack = 16;
+
+// The image data: the IDAT chunks that follow the first one without
+// another chunk in between (libspng stops at the first other chunk too).
+struct IdatChunks {
+  std::vector<ByteView> parts;
+  size_t total = 0;
+};
+
+// Finds the IDAT chunks of a file whose chunks before them libspng has
+// accepted and that no chunk is cut in (shorten_cut_chunk found none).
+bool find_idat(ByteView file, IdatChunks& idat) {
+  size_t pos = 8;
+  bool in_idat = false;
+  while (pos + 8 <= file.size()) {
+    size_t length = load_be32(&file[pos]);
+    if (length > file.size() - pos - 8) break;
+    bool is_idat = std::memcmp(&file[pos + 4], "IDAT", 4) == 0;
+    if (in_idat && !is_idat) break;
+    if (is_idat) {
+      in_idat = true;
+      idat.parts.emplace_back(&file[pos + 8], length);
+      idat.total += length;
+    }
+    pos += 12 + length;
+  }
+  return idat.total > 0;
+}
+
+// Deflate expands at most 1032:1 (a 258-byte match in 2 bits): a stream too
+// short for the image is cut, and the fast path would only fail after
+// allocating the whole image (e.g. a decompression bomb under max_pixels).
+bool can_hold(size_t compressed, size_t expected) { return compressed >= expected / 1032; }
+
+// Byte sizes of the scanlines of one image or Adam7 pass.
+struct Scanlines {
+  uint32_t width = 0, height = 0;
+  size_t row_bytes = 0;  // without the filter byte
+
+  size_t bytes() const { return width == 0 || height == 0 ? 0 : height * (row_bytes + 1); }
+};
+
+Scanlines scanlines(uint32_t width, uint32_t height, unsigned bits_per_pixel) {
+  return {width, height, (size_t(width) * bits_per_pixel + 7) / 8};
+}
+
+// Adam7: pass p covers the pixels (x0 + k dx, y0 + l dy).
+constexpr uint32_t kAdam7X0[7] = {0, 4, 0, 2, 0, 1, 0};
+constexpr uint32_t kAdam7Y0[7] = {0, 0, 4, 0, 2, 0, 1};
+constexpr uint32_t kAdam7Dx[7] = {8, 8, 4, 4, 2, 2, 1};
+constexpr uint32_t kAdam7Dy[7] = {8, 8, 8, 4, 4, 2, 2};
+
+Scanlines adam7_pass(const spng_ihdr& ihdr, int p, unsigned bits_per_pixel) {
+  auto count = [](uint32_t size, uint32_t start, uint32_t step) {
+    return size > start ? (size - start + step - 1) / step : 0;
+  };
+  return scanlines(count(ihdr.width, kAdam7X0[p], kAdam7Dx[p]),
+                   count(ihdr.height, kAdam7Y0[p], kAdam7Dy[p]), bits_per_pixel);
+}
+
+// Unfilters the `lines` stored at `data` (each behind its filter byte) in
+// place; `row_fn(y, row)` receives each unfiltered scanline, a few at a time
+// so that they are still in cache. `zeros` is a zero scanline with slack
+// (the first row's upper neighbour).
+template <typename RowFn>
+bool unfilter_scanlines(uint8_t* data, const Scanlines& lines, unsigned bpp, const uint8_t* zeros,
+                        RowFn&& row_fn) {
+  const size_t stride = lines.row_bytes + 1;
+  const uint8_t* prev = zeros;
+  for (uint32_t y = 0; y < lines.height;) {
+    uint8_t* line = data + y * stride;
+    const size_t done = png_unfilter_lines(line, lines.height - y, prev, lines.row_bytes, bpp);
+    if (done == 0) return false;
+    for (size_t k = 0; k < done; ++k) row_fn(uint32_t(y + k), line + k * stride + 1);
+    prev = line + (done - 1) * stride + 1;
+    y += uint32_t(done);
+  }
+  return true;
+}
+
+// Copies pixel k of an Adam7 pass scanline to column x of a full scanline.
+void place_pixel(const uint8_t* pass_row, uint32_t k, uint8_t* row, uint32_t x,
+                 unsigned bits_per_pixel) {
+  if (bits_per_pixel >= 8) {
+    size_t n = bits_per_pixel / 8;
+    std::memcpy(row + x * n, pass_row + k * n, n);
+    return;
+  }
+  unsigned depth = bits_per_pixel;  // one sample per pixel below 8 bits
+  size_t from = size_t(k) * depth, to = size_t(x) * depth;
+  unsigned sample = (pass_row[from >> 3] >> (8 - depth - (from & 7))) & ((1u << depth) - 1);
+  row[to >> 3] = uint8_t(row[to >> 3] | sample << (8 - depth - (to & 7)));
+}
+
+// Decodes the whole image from `idat` into `image`; false (with `image`
+// partly written) when the data is anything but a complete, valid stream of
+// exactly the expected size.
+bool decode_fast_with(ThreadScratch& scratch, const spng_ihdr& ihdr, const IdatChunks& idat,
+                      const PngRowConverter& convert, RgbImage& image) {
+  const unsigned bits_per_pixel = unsigned(png_channels(ihdr.color_type)) * ihdr.bit_depth;
+  const unsigned bpp = bits_per_pixel < 8 ? 1 : bits_per_pixel / 8;
+  const Scanlines full = scanlines(ihdr.width, ihdr.height, bits_per_pixel);
+  const bool interlaced = ihdr.interlace_method != 0;
+  size_t expected = full.bytes();
+  if (interlaced) {
+    expected = 0;
+    for (int p = 0; p < 7; ++p) expected += adam7_pass(ihdr, p, bits_per_pixel).bytes();
+  }
+  if (!can_hold(idat.total, expected)) return false;
+
+  // One buffer: [zero scanline][inflated data][full raw image if interlaced]
+  // [gathered IDAT if several chunks], each followed by kSlack bytes.
+  const size_t zeros_size = full.row_bytes + kSlack;
+  const size_t raw_size = interlaced ? ihdr.height * full.row_bytes + kSlack : 0;
+  const size_t gather_size = idat.parts.size() > 1 ? idat.total : 0;
+  uint8_t* zeros = scratch.reserve(zeros_size + expected + kSlack + raw_size + gather_size);
+  uint8_t* data = zeros + zeros_size;
+  uint8_t* raw = data + expected + kSlack;
+  std::memset(zeros, 0, zeros_size);
+  std::memset(data + expected, 0, kSlack);  // defined bytes for the slack reads
+
+  const uint8_t* stream = idat.parts[0].data();
+  if (gather_size > 0) {
+    uint8_t* gathered = raw + raw_size;
+    size_t at = 0;
+    for (ByteView part : idat.parts) std::memcpy(gathered + at, part.data(), part.size()), at += part.size();
+    stream = gathered;
+  }
+  // With no actual-size pointer, libdeflate succeeds only when the stream
+  // decompresses to exactly `expected` bytes.
+  if (libdeflate_zlib_decompress(scratch.inflater.get(), stream, idat.total, data, expected,
+                                 nullptr) != LIBDEFLATE_SUCCESS) {
+    return false;
+  }
+
+  const size_t out_stride = size_t(ihdr.width) * 3;
+  uint8_t* out = image.pixels.data();
+  bool ok = true;
+  if (!interlaced) {
+    ok = unfilter_scanlines(data, full, bpp, zeros,
+                            [&](uint32_t y, const uint8_t* row) { convert(row, out + y * out_stride); });
+  } else {
+    std::memset(raw, 0, raw_size);  // packed samples are OR-ed in
+    for (int p = 0; p < 7 && ok; ++p) {
+      Scanlines pass = adam7_pass(ihdr, p, bits_per_pixel);
+      if (pass.bytes() == 0) continue;
+      ok = unfilter_scanlines(data, pass, bpp, zeros, [&](uint32_t y, const uint8_t* row) {
+        uint8_t* target = raw + size_t(kAdam7Y0[p] + y * kAdam7Dy[p]) * full.row_bytes;
+        for (uint32_t k = 0; k < pass.width; ++k) {
+          place_pixel(row, k, target, kAdam7X0[p] + k * kAdam7Dx[p], bits_per_pixel);
+        }
+      });
+      data += pass.bytes();
+    }
+    for (uint32_t y = 0; ok && y < ihdr.height; ++y) convert(raw + y * full.row_bytes, out + y * out_stride);
+  }
+  return ok;
+}
+
+bool decode_fast(const spng_ihdr& ihdr, const IdatChunks& idat, const PngRowConverter& convert,
+                 RgbImage& image) {
+  ThreadScratch& scratch = thread_scratch();
+  if (!scratch.inflater) return false;
+  bool ok = decode_fast_with(scratch, ihdr, idat, convert, image);
+  scratch.trim();
+  return ok;
+}
+
+RgbImage decode(ByteView bytes, uint64_t max_pixels, bool fast) {
+  ImageInfo info = probe_png(bytes);
+  if (crc32(crc32(0, &bytes[12], 4), &bytes[16], 13) != load_be32(&bytes[29])) {
+    fail_corrupt("png: broken PNG file (bad header checksum in IHDR)");
+  }
+  check_pixel_limit("png", info.width, info.height, max_pixels);
+  std::vector<uint8_t> shortened = shorten_cut_chunk(bytes);
+  ByteView file = shortened.empty() ? bytes : ByteView(shortened);
+  Ctx ctx = open_decoder(file);
+  spng_ihdr ihdr;
+  if (int rc = spng_get_ihdr(ctx.get(), &ihdr); rc != 0) fail_spng(rc, "header");
+  uint8_t palette[256 * 3];
+  if (ihdr.color_type == kPngPalette) load_palette(ctx.get(), palette);
+  // Reads (and validates) every chunk up to the first IDAT. SPNG_FMT_RAW:
+  // the file's own samples, 16-bit ones big-endian as stored.
+  if (int rc = spng_decode_image(ctx.get(), nullptr, 0, SPNG_FMT_RAW, SPNG_DECODE_PROGRESSIVE); rc != 0) {
+    fail_spng(rc, "decode");
+  }
+  PngRowConverter convert{ihdr.color_type, ihdr.bit_depth, ihdr.width, palette};
+  RgbImage image = new_rgb(ihdr.width, ihdr.height);
+  IdatChunks idat;
+  if (fast && shortened.empty() && find_idat(file, idat) && decode_fast(ihdr, idat, convert, image)) {
+    return image;
+  }
+  size_t row_bytes = (size_t(ihdr.width) * png_channels(ihdr.color_type) * ihdr.bit_depth + 7) / 8;
+  std::vector<uint8_t> raw(row_bytes * ihdr.height, 0);
+  decode_rows(ctx.get(), raw.data(), row_bytes);
+  for (uint32_t y = 0; y < ihdr.height; ++y) {
+    convert(&raw[y * row_bytes], &image.pixels[size_t(y) * ihdr.width * 3]);
+  }
+  return image;
 }
 
 }  // namespace
@@ -191,7 +357,7 @@ ImageInfo probe_png(ByteView b) {
   if (color_type > 6 || color_type == 1 || color_type == 5) {
     fail_corrupt("png: invalid color type {}", color_type);
   }
-  info.channels_in_file = color_type == kPalette ? 3 : channels_of(color_type);
+  info.channels_in_file = color_type == kPngPalette ? 3 : png_channels(color_type);
   if (info.width == 0 || info.height == 0) {
     fail_corrupt("png: IHDR gives size {}x{}", info.width, info.height);
   }
@@ -201,7 +367,7 @@ ImageInfo probe_png(ByteView b) {
     size_t length = load_be32(&b[pos]);
     const uint8_t* type = &b[pos + 4];
     if (std::memcmp(type, "IDAT", 4) == 0) break;
-    if (std::memcmp(type, "tRNS", 4) == 0 && color_type == kPalette) info.channels_in_file = 4;
+    if (std::memcmp(type, "tRNS", 4) == 0 && color_type == kPngPalette) info.channels_in_file = 4;
     if (std::memcmp(type, "acTL", 4) == 0 && pos + 12 <= b.size()) info.animated = load_be32(&b[pos + 8]) > 1;
     if (length > b.size() - pos - 8) break;
     pos += 12 + length;
@@ -209,27 +375,10 @@ ImageInfo probe_png(ByteView b) {
   return info;
 }
 
-RgbImage decode_png(ByteView bytes, uint64_t max_pixels) {
-  ImageInfo info = probe_png(bytes);
-  if (crc32(crc32(0, &bytes[12], 4), &bytes[16], 13) != load_be32(&bytes[29])) {
-    fail_corrupt("png: broken PNG file (bad header checksum in IHDR)");
-  }
-  check_pixel_limit("png", info.width, info.height, max_pixels);
-  std::vector<uint8_t> shortened = shorten_cut_chunk(bytes);
-  Ctx ctx = open_decoder(shortened.empty() ? bytes : ByteView(shortened));
-  spng_ihdr ihdr;
-  if (int rc = spng_get_ihdr(ctx.get(), &ihdr); rc != 0) fail_spng(rc, "header");
-  uint8_t palette[256 * 3];
-  if (ihdr.color_type == kPalette) load_palette(ctx.get(), palette);
-  size_t row_bytes = (size_t(ihdr.width) * channels_of(ihdr.color_type) * ihdr.bit_depth + 7) / 8;
-  std::vector<uint8_t> raw(row_bytes * ihdr.height, 0);
-  decode_rows(ctx.get(), raw.data(), row_bytes);
-  RowConverter convert{ihdr.color_type, ihdr.bit_depth, ihdr.width, palette};
-  RgbImage image = new_rgb(ihdr.width, ihdr.height);
-  for (uint32_t y = 0; y < ihdr.height; ++y) {
-    convert(&raw[y * row_bytes], &image.pixels[size_t(y) * ihdr.width * 3]);
-  }
-  return image;
+RgbImage decode_png(ByteView bytes, uint64_t max_pixels) { return decode(bytes, max_pixels, true); }
+
+RgbImage decode_png_libspng(ByteView bytes, uint64_t max_pixels) {
+  return decode(bytes, max_pixels, false);
 }
 
 }  // namespace mimicit::image::internal
