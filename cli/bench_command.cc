@@ -11,7 +11,7 @@
 
 #include "commands.h"
 #include "mimicit/loader.h"
-#include "tools/progress.h"
+#include "util/progress.h"
 
 namespace mimicit::cli {
 
@@ -75,7 +75,7 @@ int bench_loader(const BenchLoaderOptions& o) {
   double first_batch = -1;
   loader::Batch batch;
   // On a terminal: samples done, image bytes built per second, ETA.
-  tools::Progress progress("samples", o.limit > 0 ? o.limit : samples_in_epoch(loader.order()));
+  Progress progress("samples", o.limit > 0 ? o.limit : samples_in_epoch(loader.order()));
   const Clock::time_point start = Clock::now();
   while (true) {
     if (!loader.next(batch)) {

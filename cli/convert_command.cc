@@ -8,7 +8,7 @@
 
 #include "commands.h"
 #include "mimicit/units.h"
-#include "tools/convert.h"
+#include "mimicit/convert.h"
 
 namespace mimicit::cli {
 

@@ -1,10 +1,10 @@
 // `mimicit images ls|get|stats|index`: argument parsing only; the work is in
-// tools/images.
+// src/inspect/images.
 #include <iostream>
 #include <memory>
 
 #include "commands.h"
-#include "tools/images.h"
+#include "inspect/images.h"
 
 namespace mimicit::cli {
 

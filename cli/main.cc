@@ -1,5 +1,5 @@
 // The `mimicit` command: argument parsing and exit codes only. The work is
-// done by the functions in src/tools/, which write to a std::ostream.
+// done by the functions in src/convert, src/validate and src/inspect, which write to a std::ostream.
 //
 // Exit codes: 0 success, 1 a problem with the data or the system (corrupt
 // file, I/O error), 2 bad usage (unknown option or column). Every failure is
@@ -16,11 +16,11 @@
 
 #include "commands.h"
 #include "mimicit/error.h"
-#include "tools/demo.h"
-#include "tools/parquet_cat.h"
-#include "tools/parquet_check.h"
-#include "tools/parquet_meta.h"
-#include "tools/parquet_schema.h"
+#include "convert/demo.h"
+#include "inspect/parquet_cat.h"
+#include "inspect/parquet_check.h"
+#include "inspect/parquet_meta.h"
+#include "inspect/parquet_schema.h"
 
 namespace mimicit::cli {
 

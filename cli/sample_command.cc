@@ -9,7 +9,7 @@
 #include "commands.h"
 #include "mimicit/dataset.h"
 #include "mimicit/error.h"
-#include "tools/value_format.h"
+#include "util/json_text.h"
 
 namespace mimicit::cli {
 
@@ -28,17 +28,17 @@ struct SampleArgs {
 
 void append_sample_json(const Sample& sample, std::string& out) {
   out += "{\"id\":";
-  tools::append_json_string(out, sample.id);
+  append_json_string(out, sample.id);
   out += ",\"group\":";
-  tools::append_json_string(out, group_name(sample.group));
+  append_json_string(out, group_name(sample.group));
   out += ",\"dataset\":";
-  tools::append_json_string(out, sample.dataset);
+  append_json_string(out, sample.dataset);
   out += ",\"full_text\":";
-  tools::append_json_string(out, sample.full_text);
+  append_json_string(out, sample.full_text);
   out += ",\"image_ids\":[";
   for (size_t i = 0; i < sample.image_ids.size(); ++i) {
     if (i > 0) out += ',';
-    tools::append_json_string(out, sample.image_ids[i]);
+    append_json_string(out, sample.image_ids[i]);
   }
   out += "]}\n";
 }

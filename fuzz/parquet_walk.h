@@ -20,7 +20,7 @@
 
 #include "fuzz_util.h"
 #include "mimicit/parquet/reader.h"
-#include "tools/value_format.h"
+#include "inspect/value_format.h"
 
 namespace mimicit::fuzz {
 

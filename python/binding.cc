@@ -37,8 +37,8 @@
 #include "mimicit/parquet/reader.h"
 #include "mimicit/parquet/schema.h"
 #include "mimicit/parquet/writer.h"
+#include "inspect/images.h"
 #include "store/open_store.h"
-#include "tools/images.h"
 
 namespace nb = nanobind;
 using namespace nb::literals;

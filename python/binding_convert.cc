@@ -1,4 +1,4 @@
-// mimicit._core convert functions: `mimicit convert` (tools/convert.h) in
+// mimicit._core convert functions: `mimicit convert` (mimicit/convert.h) in
 // shards, which mimicit.dask runs on a cluster.
 //
 //   convert_plan(options, shard_images, shards) -> {"images", "duplicates", "shards"}
@@ -22,7 +22,7 @@
 
 #include "mimicit/error.h"
 #include "mimicit/units.h"
-#include "tools/convert.h"
+#include "mimicit/convert.h"
 
 namespace nb = nanobind;
 using namespace nb::literals;

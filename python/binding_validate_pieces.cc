@@ -23,7 +23,7 @@
 #include "mimicit/error.h"
 #include "mimicit/image_store.h"
 #include "mimicit/validate.h"
-#include "tools/storage_ranges.h"
+#include "store/storage_ranges.h"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -93,15 +93,15 @@ void bind_validate_pieces(nb::module_& m) {
   m.def(
       "storage_ranges",
       [](const std::string& store, uint64_t range_images, uint64_t ranges, const std::string& cache_dir) {
-        std::vector<tools::StorageRange> cut;
+        std::vector<StorageRange> cut;
         {
           nb::gil_scoped_release release;
           auto opened = ImageStore::open(store, {.index_pages = false, .cache_dir = cache_dir});
-          if (range_images == 0) range_images = tools::range_size_for(opened->size(), ranges);
-          cut = tools::cut_storage_order(*opened, range_images);
+          if (range_images == 0) range_images = range_size_for(opened->size(), ranges);
+          cut = cut_storage_order(*opened, range_images);
         }
         nb::list out;
-        for (const tools::StorageRange& r : cut) {
+        for (const StorageRange& r : cut) {
           out.append(nb::make_tuple(r.begin.file, r.begin.position, r.end.file, r.end.position, r.images));
         }
         return out;

@@ -1,13 +1,13 @@
 #include "server/html.h"
 
-#include "tools/value_format.h"
+#include "util/json_text.h"
 #include "util/utf8.h"
 
 namespace mimicit::server {
 
 void append_html(std::string& out, std::string_view text) {
   std::string valid;
-  tools::append_valid_utf8(valid, text);
+  append_valid_utf8(valid, text);
   for (char c : valid) {
     const auto b = static_cast<uint8_t>(c);
     switch (c) {

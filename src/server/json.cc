@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "tools/value_format.h"
+#include "util/json_text.h"
 
 namespace mimicit::server {
 
@@ -47,7 +47,7 @@ JsonWriter& JsonWriter::end_array() {
 
 JsonWriter& JsonWriter::key(std::string_view name) {
   separate();
-  tools::append_json_string(out_, name);
+  append_json_string(out_, name);
   out_.push_back(':');
   after_key_ = true;
   return *this;
@@ -55,7 +55,7 @@ JsonWriter& JsonWriter::key(std::string_view name) {
 
 JsonWriter& JsonWriter::value(std::string_view text) {
   separate();
-  tools::append_json_string(out_, text);
+  append_json_string(out_, text);
   return *this;
 }
 

@@ -1,5 +1,5 @@
 // A small JSON writer for the viewer's APIs: appends to one std::string,
-// commas handled by the writer, strings escaped by tools::append_json_string
+// commas handled by the writer, strings escaped by append_json_string (util/json_text.h)
 // (invalid UTF-8 becomes U+FFFD).
 //
 //   JsonWriter j;

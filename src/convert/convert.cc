@@ -1,0 +1,193 @@
+// convert_images: the single-machine run. Sources whose storage order is
+// sorted go straight into the parts; the others through one shard and the
+// merge that sharded runs use (convert_shards.cc), so both paths write the
+// same bytes.
+#include "mimicit/convert.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+
+#include "mimicit/base64.h"
+#include "mimicit/error.h"
+#include "mimicit/file.h"
+#include "mimicit/image.h"
+#include "mimicit/image_store.h"
+#include "convert/convert_image.h"
+#include "convert/convert_internal.h"
+#include "convert/convert_parts.h"
+#include "util/progress.h"
+#include "store/store_scan.h"
+#include "util/worker_pool.h"
+
+namespace mimicit::tools {
+
+namespace fs = std::filesystem;
+
+namespace convert_internal {
+
+void check_options(const ConvertOptions& options) {
+  if (options.sources.empty()) fail_invalid("no source to convert");
+  if (options.out.empty()) fail_invalid("no output folder (-o)");
+  // Same bound as decoding: a larger N would allocate more per image than
+  // the decoder ever accepts from a file.
+  uint64_t max_pixels = image::DecodeOptions{}.max_pixels;
+  if (uint64_t{options.resize} * options.resize > max_pixels) {
+    fail_invalid("--resize {}: N x N must not exceed {} pixels (the decoder's limit)",
+                 options.resize, max_pixels);
+  }
+  PartWriter check(fs::path(), options);  // throws for a partition size too small
+}
+
+fs::path output_path(const ConvertOptions& options) {
+  fs::path out = fs::absolute(options.out).lexically_normal();
+  if (out.filename().empty()) out = out.parent_path();
+  return out;
+}
+
+// Renames the finished `temp` into place as `out`. Both folders are synced
+// around the rename, so that after a power loss `out` is the old output or
+// the complete new one.
+void commit_dir(const fs::path& temp, const fs::path& out) {
+  sync_path(temp.string());
+  if (!fs::exists(out)) {
+    fs::rename(temp, out);
+    sync_path(out.parent_path().string());
+    return;
+  }
+  if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, out.c_str(), RENAME_EXCHANGE) != 0) {
+    fail(ErrorCode::kIo, "{}: cannot replace the folder: {}", out.string(), std::strerror(errno));
+  }
+  sync_path(out.parent_path().string());
+  // `temp` now holds the previous output, unlocked: if this removal fails or
+  // is cut short by a kill, the next run into `out` removes the rest. The
+  // new output is in place either way, so this is no failure.
+  std::error_code ignored;
+  fs::remove_all(temp, ignored);
+}
+
+void fetch(const ImageStore& store, Item& item) {
+  item.dropped.clear();
+  try {
+    store.get(item.id, item.raw);
+  } catch (const Error& e) {
+    item.raw.clear();
+    item.dropped = e.what();
+  }
+}
+
+void prepare(const ConvertOptions& options, uint64_t max_row_bytes, Item& item) {
+  if (!item.dropped.empty()) return;
+  try {
+    item.dropped = process_image(options, item.raw, item.image);
+    if (!item.dropped.empty()) return;
+    if (options.payload == Payload::kBase64) {
+      item.text.clear();
+      base64_encode(item.image.view(), item.text);
+    }
+    uint64_t stored = options.payload == Payload::kBase64 ? item.text.size() : item.image.size();
+    if (stored + item.id.size() + 16 > max_row_bytes) {
+      item.dropped = fmt::format("image of {} bytes does not fit in a part of --max-partition-size {}",
+                                 stored, options.max_partition_bytes);
+    }
+  } catch (const Error& e) {
+    item.dropped = e.what();
+  }
+}
+
+std::string_view stored_value(const ConvertOptions& options, const Item& item) {
+  return options.payload == Payload::kBase64 ? std::string_view(item.text)
+                                             : as_string_view(item.image.view());
+}
+
+}  // namespace convert_internal
+
+namespace {
+
+using namespace convert_internal;
+
+
+// Sorted sources: each image goes straight into the parts as it is read.
+void convert_sorted(const ImageStore& store, const ConvertOptions& options, const fs::path& temp,
+                    ConvertReport& report) {
+  PartWriter parts(temp, options);
+  DropLog drops(temp / "dropped.jsonl");
+  WorkerPool pool(options.threads);
+  Progress progress("converting", store.size(), options.progress);
+  scan_store_in_storage_order<Item>(
+      store, pool, [&](Item& item) { fetch(store, item); },
+      [&](Item& item) { prepare(options, parts.max_row_bytes(), item); },
+      [&](Item& item) {
+        report.bytes_in += item.raw.size();
+        if (!item.dropped.empty()) {
+          drops.add(item.id, item.dropped);
+        } else {
+          parts.append(item.id, stored_value(options, item));
+          ++report.images;
+        }
+        progress.advance(1, item.raw.size());
+      });
+  parts.close();
+  drops.close();
+  progress.finish();
+  report.dropped = drops.count();
+  report.partitions = parts.parts();
+  report.bytes_out = parts.bytes_written();
+  report.duplicates = store.duplicates().size();
+}
+
+// Unsorted sources: the whole store as one shard (its values spilled in
+// storage order into a hidden folder of the output), then the merge.
+void convert_unsorted(const ImageStore& store, const ConvertOptions& options, const fs::path& temp,
+                      ConvertReport& report) {
+  ConvertPlan plan;
+  plan.images = store.size();
+  plan.duplicates = store.duplicates().size();
+  plan.shards.push_back({.index = 0, .begin = {}, .end = StoragePlace::end(), .images = store.size(),
+                         .store_images = store.size()});
+  fs::path work = temp / ".work";
+  fs::path dir = work / shard_folder_name(0);
+  fs::create_directories(dir);
+  {
+    WorkerPool pool(options.threads);
+    Progress progress("converting", store.size(), options.progress);
+    write_shard(store, options, plan.shards[0], dir, pool, &progress);
+    progress.finish();
+  }
+  report = merge_into(store, options, plan, work, temp);
+  fs::remove_all(work);
+}
+
+}  // namespace
+
+ConvertReport convert_images(const ConvertOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  check_options(options);
+  auto store = ImageStore::open(options.sources, full_pass_options());
+  fs::path out = output_path(options);
+  // The output is built in a locked temporary folder beside `out`, renamed
+  // over it when complete. The folders of runs into `out` that were killed
+  // are removed first: nothing else would ever remove them.
+  fs::create_directories(out.parent_path());
+  remove_stale_temporaries(out.string());
+  LockedTempDir temp_dir(out.string());
+  const fs::path temp(temp_dir.path());
+  ConvertReport report;
+  try {
+    if (storage_order_is_sorted(*store)) convert_sorted(*store, options, temp, report);
+    else convert_unsorted(*store, options, temp, report);
+    commit_dir(temp, out);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(temp, ignored);
+    throw;
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+}  // namespace mimicit::tools

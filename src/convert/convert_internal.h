@@ -1,0 +1,60 @@
+// The pieces convert.cc (one machine) and convert_shards.cc (a shard, the
+// merge) share: option checks, the per-image pipeline, and the folders.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "mimicit/bytes.h"
+#include "mimicit/image_store.h"
+#include "mimicit/convert.h"
+#include "util/progress.h"
+#include "util/worker_pool.h"
+
+namespace mimicit::tools::convert_internal {
+
+// Throws kInvalidArgument for options no run can use (no source, no
+// output, a resize past the decoder's limit, a partition size too small).
+void check_options(const ConvertOptions& options);
+
+// options.out as an absolute path without a trailing separator.
+std::filesystem::path output_path(const ConvertOptions& options);
+
+// Puts `temp` in place of `out`: a plain rename when `out` is absent, else
+// an atomic exchange (renameat2), after which the old contents are removed.
+void commit_dir(const std::filesystem::path& temp, const std::filesystem::path& out);
+
+// One image on its way through a conversion.
+struct Item {
+  std::string id;
+  size_t rank = 0;     // position of the id in sorted order
+  Buffer raw;          // the image file bytes from the store
+  Buffer image;        // what is stored: raw, or re-encoded
+  std::string text;    // base64 of `image`, for base64 output
+  std::string dropped; // why it is left out; empty when kept
+};
+
+// Reads the item's image; a failure becomes its drop reason.
+void fetch(const ImageStore& store, Item& item);
+// Verifies / re-encodes / base64-encodes one fetched image (thread-safe);
+// failures and values over `max_row_bytes` become a drop reason.
+void prepare(const ConvertOptions& options, uint64_t max_row_bytes, Item& item);
+// What the parts store for a kept item.
+std::string_view stored_value(const ConvertOptions& options, const Item& item);
+
+// "shard-00012": the folder of a finished shard inside a work folder.
+std::string shard_folder_name(uint32_t index);
+
+// Processes the images of `shard` into the existing folder `dir` (see
+// convert_shard for the files). `progress` may be null.
+ShardReport write_shard(const ImageStore& store, const ConvertOptions& options, const ConvertShard& shard,
+                        const std::filesystem::path& dir, WorkerPool& pool, Progress* progress);
+
+// Reads the finished shards of `plan` from `work_dir` and writes the parts
+// and dropped.jsonl into `out_dir`. Fills images, dropped, duplicates,
+// partitions, bytes_in and bytes_out.
+ConvertReport merge_into(const ImageStore& store, const ConvertOptions& options, const ConvertPlan& plan,
+                         const std::filesystem::path& work_dir, const std::filesystem::path& out_dir);
+
+}  // namespace mimicit::tools::convert_internal

@@ -1,0 +1,74 @@
+// The files of a conversion's output folder: the Parquet parts and
+// dropped.jsonl. Shared by the single-machine run and the merge of a
+// sharded run, so both write the same bytes from the same rows.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string_view>
+
+#include "mimicit/parquet/writer.h"
+#include "mimicit/convert.h"
+
+namespace mimicit::tools {
+
+// Writes rows into part.0.parquet, part.1.parquet, ... starting a new part
+// before a row would push the current one past the size limit. The estimate
+// counts stored value bytes, an upper bound of what the codecs write for
+// base64 text and close to it for raw image bytes; the reserve covers the
+// rest, and close() checks the real sizes. The parts depend only on the
+// rows appended and the options. Throws kInvalidArgument when
+// max_partition_bytes leaves no room for a row.
+class PartWriter {
+ public:
+  PartWriter(std::filesystem::path dir, const ConvertOptions& options);
+
+  // Largest value a row may carry.
+  uint64_t max_row_bytes() const { return budget_; }
+
+  void append(std::string_view id, std::string_view value);
+  // Closes the last part; an empty store still gets one (empty) part.
+  void close();
+
+  uint64_t parts() const { return parts_; }
+  uint64_t bytes_written() const { return bytes_written_; }
+
+ private:
+  void open_part();
+  void close_part();
+
+  std::filesystem::path dir_;
+  const ConvertOptions& options_;
+  uint64_t budget_ = 0;
+  std::unique_ptr<parquet::ParquetWriter> writer_;
+  std::filesystem::path path_;
+  uint64_t part_bytes_ = 0;
+  uint64_t parts_ = 0;
+  uint64_t bytes_written_ = 0;
+};
+
+// dropped.jsonl: one {"id": ..., "reason": ...} per image left out. The
+// file is created with the first entry only: pyarrow (hence pandas and
+// dask) reads every file of a folder, so a clean output folder must hold
+// nothing but Parquet parts.
+class DropLog {
+ public:
+  explicit DropLog(std::filesystem::path path) : path_(std::move(path)) {}
+  void add(std::string_view id, std::string_view reason);
+  // Lines already formatted by another DropLog (a shard's), appended as
+  // they are; `lines` entries.
+  void add_lines(std::string_view text, uint64_t lines);
+  void close();
+  uint64_t count() const { return count_; }
+
+ private:
+  void open();
+
+  std::filesystem::path path_;
+  std::ofstream out_;
+  uint64_t count_ = 0;
+};
+
+}  // namespace mimicit::tools

@@ -1,0 +1,242 @@
+// Problem kinds, the report order, the Collector, and the two renderings
+// of a Report (JSON and text).
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "mimicit/validate.h"
+#include "validate/validate_internal.h"
+#include "util/json_text.h"
+
+namespace mimicit::validate {
+
+namespace {
+
+struct KindInfo {
+  const char* name;
+  const char* help;
+};
+
+// Indexed by Kind.
+constexpr KindInfo kKinds[kNumKinds] = {
+    {"bad_config", "unknown group or key, wrong value type, repeated group or dataset"},
+    {"missing_file", "a *_path that does not exist"},
+    {"bad_file", "a file that cannot be read or parsed (YAML, instructions, train config, store)"},
+    {"duplicate_instruction", "an id in two datasets of a group, or twice in one file"},
+    {"missing_instruction", "a train config key without a record in the group"},
+    {"missing_related", "a rel_ins_ids or train config list id the group does not hold"},
+    {"empty_text", "instruction or answer empty after cleaning, or absent"},
+    {"no_images", "a record of an image group without image_ids"},
+    {"missing_image", "an image id in none of the group's stores"},
+    {"duplicate_image", "an image id twice in a store or in two stores of a group"},
+    {"bad_base64", "(--decode) a payload that is not base64"},
+    {"undecodable_image", "(--decode) an image the decoder refuses"},
+    {"tiny_image", "(--decode) an image under 8 pixels a side"},
+};
+
+auto sort_key(const Problem& p) {
+  return std::tie(p.group, p.dataset, p.id, p.image_id, p.file, p.detail);
+}
+
+void append_field(std::string& out, const char* name, const std::string& value) {
+  out += fmt::format(",\"{}\":", name);
+  append_json_string(out, value);
+}
+
+// "IMAGE_TEXT / LADD / LA_INS_1, image LA_IMG_2: detail"
+std::string problem_line(const Problem& p) {
+  std::string where;
+  for (const std::string* part : {&p.group, &p.dataset, &p.id}) {
+    if (part->empty()) continue;
+    if (!where.empty()) where += " / ";
+    where += *part;
+  }
+  if (!p.image_id.empty()) where += (where.empty() ? "image " : ", image ") + p.image_id;
+  // Errors of a file name it first: do not name it twice.
+  if (where.empty() && !std::string_view(p.detail).starts_with(p.file)) where = p.file;
+  std::string line = "  ";
+  append_valid_utf8(line, where.empty() ? p.detail : where + ": " + p.detail);
+  return line + '\n';
+}
+
+// "1 group", "2 groups".
+std::string count(uint64_t n, const char* noun) { return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s"); }
+
+std::string summary_counts(const Summary& s) {
+  std::string text = count(s.groups, "group") + ", " + count(s.datasets, "dataset") + ", " +
+                     count(s.records, "record") + ", " + count(s.image_refs, "image reference") + ", " +
+                     count(s.stores, "store") + " with " + count(s.images, "image");
+  if (s.decoded) text += fmt::format(" ({} decoded)", s.images_decoded);
+  return text;
+}
+
+}  // namespace
+
+const char* kind_name(Kind kind) { return kKinds[static_cast<size_t>(kind)].name; }
+
+std::optional<Kind> parse_kind(std::string_view name) {
+  for (Kind kind : kAllKinds) {
+    if (name == kind_name(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
+std::string kinds_help() {
+  std::string text;
+  for (Kind kind : kAllKinds) {
+    text += fmt::format("  {:<22} {}\n", kind_name(kind), kKinds[static_cast<size_t>(kind)].help);
+  }
+  return text;
+}
+
+bool operator<(const Problem& a, const Problem& b) {
+  const int kinds = std::string_view(kind_name(a.kind)).compare(kind_name(b.kind));
+  if (kinds != 0) return kinds < 0;
+  return sort_key(a) < sort_key(b);
+}
+
+bool operator==(const Problem& a, const Problem& b) {
+  return a.kind == b.kind && sort_key(a) == sort_key(b);
+}
+
+std::string report_json(const Report& report) {
+  std::string out = "{\"problems\":[";
+  for (size_t i = 0; i < report.problems.size(); ++i) {
+    const Problem& p = report.problems[i];
+    out += i ? ",{\"kind\":" : "{\"kind\":";
+    append_json_string(out, kind_name(p.kind));
+    append_field(out, "group", p.group);
+    append_field(out, "dataset", p.dataset);
+    append_field(out, "id", p.id);
+    append_field(out, "image_id", p.image_id);
+    append_field(out, "file", p.file);
+    append_field(out, "detail", p.detail);
+    out += '}';
+  }
+  const Summary& s = report.summary;
+  out += "],\"summary\":{\"counts\":{";
+  for (Kind kind : kAllKinds) {
+    if (kind != kAllKinds[0]) out += ',';
+    out += fmt::format("\"{}\":{}", kind_name(kind), s.count(kind));
+  }
+  out += fmt::format(
+      "}},\"problems\":{},\"omitted\":{},\"groups\":{},\"datasets\":{},\"records\":{},"
+      "\"image_refs\":{},\"stores\":{},\"images\":{},\"images_decoded\":{},\"decoded\":{},"
+      "\"seconds\":{:.3f},\"notes\":[",
+      s.problems, s.omitted, s.groups, s.datasets, s.records, s.image_refs, s.stores, s.images,
+      s.images_decoded, s.decoded ? "true" : "false", s.seconds);
+  for (size_t i = 0; i < s.notes.size(); ++i) {
+    if (i) out += ',';
+    append_json_string(out, s.notes[i]);
+  }
+  return out + "]}}";
+}
+
+std::string report_text(const Report& report, const std::string& yaml_path, size_t examples) {
+  const Summary& s = report.summary;
+  std::string out;
+  append_valid_utf8(out, yaml_path);
+  if (report.clean()) {
+    out += fmt::format(": no problems ({}) in {:.2f} s\n", summary_counts(s), s.seconds);
+  } else {
+    out += fmt::format(": {} problem{} ({}) in {:.2f} s\n", s.problems, s.problems == 1 ? "" : "s",
+                       summary_counts(s), s.seconds);
+  }
+  size_t i = 0;
+  // Problems are sorted by kind name: walk them kind by kind.
+  while (i < report.problems.size()) {
+    const Kind kind = report.problems[i].kind;
+    size_t end = i;
+    while (end < report.problems.size() && report.problems[end].kind == kind) ++end;
+    out += fmt::format("\n{}: {}\n", kind_name(kind), s.count(kind));
+    for (size_t k = i; k < std::min(end, i + examples); ++k) out += problem_line(report.problems[k]);
+    if (s.count(kind) > std::min<uint64_t>(end - i, examples)) {
+      out += fmt::format("  ... and {} more\n", s.count(kind) - std::min<uint64_t>(end - i, examples));
+    }
+    i = end;
+  }
+  // Kinds counted but with no problem listed (every one omitted).
+  for (Kind kind : kAllKinds) {
+    const bool listed = std::any_of(report.problems.begin(), report.problems.end(),
+                                    [&](const Problem& p) { return p.kind == kind; });
+    if (!listed && s.count(kind) > 0) out += fmt::format("\n{}: {} (none listed)\n", kind_name(kind), s.count(kind));
+  }
+  if (!s.notes.empty()) {
+    out += "\nnotes:\n";
+    for (const std::string& note : s.notes) {
+      out += "  ";
+      append_valid_utf8(out, note);
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+namespace internal {
+
+Problem make_problem(Kind kind, std::string group, std::string dataset, std::string id,
+                     std::string image_id, std::string file, std::string detail) {
+  return Problem{kind,
+                 std::move(group),
+                 std::move(dataset),
+                 std::move(id),
+                 std::move(image_id),
+                 std::move(file),
+                 std::move(detail)};
+}
+
+void Collector::trim(std::vector<Problem>& bucket, size_t keep) {
+  if (bucket.size() <= keep) return;
+  std::nth_element(bucket.begin(), bucket.begin() + static_cast<ptrdiff_t>(keep), bucket.end());
+  const size_t dropped = bucket.size() - keep;
+  bucket.resize(keep);
+  omitted_ += dropped;
+}
+
+void Collector::add(Problem problem) {
+  ++counts_[static_cast<size_t>(problem.kind)];
+  auto& bucket = buckets_[{problem.kind, problem.group, problem.dataset}];
+  bucket.push_back(std::move(problem));
+  // Trimmed in halves: keeping the `cap` smallest of all added, at an
+  // amortised O(log cap) per problem.
+  if (cap_ != 0 && bucket.size() >= 2 * cap_) trim(bucket, cap_);
+}
+
+void Collector::merge(Collector&& other) {
+  for (auto& [key, bucket] : other.buckets_) {
+    for (Problem& p : bucket) {
+      --other.counts_[static_cast<size_t>(p.kind)];
+      add(std::move(p));
+    }
+  }
+  // What `other` trimmed away is counted but gone.
+  for (size_t k = 0; k < kNumKinds; ++k) counts_[k] += other.counts_[k];
+  omitted_ += other.omitted_;
+  other.buckets_.clear();
+  other.counts_ = {};
+  other.omitted_ = 0;
+}
+
+void Collector::count_omitted(Kind kind, uint64_t n) {
+  counts_[static_cast<size_t>(kind)] += n;
+  omitted_ += n;
+}
+
+std::vector<Problem> Collector::finish(Summary& summary) {
+  std::vector<Problem> all;
+  for (auto& [key, bucket] : buckets_) {
+    if (cap_ != 0) trim(bucket, cap_);
+    std::move(bucket.begin(), bucket.end(), std::back_inserter(all));
+  }
+  buckets_.clear();
+  std::sort(all.begin(), all.end());
+  summary.counts = counts_;
+  summary.problems = 0;
+  for (uint64_t n : counts_) summary.problems += n;
+  summary.omitted = omitted_;
+  return all;
+}
+
+}  // namespace internal
+
+}  // namespace mimicit::validate
