@@ -13,9 +13,15 @@ scripts/setup.sh
 # Each step prints the seconds since the start: the suite must stay under 20 min.
 step() { echo "== [$SECONDS s] $*"; }
 
-step "C++ build and tests"
-scripts/build.sh -DMIMICIT_BUILD_TESTS=ON
+step "Layering: includes follow the module graph (scripts/check_layers.py)"
+python3 scripts/check_layers.py
+
+step "C++ build and tests (the benchmarks and fuzz targets are compiled too, not run)"
+scripts/build.sh -DMIMICIT_BUILD_TESTS=ON -DMIMICIT_BUILD_BENCH=ON -DMIMICIT_BUILD_FUZZ_DRIVER=ON
 MIMICIT_LARGE_TESTS=1 ctest --test-dir build --output-on-failure -j "$(nproc)"
+
+step "Install: cmake --install build, then a consumer via find_package and via pkg-config"
+tests/install/run.sh build
 
 step "C++ tests under ASan+UBSan"
 BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/build.sh -DMIMICIT_SANITIZE=address,undefined -DMIMICIT_BUILD_CLI=ON
@@ -28,6 +34,11 @@ MIMICIT_TESTDATA=$MIMICIT_TESTDATA TSAN_OPTIONS=halt_on_error=1 \
   build-tsan/mimicit_tests --gtest_filter='WorkerPool.*:*Concurrent*:*Check*:Loader*:DatasetProducer*'
 
 step "Python module and tests"
+# The module's build (scikit-build-core, build/python) through ccache too.
+if command -v ccache >/dev/null; then
+  export CMAKE_ARGS="${CMAKE_ARGS:-} -DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+fi
 CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) python3 -m pip install -q --disable-pip-version-check --no-build-isolation .
 MIMICIT_BIN=$PWD/build/mimicit MIMICIT_ASAN_BIN=$PWD/build-asan/mimicit \
   python3 -m pytest -q --durations=10 tests/python
