@@ -416,7 +416,7 @@ WindowedStream::WindowedStream(const char* codec, const MappedFile* file, ByteVi
     : codec_(codec), input_(file, in.subspan(restart.in)), expected_(uncompressed_size), produced_(restart.out) {
   if (window.size() > kHistory || restart.out > expected_) fail_corrupt("{}: a bad restart point", codec_);
   buffer_.resize(kHistory + kWindow);
-  std::memcpy(buffer_.data(), window.data(), window.size());
+  if (!window.empty()) std::memcpy(buffer_.data(), window.data(), window.size());
   len_ = pos_ = window.size();
 }
 
