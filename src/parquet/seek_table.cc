@@ -171,7 +171,7 @@ std::optional<SeekTable> build_seek_table(Codec codec, const MappedFile& file, u
   if (codec == Codec::GZIP && in.size() >= 2 && in[0] == 0x1f && in[1] == 0x8b) {
     h.flags |= SeekTableHeader::kGzipWrapper;
   }
-  RestartRecorder recorder;
+  RestartRecorder recorder(restart_spacing(codec));
   std::unique_ptr<PageStream> stream =
       open_page_stream(codec, file, stream_offset, stream_size, uncompressed, &recorder);
   walk_values(*stream, uncompressed, levels_prefix, expected_values, table);

@@ -8,6 +8,7 @@
 #include <zstd.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <random>
 
@@ -15,9 +16,10 @@
 #include "mimicit/parquet/reader.h"
 #include "mimicit/parquet/writer.h"
 #include "parquet/page_stream.h"
-#include "parquet/seek_table.h"
 #include "parquet/full_decode.h"
+#include "parquet/seek_table.h"
 #include "test_data.h"
+#include "util/worker_pool.h"
 
 namespace mimicit::parquet {
 namespace {
@@ -365,6 +367,45 @@ TEST(SeekTableTest, ASingleHugeValue) {
     FileTables t = tables_of(file, 0);
     ASSERT_EQ(t.tables->size(), 1u);
     EXPECT_EQ(compare_table_reads(file, 0, &*t.tables), 1u);
+  }
+}
+
+// Pages are built a page per thread: the tables are the same as one
+// thread's (run under TSan with the other concurrency tests).
+TEST(SeekTableConcurrent, TablesBuiltOnAPoolMatchOneThread) {
+  fs::path dir = mimicit::testing::temp_dir("seek_table_pool");
+  for (Codec codec : {Codec::SNAPPY, Codec::ZSTD}) {
+    // One chunk of ~9 pages of ~1 MB, all "large" for this reader.
+    fs::path path = dir / fmt::format("{}.parquet", to_string(codec));
+    WriterOptions options;
+    options.codec = codec;
+    options.page_bytes = 1 << 20;
+    ParquetWriter writer(path.string(), {{.name = "payload", .type = Type::BYTE_ARRAY, .optional = true}}, options);
+    for (int i = 0; i < 300; ++i) {
+      writer.append_bytes(0, mixed_bytes(30000, static_cast<uint32_t>(i)));
+      writer.end_row();
+    }
+    writer.close();
+    ReaderOptions reader_options;
+    reader_options.stream_pages_above = 512 << 10;
+    auto file = ParquetFile::open(path.string(), reader_options);
+    WorkerPool pool(2);
+    std::vector<SeekTable> alone, pooled;
+    std::atomic<uint64_t> walked{0};
+    for (int rg = 0; rg < file->num_row_groups(); ++rg) {
+      ColumnChunkReader(file, rg, 0).build_seek_tables(alone);
+      ColumnChunkReader(file, rg, 0).build_seek_tables(pooled, [&](uint64_t n) { walked += n; }, &pool);
+    }
+    Buffer a, b;
+    append_seek_tables(alone, a);
+    append_seek_tables(pooled, b);
+    EXPECT_GE(alone.size(), 8u);
+    EXPECT_TRUE(std::equal(a.view().begin(), a.view().end(), b.view().begin(), b.view().end()));
+    uint64_t chunks = 0;
+    for (int rg = 0; rg < file->num_row_groups(); ++rg) {
+      chunks += static_cast<uint64_t>(file->chunk_metadata(rg, 0).total_compressed_size);
+    }
+    EXPECT_EQ(walked.load(), chunks);  // every byte of the chunks reported once
   }
 }
 
