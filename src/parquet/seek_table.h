@@ -64,7 +64,7 @@ class PageStream;
 // The rules tables are built by: bump it when they change (a codec gains
 // tables, restarts move), and saved indexes holding older tables rebuild
 // theirs at the next open.
-constexpr uint64_t kSeekTableFormat = 1;
+constexpr uint64_t kSeekTableFormat = 2;
 
 // Output bytes between restart points: the most a read decodes before its
 // value. Snappy and LZ4 decode at memory speed: 1 MiB. Inflate runs at
