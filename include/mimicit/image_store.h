@@ -20,8 +20,8 @@
 // of 100-500 MB in image stores) also get seek tables, built once in one
 // pass over those pages (ImageStoreOptions::index_pages), so a get decodes
 // at most about 1 MiB before its image whatever the page size (snappy,
-// gzip and uncompressed pages; other codecs stream the page up to the
-// image). The index can be saved beside the store
+// gzip, LZ4_RAW, ZSTD and uncompressed pages; other codecs stream the
+// page up to the image). The index can be saved beside the store
 // (or in a cache folder when the store's folder is read-only) so a re-open
 // maps it instead of reading the ids again. When an id appears more than
 // once (within or across paths), the last one wins, like the reference's

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "mimicit/error.h"
 #include "parquet/page_stream.h"
@@ -129,16 +130,17 @@ void verify_zstd_restarts(SeekTable& table, const MappedFile& file, const std::v
       bool same = true;
       for (size_t s = j; same && s < next_kept; ++s) {  // stretch s: [points[s].out, next point or end)
         uint64_t stop = s + 1 < points.size() ? points[s + 1].out : h.uncompressed;
-        XXH3_state_t* state = XXH3_createState();
-        XXH3_64bits_reset(state);
+        // Owned: a read that throws (a restart that does not hold) must not leak it.
+        std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
+        if (!state) throw std::bad_alloc();
+        XXH3_64bits_reset(state.get());
         for (uint64_t at = points[s].out; at < stop;) {
           size_t n = static_cast<size_t>(std::min<uint64_t>(chunk.size(), stop - at));
           stream->read(chunk.data(), n);
-          XXH3_64bits_update(state, chunk.data(), n);
+          XXH3_64bits_update(state.get(), chunk.data(), n);
           at += n;
         }
-        same = XXH3_64bits_digest(state) == hashes[s + 1];
-        XXH3_freeState(state);
+        same = XXH3_64bits_digest(state.get()) == hashes[s + 1];
       }
       kept[j] = same;
     } catch (const Error&) {
