@@ -32,12 +32,22 @@ from ._core import (
 )
 from ._core import version as _core_version
 from . import parquet
-from .dataset import Dataset
 from .image_store import ImageStore
 from .loader import Loader
 from .validate import validate
 
 __version__ = _core_version()
+
+
+def __getattr__(name: str):
+    # mimicit.Dataset subclasses torch.utils.data.Dataset when torch is
+    # installed: its module (and torch, a few seconds) is imported when the
+    # name is first used, not by `import mimicit`.
+    if name == "Dataset":
+        from .dataset import Dataset
+        globals()["Dataset"] = Dataset
+        return Dataset
+    raise AttributeError(f"module 'mimicit' has no attribute {name!r}")
 
 __all__ = [
     "CorruptError",

@@ -26,61 +26,27 @@ import os
 from typing import Optional, Sequence, Union
 
 from ._core import Dataset as _NativeDataset
+from ._options import GROUPS, MODEL_NORMALIZATION, PILLOW_MAX_IMAGE_PIXELS, PathLike, data_options
+from ._reopen import Reopenable, resolve
+from .torch import available as _torch_available
 
 __all__ = ["Dataset", "MODEL_NORMALIZATION"]
 
-PathLike = Union[str, "os.PathLike[str]"]
 
-# Per model: (mean, std) of the normalisation (spec 2.3).
-MODEL_NORMALIZATION = {
-    "otter": ((0.481, 0.458, 0.408), (0.269, 0.261, 0.276)),
-    "idefics": ((0.48145466, 0.4578275, 0.40821073), (0.26862954, 0.26130258, 0.27577711)),
-}
-
-GROUPS = ("IMAGE_TEXT", "TEXT_ONLY", "VIDEO_TEXT", "IMAGE_TEXT_IN_CONTEXT")
-PILLOW_MAX_IMAGE_PIXELS = 89478485
-
-
-def data_options(*, instruction_format: str = "simple", image_size: int = 224, model: str = "otter",
-                 mean: Optional[Sequence[float]] = None, std: Optional[Sequence[float]] = None,
-                 dtype: str = "float32", keep_symbols: bool = False, populate_rel_ins: bool = False,
-                 with_task_description: bool = False, resample_frames: int = 32, seed: int = 42,
-                 epoch: int = 0, groups: Optional[Sequence[str]] = None, fast: bool = False,
-                 max_pixels: int = PILLOW_MAX_IMAGE_PIXELS, base_dir: Optional[PathLike] = None,
-                 cache_dir: Optional[PathLike] = None) -> dict:
-    """The options of the native Dataset and Loader, checked, with defaults."""
-    if model not in MODEL_NORMALIZATION:
-        raise ValueError(f"unknown model {model!r} (expected one of {sorted(MODEL_NORMALIZATION)})")
-    model_mean, model_std = MODEL_NORMALIZATION[model]
-    mean = tuple(float(v) for v in (model_mean if mean is None else mean))
-    std = tuple(float(v) for v in (model_std if std is None else std))
-    if len(mean) != 3 or len(std) != 3:
-        raise ValueError("mean and std need 3 values (R, G, B)")
-    if dtype not in ("float32", "uint8"):
-        raise ValueError(f"unknown dtype {dtype!r} (expected 'float32' or 'uint8')")
-    if isinstance(groups, str):
-        groups = [groups]
-    return {
-        "instruction_format": str(instruction_format),
-        "image_size": int(image_size),
-        "mean": list(mean),
-        "std": list(std),
-        "dtype": dtype,
-        "keep_symbols": bool(keep_symbols),
-        "populate_rel_ins": bool(populate_rel_ins),
-        "with_task_description": bool(with_task_description),
-        "resample_frames": int(resample_frames),
-        "seed": int(seed),
-        "epoch": int(epoch),
-        "groups": [str(g) for g in (groups or [])],
-        "fast": bool(fast),
-        "max_pixels": int(max_pixels),
-        "base_dir": os.fsdecode(base_dir) if base_dir is not None else "",
-        "cache_dir": os.fsdecode(cache_dir) if cache_dir is not None else "",
-    }
+def _torch_dataset_base() -> tuple:
+    """``(torch.utils.data.Dataset,)`` when torch is installed, else ``()``.
+    (``import mimicit`` imports this module only when ``mimicit.Dataset``
+    is first used, so torch's import cost is paid by its users only.)"""
+    if not _torch_available():
+        return ()
+    try:
+        from torch.utils.data import Dataset as TorchDataset
+    except ImportError:
+        return ()
+    return (TorchDataset,)
 
 
-class Dataset:
+class Dataset(Reopenable, *_torch_dataset_base()):
     """The samples of one group (``IMAGE_TEXT``, ``TEXT_ONLY``, ``VIDEO_TEXT``
     or ``IMAGE_TEXT_IN_CONTEXT``) of the data YAML ``yaml``.
 
@@ -90,6 +56,11 @@ class Dataset:
     scale (faster, not pixel-exact). Relative paths in the YAML are relative
     to ``base_dir`` (default: the working directory, as the reference).
     ``__getitem__`` releases the GIL, so threads can load samples in parallel.
+
+    With torch installed, a Dataset is a ``torch.utils.data.Dataset``. It
+    pickles as the arguments it was opened with and re-opens when first used
+    after unpickling, so ``DataLoader(ds, num_workers=N)`` works under the
+    fork, spawn and forkserver start methods.
     """
 
     def __init__(self, yaml: PathLike, group: str, *, instruction_format: str = "simple",
@@ -108,7 +79,21 @@ class Dataset:
                                resample_frames=resample_frames, seed=seed, epoch=epoch, fast=fast,
                                base_dir=base_dir, cache_dir=cache_dir)
         self._yaml = os.fsdecode(yaml)
-        self._native = _NativeDataset(self._yaml, group, options)
+        self._opened_with = {"yaml": self._yaml, "group": group, "options": options}
+        self._start()
+
+    def _open(self, cwd: Optional[str]) -> _NativeDataset:
+        yaml, options = self._opened_with["yaml"], dict(self._opened_with["options"])
+        if cwd is not None:
+            yaml = resolve(yaml, cwd)
+            # An empty base_dir means the working directory: the opener's.
+            options["base_dir"] = resolve(options["base_dir"], cwd) or cwd
+            options["cache_dir"] = resolve(options["cache_dir"], cwd)
+        return _NativeDataset(yaml, self._opened_with["group"], options)
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self._yaml = self._opened_with["yaml"]
 
     @property
     def task_group(self) -> str:

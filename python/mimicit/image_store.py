@@ -19,13 +19,14 @@ from collections.abc import Sequence
 from typing import Optional, Union
 
 from ._core import ImageStore as _NativeImageStore
+from ._reopen import Reopenable, resolve
 
 __all__ = ["ImageStore"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-class ImageStore:
+class ImageStore(Reopenable):
     """Encoded images by id. Thread-safe: ``get_bytes`` releases the GIL.
 
     ``use_saved_index`` / ``save_index`` control the saved index;
@@ -36,6 +37,10 @@ class ImageStore:
     progress bar on a terminal; ``mimicit images index STORE`` does it
     ahead of time), so that a get decodes at most about 1 MiB before its
     image whatever the page size.
+
+    A store pickles as the arguments it was opened with; the copy re-opens
+    the store (mapping its saved index) when first used, so stores can go
+    to ``DataLoader`` workers under any multiprocessing start method.
     """
 
     def __init__(self, paths: Union[PathLike, Sequence[PathLike]], *, use_saved_index: bool = True,
@@ -47,8 +52,23 @@ class ImageStore:
         if not names:
             raise ValueError("an image store needs at least one path")
         self._paths = names
-        self._native = _NativeImageStore(names, use_saved_index, save_index,
-                                         os.fsdecode(cache_dir) if cache_dir is not None else "", index_pages)
+        self._opened_with = {"paths": names, "use_saved_index": bool(use_saved_index),
+                             "save_index": bool(save_index),
+                             "cache_dir": os.fsdecode(cache_dir) if cache_dir is not None else "",
+                             "index_pages": index_pages}
+        self._start()
+
+    def _open(self, cwd: Optional[str]) -> _NativeImageStore:
+        args = dict(self._opened_with)
+        if cwd is not None:
+            args["paths"] = [resolve(p, cwd) for p in args["paths"]]
+            args["cache_dir"] = resolve(args["cache_dir"], cwd)
+        return _NativeImageStore(args["paths"], args["use_saved_index"], args["save_index"],
+                                 args["cache_dir"], args["index_pages"])
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self._paths = self._opened_with["paths"]
 
     def __len__(self) -> int:
         return len(self._native)
@@ -57,7 +77,7 @@ class ImageStore:
         return self._native.__contains__(image_id)
 
     def __repr__(self) -> str:
-        native = getattr(self, "_native", None)
+        native = getattr(self, "_handle", None)
         count = f"{len(native)} images" if native is not None else "not open"
         return f"mimicit.ImageStore({getattr(self, '_paths', None)!r}, {count})"
 

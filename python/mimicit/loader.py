@@ -33,6 +33,11 @@ it resumes mid-epoch; an epoch fully consumed starts over on the next
 instruction or image is missing or corrupt is dropped from its batch and
 reported (``errors()``, ``error_count``), never fatal, unless
 ``on_error="raise"``.
+
+A Loader pickles as the arguments it was opened with (the tokenizer too,
+which must then be picklable) and its ``state_dict()``; the copy re-opens
+the data when first used and continues from that position (its error
+reports start empty).
 """
 
 from __future__ import annotations
@@ -42,12 +47,13 @@ from typing import Any, Callable, Optional, Sequence, Union
 
 from . import torch as _torch_glue
 from ._core import Loader as _NativeLoader
-from .dataset import PILLOW_MAX_IMAGE_PIXELS, PathLike, data_options
+from ._options import PILLOW_MAX_IMAGE_PIXELS, PathLike, data_options
+from ._reopen import Reopenable, resolve
 
 __all__ = ["Loader"]
 
 
-class Loader:
+class Loader(Reopenable):
     """Batches of the groups of ``yaml`` for this rank (see the module doc).
 
     ``rank`` / ``world_size`` default to torch.distributed's when a process
@@ -115,7 +121,8 @@ class Loader:
             "max_error_reports": int(max_error_reports),
         }
         self._yaml = os.fsdecode(yaml)
-        self._native = _NativeLoader(self._yaml, data, options)
+        self._opened_with = {"yaml": self._yaml, "data": data, "options": options}
+        self._start()
         self.batch_size = int(batch_size)
         self.rank = int(rank)
         self.world_size = int(world_size)
@@ -129,6 +136,36 @@ class Loader:
         if return_tensors == "auto":
             return_tensors = "torch" if _torch_glue.available() else "numpy"
         self._torch = return_tensors == "torch"
+
+    # -- pickling (see mimicit._reopen) ------------------------------------
+
+    _SETTINGS = ("batch_size", "rank", "world_size", "_tokenizer", "_max_seq_len", "_hf", "_bos",
+                 "_eos", "_pad", "_torch")
+
+    def _open(self, cwd: Optional[str]) -> _NativeLoader:
+        yaml, data = self._opened_with["yaml"], dict(self._opened_with["data"])
+        if cwd is not None:
+            yaml = resolve(yaml, cwd)
+            # An empty base_dir means the working directory: the opener's.
+            data["base_dir"] = resolve(data["base_dir"], cwd) or cwd
+            data["cache_dir"] = resolve(data["cache_dir"], cwd)
+        return _NativeLoader(yaml, data, self._opened_with["options"])
+
+    def _extra_state(self) -> dict:
+        if self._handle is None:  # unpickled and not used since: still the pickled position
+            position = self._pickled_state["loader_state"]
+        else:
+            position = self.state_dict()
+        return {"settings": {name: getattr(self, name) for name in self._SETTINGS},
+                "loader_state": position}
+
+    def _restore(self, handle: _NativeLoader) -> None:
+        handle.load_state(dict(self._pickled_state["loader_state"]))
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self.__dict__.update(state["settings"])
+        self._yaml = self._opened_with["yaml"]
 
     def _special(self, given: Optional[int], name: str) -> Optional[int]:
         if given is not None:

@@ -138,3 +138,15 @@ def test_selecting_no_columns_reads_none(tmp_path: Path) -> None:
     mimicit.parquet.write(path, {"a": [1], "b": ["x"]})
     assert mimicit.parquet.read(path, columns=[]) == {}
     assert mimicit.parquet.read(path, columns=["b"]) == {"b": ["x"]}
+
+
+def test_import_does_not_import_torch() -> None:
+    """torch takes seconds to import: only mimicit.Dataset (a torch Dataset
+    when torch is installed) imports it, when first used."""
+    import subprocess
+    import sys
+    code = ("import sys, mimicit; assert 'torch' not in sys.modules; "
+            "mimicit.Loader, mimicit.ImageStore; assert 'torch' not in sys.modules; "
+            "from mimicit import Dataset; import importlib.util; "
+            "assert ('torch' in sys.modules) == (importlib.util.find_spec('torch') is not None)")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
