@@ -150,3 +150,24 @@ def test_import_does_not_import_torch() -> None:
             "from mimicit import Dataset; import importlib.util; "
             "assert ('torch' in sys.modules) == (importlib.util.find_spec('torch') is not None)")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_pip_install_puts_the_cli_on_path() -> None:
+    """`pip install .` installs the `mimicit` command (the CLI binary inside
+    the package, run by a console script) and `python -m mimicit`."""
+    import shutil
+    import subprocess
+    import sys
+    from mimicit import _cli
+    if not _cli.binary().is_file():
+        pytest.skip(f"the module was not installed by pip ({_cli.binary()} is missing)")
+    command = shutil.which("mimicit")
+    assert command is not None, "pip install did not put `mimicit` on PATH"
+    for argv in ([command], [sys.executable, "-m", "mimicit"]):
+        helped = subprocess.run([*argv, "--help"], capture_output=True, text=True, timeout=60)
+        assert helped.returncode == 0, helped.stderr
+        assert "Usage: mimicit" in helped.stdout and "images" in helped.stdout
+        version = subprocess.run([*argv, "--version"], capture_output=True, text=True, timeout=60)
+        assert version.stdout.strip() == f"mimicit {mimicit.__version__}"
+        # The binary's exit status comes through: a missing subcommand is a usage error.
+        assert subprocess.run([*argv, "no-such-command"], capture_output=True, timeout=60).returncode == 2
