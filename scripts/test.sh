@@ -43,6 +43,16 @@ CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) python3 -m pip install -q --disable-pip-vers
 MIMICIT_BIN=$PWD/build/mimicit MIMICIT_ASAN_BIN=$PWD/build-asan/mimicit \
   python3 -m pytest -q --durations=10 tests/python
 
+step "Wheel: scripts/wheel.sh, installed and run on Debian 12 without the -dev packages (tests/wheel/run.sh)"
+# ~25 s once the Debian tree is cached in /var/cache/mimicit; the first run
+# on a machine adds ~2 min (debootstrap and the tarball). Needs root (chroot).
+if [ "$(id -u)" = 0 ]; then
+  scripts/wheel.sh
+  tests/wheel/run.sh
+else
+  echo "skipped: tests/wheel/run.sh needs root"
+fi
+
 # ---------------------------------------------------------------------------
 step "Fuzzing: every fuzz/ target for ${MIMICIT_FUZZ_SECONDS:-20} s on its seed corpus (clang, libFuzzer, ASan+UBSan)"
 # fuzz/README.md. Targets run side by side, one per core; any crash, leak,
