@@ -1,6 +1,7 @@
 #include "parquet/seek_table.h"
 
 #include <xxhash.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -59,7 +60,33 @@ void RestartRecorder::close_open() {
   RestartPoint& point = restarts_.back();
   point.window = static_cast<uint32_t>(need_);
   point.window_at = windows_.size();
-  windows_.append(snapshot_.data() + snapshot_.size() - need_, need_);
+  if (need_ > 0) append_window(ByteView(snapshot_.data() + snapshot_.size() - need_, need_));
+}
+
+// A window record: u32 stored size, then the bytes, zstd-compressed when
+// that saves space (the windows of base64 text shrink to about 3/4).
+void RestartRecorder::append_window(ByteView window) {
+  compressed_.resize(ZSTD_compressBound(window.size()));
+  size_t n = ZSTD_compress(compressed_.data(), compressed_.size(), window.data(), window.size(), 1);
+  bool smaller = !ZSTD_isError(n) && n < window.size();
+  ByteView stored = smaller ? compressed_.view().subspan(0, n) : window;
+  uint32_t size = static_cast<uint32_t>(stored.size());
+  windows_.append(&size, 4);
+  windows_.append(stored);
+}
+
+ByteView restart_window(const uint8_t* windows, uint64_t window_bytes, const RestartPoint& restart, Buffer& scratch) {
+  if (restart.window == 0) return {};
+  uint32_t stored = 0;
+  if (restart.window_at > window_bytes || window_bytes - restart.window_at < 4) fail_corrupt("a bad restart window");
+  std::memcpy(&stored, windows + restart.window_at, 4);
+  if (stored > window_bytes - restart.window_at - 4 || stored > restart.window) fail_corrupt("a bad restart window");
+  ByteView bytes(windows + restart.window_at + 4, stored);
+  if (stored == restart.window) return bytes;
+  scratch.resize(restart.window);
+  size_t n = ZSTD_decompress(scratch.data(), scratch.size(), bytes.data(), bytes.size());
+  if (ZSTD_isError(n) || n != restart.window) fail_corrupt("a restart window does not decompress to {} bytes", restart.window);
+  return scratch.view();
 }
 
 void RestartRecorder::finish(SeekTable& table) {
@@ -227,7 +254,7 @@ bool table_valid(const SeekTableView& t, uint64_t file_size) {
     const RestartPoint& r = t.restarts[i];
     uint32_t max_bits = static_cast<Codec>(h.codec) == Codec::ZSTD ? 255 : 7;
     if (r.in > h.stream_size || r.out > h.uncompressed || r.bits > max_bits || r.window > r.out ||
-        r.window_at > h.window_bytes || r.window > h.window_bytes - r.window_at) {
+        r.window_at > h.window_bytes || (r.window > 0 && h.window_bytes - r.window_at < 4)) {
       return false;
     }
     if (i > 0 && (r.in <= t.restarts[i - 1].in || r.out <= t.restarts[i - 1].out)) return false;
@@ -315,7 +342,7 @@ std::string_view SeekCursor::read(const SeekTableView& table, const MappedFile& 
   if (!ahead) {
     page_ = nullptr;
     if (restart != nullptr) {
-      ByteView window(table.windows + restart->window_at, restart->window);
+      ByteView window = restart_window(table.windows, h.window_bytes, *restart, window_scratch_);
       std::span<const RestartPoint> later(restart + 1, table.restarts + h.num_restarts);
       stream_ = open_page_stream_at(table.codec(), file, h.stream_offset, h.stream_size, h.uncompressed, *restart,
                                     window, h.flags, later);

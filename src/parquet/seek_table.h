@@ -64,32 +64,41 @@ class PageStream;
 // The rules tables are built by: bump it when they change (a codec gains
 // tables, restarts move), and saved indexes holding older tables rebuild
 // theirs at the next open.
-constexpr uint64_t kSeekTableFormat = 2;
+constexpr uint64_t kSeekTableFormat = 3;
 
 // Output bytes between restart points: the most a read decodes before its
 // value. Snappy and LZ4 decode at memory speed: 1 MiB. Inflate runs at
-// ~300 MB/s, so deflate restarts come every 512 KiB (a get of a 270 KB
-// image then inflates ~530 KB on average, under 2 ms), which their 32 KiB
-// windows make 6 % of the page (8 % of a gzip'd base64 page). ZSTD
-// restarts carry no window and each saves a decoder's worth of work: 512 KiB.
+// ~300 MB/s, so deflate restarts come every 384 KiB (a get of a 270 KB
+// image then inflates ~460 KB on average, about 1.5 ms); their 32 KiB
+// windows, stored zstd-compressed, are ~6 % of the page (8 % of a gzip'd
+// base64 page, whose windows compress to 3/4). ZSTD restarts carry no
+// window and each costs a decoder's set-up: 512 KiB.
 constexpr uint64_t kRestartSpacing = uint64_t{1} << 20;
 constexpr uint64_t restart_spacing(Codec codec) {
-  return codec == Codec::GZIP || codec == Codec::ZSTD ? kRestartSpacing / 2 : kRestartSpacing;
+  return codec == Codec::GZIP ? (uint64_t{384} << 10) : codec == Codec::ZSTD ? kRestartSpacing / 2 : kRestartSpacing;
 }
+
 
 // A place where decoding can start again. Fixed layout: stored as is.
 struct RestartPoint {
   uint64_t in = 0;          // compressed offset (from the stream's first byte)
   uint64_t out = 0;         // decompressed offset
-  uint64_t window_at = 0;   // offset of its window in the table's window bytes
+  uint64_t window_at = 0;   // offset of its window record in the table's window bytes
   uint32_t window = 0;      // bytes of history before `out` the decoder needs
   uint32_t bits = 0;        // deflate: bits of byte in - 1 not yet consumed (0..7);
                             // ZSTD: the window descriptor of the restart's frame
 };
 static_assert(sizeof(RestartPoint) == 32);
 
+// The history a restart starts with: a view into the table's window bytes
+// (stored as is) or into `scratch` (decompressed). Error(kCorrupt) when the
+// record does not decompress to exactly `restart.window` bytes.
+ByteView restart_window(const uint8_t* windows, uint64_t window_bytes, const RestartPoint& restart, Buffer& scratch);
+
 // Fixed layout: stored as is, then values, restarts, windows and levels
-// (each 8-aligned).
+// (each 8-aligned). A window is stored as a record: u32 stored size, then
+// the history zstd-compressed (when that is smaller than `window` bytes)
+// or as is (stored size == window).
 struct SeekTableHeader {
   uint64_t page_offset = 0;      // file offset of the page header: the page's identity
   uint64_t stream_offset = 0;    // file offset of the compressed stream's first byte
@@ -161,6 +170,7 @@ class RestartRecorder {
 
  private:
   void close_open();
+  void append_window(ByteView window);
   uint64_t spacing_;
   uint32_t max_window_;
   bool full_windows_ = false;
@@ -168,6 +178,7 @@ class RestartRecorder {
   bool open_ = false;          // a restart recorded whose window is not final
   uint64_t need_ = 0;          // history the open restart needs so far
   Buffer snapshot_;            // history at the open restart (up to max_window_)
+  Buffer compressed_;          // a window being compressed
   std::vector<RestartPoint> restarts_;
   Buffer windows_;
   std::shared_ptr<void> hash_state_;  // XXH3 state while segment hashes are kept
@@ -233,6 +244,7 @@ class SeekCursor {
   const SeekTableHeader* page_ = nullptr;
   std::unique_ptr<PageStream> stream_;
   uint64_t at_ = 0;  // decompressed offset of the stream's next byte
+  Buffer window_scratch_;
 };
 
 }  // namespace mimicit::parquet

@@ -68,7 +68,8 @@ SeekTable check_restarts(Codec codec, const std::string& compressed, const std::
   open_page_stream(codec, *file, 0, compressed.size(), data.size(), &recorder)->skip(data.size());
   recorder.finish(table);
   for (const RestartPoint& r : table.restarts) {
-    ByteView window(table.windows.data() + r.window_at, r.window);
+    Buffer scratch;
+    ByteView window = restart_window(table.windows.data(), table.windows.size(), r, scratch);
     auto stream = open_page_stream_at(codec, *file, 0, compressed.size(), data.size(), r, window, flags);
     size_t n = std::min<size_t>(data.size() - r.out, 3u << 20);
     std::string got(n, '\0');
