@@ -28,7 +28,7 @@
 //     the history later matches reach (at most 64 KiB), measured.
 //   - GZIP (zlib or gzip wrapper, concatenated members): the zran
 //     technique: a restart at a deflate block boundary, with its bit offset
-//     and the 32 KiB window (3 % of the page at the default spacing).
+//     and the 32 KiB window (stored compressed: 6-8 % of the store).
 //   - ZSTD: blocks carry repeat offsets, Huffman tables and history from
 //     block to block, and no zstd API restores them. A restart is a block
 //     boundary from which a frame of our own (a header naming the original
