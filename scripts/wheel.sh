@@ -26,6 +26,7 @@ auditwheel() { PATH=$PWD/$TOOLS/bin:$PATH "$TOOLS/bin/auditwheel" "$@"; }
 if command -v ccache >/dev/null && [[ "${CMAKE_ARGS:-}" != *COMPILER_LAUNCHER* ]]; then
   export CMAKE_ARGS="${CMAKE_ARGS:-} -DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+  export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 fi
 RAW=build/wheel-raw
 rm -rf "$RAW"
