@@ -45,7 +45,12 @@ fi
 # -O1 -gline-tables-only: what libFuzzer recommends; full debug info would
 # double the build time for no better stack traces. Asserts stay on.
 build_start=$(date +%s)
-CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+launcher=()
+if command -v ccache >/dev/null; then  # as scripts/build.sh: shared across clones
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
+fi
+CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Debug "${launcher[@]}" \
   -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" -DMIMICIT_BUILD_FUZZ=ON \
   -DMIMICIT_SANITIZE=address,undefined -DMIMICIT_BUILD_TESTS=OFF -DMIMICIT_BUILD_CLI=OFF >/dev/null
 cmake --build "$BUILD_DIR" -j "$(nproc)" --target "${targets[@]/%/_fuzz}"
