@@ -434,9 +434,102 @@ void encode_png(const RgbImage& image, Buffer& out, int compression_level) {
   encode_png_with(image, out, {compression_level, SPNG_FILTER_CHOICE_ALL, Z_DEFAULT_STRATEGY});
 }
 
-void encode_png_fast(const RgbImage& image, Buffer& out) {
+// encode_png_fast: the Up filter on every row (the row minus the row above:
+// as small as adaptive filters on photographs, vectorised, and the fastest
+// filter to undo when the file is read), the whole filtered image deflated
+// at once by libdeflate's level 1 into one IDAT chunk. Measured on 640x480
+// photographs (docs/benchmarks.md): faster and ~13 % smaller than zlib's
+// Z_RLE, which this replaced; Paeth was ~4 % smaller at about the same
+// encoding speed but is the slowest filter to decode; levels 2-4 were
+// 2-4 % smaller at twice the time.
+namespace {
+
+constexpr int kFastLevel = 1;
+// Larger filtered images (~11 Mpixels and up) go through libspng and zlib's
+// Z_RLE row by row instead: the libdeflate path holds the filtered image and
+// its compressed bound at once, which per thread is too much for them.
+constexpr size_t kFastMaxFilteredBytes = size_t(32) << 20;
+// Buffers kept per thread up to this (a 1600x1200 image's); larger are freed.
+constexpr size_t kKeepBytes = size_t(6) << 20;
+
+struct FastEncoder {
+  struct Free {
+    void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
+  };
+  std::unique_ptr<libdeflate_compressor, Free> compressor{libdeflate_alloc_compressor(kFastLevel)};
+  Buffer filtered;
+  Buffer compressed;
+};
+
+FastEncoder& fast_encoder() {
+  thread_local FastEncoder encoder;
+  if (!encoder.compressor) fail(ErrorCode::kInternal, "png: libdeflate_alloc_compressor failed");
+  return encoder;
+}
+
+void put_be32(Buffer& out, uint32_t v) {
+  const uint8_t b[4] = {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)};
+  out.append(b, 4);
+}
+
+// Appends a chunk: length, type, data, CRC of type and data.
+void put_chunk(Buffer& out, const char* type, ByteView data) {
+  put_be32(out, uint32_t(data.size()));
+  const size_t start = out.size();
+  out.append(type, 4);
+  out.append(data);
+  put_be32(out, libdeflate_crc32(0, out.data() + start, 4 + data.size()));
+}
+
+}  // namespace
+
+void internal::encode_png_rle(const RgbImage& image, Buffer& out) {
   // Z_RLE ignores the level beyond "not 0".
   encode_png_with(image, out, {1, SPNG_FILTER_CHOICE_UP, Z_RLE});
+}
+
+void encode_png_fast(const RgbImage& image, Buffer& out) {
+  const size_t stride = size_t(image.width) * 3;
+  const size_t filtered_size = (stride + 1) * image.height;
+  if (image.width == 0 || image.height == 0 || image.pixels.size() != stride * image.height ||
+      filtered_size > kFastMaxFilteredBytes) {
+    internal::encode_png_rle(image, out);  // also reports bad images
+    return;
+  }
+  FastEncoder& encoder = fast_encoder();
+  encoder.filtered.resize(filtered_size);
+  const uint8_t* src = image.pixels.data();
+  uint8_t* dst = encoder.filtered.data();
+  dst[0] = 2;  // Up; the first row's "above" is zeros
+  std::memcpy(dst + 1, src, stride);
+  for (uint32_t y = 1; y < image.height; ++y) {
+    const uint8_t* __restrict row = src + y * stride;
+    const uint8_t* __restrict up = row - stride;
+    uint8_t* __restrict f = dst + y * (stride + 1);
+    *f++ = 2;
+    for (size_t i = 0; i < stride; ++i) f[i] = uint8_t(row[i] - up[i]);
+  }
+  const size_t bound = libdeflate_zlib_compress_bound(encoder.compressor.get(), filtered_size);
+  encoder.compressed.resize(bound);
+  const size_t size = libdeflate_zlib_compress(encoder.compressor.get(), dst, filtered_size,
+                                               encoder.compressed.data(), bound);
+  if (size == 0) fail(ErrorCode::kInternal, "png: libdeflate_zlib_compress failed");
+
+  static constexpr uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  uint8_t ihdr[13] = {};
+  for (int i = 0; i < 4; ++i) {
+    ihdr[i] = uint8_t(image.width >> (24 - 8 * i));
+    ihdr[4 + i] = uint8_t(image.height >> (24 - 8 * i));
+  }
+  ihdr[8] = 8;  // bit depth
+  ihdr[9] = 2;  // truecolor; compression, filter and interlace methods 0
+  out.clear();
+  out.reserve(8 + 25 + 12 + size + 12);
+  out.append(kSignature, 8);
+  put_chunk(out, "IHDR", {ihdr, 13});
+  put_chunk(out, "IDAT", {encoder.compressed.data(), size});
+  put_chunk(out, "IEND", {});
+  if (filtered_size > kKeepBytes) encoder = FastEncoder{};  // release the large buffers
 }
 
 }  // namespace mimicit::image

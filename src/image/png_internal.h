@@ -68,4 +68,9 @@ struct PngRowConverter {
 // the same output.
 RgbImage decode_png_libspng(ByteView bytes, uint64_t max_pixels);
 
+// encode_png_fast before libdeflate (libspng, Up filter, zlib's Z_RLE): what
+// it still uses for images too large for its buffers, kept callable for the
+// benchmark (bench/png_encode_bench.cc) and the tests.
+void encode_png_rle(const RgbImage& image, Buffer& out);
+
 }  // namespace mimicit::image::internal

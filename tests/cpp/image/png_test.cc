@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -365,6 +367,70 @@ TEST(PngFastPath, IdatRunEndsAtTheFirstOtherChunk) {
 TEST(PngFastPath, ScratchReuseAcrossSizes) {
   for (auto [w, h] : {std::pair{300u, 200u}, {5u, 3u}, {1200u, 900u}, {7u, 9u}, {300u, 201u}}) {
     expect_same(rgb_png(w, h), std::to_string(w) + "x" + std::to_string(h));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// encode_png_fast (libdeflate) against the zlib Z_RLE encoder it replaced
+
+// Gradients plus noise (sizes are compared on photographs, by
+// bench/png_encode_bench.cc, not here).
+RgbImage noisy_gradient(uint32_t width, uint32_t height, uint32_t seed) {
+  RgbImage image;
+  image.width = width;
+  image.height = height;
+  image.pixels.resize(size_t(width) * height * 3);
+  std::mt19937 rng(seed);
+  for (uint32_t y = 0; y < height; ++y) {
+    for (uint32_t x = 0; x < width; ++x) {
+      uint8_t* p = &image.pixels[(size_t(y) * width + x) * 3];
+      p[0] = uint8_t(x * 255 / std::max(1u, width - 1) + rng() % 9);
+      p[1] = uint8_t(y * 255 / std::max(1u, height - 1) + rng() % 9);
+      p[2] = uint8_t((x + y) / 3 + rng() % 5);
+    }
+  }
+  return image;
+}
+
+// Walks the chunks: signature, IHDR first, every CRC right, IEND last.
+std::vector<std::string> checked_chunks(const Buffer& png) {
+  std::vector<std::string> types;
+  const uint8_t* b = png.data();
+  EXPECT_EQ(std::memcmp(b, "\x89PNG\r\n\x1a\n", 8), 0);
+  size_t pos = 8;
+  while (pos + 12 <= png.size()) {
+    const uint32_t length = load_be32(b + pos);
+    types.emplace_back(reinterpret_cast<const char*>(b + pos + 4), 4);
+    EXPECT_EQ(load_be32(b + pos + 8 + length), crc32({b + pos + 4, size_t(length) + 4}))
+        << types.back();
+    pos += 12 + size_t(length);
+  }
+  EXPECT_EQ(pos, png.size());
+  return types;
+}
+
+TEST(PngFastEncode, RoundTripsWithValidChunksAsZlibRleDoes) {
+  for (auto [w, h] : {std::pair{640u, 480u}, {1u, 1u}, {1u, 300u}, {300u, 1u}, {37u, 23u}}) {
+    const std::string what = std::to_string(w) + "x" + std::to_string(h);
+    RgbImage image = noisy_gradient(w, h, w * 31 + h);
+    Buffer fast, rle;
+    encode_png_fast(image, fast);
+    encode_png_rle(image, rle);
+    EXPECT_EQ(checked_chunks(fast), (std::vector<std::string>{"IHDR", "IDAT", "IEND"})) << what;
+    EXPECT_EQ(decode_rgb(fast).pixels, image.pixels) << what;
+    EXPECT_EQ(decode_png_libspng(fast.view(), uint64_t(w) * h).pixels, image.pixels) << what;
+    EXPECT_EQ(decode_rgb(rle).pixels, image.pixels) << what;
+  }
+}
+
+TEST(PngFastEncode, ThreadBuffersFollowTheSize) {
+  // Large (released after the image), small, large again, and an image past
+  // the libdeflate path's limit (zlib Z_RLE through libspng).
+  for (auto [w, h] : {std::pair{2000u, 1200u}, {5u, 3u}, {2000u, 1201u}, {3500u, 3300u}}) {
+    RgbImage image = noisy_gradient(w, h, w + h);
+    Buffer png;
+    encode_png_fast(image, png);
+    EXPECT_EQ(decode_rgb(png).pixels, image.pixels) << w << "x" << h;
   }
 }
 

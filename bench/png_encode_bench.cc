@@ -1,0 +1,124 @@
+// PNG encoding speed of `--png-level fast` (image::encode_png_fast: Up
+// filter + libdeflate level 1) against the previous implementation (libspng
+// with zlib's Z_RLE, kept as internal::encode_png_rle) and zlib levels 1
+// and 6 with adaptive filters (encode_png, Pillow's defaults at 6), in ms
+// and bytes per image on the same pixels.
+//
+//   png_encode_bench [--seconds=2] [--rounds=5] FILE...
+//
+// FILEs are decoded to RGB first (e.g. the 640x480 crops that
+// bench/png_decode_bench.py writes). For each file, `rounds` rounds each run
+// every encoder for about seconds / rounds / 4, alternating so that other
+// load on a shared machine hits them alike; the figure is the median of the
+// rounds' means. Checks that every output decodes to the input pixels.
+// Prints one line per file and a mean line.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "image/png_internal.h"
+#include "mimicit/image.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using mimicit::Buffer;
+using mimicit::image::RgbImage;
+
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "cannot read %s\n", path.c_str());
+    std::exit(2);
+  }
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+template <typename Encode>
+double mean_ms(Encode&& encode, double seconds) {
+  size_t n = 0;
+  Buffer out;
+  const auto start = Clock::now();
+  double elapsed = 0;
+  do {
+    encode(out);
+    ++n;
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  } while (elapsed < seconds || n < 3);
+  return elapsed * 1e3 / double(n);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = 2.0;
+  int rounds = 5;
+  std::vector<std::string> files;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--seconds=", 0) == 0) seconds = std::atof(a.c_str() + 10);
+    else if (a.rfind("--rounds=", 0) == 0) rounds = std::max(1, std::atoi(a.c_str() + 9));
+    else files.push_back(a);
+  }
+  if (files.empty()) {
+    std::fprintf(stderr, "usage: png_encode_bench [--seconds=2] [--rounds=5] FILE...\n");
+    return 2;
+  }
+  using Encoder = void (*)(const RgbImage&, Buffer&);
+  const std::pair<const char*, Encoder> encoders[] = {
+      {"fast", [](const RgbImage& im, Buffer& out) { mimicit::image::encode_png_fast(im, out); }},
+      {"previous_fast", [](const RgbImage& im, Buffer& out) { mimicit::image::internal::encode_png_rle(im, out); }},
+      {"level1", [](const RgbImage& im, Buffer& out) { mimicit::image::encode_png(im, out, 1); }},
+      {"level6", [](const RgbImage& im, Buffer& out) { mimicit::image::encode_png(im, out, 6); }},
+  };
+  constexpr size_t kN = std::size(encoders);
+  double sum_ms[kN] = {}, sum_bytes[kN] = {};
+  std::printf("%-28s", "file");
+  for (auto& [name, fn] : encoders) std::printf(" %13s ms %9s B", name, name);
+  std::printf("\n");
+  for (const std::string& file : files) {
+    std::vector<uint8_t> bytes = read_file(file);
+    RgbImage image = mimicit::image::decode_rgb({bytes.data(), bytes.size()});
+    std::vector<std::vector<double>> ms(kN);
+    size_t sizes[kN] = {};
+    for (size_t e = 0; e < kN; ++e) {
+      Buffer out;
+      encoders[e].second(image, out);
+      sizes[e] = out.size();
+      if (mimicit::image::decode_rgb(out.view()).pixels != image.pixels) {
+        std::fprintf(stderr, "%s: %s does not round-trip\n", file.c_str(), encoders[e].first);
+        return 1;
+      }
+    }
+    for (int r = 0; r < rounds; ++r) {
+      for (size_t e = 0; e < kN; ++e) {
+        ms[e].push_back(mean_ms([&](Buffer& out) { encoders[e].second(image, out); },
+                                seconds / rounds / double(kN)));
+      }
+    }
+    std::string name = file.substr(file.find_last_of('/') + 1);
+    std::printf("%-28s", name.c_str());
+    for (size_t e = 0; e < kN; ++e) {
+      const double m = median(ms[e]);
+      sum_ms[e] += m;
+      sum_bytes[e] += double(sizes[e]);
+      std::printf(" %16.2f %11zu", m, sizes[e]);
+    }
+    std::printf("\n");
+  }
+  std::printf("%-28s", "mean");
+  for (size_t e = 0; e < kN; ++e) {
+    std::printf(" %16.2f %11.0f", sum_ms[e] / double(files.size()), sum_bytes[e] / double(files.size()));
+  }
+  std::printf("\n");
+}
