@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "image/decoders.h"
 #include "image/png_internal.h"
 #include "mimicit/error.h"
@@ -27,57 +28,20 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using mimicit::ByteView;
+using mimicit::bench::mean_ms;
+using mimicit::bench::median;
+using mimicit::bench::parse_rounds_args;
+using mimicit::bench::read_file;
 using mimicit::image::RgbImage;
 
-std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "cannot read %s\n", path.c_str());
-    std::exit(2);
-  }
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 constexpr uint64_t kMaxPixels = 89478485;
-
-// Mean ms per decode over about `seconds` (at least 3 decodes).
-template <typename Decode>
-double mean_ms(Decode&& decode, double seconds) {
-  size_t n = 0;
-  const auto start = Clock::now();
-  double elapsed = 0;
-  do {
-    RgbImage image = decode();
-    if (image.pixels.empty()) std::abort();
-    ++n;
-    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  } while (elapsed < seconds || n < 3);
-  return elapsed * 1e3 / double(n);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  double seconds = 2.0;
-  int rounds = 5;
-  std::vector<std::string> files;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a.rfind("--seconds=", 0) == 0) seconds = std::atof(a.c_str() + 10);
-    else if (a.rfind("--rounds=", 0) == 0) rounds = std::max(1, std::atoi(a.c_str() + 9));
-    else files.push_back(a);
-  }
-  if (files.empty()) {
-    std::fprintf(stderr, "usage: png_decode_bench [--seconds=2] [--rounds=5] FILE...\n");
-    return 2;
-  }
+  const auto [seconds, rounds, files] =
+      parse_rounds_args(argc, argv, "png_decode_bench [--seconds=2] [--rounds=5] FILE...");
   const double slice = seconds / rounds / 2;
   std::printf("{\"seconds\": %g, \"rounds\": %d, \"files\": [", seconds, rounds);
   for (size_t f = 0; f < files.size(); ++f) {
@@ -99,8 +63,8 @@ int main(int argc, char** argv) {
     }
     std::vector<double> fast_ms, libspng_ms;
     for (int r = 0; r < rounds; ++r) {
-      fast_ms.push_back(mean_ms(fast, slice));
-      libspng_ms.push_back(mean_ms(libspng, slice));
+      fast_ms.push_back(mean_ms([&] { if (fast().pixels.empty()) std::abort(); }, slice));
+      libspng_ms.push_back(mean_ms([&] { if (libspng().pixels.empty()) std::abort(); }, slice));
     }
     std::printf("%s\n  {\"file\": \"%s\", \"width\": %u, \"height\": %u, \"bytes\": %zu, "
                 "\"fast_ms\": %.4f, \"libspng_ms\": %.4f}",

@@ -22,58 +22,23 @@
 #include <vector>
 
 #include "image/png_internal.h"
+#include "bench_util.h"
 #include "mimicit/image.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using mimicit::Buffer;
+using mimicit::bench::mean_ms;
+using mimicit::bench::median;
+using mimicit::bench::parse_rounds_args;
+using mimicit::bench::read_file;
 using mimicit::image::RgbImage;
-
-std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "cannot read %s\n", path.c_str());
-    std::exit(2);
-  }
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-template <typename Encode>
-double mean_ms(Encode&& encode, double seconds) {
-  size_t n = 0;
-  Buffer out;
-  const auto start = Clock::now();
-  double elapsed = 0;
-  do {
-    encode(out);
-    ++n;
-    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  } while (elapsed < seconds || n < 3);
-  return elapsed * 1e3 / double(n);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  double seconds = 2.0;
-  int rounds = 5;
-  std::vector<std::string> files;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a.rfind("--seconds=", 0) == 0) seconds = std::atof(a.c_str() + 10);
-    else if (a.rfind("--rounds=", 0) == 0) rounds = std::max(1, std::atoi(a.c_str() + 9));
-    else files.push_back(a);
-  }
-  if (files.empty()) {
-    std::fprintf(stderr, "usage: png_encode_bench [--seconds=2] [--rounds=5] FILE...\n");
-    return 2;
-  }
+  const auto [seconds, rounds, files] =
+      parse_rounds_args(argc, argv, "png_encode_bench [--seconds=2] [--rounds=5] FILE...");
   using Encoder = void (*)(const RgbImage&, Buffer&);
   const std::pair<const char*, Encoder> encoders[] = {
       {"fast", [](const RgbImage& im, Buffer& out) { mimicit::image::encode_png_fast(im, out); }},
@@ -102,7 +67,8 @@ int main(int argc, char** argv) {
     }
     for (int r = 0; r < rounds; ++r) {
       for (size_t e = 0; e < kN; ++e) {
-        ms[e].push_back(mean_ms([&](Buffer& out) { encoders[e].second(image, out); },
+        Buffer out;
+        ms[e].push_back(mean_ms([&] { encoders[e].second(image, out); },
                                 seconds / rounds / double(kN)));
       }
     }
