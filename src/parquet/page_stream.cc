@@ -449,7 +449,10 @@ void WindowedStream::record_restart() {
 }
 
 void WindowedStream::check_reference(uint64_t offset) {
-  if (offset == 0 || offset > produced_) fail_corrupt("{}: a copy refers before the start of the page", codec_);
+  // Offset 0 would copy bytes not yet written: the formats forbid it (liblz4's
+  // one-shot decoder lets it through and yields whatever its buffer held).
+  if (offset == 0) fail_corrupt("{}: a copy at offset 0", codec_);
+  if (offset > produced_) fail_corrupt("{}: a copy refers before the start of the page", codec_);
   if (recorder_ != nullptr) recorder_->reference(produced_ - offset);
   if (offset > len_) fail_unsupported("{}: a copy reaches {} bytes back, beyond the streaming window", codec_, offset);
 }

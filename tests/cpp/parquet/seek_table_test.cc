@@ -216,6 +216,21 @@ TEST(SeekTableTest, ZstdRestartsAreVerifiedAndReadsAreExact) {
   check_zstd_page(zstd_frame(compressible, 19), mixed, compressible.size());
 }
 
+// A match at offset 0 (which liblz4's one-shot decoder lets through) is
+// corrupt input for the stream (found by fuzz/page_stream_fuzz.cc).
+TEST(SeekTableTest, Lz4MatchAtOffsetZeroIsCorrupt) {
+  const std::string block("\x1f\x00\x00\x00\xff\x01" "0123456789abcdef", 22);
+  auto file = mapped(block);
+  auto stream = open_page_stream(Codec::LZ4_RAW, *file, 0, block.size(), 300);
+  try {
+    stream->skip(300);
+    FAIL() << "expected kCorrupt";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorrupt) << e.what();
+    EXPECT_NE(std::string(e.what()).find("offset 0"), std::string::npos) << e.what();
+  }
+}
+
 TEST(SeekTableTest, DeflateRestartsInGzipZlibAndConcatenatedMembers) {
   std::string data = mixed_bytes(6 << 20, 5);
   std::string half = data.substr(0, data.size() / 2), rest = data.substr(data.size() / 2);
