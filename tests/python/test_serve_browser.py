@@ -76,8 +76,14 @@ def no_browser_errors(request):
 
 
 def wait(driver, condition, message=""):
+    # The page re-renders while a condition looks at it: an element found a
+    # moment ago may be gone when its text is read. That is "not yet", not a
+    # failure (a clean-clone run once failed on it).
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
-    return WebDriverWait(driver, WAIT_SECONDS).until(condition, message)
+    return WebDriverWait(driver, WAIT_SECONDS,
+                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+                         ).until(condition, message)
 
 
 def screenshot(driver, name: str) -> Path:
