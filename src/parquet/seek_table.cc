@@ -267,7 +267,6 @@ bool table_valid(const SeekTableView& t, uint64_t file_size) {
 std::optional<SeekTables> SeekTables::parse(ByteView bytes, uint64_t file_size,
                                             std::shared_ptr<const void> owner) {
   SeekTables tables;
-  tables.bytes_ = bytes.size();
   tables.owner_ = std::move(owner);
   if (reinterpret_cast<uintptr_t>(bytes.data()) % 8 != 0 || bytes.size() < 8) return std::nullopt;
   uint64_t count = 0;
@@ -309,12 +308,6 @@ const SeekTableView* SeekTables::find(uint64_t page_offset) const {
                              [](const SeekTableView& t, uint64_t o) { return t.header->page_offset < o; });
   if (it == tables_.end() || it->header->page_offset != page_offset) return nullptr;
   return &*it;
-}
-
-uint64_t SeekTables::window_bytes() const {
-  uint64_t total = 0;
-  for (const SeekTableView& t : tables_) total += t.header->window_bytes;
-  return total;
 }
 
 // ---------------------------------------------------------------------------

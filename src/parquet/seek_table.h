@@ -215,13 +215,9 @@ class SeekTables {
                                          std::shared_ptr<const void> owner);
   const SeekTableView* find(uint64_t page_offset) const;
   size_t size() const { return tables_.size(); }
-  // Bytes of the stored form, and of its windows.
-  uint64_t bytes() const { return bytes_; }
-  uint64_t window_bytes() const;
 
  private:
   std::vector<SeekTableView> tables_;  // sorted by page offset
-  uint64_t bytes_ = 0;
   std::shared_ptr<const void> owner_;
 };
 
