@@ -367,29 +367,29 @@ class GzipStream final : public ChunkedStream {
     if ((z_.data_type & 128) == 0 || (z_.data_type & 64) != 0) return;
     uint64_t out = produced() + chunk_len;
     if (!recorder_->wants(out, true)) return;
-    ByteView window;
-    if (chunk_len >= kDeflateWindow) {
-      window = ByteView(chunk + chunk_len - kDeflateWindow, kDeflateWindow);
-    } else {
-      size_t from_history = std::min(history_.size(), kDeflateWindow - chunk_len);
-      joined_.assign(history_.view().subspan(history_.size() - from_history));
-      joined_.append(chunk, chunk_len);
-      window = joined_.view();
-    }
+    ByteView window = last_window(ByteView(chunk, chunk_len));
     recorder_->boundary(input_.consumed(), static_cast<uint32_t>(z_.data_type & 7), out, window);
+  }
+
+  // The last 32 KiB of the output so far followed by `chunk`: a view into
+  // `chunk` when it is that long, else joined into joined_.
+  ByteView last_window(ByteView chunk) {
+    if (chunk.size() >= kDeflateWindow) return chunk.subspan(chunk.size() - kDeflateWindow);
+    size_t keep = std::min(history_.size(), kDeflateWindow - chunk.size());
+    joined_.assign(history_.view().subspan(history_.size() - keep));
+    joined_.append(chunk);
+    return joined_.view();
   }
 
   // The last 32 KiB of output so far, for windows that reach into an
   // earlier chunk.
   void keep_history(ByteView chunk) {
-    if (chunk.size() >= kDeflateWindow) {
-      history_.assign(chunk.subspan(chunk.size() - kDeflateWindow));
-      return;
+    ByteView window = last_window(chunk);
+    if (window.data() == joined_.data()) {
+      std::swap(history_, joined_);
+    } else {
+      history_.assign(window);
     }
-    size_t keep = std::min(history_.size(), kDeflateWindow - chunk.size());
-    joined_.assign(history_.view().subspan(history_.size() - keep));
-    joined_.append(chunk.data(), chunk.size());
-    std::swap(history_, joined_);
   }
 
   const char* codec_name() const override { return "GZIP"; }
