@@ -86,7 +86,7 @@ int bench_loader(const BenchLoaderOptions& o) {
     if (first_batch < 0) first_batch = seconds_since(start);
     ++batches;
     samples += batch.samples.size();
-    for (const loader::Sample& s : batch.samples) images += s.num_images;
+    for (const loader::SampleInfo& s : batch.samples) images += s.num_images;
     progress.advance(batch.samples.size() + batch.errors.size(), batch.images.size());
     if (o.limit > 0 && samples >= o.limit) break;
   }

@@ -1,5 +1,5 @@
 // `mimicit convert SRC... -o OUT`: argument parsing only; the work is
-// tools::convert_images.
+// convert::convert_images.
 #include <iostream>
 #include <map>
 #include <memory>
@@ -17,16 +17,16 @@ namespace {
 const std::map<std::string, parquet::Codec> kCodecs = {
     {"snappy", parquet::Codec::SNAPPY}, {"zstd", parquet::Codec::ZSTD},
     {"gzip", parquet::Codec::GZIP}, {"none", parquet::Codec::UNCOMPRESSED}};
-const std::map<std::string, tools::Reencode> kReencodes = {
-    {"keep", tools::Reencode::kKeep}, {"png", tools::Reencode::kPng}, {"jpeg", tools::Reencode::kJpeg}};
+const std::map<std::string, convert::Reencode> kReencodes = {
+    {"keep", convert::Reencode::kKeep}, {"png", convert::Reencode::kPng}, {"jpeg", convert::Reencode::kJpeg}};
 const std::map<std::string, int> kPngLevels = {
-    {"fast", tools::ConvertOptions::kPngFast}, {"0", 0}, {"1", 1}, {"2", 2}, {"3", 3}, {"4", 4},
+    {"fast", convert::ConvertOptions::kPngFast}, {"0", 0}, {"1", 1}, {"2", 2}, {"3", 3}, {"4", 4},
     {"5", 5}, {"6", 6}, {"7", 7}, {"8", 8}, {"9", 9}};
-const std::map<std::string, tools::Payload> kPayloads = {
-    {"base64", tools::Payload::kBase64}, {"binary", tools::Payload::kBinary}};
+const std::map<std::string, convert::Payload> kPayloads = {
+    {"base64", convert::Payload::kBase64}, {"binary", convert::Payload::kBinary}};
 
-int run_convert(const tools::ConvertOptions& options) {
-  tools::ConvertReport r = tools::convert_images(options);
+int run_convert(const convert::ConvertOptions& options) {
+  convert::ConvertReport r = convert::convert_images(options);
   std::cout << fmt::format(
       "{}: {} images in {} parts ({}), {} dropped{}, {} duplicate ids, {:.1f} s\n", options.out,
       r.images, r.partitions, format_bytes(r.bytes_out), r.dropped,
@@ -40,7 +40,7 @@ void add_convert_command(CLI::App& app, Action& action) {
   auto* command = app.add_subcommand(
       "convert", "Convert image stores (Parquet, partition folders, images.json, image folders) "
                  "into one sorted, partitioned Parquet store");
-  auto options = std::make_shared<tools::ConvertOptions>();
+  auto options = std::make_shared<convert::ConvertOptions>();
   auto max_size = std::make_shared<std::string>("1.5GiB");
   command->add_option("SRC", options->sources, "Stores to read; later sources win on duplicate ids")
       ->required();

@@ -25,7 +25,7 @@ void add_ls(CLI::App& images, Action& action) {
   command->add_option("--limit", *limit, "Print at most N ids");
   command->callback([&action, store, limit] {
     action = [store, limit] {
-      tools::list_image_ids(*store, *limit, std::cout);
+      inspect::list_image_ids(*store, *limit, std::cout);
       return 0;
     };
   });
@@ -41,7 +41,7 @@ void add_get(CLI::App& images, Action& action) {
   command->add_option("-o,--out", *out, "File to write");
   command->callback([&action, store, id, out] {
     action = [store, id, out] {
-      tools::get_image({*store}, *id, *out, std::cout);
+      inspect::get_image({*store}, *id, *out, std::cout);
       return 0;
     };
   });
@@ -51,13 +51,13 @@ void add_stats(CLI::App& images, Action& action) {
   auto* command = images.add_subcommand(
       "stats", "Count images and bytes; formats, width/height histograms, unreadable and duplicate ids");
   auto store = std::make_shared<std::vector<std::string>>();
-  auto options = std::make_shared<tools::StatsOptions>();
+  auto options = std::make_shared<inspect::StatsOptions>();
   add_store_option(*command, *store);
   command->add_flag("--json", options->json, "Print one JSON object");
   command->add_option("--threads", options->threads, "Worker threads (default: all cores)");
   command->callback([&action, store, options] {
     action = [store, options] {
-      tools::print_image_stats(*store, *options, std::cout);
+      inspect::print_image_stats(*store, *options, std::cout);
       return 0;
     };
   });
@@ -76,7 +76,7 @@ void add_index(CLI::App& images, Action& action) {
   command->add_flag("--rebuild", *rebuild, "Ignore a saved index and build it again");
   command->callback([&action, store, rebuild] {
     action = [store, rebuild] {
-      tools::index_store(*store, *rebuild, std::cout);
+      inspect::index_store(*store, *rebuild, std::cout);
       return 0;
     };
   });

@@ -39,7 +39,7 @@ void add_schema_command(CLI::App& parquet, Action& action) {
   command->add_option("FILE", *path, "Parquet file")->required();
   command->callback([&action, path] {
     action = [path] {
-      tools::print_parquet_schema(*path, std::cout);
+      inspect::print_parquet_schema(*path, std::cout);
       return 0;
     };
   });
@@ -54,7 +54,7 @@ void add_meta_command(CLI::App& parquet, Action& action) {
   command->add_flag("--json", *json, "Print one JSON object with every value in full");
   command->callback([&action, path, json] {
     action = [path, json] {
-      tools::print_parquet_meta(*path, *json ? tools::MetaFormat::kJson : tools::MetaFormat::kText,
+      inspect::print_parquet_meta(*path, *json ? inspect::MetaFormat::kJson : inspect::MetaFormat::kText,
                                 std::cout);
       return 0;
     };
@@ -78,7 +78,7 @@ void add_columns_option(CLI::App& command, std::vector<std::string>& columns) {
 void add_cat_command(CLI::App& parquet, Action& action) {
   auto* command = parquet.add_subcommand("cat", "Print rows as JSON lines or CSV");
   auto path = std::make_shared<std::string>();
-  auto options = std::make_shared<tools::CatOptions>();
+  auto options = std::make_shared<inspect::CatOptions>();
   command->add_option("FILE", *path, "Parquet file")->required();
   add_columns_option(*command, options->columns);
   command->add_option("--limit", options->limit, "Print at most N rows (default: all)")
@@ -89,17 +89,17 @@ void add_cat_command(CLI::App& parquet, Action& action) {
       ->check(CLI::IsMember({"jsonl", "csv"}))
       ->capture_default_str();
   command->callback([&action, path, options, format] {
-    options->format = *format == "csv" ? tools::CatFormat::kCsv : tools::CatFormat::kJsonl;
+    options->format = *format == "csv" ? inspect::CatFormat::kCsv : inspect::CatFormat::kJsonl;
     action = [path, options] {
-      tools::cat_parquet(*path, *options, std::cout);
+      inspect::cat_parquet(*path, *options, std::cout);
       return 0;
     };
   });
 }
 
-int run_check(const std::string& path, const tools::CheckOptions& options) {
-  const tools::CheckReport report = tools::check_parquet(path, options);
-  tools::print_check_report(report, std::cout);
+int run_check(const std::string& path, const inspect::CheckOptions& options) {
+  const inspect::CheckReport report = inspect::check_parquet(path, options);
+  inspect::print_check_report(report, std::cout);
   std::cout.flush();
   // The report on stdout lists every problem; stderr gets one line.
   for (const std::string& warning : report.warnings) print_error("warning: " + warning);
@@ -115,7 +115,7 @@ void add_check_command(CLI::App& parquet, Action& action) {
   auto* command = parquet.add_subcommand(
       "check", "Decode every value, verify CRCs and counts; print per-column totals and MB/s");
   auto path = std::make_shared<std::string>();
-  auto options = std::make_shared<tools::CheckOptions>();
+  auto options = std::make_shared<inspect::CheckOptions>();
   command->add_option("FILE", *path, "Parquet file")->required();
   add_columns_option(*command, options->columns);
   command
@@ -137,7 +137,7 @@ void add_demo_command(CLI::App& app, Action& action) {
       "folder.");
   command->callback([&action, out_dir] {
     action = [out_dir] {
-      std::cout << tools::write_demo_store(tools::resolve_demo_dir(), *out_dir).string() << '\n';
+      std::cout << convert::write_demo_store(convert::resolve_demo_dir(), *out_dir).string() << '\n';
       return 0;
     };
   });

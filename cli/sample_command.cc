@@ -26,7 +26,7 @@ struct SampleArgs {
   SampleOptions options;
 };
 
-void append_sample_json(const Sample& sample, std::string& out) {
+void append_sample_json(const SampleText& sample, std::string& out) {
   out += "{\"id\":";
   append_json_string(out, sample.id);
   out += ",\"group\":";
@@ -58,7 +58,7 @@ int run_sample(SampleArgs& args) {
     for (const GroupConfig& group : config.groups) groups.push_back(group.group);
   }
   std::string out;
-  Sample sample;
+  SampleText sample;
   // --limit counts lines in all, like `head -n`: the first N of the
   // stream the command prints without it.
   uint64_t remaining = args.limit.value_or(UINT64_MAX);

@@ -41,9 +41,9 @@ void build_samples(const std::string& path, size_t variant) {
   options.populate_rel_ins = variant & 32;
   options.with_task_description = variant & 64;
   options.resample_frames = 3;
-  options.open.threads = 1;
+  options.parse.threads = 1;
   auto ds = GroupDataset::open(config, group.group, options);
-  Sample sample;
+  SampleText sample;
   for (uint64_t i = 0; i < ds->size() && i < kMaxSamples; ++i) {
     mimicit::fuzz::accept_errors([&] {
       ds->sample_text(i, &sample);
@@ -57,7 +57,7 @@ void build_samples(const std::string& path, size_t variant) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static mimicit::fuzz::TempFile temp("fuzz_instructions.json");
   const std::string& path = temp.write(data, size);
-  OpenOptions open;
+  ParseOptions open;
   open.threads = 1;
 
   bool instructions_open = false;

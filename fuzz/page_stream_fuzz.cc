@@ -22,7 +22,7 @@
 #include "fuzz_util.h"
 #include "mimicit/file.h"
 #include "parquet/compression.h"
-#include "parquet/page_stream.h"
+#include "parquet/reader/page_stream.h"
 
 namespace {
 

@@ -68,8 +68,8 @@ inline void walk_rows(const std::shared_ptr<const parquet::ParquetFile>& file) {
     std::string text;
     for (int64_t n = 0; n < kMaxRows && reader.next(row); ++n) {
       for (size_t i = 0; i < row.size() && i < columns.size(); ++i) {
-        tools::append_json_value(text, row[i], *columns[i]);
-        tools::append_csv_value(text, row[i], *columns[i]);
+        inspect::append_json_value(text, row[i], *columns[i]);
+        inspect::append_csv_value(text, row[i], *columns[i]);
       }
       if (text.size() > (1u << 20)) text.clear();
     }

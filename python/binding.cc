@@ -739,7 +739,7 @@ class PyImageStore {
     options.save_index = save_index;
     options.cache_dir = cache_dir;
     if (index_pages) options.index_pages = *index_pages;
-    options.index_progress = tools::index_progress_bar();
+    options.index_progress = inspect::index_progress_bar();
     nb::gil_scoped_release release;
     store_ = store::open_store(paths, options, &report_);
   }
@@ -869,7 +869,7 @@ loader::DataOptions data_options(const nb::dict& o) {
   d.groups = option<std::vector<std::string>>(o, "groups");
   d.config.base_dir = option<std::string>(o, "base_dir");
   d.stores.cache_dir = option<std::string>(o, "cache_dir");
-  d.stores.index_progress = tools::index_progress_bar();
+  d.stores.index_progress = inspect::index_progress_bar();
   return d;
 }
 
@@ -885,15 +885,15 @@ nb::object images_array(std::unique_ptr<loader::Batch> batch, const std::vector<
   return nb::cast(nb::ndarray<nb::numpy, uint8_t>(data, shape.size(), shape.data(), keep));
 }
 
-nb::list string_list(const std::vector<loader::Sample>& samples, std::string loader::Sample::*field) {
+nb::list string_list(const std::vector<loader::SampleInfo>& samples, std::string loader::SampleInfo::*field) {
   nb::list out;
-  for (const loader::Sample& s : samples) out.append(id_object(s.*field));
+  for (const loader::SampleInfo& s : samples) out.append(id_object(s.*field));
   return out;
 }
 
-nb::list image_id_lists(const std::vector<loader::Sample>& samples) {
+nb::list image_id_lists(const std::vector<loader::SampleInfo>& samples) {
   nb::list out;
-  for (const loader::Sample& s : samples) {
+  for (const loader::SampleInfo& s : samples) {
     nb::list ids;
     for (const std::string& id : s.image_ids) ids.append(id_object(id));
     out.append(ids);
@@ -954,7 +954,7 @@ class PyDataset {
       std::lock_guard lock(mutex_);
       scratch_ = std::move(scratch);
     }
-    const loader::Sample& s = batch->samples.front();
+    const loader::SampleInfo& s = batch->samples.front();
     nb::dict d;
     d["id"] = id_object(s.id);
     d["task_group"] = producer_->group_name(0);
@@ -1034,12 +1034,12 @@ class PyLoader {
     d["epoch"] = batch->epoch;
     d["step"] = batch->step;
     d["task_group"] = producer_->group_name(batch->group);
-    d["id"] = string_list(batch->samples, &loader::Sample::id);
-    d["dataset"] = string_list(batch->samples, &loader::Sample::dataset);
-    d["full_text"] = string_list(batch->samples, &loader::Sample::text);
+    d["id"] = string_list(batch->samples, &loader::SampleInfo::id);
+    d["dataset"] = string_list(batch->samples, &loader::SampleInfo::dataset);
+    d["full_text"] = string_list(batch->samples, &loader::SampleInfo::text);
     d["image_ids"] = image_id_lists(batch->samples);
     std::vector<uint32_t> counts;
-    for (const loader::Sample& s : batch->samples) counts.push_back(s.num_images);
+    for (const loader::SampleInfo& s : batch->samples) counts.push_back(s.num_images);
     d["image_counts"] = counts;
     nb::list errors;
     for (const loader::SampleError& e : batch->errors) errors.append(error_dict(*producer_, e));

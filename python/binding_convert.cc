@@ -31,9 +31,9 @@ namespace mimicit::python {
 
 namespace {
 
-using tools::ConvertOptions;
-using tools::ConvertPlan;
-using tools::ConvertShard;
+using convert::ConvertOptions;
+using convert::ConvertPlan;
+using convert::ConvertShard;
 
 template <typename T>
 T required(const nb::dict& d, const char* key) {
@@ -65,10 +65,10 @@ ConvertOptions convert_options(const nb::dict& d) {
                                     {"zstd", parquet::Codec::ZSTD},
                                     {"gzip", parquet::Codec::GZIP},
                                     {"none", parquet::Codec::UNCOMPRESSED}});
-  o.reencode = choice<tools::Reencode>(required<std::string>(d, "reencode"), "reencode",
-                                       {{"keep", tools::Reencode::kKeep},
-                                        {"png", tools::Reencode::kPng},
-                                        {"jpeg", tools::Reencode::kJpeg}});
+  o.reencode = choice<convert::Reencode>(required<std::string>(d, "reencode"), "reencode",
+                                       {{"keep", convert::Reencode::kKeep},
+                                        {"png", convert::Reencode::kPng},
+                                        {"jpeg", convert::Reencode::kJpeg}});
   o.resize = required<uint32_t>(d, "resize");
   o.verify = required<bool>(d, "verify");
   o.png_level = required<int>(d, "png_level");
@@ -77,8 +77,8 @@ ConvertOptions convert_options(const nb::dict& d) {
   }
   o.jpeg_quality = required<int>(d, "jpeg_quality");
   if (o.jpeg_quality < 1 || o.jpeg_quality > 100) fail_invalid("jpeg_quality must be 1 to 100, not {}", o.jpeg_quality);
-  o.payload = choice<tools::Payload>(required<std::string>(d, "payload"), "payload",
-                                     {{"base64", tools::Payload::kBase64}, {"binary", tools::Payload::kBinary}});
+  o.payload = choice<convert::Payload>(required<std::string>(d, "payload"), "payload",
+                                     {{"base64", convert::Payload::kBase64}, {"binary", convert::Payload::kBinary}});
   o.threads = required<int>(d, "threads");
   if (o.threads < 0 || o.threads > 1024) fail_invalid("threads must be 0 (all cores) to 1024, not {}", o.threads);
   o.progress = false;
@@ -101,7 +101,7 @@ ConvertShard shard_of(const nb::tuple& t) {
   return s;
 }
 
-nb::dict report_dict(const tools::ConvertReport& r) {
+nb::dict report_dict(const convert::ConvertReport& r) {
   nb::dict d;
   d["images"] = r.images;
   d["dropped"] = r.dropped;
@@ -123,7 +123,7 @@ void bind_convert(nb::module_& m) {
         ConvertPlan plan;
         {
           nb::gil_scoped_release release;
-          plan = tools::plan_convert(o, shard_images, shards);
+          plan = convert::plan_convert(o, shard_images, shards);
         }
         nb::list listed;
         for (const ConvertShard& s : plan.shards) listed.append(shard_tuple(s));
@@ -140,10 +140,10 @@ void bind_convert(nb::module_& m) {
       [](const nb::dict& options, const nb::tuple& shard, const std::string& work_dir) {
         ConvertOptions o = convert_options(options);
         ConvertShard s = shard_of(shard);
-        tools::ShardReport r;
+        convert::ShardReport r;
         {
           nb::gil_scoped_release release;
-          r = tools::convert_shard(o, s, work_dir);
+          r = convert::convert_shard(o, s, work_dir);
         }
         nb::dict d;
         d["images"] = r.images;
@@ -163,10 +163,10 @@ void bind_convert(nb::module_& m) {
         for (nb::handle shard : required<nb::list>(plan, "shards")) {
           p.shards.push_back(shard_of(nb::cast<nb::tuple>(shard)));
         }
-        tools::ConvertReport report;
+        convert::ConvertReport report;
         {
           nb::gil_scoped_release release;
-          report = tools::merge_shards(o, p, work_dir);
+          report = convert::merge_shards(o, p, work_dir);
         }
         return report_dict(report);
       },

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes src/dataset/unicode_tables.inc: the code point ranges of Python's
 `re` classes \\w and \\s on str patterns, which the text cleaning of
-src/dataset/text_clean.cc must match exactly.
+src/dataset/prompt.cc must match exactly.
 
     python3 scripts/gen_unicode_tables.py            # rewrite the file
     python3 scripts/gen_unicode_tables.py --check    # exit 1 if it differs

@@ -47,7 +47,7 @@
 #include "mimicit/image_store.h"
 #include "mimicit/parquet/metadata.h"
 
-namespace mimicit::tools {
+namespace mimicit::convert {
 
 enum class Reencode { kKeep, kPng, kJpeg };
 enum class Payload { kBase64, kBinary };
@@ -137,4 +137,4 @@ ShardReport convert_shard(const ConvertOptions& options, const ConvertShard& sha
 ConvertReport merge_shards(const ConvertOptions& options, const ConvertPlan& plan,
                            const std::string& work_dir);
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::convert

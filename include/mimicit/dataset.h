@@ -146,7 +146,7 @@ struct RepeatedKey {
   uint64_t kept_offset = 0;      // byte offset of the value that replaced it
 };
 
-struct OpenOptions {
+struct ParseOptions {
   // Threads validating records; 0: all cores.
   int threads = 0;
   // The largest record (instruction file), entry (train config) or other
@@ -160,7 +160,7 @@ struct OpenOptions {
 class InstructionFile {
  public:
   static std::shared_ptr<const InstructionFile> open(const std::string& path,
-                                                     const OpenOptions& options = {});
+                                                     const ParseOptions& options = {});
   ~InstructionFile();
   InstructionFile(const InstructionFile&) = delete;
   InstructionFile& operator=(const InstructionFile&) = delete;
@@ -196,7 +196,7 @@ class InstructionFile {
 class TrainConfig {
  public:
   static std::shared_ptr<const TrainConfig> open(const std::string& path,
-                                                 const OpenOptions& options = {});
+                                                 const ParseOptions& options = {});
   ~TrainConfig();
   TrainConfig(const TrainConfig&) = delete;
   TrainConfig& operator=(const TrainConfig&) = delete;
@@ -235,10 +235,10 @@ struct SampleOptions {
   // the same for every sample of an epoch, on any thread.
   int64_t seed = 42;
   int64_t epoch = 0;
-  OpenOptions open;
+  ParseOptions parse;
 };
 
-struct Sample {
+struct SampleText {
   std::string id;
   Group group = Group::kImageText;
   std::string dataset;      // the dataset whose training list holds this entry
@@ -292,12 +292,12 @@ class GroupDataset {
   // Sample i of the training list. Throws Error(kNotFound) naming the id when
   // it or one of its in-context ids has no record (or no instruction or
   // answer), Error(kCorrupt) for a VIDEO_TEXT record without frames.
-  void sample_text(uint64_t i, Sample* out) const;
-  Sample sample_text(uint64_t i) const;
+  void sample_text(uint64_t i, SampleText* out) const;
+  SampleText sample_text(uint64_t i) const;
   // The same in another epoch: only the task description depends on it (the
   // reference reseeds its choice with (seed, epoch)). The options' epoch is
   // picked once at open; another epoch costs one more seeding per sample.
-  void sample_text(uint64_t i, int64_t epoch, Sample* out) const;
+  void sample_text(uint64_t i, int64_t epoch, SampleText* out) const;
 
   // The record `id` resolves to in this group: the last dataset holding it.
   struct RecordRef {

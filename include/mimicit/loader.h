@@ -155,7 +155,7 @@ struct ImageLayout {
 };
 
 // The text part of one sample, filled by SampleProducer::describe().
-struct Sample {
+struct SampleInfo {
   uint64_t index = 0;  // in its group (set by the loader)
   std::string id;      // instruction id
   std::string dataset;
@@ -178,7 +178,7 @@ struct Batch {
   uint64_t epoch = 0;
   uint64_t step = 0;
   uint32_t group = 0;
-  std::vector<Sample> samples;  // the samples kept, in order
+  std::vector<SampleInfo> samples;  // the samples kept, in order
   ImageLayout layout;
   uint32_t max_images = 0;  // image slots per sample in `images`
   // samples.size() * max_images * layout.bytes() bytes (16-byte aligned).
@@ -217,11 +217,11 @@ class SampleProducer {
 
   // Fills `out` (fresh, index set) with the sample's text part and image
   // count as of `epoch`, without loading images.
-  virtual void describe(size_t group, uint64_t epoch, uint64_t index, Sample& out) const = 0;
+  virtual void describe(size_t group, uint64_t epoch, uint64_t index, SampleInfo& out) const = 0;
 
   // Writes image `slot` < sample.num_images into `out` (image_layout(group)
   // .bytes() bytes).
-  virtual void load_image(size_t group, const Sample& sample, uint32_t slot,
+  virtual void load_image(size_t group, const SampleInfo& sample, uint32_t slot,
                           std::span<uint8_t> out, Scratch* scratch) const = 0;
 };
 
@@ -341,8 +341,8 @@ class DatasetProducer : public SampleProducer {
   std::string group_name(size_t group) const override;
   ImageLayout image_layout(size_t group) const override;
   std::unique_ptr<Scratch> make_scratch() const override;
-  void describe(size_t group, uint64_t epoch, uint64_t index, Sample& out) const override;
-  void load_image(size_t group, const Sample& sample, uint32_t slot, std::span<uint8_t> out,
+  void describe(size_t group, uint64_t epoch, uint64_t index, SampleInfo& out) const override;
+  void load_image(size_t group, const SampleInfo& sample, uint32_t slot, std::span<uint8_t> out,
                   Scratch* scratch) const override;
 
   const DataOptions& options() const;

@@ -24,11 +24,11 @@
 #include "store/store_scan.h"
 #include "util/worker_pool.h"
 
-namespace mimicit::tools {
+namespace mimicit::convert {
 
 namespace fs = std::filesystem;
 
-namespace convert_internal {
+namespace internal {
 
 void check_options(const ConvertOptions& options) {
   if (options.sources.empty()) fail_invalid("no source to convert");
@@ -104,11 +104,11 @@ std::string_view stored_value(const ConvertOptions& options, const Item& item) {
                                              : as_string_view(item.image.view());
 }
 
-}  // namespace convert_internal
+}  // namespace internal
 
 namespace {
 
-using namespace convert_internal;
+using namespace internal;
 
 
 // Sorted sources: each image goes straight into the parts as it is read.
@@ -190,4 +190,4 @@ ConvertReport convert_images(const ConvertOptions& options) {
   return report;
 }
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::convert

@@ -3,7 +3,7 @@
 #include "mimicit/error.h"
 #include "mimicit/image.h"
 
-namespace mimicit::tools {
+namespace mimicit::convert {
 
 std::string process_image(const ConvertOptions& options, const Buffer& in, Buffer& out) {
   bool reencode = options.reencode != Reencode::kKeep || options.resize > 0;
@@ -29,4 +29,4 @@ std::string process_image(const ConvertOptions& options, const Buffer& in, Buffe
   return {};
 }
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::convert

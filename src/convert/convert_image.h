@@ -8,11 +8,11 @@
 #include "mimicit/bytes.h"
 #include "mimicit/convert.h"
 
-namespace mimicit::tools {
+namespace mimicit::convert {
 
 // Turns the image file bytes `in` into the bytes to store in `out`.
 // Returns an empty string on success, else why the image is dropped.
 // Thread-safe.
 std::string process_image(const ConvertOptions& options, const Buffer& in, Buffer& out);
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::convert

@@ -12,7 +12,7 @@
 #include "util/progress.h"
 #include "util/worker_pool.h"
 
-namespace mimicit::tools::convert_internal {
+namespace mimicit::convert::internal {
 
 // Throws kInvalidArgument for options no run can use (no source, no
 // output, a resize past the decoder's limit, a partition size too small).
@@ -57,4 +57,4 @@ ShardReport write_shard(const ImageStore& store, const ConvertOptions& options, 
 ConvertReport merge_into(const ImageStore& store, const ConvertOptions& options, const ConvertPlan& plan,
                          const std::filesystem::path& work_dir, const std::filesystem::path& out_dir);
 
-}  // namespace mimicit::tools::convert_internal
+}  // namespace mimicit::convert::internal

@@ -4,7 +4,7 @@
 #include "mimicit/file.h"
 #include "util/json_text.h"
 
-namespace mimicit::tools {
+namespace mimicit::convert {
 
 namespace fs = std::filesystem;
 
@@ -99,4 +99,4 @@ void DropLog::close() {
   sync_path(path_.string());  // durable before the folder is committed
 }
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::convert

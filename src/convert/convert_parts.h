@@ -12,7 +12,7 @@
 #include "mimicit/parquet/writer.h"
 #include "mimicit/convert.h"
 
-namespace mimicit::tools {
+namespace mimicit::convert {
 
 // Writes rows into part.0.parquet, part.1.parquet, ... starting a new part
 // before a row would push the current one past the size limit. The estimate
@@ -71,4 +71,4 @@ class DropLog {
   uint64_t count_ = 0;
 };
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::convert

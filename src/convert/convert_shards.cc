@@ -36,11 +36,11 @@
 #include "store/storage_ranges.h"
 #include "store/store_scan.h"
 
-namespace mimicit::tools {
+namespace mimicit::convert {
 
 namespace fs = std::filesystem;
 
-namespace convert_internal {
+namespace internal {
 
 namespace {
 
@@ -358,9 +358,9 @@ ConvertReport merge_into(const ImageStore& store, const ConvertOptions& options,
   return report;
 }
 
-}  // namespace convert_internal
+}  // namespace internal
 
-using namespace convert_internal;
+using namespace internal;
 
 namespace {
 
@@ -456,4 +456,4 @@ ConvertReport merge_shards(const ConvertOptions& options, const ConvertPlan& pla
   return report;
 }
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::convert

@@ -6,7 +6,7 @@
 #include "mimicit/error.h"
 #include "mimicit/convert.h"
 
-namespace mimicit::tools {
+namespace mimicit::convert {
 
 namespace fs = std::filesystem;
 
@@ -33,4 +33,4 @@ fs::path write_demo_store(const fs::path& demo_dir, const fs::path& out_dir) {
   return options.out;
 }
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::convert

@@ -1,7 +1,7 @@
 // `mimicit demo`: the bundled demo data through the main job.
 //
 // The demo images live in the source tree's demo/images folder. They are
-// converted (tools::convert_images, ZSTD) into the image store
+// converted (convert::convert_images, ZSTD) into the image store
 // OUTDIR/demo_store: part.0.parquet with columns `__index_level_0__` (the
 // id: the file name without its extension, the pandas index) and `base64`,
 // sorted by id, with statistics, page index and a bloom filter on the id.
@@ -9,7 +9,7 @@
 
 #include <filesystem>
 
-namespace mimicit::tools {
+namespace mimicit::convert {
 
 // The demo folder: $MIMICIT_DEMO_DIR when set, else "../demo" beside the
 // running executable (build/mimicit -> demo/), read from /proc/self/exe.
@@ -21,4 +21,4 @@ std::filesystem::path resolve_demo_dir();
 std::filesystem::path write_demo_store(const std::filesystem::path& demo_dir,
                                        const std::filesystem::path& out_dir);
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::convert

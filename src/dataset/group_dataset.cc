@@ -94,11 +94,11 @@ void GroupDataset::Impl::load_files() {
   for (Dataset& ds : datasets) {
     with_context(fmt::format("group {}, dataset {}", group_name(group), ds.config.name), [&] {
       auto& file = instruction_files[ds.config.mimicit_path];
-      if (!file) file = InstructionFile::open(ds.config.mimicit_path, options.open);
+      if (!file) file = InstructionFile::open(ds.config.mimicit_path, options.parse);
       ds.instructions = file;
       if (!ds.config.train_config_path.empty()) {
         auto& config = train_configs[ds.config.train_config_path];
-        if (!config) config = TrainConfig::open(ds.config.train_config_path, options.open);
+        if (!config) config = TrainConfig::open(ds.config.train_config_path, options.parse);
         ds.train_config = config;
       }
     });
@@ -309,11 +309,11 @@ std::optional<GroupDataset::RecordRef> GroupDataset::find_record(std::string_vie
   return std::nullopt;
 }
 
-void GroupDataset::sample_text(uint64_t i, Sample* out) const {
+void GroupDataset::sample_text(uint64_t i, SampleText* out) const {
   sample_text(i, impl_->options.epoch, out);
 }
 
-void GroupDataset::sample_text(uint64_t i, int64_t epoch, Sample* out) const {
+void GroupDataset::sample_text(uint64_t i, int64_t epoch, SampleText* out) const {
   const Impl& impl = *impl_;
   const size_t d = training_dataset(i);
   const uint64_t k = impl.lists[d].key_at(i - impl.datasets[d].training_begin);
@@ -397,8 +397,8 @@ void GroupDataset::sample_text(uint64_t i, int64_t epoch, Sample* out) const {
   }
 }
 
-Sample GroupDataset::sample_text(uint64_t i) const {
-  Sample sample;
+SampleText GroupDataset::sample_text(uint64_t i) const {
+  SampleText sample;
   sample_text(i, &sample);
   return sample;
 }

@@ -68,7 +68,7 @@ std::string check_record(od::document& doc) {
 InstructionFile::InstructionFile() : impl_(std::make_unique<Impl>()) {}
 InstructionFile::~InstructionFile() = default;
 
-std::shared_ptr<const InstructionFile> InstructionFile::open(const std::string& path, const OpenOptions& options) {
+std::shared_ptr<const InstructionFile> InstructionFile::open(const std::string& path, const ParseOptions& options) {
   std::shared_ptr<InstructionFile> result(new InstructionFile());
   Impl& impl = *result->impl_;
   impl.path = path;

@@ -44,7 +44,7 @@ bool read_id_list(od::document& doc, std::vector<std::string_view>* out, std::st
 TrainConfig::TrainConfig() : impl_(std::make_unique<Impl>()) {}
 TrainConfig::~TrainConfig() = default;
 
-std::shared_ptr<const TrainConfig> TrainConfig::open(const std::string& path, const OpenOptions& options) {
+std::shared_ptr<const TrainConfig> TrainConfig::open(const std::string& path, const ParseOptions& options) {
   std::shared_ptr<TrainConfig> result(new TrainConfig());
   Impl& impl = *result->impl_;
   impl.path = path;

@@ -18,7 +18,7 @@
 #include "util/json_text.h"
 #include "util/progress.h"
 
-namespace mimicit::tools {
+namespace mimicit::inspect {
 
 namespace {
 
@@ -248,4 +248,4 @@ void print_image_stats(const std::vector<std::string>& paths, const StatsOptions
   else print_text(*store, stats, out);
 }
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::inspect

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-namespace mimicit::tools {
+namespace mimicit::inspect {
 
 void list_image_ids(const std::vector<std::string>& store, uint64_t limit, std::ostream& out);
 
@@ -46,4 +46,4 @@ void index_store(const std::vector<std::string>& store, bool rebuild, std::ostre
 // stderr when it is a terminal (silent otherwise).
 std::function<void(uint64_t done, uint64_t total)> index_progress_bar();
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::inspect

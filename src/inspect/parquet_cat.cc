@@ -8,7 +8,7 @@
 #include "inspect/parquet_columns.h"
 #include "inspect/value_format.h"
 
-namespace mimicit::tools {
+namespace mimicit::inspect {
 
 namespace {
 
@@ -123,4 +123,4 @@ void cat_parquet(const std::string& path, const CatOptions& options, std::ostrea
   writer.flush();
 }
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::inspect

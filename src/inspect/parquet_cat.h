@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-namespace mimicit::tools {
+namespace mimicit::inspect {
 
 enum class CatFormat { kJsonl, kCsv };
 
@@ -35,4 +35,4 @@ struct CatOptions {
 
 void cat_parquet(const std::string& path, const CatOptions& options, std::ostream& out);
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::inspect

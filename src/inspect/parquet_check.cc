@@ -14,7 +14,7 @@
 #include "inspect/parquet_columns.h"
 #include "util/worker_pool.h"
 
-namespace mimicit::tools {
+namespace mimicit::inspect {
 
 namespace {
 
@@ -203,4 +203,4 @@ void print_check_report(const CheckReport& report, std::ostream& out) {
   out << text;
 }
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::inspect

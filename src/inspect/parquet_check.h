@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-namespace mimicit::tools {
+namespace mimicit::inspect {
 
 struct CheckOptions {
   std::vector<std::string> columns;  // names as resolve_columns takes them; empty = all
@@ -61,4 +61,4 @@ CheckReport check_parquet(const std::string& path, const CheckOptions& options);
 // the problems are left to the caller (the CLI prints them on stderr).
 void print_check_report(const CheckReport& report, std::ostream& out);
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::inspect

@@ -4,7 +4,7 @@
 
 #include "mimicit/error.h"
 
-namespace mimicit::tools {
+namespace mimicit::inspect {
 
 std::vector<int> resolve_columns(const parquet::Schema& schema,
                                  const std::vector<std::string>& names) {
@@ -35,4 +35,4 @@ std::string describe_columns(const parquet::Schema& schema) {
   return text.empty() ? "none" : text;
 }
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::inspect

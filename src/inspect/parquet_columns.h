@@ -6,7 +6,7 @@
 
 #include "mimicit/parquet/schema.h"
 
-namespace mimicit::tools {
+namespace mimicit::inspect {
 
 // Maps each name (a dotted path "a.b.c" or a field name, see
 // Schema::find_column) to its column index, in the order given, dropping
@@ -19,4 +19,4 @@ std::vector<int> resolve_columns(const parquet::Schema& schema,
 // name when that differs, for messages.
 std::string describe_columns(const parquet::Schema& schema);
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::inspect

@@ -9,7 +9,7 @@
 #include "util/file_context.h"
 #include "inspect/value_format.h"
 
-namespace mimicit::tools {
+namespace mimicit::inspect {
 
 namespace {
 
@@ -395,4 +395,4 @@ void print_parquet_meta(const std::string& path, MetaFormat format, std::ostream
   out << text;
 }
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::inspect

@@ -40,11 +40,11 @@
 #include <ostream>
 #include <string>
 
-namespace mimicit::tools {
+namespace mimicit::inspect {
 
 enum class MetaFormat { kText, kJson };
 
 // Throws mimicit::Error naming the file when it cannot be opened.
 void print_parquet_meta(const std::string& path, MetaFormat format, std::ostream& out);
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::inspect

@@ -5,7 +5,7 @@
 #include "mimicit/parquet/reader.h"
 #include "util/file_context.h"
 
-namespace mimicit::tools {
+namespace mimicit::inspect {
 
 namespace {
 
@@ -40,4 +40,4 @@ void print_parquet_schema(const std::string& path, std::ostream& out) {
   out << text;
 }
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::inspect

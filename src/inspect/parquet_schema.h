@@ -10,9 +10,9 @@
 #include <ostream>
 #include <string>
 
-namespace mimicit::tools {
+namespace mimicit::inspect {
 
 // Throws mimicit::Error naming the file when it cannot be opened.
 void print_parquet_schema(const std::string& path, std::ostream& out);
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::inspect

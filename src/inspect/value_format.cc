@@ -8,7 +8,7 @@
 #include "mimicit/base64.h"
 #include "util/json_text.h"
 
-namespace mimicit::tools {
+namespace mimicit::inspect {
 
 namespace {
 
@@ -183,4 +183,4 @@ std::optional<Value> value_from_plain(std::string_view plain, const ColumnDescri
   return std::nullopt;
 }
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::inspect

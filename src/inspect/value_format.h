@@ -33,7 +33,7 @@
 #include "mimicit/parquet/schema.h"
 #include "util/json_text.h"
 
-namespace mimicit::tools {
+namespace mimicit::inspect {
 
 // Appends the JSON text of one value of `column`.
 void append_json_value(std::string& out, const parquet::Value& value,
@@ -50,4 +50,4 @@ void append_csv_text(std::string& out, std::string_view text);
 std::optional<parquet::Value> value_from_plain(std::string_view plain,
                                                const parquet::ColumnDescriptor& column);
 
-}  // namespace mimicit::tools
+}  // namespace mimicit::inspect

@@ -56,7 +56,7 @@ void BatchBuilder::plan(const SampleProducer& producer, uint64_t epoch, uint64_t
   failures_.assign(n, SampleError());
   Error error(ErrorCode::kInternal, "");
   for (size_t j = 0; j < n; ++j) {
-    Sample& sample = batch_.samples[j];
+    SampleInfo& sample = batch_.samples[j];
     sample.index = indices.indices[j];
     if (!run_caught([&] { producer.describe(indices.group, epoch, sample.index, sample); }, error)) {
       record_failure(j, error);
@@ -71,7 +71,7 @@ void BatchBuilder::load(const SampleProducer& producer, size_t j,
                         SampleProducer::Scratch* scratch) {
   if (failed_[j]) return;
   const size_t slot_bytes = batch_.layout.bytes();
-  const Sample& sample = batch_.samples[j];
+  const SampleInfo& sample = batch_.samples[j];
   Error error(ErrorCode::kInternal, "");
   for (uint32_t k = 0; k < sample.num_images; ++k) {
     std::span<uint8_t> out(batch_.image(j, k), slot_bytes);

@@ -146,9 +146,9 @@ std::unique_ptr<SampleProducer::Scratch> DatasetProducer::make_scratch() const {
   return std::make_unique<WorkerScratch>(impl_->options.preprocess);
 }
 
-void DatasetProducer::describe(size_t group, uint64_t epoch, uint64_t index, Sample& out) const {
+void DatasetProducer::describe(size_t group, uint64_t epoch, uint64_t index, SampleInfo& out) const {
   const Impl::Group& g = impl_->groups.at(group);
-  thread_local dataset::Sample text;
+  thread_local dataset::SampleText text;
   g.data->sample_text(index, static_cast<int64_t>(epoch), &text);
   out.id = std::move(text.id);
   out.dataset = std::move(text.dataset);
@@ -170,7 +170,7 @@ void DatasetProducer::Impl::fetch(const Group& group, const std::string& id, Buf
        group.stores.size());
 }
 
-void DatasetProducer::load_image(size_t group, const Sample& sample, uint32_t slot,
+void DatasetProducer::load_image(size_t group, const SampleInfo& sample, uint32_t slot,
                                  std::span<uint8_t> out, Scratch* scratch) const {
   const Impl::Group& g = impl_->groups.at(group);
   if (g.data->group() == dataset::Group::kTextOnly) {

@@ -6,7 +6,7 @@
 
 #include "mimicit/base64.h"
 #include "mimicit/error.h"
-#include "parquet/seek_table.h"
+#include "parquet/reader/seek_table.h"
 #include "store/source.h"
 #include "util/utf8.h"
 

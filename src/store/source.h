@@ -39,7 +39,7 @@ class Source {
   // decreasing with the locator. One block per file unless overridden.
   virtual uint64_t block_of(uint64_t /*locator*/) const { return 0; }
 
-  // Seek tables (parquet/seek_table.h) of the source's large pages, in
+  // Seek tables (parquet/reader/seek_table.h) of the source's large pages, in
   // their stored form; sources without pages have none. seek_table_work()
   // is the bytes build_seek_tables walks (a progress total); it reports
   // bytes walked to `progress`, from `pool`'s threads.

@@ -7,7 +7,7 @@
 #include <xxhash.h>
 
 #include "mimicit/error.h"
-#include "parquet/seek_table.h"
+#include "parquet/reader/seek_table.h"
 
 namespace mimicit::store {
 

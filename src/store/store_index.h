@@ -26,7 +26,7 @@
 //     every byte after the header, u64 seek-table bytes;
 //   entries (16 bytes each), the seek-table section (empty when the tables
 //     were not built; else u64 parquet::kSeekTableFormat, u64 source count,
-//     then per source u64 length and its tables as parquet/seek_table.h
+//     then per source u64 length and its tables as parquet/reader/seek_table.h
 //     stores them, all 8-aligned; tables of another format count as not
 //     built),
 //     arena, files section (u32 count, then per file: u64 size, i64

@@ -28,7 +28,7 @@
 
 namespace mimicit::parquet {
 
-class SeekTables;  // src/parquet/seek_table.h
+class SeekTables;  // src/parquet/reader/seek_table.h
 struct SeekTable;
 }  // namespace mimicit::parquet
 namespace mimicit {
@@ -150,7 +150,7 @@ class ColumnChunkReader {
   // another type or with repetition; data errors as decode().
   std::optional<std::string_view> read_byte_array_at(int64_t row, Buffer& scratch);
 
-  // Seek tables (src/parquet/seek_table.h) make read_byte_array_at decode
+  // Seek tables (src/parquet/reader/seek_table.h) make read_byte_array_at decode
   // at most about 1 MiB before a value in a large page instead of the page
   // up to the value. `tables` (of this file; nullptr: none) must outlive
   // the reader. build_seek_tables appends the tables of this chunk's large

@@ -137,8 +137,8 @@ TEST(StorageRangesTest, CoverStorageOrderWithoutSpanningFilesOrSplittingSmallRow
   fs::remove_all(dir);
 }
 
-tools::ConvertOptions options_for(const std::vector<std::string>& sources, const fs::path& out) {
-  tools::ConvertOptions options;
+convert::ConvertOptions options_for(const std::vector<std::string>& sources, const fs::path& out) {
+  convert::ConvertOptions options;
   options.sources = sources;
   options.out = out.string();
   options.max_partition_bytes = 16 << 10;  // several parts
@@ -150,22 +150,22 @@ tools::ConvertOptions options_for(const std::vector<std::string>& sources, const
 TEST(ConvertShardsTest, ShardsInAnyOrderMergeToTheSingleMachineBytes) {
   fs::path dir = testing::temp_dir("convert_shards");
   std::vector<std::string> sources = write_sources(dir);
-  tools::ConvertReport single = tools::convert_images(options_for(sources, dir / "single"));
+  convert::ConvertReport single = convert::convert_images(options_for(sources, dir / "single"));
   EXPECT_EQ(single.dropped, 1u);
   EXPECT_EQ(single.duplicates, 30u);
   EXPECT_GT(single.partitions, 1u);
 
-  tools::ConvertOptions options = options_for(sources, dir / "sharded");
-  tools::ConvertPlan plan = tools::plan_convert(options, 25);
+  convert::ConvertOptions options = options_for(sources, dir / "sharded");
+  convert::ConvertPlan plan = convert::plan_convert(options, 25);
   ASSERT_GT(plan.shards.size(), 4u);
   fs::path work = dir / "sharded.tmp-work";
   fs::create_directories(work);
   for (auto it = plan.shards.rbegin(); it != plan.shards.rend(); ++it) {
-    EXPECT_FALSE(tools::convert_shard(options, *it, work.string()).reused);
+    EXPECT_FALSE(convert::convert_shard(options, *it, work.string()).reused);
   }
-  tools::ShardReport again = tools::convert_shard(options, plan.shards[1], work.string());
+  convert::ShardReport again = convert::convert_shard(options, plan.shards[1], work.string());
   EXPECT_TRUE(again.reused);  // a rerun task finds it done
-  tools::ConvertReport merged = tools::merge_shards(options, plan, work.string());
+  convert::ConvertReport merged = convert::merge_shards(options, plan, work.string());
   EXPECT_EQ(merged.images, single.images);
   EXPECT_EQ(merged.dropped, single.dropped);
   EXPECT_EQ(merged.bytes_in, single.bytes_in);
@@ -178,17 +178,17 @@ TEST(ConvertShardsTest, ShardsInAnyOrderMergeToTheSingleMachineBytes) {
 TEST(ConvertShardsTest, MissingShardOrFolderFailsAndCommitsNothing) {
   fs::path dir = testing::temp_dir("convert_shards_missing");
   std::vector<std::string> sources = write_sources(dir);
-  tools::ConvertOptions options = options_for(sources, dir / "out");
-  tools::ConvertPlan plan = tools::plan_convert(options, 0, 4);
+  convert::ConvertOptions options = options_for(sources, dir / "out");
+  convert::ConvertPlan plan = convert::plan_convert(options, 0, 4);
   ASSERT_GE(plan.shards.size(), 3u);
   fs::path work = dir / "out.tmp-work";
   // A cancelled run's folder is gone: a late task must not recreate it.
-  EXPECT_THROW(tools::convert_shard(options, plan.shards[0], work.string()), Error);
+  EXPECT_THROW(convert::convert_shard(options, plan.shards[0], work.string()), Error);
   EXPECT_FALSE(fs::exists(work));
   fs::create_directories(work);
-  for (size_t i = 0; i + 1 < plan.shards.size(); ++i) tools::convert_shard(options, plan.shards[i], work.string());
+  for (size_t i = 0; i + 1 < plan.shards.size(); ++i) convert::convert_shard(options, plan.shards[i], work.string());
   try {
-    tools::merge_shards(options, plan, work.string());
+    convert::merge_shards(options, plan, work.string());
     ADD_FAILURE() << "merged without the last shard";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kNotFound);
@@ -197,8 +197,8 @@ TEST(ConvertShardsTest, MissingShardOrFolderFailsAndCommitsNothing) {
   EXPECT_FALSE(fs::exists(dir / "out"));
   EXPECT_FALSE(fs::exists(work / "output"));
   // The shards done survive for a retry of the merge.
-  tools::convert_shard(options, plan.shards.back(), work.string());
-  tools::ConvertReport report = tools::merge_shards(options, plan, work.string());
+  convert::convert_shard(options, plan.shards.back(), work.string());
+  convert::ConvertReport report = convert::merge_shards(options, plan, work.string());
   EXPECT_EQ(report.images + report.dropped, plan.images);
   EXPECT_TRUE(fs::exists(dir / "out" / "part.0.parquet"));
   fs::remove_all(dir);
@@ -207,12 +207,12 @@ TEST(ConvertShardsTest, MissingShardOrFolderFailsAndCommitsNothing) {
 TEST(ConvertShardsTest, APlanForOtherFilesIsRefused) {
   fs::path dir = testing::temp_dir("convert_shards_changed");
   std::vector<std::string> sources = write_sources(dir);
-  tools::ConvertOptions options = options_for(sources, dir / "out");
-  tools::ConvertPlan plan = tools::plan_convert(options, 50);
+  convert::ConvertOptions options = options_for(sources, dir / "out");
+  convert::ConvertPlan plan = convert::plan_convert(options, 50);
   write_pandas(dir / "b.parquet", {60, 61, 62}, 32);  // the store changes after the plan
   fs::path work = dir / "out.tmp-work";
   fs::create_directories(work);
-  EXPECT_THROW(tools::convert_shard(options, plan.shards[0], work.string()), Error);
+  EXPECT_THROW(convert::convert_shard(options, plan.shards[0], work.string()), Error);
   EXPECT_TRUE(fs::is_empty(work));  // no half-written shard left
   fs::remove_all(dir);
 }
@@ -220,11 +220,11 @@ TEST(ConvertShardsTest, APlanForOtherFilesIsRefused) {
 TEST(ConvertShardsTest, EmptyPlanForAnEmptyStoreStillWritesAStore) {
   fs::path dir = testing::temp_dir("convert_shards_empty");
   std::ofstream(dir / "images.json") << "{}";
-  tools::ConvertOptions options = options_for({(dir / "images.json").string()}, dir / "out");
-  tools::ConvertPlan plan = tools::plan_convert(options, 10);
+  convert::ConvertOptions options = options_for({(dir / "images.json").string()}, dir / "out");
+  convert::ConvertPlan plan = convert::plan_convert(options, 10);
   EXPECT_TRUE(plan.shards.empty());
   fs::create_directories(dir / "work");
-  tools::ConvertReport report = tools::merge_shards(options, plan, (dir / "work").string());
+  convert::ConvertReport report = convert::merge_shards(options, plan, (dir / "work").string());
   EXPECT_EQ(report.partitions, 1u);
   EXPECT_TRUE(fs::exists(dir / "out" / "part.0.parquet"));
   fs::remove_all(dir);

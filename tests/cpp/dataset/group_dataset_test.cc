@@ -35,7 +35,7 @@ class GroupDatasetTest : public ::testing::Test {
   }
 
   std::shared_ptr<const GroupDataset> open(const std::string& yaml, Group group, SampleOptions options = {}) const {
-    options.open.threads = 2;
+    options.parse.threads = 2;
     return GroupDataset::open(DataConfig::parse(yaml, "d.yaml", {.base_dir = dir_.string()}), group, options);
   }
 
@@ -75,7 +75,7 @@ TEST_F(GroupDatasetTest, SampleTextAndShapes) {
   options.with_task_description = true;
   const auto group = open(yaml, Group::kImageTextInContext, options);
   ASSERT_EQ(group->size(), 2u);
-  const Sample s = group->sample_text(0);
+  const SampleText s = group->sample_text(0);
   EXPECT_EQ(s.id, "A_2");
   EXPECT_EQ(s.dataset, "D");
   // random.seed(int(hash((42, 0)) % 1e6)); random.choice(["first", "second"]) == "second"
@@ -90,18 +90,18 @@ TEST_F(GroupDatasetTest, SampleTextAndShapes) {
   video.image_size = 336;
   video.instruction_format = InstructionFormat::kLlama2;
   records("v.json", "V", 1, 10);
-  const Sample v = open("VIDEO_TEXT:\n  V: {mimicit_path: v.json}\n", Group::kVideoText, video)->sample_text(0);
+  const SampleText v = open("VIDEO_TEXT:\n  V: {mimicit_path: v.json}\n", Group::kVideoText, video)->sample_text(0);
   EXPECT_EQ(v.image_ids, (std::vector<std::string>{"V_IMG_0_0", "V_IMG_0_3", "V_IMG_0_6", "V_IMG_0_9"}));
   EXPECT_EQ(v.image_shape, (std::vector<int64_t>{1, 4, 3, 336, 336}));
   EXPECT_EQ(v.full_text, "[INST]<image>\nq0?[/INST]<answer>a0<|endofchunk|>");
 
-  const Sample t = open("TEXT_ONLY:\n  T: {mimicit_path: a.json}\n", Group::kTextOnly)->sample_text(1);
+  const SampleText t = open("TEXT_ONLY:\n  T: {mimicit_path: a.json}\n", Group::kTextOnly)->sample_text(1);
   EXPECT_TRUE(t.image_ids.empty());
   EXPECT_EQ(t.image_shape, (std::vector<int64_t>{1, 1, 3, 224, 224}));
   EXPECT_EQ(t.full_text, "User:q1? GPT:<answer>a1<|endofchunk|>");
 
   records("e.json", "E", 1, 0);
-  const Sample e = open("IMAGE_TEXT:\n  E: {mimicit_path: e.json}\n", Group::kImageText)->sample_text(0);
+  const SampleText e = open("IMAGE_TEXT:\n  E: {mimicit_path: e.json}\n", Group::kImageText)->sample_text(0);
   EXPECT_EQ(e.image_shape, (std::vector<int64_t>{1, 0}));
   EXPECT_THROW(open("VIDEO_TEXT:\n  E: {mimicit_path: e.json}\n", Group::kVideoText)->sample_text(0), Error);
 }
@@ -168,7 +168,7 @@ TEST_F(GroupDatasetTest, ConcurrentSamples) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
-      Sample s;
+      SampleText s;
       for (uint64_t i = static_cast<uint64_t>(t); i < group->size(); i += 3) {
         group->sample_text(i, &s);
         if (s.full_text != expected[i] || s.image_ids.size() != 2) ++mismatches;

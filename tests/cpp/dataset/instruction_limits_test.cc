@@ -1,4 +1,4 @@
-// OpenOptions::max_value_bytes: a record, a train config entry or the
+// ParseOptions::max_value_bytes: a record, a train config entry or the
 // "meta" value larger than the limit is Error(kLimit) naming the file, the
 // byte offset and the id before simdjson parses it; exactly at the limit it
 // opens. docs/reliability.md lists the limits.
@@ -23,8 +23,8 @@ std::string write(const std::string& name, const std::string& text) {
 }
 
 // The Error(kLimit) message of open(max_value_bytes), or "" when it opens.
-std::string limit_error(const std::function<void(const OpenOptions&)>& open, uint64_t max_value_bytes) {
-  OpenOptions options;
+std::string limit_error(const std::function<void(const ParseOptions&)>& open, uint64_t max_value_bytes) {
+  ParseOptions options;
   options.threads = 1;
   options.max_value_bytes = max_value_bytes;
   try {
@@ -46,7 +46,7 @@ TEST(InstructionLimits, RecordsAndMeta) {
   ASSERT_GT(kMeta.size(), kRecord.size());
   const std::string path =
       write("x_instructions.json", R"({"data": {"LA_INS_1": )" + kRecord + R"(}, "meta": )" + kMeta + "}");
-  auto open = [&](const OpenOptions& options) { InstructionFile::open(path, options); };
+  auto open = [&](const ParseOptions& options) { InstructionFile::open(path, options); };
   EXPECT_EQ(limit_error(open, kMeta.size()), "");
   std::string message = limit_error(open, kRecord.size());
   EXPECT_TRUE(contains(message, path + ": byte offset 78 (line 1): the value of 'meta' has 67 bytes, over the "
@@ -58,12 +58,12 @@ TEST(InstructionLimits, RecordsAndMeta) {
 
 TEST(InstructionLimits, TrainConfigEntries) {
   const std::string path = write("x_train.json", R"({"LA_INS_1": ["LA_INS_2", "LA_INS_3"]})");
-  auto open = [&](const OpenOptions& options) { TrainConfig::open(path, options); };
+  auto open = [&](const ParseOptions& options) { TrainConfig::open(path, options); };
   EXPECT_EQ(limit_error(open, 24), "");
   EXPECT_TRUE(contains(limit_error(open, 23), "the value of 'LA_INS_1' has 24 bytes, over the limit of 23 bytes"));
 }
 
-TEST(InstructionLimits, Default) { EXPECT_EQ(OpenOptions{}.max_value_bytes, 16u << 20); }
+TEST(InstructionLimits, Default) { EXPECT_EQ(ParseOptions{}.max_value_bytes, 16u << 20); }
 
 }  // namespace
 }  // namespace mimicit::dataset

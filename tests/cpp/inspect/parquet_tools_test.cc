@@ -24,7 +24,7 @@
 #include "inspect/parquet_meta.h"
 #include "inspect/value_format.h"
 
-namespace mimicit::tools {
+namespace mimicit::inspect {
 namespace {
 
 using parquet::ColumnDescriptor;
@@ -381,7 +381,7 @@ TEST_F(ToolsOnFile, DemoStoreHoldsEveryImageSortedById) {
   for (const char* name : {"B_IMG_2.png", "A_IMG_1.jpg", "README.txt"}) {
     std::ofstream(images / name, std::ios::binary) << "\x89PNG" << name;
   }
-  const auto store = write_demo_store(dir_ / "demo", dir_ / "out");
+  const auto store = convert::write_demo_store(dir_ / "demo", dir_ / "out");
   EXPECT_EQ(store, dir_ / "out" / "demo_store");
   const std::string part = (store / "part.0.parquet").string();
   std::ostringstream out;
@@ -396,7 +396,7 @@ TEST_F(ToolsOnFile, DemoStoreHoldsEveryImageSortedById) {
 
 TEST_F(ToolsOnFile, DemoWithoutImagesFails) {
   std::filesystem::create_directories(dir_ / "empty" / "images");
-  EXPECT_THROW(write_demo_store(dir_ / "empty", dir_ / "out"), Error);
+  EXPECT_THROW(convert::write_demo_store(dir_ / "empty", dir_ / "out"), Error);
 }
 
 // ---------------------------------------------------------------------------
@@ -434,4 +434,4 @@ TEST(ToolsOnCorpus, CheckDecodesMapsAndCatchesBadChecksums) {
 }
 
 }  // namespace
-}  // namespace mimicit::tools
+}  // namespace mimicit::inspect

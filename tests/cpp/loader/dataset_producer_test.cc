@@ -103,7 +103,7 @@ TEST_F(DatasetProducerTest, LoadsGroupsAndReportsBadImages) {
   Batch batch;
   while (loader.next(batch)) {
     for (size_t j = 0; j < batch.samples.size(); ++j) {
-      const Sample& s = batch.samples[j];
+      const SampleInfo& s = batch.samples[j];
       seen.insert(s.id);
       ASSERT_EQ(s.num_images, 1u);
       if (batch.group == 1) {

@@ -34,7 +34,7 @@ class TestProducer : public SampleProducer {
     return {DType::kUint8, {4, 4, 3}};
   }
 
-  void describe(size_t g, uint64_t /*epoch*/, uint64_t i, Sample& out) const override {
+  void describe(size_t g, uint64_t /*epoch*/, uint64_t i, SampleInfo& out) const override {
     if (missing.count({g, i})) fail(ErrorCode::kNotFound, "no instruction G{}_{}", g, i);
     out.id = id(g, i);
     out.dataset = "D" + std::to_string(g);
@@ -43,7 +43,7 @@ class TestProducer : public SampleProducer {
     for (uint32_t k = 0; k < out.num_images; ++k) out.image_ids.push_back(out.id + "_IMG_" + std::to_string(k));
   }
 
-  void load_image(size_t g, const Sample& sample, uint32_t slot, std::span<uint8_t> out,
+  void load_image(size_t g, const SampleInfo& sample, uint32_t slot, std::span<uint8_t> out,
                   Scratch*) const override {
     if (jitter) std::this_thread::sleep_for(std::chrono::microseconds((sample.index * 7919 + slot) % 300));
     if (corrupt.count({g, sample.index}) && slot == sample.num_images - 1) {
@@ -84,7 +84,7 @@ struct Digest {
 Digest digest(const Batch& b) {
   Digest d{b.step, b.group, {}, {}, b.max_images,
            std::vector<uint8_t>(b.images.data(), b.images.data() + b.images.size()), b.errors.size()};
-  for (const Sample& s : b.samples) {
+  for (const SampleInfo& s : b.samples) {
     d.ids.push_back(s.id);
     d.indices.push_back(s.index);
   }
@@ -109,7 +109,7 @@ void expect_batch_matches(const TestProducer& producer, const Order& order, cons
     const std::pair<size_t, uint64_t> key{batch.group, index};
     if (producer.missing.count(key) || producer.corrupt.count(key) || producer.bizarre.count(key)) continue;
     ASSERT_LT(kept, batch.samples.size());
-    const Sample& s = batch.samples[kept];
+    const SampleInfo& s = batch.samples[kept];
     EXPECT_EQ(s.index, index);
     EXPECT_EQ(s.id, TestProducer::id(batch.group, index));
     max_images = std::max(max_images, s.num_images);

@@ -12,7 +12,7 @@
 #include "mimicit/error.h"
 #include "mimicit/parquet/reader.h"
 #include "mimicit/parquet/writer.h"
-#include "parquet/page_stream.h"
+#include "parquet/reader/page_stream.h"
 #include "parquet/full_decode.h"
 #include "test_data.h"
 

@@ -1,4 +1,4 @@
-// Seek tables (parquet/seek_table.h): restart points recorded while a
+// Seek tables (parquet/reader/seek_table.h): restart points recorded while a
 // stream decodes, streams started again at them, and point reads through
 // the tables of large pages, against full decodes, for every codec, page
 // version, dictionary or PLAIN page and null pattern.
@@ -15,9 +15,9 @@
 #include "mimicit/error.h"
 #include "mimicit/parquet/reader.h"
 #include "mimicit/parquet/writer.h"
-#include "parquet/page_stream.h"
+#include "parquet/reader/page_stream.h"
 #include "parquet/full_decode.h"
-#include "parquet/seek_table.h"
+#include "parquet/reader/seek_table.h"
 #include "test_data.h"
 #include "util/worker_pool.h"
 

@@ -43,7 +43,7 @@ class BackgroundJobsTest : public ::testing::Test {
     std::ofstream(yaml_) << fmt::format("IMAGE_TEXT:\n  R:\n    mimicit_path: {0}/r.json\n    images_path: {0}/images\n",
                                         dir_.string());
     Catalog::Options options;
-    options.sample.open.threads = 2;
+    options.sample.parse.threads = 2;
     catalog_ = Catalog::open(yaml_, options);
   }
   void TearDown() override { fs::remove_all(dir_); }

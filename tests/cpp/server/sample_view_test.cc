@@ -50,7 +50,7 @@ class SampleViewTest : public ::testing::Test {
   // Every training entry of `group`, in every format: the viewer's prompt
   // is sample_text's, or both fail.
   void expect_same_prompts(const std::string& yaml, Group group, SampleOptions options) const {
-    options.open.threads = 2;
+    options.parse.threads = 2;
     const DataConfig data = config(yaml);
     for (InstructionFormat format : kFormats) {
       options.instruction_format = format;
@@ -61,7 +61,7 @@ class SampleViewTest : public ::testing::Test {
         const SampleView view = view_sample(*dataset, id, format);
         SCOPED_TRACE(fmt::format("{} entry {} ({}), {}", group_name(group), i, id, instruction_format_name(format)));
         try {
-          const Sample sample = dataset->sample_text(i);
+          const SampleText sample = dataset->sample_text(i);
           EXPECT_EQ(view.prompt_error, "");
           EXPECT_EQ(view.prompt, sample.full_text);
           EXPECT_EQ(view.images, sample.image_ids);

@@ -70,7 +70,7 @@ class ServerTest : public ::testing::Test {
 
   void start(ServerOptions options = {}) {
     options.port = 0;
-    options.sample.open.threads = 2;
+    options.sample.parse.threads = 2;
     server_ = Server::open((dir_ / "data.yaml").string(), options);
     port_ = server_->bind();
     thread_ = std::thread([this] { server_->run(); });

@@ -1,4 +1,4 @@
-#include "parquet/page_stream.h"
+#include "parquet/reader/page_stream.h"
 
 #include <zlib.h>
 #include <zstd.h>
@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "mimicit/error.h"
-#include "parquet/seek_table.h"
+#include "parquet/reader/seek_table.h"
 
 namespace mimicit::parquet {
 

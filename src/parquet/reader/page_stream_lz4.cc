@@ -15,8 +15,8 @@
 #include <cstring>
 
 #include "mimicit/error.h"
-#include "parquet/page_stream.h"
-#include "parquet/seek_table.h"
+#include "parquet/reader/page_stream.h"
+#include "parquet/reader/seek_table.h"
 
 namespace mimicit::parquet {
 

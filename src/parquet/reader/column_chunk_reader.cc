@@ -14,9 +14,9 @@
 #include "parquet/compression.h"
 #include "parquet/decoder/dictionary_decoder.h"
 #include "parquet/metadata_codec.h"
-#include "parquet/page_decoding.h"
-#include "parquet/page_stream.h"
-#include "parquet/seek_table.h"
+#include "parquet/reader/page_decoding.h"
+#include "parquet/reader/page_stream.h"
+#include "parquet/reader/seek_table.h"
 #include "util/crc32.h"
 #include "util/worker_pool.h"
 

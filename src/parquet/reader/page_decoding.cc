@@ -1,4 +1,4 @@
-#include "parquet/page_decoding.h"
+#include "parquet/reader/page_decoding.h"
 
 #include <algorithm>
 

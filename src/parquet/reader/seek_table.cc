@@ -1,4 +1,4 @@
-#include "parquet/seek_table.h"
+#include "parquet/reader/seek_table.h"
 
 #include <xxhash.h>
 #include <zstd.h>
@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "mimicit/error.h"
-#include "parquet/page_stream.h"
+#include "parquet/reader/page_stream.h"
 
 namespace mimicit::parquet {
 
