@@ -724,6 +724,7 @@ const char* payload_kind_name(PayloadKind kind) {
     case PayloadKind::kBase64: return "base64";
     case PayloadKind::kBinary: return "binary";
     case PayloadKind::kHuggingFaceStruct: return "huggingface_struct";
+    case PayloadKind::kHuggingFaceList: return "huggingface_list";
     case PayloadKind::kJsonBase64: return "json_base64";
     case PayloadKind::kImageFile: return "image_file";
   }

@@ -7,7 +7,10 @@
 //                    paths resolved and checked.
 //   InstructionFile  one *_instructions.json: {"meta": ..., "data": {id:
 //                    record, ...}}, records in file order, by id, with their
-//                    JSON text (unknown fields included).
+//                    JSON text (unknown fields included); or the Hugging Face
+//                    layout's instruction shards (a .parquet file, a folder,
+//                    a glob), read as the JSON they stand for
+//                    (src/dataset/instruction_parquet.h).
 //   TrainConfig      one *_train.json: {id: [in-context ids], ...}.
 //   GroupDataset     one group of a DataConfig, as the reference's
 //                    MimicitDataset: the resampled training list and the text

@@ -33,6 +33,11 @@ class MappedFile {
  public:
   // Throws Error(kIo) naming the path when the file cannot be opened/mapped.
   static std::shared_ptr<const MappedFile> open(const std::string& path);
+  // `bytes` made in memory, mapped like a file (an anonymous memfd, so
+  // release() drops pages that later reads fault back in unchanged) and
+  // named `path` in messages: a rendering of another file, e.g. a Parquet
+  // instruction file as JSON. Throws Error(kIo).
+  static std::shared_ptr<const MappedFile> from_bytes(const std::string& path, ByteView bytes);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;

@@ -11,7 +11,10 @@
 // `pandas` metadata (`__index_level_0__`, a named index,
 // `__null_dask_index__`), else a string column named `id`, `image_id` or
 // `key`; the payload is a `base64` string column, a binary column of raw
-// image bytes, or a Hugging Face `struct<bytes: binary, path: string>`.
+// image bytes, or a Hugging Face `struct<bytes: binary, path: string>`; a
+// Parquet file of the Hugging Face layout's full configuration (instruction
+// rows with an `images: list<struct<bytes, path>>` column) is a store of the
+// pictures embedded in its rows, named by embedded_image_id().
 //
 // open() reads the ids only (never the payloads) and builds a sorted index
 // of about (id length + 16) bytes per image; lookups are O(log n) and read
@@ -37,7 +40,7 @@
 #include <compare>
 #include <cstdint>
 #include <functional>
-#include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -76,8 +79,18 @@ struct ImageStoreOptions {
   parquet::ReaderOptions parquet;
 };
 
-// What kind of payload a store holds.
-enum class PayloadKind { kBase64, kBinary, kHuggingFaceStruct, kJsonBase64, kImageFile };
+// What kind of payload a store holds. kHuggingFaceList: the pictures
+// embedded in instruction rows, the `images: list<struct<bytes, path>>`
+// column of the Hugging Face layout's full configuration (embedded_image_id
+// names them).
+enum class PayloadKind { kBase64, kBinary, kHuggingFaceStruct, kJsonBase64, kImageFile, kHuggingFaceList };
+
+// The id of picture `position` (0-based) of the instruction row `row_id` in
+// the Hugging Face layout's full configuration: its `path` field when that
+// is set and not empty (mimicit's converter writes the image id there), else
+// "<row_id>#<position>". The image store and the instruction reader both
+// name embedded pictures with it, so a record's image_ids find them.
+std::string embedded_image_id(std::string_view row_id, size_t position, std::optional<std::string_view> path);
 
 // A place in storage order (see ImageStore::for_each_in_storage_order): the
 // file (its index in files()) and the image's position in that file, an

@@ -8,9 +8,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "dataset/instruction_parquet.h"
 #include "dataset/yaml_expansion.h"
 #include "mimicit/dataset.h"
 #include "mimicit/error.h"
+#include "store/open_store.h"
 
 namespace mimicit::dataset {
 
@@ -63,11 +65,22 @@ struct DatasetParser {
     return node.Scalar();
   }
 
+  // A glob pattern (Hugging Face shards: `CGD/train-*.parquet`) that
+  // matches at least one file or folder.
+  static bool matches_some_path(const std::string& pattern) {
+    if (!store::has_glob_characters(pattern)) return false;
+    try {
+      return !store::expand_glob(pattern).empty();
+    } catch (const Error&) {
+      return false;
+    }
+  }
+
   std::string checked_path(const std::string& key, const std::string& path) const {
     const std::string resolved = resolve(path, options);
     if (options.check_paths) {
       std::error_code error;
-      if (!fs::exists(resolved, error)) {
+      if (!fs::exists(resolved, error) && !matches_some_path(resolved)) {
         std::string shown = resolved == path ? "'" + path + "'" : fmt::format("'{}' (resolved to '{}')", path, resolved);
         fail(ErrorCode::kNotFound, "{}: {} {} does not exist", context, key, shown);
       }
@@ -134,6 +147,13 @@ struct DatasetParser {
     }
     if (!dataset.train_config_path.empty()) {
       dataset.train_config_path = checked_path("train_config_path", dataset.train_config_path);
+    }
+    // The Hugging Face layout's full configuration embeds the pictures in
+    // the instruction shards: they are the store when none is named.
+    if (dataset.images_paths.empty() && options.check_paths && names_parquet_instructions(dataset.mimicit_path)) {
+      if (with_context(context, [&] { return has_embedded_images(dataset.mimicit_path); })) {
+        dataset.images_paths.push_back(dataset.mimicit_path);
+      }
     }
     return dataset;
   }

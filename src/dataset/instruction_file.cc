@@ -1,6 +1,7 @@
 // InstructionFile: {"meta": ..., "data": {id: record, ...}} (spec 1.1).
 #include <algorithm>
 
+#include "dataset/instruction_parquet.h"
 #include "dataset/json_value.h"
 #include "dataset/json_walker.h"
 #include "dataset/object_loader.h"
@@ -72,7 +73,7 @@ std::shared_ptr<const InstructionFile> InstructionFile::open(const std::string& 
   std::shared_ptr<InstructionFile> result(new InstructionFile());
   Impl& impl = *result->impl_;
   impl.path = path;
-  impl.file = MappedFile::open(path);
+  impl.file = names_parquet_instructions(path) ? render_parquet_instructions(path) : MappedFile::open(path);
   with_context(path, [&] {
     const ByteView doc = impl.file->bytes();
     impl.file->will_need(0, doc.size());

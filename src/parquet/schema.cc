@@ -85,6 +85,33 @@ std::string join_path(const std::vector<std::string>& parts, size_t count) {
   return out;
 }
 
+
+// The row shape of a leaf under exactly one repeated node (chain[rep] of
+// the leaf's root-to-leaf chain): a list whose element is the leaf (a list
+// of primitives) or a struct holding it (a list of structs, read leaf by
+// leaf: the field "images.bytes" holds, per row, the `bytes` of each
+// element). Recognised like pyarrow's and parquet-mr's backward
+// compatibility rules: the standard 3-level list `group (LIST) { repeated
+// group list { element } }`; a 2-level list whose repeated node is the
+// element (`repeated int32 x`, or a repeated group named "array", ending in
+// "_tuple" or with several fields: the element struct itself); a bare
+// repeated field or group outside a LIST annotation.
+void list_shape(const std::vector<SchemaElement>& elements, const std::vector<SchemaNode>& nodes,
+                const std::vector<int>& chain, size_t rep, ColumnDescriptor& c) {
+  const SchemaNode& repeated = nodes[chain[rep]];
+  const int parent = repeated.parent;
+  const bool parent_is_list = parent > 0 && is_list_annotated(elements[nodes[parent].element_index]);
+  const bool legacy_element_group = repeated.children.size() != 1 || repeated.name == "array" ||
+                                    (repeated.name.size() > 6 && repeated.name.ends_with("_tuple"));
+  // Path parts naming the list field, and where the element's own path begins.
+  size_t list_parts = parent_is_list ? rep : rep + 1;
+  size_t element_begin = rep + 1;  // the repeated node is the element
+  if (parent_is_list && rep + 1 < chain.size() && !legacy_element_group) element_begin = rep + 2;  // 3-level
+  c.is_list = true;
+  c.field_name = join_path(c.path, list_parts);
+  for (size_t i = element_begin; i < c.path.size(); ++i) c.field_name += "." + c.path[i];
+  c.list_def_level = static_cast<int16_t>(repeated.def_level - 1);
+}
 }  // namespace
 
 bool ColumnDescriptor::is_string() const {
@@ -177,29 +204,7 @@ Schema::Schema(const FileMetaData& metadata) {
     if (repeated_count > 1 && c.unsupported.empty()) {
       c.unsupported = fmt::format("unsupported nesting: lists of lists (repetition level {})", repeated_count);
     }
-    if (repeated_count == 1 && c.unsupported.empty()) {
-      const SchemaNode& rep = nodes_[chain[repeated_pos]];
-      bool rep_is_leaf = repeated_pos + 1 == static_cast<int>(chain.size());
-      int parent = rep.parent;
-      bool parent_is_list = parent > 0 && is_list_annotated(elements[nodes_[parent].element_index]);
-      size_t field_parts = 0;
-      if (rep_is_leaf) {
-        // 2-level list (`group (LIST) { repeated int32 x }`) or a bare repeated primitive.
-        field_parts = parent_is_list ? static_cast<size_t>(repeated_pos) : c.path.size();
-      } else if (parent_is_list && rep.children.size() == 1 &&
-                 repeated_pos + 2 == static_cast<int>(chain.size()) && rep.name != "array" &&
-                 !(rep.name.size() > 6 && rep.name.ends_with("_tuple"))) {
-        // Standard 3-level list: `group (LIST) { repeated group list { element } }`.
-        field_parts = static_cast<size_t>(repeated_pos);
-      } else {
-        c.unsupported = "unsupported nesting: lists of structs";
-      }
-      if (c.unsupported.empty()) {
-        c.is_list = true;
-        c.field_name = join_path(c.path, field_parts);
-        c.list_def_level = static_cast<int16_t>(rep.def_level - 1);
-      }
-    }
+    if (repeated_count == 1 && c.unsupported.empty()) list_shape(elements, nodes_, chain, static_cast<size_t>(repeated_pos), c);
     columns_.push_back(std::move(c));
   }
 }

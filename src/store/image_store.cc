@@ -2,6 +2,7 @@
 // sorted index over their ids, and serves get() through it.
 #include "mimicit/image_store.h"
 
+#include <glob.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -54,7 +55,11 @@ bool folder_has_images(const std::string& dir) {
 void expand_path(const std::string& path, const ImageStoreOptions& options,
                  std::vector<std::unique_ptr<Source>>& sources) {
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) fail(ErrorCode::kIo, "{}: no such file or folder", path);
+  if (::stat(path.c_str(), &st) != 0) {
+    if (!has_glob_characters(path)) fail(ErrorCode::kIo, "{}: no such file or folder", path);
+    for (const std::string& match : expand_glob(path)) expand_path(match, options, sources);
+    return;
+  }
   if (!S_ISDIR(st.st_mode)) {
     if (ends_with_icase(path, ".json")) sources.push_back(open_json_source(path, options));
     else sources.push_back(open_parquet_source(path, options));
@@ -306,6 +311,24 @@ std::vector<std::string> list_parquet_files(const std::string& dir) {
   return files;
 }
 
+bool has_glob_characters(std::string_view path) { return path.find_first_of("*?[") != std::string_view::npos; }
+
+std::vector<std::string> expand_glob(const std::string& pattern) {
+  glob_t found{};
+  const int status = ::glob(pattern.c_str(), GLOB_ERR, nullptr, &found);
+  std::vector<std::string> paths;
+  for (size_t i = 0; status == 0 && i < found.gl_pathc; ++i) {
+    std::string path = found.gl_pathv[i];
+    if (!is_skipped_name(path)) paths.push_back(std::move(path));
+  }
+  ::globfree(&found);
+  if (status == GLOB_NOSPACE) fail(ErrorCode::kIo, "{}: out of memory expanding the pattern", pattern);
+  if (status == GLOB_ABORTED) fail(ErrorCode::kIo, "{}: cannot list a folder the pattern names", pattern);
+  if (paths.empty()) fail(ErrorCode::kNotFound, "{}: the pattern matches no file or folder", pattern);
+  std::sort(paths.begin(), paths.end(), natural_less);
+  return paths;
+}
+
 std::string index_cache_dir(const ImageStoreOptions& options) {
   if (!options.cache_dir.empty()) return options.cache_dir;
   auto env = [](const char* name) -> std::string {
@@ -383,6 +406,11 @@ namespace mimicit {
 std::shared_ptr<const ImageStore> ImageStore::open(const std::vector<std::string>& paths,
                                                    const ImageStoreOptions& options) {
   return store::open_store(paths, options, nullptr);
+}
+
+std::string embedded_image_id(std::string_view row_id, size_t position, std::optional<std::string_view> path) {
+  if (path && !path->empty()) return std::string(*path);
+  return fmt::format("{}#{}", row_id, position);
 }
 
 }  // namespace mimicit

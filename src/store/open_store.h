@@ -27,6 +27,13 @@ std::shared_ptr<const ImageStore> open_store(const std::vector<std::string>& pat
 // (`_metadata`, `_common_metadata`, `_SUCCESS`, ...) at every level.
 std::vector<std::string> list_parquet_files(const std::string& dir);
 
+// Whether `path` holds a glob pattern's characters (* ? [).
+bool has_glob_characters(std::string_view path);
+// The files and folders matching a glob pattern (`shards/train-*.parquet`),
+// in natural order, without hidden and `_`-prefixed names. Error(kNotFound)
+// when nothing matches, kIo when a folder cannot be read.
+std::vector<std::string> expand_glob(const std::string& pattern);
+
 // Natural order of two strings: runs of digits compare by value.
 bool natural_less(std::string_view a, std::string_view b);
 

@@ -195,6 +195,8 @@ int find_id_column(const ParquetFile& file) {
   return -1;
 }
 
+int find_embedded_bytes(const parquet::Schema& schema);
+
 // The payload column and its kind, or -1.
 int find_payload_column(const ParquetFile& file, int id, PayloadKind& kind) {
   const parquet::Schema& schema = file.schema();
@@ -223,7 +225,32 @@ int find_payload_column(const ParquetFile& file, int id, PayloadKind& kind) {
     return preferred_binary >= 0 ? preferred_binary : first_binary;
   }
   kind = PayloadKind::kHuggingFaceStruct;
-  return struct_bytes;
+  if (struct_bytes >= 0) return struct_bytes;
+  kind = PayloadKind::kHuggingFaceList;
+  return find_embedded_bytes(schema);
+}
+
+// The `bytes` leaf of a list of structs (`images: list<struct<bytes: binary,
+// path: string>>`), preferring the list named `images`; -1 when none.
+int find_embedded_bytes(const parquet::Schema& schema) {
+  int found = -1;
+  for (const ColumnDescriptor& c : schema.columns()) {
+    if (!c.is_list || c.max_rep_level != 1 || c.type != Type::BYTE_ARRAY || c.is_string() ||
+        !c.unsupported.empty() || c.path.back() != "bytes" || !c.field_name.ends_with(".bytes")) {
+      continue;
+    }
+    if (found < 0 || c.field_name == "images.bytes") found = c.index;
+  }
+  return found;
+}
+
+// The string `path` leaf beside a list's `bytes` leaf, or -1.
+int find_embedded_path(const parquet::Schema& schema, int bytes) {
+  const std::string& field = schema.column(static_cast<size_t>(bytes)).field_name;
+  const int index = schema.find_column(field.substr(0, field.size() - 5) + "path");
+  if (index < 0) return -1;
+  const ColumnDescriptor& c = schema.column(static_cast<size_t>(index));
+  return c.is_list && c.type == Type::BYTE_ARRAY ? index : -1;
 }
 
 std::string describe_columns(const parquet::Schema& schema) {
@@ -248,6 +275,7 @@ class ParquetSource final : public Source {
   PayloadKind payload_kind() const override { return columns_.kind; }
 
   void scan_ids(const std::function<void(std::string_view, uint64_t)>& fn) const override {
+    if (columns_.kind == PayloadKind::kHuggingFaceList) return scan_embedded_ids(fn);
     RowReader reader(file_, {columns_.id});
     std::vector<Value> row;
     char digits[24];
@@ -263,6 +291,30 @@ class ParquetSource final : public Source {
           break;
         }
         default: break;  // a null id names no image
+      }
+    }
+  }
+
+  // Each picture of each row: the row's id and the list's `path` name it
+  // (the payload column itself gives the count when there is no `path`).
+  void scan_embedded_ids(const std::function<void(std::string_view, uint64_t)>& fn) const {
+    RowReader reader(file_, {columns_.id, columns_.path >= 0 ? columns_.path : columns_.payload});
+    std::vector<Value> row;
+    std::string id;
+    for (uint64_t r = 0; reader.next(row); ++r) {
+      const Value& row_id = row[0];
+      if (row_id.kind == Value::Kind::kNull || row[1].kind != Value::Kind::kList) continue;
+      const std::string_view name = row_id.kind == Value::Kind::kBytes ? row_id.bytes : std::string_view();
+      const std::vector<Value>& list = row[1].list;
+      if (list.size() >= (size_t{1} << kElementBits) || r >= (uint64_t{1} << (64 - kElementBits))) {
+        fail(ErrorCode::kLimit, "{}: row {} holds {} pictures, more than the {} a store locates", path(), r, list.size(),
+                   size_t{1} << kElementBits);
+      }
+      for (size_t i = 0; i < list.size(); ++i) {
+        std::optional<std::string_view> named;
+        if (columns_.path >= 0 && list[i].kind == Value::Kind::kBytes) named = list[i].bytes;
+        id = embedded_image_id(name, i, named);
+        fn(id, (r << kElementBits) | i);
       }
     }
   }
@@ -304,20 +356,23 @@ class ParquetSource final : public Source {
 
   // The row group: its dictionary and pages serve all its rows.
   uint64_t block_of(uint64_t locator) const override {
-    if (locator >= static_cast<uint64_t>(file_->num_rows())) return UINT64_MAX;
-    return static_cast<uint64_t>(file_->row_group_of(static_cast<int64_t>(locator)));
+    const uint64_t row = row_of(locator);
+    if (row >= static_cast<uint64_t>(file_->num_rows())) return UINT64_MAX;
+    return static_cast<uint64_t>(file_->row_group_of(static_cast<int64_t>(row)));
   }
 
   void fetch(uint64_t locator, std::string_view id, Buffer& out) const override {
-    if (locator >= static_cast<uint64_t>(file_->num_rows())) {
-      fail_corrupt("{}: image '{}': row {} is outside the file ({} rows)", path(), id, locator,
-                   file_->num_rows());
+    const uint64_t row = row_of(locator);
+    if (row >= static_cast<uint64_t>(file_->num_rows())) {
+      fail_corrupt("{}: image '{}': row {} is outside the file ({} rows)", path(), id, row, file_->num_rows());
     }
+    const std::string place = embedded() ? fmt::format("row {}, picture {}", row, element_of(locator))
+                                         : fmt::format("row {}", row);
     std::unique_ptr<Cursor> cursor = take_cursor();
     std::optional<std::string_view> value = with_context(
-        fmt::format("image '{}' (row {})", id, locator), [&] { return read_payload(*cursor, locator); });
-    if (!value) fail_corrupt("{}: image '{}' (row {}): the payload is null", path(), id, locator);
-    with_context(fmt::format("{}: image '{}' (row {})", path(), id, locator), [&] {
+        fmt::format("image '{}' ({})", id, place), [&] { return read_payload(*cursor, locator); });
+    if (!value) fail_corrupt("{}: image '{}' ({}): the payload is null", path(), id, place);
+    with_context(fmt::format("{}: image '{}' ({})", path(), id, place), [&] {
       if (columns_.kind == PayloadKind::kBase64) {
         check_image_size(base64_decoded_size_upper_bound(value->size()), max_image_bytes_, "base64 text of",
                          value->size());
@@ -353,7 +408,14 @@ class ParquetSource final : public Source {
   // releases a memory page shared with the next Parquet page: harmless.
   static constexpr uint64_t kPageHeaderAllowance = 256;
 
-  std::optional<std::string_view> read_payload(Cursor& cursor, uint64_t row) const {
+  bool embedded() const { return columns_.kind == PayloadKind::kHuggingFaceList; }
+  uint64_t row_of(uint64_t locator) const { return embedded() ? locator >> kElementBits : locator; }
+  uint32_t element_of(uint64_t locator) const {
+    return embedded() ? static_cast<uint32_t>(locator & ((uint64_t{1} << kElementBits) - 1)) : 0;
+  }
+
+  std::optional<std::string_view> read_payload(Cursor& cursor, uint64_t locator) const {
+    const uint64_t row = row_of(locator);
     int rg = file_->row_group_of(static_cast<int64_t>(row));
     if (rg != cursor.row_group || !cursor.reader) {
       cursor.reader.reset();
@@ -363,7 +425,7 @@ class ParquetSource final : public Source {
       cursor.row_group = rg;
     }
     int64_t in_group = static_cast<int64_t>(row) - file_->row_group_first_row(rg);
-    return cursor.reader->read_byte_array_at(in_group, cursor.scratch);
+    return cursor.reader->read_byte_array_at(in_group, cursor.scratch, element_of(locator));
   }
 
   std::unique_ptr<Cursor> take_cursor() const {
@@ -409,10 +471,13 @@ ParquetColumns choose_columns(const ParquetFile& file) {
         file.path(), describe_columns(file.schema()));
   }
   columns.payload = find_payload_column(file, columns.id, columns.kind);
+  if (columns.kind == PayloadKind::kHuggingFaceList && columns.payload >= 0) {
+    columns.path = find_embedded_path(file.schema(), columns.payload);
+  }
   if (columns.payload < 0) {
     fail_invalid(
-        "{}: no image payload column (a 'base64' string column, a binary column or a struct "
-        "with a binary 'bytes' field); columns found: {}",
+        "{}: no image payload column (a 'base64' string column, a binary column, a struct "
+        "with a binary 'bytes' field or a list of such structs); columns found: {}",
         file.path(), describe_columns(file.schema()));
   }
   return columns;

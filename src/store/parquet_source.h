@@ -8,8 +8,13 @@
 // The payload is, in this order of preference: a byte-array column named
 // `base64` (base64 text); a binary (non-string) byte-array column with raw
 // image bytes, preferring one named image, bytes, data or payload; the
-// `bytes` field of a Hugging Face `struct<bytes: binary, path: string>`.
-// The locator of an entry is its global row number.
+// `bytes` field of a Hugging Face `struct<bytes: binary, path: string>`;
+// else the `bytes` field of a list of such structs (the pictures embedded in
+// the instruction rows of the Hugging Face layout's full configuration),
+// whose entries are named by embedded_image_id() from the row's id and the
+// list's `path` field. The locator of an entry is its global row number
+// (shifted left by kElementBits, plus its position in the row's list, for
+// embedded pictures).
 #pragma once
 
 #include <memory>
@@ -25,8 +30,12 @@ namespace mimicit::store {
 struct ParquetColumns {
   int id = -1;       // column index
   int payload = -1;  // column index (the `.bytes` leaf for a Hugging Face struct)
+  int path = -1;     // kHuggingFaceList: the list's `path` leaf, -1 when it has none
   PayloadKind kind = PayloadKind::kBase64;
 };
+
+// Embedded pictures: bits of a locator that hold the position in the list.
+inline constexpr int kElementBits = 20;
 
 // Chooses the columns; throws Error(kInvalidArgument) naming the file and
 // listing its columns when there is no usable id or payload column.

@@ -176,6 +176,31 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
   return std::shared_ptr<const MappedFile>(new MappedFile(path, data, size));
 }
 
+std::shared_ptr<const MappedFile> MappedFile::from_bytes(const std::string& path, ByteView bytes) {
+  int fd = ::memfd_create("mimicit", MFD_CLOEXEC);
+  if (fd < 0) fail_errno("cannot create a memory file for", path);
+  for (size_t done = 0; done < bytes.size();) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      fail_errno("cannot write the memory file of", path);
+    }
+    done += static_cast<size_t>(n);
+  }
+  const uint8_t* data = nullptr;
+  if (!bytes.empty()) {
+    void* p = ::mmap(nullptr, bytes.size(), PROT_READ, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+      ::close(fd);
+      fail_errno("cannot map the memory file of", path);
+    }
+    data = static_cast<const uint8_t*>(p);
+  }
+  ::close(fd);  // the mapping keeps the memory file alive
+  return std::shared_ptr<const MappedFile>(new MappedFile(path, data, bytes.size()));
+}
+
 MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
 }

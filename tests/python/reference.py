@@ -181,7 +181,11 @@ def beyond_scope(arrow_type: pa.DataType) -> bool:
     if pa.types.is_map(arrow_type):
         return True
     if is_list_type(arrow_type) or pa.types.is_fixed_size_list(arrow_type):
-        return is_nested(arrow_type.value_type)
+        element = arrow_type.value_type
+        if pa.types.is_struct(element):  # a list of structs: read leaf by leaf
+            return any(is_nested(field.type) and not pa.types.is_struct(field.type) or beyond_scope(field.type)
+                       for field in element)
+        return is_nested(element)
     if pa.types.is_struct(arrow_type):
         return any(beyond_scope(field.type) for field in arrow_type)
     return False
@@ -327,6 +331,9 @@ def leaf_names(schema: pa.Schema) -> list[str]:
         if pa.types.is_struct(field.type):
             for child in field.type:
                 visit(name + ".", child)
+        elif is_list_type(field.type) and pa.types.is_struct(field.type.value_type):
+            for child in field.type.value_type:  # a list of structs: a list per leaf
+                visit(name + ".", child)
         else:
             names.append(name)
 
@@ -339,9 +346,38 @@ def leaf_array(table: pa.Table, name: str) -> pa.ChunkedArray:
     """The column of a flattened field name; a null struct makes its
     children null (ChunkedArray.flatten merges the parent validity)."""
     flat = table
-    while any(pa.types.is_struct(field.type) for field in flat.schema):
-        flat = flat.flatten()
+    while any(pa.types.is_struct(field.type) or is_list_of_structs(field.type) for field in flat.schema):
+        columns, names = [], []
+        for field, column in zip(flat.schema, flat.columns):
+            if pa.types.is_struct(field.type):
+                children = pa.Table.from_arrays([column], names=[field.name]).flatten()
+                columns += children.columns
+                names += children.column_names
+            elif is_list_of_structs(field.type):
+                for i, child in enumerate(field.type.value_type):
+                    columns.append(pa.chunked_array([list_of_struct_field(chunk, i) for chunk in column.chunks],
+                                                    pa.list_(child.type)))
+                    names.append(f"{field.name}.{child.name}")
+            else:
+                columns.append(column)
+                names.append(field.name)
+        flat = pa.Table.from_arrays(columns, names=names)
     return flat.column(flat.schema.get_field_index(name))
+
+
+def is_list_of_structs(arrow_type: pa.DataType) -> bool:
+    return is_list_type(arrow_type) and pa.types.is_struct(arrow_type.value_type)
+
+
+def list_of_struct_field(array: pa.Array, i: int) -> pa.Array:
+    """Field i of each element of a list<struct> array, as a list array: an
+    element whose struct is null holds null (StructArray.flatten merges the
+    struct's validity into its children)."""
+    if len(array) == 0:
+        return pa.array([], pa.list_(array.type.value_type[i].type))
+    child = array.values.flatten()[i]
+    offsets = array.offsets
+    return pa.ListArray.from_arrays(offsets, child, mask=array.is_null())
 
 
 def render_chunked(array: pa.ChunkedArray, column: ParquetColumn) -> list:

@@ -138,7 +138,9 @@ class ColumnChunkReader {
   const DecodedPage& decode();
 
   // The BYTE_ARRAY value at row `row` (within the row group) of a column
-  // without repetition, read with as little work and memory as possible:
+  // without lists, or element `element` of that row's list in a list
+  // column (a list of binaries, or a list of structs read leaf by leaf:
+  // schema.h), read with as little work and memory as possible:
   // a small page is decoded whole (and kept, so neighbouring rows are
   // cheap); when the page the value lives in, or the dictionary page it
   // points into, decompresses to more than ReaderOptions::stream_pages_above
@@ -146,9 +148,12 @@ class ColumnChunkReader {
   // the value copied into `scratch`. Streamed pages are not CRC-checked (that
   // would mean reading them whole). Returns nullopt for a null value. The view stays valid
   // until the next call on this reader or a change to `scratch`.
-  // Errors: kInvalidArgument for a row outside the row group or a column of
-  // another type or with repetition; data errors as decode().
-  std::optional<std::string_view> read_byte_array_at(int64_t row, Buffer& scratch);
+  // Errors: kInvalidArgument for a row outside the row group, an element
+  // its list does not hold (or a null or empty list), a column of another
+  // type or of nested lists; kUnsupported when the row's list goes on in
+  // the next page (writers that write a page index keep rows whole); data
+  // errors as decode().
+  std::optional<std::string_view> read_byte_array_at(int64_t row, Buffer& scratch, uint32_t element = 0);
 
   // Seek tables (src/parquet/reader/seek_table.h) make read_byte_array_at decode
   // at most about 1 MiB before a value in a large page instead of the page

@@ -7,11 +7,16 @@
 //
 // mimicit reads flat columns, columns inside structs (any depth of
 // non-repeated groups) and one level of list whose element is a primitive
-// (the standard 3-level LIST, or a bare repeated primitive). Other shapes
-// (lists of lists, maps, lists of structs) get a descriptor whose
-// `unsupported` says why; assembling rows of such a column (RowReader)
-// throws Error(kUnsupported) naming it. Its pages still decode with
-// ColumnChunkReader, which needs no row shape.
+// or a struct of such columns (the standard 3-level LIST, the legacy
+// 2-level forms, a bare repeated field or group). A list of structs is read
+// leaf by leaf: the row key of `images: list<struct<bytes, path>>`'s leaf
+// `images.list.element.bytes` is "images.bytes", a list holding each
+// element's `bytes` (null where the element or its struct is null), as the
+// Hugging Face `datasets` layout stores sequences of images. Other shapes
+// (lists of lists, maps) get a descriptor whose `unsupported` says why;
+// assembling rows of such a column (RowReader) throws Error(kUnsupported)
+// naming it. Its pages still decode with ColumnChunkReader, which needs no
+// row shape.
 //
 // A Schema is immutable and safe to share between threads.
 #pragma once
@@ -51,7 +56,7 @@ struct ColumnDescriptor {
   int16_t max_rep_level = 0;
 
   // How rows are assembled from levels (see RowReader in reader.h).
-  std::string field_name;  // row key: group names joined with '.', ending at the list for lists
+  std::string field_name;  // row key: group names joined with '.', ending at the list for lists (then the element struct's fields)
   bool is_list = false;    // max_rep_level == 1: each row holds a list
   // For lists: def < list_def_level => null list; == => empty list;
   // > => an element exists (null unless def == max_def_level).

@@ -365,43 +365,61 @@ class ColumnChunkReader::Impl {
   // ---- Point reads of one byte-array value (read_byte_array_at) ----
 
  public:
-  std::optional<std::string_view> read_byte_array_at(int64_t row, Buffer& scratch) {
-    if (desc_.type != Type::BYTE_ARRAY || desc_.max_rep_level != 0) {
-      fail_invalid("{}: a point read needs a BYTE_ARRAY column without repetition",
+  std::optional<std::string_view> read_byte_array_at(int64_t row, uint32_t element, Buffer& scratch) {
+    if (desc_.type != Type::BYTE_ARRAY || desc_.max_rep_level > 1) {
+      fail_invalid("{}: a point read needs a BYTE_ARRAY column without nested lists",
                    file_->where(row_group_, column_));
     }
-    return guarded([&] { return fetch_byte_array(row, scratch); });
+    if (desc_.max_rep_level == 0 && element != 0) {
+      fail_invalid("{}: element {} of a column that holds no lists", file_->where(row_group_, column_), element);
+    }
+    return guarded([&] { return fetch_byte_array(row, element, scratch); });
   }
 
  private:
-  std::optional<std::string_view> fetch_byte_array(int64_t row, Buffer& scratch) {
+  // A value to read: element `element` of the row `row` levels into the
+  // current page (a column without lists: element 0 of each row).
+  struct Target {
+    int64_t row = 0;  // within the row group, for messages
+    size_t row_in_page = 0;
+    uint32_t element = 0;
+  };
+
+  std::optional<std::string_view> fetch_byte_array(int64_t row, uint32_t element, Buffer& scratch) {
     defer_dictionary_ = true;  // a point read may never need it
     if (!seek(row)) fail_invalid("row {} is outside the row group", row);
-    size_t at = static_cast<size_t>(row - page_.first_row);
-    if (at >= static_cast<size_t>(page_.num_levels)) {
+    const Target target{row, static_cast<size_t>(row - page_.first_row), element};
+    if (desc_.max_rep_level == 0 && target.row_in_page >= static_cast<size_t>(page_.num_levels)) {
       fail_corrupt("row {} is past the {} values of its page", row, page_.num_levels);
     }
     if (!decoded_) {
       try {
-        std::optional<std::optional<std::string_view>> streamed = try_stream(at, scratch);
+        std::optional<std::optional<std::string_view>> streamed = try_stream(target, scratch);
         if (streamed) return *streamed;
       } catch (Error& e) {
         if (e.code() != ErrorCode::kUnsupported) throw;  // else: decode the page whole
       }
     }
-    return value_in_decoded_page(at);
+    return value_in_decoded_page(target);
   }
 
-  std::optional<std::string_view> value_in_decoded_page(size_t at) {
+  std::optional<std::string_view> value_in_decoded_page(const Target& target) {
     const DecodedPage& page = decode_cached();
-    std::optional<size_t> j = value_index(page.def_levels, at);
+    PageLevels levels;
+    levels.def = page.def_levels;
+    levels.rep = page.rep_levels;
+    std::optional<size_t> j = value_index(levels, static_cast<size_t>(page.num_levels), target);
     if (!j) return std::nullopt;
     return page.bytes[*j];
   }
 
-  // Index among the page's non-null values of the value at level `at`;
-  // nullopt when that value is null.
-  std::optional<size_t> value_index(const int16_t* def, size_t at) const {
+  // Index among the page's non-null values of `target`; nullopt when that
+  // value is null. kInvalidArgument when the row's list has no such
+  // element; kUnsupported when the list goes on in the next page (writers
+  // that keep rows whole, as the page index requires, never do that).
+  std::optional<size_t> value_index(const PageLevels& levels, size_t num_levels, const Target& target) const {
+    const size_t at = level_of(levels, num_levels, target);
+    const int16_t* def = levels.def;
     if (def == nullptr) return at;
     if (def[at] != desc_.max_def_level) return std::nullopt;
     size_t j = 0;
@@ -409,9 +427,33 @@ class ColumnChunkReader::Impl {
     return j;
   }
 
+  // The level of `target` in a page of `num_levels` levels.
+  size_t level_of(const PageLevels& levels, size_t num_levels, const Target& target) const {
+    const int16_t* rep = levels.rep;
+    if (rep == nullptr) return target.row_in_page;
+    size_t start = 0;
+    for (size_t rows = 0; start < num_levels; ++start) {
+      if (rep[start] == 0 && rows++ == target.row_in_page) break;
+    }
+    if (start == num_levels) fail_corrupt("row {} is past the rows of its page", target.row);
+    if (levels.def != nullptr && levels.def[start] <= desc_.list_def_level) {
+      fail_invalid("row {} holds no list element {}: its list is {}", target.row, target.element,
+                   levels.def[start] < desc_.list_def_level ? "null" : "empty");
+    }
+    const size_t at = start + target.element;
+    for (size_t i = start + 1; i <= at; ++i) {
+      if (i == num_levels) {
+        fail_unsupported("row {}'s list goes on in the next page (a point read of its element {})", target.row,
+                         target.element);
+      }
+      if (rep[i] == 0) fail_invalid("row {} holds no list element {}: its list has {}", target.row, target.element, i - start);
+    }
+    return at;
+  }
+
   // The value streamed from a large page; nullopt (outer) when the page is
   // small or its codec has no stream, so the caller decodes it whole.
-  std::optional<std::optional<std::string_view>> try_stream(size_t at, Buffer& scratch) {
+  std::optional<std::optional<std::string_view>> try_stream(const Target& at, Buffer& scratch) {
     if (is_dictionary_encoding(page_.encoding)) return stream_from_dictionary(at, scratch);
     if (page_.encoding != Encoding::PLAIN) return std::nullopt;
     if (static_cast<uint64_t>(page_.uncompressed_size) <= file_->options().stream_pages_above) return std::nullopt;
@@ -426,7 +468,7 @@ class ColumnChunkReader::Impl {
   // The value at level `at` of the current PLAIN page through its seek
   // table: the levels come from the table (v1) or the page (v2, stored
   // uncompressed), the value from the restart point before it.
-  std::optional<std::optional<std::string_view>> read_with_table(const SeekTableView& table, size_t at,
+  std::optional<std::optional<std::string_view>> read_with_table(const SeekTableView& table, const Target& at,
                                                                  Buffer& scratch) {
     if (point_page_.offset != page_.offset) {
       point_page_ = PointPage{};
@@ -447,7 +489,7 @@ class ColumnChunkReader::Impl {
       fail_corrupt("the page's levels say {} values, its seek table {}", point_page_.levels.num_present,
                    table.header->num_values);
     }
-    std::optional<size_t> j = value_index(point_page_.levels.def, at);
+    std::optional<size_t> j = value_index(point_page_.levels, static_cast<size_t>(page_.num_levels), at);
     if (!j) return std::optional<std::string_view>();
     return std::optional<std::optional<std::string_view>>(
         seek_cursor_.read(table, file_->file(), *j, file_->options().max_page_bytes, scratch));
@@ -470,7 +512,7 @@ class ColumnChunkReader::Impl {
     bool has_indices = false;
   };
 
-  std::optional<std::optional<std::string_view>> stream_from_dictionary(size_t at, Buffer& scratch) {
+  std::optional<std::optional<std::string_view>> stream_from_dictionary(const Target& at, Buffer& scratch) {
     if (dictionary_loaded_) return std::nullopt;
     RawPage dict = read_page_at(chunk_start_);
     if (dict.header.type != PageType::DICTIONARY_PAGE || !dict.header.dictionary_page_header) {
@@ -491,7 +533,7 @@ class ColumnChunkReader::Impl {
       point_page_.offset = page_.offset;
       point_page_.has_indices = true;
     }
-    std::optional<size_t> j = value_index(point_page_.levels.def, at);
+    std::optional<size_t> j = value_index(point_page_.levels, static_cast<size_t>(page_.num_levels), at);
     if (!j) return std::optional<std::string_view>();
     uint32_t k = indices_[*j];
     if (k >= static_cast<uint32_t>(dh.num_values)) {
@@ -512,12 +554,12 @@ class ColumnChunkReader::Impl {
     });
   }
 
-  std::optional<std::optional<std::string_view>> stream_from_plain_page(size_t at, Buffer& scratch) {
+  std::optional<std::optional<std::string_view>> stream_from_plain_page(const Target& at, Buffer& scratch) {
     const PageHeader& h = raw_.header;
     size_t n = static_cast<size_t>(page_.num_levels);
     bool fresh = point_stream_.page_offset != page_.offset || point_page_.offset != page_.offset;
     if (!fresh) {
-      std::optional<size_t> j = value_index(point_page_.levels.def, at);
+      std::optional<size_t> j = value_index(point_page_.levels, static_cast<size_t>(page_.num_levels), at);
       if (!j) return std::optional<std::string_view>();
       if (*j >= point_stream_.next_value) return std::optional<std::optional<std::string_view>>(read_streamed_value(*j, scratch));
     }
@@ -536,7 +578,7 @@ class ColumnChunkReader::Impl {
     }
     point_stream_.page_offset = page_.offset;
     point_page_.offset = page_.offset;
-    std::optional<size_t> j = value_index(point_page_.levels.def, at);
+    std::optional<size_t> j = value_index(point_page_.levels, static_cast<size_t>(page_.num_levels), at);
     if (!j) return std::optional<std::string_view>();
     return std::optional<std::optional<std::string_view>>(read_streamed_value(*j, scratch));
   }
@@ -559,7 +601,7 @@ class ColumnChunkReader::Impl {
   // Walks the page headers, then builds the tables of the large pages.
   void build_seek_tables(std::vector<SeekTable>& out, const std::function<void(uint64_t)>& progress,
                          WorkerPool* pool) {
-    if (desc_.type != Type::BYTE_ARRAY || desc_.max_rep_level != 0 || meta_.num_values == 0) return;
+    if (desc_.type != Type::BYTE_ARRAY || desc_.max_rep_level > 1 || meta_.num_values == 0) return;
     std::vector<RawPage> large;
     guarded([&] {
       uint64_t pos = chunk_start_;
@@ -609,13 +651,15 @@ class ColumnChunkReader::Impl {
       if ((dh.encoding != Encoding::PLAIN && dh.encoding != Encoding::PLAIN_DICTIONARY) || dh.num_values < 0) {
         return std::nullopt;
       }
-      return build_seek_table(meta_.codec, file_->file(), raw.offset, data, raw.data.size(), uncompressed, false,
+      return build_seek_table(meta_.codec, file_->file(), raw.offset, data, raw.data.size(), uncompressed, 0,
                               static_cast<uint64_t>(dh.num_values));
     }
     if (h.type == PageType::DATA_PAGE && h.data_page_header && h.data_page_header->encoding == Encoding::PLAIN) {
-      bool levels = desc_.max_def_level > 0;
-      if (levels && h.data_page_header->definition_level_encoding != Encoding::RLE) return std::nullopt;
-      return build_seek_table(meta_.codec, file_->file(), raw.offset, data, raw.data.size(), uncompressed, levels,
+      const DataPageHeader& dh = *h.data_page_header;
+      if (desc_.max_def_level > 0 && dh.definition_level_encoding != Encoding::RLE) return std::nullopt;
+      if (desc_.max_rep_level > 0 && dh.repetition_level_encoding != Encoding::RLE) return std::nullopt;
+      const int sections = (desc_.max_rep_level > 0) + (desc_.max_def_level > 0);
+      return build_seek_table(meta_.codec, file_->file(), raw.offset, data, raw.data.size(), uncompressed, sections,
                               UINT64_MAX);
     }
     if (h.type == PageType::DATA_PAGE_V2 && h.data_page_header_v2 &&
@@ -630,36 +674,41 @@ class ColumnChunkReader::Impl {
       if (skip > raw.data.size() || skip > uncompressed) return std::nullopt;
       Codec codec = dh.is_compressed ? meta_.codec : Codec::UNCOMPRESSED;
       return build_seek_table(codec, file_->file(), raw.offset, data + skip, raw.data.size() - skip,
-                              uncompressed - skip, false, static_cast<uint64_t>(dh.num_values - dh.num_nulls));
+                              uncompressed - skip, 0, static_cast<uint64_t>(dh.num_values - dh.num_nulls));
     }
     return std::nullopt;
   }
 
-  // The definition levels at the start of a streamed v1 page (a column
-  // without repetition has no repetition levels).
+  // The levels at the start of a streamed v1 page: repetition levels of a
+  // list column, then definition levels of a nullable one.
   void read_streamed_levels_v1(PageStream& stream, size_t n, PageLevels& levels, LevelStorage& storage) {
     const DataPageHeader& dh = *raw_.header.data_page_header;
-    if (desc_.max_def_level == 0) {
-      decode_levels_v1(desc_, ByteView(), n, dh.repetition_level_encoding, dh.definition_level_encoding,
-                       storage, levels);
-      return;
-    }
-    if (dh.definition_level_encoding == Encoding::RLE) {
-      uint32_t length = stream.read_u32_le();
-      if (length > static_cast<uint64_t>(raw_.header.uncompressed_page_size)) {
-        fail_corrupt("definition levels of {} bytes in a page of {}", length, raw_.header.uncompressed_page_size);
-      }
-      level_bytes_.resize(4 + size_t{length});
-      std::memcpy(level_bytes_.data(), &length, 4);  // little-endian hosts only, as the decoders
-      stream.read(level_bytes_.data() + 4, length);
-    } else {
-      int width = std::bit_width(static_cast<unsigned>(desc_.max_def_level));
-      level_bytes_.resize((n * static_cast<size_t>(width) + 7) / 8);
-      stream.read(level_bytes_.data(), level_bytes_.size());
-    }
+    level_bytes_.clear();
+    if (desc_.max_rep_level > 0) read_streamed_level_section(stream, n, dh.repetition_level_encoding, desc_.max_rep_level);
+    if (desc_.max_def_level > 0) read_streamed_level_section(stream, n, dh.definition_level_encoding, desc_.max_def_level);
     decode_levels_v1(desc_, level_bytes_.view(), n, dh.repetition_level_encoding,
                      dh.definition_level_encoding, storage, levels);
   }
+
+  // Appends one section of levels, as stored, to level_bytes_.
+  void read_streamed_level_section(PageStream& stream, size_t n, Encoding encoding, int16_t max_level) {
+    const size_t stored = level_bytes_.size();
+    if (encoding == Encoding::RLE) {
+      uint32_t length = stream.read_u32_le();
+      if (length > static_cast<uint64_t>(raw_.header.uncompressed_page_size)) {
+        fail_corrupt("levels of {} bytes in a page of {}", length, raw_.header.uncompressed_page_size);
+      }
+      level_bytes_.resize(stored + 4 + size_t{length});
+      std::memcpy(level_bytes_.data() + stored, &length, 4);  // little-endian hosts only, as the decoders
+      stream.read(level_bytes_.data() + stored + 4, length);
+    } else {
+      int width = std::bit_width(static_cast<unsigned>(max_level));
+      size_t length = (n * static_cast<size_t>(width) + 7) / 8;
+      level_bytes_.resize(stored + length);
+      stream.read(level_bytes_.data() + stored, length);
+    }
+  }
+
 
   // Moves the point stream to PLAIN byte array `index` (at or after its
   // position) and copies that value into scratch. A failure drops the
@@ -729,8 +778,9 @@ bool ColumnChunkReader::next_page() { return impl_->next_page(); }
 bool ColumnChunkReader::seek_to_row(int64_t row) { return impl_->seek_to_row(row); }
 const PageInfo& ColumnChunkReader::page() const { return impl_->page(); }
 const DecodedPage& ColumnChunkReader::decode() { return impl_->decode(); }
-std::optional<std::string_view> ColumnChunkReader::read_byte_array_at(int64_t row, Buffer& scratch) {
-  return impl_->read_byte_array_at(row, scratch);
+std::optional<std::string_view> ColumnChunkReader::read_byte_array_at(int64_t row, Buffer& scratch,
+                                                                      uint32_t element) {
+  return impl_->read_byte_array_at(row, element, scratch);
 }
 void ColumnChunkReader::set_seek_tables(const SeekTables* tables) { impl_->set_seek_tables(tables); }
 void ColumnChunkReader::build_seek_tables(std::vector<SeekTable>& out,

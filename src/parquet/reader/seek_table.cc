@@ -109,18 +109,19 @@ bool has_seek_tables(Codec codec) {
 namespace {
 
 // Walks the PLAIN byte arrays of a stream, recording where each starts.
-void walk_values(PageStream& stream, uint64_t total, bool levels_prefix, uint64_t expected_values,
+void walk_values(PageStream& stream, uint64_t total, int level_sections, uint64_t expected_values,
                  SeekTable& table) {
   std::vector<uint64_t>& values = table.values;
   uint64_t at = 0;
-  if (levels_prefix) {
-    if (total < 4) fail_corrupt("a page of {} bytes has no room for its levels", total);
+  for (int section = 0; section < level_sections; ++section) {
+    if (total - at < 4) fail_corrupt("a page of {} bytes has no room for its levels", total);
     uint32_t length = stream.read_u32_le();
-    if (length > total - 4) fail_corrupt("definition levels of {} bytes in a page of {}", length, total);
-    table.levels.resize(4 + size_t{length});
-    std::memcpy(table.levels.data(), &length, 4);  // little-endian hosts only, as the decoders
-    stream.read(table.levels.data() + 4, length);
-    at = 4 + uint64_t{length};
+    if (length > total - at - 4) fail_corrupt("levels of {} bytes in a page of {}", length, total);
+    const size_t stored = table.levels.size();
+    table.levels.resize(stored + 4 + size_t{length});
+    std::memcpy(table.levels.data() + stored, &length, 4);  // little-endian hosts only, as the decoders
+    stream.read(table.levels.data() + stored + 4, length);
+    at += 4 + uint64_t{length};
   }
   if (expected_values != UINT64_MAX) values.reserve(static_cast<size_t>(expected_values));
   while (at < total) {
@@ -186,7 +187,7 @@ void verify_zstd_restarts(SeekTable& table, const MappedFile& file, const std::v
 
 std::optional<SeekTable> build_seek_table(Codec codec, const MappedFile& file, uint64_t page_offset,
                                           uint64_t stream_offset, uint64_t stream_size,
-                                          uint64_t uncompressed, bool levels_prefix,
+                                          uint64_t uncompressed, int level_sections,
                                           uint64_t expected_values) {
   if (!has_seek_tables(codec)) return std::nullopt;
   SeekTable table;
@@ -203,7 +204,7 @@ std::optional<SeekTable> build_seek_table(Codec codec, const MappedFile& file, u
   RestartRecorder recorder(restart_spacing(codec));
   std::unique_ptr<PageStream> stream =
       open_page_stream(codec, file, stream_offset, stream_size, uncompressed, &recorder);
-  walk_values(*stream, uncompressed, levels_prefix, expected_values, table);
+  walk_values(*stream, uncompressed, level_sections, expected_values, table);
   stream.reset();
   recorder.finish(table);
   if (codec == Codec::ZSTD) verify_zstd_restarts(table, file, recorder.segment_hashes());

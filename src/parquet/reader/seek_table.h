@@ -107,7 +107,7 @@ struct SeekTableHeader {
   uint64_t num_values = 0;
   uint64_t num_restarts = 0;
   uint64_t window_bytes = 0;
-  uint64_t levels_bytes = 0;     // v1 data page: its definition levels as stored (u32 length, RLE bytes)
+  uint64_t levels_bytes = 0;     // v1 data page: its levels as stored ((u32 length, RLE bytes) per section)
   uint32_t codec = 0;            // Codec
   uint32_t flags = 0;            // kGzipWrapper
   static constexpr uint32_t kGzipWrapper = 1;  // deflate members end with an 8-byte trailer (else zlib's 4)
@@ -187,16 +187,17 @@ class RestartRecorder {
 
 // Builds the table of the page whose compressed stream is file bytes
 // [stream_offset, stream_offset + stream_size), decompressing to
-// `uncompressed` bytes of PLAIN byte arrays, preceded (when
-// `levels_prefix`) by a 4-byte length and that many bytes of RLE
-// definition levels (a v1 data page of a nullable column), which the table
-// keeps so that a read needs no decoding to find its value's index.
+// `uncompressed` bytes of PLAIN byte arrays, preceded by `level_sections`
+// sections of RLE levels, each a 4-byte length and that many bytes (a v1
+// data page: repetition levels of a list column, then definition levels of
+// a nullable one), which the table keeps so that a read needs no decoding
+// to find its value's index.
 // nullopt for codecs without tables. Errors: Error(kCorrupt) when the
 // values run past the page's end, or (unless `expected_values` is
 // UINT64_MAX) the page does not hold exactly that many.
 std::optional<SeekTable> build_seek_table(Codec codec, const MappedFile& file, uint64_t page_offset,
                                           uint64_t stream_offset, uint64_t stream_size,
-                                          uint64_t uncompressed, bool levels_prefix,
+                                          uint64_t uncompressed, int level_sections,
                                           uint64_t expected_values);
 
 // True for the codecs build_seek_table makes tables for.

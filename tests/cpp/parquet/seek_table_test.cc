@@ -165,7 +165,7 @@ std::string zstd_frame(const std::string& data, int level) {
 size_t check_zstd_page(const std::string& compressed, const std::vector<std::string>& expected, size_t size) {
   auto file = mapped(compressed);
   std::optional<SeekTable> table =
-      build_seek_table(Codec::ZSTD, *file, 0, 0, compressed.size(), size, false, expected.size());
+      build_seek_table(Codec::ZSTD, *file, 0, 0, compressed.size(), size, 0, expected.size());
   EXPECT_TRUE(table);
   if (!table) return 0;
   size_t restarts = table->restarts.size();
