@@ -7,8 +7,8 @@
 #include <array>
 #include <cstring>
 
-#include "dataset/unicode_class.h"
 #include "mimicit/prompt.h"
+#include "util/utf8.h"
 
 namespace mimicit::dataset {
 
@@ -140,42 +140,6 @@ std::string replace_crlf(std::string_view s) {
 }
 
 }  // namespace
-
-uint32_t decode_utf8(std::string_view s, size_t i, size_t* length) {
-  const auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
-  const uint8_t b0 = byte(i);
-  *length = 1;
-  if (b0 < 0x80) return b0;
-  size_t need;
-  uint32_t cp;
-  uint32_t min;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    need = 1, cp = b0 & 0x1F, min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    need = 2, cp = b0 & 0x0F, min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    need = 3, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return kInvalidCodePoint;
-  }
-  if (s.size() - i <= need) return kInvalidCodePoint;
-  for (size_t k = 1; k <= need; ++k) {
-    const uint8_t b = byte(i + k);
-    if ((b & 0xC0) != 0x80) return kInvalidCodePoint;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return kInvalidCodePoint;
-  *length = need + 1;
-  return cp;
-}
-
-size_t previous_code_point(std::string_view s, size_t end) {
-  size_t start = end - 1;
-  while (start > 0 && end - start < 4 && (static_cast<uint8_t>(s[start]) & 0xC0) == 0x80) --start;
-  size_t length = 1;
-  if (decode_utf8(s, start, &length) != kInvalidCodePoint && start + length == end) return start;
-  return end - 1;
-}
 
 bool is_word_char(uint32_t cp) {
   if (cp < 128) return (kAsciiClass[cp] & 1) != 0;

@@ -7,6 +7,7 @@
 
 #include "mimicit/parquet/reader.h"
 #include "util/file_context.h"
+#include "util/utf8.h"
 #include "inspect/value_format.h"
 
 namespace mimicit::inspect {
@@ -84,9 +85,7 @@ std::string one_line(std::string_view raw, size_t max_chars) {
     if (static_cast<unsigned char>(c) < 0x20) c = ' ';
   }
   if (text.size() <= max_chars) return text;
-  size_t cut = max_chars;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return fmt::format("{}... ({} bytes)", text.substr(0, cut), raw.size());
+  return fmt::format("{}... ({} bytes)", utf8_prefix(text, max_chars), raw.size());
 }
 
 template <typename T>

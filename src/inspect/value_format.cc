@@ -7,6 +7,7 @@
 
 #include "mimicit/base64.h"
 #include "util/json_text.h"
+#include "util/utf8.h"
 
 namespace mimicit::inspect {
 

@@ -7,6 +7,7 @@
 #include "server/json.h"
 #include "server/limits.h"
 #include "server/sample_view.h"
+#include "util/utf8.h"
 
 namespace mimicit::server {
 

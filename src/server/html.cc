@@ -1,6 +1,5 @@
 #include "server/html.h"
 
-#include "util/json_text.h"
 #include "util/utf8.h"
 
 namespace mimicit::server {
@@ -55,16 +54,6 @@ std::string url_component(std::string_view text) {
   std::string out;
   append_url_component(out, text);
   return out;
-}
-
-std::string_view utf8_prefix(std::string_view text, size_t max_bytes, bool* cut) {
-  if (cut != nullptr) *cut = text.size() > max_bytes;
-  if (text.size() <= max_bytes) return text;
-  size_t end = max_bytes;
-  // Back up over continuation bytes to the start of the sequence that
-  // would be split.
-  while (end > 0 && (static_cast<uint8_t>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end);
 }
 
 }  // namespace mimicit::server

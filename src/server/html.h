@@ -24,8 +24,4 @@ std::string html(std::string_view text);
 void append_url_component(std::string& out, std::string_view text);
 std::string url_component(std::string_view text);
 
-// Cuts `text` to at most `max_bytes` without splitting a UTF-8 sequence;
-// sets *cut when it did.
-std::string_view utf8_prefix(std::string_view text, size_t max_bytes, bool* cut = nullptr);
-
 }  // namespace mimicit::server

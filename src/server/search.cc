@@ -6,6 +6,7 @@
 #include "server/html.h"
 #include "server/json.h"
 #include "server/limits.h"
+#include "util/utf8.h"
 
 namespace mimicit::server {
 
@@ -24,8 +25,7 @@ struct Snippet {
 
 // Text around [at, at + length), cut at UTF-8 sequence starts.
 Snippet snippet(std::string_view text, size_t at, size_t length) {
-  size_t begin = at > kSnippetBefore ? at - kSnippetBefore : 0;
-  while (begin > 0 && (static_cast<uint8_t>(text[begin]) & 0xC0) == 0x80) --begin;
+  const size_t begin = utf8_prefix_length(text, at > kSnippetBefore ? at - kSnippetBefore : 0);
   const std::string_view tail = utf8_prefix(text.substr(begin), at - begin + length + kSnippetAfter);
   return {std::string(tail), at - begin};
 }

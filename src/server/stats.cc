@@ -8,16 +8,11 @@
 #include "mimicit/error.h"
 #include "mimicit/image.h"
 #include "server/json.h"
+#include "util/utf8.h"
 
 namespace mimicit::server {
 
 namespace {
-
-uint32_t count_chars(std::string_view text) {
-  uint32_t n = 0;
-  for (char c : text) n += (static_cast<uint8_t>(c) & 0xC0) != 0x80;
-  return n;
-}
 
 // The smallest of 1, 2, 5, 10, 20, 50, ... that is at least `x`.
 uint64_t round_width(double x) {
@@ -127,8 +122,8 @@ void StatsJob::run(const std::atomic<bool>& stop) {
       continue;
     }
     ++batch.records;
-    batch.instruction_chars.push_back(count_chars(record.instruction));
-    batch.answer_chars.push_back(count_chars(record.answer));
+    batch.instruction_chars.push_back(static_cast<uint32_t>(count_code_points(record.instruction)));
+    batch.answer_chars.push_back(static_cast<uint32_t>(count_code_points(record.answer)));
     batch.images_per_record.push_back(static_cast<uint32_t>(std::min<size_t>(record.image_ids.size(), UINT32_MAX)));
     if (image_stride != 0 && j % image_stride == 0 && images_taken < max_images_ && !record.image_ids.empty()) {
       ++images_taken;

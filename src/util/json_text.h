@@ -3,7 +3,7 @@
 // validate and `images stats` reports, dropped.jsonl, `sample`, the viewer).
 //   strings  `"` and `\` escaped, control characters as \u00XX, invalid UTF-8
 //            replaced by U+FFFD (one per maximal invalid subsequence, as
-//            Python's errors="replace" does)
+//            Python's errors="replace" does: util/utf8.h)
 //   floats   the shortest text that reads back to the same float (resp.
 //            double); NaN and infinities as the strings "NaN", "Infinity",
 //            "-Infinity" (in CSV, append_number_text: the bare words)
@@ -26,7 +26,5 @@ void append_json_double(std::string& out, double v);
 // The same text with the non-finite values unquoted (CSV).
 void append_number_text(std::string& out, float v);
 void append_number_text(std::string& out, double v);
-// Appends `s` with invalid UTF-8 replaced by U+FFFD (no quoting or escaping).
-void append_valid_utf8(std::string& out, std::string_view s);
 
 }  // namespace mimicit

@@ -6,6 +6,7 @@
 
 #include "mimicit/error.h"
 #include "mimicit/prompt.h"
+#include "util/utf8.h"
 #include "validate/validate_internal.h"
 
 namespace mimicit::validate::internal {
@@ -28,32 +29,9 @@ struct ChunkResult {
 
 // 'text', cut at a character boundary when long.
 std::string preview(std::string_view text) {
-  if (text.size() > kPreviewBytes) {
-    size_t cut = kPreviewBytes;
-    while (cut > 0 && (static_cast<uint8_t>(text[cut]) & 0xC0) == 0x80) --cut;
-    return fmt::format("'{}...'", text.substr(0, cut));
-  }
-  return fmt::format("'{}'", text);
-}
-
-// Calls fn(code point) for each character of UTF-8 `text` until it returns
-// false; an invalid byte is passed as 0xFFFFFFFF.
-template <typename Fn>
-void for_each_code_point(std::string_view text, const Fn& fn) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto b = static_cast<uint8_t>(text[i]);
-    const size_t n = b < 0x80 ? 1 : b >= 0xF8 ? 0 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 0;
-    if (n == 0 || i + n > text.size()) {
-      if (!fn(0xFFFFFFFFu)) return;
-      ++i;
-      continue;
-    }
-    uint32_t cp = n == 1 ? b : b & (0x7F >> n);
-    for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<uint8_t>(text[i + k]) & 0x3F);
-    if (!fn(cp)) return;
-    i += n;
-  }
+  bool cut = false;
+  const std::string_view head = utf8_prefix(text, kPreviewBytes, &cut);
+  return fmt::format("'{}{}'", head, cut ? "..." : "");
 }
 
 // True when the reference's cleaning (clean_question / clean_answer,
@@ -64,15 +42,14 @@ void for_each_code_point(std::string_view text, const Fn& fn) {
 // A scan instead of the cleaning itself: most texts stop at their first
 // letter. Invalid UTF-8 is deleted by the cleaning, so it does not count.
 bool cleans_to_blank(std::string_view text) {
-  bool blank = true;
-  for_each_code_point(text, [&](uint32_t cp) {
+  for (size_t i = 0, length = 1; i < text.size(); i += length) {
+    const uint32_t cp = decode_utf8(text, i, &length);
     const bool kept = cp < 0x80 ? std::string_view(".,?!()\"'").find(static_cast<char>(cp)) != std::string_view::npos ||
                                       dataset::is_word_char(cp)
-                                : cp != 0xFFFFFFFFu && dataset::is_word_char(cp);
-    blank = !kept;
-    return blank;
-  });
-  return blank;
+                                : cp != kInvalidCodePoint && dataset::is_word_char(cp);
+    if (kept) return false;
+  }
+  return true;
 }
 
 class GroupChecker {

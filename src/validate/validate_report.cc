@@ -7,6 +7,7 @@
 #include "mimicit/validate.h"
 #include "validate/validate_internal.h"
 #include "util/json_text.h"
+#include "util/utf8.h"
 
 namespace mimicit::validate {
 

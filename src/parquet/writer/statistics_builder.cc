@@ -20,50 +20,6 @@ std::string plain_bytes(T value) {
   return out;
 }
 
-bool is_utf8_continuation(uint8_t byte) { return (byte & 0xC0) == 0x80; }
-
-// Length of a prefix of `value` of at most `max_bytes` bytes that does not
-// end inside a UTF-8 character.
-size_t utf8_prefix_length(std::string_view value, size_t max_bytes) {
-  size_t cut = std::min(max_bytes, value.size());
-  while (cut > 0 && cut < value.size() && is_utf8_continuation(static_cast<uint8_t>(value[cut]))) {
-    --cut;
-  }
-  return cut;
-}
-
-// Decodes the last character of `s` (valid UTF-8 assumed, checked loosely).
-// Returns false when the tail is not a well-formed character.
-bool decode_last_char(std::string_view s, size_t* start, uint32_t* code_point) {
-  size_t begin = s.size();
-  while (begin > 0 && s.size() - begin < 4 &&
-         is_utf8_continuation(static_cast<uint8_t>(s[begin - 1]))) {
-    --begin;
-  }
-  if (begin == 0) return false;
-  --begin;
-  uint8_t lead = static_cast<uint8_t>(s[begin]);
-  size_t length = s.size() - begin;
-  uint32_t cp;
-  size_t expected;
-  if (lead < 0x80) {
-    cp = lead, expected = 1;
-  } else if ((lead & 0xE0) == 0xC0) {
-    cp = lead & 0x1F, expected = 2;
-  } else if ((lead & 0xF0) == 0xE0) {
-    cp = lead & 0x0F, expected = 3;
-  } else if ((lead & 0xF8) == 0xF0) {
-    cp = lead & 0x07, expected = 4;
-  } else {
-    return false;
-  }
-  if (length != expected) return false;
-  for (size_t i = begin + 1; i < s.size(); ++i) cp = (cp << 6) | (static_cast<uint8_t>(s[i]) & 0x3F);
-  *start = begin;
-  *code_point = cp;
-  return true;
-}
-
 // Byte-wise: the longest prefix whose last non-0xFF byte can be incremented.
 std::optional<std::string> increment_bytes(std::string prefix) {
   while (!prefix.empty()) {
@@ -83,9 +39,11 @@ std::optional<std::string> increment_bytes(std::string prefix) {
 // be incremented within `max_bytes` are dropped.
 std::optional<std::string> increment_utf8(std::string prefix, size_t max_bytes) {
   while (!prefix.empty()) {
-    size_t start;
-    uint32_t cp;
-    if (!decode_last_char(prefix, &start, &cp)) return increment_bytes(std::move(prefix));
+    const size_t start = previous_code_point(prefix, prefix.size());
+    size_t length = 0;
+    const uint32_t cp = decode_utf8(prefix, start, &length);
+    // Not UTF-8 after all: byte-wise rounding is right for any bytes.
+    if (cp == kInvalidCodePoint || start + length != prefix.size()) return increment_bytes(std::move(prefix));
     uint32_t next = cp + 1 == 0xD800 ? 0xE000 : cp + 1;  // skip the surrogates
     prefix.resize(start);
     if (next <= 0x10FFFF) {

@@ -1,4 +1,4 @@
-// HTML escaping, URL components and UTF-8 cutting of the viewer.
+// HTML escaping and URL components of the viewer.
 #include <gtest/gtest.h>
 
 #include "server/html.h"
@@ -36,20 +36,6 @@ TEST(Html, UrlComponentIsEncodeURIComponent) {
   EXPECT_EQ(url_component("caf\xc3\xa9"), "caf%C3%A9");
   EXPECT_EQ(url_component(std::string_view("\0\"<'", 4)), "%00%22%3C%27");
   EXPECT_EQ(url_component("../../etc/passwd"), "..%2F..%2Fetc%2Fpasswd");
-}
-
-TEST(Html, Utf8PrefixNeverSplitsASequence) {
-  bool cut = false;
-  EXPECT_EQ(utf8_prefix("abcdef", 10, &cut), "abcdef");
-  EXPECT_FALSE(cut);
-  EXPECT_EQ(utf8_prefix("abcdef", 3, &cut), "abc");
-  EXPECT_TRUE(cut);
-  const std::string text = "ab\xe6\x97\xa5" "c";  // 'a' 'b' U+65E5 'c'
-  EXPECT_EQ(utf8_prefix(text, 2), "ab");
-  EXPECT_EQ(utf8_prefix(text, 3), "ab");
-  EXPECT_EQ(utf8_prefix(text, 4), "ab");
-  EXPECT_EQ(utf8_prefix(text, 5), "ab\xe6\x97\xa5");
-  EXPECT_EQ(utf8_prefix(text, 0), "");
 }
 
 }  // namespace
