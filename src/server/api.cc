@@ -4,9 +4,9 @@
 
 #include "mimicit/error.h"
 #include "server/html.h"
-#include "server/json.h"
 #include "server/limits.h"
 #include "server/sample_view.h"
+#include "util/json_writer.h"
 #include "util/utf8.h"
 
 namespace mimicit::server {

@@ -4,8 +4,8 @@
 
 #include "mimicit/error.h"
 #include "server/html.h"
-#include "server/json.h"
 #include "server/limits.h"
+#include "util/json_writer.h"
 #include "util/utf8.h"
 
 namespace mimicit::server {

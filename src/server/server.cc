@@ -23,7 +23,6 @@
 #include "server/html.h"
 #include "server/http_server.h"
 #include "server/http_util.h"
-#include "server/json.h"
 #include "server/limits.h"
 #include "server/pages.h"
 #include "server/sample_view.h"
@@ -31,6 +30,7 @@
 #include "server/stats.h"
 #include "server/thumbnails.h"
 #include "server/validation.h"
+#include "util/json_writer.h"
 
 namespace mimicit::server {
 

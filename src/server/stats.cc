@@ -7,7 +7,7 @@
 
 #include "mimicit/error.h"
 #include "mimicit/image.h"
-#include "server/json.h"
+#include "util/json_writer.h"
 #include "util/utf8.h"
 
 namespace mimicit::server {

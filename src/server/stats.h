@@ -27,9 +27,11 @@
 #include "server/background.h"
 #include "server/catalog.h"
 
-namespace mimicit::server {
+namespace mimicit {
+class JsonWriter;  // util/json_writer.h
+}  // namespace mimicit
 
-class JsonWriter;
+namespace mimicit::server {
 
 // One histogram (see above), written as
 //   {"n", "min", "median", "p90", "p99", "max",

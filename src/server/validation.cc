@@ -9,7 +9,7 @@
 #include <unordered_set>
 
 #include "mimicit/error.h"
-#include "server/json.h"
+#include "util/json_writer.h"
 
 namespace mimicit::server {
 

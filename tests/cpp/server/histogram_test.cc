@@ -2,8 +2,8 @@
 // percentile, one open-ended bin above, quantiles, empty input.
 #include <gtest/gtest.h>
 
-#include "server/json.h"
 #include "server/stats.h"
+#include "util/json_writer.h"
 
 namespace mimicit::server {
 namespace {

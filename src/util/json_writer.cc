@@ -1,4 +1,4 @@
-#include "server/json.h"
+#include "util/json_writer.h"
 
 #include <cmath>
 
@@ -6,7 +6,7 @@
 
 #include "util/json_text.h"
 
-namespace mimicit::server {
+namespace mimicit {
 
 void JsonWriter::separate() {
   if (after_key_) {
@@ -14,82 +14,79 @@ void JsonWriter::separate() {
     return;
   }
   if (!has_value_.empty()) {
-    if (has_value_.back()) out_.push_back(',');
+    if (has_value_.back()) out_->push_back(',');
     has_value_.back() = true;
   }
 }
 
 JsonWriter& JsonWriter::begin_object() {
   separate();
-  out_.push_back('{');
+  out_->push_back('{');
   has_value_.push_back(false);
   return *this;
 }
 
 JsonWriter& JsonWriter::end_object() {
-  out_.push_back('}');
+  out_->push_back('}');
   has_value_.pop_back();
   return *this;
 }
 
 JsonWriter& JsonWriter::begin_array() {
   separate();
-  out_.push_back('[');
+  out_->push_back('[');
   has_value_.push_back(false);
   return *this;
 }
 
 JsonWriter& JsonWriter::end_array() {
-  out_.push_back(']');
+  out_->push_back(']');
   has_value_.pop_back();
   return *this;
 }
 
 JsonWriter& JsonWriter::key(std::string_view name) {
   separate();
-  append_json_string(out_, name);
-  out_.push_back(':');
+  append_json_string(*out_, name);
+  out_->push_back(':');
   after_key_ = true;
   return *this;
 }
 
 JsonWriter& JsonWriter::value(std::string_view text) {
   separate();
-  append_json_string(out_, text);
+  append_json_string(*out_, text);
   return *this;
 }
 
-JsonWriter& JsonWriter::value(uint64_t n) {
+JsonWriter& JsonWriter::signed_value(int64_t n) {
   separate();
-  fmt::format_to(std::back_inserter(out_), "{}", n);
+  const fmt::format_int text(n);
+  out_->append(text.data(), text.size());
   return *this;
 }
 
-JsonWriter& JsonWriter::value(int64_t n) {
+JsonWriter& JsonWriter::unsigned_value(uint64_t n) {
   separate();
-  fmt::format_to(std::back_inserter(out_), "{}", n);
+  const fmt::format_int text(n);
+  out_->append(text.data(), text.size());
   return *this;
 }
 
 JsonWriter& JsonWriter::value(double x) {
+  if (!std::isfinite(x)) return null();  // JSON has no NaN or infinity
   separate();
-  if (std::isfinite(x)) {
-    fmt::format_to(std::back_inserter(out_), "{}", x);
-  } else {
-    out_ += "null";  // JSON has no NaN or infinity
-  }
+  append_json_double(*out_, x);
   return *this;
 }
 
-JsonWriter& JsonWriter::value(bool b) {
-  separate();
-  out_ += b ? "true" : "false";
-  return *this;
-}
+JsonWriter& JsonWriter::value(bool b) { return raw(b ? "true" : "false"); }
 
-JsonWriter& JsonWriter::null() {
+JsonWriter& JsonWriter::null() { return raw("null"); }
+
+JsonWriter& JsonWriter::raw(std::string_view json) {
   separate();
-  out_ += "null";
+  out_->append(json);
   return *this;
 }
 
@@ -99,4 +96,4 @@ JsonWriter& JsonWriter::strings(const std::vector<std::string>& list) {
   return end_array();
 }
 
-}  // namespace mimicit::server
+}  // namespace mimicit
