@@ -6,9 +6,10 @@
 #include <fmt/format.h>
 
 #include "mimicit/parquet/reader.h"
-#include "util/file_context.h"
-#include "util/utf8.h"
 #include "inspect/value_format.h"
+#include "util/file_context.h"
+#include "util/json_writer.h"
+#include "util/utf8.h"
 
 namespace mimicit::inspect {
 
@@ -190,73 +191,6 @@ std::string meta_text(const ParquetFile& file) {
 // ---------------------------------------------------------------------------
 // JSON
 
-// Writes JSON text with the commas placed automatically.
-class JsonWriter {
- public:
-  explicit JsonWriter(std::string& out) : out_(out) {}
-
-  void begin_object() { open('{'); }
-  void end_object() { close('}'); }
-  void begin_array() { open('['); }
-  void end_array() { close(']'); }
-  void key(std::string_view name) {
-    separate();
-    append_json_string(out_, name);
-    out_.push_back(':');
-    first_ = true;  // the value that follows takes no comma
-  }
-  void string(std::string_view s) {
-    separate();
-    append_json_string(out_, s);
-  }
-  void raw(std::string_view json) {
-    separate();
-    out_.append(json);
-  }
-  void null() { raw("null"); }
-  void boolean(bool b) { raw(b ? "true" : "false"); }
-  void integer(int64_t i) { raw(std::to_string(i)); }
-
-  template <typename T>
-  void field(std::string_view name, const T& value) {
-    key(name);
-    put(value);
-  }
-
- private:
-  void put(int64_t i) { integer(i); }
-  void put(int32_t i) { integer(i); }
-  void put(uint64_t i) { raw(std::to_string(i)); }
-  void put(bool b) { boolean(b); }
-  void put(const std::string& s) { string(s); }
-  void put(const char* s) { string(s); }
-  template <typename T>
-  void put(const std::optional<T>& value) {
-    if (value) {
-      put(*value);
-    } else {
-      null();
-    }
-  }
-
-  void open(char c) {
-    separate();
-    out_.push_back(c);
-    first_ = true;
-  }
-  void close(char c) {
-    out_.push_back(c);
-    first_ = false;
-  }
-  void separate() {
-    if (!first_) out_.push_back(',');
-    first_ = false;
-  }
-
-  std::string& out_;
-  bool first_ = true;
-};
-
 void write_json_location(JsonWriter& json, std::string_view name,
                          const std::optional<int64_t>& offset,
                          const std::optional<int32_t>& length) {
@@ -266,8 +200,8 @@ void write_json_location(JsonWriter& json, std::string_view name,
     return;
   }
   json.begin_object();
-  json.field("offset", *offset);
-  json.field("length", length);
+  json.key("offset").value(*offset);
+  json.key("length").value(length);
   json.end_object();
 }
 
@@ -280,15 +214,13 @@ void write_json_statistics(JsonWriter& json, const std::optional<Statistics>& st
   }
   const Bounds bounds = bounds_of(*statistics, column);
   json.begin_object();
-  json.key("min");
-  json.raw(bounds.min.value_or("null"));
-  json.key("max");
-  json.raw(bounds.max.value_or("null"));
-  json.field("legacy_min_max", bounds.legacy);
-  json.field("null_count", statistics->null_count);
-  json.field("distinct_count", statistics->distinct_count);
-  json.field("is_min_value_exact", statistics->is_min_value_exact);
-  json.field("is_max_value_exact", statistics->is_max_value_exact);
+  json.key("min").raw(bounds.min.value_or("null"));
+  json.key("max").raw(bounds.max.value_or("null"));
+  json.key("legacy_min_max").value(bounds.legacy);
+  json.key("null_count").value(statistics->null_count);
+  json.key("distinct_count").value(statistics->distinct_count);
+  json.key("is_min_value_exact").value(statistics->is_min_value_exact);
+  json.key("is_max_value_exact").value(statistics->is_max_value_exact);
   json.end_object();
 }
 
@@ -305,27 +237,27 @@ std::optional<std::string> converted_type_name(const ColumnDescriptor& column) {
 void write_json_column(JsonWriter& json, const ParquetFile& file, const ColumnChunk& chunk,
                        size_t index) {
   json.begin_object();
-  json.field("index", static_cast<int64_t>(index));
-  json.field("path", chunk_path(file, chunk, index));
+  json.key("index").value(static_cast<int64_t>(index));
+  json.key("path").value(chunk_path(file, chunk, index));
   const bool encrypted = !chunk.meta_data || index >= file.schema().num_columns();
-  json.field("encrypted", encrypted);
+  json.key("encrypted").value(encrypted);
   if (!encrypted) {
     const ColumnMetaData& meta = *chunk.meta_data;
     const ColumnDescriptor& column = file.schema().column(index);
-    json.field("physical_type", parquet::to_string(meta.type));
-    json.field("logical_type", logical_type_name(column));
-    json.field("converted_type", converted_type_name(column));
-    json.field("codec", parquet::to_string(meta.codec));
+    json.key("physical_type").value(parquet::to_string(meta.type));
+    json.key("logical_type").value(logical_type_name(column));
+    json.key("converted_type").value(converted_type_name(column));
+    json.key("codec").value(parquet::to_string(meta.codec));
     json.key("encodings");
     json.begin_array();
-    for (parquet::Encoding e : meta.encodings) json.string(parquet::to_string(e));
+    for (parquet::Encoding e : meta.encodings) json.value(parquet::to_string(e));
     json.end_array();
-    json.field("num_values", meta.num_values);
-    json.field("total_compressed_size", meta.total_compressed_size);
-    json.field("total_uncompressed_size", meta.total_uncompressed_size);
-    json.field("data_page_offset", meta.data_page_offset);
-    json.field("dictionary_page_offset", meta.dictionary_page_offset);
-    json.field("index_page_offset", meta.index_page_offset);
+    json.key("num_values").value(meta.num_values);
+    json.key("total_compressed_size").value(meta.total_compressed_size);
+    json.key("total_uncompressed_size").value(meta.total_uncompressed_size);
+    json.key("data_page_offset").value(meta.data_page_offset);
+    json.key("dictionary_page_offset").value(meta.dictionary_page_offset);
+    json.key("index_page_offset").value(meta.index_page_offset);
     write_json_statistics(json, meta.statistics, column);
     write_json_location(json, "bloom_filter", meta.bloom_filter_offset, meta.bloom_filter_length);
     write_json_location(json, "column_index", chunk.column_index_offset, chunk.column_index_length);
@@ -337,11 +269,11 @@ void write_json_column(JsonWriter& json, const ParquetFile& file, const ColumnCh
 void write_json_row_group(JsonWriter& json, const ParquetFile& file, const RowGroup& row_group,
                           size_t index) {
   json.begin_object();
-  json.field("index", static_cast<int64_t>(index));
-  json.field("num_rows", row_group.num_rows);
-  json.field("total_byte_size", row_group.total_byte_size);
-  json.field("total_compressed_size", row_group.total_compressed_size);
-  json.field("offset", row_group_offset(row_group));
+  json.key("index").value(static_cast<int64_t>(index));
+  json.key("num_rows").value(row_group.num_rows);
+  json.key("total_byte_size").value(row_group.total_byte_size);
+  json.key("total_compressed_size").value(row_group.total_compressed_size);
+  json.key("offset").value(row_group_offset(row_group));
   json.key("columns");
   json.begin_array();
   for (size_t c = 0; c < row_group.columns.size(); ++c) {
@@ -353,23 +285,22 @@ void write_json_row_group(JsonWriter& json, const ParquetFile& file, const RowGr
 
 std::string meta_json(const ParquetFile& file) {
   const parquet::FileMetaData& metadata = file.metadata();
-  std::string out;
-  JsonWriter json(out);
+  JsonWriter json;
   json.begin_object();
-  json.field("path", file.path());
-  json.field("size", file.file().size());
-  json.field("footer_size", file.footer_bytes());
-  json.field("version", metadata.version);
-  json.field("created_by", metadata.created_by);
-  json.field("num_rows", metadata.num_rows);
-  json.field("num_row_groups", static_cast<int64_t>(metadata.row_groups.size()));
-  json.field("num_columns", static_cast<int64_t>(file.schema().num_columns()));
+  json.key("path").value(file.path());
+  json.key("size").value(file.file().size());
+  json.key("footer_size").value(file.footer_bytes());
+  json.key("version").value(metadata.version);
+  json.key("created_by").value(metadata.created_by);
+  json.key("num_rows").value(metadata.num_rows);
+  json.key("num_row_groups").value(static_cast<int64_t>(metadata.row_groups.size()));
+  json.key("num_columns").value(static_cast<int64_t>(file.schema().num_columns()));
   json.key("key_value_metadata");
   json.begin_array();
   for (const parquet::KeyValue& entry : metadata.key_value_metadata) {
     json.begin_object();
-    json.field("key", entry.key);
-    json.field("value", entry.value);
+    json.key("key").value(entry.key);
+    json.key("value").value(entry.value);
     json.end_object();
   }
   json.end_array();
@@ -380,18 +311,21 @@ std::string meta_json(const ParquetFile& file) {
   }
   json.end_array();
   json.end_object();
-  out.push_back('\n');
-  return out;
+  return json.take();
 }
 
 }  // namespace
 
+std::string parquet_meta_json(const std::string& path) {
+  return with_file_context(path, [&] { return meta_json(*ParquetFile::open(path)); });
+}
+
 void print_parquet_meta(const std::string& path, MetaFormat format, std::ostream& out) {
-  const std::string text = with_file_context(path, [&] {
-    const auto file = ParquetFile::open(path);
-    return format == MetaFormat::kJson ? meta_json(*file) : meta_text(*file);
-  });
-  out << text;
+  if (format == MetaFormat::kJson) {
+    out << parquet_meta_json(path) << '\n';
+    return;
+  }
+  out << with_file_context(path, [&] { return meta_text(*ParquetFile::open(path)); });
 }
 
 }  // namespace mimicit::inspect

@@ -46,5 +46,8 @@ enum class MetaFormat { kText, kJson };
 
 // Throws mimicit::Error naming the file when it cannot be opened.
 void print_parquet_meta(const std::string& path, MetaFormat format, std::ostream& out);
+// The JSON object above, on one line without a newline (what JSON mode
+// prints, and what Python's mimicit.parquet.metadata() parses).
+std::string parquet_meta_json(const std::string& path);
 
 }  // namespace mimicit::inspect
