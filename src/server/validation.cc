@@ -10,6 +10,7 @@
 
 #include "mimicit/error.h"
 #include "util/json_writer.h"
+#include "validate/report_json.h"
 
 namespace mimicit::server {
 
@@ -38,19 +39,6 @@ const char* phase_name(ValidationJob::State& state) {
     case Phase::kFailed: return "failed";
   }
   return "idle";
-}
-
-void write_summary(JsonWriter& json, const validate::Summary& s) {
-  json.begin_object().key("counts").begin_object();
-  for (validate::Kind kind : validate::kAllKinds) json.key(validate::kind_name(kind)).value(s.count(kind));
-  json.end_object();
-  json.key("problems").value(s.problems).key("omitted").value(s.omitted);
-  json.key("groups").value(s.groups).key("datasets").value(s.datasets);
-  json.key("records").value(s.records).key("image_refs").value(s.image_refs);
-  json.key("stores").value(s.stores).key("images").value(s.images);
-  json.key("images_decoded").value(s.images_decoded).key("decoded").value(s.decoded);
-  json.key("seconds").value(s.seconds).key("notes").strings(s.notes);
-  json.end_object();
 }
 
 bool has_record(const Catalog& catalog, const validate::Problem& p) {
@@ -131,15 +119,14 @@ std::string ValidationJob::json(std::optional<validate::Kind> kind, uint64_t off
   }
   const validate::Report& report = state_->report;
   json.key("summary");
-  write_summary(json, report.summary);
+  validate::write_summary(json, report.summary);
   uint64_t total = 0;
   json.key("problems").begin_array();
   for (const validate::Problem& p : report.problems) {
     if (kind && p.kind != *kind) continue;
     if (total++ < offset || total > offset + limit) continue;
-    json.begin_object().key("kind").value(validate::kind_name(p.kind)).key("group").value(p.group);
-    json.key("dataset").value(p.dataset).key("id").value(p.id).key("image_id").value(p.image_id);
-    json.key("file").value(p.file).key("detail").value(p.detail);
+    json.begin_object();
+    validate::write_problem_members(json, p);
     json.key("linked").value(has_record(*catalog_, p));
     json.key("image_stored").value(!p.image_id.empty() && catalog_->has_image(p.image_id));
     json.end_object();

@@ -3,7 +3,9 @@
 // a filtered, paged list (/api/validation) with each problem marked
 // "linked" when its instruction id has a record in its group (the page
 // links it to /sample/ID) and "image_stored" when a store holds its image
-// id; and per sample, the problems about that record or its images.
+// id; and per sample, the problems about that record or its images. The
+// problems' other members and the summary are written by
+// validate/report_json.h: `mimicit validate --json`'s, by construction.
 //
 // validate_data cannot be interrupted. stop() waits a moment for it and
 // otherwise leaves the thread to finish on its own (it only reads files and

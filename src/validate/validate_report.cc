@@ -1,13 +1,14 @@
 // Problem kinds, the report order, the Collector, and the two renderings
-// of a Report (JSON and text).
+// of a Report (JSON, also in pieces for the viewer: report_json.h, and text).
 #include <algorithm>
 
 #include <fmt/format.h>
 
 #include "mimicit/validate.h"
-#include "validate/validate_internal.h"
-#include "util/json_text.h"
+#include "util/json_writer.h"
 #include "util/utf8.h"
+#include "validate/report_json.h"
+#include "validate/validate_internal.h"
 
 namespace mimicit::validate {
 
@@ -37,11 +38,6 @@ constexpr KindInfo kKinds[kNumKinds] = {
 
 auto sort_key(const Problem& p) {
   return std::tie(p.group, p.dataset, p.id, p.image_id, p.file, p.detail);
-}
-
-void append_field(std::string& out, const char* name, const std::string& value) {
-  out += fmt::format(",\"{}\":", name);
-  append_json_string(out, value);
 }
 
 // "IMAGE_TEXT / LADD / LA_INS_1, image LA_IMG_2: detail"
@@ -100,37 +96,39 @@ bool operator==(const Problem& a, const Problem& b) {
   return a.kind == b.kind && sort_key(a) == sort_key(b);
 }
 
+void write_problem_members(JsonWriter& json, const Problem& p) {
+  json.key("kind").value(kind_name(p.kind)).key("group").value(p.group).key("dataset").value(p.dataset);
+  json.key("id").value(p.id).key("image_id").value(p.image_id).key("file").value(p.file);
+  json.key("detail").value(p.detail);
+}
+
+void write_summary(JsonWriter& json, const Summary& s) {
+  json.begin_object().key("counts").begin_object();
+  for (Kind kind : kAllKinds) json.key(kind_name(kind)).value(s.count(kind));
+  json.end_object();
+  json.key("problems").value(s.problems).key("omitted").value(s.omitted);
+  json.key("groups").value(s.groups).key("datasets").value(s.datasets);
+  json.key("records").value(s.records).key("image_refs").value(s.image_refs);
+  json.key("stores").value(s.stores).key("images").value(s.images);
+  json.key("images_decoded").value(s.images_decoded).key("decoded").value(s.decoded);
+  // Milliseconds are all a wall time says.
+  json.key("seconds").raw(fmt::format("{:.3f}", s.seconds));
+  json.key("notes").strings(s.notes);
+  json.end_object();
+}
+
 std::string report_json(const Report& report) {
-  std::string out = "{\"problems\":[";
-  for (size_t i = 0; i < report.problems.size(); ++i) {
-    const Problem& p = report.problems[i];
-    out += i ? ",{\"kind\":" : "{\"kind\":";
-    append_json_string(out, kind_name(p.kind));
-    append_field(out, "group", p.group);
-    append_field(out, "dataset", p.dataset);
-    append_field(out, "id", p.id);
-    append_field(out, "image_id", p.image_id);
-    append_field(out, "file", p.file);
-    append_field(out, "detail", p.detail);
-    out += '}';
+  JsonWriter json;
+  json.begin_object().key("problems").begin_array();
+  for (const Problem& p : report.problems) {
+    json.begin_object();
+    write_problem_members(json, p);
+    json.end_object();
   }
-  const Summary& s = report.summary;
-  out += "],\"summary\":{\"counts\":{";
-  for (Kind kind : kAllKinds) {
-    if (kind != kAllKinds[0]) out += ',';
-    out += fmt::format("\"{}\":{}", kind_name(kind), s.count(kind));
-  }
-  out += fmt::format(
-      "}},\"problems\":{},\"omitted\":{},\"groups\":{},\"datasets\":{},\"records\":{},"
-      "\"image_refs\":{},\"stores\":{},\"images\":{},\"images_decoded\":{},\"decoded\":{},"
-      "\"seconds\":{:.3f},\"notes\":[",
-      s.problems, s.omitted, s.groups, s.datasets, s.records, s.image_refs, s.stores, s.images,
-      s.images_decoded, s.decoded ? "true" : "false", s.seconds);
-  for (size_t i = 0; i < s.notes.size(); ++i) {
-    if (i) out += ',';
-    append_json_string(out, s.notes[i]);
-  }
-  return out + "]}}";
+  json.end_array().key("summary");
+  write_summary(json, report.summary);
+  json.end_object();
+  return json.take();
 }
 
 std::string report_text(const Report& report, const std::string& yaml_path, size_t examples) {
