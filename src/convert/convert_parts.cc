@@ -2,7 +2,7 @@
 
 #include "mimicit/error.h"
 #include "mimicit/file.h"
-#include "util/json_text.h"
+#include "util/json_writer.h"
 
 namespace mimicit::convert {
 
@@ -77,12 +77,9 @@ void DropLog::open() {
 }
 
 void DropLog::add(std::string_view id, std::string_view reason) {
-  std::string line = "{\"id\":";
-  append_json_string(line, id);
-  line += ",\"reason\":";
-  append_json_string(line, reason);
-  line += "}\n";
-  add_lines(line, 1);
+  JsonWriter json;
+  json.begin_object().key("id").value(id).key("reason").value(reason).end_object();
+  add_lines(json.take() + '\n', 1);
 }
 
 void DropLog::add_lines(std::string_view text, uint64_t lines) {

@@ -15,7 +15,7 @@
 #include "mimicit/units.h"
 #include "store/open_store.h"
 #include "store/store_scan.h"
-#include "util/json_text.h"
+#include "util/json_writer.h"
 #include "util/progress.h"
 
 namespace mimicit::inspect {
@@ -67,48 +67,33 @@ void count(Stats& stats, const ProbeItem& item) {
   ++stats.heights[item.info.height ? std::bit_floor(item.info.height) : 0];
 }
 
-std::string json_histogram(const std::map<uint32_t, uint64_t>& histogram) {
-  std::string out = "{";
-  for (const auto& [lo, n] : histogram) {
-    if (out.size() > 1) out += ',';
-    append_json_string(out, bucket(lo));
-    out += fmt::format(":{}", n);
-  }
-  return out + "}";
+void write_histogram(JsonWriter& json, const std::map<uint32_t, uint64_t>& histogram) {
+  json.begin_object();
+  for (const auto& [lo, n] : histogram) json.key(bucket(lo)).value(n);
+  json.end_object();
 }
 
 void print_json(const ImageStore& store, const Stats& s, std::ostream& out) {
-  std::string j = "{\"files\":[";
-  for (size_t i = 0; i < store.files().size(); ++i) {
-    if (i) j += ',';
-    append_json_string(j, store.files()[i]);
+  JsonWriter json;
+  json.begin_object().key("files").strings(store.files());
+  json.key("images").value(s.images).key("bytes").value(s.bytes).key("index_bytes").value(store.index_bytes());
+  json.key("formats").begin_object();
+  for (const auto& [name, n] : s.formats) json.key(name).value(n);
+  json.end_object().key("width");
+  write_histogram(json, s.widths);
+  json.key("height");
+  write_histogram(json, s.heights);
+  json.key("unreadable").value(s.unreadable).key("unreadable_examples").begin_array();
+  for (const auto& [id, reason] : s.unreadable_examples) {
+    json.begin_object().key("id").value(id).key("reason").value(reason).end_object();
   }
-  j += fmt::format("],\"images\":{},\"bytes\":{},\"index_bytes\":{},\"formats\":{{", s.images, s.bytes,
-                   store.index_bytes());
-  bool first = true;
-  for (const auto& [name, n] : s.formats) {
-    if (!std::exchange(first, false)) j += ',';
-    append_json_string(j, name);
-    j += fmt::format(":{}", n);
-  }
-  j += "},\"width\":" + json_histogram(s.widths) + ",\"height\":" + json_histogram(s.heights);
-  j += fmt::format(",\"unreadable\":{},\"unreadable_examples\":[", s.unreadable);
-  for (size_t i = 0; i < s.unreadable_examples.size(); ++i) {
-    if (i) j += ',';
-    j += "{\"id\":";
-    append_json_string(j, s.unreadable_examples[i].first);
-    j += ",\"reason\":";
-    append_json_string(j, s.unreadable_examples[i].second);
-    j += '}';
-  }
-  j += fmt::format("],\"duplicates\":{},\"duplicate_examples\":[", store.duplicates().size());
+  json.end_array().key("duplicates").value(store.duplicates().size()).key("duplicate_examples").begin_array();
   for (size_t i = 0; i < std::min(kExamples, store.duplicates().size()); ++i) {
-    if (i) j += ',';
-    j += "{\"id\":";
-    append_json_string(j, store.duplicates()[i].id);
-    j += fmt::format(",\"occurrences\":{}}}", store.duplicates()[i].occurrences);
+    const auto& duplicate = store.duplicates()[i];
+    json.begin_object().key("id").value(duplicate.id).key("occurrences").value(duplicate.occurrences).end_object();
   }
-  out << j << "]}\n";
+  json.end_array().end_object();
+  out << json.text() << '\n';
 }
 
 void print_text(const ImageStore& store, const Stats& s, std::ostream& out) {
