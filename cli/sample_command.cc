@@ -1,15 +1,12 @@
-// `mimicit sample DATA.yaml`: the training samples' text as the reference
-// pipeline builds it, one JSON object a line:
-//   {"id": ..., "group": ..., "dataset": ..., "full_text": ..., "image_ids": [...]}
-// in training-list order, group by group in YAML order.
+// `mimicit sample DATA.yaml`: the training samples' text as JSON lines
+// (dataset/sample_lines.h does the work).
 #include <iostream>
 #include <memory>
 #include <optional>
 
 #include "commands.h"
+#include "dataset/sample_lines.h"
 #include "mimicit/dataset.h"
-#include "mimicit/error.h"
-#include "util/json_text.h"
 
 namespace mimicit::cli {
 
@@ -26,59 +23,17 @@ struct SampleArgs {
   SampleOptions options;
 };
 
-void append_sample_json(const SampleText& sample, std::string& out) {
-  out += "{\"id\":";
-  append_json_string(out, sample.id);
-  out += ",\"group\":";
-  append_json_string(out, group_name(sample.group));
-  out += ",\"dataset\":";
-  append_json_string(out, sample.dataset);
-  out += ",\"full_text\":";
-  append_json_string(out, sample.full_text);
-  out += ",\"image_ids\":[";
-  for (size_t i = 0; i < sample.image_ids.size(); ++i) {
-    if (i > 0) out += ',';
-    append_json_string(out, sample.image_ids[i]);
-  }
-  out += "]}\n";
-}
-
 int run_sample(SampleArgs& args) {
-  args.options.instruction_format = *parse_instruction_format(args.instruction_format);
+  SampleLinesOptions options;
+  options.sample = args.options;
+  options.sample.instruction_format = *parse_instruction_format(args.instruction_format);
+  if (!args.group.empty()) options.group = *parse_group(args.group);
+  options.limit = args.limit;
   DataConfigOptions config_options;
   config_options.base_dir = args.base_dir;
   const DataConfig config = DataConfig::load(args.yaml, config_options);
   for (const std::string& warning : config.warnings) print_error("warning: " + args.yaml + ": " + warning);
-  std::vector<Group> groups;
-  if (!args.group.empty()) {
-    const Group group = *parse_group(args.group);
-    if (config.find(group) == nullptr) fail_invalid("{}: no group {} in the data YAML", args.yaml, args.group);
-    groups.push_back(group);
-  } else {
-    for (const GroupConfig& group : config.groups) groups.push_back(group.group);
-  }
-  std::string out;
-  SampleText sample;
-  // --limit counts lines in all, like `head -n`: the first N of the
-  // stream the command prints without it.
-  uint64_t remaining = args.limit.value_or(UINT64_MAX);
-  for (Group group : groups) {
-    if (remaining == 0) break;
-    const auto dataset = GroupDataset::open(config, group, args.options);
-    const uint64_t count = std::min(remaining, dataset->size());
-    remaining -= count;
-    for (uint64_t i = 0; i < count; ++i) {
-      dataset->sample_text(i, &sample);
-      append_sample_json(sample, out);
-      if (out.size() >= (1 << 20)) {
-        std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
-        out.clear();
-      }
-    }
-  }
-  std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
-  std::cout.flush();
-  if (!std::cout) fail(ErrorCode::kIo, "cannot write to stdout");
+  write_sample_lines(config, options, std::cout);
   return 0;
 }
 

@@ -3,10 +3,12 @@
 // task descriptions, image ids and shapes per group, errors, and samples
 // taken from many threads at once.
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "dataset/sample_lines.h"
 #include "mimicit/dataset.h"
 #include "mimicit/error.h"
 #include "test_data.h"
@@ -177,6 +179,33 @@ TEST_F(GroupDatasetTest, ConcurrentSamples) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(mismatches.load(), 0);
+}
+
+// write_sample_lines (`mimicit sample`): one compact JSON object a line,
+// groups in YAML order, the limit counted across groups.
+TEST_F(GroupDatasetTest, SampleLines) {
+  records("a.json", "A", 2, 1);
+  records("t.json", "T", 2, 0);
+  const DataConfig config = DataConfig::parse(
+      "TEXT_ONLY:\n  T: {mimicit_path: t.json}\nIMAGE_TEXT:\n  D: {mimicit_path: a.json}\n", "d.yaml",
+      {.base_dir = dir_.string()});
+  auto lines = [&](SampleLinesOptions options) {
+    std::ostringstream out;
+    write_sample_lines(config, options, out);
+    return out.str();
+  };
+  EXPECT_EQ(lines({.limit = 3}),
+            "{\"id\":\"T_0\",\"group\":\"TEXT_ONLY\",\"dataset\":\"T\",\"full_text\":\"User:q0? GPT:<answer>a0<|endofchunk|>\",\"image_ids\":[]}\n"
+            "{\"id\":\"T_1\",\"group\":\"TEXT_ONLY\",\"dataset\":\"T\",\"full_text\":\"User:q1? GPT:<answer>a1<|endofchunk|>\",\"image_ids\":[]}\n"
+            "{\"id\":\"A_0\",\"group\":\"IMAGE_TEXT\",\"dataset\":\"D\",\"full_text\":\"<image>User:q0? GPT:<answer>a0<|endofchunk|>\",\"image_ids\":[\"A_IMG_0_0\"]}\n");
+  EXPECT_EQ(lines({.group = Group::kImageText, .limit = 0}), "");
+  try {
+    lines({.group = Group::kVideoText});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(e.message(), "d.yaml: no group VIDEO_TEXT in the data YAML");
+  }
 }
 
 }  // namespace
