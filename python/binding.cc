@@ -38,6 +38,7 @@
 #include "mimicit/parquet/schema.h"
 #include "mimicit/parquet/writer.h"
 #include "inspect/images.h"
+#include "inspect/parquet_meta.h"
 #include "store/open_store.h"
 
 namespace nb = nanobind;
@@ -549,114 +550,12 @@ void write_columns(const std::string& path, const std::vector<SchemaEntry>& sche
 }
 
 // ---------------------------------------------------------------------------
-// Metadata: a modest dict view of the footer.
+// Metadata: `mimicit parquet meta --json`'s text, which mimicit.parquet.metadata
+// parses, so that the CLI and Python cannot name a field differently.
 
-nb::object optional_int(const std::optional<int64_t>& value) {
-  return value ? nb::object(nb::int_(*value)) : nb::none();
-}
-
-nb::object optional_bytes(const std::optional<std::string>& value) {
-  return value ? nb::object(nb::bytes(value->data(), value->size())) : nb::none();
-}
-
-nb::dict key_values(const std::vector<parquet::KeyValue>& entries) {
-  nb::dict result;
-  for (const auto& entry : entries) {
-    result[file_text(entry.key)] = entry.value ? file_text(*entry.value) : nb::none();
-  }
-  return result;
-}
-
-nb::object statistics_dict(const std::optional<parquet::Statistics>& statistics) {
-  if (!statistics) return nb::none();
-  nb::dict result;
-  result["min"] = optional_bytes(statistics->min_value ? statistics->min_value : statistics->min);
-  result["max"] = optional_bytes(statistics->max_value ? statistics->max_value : statistics->max);
-  result["null_count"] = optional_int(statistics->null_count);
-  result["distinct_count"] = optional_int(statistics->distinct_count);
-  return result;
-}
-
-nb::dict chunk_dict(const ParquetFile& file, int row_group, int column) {
-  const parquet::ColumnChunk& chunk = file.metadata().row_groups[row_group].columns[column];
-  const parquet::ColumnMetaData& meta = file.chunk_metadata(row_group, column);
-  nb::dict result;
-  result["path"] = file_text(file.schema().column(column).dotted_path);
-  result["type"] = parquet::to_string(meta.type);
-  result["codec"] = parquet::to_string(meta.codec);
-  nb::list encodings;
-  for (parquet::Encoding encoding : meta.encodings) encodings.append(parquet::to_string(encoding));
-  result["encodings"] = encodings;
-  result["num_values"] = meta.num_values;
-  result["total_compressed_size"] = meta.total_compressed_size;
-  result["total_uncompressed_size"] = meta.total_uncompressed_size;
-  result["data_page_offset"] = meta.data_page_offset;
-  result["dictionary_page_offset"] = optional_int(meta.dictionary_page_offset);
-  result["statistics"] = statistics_dict(meta.statistics);
-  result["has_offset_index"] = chunk.offset_index_offset.has_value();
-  result["has_column_index"] = chunk.column_index_offset.has_value();
-  result["bloom_filter_offset"] = optional_int(meta.bloom_filter_offset);
-  result["key_value_metadata"] = key_values(meta.key_value_metadata);
-  return result;
-}
-
-nb::dict column_dict(const ColumnDescriptor& column) {
-  nb::dict result;
-  result["name"] = file_text(column.field_name);
-  result["path"] = file_text(column.dotted_path);
-  result["physical_type"] = parquet::to_string(column.type);
-  result["logical_type"] =
-      column.logical_type ? nb::object(nb::str(parquet::to_string(*column.logical_type).c_str()))
-                          : nb::none();
-  result["converted_type"] =
-      column.converted_type
-          ? nb::object(nb::str(parquet::to_string(*column.converted_type).c_str()))
-          : nb::none();
-  result["repetition"] = parquet::to_string(column.repetition);
-  result["type_length"] = column.type_length;
-  result["max_definition_level"] = column.max_def_level;
-  result["max_repetition_level"] = column.max_rep_level;
-  result["is_list"] = column.is_list;
-  result["unsupported"] = column.unsupported.empty()
-                              ? nb::none()
-                              : file_text(column.unsupported);
-  return result;
-}
-
-nb::dict metadata(const std::string& path) {
-  std::shared_ptr<const ParquetFile> file;
-  {
-    nb::gil_scoped_release release;
-    file = ParquetFile::open(path);
-  }
-  const parquet::FileMetaData& meta = file->metadata();
-  nb::dict result;
-  result["num_rows"] = meta.num_rows;
-  result["version"] = meta.version;
-  result["created_by"] =
-      meta.created_by ? file_text(*meta.created_by) : nb::none();
-  result["key_value_metadata"] = key_values(meta.key_value_metadata);
-  result["footer_bytes"] = file->footer_bytes();
-  result["schema"] = file_text(file->schema().to_string(meta));
-  nb::list columns;
-  for (const ColumnDescriptor& column : file->schema().columns()) {
-    columns.append(column_dict(column));
-  }
-  result["columns"] = columns;
-  nb::list row_groups;
-  for (int g = 0; g < file->num_row_groups(); ++g) {
-    nb::dict group;
-    group["num_rows"] = meta.row_groups[g].num_rows;
-    group["total_byte_size"] = meta.row_groups[g].total_byte_size;
-    nb::list chunks;
-    for (size_t c = 0; c < file->schema().num_columns(); ++c) {
-      chunks.append(chunk_dict(*file, g, static_cast<int>(c)));
-    }
-    group["columns"] = chunks;
-    row_groups.append(group);
-  }
-  result["row_groups"] = row_groups;
-  return result;
+std::string metadata_json(const std::string& path) {
+  nb::gil_scoped_release release;
+  return inspect::parquet_meta_json(path);
 }
 
 // ---------------------------------------------------------------------------
@@ -1156,7 +1055,7 @@ NB_MODULE(_core, m) {
          "Reads a Parquet file into {field name: list of values}.");
   pq.def("_write", &write_columns, "path"_a, "schema"_a, "data"_a, "options"_a,
          "Writes columns; see mimicit.parquet.write for the public signature.");
-  pq.def("metadata", &metadata, "path"_a, "The footer of a Parquet file as a dict.");
+  pq.def("_metadata_json", &metadata_json, "path"_a, "The footer of a Parquet file as `parquet meta --json` prints it.");
   pq.def("find_sorted", &find_sorted, "path"_a, "column"_a, "key"_a,
          "Row of `key` in a column sorted ascending across the file, or None.");
   // Image decoding (src/image), for the tests that compare with Pillow and

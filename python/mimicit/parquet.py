@@ -2,12 +2,13 @@
 
 * :func:`read` returns ``{field name: list of values}``.
 * :func:`write` writes ``{name: list of values}`` as a flat Parquet file.
-* :func:`metadata` describes a file's footer.
+* :func:`metadata` describes a file's footer (as ``mimicit parquet meta --json``).
 * :func:`find_sorted` finds a key in a column sorted across the file.
 """
 
 from __future__ import annotations
 
+import json
 import numbers
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -40,8 +41,14 @@ def read(path: PathLike, columns: Optional[Sequence[str]] = None) -> dict[str, l
 
 
 def metadata(path: PathLike) -> dict[str, Any]:
-    """The footer of a Parquet file: rows, schema, row groups and column chunks."""
-    return _native.metadata(os.fspath(path))
+    """The footer of a Parquet file: exactly the object ``mimicit parquet meta
+    --json`` prints (``path``, ``size``, ``footer_size``, ``num_rows``,
+    ``key_value_metadata`` as a list of ``{"key", "value"}``, ``row_groups``
+    with their ``columns``: ``physical_type``, ``codec``, ``encodings``,
+    ``statistics``, ``column_index``/``offset_index``/``bloom_filter``
+    locations, ...; the keys are listed in ``src/inspect/parquet_meta.h``).
+    Footer text that is not UTF-8 has U+FFFD in its place."""
+    return json.loads(_native._metadata_json(os.fspath(path)))
 
 
 def find_sorted(path: PathLike, column: Union[str, int], key: Union[str, bytes, int]) -> Optional[int]:

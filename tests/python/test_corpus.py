@@ -16,6 +16,7 @@ no hang.
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 from pathlib import Path
 
@@ -187,9 +188,20 @@ def test_python_metadata_agrees_with_pyarrow(corpus_file: Path) -> None:
             assert set(column["encodings"]) == set(peer.encodings), where
             assert column["num_values"] == peer.num_values, where
             assert column["data_page_offset"] == peer.data_page_offset, where
-            assert column["has_offset_index"] == peer.has_offset_index, where
-            assert column["has_column_index"] == peer.has_column_index, where
+            assert (column["offset_index"] is not None) == peer.has_offset_index, where
+            assert (column["column_index"] is not None) == peer.has_column_index, where
             # pyarrow hides legacy byte-array statistics; where it shows
             # statistics, the null counts agree.
             if peer.is_stats_set and peer.statistics.has_null_count:
                 assert column["statistics"]["null_count"] == peer.statistics.null_count, where
+
+
+def test_python_metadata_is_parquet_meta_json(corpus_file: Path, run_cli) -> None:
+    """mimicit.parquet.metadata is `parquet meta --json`'s object, key for key."""
+    mimicit = pytest.importorskip("mimicit")
+    result = run_cli("parquet", "meta", "--json", corpus_file)
+    if result.returncode != 0:
+        with pytest.raises(mimicit.MimicitError):
+            mimicit.parquet.metadata(corpus_file)
+        return
+    assert mimicit.parquet.metadata(corpus_file) == json.loads(result.stdout)
