@@ -1,8 +1,8 @@
-// Fuzz target: the legacy images.json store (json_scanner.h behind
-// ImageStore).
+// Fuzz target: the legacy images.json store (json_scanner.h over util's
+// JsonObjectWalker, behind ImageStore).
 //
 // The input is the images.json file. It is scanned in memory with
-// JsonObjectScanner (every member's value located and unescaped), then
+// scan_json_ids (every member's value located and unescaped), then
 // opened from a temporary file as an ImageStore (no saved index), whose ids
 // are listed in both orders and fetched (base64 decoding included). Checks,
 // beyond "no crash": when the scan succeeds the store opens, and holds
@@ -17,6 +17,7 @@
 #include "fuzz_util.h"
 #include "mimicit/image_store.h"
 #include "store/json_scanner.h"
+#include "util/json_walker.h"
 
 namespace {
 
@@ -32,15 +33,14 @@ using mimicit::ByteView;
 std::optional<std::set<std::string>> scan(ByteView doc) {
   std::set<std::string> ids;
   try {
-    mimicit::store::JsonObjectScanner scanner(doc);
     std::string unescaped;
-    scanner.scan([&](std::string_view id, uint64_t offset) {
+    mimicit::store::scan_json_ids(doc, [&](std::string_view id, uint64_t offset) {
       ids.emplace(id);
       mimicit::fuzz::accept_errors([&] {
         auto raw = mimicit::store::locate_value_string(doc, offset);
         unescaped.clear();
         size_t error_pos = 0;
-        if (mimicit::store::unescape_json_string(raw.text, unescaped, &error_pos) &&
+        if (mimicit::unescape_json_string(raw.text, unescaped, &error_pos) &&
             error_pos > raw.text.size()) {
           fail_check("an unescape error lies outside the string");
         }

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "dataset/json_walker.h"
+#include "util/json_walker.h"
 
 namespace mimicit::dataset {
 

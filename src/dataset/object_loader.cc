@@ -5,8 +5,8 @@
 #include <thread>
 
 #include "dataset/json_value.h"
-#include "dataset/json_walker.h"
 #include "mimicit/error.h"
+#include "util/json_walker.h"
 #include "util/worker_pool.h"
 
 namespace mimicit::dataset {

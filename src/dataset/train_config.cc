@@ -1,10 +1,10 @@
 // TrainConfig: {"<id>": ["<in-context id>", ...], ...} (spec 1.2).
 #include "dataset/json_value.h"
-#include "dataset/json_walker.h"
 #include "dataset/object_loader.h"
 #include "mimicit/dataset.h"
 #include "mimicit/error.h"
 #include "mimicit/file.h"
+#include "util/json_walker.h"
 
 namespace mimicit::dataset {
 

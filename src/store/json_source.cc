@@ -6,6 +6,7 @@
 #include "mimicit/error.h"
 #include "mimicit/file.h"
 #include "store/json_scanner.h"
+#include "util/json_walker.h"
 
 namespace mimicit::store {
 
@@ -25,19 +26,18 @@ class JsonSource final : public Source {
 
   void scan_ids(const std::function<void(std::string_view id, uint64_t locator)>& fn) const override {
     with_context(path(), [&] {
-      JsonObjectScanner scanner(file_->bytes());
       file_->will_need(0, 2 * kReadAhead);
       // Read ahead of the scan and release behind it: the pass over a file
       // of any size keeps a few MB of it resident.
       uint64_t released = 0;
-      scanner.set_progress(kReadAhead, [this, &released](uint64_t offset) {
+      const auto progress = [this, &released](uint64_t offset) {
         file_->will_need(offset + kReadAhead, kReadAhead);
         if (offset > released + kReadAhead) {
           file_->release(released, offset - kReadAhead - released);
           released = offset - kReadAhead;
         }
-      });
-      scanner.scan(fn);
+      };
+      scan_json_ids(file_->bytes(), fn, kReadAhead, progress);
       file_->release(released, file_->size() - released);
     });
   }

@@ -3,7 +3,7 @@
 //
 // open_json_source() (declared in store/source.h) maps the file; nothing is
 // read until scan_ids(), which makes one streaming pass over the whole file
-// with JsonObjectScanner (see store/json_scanner.h), prefetching ahead, and
+// with scan_json_ids (store/json_scanner.h), prefetching ahead, and
 // reports each unescaped id with the byte offset of its value as the
 // locator (64-bit: files over 4 GiB work). Duplicate ids are reported as
 // they occur; the store applies last-wins. fetch() re-reads only the value

@@ -1,5 +1,5 @@
-// The legacy images.json source: the streaming scanner (ids, offsets,
-// every malformation as an Error), fetch (lists, escaped values, base64
+// The legacy images.json source: the scan over util's walker (ids,
+// offsets, every malformation as an Error), fetch (lists, escaped values, base64
 // errors naming the id), a generated 10k-entry file checked against the map
 // it was generated from, concurrent fetches, and (MIMICIT_LARGE_TESTS=1) a
 // file over 4 GiB.
@@ -20,6 +20,7 @@
 #include "mimicit/error.h"
 #include "store/json_scanner.h"
 #include "test_data.h"
+#include "util/json_walker.h"
 
 namespace mimicit::store {
 namespace {
@@ -33,8 +34,8 @@ using Members = std::vector<std::pair<std::string, uint64_t>>;
 Members scan_text(std::string_view text) {
   std::vector<uint8_t> doc(text.begin(), text.end());
   Members members;
-  JsonObjectScanner scanner(ByteView(doc.data(), doc.size()));
-  scanner.scan([&](std::string_view id, uint64_t offset) { members.emplace_back(std::string(id), offset); });
+  scan_json_ids(ByteView(doc.data(), doc.size()),
+                [&](std::string_view id, uint64_t offset) { members.emplace_back(std::string(id), offset); });
   return members;
 }
 
@@ -85,27 +86,6 @@ class JsonFiles : public ::testing::Test {
 
   std::filesystem::path dir_;
 };
-
-TEST(JsonScanner, FindStringSpecialMatchesScalarAtEveryAlignment) {
-  std::string text(200, 'A');
-  for (size_t at = 0; at < text.size(); ++at) {
-    for (char special : {'"', '\\', '\x00', '\x1f', '\n'}) {
-      std::string t = text;
-      t[at] = special;
-      for (size_t start = 0; start <= at; start += 7) {
-        const uint8_t* p = reinterpret_cast<const uint8_t*>(t.data());
-        EXPECT_EQ(find_string_special(p + start, p + t.size()), p + at);
-      }
-    }
-  }
-  // Bytes >= 0x80 and 0x20, 0x7f are not special.
-  std::string high;
-  for (int c = 0x20; c < 0x100; ++c) {
-    if (c != '"' && c != '\\') high.push_back(static_cast<char>(c));
-  }
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(high.data());
-  EXPECT_EQ(find_string_special(p, p + high.size()), p + high.size());
-}
 
 TEST(JsonScanner, IdsAndValueOffsets) {
   std::string text = R"({"a": "aGVsbG8=", "b":"d29ybGQ="})";
@@ -202,8 +182,8 @@ TEST(JsonScanner, MalformedDocumentsThrowCorruptWithOffsetAndLine) {
     }
   }
   // The offset and line are those of the problem.
-  EXPECT_EQ(scan_error("{\n\"a\": \"x\",\n  \"b\" \"y\"}"), "byte offset 18 (line 3): expected ':' after an id");
-  EXPECT_EQ(scan_error("{\"a\":\"x\"} ,"), "byte offset 10 (line 1): trailing characters after the top-level object");
+  EXPECT_EQ(scan_error("{\n\"a\": \"x\",\n  \"b\" \"y\"}"), "byte offset 18 (line 3): expected ':'");
+  EXPECT_EQ(scan_error("{\"a\":\"x\"} ,"), "byte offset 10 (line 1): unexpected content after the JSON value");
 }
 
 // Well-formed values that are not images are indexed all the same: the
@@ -223,8 +203,8 @@ TEST(JsonScanner, DepthLimit) {
   auto nested = [](int levels) {
     return "{\"a\": [\"x\", " + std::string(levels - 1, '[') + std::string(levels - 1, ']') + "]}";
   };
-  EXPECT_EQ(scan_error(nested(JsonObjectScanner::kMaxDepth)), "no error");
-  EXPECT_NE(scan_error(nested(JsonObjectScanner::kMaxDepth + 1), ErrorCode::kUnsupported), "no error");
+  EXPECT_EQ(scan_error(nested(JsonObjectWalker::kMaxDepth)), "no error");
+  EXPECT_NE(scan_error(nested(JsonObjectWalker::kMaxDepth + 1), ErrorCode::kUnsupported), "no error");
   EXPECT_NE(scan_error(nested(100000), ErrorCode::kUnsupported), "no error");
 }
 
@@ -272,20 +252,6 @@ TEST(JsonScanner, ByteSubstitutionsNeverCrash) {
     }
   }
   EXPECT_GT(accepted, 0u);
-}
-
-TEST(JsonScanner, UnescapeReportsProblems) {
-  std::string out;
-  size_t pos = 99;
-  EXPECT_EQ(unescape_json_string("ab\\q", out, &pos), std::string("invalid escape sequence"));
-  EXPECT_EQ(pos, 2u);
-  EXPECT_NE(unescape_json_string("\\u00", out, &pos), nullptr);
-  EXPECT_NE(unescape_json_string("\\", out, &pos), nullptr);
-  EXPECT_NE(unescape_json_string("\\ud800x", out, &pos), nullptr);
-  EXPECT_NE(unescape_json_string("a\x01", out, &pos), nullptr);
-  out.clear();
-  EXPECT_EQ(unescape_json_string("\\ud83d\\ude00 \\u007f\\u0080", out, &pos), nullptr);
-  EXPECT_EQ(out, "\xF0\x9F\x98\x80 \x7f\xC2\x80");
 }
 
 TEST(JsonScanner, LocateValueStringRejectsBadOffsets) {

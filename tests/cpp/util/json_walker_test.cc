@@ -1,12 +1,14 @@
 // JsonObjectWalker: members and value ranges, strict object grammar, errors
-// with byte offset and line, and no crash on any prefix of a document.
-#include "dataset/json_walker.h"
+// with byte offset and line, and no crash on any prefix of a document; the
+// string primitives it shares with the store (SIMD scan, unescaping). The
+// validating walk is tested through the store's scan (store/json_source_test.cc).
+#include "util/json_walker.h"
 
 #include <gtest/gtest.h>
 
 #include "mimicit/error.h"
 
-namespace mimicit::dataset {
+namespace mimicit {
 namespace {
 
 struct Walked {
@@ -89,5 +91,40 @@ TEST(JsonWalker, EveryPrefixFailsCleanly) {
   EXPECT_EQ(error_of(text), "");
 }
 
+TEST(JsonWalker, FindStringSpecialMatchesScalarAtEveryAlignment) {
+  std::string text(200, 'A');
+  for (size_t at = 0; at < text.size(); ++at) {
+    for (char special : {'"', '\\', '\x00', '\x1f', '\n'}) {
+      std::string t = text;
+      t[at] = special;
+      for (size_t start = 0; start <= at; start += 7) {
+        const uint8_t* p = reinterpret_cast<const uint8_t*>(t.data());
+        EXPECT_EQ(find_string_special(p + start, p + t.size()), p + at);
+      }
+    }
+  }
+  // Bytes >= 0x80 and 0x20, 0x7f are not special.
+  std::string high;
+  for (int c = 0x20; c < 0x100; ++c) {
+    if (c != '"' && c != '\\') high.push_back(static_cast<char>(c));
+  }
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(high.data());
+  EXPECT_EQ(find_string_special(p, p + high.size()), p + high.size());
+}
+
+TEST(JsonWalker, UnescapeReportsProblems) {
+  std::string out;
+  size_t pos = 99;
+  EXPECT_EQ(unescape_json_string("ab\\q", out, &pos), std::string("invalid escape sequence"));
+  EXPECT_EQ(pos, 2u);
+  EXPECT_NE(unescape_json_string("\\u00", out, &pos), nullptr);
+  EXPECT_NE(unescape_json_string("\\", out, &pos), nullptr);
+  EXPECT_NE(unescape_json_string("\\ud800x", out, &pos), nullptr);
+  EXPECT_NE(unescape_json_string("a\x01", out, &pos), nullptr);
+  out.clear();
+  EXPECT_EQ(unescape_json_string("\\ud83d\\ude00 \\u007f\\u0080", out, &pos), nullptr);
+  EXPECT_EQ(out, "\xF0\x9F\x98\x80 \x7f\xC2\x80");
+}
+
 }  // namespace
-}  // namespace mimicit::dataset
+}  // namespace mimicit
