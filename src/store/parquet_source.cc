@@ -1,6 +1,5 @@
 #include "store/parquet_source.h"
 
-#include <cctype>
 #include <charconv>
 #include <mutex>
 
@@ -8,7 +7,7 @@
 #include "mimicit/error.h"
 #include "parquet/reader/seek_table.h"
 #include "store/source.h"
-#include "util/utf8.h"
+#include "util/json_walker.h"
 
 namespace mimicit::store {
 
@@ -21,148 +20,38 @@ using parquet::Value;
 namespace {
 
 // ---------------------------------------------------------------------------
-// A just-big-enough JSON scanner for the pandas metadata: it walks the top
-// level object, skipping every value but `index_columns`. Malformed input
-// makes it stop and report nothing (the store then falls back to the named
-// columns), never read out of bounds.
+// The pandas metadata.
 
-class PandasJsonScanner {
- public:
-  explicit PandasJsonScanner(std::string_view text) : text_(text) {}
-
-  std::vector<std::string> index_columns() {
-    if (!consume('{')) return {};
-    if (consume('}')) return {};
-    do {
-      std::string key;
-      if (!parse_string(&key) || !consume(':')) return {};
-      if (key == "index_columns") {
-        if (!parse_index_array()) return {};
-        return std::move(names_);
-      }
-      if (!skip_value(0)) return {};
-    } while (consume(','));
-    return {};
-  }
-
- private:
-  static constexpr int kMaxDepth = 64;
-
-  void skip_space() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' ||
-                                   text_[pos_] == '\r' || text_[pos_] == '\t')) {
-      ++pos_;
-    }
-  }
-  bool peek(char c) {
-    skip_space();
-    return pos_ < text_.size() && text_[pos_] == c;
-  }
-  bool consume(char c) {
-    if (!peek(c)) return false;
-    ++pos_;
-    return true;
-  }
-
-  bool parse_index_array() {
-    if (!consume('[')) return false;
-    if (consume(']')) return true;
-    do {
-      if (peek('"')) {
+// The string elements of `array`, a JSON array the walker has validated
+// (objects such as {"kind": "range", ...} are passed over); empty when an
+// element does not unescape.
+std::vector<std::string> string_elements(std::string_view array) {
+  const ByteView bytes = as_bytes(array);
+  const uint8_t* p = bytes.data();
+  const uint8_t* end = p + bytes.size();
+  std::vector<std::string> names;
+  int depth = 0;
+  while (p != end) {
+    if (*p == '"') {
+      bool has_escapes = false;
+      const char* error = nullptr;
+      const uint8_t* close = json_string_end(p + 1, end, &has_escapes, &error);
+      if (depth == 1) {  // an element, not a string inside one
         std::string name;
-        if (!parse_string(&name)) return false;
-        names_.push_back(std::move(name));
-      } else if (!skip_value(1)) {
-        return false;
+        size_t error_pos = 0;
+        const std::string_view raw(reinterpret_cast<const char*>(p + 1), static_cast<size_t>(close - p - 1));
+        if (unescape_json_string(raw, name, &error_pos) != nullptr) return {};
+        names.push_back(std::move(name));
       }
-    } while (consume(','));
-    return consume(']');
-  }
-
-  // A string at pos_ (after spaces); its decoded text into *out when given.
-  bool parse_string(std::string* out) {
-    if (!consume('"')) return false;
-    while (pos_ < text_.size()) {
-      char c = text_[pos_++];
-      if (c == '"') return true;
-      if (c != '\\') {
-        if (out) out->push_back(c);
-        continue;
-      }
-      if (pos_ >= text_.size()) return false;
-      char e = text_[pos_++];
-      switch (e) {
-        case '"': case '\\': case '/': if (out) out->push_back(e); break;
-        case 'b': if (out) out->push_back('\b'); break;
-        case 'f': if (out) out->push_back('\f'); break;
-        case 'n': if (out) out->push_back('\n'); break;
-        case 'r': if (out) out->push_back('\r'); break;
-        case 't': if (out) out->push_back('\t'); break;
-        case 'u': if (!parse_unicode_escape(out)) return false; break;
-        default: return false;
-      }
+      p = close + 1;
+      continue;
     }
-    return false;
+    if (*p == '[' || *p == '{') ++depth;
+    if (*p == ']' || *p == '}') --depth;
+    ++p;
   }
-
-  bool hex4(uint32_t& value) {
-    if (text_.size() - pos_ < 4) return false;
-    value = 0;
-    for (int i = 0; i < 4; ++i) {
-      char c = text_[pos_++];
-      int digit = c >= '0' && c <= '9' ? c - '0'
-                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                  : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-      if (digit < 0) return false;
-      value = value * 16 + static_cast<uint32_t>(digit);
-    }
-    return true;
-  }
-
-  // After "\u": one code point, or a surrogate pair, appended as UTF-8.
-  bool parse_unicode_escape(std::string* out) {
-    uint32_t cp = 0;
-    if (!hex4(cp)) return false;
-    if (cp >= 0xD800 && cp < 0xDC00 && text_.substr(pos_, 2) == "\\u") {
-      size_t saved = pos_;
-      pos_ += 2;
-      uint32_t low = 0;
-      if (hex4(low) && low >= 0xDC00 && low < 0xE000) cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-      else pos_ = saved;
-    }
-    if (out) append_utf8(cp, *out);
-    return true;
-  }
-
-  bool skip_value(int depth) {
-    if (depth > kMaxDepth) return false;
-    skip_space();
-    if (pos_ >= text_.size()) return false;
-    char c = text_[pos_];
-    if (c == '"') return parse_string(nullptr);
-    if (c == '{' || c == '[') {
-      char close = c == '{' ? '}' : ']';
-      ++pos_;
-      if (consume(close)) return true;
-      do {
-        if (c == '{' && (!parse_string(nullptr) || !consume(':'))) return false;
-        if (!skip_value(depth + 1)) return false;
-      } while (consume(','));
-      return consume(close);
-    }
-    // Numbers, true, false, null.
-    size_t start = pos_;
-    while (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) ||
-                                   text_[pos_] == '-' || text_[pos_] == '+' || text_[pos_] == '.')) {
-      ++pos_;
-    }
-    return pos_ > start;
-  }
-
-  std::string_view text_;
-  size_t pos_ = 0;
-  std::vector<std::string> names_;
-};
+  return names;
+}
 
 // ---------------------------------------------------------------------------
 // Column choice.
@@ -458,7 +347,19 @@ class ParquetSource final : public Source {
 }  // namespace
 
 std::vector<std::string> pandas_index_columns(std::string_view json) {
-  return PandasJsonScanner(json).index_columns();
+  try {
+    // Validated up to `index_columns` (what follows it is never read).
+    JsonObjectWalker walker(as_bytes(json), 0, {.validate_values = true, .utf8_keys = false});
+    JsonMember member;
+    while (walker.next(&member)) {
+      if (member.key == "index_columns") {
+        return string_elements(json.substr(member.value_begin, member.value_end - member.value_begin));
+      }
+    }
+  } catch (const Error&) {
+    // Malformed: the store falls back to the named columns.
+  }
+  return {};
 }
 
 ParquetColumns choose_columns(const ParquetFile& file) {
