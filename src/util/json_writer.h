@@ -67,6 +67,7 @@ class JsonWriter {
   // A list of strings as one array.
   JsonWriter& strings(const std::vector<std::string>& list);
 
+  // The buffer written to (a caller's buffer holds what it held before too).
   const std::string& text() const { return *out_; }
   std::string take() { return std::move(*out_); }
 
