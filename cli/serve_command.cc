@@ -94,6 +94,9 @@ void add_serve_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   command->add_option("--base-dir", args->options.base_dir,
                       "Resolve relative paths of the YAML against DIR (default: the working directory)");
+  command->add_option("--cache-dir", args->options.cache_dir,
+                      "Save image store indexes in DIR when a store's folder is read-only (default: "
+                      "$MIMICIT_CACHE_DIR, else $XDG_CACHE_HOME/mimicit, else ~/.cache/mimicit)");
   command->add_option("--stats-records", args->options.stats_records,
                       "Statistics: at most N records, evenly spaced")
       ->capture_default_str();

@@ -96,7 +96,7 @@ void bind_validate_pieces(nb::module_& m) {
         std::vector<StorageRange> cut;
         {
           nb::gil_scoped_release release;
-          auto opened = ImageStore::open(store, {.index_pages = false, .cache_dir = cache_dir});
+          auto opened = ImageStore::open(store, validate::store_options({.cache_dir = cache_dir}));
           if (range_images == 0) range_images = range_size_for(opened->size(), ranges);
           cut = cut_storage_order(*opened, range_images);
         }

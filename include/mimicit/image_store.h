@@ -63,7 +63,8 @@ struct ImageStoreOptions {
   // (full passes in storage order need no tables).
   bool index_pages = true;
   // Called while seek tables are built: compressed bytes walked so far and
-  // in all (for a progress bar). From the opening thread only.
+  // in all (for a progress bar). From the opening thread only (a
+  // StoreCache may open several stores at once, each on its own thread).
   std::function<void(uint64_t done, uint64_t total)> index_progress;
   // Where indexes of read-only stores go; empty = $MIMICIT_CACHE_DIR, else
   // $XDG_CACHE_HOME/mimicit, else ~/.cache/mimicit.

@@ -305,12 +305,12 @@ class Loader {
 //   - VIDEO_TEXT: the resample_frames chosen frames;
 //   - TEXT_ONLY: one image of zeros, 3 x 224 x 224 whatever the image size
 //     (the reference's torch.zeros(1, 1, 3, 224, 224)).
-// Image stores are opened once per distinct path (shared by the groups that
-// name it), on first use, so start-up reads only the YAML and the
-// instruction files. An id is looked up in the group's stores from the last
-// to the first (the last holding it wins, as within one ImageStore; the
-// reference fails on ids present twice). A store that cannot be opened fails
-// every sample that needs it, each reported, and is not retried.
+// The image stores are a StoreCache's (store_cache.h): each store opened
+// once (shared by the groups that name it), on first use, so start-up reads
+// only the YAML and the instruction files. An id resolves to the last of the
+// group's stores holding it (as within one ImageStore; the reference fails
+// on ids present twice). A store that cannot be opened fails every sample
+// that needs it, each reported, and is not retried.
 struct DataOptions {
   // Instruction format, image size, frames, seed, ... The task description
   // of a sample is picked for the epoch of its batch, as the reference does
@@ -324,6 +324,7 @@ struct DataOptions {
   // the YAML, in YAML order.
   std::vector<std::string> groups;
   dataset::DataConfigOptions config;
+  // How every image store is opened (cache_dir, index_pages, ...).
   ImageStoreOptions stores;
 };
 

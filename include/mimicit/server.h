@@ -57,6 +57,9 @@ struct ServerOptions {
   // Relative paths in the YAML are relative to this folder; empty: the
   // working directory (as the reference).
   std::string base_dir;
+  // Where image store indexes go when the store's folder is read-only
+  // (ImageStoreOptions::cache_dir); empty: the default.
+  std::string cache_dir;
   // How prompts are built (keep_symbols, populate_rel_ins, resample_frames)
   // and the instruction format shown by default.
   dataset::SampleOptions sample;

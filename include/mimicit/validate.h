@@ -63,10 +63,10 @@
 //
 // Resources: instruction files are memory-mapped and read once (records in
 // parallel on Options::threads); stores are opened once per path (their id
-// index only). With `decode`, each store is read once in storage order with
-// a pool of threads decoding a bounded batch at a time: memory does not
-// grow with the store. A progress line is drawn on stderr when it is a
-// terminal and Options::progress is on.
+// index only), through a StoreCache (store_cache.h). With `decode`, each
+// store is read once in storage order with a pool of threads decoding a
+// bounded batch at a time: memory does not grow with the store. A progress
+// line is drawn on stderr when it is a terminal and Options::progress is on.
 //
 // Errors: validate_data throws mimicit::Error only when validation cannot
 // run at all: the YAML cannot be read (kIo), bad options (kInvalidArgument).
@@ -78,12 +78,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "mimicit/image_store.h"
+#include "mimicit/store_cache.h"
 
 namespace mimicit::validate {
 
@@ -194,6 +196,11 @@ struct Options {
   // Where image store indexes go when the store's folder is read-only
   // (ImageStoreOptions::cache_dir); empty: the default.
   std::string cache_dir;
+  // The stores to validate through: a caller that has them open already
+  // (the viewer) passes its StoreCache, so each store is opened once per
+  // process, with that cache's options (cache_dir above is then unused).
+  // Null: validate_data opens them with store_options(*this).
+  std::shared_ptr<StoreCache> stores;
   // Problems of one kind listed per dataset; 0: all.
   uint64_t max_problems = 1000;
   // Images with a side under this are tiny_image.
@@ -206,6 +213,13 @@ struct Options {
 };
 
 Report validate_data(const std::string& yaml_path, const Options& options = {});
+
+// How validation opens an image store: the id index only, no seek tables
+// (the decode pass reads in storage order, which needs none), indexes
+// saved under options.cache_dir when the store's folder is read-only. The
+// pieces of a distributed decode pass open stores so too, sharing the
+// saved index.
+ImageStoreOptions store_options(const Options& options);
 
 // The image stores validate_data would open and decode (those of the image
 // groups that exist), each path once, in YAML order. Throws as

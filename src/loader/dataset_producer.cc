@@ -2,44 +2,15 @@
 // preprocessing, behind the loader's SampleProducer interface (the contract
 // is in include/mimicit/loader.h).
 #include <cstring>
-#include <exception>
-#include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 
 #include "mimicit/loader.h"
+#include "mimicit/store_cache.h"
 
 namespace mimicit::loader {
 namespace {
-
-// An image store opened on first use; opening is tried once, its failure
-// kept and rethrown to every later user.
-class LazyStore {
- public:
-  LazyStore(std::string path, const ImageStoreOptions& options)
-      : path_(std::move(path)), options_(options) {}
-
-  const ImageStore& get() const {
-    std::call_once(once_, [this] {
-      try {
-        store_ = ImageStore::open(path_, options_);
-      } catch (...) {
-        error_ = std::current_exception();
-      }
-    });
-    if (error_) std::rethrow_exception(error_);
-    return *store_;
-  }
-
- private:
-  const std::string path_;
-  const ImageStoreOptions options_;
-  mutable std::once_flag once_;
-  mutable std::shared_ptr<const ImageStore> store_;
-  mutable std::exception_ptr error_;
-};
 
 struct WorkerScratch : SampleProducer::Scratch {
   explicit WorkerScratch(const image::PreprocessOptions& options) : preprocessor(options) {}
@@ -52,15 +23,12 @@ struct WorkerScratch : SampleProducer::Scratch {
 struct DatasetProducer::Impl {
   struct Group {
     std::shared_ptr<const dataset::GroupDataset> data;
-    std::vector<const LazyStore*> stores;  // the group's image stores, YAML order
+    StoreGroup stores;  // the group's image stores, YAML order
     ImageLayout layout;
   };
 
   DataOptions options;
   std::vector<Group> groups;
-  std::map<std::string, std::unique_ptr<LazyStore>> stores;  // by path
-
-  void fetch(const Group& group, const std::string& id, Buffer& out) const;
 };
 
 namespace {
@@ -103,17 +71,12 @@ std::shared_ptr<const DatasetProducer> DatasetProducer::open(const std::string& 
   image::Preprocessor check(impl->options.preprocess);
 
   const dataset::DataConfig config = dataset::DataConfig::load(yaml_path, options.config);
+  StoreCache stores(options.stores);
   for (dataset::Group kind : selected_groups(config, options.groups)) {
     Impl::Group group;
     group.data = dataset::GroupDataset::open(config, kind, options.sample);
     group.layout = layout_of(kind, options.dtype, options.sample.image_size);
-    if (kind != dataset::Group::kTextOnly) {
-      for (const std::string& path : group.data->images_paths()) {
-        auto& store = impl->stores[path];
-        if (!store) store = std::make_unique<LazyStore>(path, options.stores);
-        group.stores.push_back(store.get());
-      }
-    }
+    if (kind != dataset::Group::kTextOnly) group.stores = stores.group(group.data->images_paths());
     impl->groups.push_back(std::move(group));
   }
   return std::shared_ptr<const DatasetProducer>(new DatasetProducer(std::move(impl)));
@@ -159,17 +122,6 @@ void DatasetProducer::describe(size_t group, uint64_t epoch, uint64_t index, Sam
                        : static_cast<uint32_t>(out.image_ids.size());
 }
 
-void DatasetProducer::Impl::fetch(const Group& group, const std::string& id, Buffer& out) const {
-  if (group.stores.empty()) fail(ErrorCode::kNotFound, "image '{}': the group has no images_path", id);
-  if (group.stores.size() == 1) return group.stores[0]->get().get(id, out);
-  for (size_t s = group.stores.size(); s-- > 0;) {
-    const ImageStore& store = group.stores[s]->get();
-    if (store.contains(id)) return store.get(id, out);
-  }
-  fail(ErrorCode::kNotFound, "image '{}' is in none of the group's {} image stores", id,
-       group.stores.size());
-}
-
 void DatasetProducer::load_image(size_t group, const SampleInfo& sample, uint32_t slot,
                                  std::span<uint8_t> out, Scratch* scratch) const {
   const Impl::Group& g = impl_->groups.at(group);
@@ -184,7 +136,7 @@ void DatasetProducer::load_image(size_t group, const SampleInfo& sample, uint32_
   }
   auto& worker = static_cast<WorkerScratch&>(*scratch);
   const std::string& id = sample.image_ids.at(slot);
-  impl_->fetch(g, id, worker.file);
+  g.stores.get(id, worker.file);
   with_context(fmt::format("image '{}'", id), [&] {
     if (g.layout.dtype == DType::kFloat32) {
       // The batch buffer is 16-byte aligned and slots are whole floats.

@@ -63,7 +63,7 @@ std::string summary_json(const Catalog& catalog) {
     json.begin_object().key("group").value(dataset::group_name(group.group));
     json.key("samples").value(group.data ? group.data->size() : uint64_t{0});
     json.key("error").value(group.error).key("store_error").value(group.store_error);
-    json.key("images").value(group.store ? uint64_t{group.store->size()} : uint64_t{0});
+    json.key("images").value(group.images);
     json.key("datasets").begin_array();
     if (group.data) {
       for (const auto& ds : group.data->datasets()) {

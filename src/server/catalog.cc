@@ -1,6 +1,5 @@
 #include "server/catalog.h"
 
-#include <map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -21,9 +20,7 @@ std::shared_ptr<const Catalog> Catalog::open(const std::string& yaml_path, const
 }
 
 void Catalog::open_groups(const Options& options) {
-  // A set of store paths listed by several groups is opened once.
-  std::map<std::vector<std::string>, std::shared_ptr<const ImageStore>> stores;
-  std::map<std::vector<std::string>, std::string> store_errors;
+  stores_ = std::make_shared<StoreCache>(options.stores);
   for (const dataset::GroupConfig& config : config_.groups) {
     GroupView view;
     view.group = config.group;
@@ -33,17 +30,13 @@ void Catalog::open_groups(const Options& options) {
       view.error = e.message();
     }
     if (view.data && !view.data->images_paths().empty()) {
-      const std::vector<std::string>& paths = view.data->images_paths();
-      if (!stores.count(paths) && !store_errors.count(paths)) {
-        try {
-          stores[paths] = ImageStore::open(paths);
-        } catch (const Error& e) {
-          store_errors[paths] = fmt::format("group {}: image store: {}", dataset::group_name(config.group),
-                                            e.message());
-        }
+      try {
+        StoreGroup stores = stores_->group(view.data->images_paths());
+        view.images = stores.distinct_ids();  // opens them all
+        view.stores = std::move(stores);
+      } catch (const Error& e) {
+        view.store_error = fmt::format("group {}: image store: {}", dataset::group_name(config.group), e.message());
       }
-      if (auto it = stores.find(paths); it != stores.end()) view.store = it->second;
-      if (auto it = store_errors.find(paths); it != store_errors.end()) view.store_error = it->second;
     }
     groups_.push_back(std::move(view));
   }
@@ -79,8 +72,9 @@ const GroupView* Catalog::group_of(std::string_view id) const {
 
 bool Catalog::get_image(const GroupView* group, std::string_view id, Buffer& out) const {
   if (group != nullptr) {
-    if (!group->store || !group->store->contains(id)) return false;
-    group->store->get(id, out);
+    const ImageStore* store = group->stores.find(id);
+    if (store == nullptr) return false;
+    store->get(id, out);
     return true;
   }
   for (const GroupView& view : groups_) {
@@ -91,7 +85,7 @@ bool Catalog::get_image(const GroupView* group, std::string_view id, Buffer& out
 
 bool Catalog::has_image(std::string_view id) const {
   for (const GroupView& view : groups_) {
-    if (view.store && view.store->contains(id)) return true;
+    if (view.stores.contains(id)) return true;
   }
   return false;
 }

@@ -1,22 +1,24 @@
 // Catalog: the data a viewer shows, opened once at start-up and read-only
 // afterwards: the data YAML, one GroupDataset per group (its instruction
-// files and train configs), and the image stores (each set of store paths
-// opened once, shared by the groups that list it).
+// files and train configs), and the image stores (a StoreCache's: each
+// store opened once, at start-up, shared by the groups that list it and
+// by the background validation).
 //
-// A group whose files cannot be opened, or whose store cannot, stays in the
-// catalog with the error, so the viewer can show what is wrong with broken
-// data instead of refusing to start; only a YAML that cannot be loaded
-// fails open().
+// A group whose files cannot be opened, or one of whose stores cannot,
+// stays in the catalog with the error, so the viewer can show what is wrong
+// with broken data instead of refusing to start; only a YAML that cannot be
+// loaded fails open().
 //
-// Image ids are looked up in the group's store (the union of its
-// images_path entries, as the reference does); get_image() without a group
-// asks the groups' stores in YAML order.
+// Image ids are looked up in the group's stores (the union of its
+// images_path entries, as the reference does; the last store holding an id
+// wins); get_image() without a group asks the groups in YAML order.
 //
 // Thread-safety: immutable after open(); every method may be called from
-// any number of threads (GroupDataset and ImageStore are safe so).
+// any number of threads (GroupDataset and StoreGroup are safe so).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,15 +27,19 @@
 #include "mimicit/bytes.h"
 #include "mimicit/dataset.h"
 #include "mimicit/image_store.h"
+#include "mimicit/store_cache.h"
 
 namespace mimicit::server {
 
 struct GroupView {
   dataset::Group group = dataset::Group::kImageText;
   std::shared_ptr<const dataset::GroupDataset> data;  // null when opening failed
-  std::shared_ptr<const ImageStore> store;            // null: no images_path, or it failed
-  std::string error;                                  // why `data` is null
-  std::string store_error;                            // why `store` is null
+  // The group's image stores, all open; empty: no images_path, or one of
+  // them failed to open.
+  StoreGroup stores;
+  uint64_t images = 0;      // distinct image ids in `stores`
+  std::string error;        // why `data` is null
+  std::string store_error;  // why `stores` is empty although the group has images_path
 };
 
 class Catalog {
@@ -41,6 +47,7 @@ class Catalog {
   struct Options {
     std::string base_dir;
     dataset::SampleOptions sample;
+    ImageStoreOptions stores;  // how every image store is opened (cache_dir, ...)
   };
   // Throws what DataConfig::load throws.
   static std::shared_ptr<const Catalog> open(const std::string& yaml_path, const Options& options);
@@ -68,6 +75,10 @@ class Catalog {
   const std::vector<File>& files() const { return files_; }
   uint64_t total_records() const { return total_records_; }
 
+  // Every store the catalog opened, for other readers of the same data
+  // (validate::Options::stores).
+  const std::shared_ptr<StoreCache>& stores() const { return stores_; }
+
  private:
   Catalog() = default;
   void open_groups(const Options& options);
@@ -78,6 +89,7 @@ class Catalog {
   std::vector<GroupView> groups_;
   std::vector<File> files_;
   uint64_t total_records_ = 0;
+  std::shared_ptr<StoreCache> stores_;
 };
 
 }  // namespace mimicit::server

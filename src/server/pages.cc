@@ -101,7 +101,7 @@ void append_group(std::string& out, const GroupView& group) {
   for (const auto& ds : group.data->datasets()) append_dataset_row(out, ds);
   out += "</tbody></table><p>";
   append_link(out, "/browse?group=" + name, "Browse " + name, "button");
-  if (group.store) out += fmt::format(" <span class=\"muted\">image store: {} images</span>", group.store->size());
+  if (!group.stores.empty()) out += fmt::format(" <span class=\"muted\">image store: {} images</span>", group.images);
   out += "</p></section>";
 }
 

@@ -79,7 +79,7 @@ void write_exact(JsonWriter& json, const Catalog& catalog, std::string_view quer
     }
   }
   for (const GroupView& group : catalog.groups()) {
-    if (group.store && group.store->contains(query)) {
+    if (group.stores.contains(query)) {
       json.begin_object().key("kind").value("image").key("id").value(query);
       json.key("group").value(dataset::group_name(group.group)).end_object();
     }

@@ -16,7 +16,6 @@
 #include <httplib.h>
 
 #include "mimicit/error.h"
-#include "mimicit/image_store.h"
 #include "server/api.h"
 #include "server/assets/assets.h"
 #include "server/catalog.h"
@@ -54,12 +53,14 @@ struct HttpError {
 
 [[noreturn]] void fail_http(int status, std::string message) { throw HttpError{status, std::move(message)}; }
 
-// Background validation takes half the cores: requests keep the rest.
-validate::Options validate_options(const ServerOptions& options) {
+// Background validation takes half the cores: requests keep the rest. It
+// reads the stores the catalog opened.
+validate::Options validate_options(const ServerOptions& options, const Catalog& catalog) {
   validate::Options out;
   out.decode = options.validate_decode;
   out.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2));
   out.base_dir = options.base_dir;
+  out.stores = catalog.stores();
   out.progress = false;
   return out;
 }
@@ -94,7 +95,7 @@ struct Server::Impl {
         catalog(std::move(cat)),
         thumbs(options.thumb_cache_bytes),
         stats(catalog, options.stats_records, options.stats_images),
-        validation(catalog, validate_options(options), options.validate) {}
+        validation(catalog, validate_options(options, *catalog), options.validate) {}
 
   void install();
   void route(const httplib::Request& req, httplib::Response& res);
@@ -363,6 +364,7 @@ std::unique_ptr<Server> Server::open(const std::string& yaml_path, const ServerO
   Catalog::Options catalog_options;
   catalog_options.base_dir = options.base_dir;
   catalog_options.sample = options.sample;
+  catalog_options.stores.cache_dir = options.cache_dir;
   auto catalog = Catalog::open(yaml_path, catalog_options);
   auto impl = std::make_unique<Impl>(options, std::move(catalog));
   impl->install();

@@ -55,7 +55,11 @@ class FileCache {
 class Validator {
  public:
   Validator(const std::string& yaml_path, const Options& options)
-      : yaml_path_(yaml_path), options_(options), out_(options.max_problems), pool_(options.threads) {}
+      : yaml_path_(yaml_path),
+        options_(options),
+        out_(options.max_problems),
+        pool_(options.threads),
+        cache_(options.stores ? options.stores : std::make_shared<StoreCache>(store_options(options))) {}
 
   Report run();
 
@@ -71,6 +75,7 @@ class Validator {
   const Options& options_;
   Collector out_;
   WorkerPool pool_;
+  std::shared_ptr<StoreCache> cache_;
   Summary summary_;
   std::vector<GroupPlan> plans_;
   std::vector<GroupState> groups_;
@@ -151,7 +156,7 @@ void Validator::open_stores() {
           StoreState state;
           state.path = path;
           try {
-            state.store = ImageStore::open(path, {.index_pages = false, .cache_dir = options_.cache_dir});
+            state.store = cache_->open(path);
             ++summary_.stores;
             summary_.images += state.store->size();
           } catch (const Error& e) {
@@ -164,10 +169,12 @@ void Validator::open_stores() {
         if (!listed) uses.push_back({s, d});
       }
     }
+    std::vector<std::string> opened;
     for (const StoreUse& use : uses) {
-      if (stores_[use.store].store) group.stores.push_back(stores_[use.store].store.get());
+      if (stores_[use.store].store) opened.push_back(stores_[use.store].path);
       else complete = false;
     }
+    group.stores = cache_->group(opened);
     group.check_images = complete && !group.stores.empty();
     if (!group.check_images) {
       note(fmt::format("group {}: missing_image not checked: {}", group_name,
@@ -254,6 +261,10 @@ std::vector<std::string> decode_targets(const std::string& yaml_path, const Opti
     }
   }
   return targets;
+}
+
+ImageStoreOptions store_options(const Options& options) {
+  return {.index_pages = false, .cache_dir = options.cache_dir};
 }
 
 Report validate_data(const std::string& yaml_path, const Options& options) {

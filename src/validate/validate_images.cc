@@ -230,7 +230,7 @@ DecodeResult decode_range(const std::string& store_path, StoragePlace begin, Sto
   if (options.threads < 0 || options.threads > 1024) {
     fail_invalid("threads must be 0 (all cores) to 1024, not {}", options.threads);
   }
-  auto store = ImageStore::open(store_path, {.index_pages = false, .cache_dir = options.cache_dir});
+  auto store = ImageStore::open(store_path, store_options(options));
   WorkerPool pool(options.threads);
   return internal::decode_images(*store, begin, end, options, pool, nullptr);
 }

@@ -17,6 +17,7 @@
 
 #include "mimicit/dataset.h"
 #include "mimicit/image_store.h"
+#include "mimicit/store_cache.h"
 #include "mimicit/validate.h"
 #include "util/progress.h"
 #include "util/worker_pool.h"
@@ -152,7 +153,7 @@ struct GroupState {
   size_t index = 0;  // in YAML order
   dataset::Group group = dataset::Group::kImageText;
   std::vector<DatasetState> datasets;
-  std::vector<const ImageStore*> stores;  // distinct, YAML order
+  StoreGroup stores;           // the stores opened, distinct, YAML order
   bool check_images = false;   // every store opened: an id missing from all is missing
   bool check_related = false;  // every instruction file opened
 };

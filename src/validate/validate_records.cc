@@ -164,9 +164,7 @@ void GroupChecker::check_images(size_t d, size_t r, std::string_view id, const R
   for (const std::string& image : record.image_ids) {
     ++result.image_refs;
     if (group_.check_images) {
-      const bool found = std::any_of(group_.stores.begin(), group_.stores.end(),
-                                     [&](const ImageStore* store) { return store->contains(image); });
-      if (!found) {
+      if (!group_.stores.contains(image)) {
         add(result, Kind::kMissingImage, d, id, image, file,
             fmt::format("image id in none of the group's {} image store{}", group_.stores.size(),
                         group_.stores.size() == 1 ? "" : "s"));

@@ -16,6 +16,7 @@ import http.client
 import io
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -33,6 +34,7 @@ from viewer_data import (IMG_ATTACK_ANSWER, IMG_ATTACK_ID, MISSING_IMAGE_ID, MIS
 
 GROUPS = ("IMAGE_TEXT", "TEXT_ONLY", "VIDEO_TEXT", "IMAGE_TEXT_IN_CONTEXT")
 BIG_IMAGE = (2400, 1800)
+ASSETS = Path(__file__).resolve().parents[2] / "src" / "server" / "assets"
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +142,19 @@ def test_every_answer_has_a_strict_content_security_policy(viewer, page):
     assert reply.headers["x-content-type-options"] == "nosniff"
     names = [name.lower() for name, _ in reply.header_list]
     assert len(names) == len(set(names)), reply.header_list   # each header once
+
+
+@pytest.mark.parametrize("name", ["app.js", "style.css", "favicon.svg"])
+def test_static_files_are_the_asset_files(viewer, name):
+    reply = fetch(viewer, f"/static/{name}")
+    assert reply.status == 200
+    assert reply.body == (ASSETS / name).read_bytes()
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_app_js_is_valid_javascript():
+    result = subprocess.run(["node", "--check", str(ASSETS / "app.js")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
 
 
 def test_hostile_records_are_escaped_in_html(viewer):
@@ -513,3 +528,25 @@ def test_bad_arguments_are_usage_errors(data, run_cli, tmp_path):
     assert run_cli("serve", data.yaml, "--instruction-format", "chatml").returncode == 2
     missing = run_cli("serve", tmp_path / "missing.yaml")
     assert missing.returncode == 1 and b"missing.yaml" in missing.stderr
+
+
+def test_cache_dir_takes_the_index_of_a_read_only_store(tmp_path, start_viewer):
+    pd = pytest.importorskip("pandas")
+    from PIL import Image
+    import base64
+    png = io.BytesIO()
+    Image.new("RGB", (12, 10), (200, 30, 30)).save(png, format="PNG")
+    store = tmp_path / "images.parquet"
+    pd.DataFrame.from_dict({"IMG_0": {"base64": base64.b64encode(png.getvalue()).decode()}},
+                           orient="index").to_parquet(store)
+    # A folder in the way of the index beside the store: like a read-only
+    # folder (which root, running the tests, could still write).
+    (tmp_path / ".images.parquet.mimicit-index").mkdir()
+    records = {"data": {"INS_0": {"instruction": "What?", "answer": "Red.", "image_ids": ["IMG_0"]}}}
+    (tmp_path / "vqa.json").write_text(json.dumps(records))
+    yaml = tmp_path / "data.yaml"
+    yaml.write_text(f"IMAGE_TEXT:\n  VQA:\n    mimicit_path: {tmp_path / 'vqa.json'}\n    images_path: {store}\n")
+    cache = tmp_path / "cache"
+    viewer = start_viewer(yaml, "--cache-dir", cache, "--no-validate")
+    assert fetch(viewer, "/image/IMG_0").body == png.getvalue()
+    assert len(list(cache.glob("*.mimicit-index"))) == 1

@@ -1,6 +1,8 @@
 // The viewer's static files, compiled into the binary (no CDN, no file
-// system): app.js (every page's script), style.css, favicon.svg. Each lives
-// in its own .cc file as a raw string literal.
+// system): app.js (every page's script), style.css, favicon.svg. Each is a
+// real file beside this header, embedded at build time byte for byte
+// (mimicit_embed in cmake/MimicitEmbed.cmake generates the .cc defining
+// its constant; editing the file rebuilds it).
 //
 // Thread-safety: constant data.
 #pragma once

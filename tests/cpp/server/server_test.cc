@@ -255,6 +255,52 @@ TEST_F(ServerTest, BadYamlFailsToOpen) {
   EXPECT_THROW(Server::open((dir_ / "data.yaml").string(), options), Error);
 }
 
+// The assets are the files of src/server/assets (MIMICIT_SERVER_ASSETS, set
+// by CMakeLists.txt), embedded byte for byte.
+TEST_F(ServerTest, StaticFilesAreTheAssetFiles) {
+  start();
+  for (const char* name : {"app.js", "style.css", "favicon.svg"}) {
+    const std::vector<uint8_t> file = testing::read_file_bytes(fs::path(MIMICIT_SERVER_ASSETS) / name);
+    ASSERT_FALSE(file.empty()) << name;
+    auto res = get(std::string("/static/") + name);
+    ASSERT_TRUE(res) << name;
+    EXPECT_EQ(res->status, 200) << name;
+    EXPECT_EQ(res->body, std::string(file.begin(), file.end())) << name;
+  }
+}
+
+// Two stores in one group: an id in both is the later store's, and the
+// group counts distinct ids.
+TEST_F(ServerTest, AGroupsStoresResolveAnIdToTheLastHoldingIt) {
+  fs::create_directories(dir_ / "more");
+  write_file(dir_ / "more" / "IMG_3.jpg", jpeg(33, 22, 7));
+  write_file(dir_ / "more" / "IMG_extra.jpg", jpeg(20, 20, 9));
+  write_file(dir_ / "data.yaml",
+             fmt::format("IMAGE_TEXT:\n  VQA:\n    mimicit_path: {0}/vqa.json\n    images_path: [{0}/images, {0}/more]\n",
+                         dir_.string()));
+  start();
+  EXPECT_EQ(get("/image/IMG_3")->body, jpeg(33, 22, 7));
+  EXPECT_EQ(get("/image/IMG_4")->body, jpeg(80, 30, 80));
+  EXPECT_NE(get("/api/summary")->body.find("\"images\":12"), std::string::npos);  // 11 + 2 - 1
+}
+
+// --cache-dir: the index of a store whose folder cannot take it goes there.
+TEST_F(ServerTest, CacheDirTakesTheIndexOfAReadOnlyStore) {
+  // A folder in the way of the index file: like a read-only store folder
+  // (which root, running the tests, could still write).
+  fs::create_directories(dir_ / "images" / ".mimicit-index");
+  ServerOptions options;
+  options.cache_dir = (dir_ / "cache").string();
+  options.validate = false;
+  start(options);
+  EXPECT_EQ(get("/image/IMG_3")->status, 200);
+  size_t indexes = 0;
+  for (const auto& entry : fs::directory_iterator(dir_ / "cache")) {
+    indexes += entry.path().string().ends_with(".mimicit-index");
+  }
+  EXPECT_EQ(indexes, 1u);
+}
+
 TEST(Search, FindIgnoringCase) {
   EXPECT_EQ(find_ignoring_case("Hello World", "WORLD"), 6u);
   EXPECT_EQ(find_ignoring_case("Hello", ""), 0u);

@@ -1,9 +1,4 @@
-// /static/app.js, compiled in (see assets.h). Edit here; it is served as written.
-#include "server/assets/assets.h"
-
-namespace mimicit::server {
-
-const std::string_view kAppJs = R"JS(// mimicit serve: the viewer's one script. Dataset text only ever reaches the
+// mimicit serve: the viewer's one script. Dataset text only ever reaches the
 // page through textContent (el() and Element.append of strings), never as
 // HTML; pages pass parameters in data-* attributes and the URL.
 'use strict';
@@ -484,6 +479,3 @@ const std::string_view kAppJs = R"JS(// mimicit serve: the viewer's one script. 
     run(app).catch((error) => app.replaceChildren(errorBox(error)));
   }
 })();
-)JS";
-
-}  // namespace mimicit::server
