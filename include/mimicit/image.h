@@ -36,9 +36,13 @@
 
 namespace mimicit::image {
 
-enum class ImageFormat { kUnknown, kJpeg, kPng, kWebp, kGif, kBmp };
+enum class ImageFormat {
+  kUnknown, kJpeg, kPng, kWebp, kGif, kBmp, kTiff, kPpm, kTga, kIco, kPcx, kJpeg2000, kAvif
+};
 
-// "jpeg", "png", "webp", "gif", "bmp" or "unknown".
+// Pillow's name of the format in lower case (Image.format): "jpeg", "png",
+// "webp", "gif", "bmp", "tiff", "ppm", "tga", "ico", "pcx", "jpeg2000",
+// "avif"; or "unknown".
 const char* format_name(ImageFormat format);
 
 struct ImageInfo {
