@@ -53,7 +53,7 @@ bool looks_like_pcx(ByteView bytes);
 // ICO frames that are DIBs (bmp.cc): the DIB header at `at` gives the
 // width and the height of picture and mask together; decode_ico_dib
 // decodes the picture (the first height / 2 rows), checking max_pixels
-// against the whole DIB as Pillow does.
+// against it.
 struct DibSize {
   uint32_t width = 0, height = 0;
 };

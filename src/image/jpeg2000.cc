@@ -11,6 +11,8 @@
 //     each tile is scaled to 8 bits (16 for "I;16") with rounding, signed
 //     samples offset to unsigned, as Pillow's unpackers do (sYCC and
 //     subsampled three-component images through Pillow's YCbCr formula);
+//   - a codestream larger than max_pixels is kLimit even when the JP2
+//     header claims less (OpenJPEG would allocate it);
 //   - where OpenJPEG fails (a cut or corrupt file) or Pillow has no
 //     unpacker for the components, the tiles decoded so far are kept and
 //     the rest is black, as Pillow leaves them with LOAD_TRUNCATED_IMAGES
@@ -398,7 +400,7 @@ struct OpjCodec {
 
 // Decodes into `im` as far as OpenJPEG and Pillow's checks let it; returns
 // quietly where Pillow's decoder gives up.
-void decode_tiles(ByteView bytes, bool jp2, PillowImage& im) {
+void decode_tiles(ByteView bytes, bool jp2, uint64_t max_pixels, PillowImage& im) {
   MemoryStream source{bytes, 0};
   OpjCodec o;
   o.stream = opj_stream_create(OPJ_J2K_STREAM_CHUNK_SIZE, OPJ_TRUE);
@@ -418,6 +420,9 @@ void decode_tiles(ByteView bytes, bool jp2, PillowImage& im) {
   if (!opj_read_header(o.stream, o.codec, &o.image)) return;
   const opj_image_t* image = o.image;
   if (image->numcomps < 1 || image->numcomps > 4) return;
+  // A JP2's codestream may claim more than its header: OpenJPEG would
+  // allocate tiles of that size (Pillow checks only the header).
+  check_pixel_limit("jpeg2000", uint64_t(image->x1) - image->x0, uint64_t(image->y1) - image->y0, max_pixels);
   int subsampling = -1;  // the first subsampled component
   for (unsigned c = 0; c < image->numcomps; ++c) {
     if (image->comps[c].dx != 1 || image->comps[c].dy != 1) {
@@ -482,7 +487,7 @@ RgbImage decode_jpeg2000(ByteView bytes, uint64_t max_pixels) {
   const J2kHeader h = parse_header(bytes);
   check_pixel_limit("jpeg2000", h.width, h.height, max_pixels);
   PillowImage im(h.mode, h.width, h.height);
-  decode_tiles(bytes, h.jp2, im);
+  decode_tiles(bytes, h.jp2, max_pixels, im);
   RgbImage out = new_rgb(h.width, h.height);
   const size_t pixels = size_t(h.width) * h.height;
   const uint8_t* in = im.data.data();

@@ -820,7 +820,7 @@ void decode_strips(TIFF* tif, PillowImage& im, const std::vector<Shuffler>& plan
   }
 }
 
-void decode_libtiff(ByteView bytes, const Tags& t, const Layout& layout, PillowImage& im) {
+void decode_libtiff(ByteView bytes, const Tags& t, const Layout& layout, uint64_t max_pixels, PillowImage& im) {
   // TiffImagePlugin: libtiff handles the fill order (fill order 2 keys are
   // looked up as 1), YCbCr becomes RGB, 16-bit samples arrive native.
   Layout l = layout;
@@ -867,6 +867,14 @@ void decode_libtiff(ByteView bytes, const Tags& t, const Layout& layout, PillowI
     planes.push_back({raw, 0});
   }
   if (TIFFIsTiled(tiff.tif)) {
+    uint32_t tile_width = 0, tile_length = 0;
+    TIFFGetField(tiff.tif, TIFFTAG_TILEWIDTH, &tile_width);
+    TIFFGetField(tiff.tif, TIFFTAG_TILELENGTH, &tile_length);
+    // A tile far larger than the image would be allocated whole.
+    if (uint64_t(tile_width) * tile_length > std::max<uint64_t>(max_pixels, uint64_t(im.width) * im.height)) {
+      fail(ErrorCode::kLimit, "tiff: a tile of {}x{} pixels exceeds the limit of {} pixels", tile_width, tile_length,
+           max_pixels);
+    }
     decode_tiles(tiff.tif, im, planes, raw_bits(raw));
   } else {
     decode_strips(tiff.tif, im, planes, raw_bits(raw));
@@ -934,7 +942,7 @@ RgbImage decode_tiff(ByteView bytes, uint64_t max_pixels) {
     if (t.offsets.empty()) fail_corrupt("tiff: unknown data organization");
     decode_raw(bytes, t, o.layout, im);
   } else {
-    decode_libtiff(bytes, t, o.layout, im);
+    decode_libtiff(bytes, t, o.layout, max_pixels, im);
   }
   RgbImage rgb = to_rgb(im, palette);
   if (t.orientation >= 2 && t.orientation <= 8) rgb = apply_orientation(std::move(rgb), t.orientation);
