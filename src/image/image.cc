@@ -39,10 +39,12 @@ ImageFormat sniff_format(ByteView b) {
   if (starts("RIFF") && starts("WEBP", 8)) return ImageFormat::kWebp;
   if (starts("GIF87a") || starts("GIF89a")) return ImageFormat::kGif;
   if (starts("BM")) return ImageFormat::kBmp;
-  // P1..P6 and whitespace (Pillow's PPM magic ends at whitespace).
+  // Pillow's PPM magics (P1..P6, and the variants ppm.cc refuses), ended
+  // by whitespace.
   auto space = [](uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
-  if (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6' && (b.size() == 2 || space(b[2]))) {
-    return ImageFormat::kPpm;
+  for (const char* magic : {"P1", "P2", "P3", "P4", "P5", "P6", "Pf", "P0CMYK", "PyP", "PyRGBA", "PyCMYK"}) {
+    const size_t n = std::strlen(magic);
+    if (starts(magic) && (b.size() == n || space(b[n]))) return ImageFormat::kPpm;
   }
   auto starts4 = [&](const char* magic) { return b.size() >= 4 && std::memcmp(b.data(), magic, 4) == 0; };
   // TIFF and BigTIFF (Pillow's prefixes, odd byte orders included).
