@@ -1,5 +1,6 @@
 // Fuzz target: image files, from the bytes to the model's input: probe,
-// decode_rgb (every format), the EXIF orientation, resize_bicubic and the
+// decode_rgb (every format: JPEG, PNG, WebP, GIF, BMP, TIFF, PPM, TGA, ICO,
+// PCX, JPEG 2000, AVIF), the EXIF orientation, resize_bicubic and the
 // Preprocessor in fast mode (JPEG DCT scaling).
 //
 // The input is the image file. Pixel limits are 4M (instead of Pillow's 89M)
@@ -10,7 +11,8 @@
 // PNG decodes to the same pixels (or the same error) through the fast path
 // (libdeflate + SIMD unfiltering) as through the row-by-row path alone.
 // Seeds: $MIMICIT_TESTDATA/images (real-world edge cases: truncated,
-// CMYK, 16-bit, palette, animated, a decompression bomb) and photos.
+// CMYK, 16-bit, palette, animated, a decompression bomb), photos, and small
+// files of every format written by Pillow (fuzz/make_seeds.py).
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
