@@ -7,7 +7,7 @@
 //   - tRNS, alpha, gAMA, iCCP are ignored (alpha dropped, not composited).
 // Pillow checks the CRCs of the chunks before the image data (ancillary
 // ones not when loading truncated images), not those of IDAT: critical-chunk
-// CRCs are ignored by libspng and the IHDR CRC is checked here.
+// CRCs are ignored by libspng and checked here (IHDR, PLTE).
 //
 // libspng reads and validates every chunk up to the first IDAT (so errors
 // and their messages are libspng's whatever the path), then
@@ -269,11 +269,26 @@ bool decode_fast(const spng_ihdr& ihdr, const IdatChunks& idat, const PngRowConv
   return ok;
 }
 
+// Pillow checks the CRC of every chunk before the image data, ancillary
+// ones aside when it loads truncated images: critical ones (IHDR, PLTE)
+// fail it ("broken PNG file"). libspng is told to ignore critical CRCs.
+void check_critical_crcs(ByteView b) {
+  size_t pos = 8;
+  while (pos + 8 <= b.size() && std::memcmp(&b[pos + 4], "IDAT", 4) != 0) {
+    const size_t length = load_be32(&b[pos]);
+    if (length > b.size() - pos - 8 || b.size() - pos - 8 - length < 4) return;  // libspng's to report
+    const uint8_t* type = &b[pos + 4];
+    if ((type[0] & 0x20) == 0 && crc32(crc32(0, type, 4), type + 4, uInt(length)) != load_be32(type + 4 + length)) {
+      fail_corrupt("png: broken PNG file (bad header checksum in {})",
+                   std::string_view(reinterpret_cast<const char*>(type), 4));
+    }
+    pos += 12 + length;
+  }
+}
+
 RgbImage decode(ByteView bytes, uint64_t max_pixels, bool fast) {
   ImageInfo info = probe_png(bytes);
-  if (crc32(crc32(0, &bytes[12], 4), &bytes[16], 13) != load_be32(&bytes[29])) {
-    fail_corrupt("png: broken PNG file (bad header checksum in IHDR)");
-  }
+  check_critical_crcs(bytes);
   check_pixel_limit("png", info.width, info.height, max_pixels);
   Ctx ctx = open_decoder(bytes);
   spng_ihdr ihdr;

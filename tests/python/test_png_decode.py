@@ -419,6 +419,20 @@ def test_cut_files(fraction, picture) -> None:
         check(data[: int(len(data) * fraction)])
 
 
+def test_chunk_crcs_before_the_image_data(picture) -> None:
+    """Pillow checks the CRCs before IDAT: a bad one in a critical chunk
+    (IHDR, PLTE) fails, in an ancillary one it is ignored (LOAD_TRUNCATED_IMAGES)."""
+    data = bytearray(save(picture.convert("P")))
+    plte = data.index(b"PLTE")
+    length = struct.unpack(">I", data[plte - 4:plte])[0]
+    bad_plte = bytearray(data)
+    bad_plte[plte + 4 + length] ^= 1
+    check(bytes(bad_plte))
+    text = chunk(b"tEXt", b"Comment\0hello")
+    bad_text = text[:-1] + bytes([text[-1] ^ 1])
+    check(write_png(np.asarray(picture), 8, 2, extra=bad_text))
+
+
 def test_chunks_after_the_image_data(picture) -> None:
     """Pillow's load_end reads the chunks after the image: one other than
     IDAT cut short by the end of the file makes it fail, pixels or not."""
