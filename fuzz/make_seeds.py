@@ -296,7 +296,9 @@ def data_yaml_seeds(out):
 def image_seeds(out):
     seeds = Seeds(out, "image_fuzz")
     for path in sorted((TESTDATA / "images").rglob("*")):
-        if path.is_file() and path.suffix.lower() in {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"}:
+        if path.is_file() and path.suffix.lower() in {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif",
+                                                      ".tiff", ".ppm", ".pgm", ".pbm", ".tga", ".ico", ".pcx",
+                                                      ".jp2", ".j2k", ".avif"}:
             seeds.add(path.read_bytes(), path.stem)
     photos = sorted((TESTDATA / "photos").glob("*.png"))
     base = Image.open(photos[0]).convert("RGB").resize((40, 30)) if photos else \
@@ -336,6 +338,34 @@ def image_seeds(out):
     save(base.convert("P", palette=Image.ADAPTIVE, colors=200), "BMP", "bmp8")
     save(base.convert("1"), "BMP", "bmp1")
     save(base.convert("RGBA"), "BMP", "bmp32")
+    small = base.resize((20, 15))
+    for compression in (None, "tiff_lzw", "tiff_adobe_deflate", "packbits", "jpeg"):
+        save(small, "TIFF", f"tiff_{compression or 'raw'}", compression=compression)
+    save(small.convert("1"), "TIFF", "tiff_group4", compression="group4")
+    save(small.convert("P"), "TIFF", "tiff_palette")
+    save(Image.fromarray((np.arange(15 * 20, dtype=np.uint16) * 200).reshape(15, 20)), "TIFF", "tiff_grey16")
+    save(small.convert("CMYK"), "TIFF", "tiff_cmyk", compression="tiff_lzw")
+    save(small.convert("YCbCr"), "TIFF", "tiff_ycbcr_jpeg", compression="jpeg")
+    save(small, "PPM", "ppm")
+    save(small.convert("L"), "PPM", "pgm")
+    save(small.convert("1"), "PPM", "pbm")
+    seeds.add(b"P3\n2 2\n1000\n0 500 1000 1 2 3\n# comment\n4 5 6 7 8 9\n", "ppm_plain")
+    save(small, "TGA", "tga_rle", rle=True)
+    save(small.convert("P"), "TGA", "tga_palette", orientation=1)
+    save(small.convert("LA"), "TGA", "tga_grey_alpha")
+    save(small.convert("RGBA"), "ICO", "ico_png")
+    save(small, "ICO", "ico_bmp", bitmap_format="bmp")
+    save(small, "PCX", "pcx_rgb")
+    save(small.convert("P"), "PCX", "pcx_palette")
+    save(small.convert("1"), "PCX", "pcx_1bit")
+    save(small, "JPEG2000", "jp2")
+    save(small.convert("L"), "JPEG2000", "j2k", no_jp2=True, tile_size=(8, 8))
+    save(small.convert("RGBA"), "JPEG2000", "jp2_rgba", irreversible=True)
+    try:
+        save(small, "AVIF", "avif")
+        save(small.convert("RGBA"), "AVIF", "avif_alpha", subsampling="4:4:4")
+    except (KeyError, OSError, ValueError):
+        pass  # a Pillow without AVIF
 
 
 def main():

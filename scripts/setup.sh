@@ -8,6 +8,7 @@ DEBIAN_PACKAGES=(
   build-essential cmake ninja-build pkg-config git ccache
   zlib1g-dev libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev libxxhash-dev
   libturbojpeg0-dev libjpeg62-turbo-dev libspng-dev libpng-dev libdeflate-dev libwebp-dev libgif-dev
+  libtiff-dev libopenjp2-7-dev libavif-dev
   libyaml-cpp-dev libsimdjson-dev libcli11-dev libfmt-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
@@ -20,6 +21,8 @@ DEBIAN_PACKAGES=(
 PYTHON_PACKAGES=(
   "nanobind>=2.0" "scikit-build-core>=0.10" pytest hypothesis numpy
   pyarrow pandas "dask[distributed]" distributed duckdb polars pillow orjson selenium pyyaml
+  # TIFF layouts Pillow does not write (tiles, planes, big-endian, predictors)
+  tifffile
   # the demo dataset's photographs (scripts/make_demo_dataset.py)
   scikit-image
   # CPU build on the machine's disk; an unpinned torch pulls a multi-GB CUDA build.

@@ -4,7 +4,8 @@
 // decode_rgb() is pixel-identical to Pillow's
 //   ImageFile.LOAD_TRUNCATED_IMAGES = True
 //   numpy.asarray(Image.open(f).convert("RGB"))
-// for the formats below. In Pillow's terms:
+// for the formats below (each decoder's file in src/image/ says more). In
+// Pillow's terms:
 //   - JPEG: libjpeg-turbo with ISLOW DCT and fancy upsampling (Pillow's
 //     defaults); grey replicated; CMYK (Adobe-inverted when the APP14 Adobe
 //     marker says so, as Pillow's "CMYK;I") through Pillow's cmyk2rgb
@@ -13,7 +14,12 @@
 //   - PNG: every color type and bit depth; 16-bit RGB(A) and grey+alpha keep
 //     the high byte; 16-bit grey (Pillow's "I;16") clips to 255; palette
 //     colors as stored; tRNS and alpha dropped, never composited; gamma and
-//     ICC profiles ignored (Pillow ignores them too).
+//     ICC profiles ignored (Pillow ignores them too). Damaged image data is
+//     read as Pillow reads it (zlib fed IDAT chunk by chunk): the whole rows
+//     before a cut, a zlib error or a filter type above 4 are kept; a wrong
+//     adler32 costs the last row when zlib meets it together with the end of
+//     the data (one IDAT chunk holding the stream's end), nothing otherwise;
+//     a chunk other than IDAT cut short after the image data fails.
 //   - WebP: lossy and lossless, alpha dropped; animated: the first frame.
 //   - GIF: the first frame on a canvas of the logical screen size (grown to
 //     the frame when the frame is larger), palette colors as stored (the
@@ -21,10 +27,39 @@
 //     with the transparent index when there is one, else index 0.
 //   - BMP: 1/4/8-bit palette, 24-bit, 32-bit (BI_RGB or BI_BITFIELDS with
 //     byte-aligned masks); RLE and 16-bit BMPs are kUnsupported.
+//   - TIFF (libtiff): the first image; bilevel, 2/4/8-bit grey, grey+alpha,
+//     16-bit grey ("I;16", clipped to 255), signed 16/32-bit integers ("I")
+//     and 32-bit floats ("F") clipped to 0..255, 1/2/4/8-bit palettes, RGB(A)
+//     at 8 and 16 bits (high byte; premultiplied alpha undone as Pillow
+//     does), CMYK, YCbCr; strips or tiles, contiguous or planar, either byte
+//     order, every compression libtiff has; the Orientation tag applied (as
+//     Pillow's TIFF loader does). Uncompressed data keeps the whole rows a
+//     cut file holds; compressed data that libtiff cannot read fails, as in
+//     Pillow. LAB and Pillow's unknown layouts are kUnsupported.
+//   - PPM/PGM/PBM (P1..P6): 1 is black in bilevel files; samples scaled to
+//     0..255 as round(v / maxval * 255) (half to even), except 16-bit grey,
+//     which Pillow keeps as "I" and clips to 255; binary files at maxval 255
+//     (and P5 at 65535) keep the whole rows of a cut file, other cut or
+//     malformed files fail as in Pillow.
+//   - TGA: color-mapped, truecolor (16-bit as 5-5-5) and grey, raw or RLE,
+//     any origin; a cut file keeps its whole rows; an RLE run crossing a row
+//     ends the decoding there, as in Pillow.
+//   - ICO: the entry Pillow picks (largest, then fewest colors), a PNG or a
+//     DIB (its upper half: the picture; the AND mask is alpha, dropped).
+//   - PCX: bilevel, 2/4-plane 16 colors, 8-bit grey or 256 colors, 24-bit.
+//   - JPEG 2000 (OpenJPEG): JP2 files and raw J2K codestreams; grey, grey +
+//     alpha, RGB(A), CMYK (JP2), more than 8 bits scaled to 8 with rounding
+//     (a 1-component image over 8 bits is "I;16", clipped); tiles decoded as
+//     far as the data goes, the rest black. Palette (pclr) JP2 files are
+//     kUnsupported.
+//   - AVIF (libavif): the first image; alpha dropped; 8-bit pictures exact;
+//     10/12-bit ones within a few levels (docs/reliability.md).
 // Truncated files decode as far as the data goes: the missing part is what
 // Pillow leaves there (JPEG: what libjpeg makes of an early EOI marker; PNG,
-// GIF, BMP: zero samples, i.e. black or palette entry 0). Palette indices
-// past the end of the palette are black, as in Pillow.
+// GIF, BMP, TIFF, PPM, TGA, ICO, PCX: zero samples, i.e. black or palette
+// entry 0; JPEG 2000: the tiles decoded); AVIF and compressed TIFF fail, as
+// in Pillow. Palette indices past the end of the palette are black, as in
+// Pillow.
 //
 // Thread-safety: every function is reentrant; no shared state.
 #pragma once
@@ -36,9 +71,13 @@
 
 namespace mimicit::image {
 
-enum class ImageFormat { kUnknown, kJpeg, kPng, kWebp, kGif, kBmp };
+enum class ImageFormat {
+  kUnknown, kJpeg, kPng, kWebp, kGif, kBmp, kTiff, kPpm, kTga, kIco, kPcx, kJpeg2000, kAvif
+};
 
-// "jpeg", "png", "webp", "gif", "bmp" or "unknown".
+// Pillow's name of the format in lower case (Image.format): "jpeg", "png",
+// "webp", "gif", "bmp", "tiff", "ppm", "tga", "ico", "pcx", "jpeg2000",
+// "avif"; or "unknown".
 const char* format_name(ImageFormat format);
 
 struct ImageInfo {

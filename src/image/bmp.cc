@@ -1,10 +1,13 @@
-// BMP, parsed here (no library). Follows Pillow's BmpImagePlugin: OS/2 core
+// BMP, parsed here (no library), and the DIBs inside ICO files (ico.cc).
+// Follows Pillow's BmpImagePlugin: OS/2 core
 // (12-byte) and Windows v3..v5 headers; 1/4/8-bit palettes (BGR or BGRX
 // entries, `colors` entries or 2^bits), 24-bit BGR, 32-bit BGRX or the
 // byte-aligned BI_BITFIELDS layouts Pillow accepts; rows bottom-up unless the
-// height is negative. A truncated pixel array keeps the rows present; the
-// others stay zero (black, or palette entry 0), as in Pillow. RLE and 16-bit
-// BMPs are kUnsupported.
+// height is negative. A truncated pixel array keeps the rows present (a
+// row needs its own bytes, not its padding); the others stay zero (black,
+// or palette entry 0), as in Pillow; a cut palette keeps its whole entries,
+// black past them. RLE and 16-bit BMPs are kUnsupported.
+#include <algorithm>
 #include <cstring>
 
 #include "image/decoders.h"
@@ -29,12 +32,13 @@ struct BmpHeader {
 
 constexpr uint32_t kRaw = 0, kRle8 = 1, kRle4 = 2, kBitfields = 3;
 
-BmpHeader parse_header(ByteView b) {
-  if (b.size() < 26) fail_corrupt("bmp: truncated header");
+// The info header at `at` (its size field first), as Pillow's _bitmap reads
+// it; data_offset is left to the callers.
+BmpHeader parse_info_header(ByteView b, size_t at) {
+  if (b.size() < at + 16) fail_corrupt("bmp: truncated header");
   BmpHeader h;
-  h.data_offset = load_le32(&b[10]);
-  h.header_size = load_le32(&b[14]);
-  const uint8_t* d = &b[18];
+  h.header_size = load_le32(&b[at]);
+  const uint8_t* d = &b[at + 4];
   if (h.header_size == 12) {
     h.width = load_le16(d);
     h.height = load_le16(d + 2);
@@ -42,7 +46,7 @@ BmpHeader parse_header(ByteView b) {
     h.palette_entry = 3;
   } else if (h.header_size == 40 || h.header_size == 52 || h.header_size == 56 ||
              h.header_size == 64 || h.header_size == 108 || h.header_size == 124) {
-    if (b.size() < 14 + size_t(h.header_size)) fail_corrupt("bmp: truncated header");
+    if (b.size() < at + size_t(h.header_size)) fail_corrupt("bmp: truncated header");
     h.width = load_le32(d);
     uint32_t height = load_le32(d + 4);
     h.top_down = d[7] == 0xFF;  // negative height (Pillow tests the top byte)
@@ -52,17 +56,34 @@ BmpHeader parse_header(ByteView b) {
     h.colors = load_le32(d + 28);
     if (h.compression == kBitfields) {
       // 40-byte headers keep r, g, b masks after the header; later ones inside.
-      size_t at = h.header_size >= 52 ? 18 + 36 : 14 + h.header_size;
+      size_t masks = h.header_size >= 52 ? at + 40 : at + h.header_size;
       int count = h.header_size >= 56 ? 4 : 3;
-      if (b.size() < at + 4 * size_t(count)) fail_corrupt("bmp: truncated bitfield masks");
-      for (int i = 0; i < count; ++i) h.masks[i] = load_le32(&b[at + 4 * i]);
+      if (b.size() < masks + 4 * size_t(count)) fail_corrupt("bmp: truncated bitfield masks");
+      for (int i = 0; i < count; ++i) h.masks[i] = load_le32(&b[masks + 4 * i]);
     }
   } else {
     fail_unsupported("bmp: unsupported BMP header type ({})", h.header_size);
   }
-  h.palette_offset = 14 + h.header_size;
+  h.palette_offset = at + h.header_size;
   if (h.colors == 0 && h.bits <= 8) h.colors = 1u << h.bits;
+  return h;
+}
+
+BmpHeader parse_header(ByteView b) {
+  if (b.size() < 26) fail_corrupt("bmp: truncated header");
+  BmpHeader h = parse_info_header(b, 14);
+  h.data_offset = load_le32(&b[10]);
   if (h.data_offset == 14 + h.header_size && h.bits <= 8) h.data_offset += h.palette_entry * h.colors;
+  return h;
+}
+
+// A DIB (an ICO frame): no file header, the pixels right after the
+// header, the masks a 40-byte header's bitfields add, and the palette.
+BmpHeader parse_dib_header(ByteView b, size_t at) {
+  BmpHeader h = parse_info_header(b, at);
+  h.data_offset = at + h.header_size;
+  if (h.compression == kBitfields && h.header_size == 40) h.data_offset += 12;
+  if (h.bits <= 8) h.data_offset += h.palette_entry * h.colors;
   return h;
 }
 
@@ -97,14 +118,23 @@ void check_supported(const BmpHeader& h, int lanes[3]) {
   }
 }
 
+// Pillow drops a palette of grey levels (entry i = (i, i, i), or black and
+// white for two colors): the image is "L" (or "1"), whose samples are their
+// own grey levels, indices past the palette included. Otherwise it keeps the
+// entries the file holds, a cut palette included, black past them.
 void load_palette(ByteView b, const BmpHeader& h, uint8_t* palette) {
-  for (int i = 0; i < 256; ++i) palette[3 * i] = palette[3 * i + 1] = palette[3 * i + 2] = uint8_t(i);
-  for (uint32_t i = 0; i < h.colors && i < 256; ++i) {
-    size_t at = h.palette_offset + i * h.palette_entry;
-    if (at + 3 > b.size()) fail_corrupt("bmp: truncated palette");
-    palette[3 * i] = b[at + 2];
-    palette[3 * i + 1] = b[at + 1];
-    palette[3 * i + 2] = b[at];
+  std::memset(palette, 0, 256 * 3);
+  const size_t available = h.palette_offset < b.size() ? b.size() - h.palette_offset : 0;
+  const size_t entries = std::min<size_t>(h.colors, available / h.palette_entry);
+  bool grey = entries == h.colors;
+  for (size_t i = 0; i < entries; ++i) {
+    const uint8_t* e = &b[h.palette_offset + i * h.palette_entry];
+    const uint8_t level = h.colors == 2 ? uint8_t(i * 255) : uint8_t(i);
+    grey = grey && e[0] == level && e[1] == level && e[2] == level;
+    if (i < 256) palette[3 * i] = e[2], palette[3 * i + 1] = e[1], palette[3 * i + 2] = e[0];
+  }
+  if (grey && h.colors != 2) {
+    for (int i = 0; i < 256; ++i) palette[3 * i] = palette[3 * i + 1] = palette[3 * i + 2] = uint8_t(i);
   }
 }
 
@@ -126,6 +156,27 @@ void convert_row(const BmpHeader& h, const int lanes[3], const uint8_t* palette,
   }
 }
 
+RgbImage decode_bitmap(ByteView bytes, const BmpHeader& h) {
+  int lanes[3];
+  check_supported(h, lanes);
+  uint8_t palette[256 * 3];
+  if (h.bits <= 8) load_palette(bytes, h, palette);
+  size_t stride = ((size_t(h.width) * h.bits + 31) >> 3) & ~size_t(3);
+  RgbImage image = new_rgb(h.width, h.height);
+  // Pillow's raw decoder needs a row's own bytes; the padding only before
+  // the next row.
+  const size_t row_bytes = (size_t(h.width) * h.bits + 7) / 8;
+  std::vector<uint8_t> zero_row(stride, 0);
+  for (uint32_t i = 0; i < h.height; ++i) {
+    size_t at = h.data_offset + i * stride;
+    bool present = at <= bytes.size() && bytes.size() - at >= row_bytes;
+    const uint8_t* row = present ? &bytes[at] : zero_row.data();
+    uint32_t y = h.top_down ? i : h.height - 1 - i;
+    convert_row(h, lanes, palette, row, &image.pixels[size_t(y) * h.width * 3]);
+  }
+  return image;
+}
+
 }  // namespace
 
 ImageInfo probe_bmp(ByteView b) {
@@ -144,19 +195,23 @@ RgbImage decode_bmp(ByteView bytes, uint64_t max_pixels) {
   int lanes[3];
   check_supported(h, lanes);
   check_pixel_limit("bmp", h.width, h.height, max_pixels);
-  uint8_t palette[256 * 3];
-  if (h.bits <= 8) load_palette(bytes, h, palette);
-  size_t stride = ((size_t(h.width) * h.bits + 31) >> 3) & ~size_t(3);
-  RgbImage image = new_rgb(h.width, h.height);
-  std::vector<uint8_t> zero_row(stride, 0);
-  for (uint32_t i = 0; i < h.height; ++i) {
-    size_t at = h.data_offset + i * stride;
-    bool present = at <= bytes.size() && bytes.size() - at >= stride;
-    const uint8_t* row = present ? &bytes[at] : zero_row.data();
-    uint32_t y = h.top_down ? i : h.height - 1 - i;
-    convert_row(h, lanes, palette, row, &image.pixels[size_t(y) * h.width * 3]);
-  }
-  return image;
+  return decode_bitmap(bytes, h);
+}
+
+DibSize dib_size(ByteView bytes, size_t at) {
+  const BmpHeader h = parse_dib_header(bytes, at);
+  return {h.width, h.height};
+}
+
+RgbImage decode_ico_dib(ByteView bytes, size_t at, uint64_t max_pixels) {
+  BmpHeader h = parse_dib_header(bytes, at);
+  int lanes[3];
+  check_supported(h, lanes);
+  h.height /= 2;  // the XOR image; the AND mask (transparency) follows
+  // Pillow refuses a DIB over twice its limit, mask included: the picture
+  // over the limit.
+  check_pixel_limit("ico", h.width, h.height, max_pixels);
+  return decode_bitmap(bytes, h);
 }
 
 }  // namespace mimicit::image::internal

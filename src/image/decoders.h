@@ -18,6 +18,13 @@ ImageInfo probe_png(ByteView bytes);
 ImageInfo probe_webp(ByteView bytes);
 ImageInfo probe_gif(ByteView bytes);
 ImageInfo probe_bmp(ByteView bytes);
+ImageInfo probe_tiff(ByteView bytes);
+ImageInfo probe_ppm(ByteView bytes);
+ImageInfo probe_tga(ByteView bytes);
+ImageInfo probe_ico(ByteView bytes);
+ImageInfo probe_pcx(ByteView bytes);
+ImageInfo probe_jpeg2000(ByteView bytes);
+ImageInfo probe_avif(ByteView bytes);
 
 RgbImage decode_jpeg(ByteView bytes, uint64_t max_pixels);
 // decode_jpeg into `out`, reusing its memory (the preprocessing hot path).
@@ -30,6 +37,28 @@ RgbImage decode_png(ByteView bytes, uint64_t max_pixels);
 RgbImage decode_webp(ByteView bytes, uint64_t max_pixels);
 RgbImage decode_gif(ByteView bytes, uint64_t max_pixels);
 RgbImage decode_bmp(ByteView bytes, uint64_t max_pixels);
+RgbImage decode_tiff(ByteView bytes, uint64_t max_pixels);
+RgbImage decode_ppm(ByteView bytes, uint64_t max_pixels);
+RgbImage decode_tga(ByteView bytes, uint64_t max_pixels);
+RgbImage decode_ico(ByteView bytes, uint64_t max_pixels);
+RgbImage decode_pcx(ByteView bytes, uint64_t max_pixels);
+RgbImage decode_jpeg2000(ByteView bytes, uint64_t max_pixels);
+RgbImage decode_avif(ByteView bytes, uint64_t max_pixels);
+
+// Formats without a magic number of their own, recognised by the header
+// checks Pillow's plugins make (sniff_format tries them last).
+bool looks_like_tga(ByteView bytes);
+bool looks_like_pcx(ByteView bytes);
+
+// ICO frames that are DIBs (bmp.cc): the DIB header at `at` gives the
+// width and the height of picture and mask together; decode_ico_dib
+// decodes the picture (the first height / 2 rows), checking max_pixels
+// against it.
+struct DibSize {
+  uint32_t width = 0, height = 0;
+};
+DibSize dib_size(ByteView bytes, size_t at);
+RgbImage decode_ico_dib(ByteView bytes, size_t at, uint64_t max_pixels);
 
 // Throws Error(kLimit) worded like Pillow's DecompressionBombError when
 // width * height exceeds max_pixels, and kCorrupt for a zero dimension.
@@ -39,6 +68,26 @@ void check_pixel_limit(std::string_view format, uint64_t width, uint64_t height,
 // An image of the given size with zeroed pixels (black), the state Pillow
 // leaves pixels in when a truncated file does not reach them.
 RgbImage new_rgb(uint32_t width, uint32_t height);
+
+// Pillow's convert("RGB") of one pixel of its "CMYK" mode (cmyk2rgb):
+// each channel nk - c * nk / 255 with nk = 255 - k, the product rounded as
+// Pillow's MULDIV255.
+inline int muldiv255(int a, int b) {
+  const int t = a * b + 128;
+  return ((t >> 8) + t) >> 8;
+}
+inline void cmyk_to_rgb_pixel(const uint8_t* cmyk, uint8_t* rgb) {
+  const int nk = 255 - cmyk[3];
+  for (int c = 0; c < 3; ++c) {
+    const int v = nk - muldiv255(cmyk[c], nk);
+    rgb[c] = uint8_t(v < 0 ? 0 : v);
+  }
+}
+
+// Pillow's convert("RGB") of one pixel of its "YCbCr" mode
+// (ImagingConvertYCbCr2RGB): JFIF's full-range equations in 6-bit fixed
+// point, clipped.
+void ycbcr_to_rgb_pixel(uint8_t y, uint8_t cb, uint8_t cr, uint8_t* rgb);
 
 // The EXIF Orientation tag (1..8) of a TIFF-structured EXIF block (starting
 // at "II*\0" or "MM\0*", optionally preceded by "Exif\0\0"), or 1.

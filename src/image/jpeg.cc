@@ -62,8 +62,7 @@ bool is_sof(uint8_t marker) {
 // out = clip(nk - c' * nk / 255) with nk = 255 - k', where x * y / 255 is
 // the rounded MULDIV255.
 inline uint8_t cmyk_channel(uint8_t c, int nk) {
-  int t = (255 - c) * nk + 128;
-  int v = nk - (((t >> 8) + t) >> 8);
+  int v = nk - muldiv255(255 - c, nk);
   return uint8_t(v < 0 ? 0 : v);
 }
 

@@ -5,25 +5,27 @@
 //   - 16-bit grey is Pillow's "I;16", whose convert("RGB") clips to 255;
 //   - 1/2/4-bit grey scales to 0..255 (x 255, 85, 17);
 //   - tRNS, alpha, gAMA, iCCP are ignored (alpha dropped, not composited).
-// Pillow does not check IDAT checksums (it checks the header chunks), so
-// critical-chunk CRCs are ignored by libspng and the IHDR CRC is checked
-// here. Truncated data: the rows decoded so far, the rest as a zero-filled
-// image of the file's mode converts (black, or palette entry 0).
+// Pillow checks the CRCs of the chunks before the image data (ancillary
+// ones not when loading truncated images), not those of IDAT: critical-chunk
+// CRCs are ignored by libspng and checked here (IHDR, PLTE).
 //
-// Two paths share the header handling: libspng reads and validates every
-// chunk up to the first IDAT (so errors and their messages are libspng's
-// whatever the path), then
+// libspng reads and validates every chunk up to the first IDAT (so errors
+// and their messages are libspng's whatever the path), then
 //   - the fast path gathers the IDAT chunks, inflates the whole zlib stream
 //     at once with libdeflate into a buffer of exactly the expected size,
 //     unfilters each scanline in place (png_unfilter.cc) and converts it to
 //     RGB (png_rows.cc) straight into the output image;
 //   - whenever that meets anything it does not expect (a stream that is
-//     truncated, corrupt, too long or too short, a bad filter type, a file
-//     cut inside a chunk), libspng decodes the image row by row as far as
-//     the data goes, which is the behaviour on damaged files that matches
-//     Pillow's. libdeflate is all-or-nothing, so it cannot do that part.
+//     truncated, corrupt, too long or too short, a wrong adler32, a bad
+//     filter type, a file cut inside a chunk), the row-by-row path
+//     (png_rowwise.cc) reads the data as Pillow does, so that the scanlines
+//     kept and lost are Pillow's; the rest stays a zero-filled image of the
+//     file's mode (black, or palette entry 0). libdeflate is all-or-nothing,
+//     so it cannot do that part.
 // Both give the same pixels on every file the fast path accepts: the
 // fuzzer (fuzz/image_fuzz.cc) and tests/cpp/image/png_test.cc check it.
+// Either way, the chunks after the image data are walked as Pillow's
+// load_end walks them (png_check_chunks_after_idat).
 #include <libdeflate.h>
 #include <spng.h>
 #include <zlib.h>
@@ -61,28 +63,6 @@ void load_palette(spng_ctx* ctx, uint8_t* palette) {
   }
 }
 
-// A file cut inside a chunk: libspng refuses the whole chunk, Pillow decodes
-// the bytes that are there. Returns a copy whose last chunk is shortened to
-// the bytes present (with a dummy CRC: critical CRCs are not checked), or an
-// empty vector when no chunk is cut.
-std::vector<uint8_t> shorten_cut_chunk(ByteView b) {
-  size_t pos = 8;
-  while (pos + 8 <= b.size()) {
-    size_t length = load_be32(&b[pos]);
-    size_t available = b.size() - pos - 8;
-    if (length + 4 <= available) {
-      pos += 12 + length;
-      continue;
-    }
-    size_t kept = length < available ? length : available;
-    std::vector<uint8_t> copy(b.begin(), b.begin() + pos + 8 + kept);
-    for (int i = 0; i < 4; ++i) copy[pos + i] = uint8_t(kept >> (24 - 8 * i));
-    copy.insert(copy.end(), 4, 0);  // CRC
-    return copy;
-  }
-  return {};
-}
-
 Ctx open_decoder(ByteView bytes) {
   Ctx ctx(spng_ctx_new(0));
   if (!ctx) fail(ErrorCode::kInternal, "png: spng_ctx_new failed");
@@ -90,19 +70,6 @@ Ctx open_decoder(ByteView bytes) {
   spng_set_chunk_limits(ctx.get(), size_t(1) << 26, size_t(1) << 28);
   spng_set_png_buffer(ctx.get(), bytes.data(), bytes.size());
   return ctx;
-}
-
-// libspng's path: decodes rows into `raw` (height x row_bytes,
-// zero-initialised) until the image ends or the data does; returns normally
-// on truncation.
-void decode_rows(spng_ctx* ctx, uint8_t* raw, size_t row_bytes) {
-  for (;;) {
-    spng_row_info info;
-    if (spng_get_row_info(ctx, &info) != 0) return;
-    int rc = spng_decode_row(ctx, raw + size_t(info.row_num) * row_bytes, row_bytes);
-    if (rc == SPNG_EOI) return;
-    if (rc != 0) return;  // truncated or corrupt data: keep what was decoded
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -150,8 +117,8 @@ struct IdatChunks {
   size_t total = 0;
 };
 
-// Finds the IDAT chunks of a file whose chunks before them libspng has
-// accepted and that no chunk is cut in (shorten_cut_chunk found none).
+// Finds the whole IDAT chunks of a file whose chunks before them libspng
+// has accepted.
 bool find_idat(ByteView file, IdatChunks& idat) {
   size_t pos = 8;
   bool in_idat = false;
@@ -170,6 +137,19 @@ bool find_idat(ByteView file, IdatChunks& idat) {
   return idat.total > 0;
 }
 
+// Where the first IDAT chunk's header starts (libspng has found it: the
+// header is whole).
+size_t find_first_idat(ByteView file) {
+  size_t pos = 8;
+  while (pos + 8 <= file.size()) {
+    if (std::memcmp(&file[pos + 4], "IDAT", 4) == 0) return pos;
+    const size_t length = load_be32(&file[pos]);
+    if (length > file.size() - pos - 8) break;
+    pos += 12 + length;
+  }
+  fail_corrupt("png: no IDAT chunk");
+}
+
 // Deflate expands at most 1032:1 (a 258-byte match in 2 bits): a stream too
 // short for the image is cut, and the fast path would only fail after
 // allocating the whole image (e.g. a decompression bomb under max_pixels).
@@ -186,12 +166,6 @@ struct Scanlines {
 Scanlines scanlines(uint32_t width, uint32_t height, unsigned bits_per_pixel) {
   return {width, height, (size_t(width) * bits_per_pixel + 7) / 8};
 }
-
-// Adam7: pass p covers the pixels (x0 + k dx, y0 + l dy).
-constexpr uint32_t kAdam7X0[7] = {0, 4, 0, 2, 0, 1, 0};
-constexpr uint32_t kAdam7Y0[7] = {0, 0, 4, 0, 2, 0, 1};
-constexpr uint32_t kAdam7Dx[7] = {8, 8, 4, 4, 2, 2, 1};
-constexpr uint32_t kAdam7Dy[7] = {8, 8, 8, 4, 4, 2, 2};
 
 Scanlines adam7_pass(const spng_ihdr& ihdr, int p, unsigned bits_per_pixel) {
   auto count = [](uint32_t size, uint32_t start, uint32_t step) {
@@ -219,20 +193,6 @@ bool unfilter_scanlines(uint8_t* data, const Scanlines& lines, unsigned bpp, con
     y += uint32_t(done);
   }
   return true;
-}
-
-// Copies pixel k of an Adam7 pass scanline to column x of a full scanline.
-void place_pixel(const uint8_t* pass_row, uint32_t k, uint8_t* row, uint32_t x,
-                 unsigned bits_per_pixel) {
-  if (bits_per_pixel >= 8) {
-    size_t n = bits_per_pixel / 8;
-    std::memcpy(row + x * n, pass_row + k * n, n);
-    return;
-  }
-  unsigned depth = bits_per_pixel;  // one sample per pixel below 8 bits
-  size_t from = size_t(k) * depth, to = size_t(x) * depth;
-  unsigned sample = (pass_row[from >> 3] >> (8 - depth - (from & 7))) & ((1u << depth) - 1);
-  row[to >> 3] = uint8_t(row[to >> 3] | sample << (8 - depth - (to & 7)));
 }
 
 // Decodes the whole image from `idat` into `image`; false (with `image`
@@ -290,7 +250,7 @@ bool decode_fast_with(ThreadScratch& scratch, const spng_ihdr& ihdr, const IdatC
       ok = unfilter_scanlines(data, pass, bpp, zeros, [&](uint32_t y, const uint8_t* row) {
         uint8_t* target = raw + size_t(kAdam7Y0[p] + y * kAdam7Dy[p]) * full.row_bytes;
         for (uint32_t k = 0; k < pass.width; ++k) {
-          place_pixel(row, k, target, kAdam7X0[p] + k * kAdam7Dx[p], bits_per_pixel);
+          png_place_pixel(row, k, target, kAdam7X0[p] + k * kAdam7Dx[p], bits_per_pixel);
         }
       });
       data += pass.bytes();
@@ -309,33 +269,50 @@ bool decode_fast(const spng_ihdr& ihdr, const IdatChunks& idat, const PngRowConv
   return ok;
 }
 
+// Pillow checks the CRC of every chunk before the image data, ancillary
+// ones aside when it loads truncated images: critical ones (IHDR, PLTE)
+// fail it ("broken PNG file"). libspng is told to ignore critical CRCs.
+void check_critical_crcs(ByteView b) {
+  size_t pos = 8;
+  while (pos + 8 <= b.size() && std::memcmp(&b[pos + 4], "IDAT", 4) != 0) {
+    const size_t length = load_be32(&b[pos]);
+    if (length > b.size() - pos - 8 || b.size() - pos - 8 - length < 4) return;  // libspng's to report
+    const uint8_t* type = &b[pos + 4];
+    if ((type[0] & 0x20) == 0 && crc32(crc32(0, type, 4), type + 4, uInt(length)) != load_be32(type + 4 + length)) {
+      fail_corrupt("png: broken PNG file (bad header checksum in {})",
+                   std::string_view(reinterpret_cast<const char*>(type), 4));
+    }
+    pos += 12 + length;
+  }
+}
+
 RgbImage decode(ByteView bytes, uint64_t max_pixels, bool fast) {
   ImageInfo info = probe_png(bytes);
-  if (crc32(crc32(0, &bytes[12], 4), &bytes[16], 13) != load_be32(&bytes[29])) {
-    fail_corrupt("png: broken PNG file (bad header checksum in IHDR)");
-  }
+  check_critical_crcs(bytes);
   check_pixel_limit("png", info.width, info.height, max_pixels);
-  std::vector<uint8_t> shortened = shorten_cut_chunk(bytes);
-  ByteView file = shortened.empty() ? bytes : ByteView(shortened);
-  Ctx ctx = open_decoder(file);
+  Ctx ctx = open_decoder(bytes);
   spng_ihdr ihdr;
   if (int rc = spng_get_ihdr(ctx.get(), &ihdr); rc != 0) fail_spng(rc, "header");
   uint8_t palette[256 * 3];
   if (ihdr.color_type == kPngPalette) load_palette(ctx.get(), palette);
-  // Reads (and validates) every chunk up to the first IDAT. SPNG_FMT_RAW:
-  // the file's own samples, 16-bit ones big-endian as stored.
-  if (int rc = spng_decode_image(ctx.get(), nullptr, 0, SPNG_FMT_RAW, SPNG_DECODE_PROGRESSIVE); rc != 0) {
-    fail_spng(rc, "decode");
-  }
+  // Reads (and validates) every chunk up to the first IDAT, whose data
+  // libspng is never asked for.
+  spng_trns trns;
+  if (int rc = spng_get_trns(ctx.get(), &trns); rc != 0 && rc != SPNG_ECHUNKAVAIL) fail_spng(rc, "decode");
+  const size_t first_idat = find_first_idat(bytes);
+  png_check_chunks_after_idat(bytes, first_idat, info.animated);
   PngRowConverter convert{ihdr.color_type, ihdr.bit_depth, ihdr.width, palette};
   RgbImage image = new_rgb(ihdr.width, ihdr.height);
   IdatChunks idat;
-  if (fast && shortened.empty() && find_idat(file, idat) && decode_fast(ihdr, idat, convert, image)) {
+  if (fast && find_idat(bytes, idat) && decode_fast(ihdr, idat, convert, image)) {
     return image;
   }
-  size_t row_bytes = (size_t(ihdr.width) * png_channels(ihdr.color_type) * ihdr.bit_depth + 7) / 8;
+  const PngLayout layout{ihdr.width, ihdr.height,
+                         unsigned(png_channels(ihdr.color_type)) * ihdr.bit_depth,
+                         ihdr.interlace_method != 0};
+  const size_t row_bytes = (size_t(ihdr.width) * layout.bits_per_pixel + 7) / 8;
   std::vector<uint8_t> raw(row_bytes * ihdr.height, 0);
-  decode_rows(ctx.get(), raw.data(), row_bytes);
+  png_decode_rowwise(bytes, first_idat, layout, raw.data());
   for (uint32_t y = 0; y < ihdr.height; ++y) {
     convert(&raw[y * row_bytes], &image.pixels[size_t(y) * ihdr.width * 3]);
   }
@@ -377,7 +354,7 @@ ImageInfo probe_png(ByteView b) {
 
 RgbImage decode_png(ByteView bytes, uint64_t max_pixels) { return decode(bytes, max_pixels, true); }
 
-RgbImage decode_png_libspng(ByteView bytes, uint64_t max_pixels) {
+RgbImage decode_png_rowwise(ByteView bytes, uint64_t max_pixels) {
   return decode(bytes, max_pixels, false);
 }
 

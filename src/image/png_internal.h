@@ -1,12 +1,15 @@
 // Internal interface of the PNG decoder (src/image/png*.cc):
-//   png.cc           chunk walking, the fast path (libdeflate + SIMD
-//                    unfiltering) and the libspng path it falls back to;
+//   png.cc           headers (libspng), the fast path (libdeflate + SIMD
+//                    unfiltering) and the choice between the two paths;
+//   png_rowwise.cc   the row-by-row path for what the fast path refuses:
+//                    Pillow's reading of damaged image data, step for step;
 //   png_unfilter.cc  scanline unfiltering (SSE2), with a scalar reference;
 //   png_rows.cc      raw scanlines -> RGB by Pillow's convert("RGB") rules.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "mimicit/bytes.h"
 #include "mimicit/image.h"
@@ -62,11 +65,51 @@ struct PngRowConverter {
   void color(const uint8_t* in, uint8_t* out) const;
 };
 
-// The decoder before the fast path (libspng for everything): what
-// decode_png falls back to, kept callable for the benchmark
-// (bench/png_decode_bench.cc) and the tests and fuzzer that hold the two to
-// the same output.
-RgbImage decode_png_libspng(ByteView bytes, uint64_t max_pixels);
+// Adam7: pass p covers the pixels (x0 + k dx, y0 + l dy).
+inline constexpr uint32_t kAdam7X0[7] = {0, 4, 0, 2, 0, 1, 0};
+inline constexpr uint32_t kAdam7Y0[7] = {0, 0, 4, 0, 2, 0, 1};
+inline constexpr uint32_t kAdam7Dx[7] = {8, 8, 4, 4, 2, 2, 1};
+inline constexpr uint32_t kAdam7Dy[7] = {8, 8, 8, 4, 4, 2, 2};
+
+// Copies pixel k of an Adam7 pass scanline to column x of a full scanline
+// (packed samples below 8 bits are OR-ed in: `row` starts zeroed).
+inline void png_place_pixel(const uint8_t* pass_row, uint32_t k, uint8_t* row, uint32_t x,
+                            unsigned bits_per_pixel) {
+  if (bits_per_pixel >= 8) {
+    const size_t n = bits_per_pixel / 8;
+    std::memcpy(row + size_t(x) * n, pass_row + size_t(k) * n, n);
+    return;
+  }
+  const unsigned depth = bits_per_pixel;  // one sample per pixel below 8 bits
+  const size_t from = size_t(k) * depth, to = size_t(x) * depth;
+  const unsigned sample = (pass_row[from >> 3] >> (8 - depth - (from & 7))) & ((1u << depth) - 1);
+  row[to >> 3] = uint8_t(row[to >> 3] | sample << (8 - depth - (to & 7)));
+}
+
+// What the row-by-row path needs of the header.
+struct PngLayout {
+  uint32_t width = 0, height = 0;
+  unsigned bits_per_pixel = 0;  // channels x bit depth
+  bool interlaced = false;
+};
+
+// The row-by-row path (png_rowwise.cc): decodes the image data that starts
+// with the IDAT chunk whose header is at `first_idat` exactly as Pillow
+// reads it, into `raw` (height x row bytes of unfiltered samples, zeroed by
+// the caller), keeping every scanline Pillow keeps; never fails on damaged
+// data (it stops where Pillow stops).
+void png_decode_rowwise(ByteView file, size_t first_idat, const PngLayout& layout, uint8_t* raw);
+
+// Pillow's PngImageFile.load_end after the pixels: it reads the chunks that
+// follow up to IEND, and a chunk other than IDAT that the end of the file
+// cuts short makes it raise (OSError "Truncated File Read") even when every
+// pixel is there. Error(kCorrupt) in that case.
+void png_check_chunks_after_idat(ByteView file, size_t first_idat, bool animated);
+
+// decode_png without the fast path (the row-by-row path for every file):
+// kept callable for the benchmark (bench/png_decode_bench.cc) and for the
+// tests and the fuzzer, which hold the two paths to the same output.
+RgbImage decode_png_rowwise(ByteView bytes, uint64_t max_pixels);
 
 // encode_png_fast before libdeflate (libspng, Up filter, zlib's Z_RLE): what
 // it still uses for images too large for its buffers, kept callable for the

@@ -47,6 +47,13 @@ const char* image_content_type(ByteView bytes) {
     case image::ImageFormat::kWebp: return "image/webp";
     case image::ImageFormat::kGif: return "image/gif";
     case image::ImageFormat::kBmp: return "image/bmp";
+    case image::ImageFormat::kTiff: return "image/tiff";
+    case image::ImageFormat::kPpm: return "image/x-portable-anymap";
+    case image::ImageFormat::kTga: return "image/x-tga";
+    case image::ImageFormat::kIco: return "image/x-icon";
+    case image::ImageFormat::kPcx: return "image/x-pcx";
+    case image::ImageFormat::kJpeg2000: return "image/jp2";
+    case image::ImageFormat::kAvif: return "image/avif";
     case image::ImageFormat::kUnknown: break;
   }
   return "application/octet-stream";

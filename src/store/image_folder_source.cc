@@ -44,7 +44,10 @@ bool has_image_extension(std::string_view name) {
   size_t dot = name.rfind('.');
   if (dot == std::string_view::npos) return false;
   std::string_view extension = name.substr(dot);
-  for (std::string_view known : {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"}) {
+  // Pillow's extensions for the formats image::decode_rgb reads.
+  for (std::string_view known : {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".bmp", ".dib",
+                                 ".tif", ".tiff", ".pbm", ".pgm", ".ppm", ".pnm", ".tga", ".icb", ".vda", ".vst",
+                                 ".ico", ".pcx", ".jp2", ".j2k", ".jpc", ".jpf", ".jpx", ".j2c", ".avif", ".avifs"}) {
     if (iequals(extension, known)) return true;
   }
   return false;

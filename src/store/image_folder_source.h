@@ -1,5 +1,8 @@
 // The image-folder source of an ImageStore: every image file directly in a
-// folder (.jpg .jpeg .png .webp .gif .bmp, any case; hidden files skipped),
+// folder (Pillow's extensions of the formats image::decode_rgb reads: .jpg
+// .jpeg .jpe .jfif .png .webp .gif .bmp .dib .tif .tiff .pbm .pgm .ppm .pnm
+// .tga .icb .vda .vst .ico .pcx .jp2 .j2k .jpc .jpf .jpx .j2c .avif .avifs,
+// any case; hidden files skipped),
 // id = file name without its extension, locator = position in the sorted
 // file list. fetch() reads the file as it is at that moment.
 #pragma once

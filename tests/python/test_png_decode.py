@@ -1,5 +1,5 @@
 """PNG decoding (the libdeflate + SIMD fast path of src/image/png.cc and the
-libspng path it falls back to) against Pillow, pixel for pixel:
+row-by-row path it falls back to, src/image/png_rowwise.cc) against Pillow, pixel for pixel:
 `mimicit._core.decode_rgb(data)` must equal
 `numpy.asarray(Image.open(f).convert("RGB"))` (LOAD_TRUNCATED_IMAGES on).
 
@@ -14,8 +14,9 @@ Inputs:
 * natural photographs ($MIMICIT_TESTDATA/photos, and 640x480 crops of them
   saved by Pillow's default encoder, the benchmark's input), and every PNG
   under $MIMICIT_TESTDATA/images;
-* damaged files (cut, bad filter byte) where the fast path hands over to
-  libspng.
+* damaged files (cut at many offsets, a bad filter byte, a wrong adler32,
+  corrupt deflate data, a cut chunk after the image data) where the fast
+  path hands over to the row-by-row path, which reads them as Pillow does.
 """
 
 from __future__ import annotations
@@ -286,27 +287,163 @@ def test_ancillary_chunks_before_idat(picture) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Damaged files: the fast path gives up, libspng decodes what is there.
+# Damaged files: the fast path gives up and the row-by-row path reads the
+# data as Pillow does (src/image/png_rowwise.cc).
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known, older than the fast path: on a filter type above 4 in row r, Pillow keeps rows "
-    "0..r-1 and libspng (which decodes damaged files) only 0..r-2 (row 0: an error)"))
-def test_bad_filter_type(picture) -> None:
-    samples = np.asarray(picture)
+def raw_rows(samples: np.ndarray, filter_of=lambda y: 0) -> bytes:
+    """Scanlines of an 8-bit RGB image, row y behind filter byte filter_of(y)
+    (types above 4 are written as they are, over unfiltered data)."""
+    return b"".join(bytes([filter_of(y)]) + samples[y].tobytes() for y in range(samples.shape[0]))
+
+
+def png_of(samples: np.ndarray, idats: list[bytes], extra_after: bytes = b"") -> bytes:
     h, w, _ = samples.shape
-    raw = bytearray()
-    for y in range(h):
-        raw += bytes([7 if y == 20 else 0]) + samples[y].tobytes()
     ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    data = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(bytes(raw)))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + b"".join(chunk(b"IDAT", d) for d in idats)
+            + extra_after + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("bad_row", [0, 1, 20, 66])
+def test_bad_filter_type(bad_row: int, picture) -> None:
+    """Pillow keeps the rows before the one with a filter type above 4."""
+    samples = np.asarray(picture)
+    check(png_of(samples, [zlib.compress(raw_rows(samples, lambda y: 7 if y == bad_row else 0))]))
+
+
+def test_bad_filter_type_interlaced(picture) -> None:
+    data = bytearray(write_png(np.asarray(picture), 8, 2, filters=(0,), interlaced=True))
+    # The 9th scanline of the stream (pass 1's last) gets filter type 5.
+    start = data.index(b"IDAT") + 4
+    length = struct.unpack(">I", data[start - 8:start - 4])[0]
+    raw = bytearray(zlib.decompress(bytes(data[start:start + length])))
+    row_bytes = (picture.size[0] + 7) // 8 * 3 + 1  # pass 1's scanlines
+    raw[8 * row_bytes] = 5
+    check(write_png_raw(picture.size, bytes(raw), interlaced=True))
+
+
+def write_png_raw(size, raw: bytes, interlaced: bool = False, idat_size: int = 0,
+                  stream: bytes | None = None) -> bytes:
+    w, h = size
+    stream = zlib.compress(raw) if stream is None else stream
+    step = idat_size or len(stream)
+    idats = [stream[i:i + step] for i in range(0, len(stream), step)] or [b""]
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, int(interlaced))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + b"".join(chunk(b"IDAT", d) for d in idats)
             + chunk(b"IEND", b""))
-    check(data)
+
+
+def wrong_adler(stream: bytes) -> bytes:
+    return stream[:-4] + bytes([stream[-4] ^ 0x55]) + stream[-3:]
+
+
+@pytest.mark.parametrize("split", ["one_chunk", "trailer_apart", "trailer_split", "many_chunks"])
+def test_wrong_adler32(split: str, picture) -> None:
+    """zlib checks the adler32 when the piece completing the last row holds
+    it: then the last row is lost (an error in the middle of that row);
+    when it lies in a later IDAT chunk, the image is whole."""
+    samples = np.asarray(picture)
+    stream = wrong_adler(zlib.compress(raw_rows(samples)))
+    idats = {"one_chunk": [stream], "trailer_apart": [stream[:-4], stream[-4:]],
+             "trailer_split": [stream[:-2], stream[-2:]],
+             "many_chunks": [stream[i:i + 100] for i in range(0, len(stream), 100)]}[split]
+    check(png_of(samples, idats))
+
+
+def test_wrong_adler32_in_a_large_chunk() -> None:
+    """Pillow reads 64 KiB at a time: where the stream's end falls relative
+    to those pieces decides whether zlib sees the checksum."""
+    rng = np.random.default_rng(5)
+    for h in (300, 301, 350):
+        samples = rng.integers(0, 256, (h, 250, 3), dtype=np.uint8)
+        check(png_of(samples, [wrong_adler(zlib.compress(raw_rows(samples), 1))]))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_corrupt_stream_bytes(seed: int, picture) -> None:
+    """A flipped byte in the deflate data: zlib fails somewhere (or decodes
+    garbage); the rows before the failure are Pillow's."""
+    rng = np.random.default_rng(seed)
+    samples = np.asarray(picture)
+    stream = bytearray(zlib.compress(raw_rows(samples, lambda y: y % 5)))
+    for _ in range(seed % 3 + 1):
+        stream[int(rng.integers(2, len(stream)))] ^= int(rng.integers(1, 256))
+    check(png_of(samples, [bytes(stream)]))
+    check(png_of(samples, [bytes(stream[:300]), bytes(stream[300:])]))
+
+
+def test_stream_too_short_and_too_long(picture) -> None:
+    samples = np.asarray(picture)
+    raw = raw_rows(samples)
+    check(png_of(samples, [zlib.compress(raw[: len(raw) // 2])]))  # ends early: rows kept
+    check(png_of(samples, [zlib.compress(raw + raw[:500])]))  # extra data: ignored
+
+
+def test_bad_zlib_header(picture) -> None:
+    samples = np.asarray(picture)
+    stream = zlib.compress(raw_rows(samples))
+    check(png_of(samples, [b"\x78\x9d" + stream[2:]]))  # header checksum wrong
+    check(png_of(samples, [b"\x88\x1c" + stream[2:]]))  # window too large
+    check(png_of(samples, [b""]))  # empty image data
+
+
+def cut_offsets(data: bytes, first: int, count: int = 120) -> list[int]:
+    """Every offset in the first 40 bytes after `first`, then evenly spread."""
+    dense = list(range(first, min(len(data), first + 40)))
+    step = max(1, (len(data) - first) // count)
+    return sorted(set(dense + list(range(first, len(data) + 1, step)) + [len(data) - 1]))
+
+
+@pytest.mark.parametrize("kind", ["pillow_rgb", "pillow_p", "pillow_i16", "interlaced", "interlaced_1bit",
+                                  "idat_100", "rgba16"])
+def test_cut_at_many_offsets(kind: str, picture) -> None:
+    """Every cut keeps the whole rows before it, as in Pillow: in the zlib
+    header (no rows, no error), in a chunk header, in a CRC, anywhere."""
+    samples, palette = layout_samples(picture, 6, 16)
+    data = {
+        "pillow_rgb": lambda: save(picture),
+        "pillow_p": lambda: save(picture.convert("P", palette=Image.ADAPTIVE, colors=16), bits=4),
+        "pillow_i16": lambda: save(PILLOW_MODES["I;16"](picture)),
+        "interlaced": lambda: write_png(np.asarray(picture), 8, 2, interlaced=True),
+        "interlaced_1bit": lambda: write_png(*layout_samples(picture, 0, 1)[:1], 1, 0, interlaced=True),
+        "idat_100": lambda: write_png(np.asarray(picture), 8, 2, idat_size=100),
+        "rgba16": lambda: write_png(samples, 16, 6),
+    }[kind]()
+    first = data.index(b"IDAT") - 4
+    for n in cut_offsets(data, first):
+        check(data[:n])
 
 
 @pytest.mark.parametrize("fraction", [0.3, 0.6, 0.9, 0.99])
 def test_cut_files(fraction, picture) -> None:
     for data in (save(picture), write_png(np.asarray(picture), 8, 2, interlaced=True)):
         check(data[: int(len(data) * fraction)])
+
+
+def test_chunk_crcs_before_the_image_data(picture) -> None:
+    """Pillow checks the CRCs before IDAT: a bad one in a critical chunk
+    (IHDR, PLTE) fails, in an ancillary one it is ignored (LOAD_TRUNCATED_IMAGES)."""
+    data = bytearray(save(picture.convert("P")))
+    plte = data.index(b"PLTE")
+    length = struct.unpack(">I", data[plte - 4:plte])[0]
+    bad_plte = bytearray(data)
+    bad_plte[plte + 4 + length] ^= 1
+    check(bytes(bad_plte))
+    text = chunk(b"tEXt", b"Comment\0hello")
+    bad_text = text[:-1] + bytes([text[-1] ^ 1])
+    check(write_png(np.asarray(picture), 8, 2, extra=bad_text))
+
+
+def test_chunks_after_the_image_data(picture) -> None:
+    """Pillow's load_end reads the chunks after the image: one other than
+    IDAT cut short by the end of the file makes it fail, pixels or not."""
+    samples = np.asarray(picture)
+    text = chunk(b"tEXt", b"Comment\0" + b"x" * 40)
+    unknown = chunk(b"zzZz", b"y" * 30)
+    for extra in (text, unknown, chunk(b"IDAT", b"trailing"), text + unknown):
+        data = png_of(samples, [zlib.compress(raw_rows(samples))], extra)
+        end = len(data) - 12  # before IEND
+        for n in range(end - len(extra) - 2, end + 12):
+            check(data[:n])
 
 
 # ---------------------------------------------------------------------------

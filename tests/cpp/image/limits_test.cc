@@ -1,5 +1,7 @@
 // Image limits on crafted files: decompression bombs (headers claiming
-// billions of pixels over a few bytes of data) in every format are
+// billions of pixels over a few bytes of data) in every format (AVIF aside:
+// libavif refuses such headers itself, and its pictures are checked before
+// decoding too) are
 // Error(kLimit) before any pixel memory is allocated, through decode_rgb
 // and the Preprocessor alike; a file exactly at max_pixels decodes; a
 // progressive JPEG of more than 500 scans is Error(kLimit) rather than
@@ -96,6 +98,56 @@ Bytes gif_bomb() {
   return gif;
 }
 
+// An uncompressed 8-bit grey TIFF claiming width x height (one strip, no data).
+Bytes tiff_bomb(uint32_t width, uint32_t height) {
+  Bytes tiff = {'I', 'I', 42, 0};
+  put_le32(tiff, 8);
+  const uint32_t entries[][3] = {{256, 4, width}, {257, 4, height}, {258, 3, 8},   {259, 3, 1},
+                                 {262, 3, 1},     {273, 4, 8},      {278, 4, height}};
+  put_le16(tiff, 7);
+  for (const auto& e : entries) {
+    put_le16(tiff, e[0]), put_le16(tiff, e[1]), put_le32(tiff, 1);
+    e[1] == 3 ? (put_le16(tiff, e[2]), put_le16(tiff, 0)) : put_le32(tiff, e[2]);
+  }
+  put_le32(tiff, 0);
+  return tiff;
+}
+
+// A JPEG 2000 codestream whose SIZ marker claims width x height.
+Bytes j2k_bomb(uint32_t width, uint32_t height) {
+  Bytes j2k = {0xff, 0x4f, 0xff, 0x51, 0, 41, 0, 0};
+  for (uint32_t v : {width, height, 0u, 0u, width, height, 0u, 0u}) put_be32(j2k, v);
+  j2k.insert(j2k.end(), {0, 1, 7, 1, 1});
+  return j2k;
+}
+
+// A 24-bit TGA claiming 65535 x 65535 (its largest), no data.
+Bytes tga_bomb() {
+  Bytes tga = {0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  put_le16(tga, 65535), put_le16(tga, 65535);
+  tga.insert(tga.end(), {24, 0});
+  return tga;
+}
+
+// A PCX claiming 65536 x 65536 (its bounding box 0..65535), no data.
+Bytes pcx_bomb() {
+  Bytes pcx = {10, 5, 1, 8, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};
+  pcx.resize(65, 0);
+  pcx.insert(pcx.end(), {3, 0, 0});
+  pcx.resize(128, 0);
+  return pcx;
+}
+
+// An ICO whose only entry is a PNG bomb.
+Bytes ico_bomb() {
+  const Bytes png = png_bomb(100000, 100000);
+  Bytes ico = {0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 32, 0};
+  put_le32(ico, uint32_t(png.size()));
+  put_le32(ico, 22);
+  ico.insert(ico.end(), png.begin(), png.end());
+  return ico;
+}
+
 RgbImage gradient(uint32_t width, uint32_t height) {
   RgbImage image{width, height, std::vector<uint8_t>(size_t(width) * height * 3)};
   for (size_t i = 0; i < image.pixels.size(); ++i) image.pixels[i] = uint8_t(i * 7);
@@ -142,6 +194,13 @@ TEST(ImageLimits, BombsInEveryFormatAreRefusedBeforeAllocating) {
       {"webp", webp_bomb(), "webp: image size (268435456 pixels)"},
       {"gif", gif_bomb(), "gif: image size (4294836225 pixels)"},
       {"jpeg", jpeg_bomb(65000, 65000), "jpeg: image size (4225000000 pixels)"},
+      {"tiff", tiff_bomb(100000, 100000), "tiff: image size (10000000000 pixels)"},
+      {"ppm", Bytes{'P', '6', ' ', '9', '9', '9', '9', '9', ' ', '9', '9', '9', '9', '9', ' ', '2', '5', '5', ' '},
+       "ppm: image size (9999800001 pixels)"},
+      {"tga", tga_bomb(), "tga: image size (4294836225 pixels)"},
+      {"pcx", pcx_bomb(), "pcx: image size (4294967296 pixels)"},
+      {"ico", ico_bomb(), "png: image size (10000000000 pixels)"},
+      {"jpeg2000", j2k_bomb(100000, 100000), "jpeg2000: image size (10000000000 pixels)"},
   };
   Preprocessor preprocessor;
   std::vector<float> chw(preprocessor.output_size());
