@@ -63,12 +63,12 @@ void for_each_code_point(std::string_view text, const Fn& fn) {
 // whitespace, i.e. `text` has no \w character and none of . , ? ! ( ) " '.
 // A scan instead of the cleaning itself: most texts stop at their first
 // letter. Invalid UTF-8 is deleted by the cleaning, so it does not count.
-bool cleans_to_blank(std::string_view text) {
+bool cleans_to_blank(std::string_view text, dataset::PythonUnicode unicode) {
   bool blank = true;
   for_each_code_point(text, [&](uint32_t cp) {
     const bool kept = cp < 0x80 ? std::string_view(".,?!()\"'").find(static_cast<char>(cp)) != std::string_view::npos ||
-                                      dataset::is_word_char(cp)
-                                : cp != 0xFFFFFFFFu && dataset::is_word_char(cp);
+                                      dataset::is_word_char(cp, unicode)
+                                : cp != 0xFFFFFFFFu && dataset::is_word_char(cp, unicode);
     blank = !kept;
     return blank;
   });
@@ -165,9 +165,9 @@ void GroupChecker::check_text(size_t d, std::string_view id, const Record& recor
       continue;
     }
     const std::string& text = question ? record.instruction : record.answer;
-    if (cleans_to_blank(text)) {
-      const std::string cleaned =
-          question ? dataset::clean_question(text, false) : dataset::clean_answer(text, false);
+    if (cleans_to_blank(text, options_.python_unicode)) {
+      const std::string cleaned = question ? dataset::clean_question(text, false, options_.python_unicode)
+                                           : dataset::clean_answer(text, false, options_.python_unicode);
       add(result, Kind::kEmptyText, d, id, "", file,
           fmt::format("the {} is {} after cleaning (was {})", field, cleaned.empty() ? "empty" : "blank",
                       preview(text)));
