@@ -35,6 +35,7 @@ struct BenchLoaderOptions {
   bool fast = false;
   bool uint8 = false;
   bool without_replacement = false;
+  dataset::PythonUnicode python_unicode = dataset::PythonUnicode::kPython39;
 };
 
 // Samples in one epoch of the order (the progress bar's total).
@@ -48,6 +49,7 @@ int bench_loader(const BenchLoaderOptions& o) {
   loader::DataOptions data;
   data.sample.image_size = o.image_size;
   data.sample.seed = static_cast<int64_t>(o.seed);
+  data.sample.python_unicode = o.python_unicode;
   data.preprocess.fast = o.fast;
   data.dtype = o.uint8 ? loader::DType::kUint8 : loader::DType::kFloat32;
   data.groups = o.groups;
@@ -129,6 +131,7 @@ void add_bench_loader(CLI::App& bench, Action& action) {
       ->delimiter(',');
   command->add_option("--seed", o->seed, "Seed of the order")->capture_default_str();
   command->add_flag("--fast", o->fast, "Decode large JPEGs at a reduced scale (not pixel-exact)");
+  add_python_unicode_option(*command, o->python_unicode);
   command->add_flag("--uint8", o->uint8, "uint8 HWC pixels instead of normalised float32 CHW");
   command->add_flag("--without-replacement", o->without_replacement,
                     "A permutation per group and epoch instead of draws with replacement");
