@@ -6,8 +6,11 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "mimicit/prompt.h"
 
 namespace mimicit::cli {
 
@@ -18,6 +21,19 @@ using Action = std::function<int()>;
 
 // One line on stderr: "mimicit: <message>".
 void print_error(const std::string& message);
+
+// --python-unicode into `value`: whose Unicode tables the text cleaning
+// follows (dataset::PythonUnicode); --help shows the names and the default.
+inline CLI::Option* add_python_unicode_option(CLI::App& command, dataset::PythonUnicode& value) {
+  std::vector<std::string> names;
+  for (const dataset::PythonUnicodeName& entry : dataset::kPythonUnicodeNames) names.emplace_back(entry.name);
+  return command
+      .add_option_function<std::string>(
+          "--python-unicode", [&value](const std::string& text) { value = dataset::parse_python_unicode(text); },
+          "Clean text with the Unicode tables of this Python (\\w, \\s, strip); the reference pins 3.9")
+      ->check(CLI::IsMember(names))
+      ->default_str(dataset::python_unicode_name(value));
+}
 
 void add_convert_command(CLI::App& app, Action& action);
 void add_images_command(CLI::App& app, Action& action);

@@ -52,6 +52,7 @@ void add_sample_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   command->add_flag("--keep-symbols", args->options.keep_symbols,
                     "Keep symbols in questions and answers (default: delete them as the reference does)");
+  add_python_unicode_option(*command, args->options.python_unicode);
   command->add_flag("--populate-rel-ins", args->options.populate_rel_ins,
                     "Use rel_ins_ids as in-context examples when a dataset has no train config");
   command->add_flag("--with-task-description", args->options.with_task_description,

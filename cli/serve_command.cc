@@ -87,6 +87,7 @@ void add_serve_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   command->add_flag("--keep-symbols", args->options.sample.keep_symbols,
                     "Keep symbols in prompts (default: delete them as the reference does)");
+  add_python_unicode_option(*command, args->options.sample.python_unicode);
   command->add_flag("--populate-rel-ins", args->options.sample.populate_rel_ins,
                     "Use rel_ins_ids as in-context examples when a dataset has no train config");
   command->add_option("--resample-frames", args->options.sample.resample_frames, "VIDEO_TEXT frames per sample")

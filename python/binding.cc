@@ -746,6 +746,7 @@ loader::DataOptions data_options(const nb::dict& o) {
   }
   d.sample.instruction_format = *parsed;
   d.sample.keep_symbols = option<bool>(o, "keep_symbols");
+  d.sample.python_unicode = dataset::parse_python_unicode(option<std::string>(o, "python_unicode"));
   d.sample.populate_rel_ins = option<bool>(o, "populate_rel_ins");
   d.sample.with_task_description = option<bool>(o, "with_task_description");
   d.sample.resample_frames = option<uint32_t>(o, "resample_frames");

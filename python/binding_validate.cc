@@ -19,8 +19,9 @@ void bind_validate(nb::module_& m) {
   m.def(
       "validate",
       [](const std::string& yaml, bool decode, int threads, const std::string& base_dir,
-         const std::string& cache_dir, uint64_t max_problems) {
+         const std::string& cache_dir, uint64_t max_problems, const std::string& python_unicode) {
         validate::Options options;
+        options.python_unicode = dataset::parse_python_unicode(python_unicode);
         options.decode = decode;
         options.threads = threads;
         options.base_dir = base_dir;
@@ -30,7 +31,7 @@ void bind_validate(nb::module_& m) {
         return validate::report_json(validate::validate_data(yaml, options));
       },
       "yaml"_a, "decode"_a = false, "threads"_a = 0, "base_dir"_a = "", "cache_dir"_a = "",
-      "max_problems"_a = 1000,
+      "max_problems"_a = 1000, "python_unicode"_a = "3.9",
       "Validates a data YAML; returns the report as JSON text (see mimicit.validate).");
 }
 

@@ -224,6 +224,8 @@ class TrainConfig {
 struct SampleOptions {
   InstructionFormat instruction_format = InstructionFormat::kSimple;
   bool keep_symbols = false;
+  // The Unicode tables of the cleaning: the reference's Python 3.9.
+  PythonUnicode python_unicode = PythonUnicode::kPython39;
   // Without a train config, use each record's rel_ins_ids as its in-context
   // examples.
   bool populate_rel_ins = false;

@@ -3,9 +3,9 @@
 //
 //   clean_question / clean_answer  the reference's pre_question/pre_answer,
 //       exactly like Python's `re` and str methods on code points: \w is
-//       str.isalnum() or "_", \s and str.strip() use str.isspace() (tables
-//       generated from Python 3.11 / Unicode 14 by
-//       scripts/gen_unicode_tables.py).
+//       str.isalnum() or "_", \s and str.strip() use str.isspace(), as the
+//       Python named by a PythonUnicode answers (tables generated from each
+//       by scripts/gen_unicode_tables.py).
 //   append_turn  one turn in the instruction format, byte for byte.
 //   frame_indices  numpy.linspace(0, n-1, F, dtype=int).
 //
@@ -30,17 +30,41 @@ enum class InstructionFormat { kSimple, kLlama2, kIdefics, kFuyu };
 const char* instruction_format_name(InstructionFormat format);
 std::optional<InstructionFormat> parse_instruction_format(std::string_view name);
 
+// Whose Unicode database the cleaning follows: \w, \s, isspace() and
+// strip() change with the Unicode version of the Python running the
+// reference. Its environment pins Python 3.9 (Unicode 13.0.0), the default;
+// 3.10 has 3.9's database, 3.11 Unicode 14.0.0, 3.12 15.0.0, 3.13 15.1.0.
+// Later versions only add characters to \w (none to \s).
+enum class PythonUnicode { kPython39, kPython311, kPython312, kPython313 };
+
+// The names users give (--python-unicode, Python's python_unicode=): the
+// first of a value is how it prints; "3.10" parses as 3.9.
+struct PythonUnicodeName {
+  const char* name;
+  PythonUnicode value;
+};
+inline constexpr PythonUnicodeName kPythonUnicodeNames[] = {{"3.9", PythonUnicode::kPython39},
+                                                            {"3.10", PythonUnicode::kPython39},
+                                                            {"3.11", PythonUnicode::kPython311},
+                                                            {"3.12", PythonUnicode::kPython312},
+                                                            {"3.13", PythonUnicode::kPython313}};
+const char* python_unicode_name(PythonUnicode unicode);
+// Throws Error(kInvalidArgument) naming the choices for any other name.
+PythonUnicode parse_python_unicode(std::string_view name);
+// The Unicode version of its tables, as unicodedata.unidata_version: "13.0.0".
+const char* unicode_version(PythonUnicode unicode);
+
 // Python re's \w and \s on str patterns, for one code point.
-bool is_word_char(uint32_t cp);
-bool is_space_char(uint32_t cp);
+bool is_word_char(uint32_t cp, PythonUnicode unicode);
+bool is_space_char(uint32_t cp, PythonUnicode unicode);
 
 // pre_question: without keep_symbols, delete every character that is not
 // \w, \s or one of . , ? ! ( ) " ' ; strip(" "); runs of 2+ \s become one
 // space; lstrip("\n").rstrip("\n"). Always: strip(" ").strip("\n").
-std::string clean_question(std::string_view question, bool keep_symbols);
+std::string clean_question(std::string_view question, bool keep_symbols, PythonUnicode unicode);
 // pre_answer: strip(); without keep_symbols the same deletion and
 // collapsing, then lstrip("\n").rstrip("\n"); always "\r\n" -> "\n".
-std::string clean_answer(std::string_view answer, bool keep_symbols);
+std::string clean_answer(std::string_view answer, bool keep_symbols, PythonUnicode unicode);
 
 // Appends one turn (spec 2.2 step 3). `insert_image`: this turn carries the
 // image placeholder; `text_only`: the placeholder is empty (TEXT_ONLY).

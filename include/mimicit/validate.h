@@ -36,8 +36,9 @@
 //                          list, that no dataset of the group holds.
 //   empty_text             a record whose instruction or answer is empty
 //                          or only whitespace after the reference's
-//                          cleaning (keep_symbols off: "### @@" becomes " "),
-//                          or that has no instruction or answer field.
+//                          cleaning (keep_symbols off: "### @@" becomes " ";
+//                          Options::python_unicode's tables), or that has
+//                          no instruction or answer field.
 //   no_images              a record of an image group (IMAGE_TEXT,
 //                          VIDEO_TEXT, IMAGE_TEXT_IN_CONTEXT) without images.
 //   missing_image          an image_ids entry absent from every store of the
@@ -85,6 +86,7 @@
 #include <vector>
 
 #include "mimicit/image_store.h"
+#include "mimicit/prompt.h"
 #include "mimicit/store_cache.h"
 
 namespace mimicit::validate {
@@ -205,6 +207,8 @@ struct Options {
   uint64_t max_problems = 1000;
   // Images with a side under this are tiny_image.
   uint32_t min_image_side = 8;
+  // The Unicode tables empty_text cleans with (dataset::SampleOptions).
+  dataset::PythonUnicode python_unicode = dataset::PythonUnicode::kPython39;
   // A progress line on stderr (only drawn when it is a terminal).
   bool progress = false;
   // With decode: stores whose decode pass was done elsewhere, by path as

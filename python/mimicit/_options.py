@@ -21,7 +21,8 @@ PILLOW_MAX_IMAGE_PIXELS = 89478485
 
 def data_options(*, instruction_format: str = "simple", image_size: int = 224, model: str = "otter",
                  mean: Optional[Sequence[float]] = None, std: Optional[Sequence[float]] = None,
-                 dtype: str = "float32", keep_symbols: bool = False, populate_rel_ins: bool = False,
+                 dtype: str = "float32", keep_symbols: bool = False, python_unicode: str = "3.9",
+                 populate_rel_ins: bool = False,
                  with_task_description: bool = False, resample_frames: int = 32, seed: int = 42,
                  epoch: int = 0, groups: Optional[Sequence[str]] = None, fast: bool = False,
                  max_pixels: int = PILLOW_MAX_IMAGE_PIXELS, base_dir: Optional[PathLike] = None,
@@ -45,6 +46,7 @@ def data_options(*, instruction_format: str = "simple", image_size: int = 224, m
         "std": list(std),
         "dtype": dtype,
         "keep_symbols": bool(keep_symbols),
+        "python_unicode": str(python_unicode),
         "populate_rel_ins": bool(populate_rel_ins),
         "with_task_description": bool(with_task_description),
         "resample_frames": int(resample_frames),

@@ -55,6 +55,9 @@ class Dataset(Reopenable, *_torch_dataset_base()):
     ``std`` override it. ``fast=True`` decodes large JPEGs at a reduced
     scale (faster, not pixel-exact). Relative paths in the YAML are relative
     to ``base_dir`` (default: the working directory, as the reference).
+    ``python_unicode`` picks the Unicode tables the text cleaning follows,
+    those of that Python's ``re`` and ``str`` (``"3.9"``, the reference's
+    and the default, ``"3.10"`` = 3.9, ``"3.11"``, ``"3.12"``, ``"3.13"``).
     ``__getitem__`` releases the GIL, so threads can load samples in parallel.
 
     With torch installed, a Dataset is a ``torch.utils.data.Dataset``. It
@@ -66,7 +69,7 @@ class Dataset(Reopenable, *_torch_dataset_base()):
     def __init__(self, yaml: PathLike, group: str, *, instruction_format: str = "simple",
                  image_size: int = 224, model: str = "otter", mean: Optional[Sequence[float]] = None,
                  std: Optional[Sequence[float]] = None, keep_symbols: bool = False,
-                 populate_rel_ins: bool = False, with_task_description: bool = False,
+                 python_unicode: str = "3.9", populate_rel_ins: bool = False, with_task_description: bool = False,
                  resample_frames: int = 32, seed: int = 42, epoch: int = 0, dtype: str = "float32",
                  fast: bool = False, base_dir: Optional[PathLike] = None,
                  cache_dir: Optional[PathLike] = None) -> None:
@@ -74,7 +77,8 @@ class Dataset(Reopenable, *_torch_dataset_base()):
             raise ValueError(f"unknown group {group!r} (expected one of {', '.join(GROUPS)})")
         options = data_options(instruction_format=instruction_format, image_size=image_size,
                                model=model, mean=mean, std=std, dtype=dtype,
-                               keep_symbols=keep_symbols, populate_rel_ins=populate_rel_ins,
+                               keep_symbols=keep_symbols, python_unicode=python_unicode,
+                               populate_rel_ins=populate_rel_ins,
                                with_task_description=with_task_description,
                                resample_frames=resample_frames, seed=seed, epoch=epoch, fast=fast,
                                base_dir=base_dir, cache_dir=cache_dir)

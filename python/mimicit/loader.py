@@ -67,7 +67,7 @@ class Loader(Reopenable):
     ``bos_token_id`` / ``eos_token_id`` / ``pad_token_id`` give the ids;
     None leaves BOS/EOS out, pad defaults to 0). The dataset options
     (``instruction_format``, ``image_size``, ``model``, ``mean``, ``std``,
-    ...) are those of :class:`mimicit.Dataset`; ``groups`` picks groups of
+    ``python_unicode``, ...) are those of :class:`mimicit.Dataset`; ``groups`` picks groups of
     the YAML (default: all). With ``with_task_description``, each batch's
     task descriptions are the reference's choice for the batch's epoch
     (``set_epoch`` changes them as it changes the order).
@@ -83,7 +83,7 @@ class Loader(Reopenable):
                  groups: Optional[Sequence[str]] = None, instruction_format: str = "simple",
                  image_size: int = 224, model: str = "otter", mean: Optional[Sequence[float]] = None,
                  std: Optional[Sequence[float]] = None, dtype: str = "float32",
-                 keep_symbols: bool = False, populate_rel_ins: bool = False,
+                 keep_symbols: bool = False, python_unicode: str = "3.9", populate_rel_ins: bool = False,
                  with_task_description: bool = False, resample_frames: int = 32,
                  fast: bool = False, max_pixels: int = PILLOW_MAX_IMAGE_PIXELS,
                  base_dir: Optional[PathLike] = None, cache_dir: Optional[PathLike] = None) -> None:
@@ -103,6 +103,7 @@ class Loader(Reopenable):
             raise ValueError(f"max_seq_len must be at least 1, not {max_seq_len}")
         data = data_options(instruction_format=instruction_format, image_size=image_size,
                             model=model, mean=mean, std=std, dtype=dtype, keep_symbols=keep_symbols,
+                            python_unicode=python_unicode,
                             populate_rel_ins=populate_rel_ins,
                             with_task_description=with_task_description,
                             resample_frames=resample_frames, seed=seed, epoch=epoch, groups=groups,

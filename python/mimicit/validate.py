@@ -52,7 +52,7 @@ KINDS = (
 
 def validate(yaml: PathLike, decode: bool = False, threads: Optional[int] = None, *,
              base_dir: Optional[PathLike] = None, cache_dir: Optional[PathLike] = None,
-             max_problems: int = 1000) -> dict:
+             max_problems: int = 1000, python_unicode: str = "3.9") -> dict:
     """Validates the data YAML ``yaml`` and returns the report dict.
 
     ``decode``: also read and decode every image of the stores. ``threads``:
@@ -60,7 +60,8 @@ def validate(yaml: PathLike, decode: bool = False, threads: Optional[int] = None
     against it (default: the working directory, as the reference).
     ``cache_dir``: where store indexes go when a store's folder is read-only.
     ``max_problems``: problems of one kind listed per dataset (0: all); the
-    summary counts all of them.
+    summary counts all of them. ``python_unicode``: the Unicode tables
+    empty_text cleans with, as :class:`mimicit.Dataset`'s.
     """
     if threads is not None and int(threads) < 1:
         raise ValueError(f"threads must be at least 1 (or None for all cores), not {threads}")
@@ -69,5 +70,5 @@ def validate(yaml: PathLike, decode: bool = False, threads: Optional[int] = None
     text = _native_validate(
         os.fsdecode(yaml), bool(decode), 0 if threads is None else int(threads),
         os.fsdecode(base_dir) if base_dir is not None else "",
-        os.fsdecode(cache_dir) if cache_dir is not None else "", int(max_problems))
+        os.fsdecode(cache_dir) if cache_dir is not None else "", int(max_problems), str(python_unicode))
     return json.loads(text)

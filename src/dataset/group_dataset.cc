@@ -356,8 +356,9 @@ void GroupDataset::sample_text(uint64_t i, int64_t epoch, SampleText* out) const
            impl.datasets[ref->dataset].instructions->path(), record.has_instruction ? "answer" : "instruction");
     }
     append_turn(out->full_text, impl.options.instruction_format,
-                clean_question(record.instruction, impl.options.keep_symbols),
-                clean_answer(record.answer, impl.options.keep_symbols), in_context || t == 0, text_only);
+                clean_question(record.instruction, impl.options.keep_symbols, impl.options.python_unicode),
+                clean_answer(record.answer, impl.options.keep_symbols, impl.options.python_unicode),
+                in_context || t == 0, text_only);
   }
   out->full_text.resize(rstrip_newlines(out->full_text).size());
   if (impl.options.with_task_description && !impl.chosen_descriptions[task_dataset].empty()) {

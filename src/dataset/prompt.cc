@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <iterator>
 
+#include "mimicit/error.h"
 #include "mimicit/prompt.h"
 #include "util/utf8.h"
 
@@ -14,17 +16,24 @@ namespace mimicit::dataset {
 
 namespace {
 
-struct CodePointRange {
-  uint32_t first;
-  uint32_t last;
+struct ClassRun {
+  uint32_t first : 24;
+  uint32_t versions : 8;  // bit i: PythonUnicode value i
 };
+static_assert(sizeof(ClassRun) == 4, "4 bytes a run: every version's tables in ~6 KB");
 
 #include "dataset/unicode_tables.inc"
 
-bool in_ranges(const CodePointRange* begin, const CodePointRange* end, uint32_t cp) {
-  const CodePointRange* it =
-      std::upper_bound(begin, end, cp, [](uint32_t v, const CodePointRange& r) { return v < r.first; });
-  return it != begin && cp <= (it - 1)->last;
+static_assert(std::size(kUnicodeVersions) == static_cast<size_t>(PythonUnicode::kPython313) + 1,
+              "one table version per PythonUnicode value");
+
+// The runs start at code point 0, so the run holding cp is the last one
+// starting at or before it.
+template <size_t N>
+bool in_runs(const ClassRun (&runs)[N], uint32_t cp, PythonUnicode unicode) {
+  const ClassRun* it = std::upper_bound(std::begin(runs), std::end(runs), cp,
+                                        [](uint32_t v, const ClassRun& r) { return v < r.first; });
+  return ((it - 1)->versions >> static_cast<unsigned>(unicode) & 1u) != 0;
 }
 
 constexpr std::array<uint8_t, 128> kAsciiClass = [] {
@@ -40,20 +49,20 @@ constexpr std::array<uint8_t, 128> kAsciiClass = [] {
   return t;
 }();
 
-bool is_kept_char(uint32_t cp) {
+bool is_kept_char(uint32_t cp, PythonUnicode unicode) {
   if (cp < 128) return kAsciiClass[cp] != 0;
-  return is_word_char(cp) || is_space_char(cp);
+  return is_word_char(cp, unicode) || is_space_char(cp, unicode);
 }
 
 // re.sub(r'[^\w\s.,?!()"\']', "", s)
-std::string delete_symbols(std::string_view s) {
+std::string delete_symbols(std::string_view s, PythonUnicode unicode) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     size_t length = 1;
     uint32_t cp = static_cast<uint8_t>(s[i]);
     if (cp >= 0x80) cp = decode_utf8(s, i, &length);
-    if (cp != kInvalidCodePoint && is_kept_char(cp)) out.append(s.data() + i, length);
+    if (cp != kInvalidCodePoint && is_kept_char(cp, unicode)) out.append(s.data() + i, length);
     i += length;
   }
   return out;
@@ -61,7 +70,7 @@ std::string delete_symbols(std::string_view s) {
 
 // re.sub(r"\s{2,}", " ", s): every maximal run of two or more whitespace
 // code points becomes one space; a single one stays as it is.
-std::string collapse_whitespace(std::string_view s) {
+std::string collapse_whitespace(std::string_view s, PythonUnicode unicode) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
@@ -72,7 +81,7 @@ std::string collapse_whitespace(std::string_view s) {
       size_t length = 1;
       uint32_t cp = static_cast<uint8_t>(s[run_end]);
       if (cp >= 0x80) cp = decode_utf8(s, run_end, &length);
-      if (cp == kInvalidCodePoint || !is_space_char(cp)) {
+      if (cp == kInvalidCodePoint || !is_space_char(cp, unicode)) {
         if (run_length == 0) first_length = length;
         break;
       }
@@ -109,13 +118,13 @@ std::string_view rstrip_byte(std::string_view s, char c) {
 std::string_view strip_byte(std::string_view s, char c) { return rstrip_byte(lstrip_byte(s, c), c); }
 
 // str.strip(): whitespace code points at both ends.
-std::string_view strip_whitespace(std::string_view s) {
+std::string_view strip_whitespace(std::string_view s, PythonUnicode unicode) {
   size_t begin = 0;
   while (begin < s.size()) {
     size_t length = 1;
     uint32_t cp = static_cast<uint8_t>(s[begin]);
     if (cp >= 0x80) cp = decode_utf8(s, begin, &length);
-    if (cp == kInvalidCodePoint || !is_space_char(cp)) break;
+    if (cp == kInvalidCodePoint || !is_space_char(cp, unicode)) break;
     begin += length;
   }
   size_t end = s.size();
@@ -123,7 +132,7 @@ std::string_view strip_whitespace(std::string_view s) {
     size_t start = previous_code_point(s, end);
     size_t length = 1;
     uint32_t cp = decode_utf8(s, start, &length);
-    if (cp == kInvalidCodePoint || !is_space_char(cp)) break;
+    if (cp == kInvalidCodePoint || !is_space_char(cp, unicode)) break;
     end = start;
   }
   return s.substr(begin, end - begin);
@@ -141,30 +150,49 @@ std::string replace_crlf(std::string_view s) {
 
 }  // namespace
 
-bool is_word_char(uint32_t cp) {
+const char* python_unicode_name(PythonUnicode unicode) {
+  for (const PythonUnicodeName& entry : kPythonUnicodeNames) {
+    if (entry.value == unicode) return entry.name;
+  }
+  return "?";
+}
+
+PythonUnicode parse_python_unicode(std::string_view name) {
+  std::string names;
+  for (const PythonUnicodeName& entry : kPythonUnicodeNames) {
+    if (name == entry.name) return entry.value;
+    names += names.empty() ? "" : ", ";
+    names += entry.name;
+  }
+  fail_invalid("unknown Python Unicode version '{}' (expected {})", name, names);
+}
+
+const char* unicode_version(PythonUnicode unicode) { return kUnicodeVersions[static_cast<size_t>(unicode)]; }
+
+bool is_word_char(uint32_t cp, PythonUnicode unicode) {
   if (cp < 128) return (kAsciiClass[cp] & 1) != 0;
-  return in_ranges(std::begin(kWordRanges), std::end(kWordRanges), cp);
+  return cp <= 0x10FFFF && in_runs(kWordRuns, cp, unicode);
 }
 
-bool is_space_char(uint32_t cp) {
+bool is_space_char(uint32_t cp, PythonUnicode unicode) {
   if (cp < 128) return (kAsciiClass[cp] & 2) != 0;
-  return in_ranges(std::begin(kSpaceRanges), std::end(kSpaceRanges), cp);
+  return cp <= 0x10FFFF && in_runs(kSpaceRuns, cp, unicode);
 }
 
-std::string clean_question(std::string_view question, bool keep_symbols) {
+std::string clean_question(std::string_view question, bool keep_symbols, PythonUnicode unicode) {
   std::string text(question);
   if (!keep_symbols) {
-    text = delete_symbols(text);
-    text = collapse_whitespace(strip_byte(text, ' '));
+    text = delete_symbols(text, unicode);
+    text = collapse_whitespace(strip_byte(text, ' '), unicode);
     text = std::string(rstrip_byte(lstrip_byte(text, '\n'), '\n'));
   }
   return std::string(strip_byte(strip_byte(text, ' '), '\n'));
 }
 
-std::string clean_answer(std::string_view answer, bool keep_symbols) {
-  std::string text(strip_whitespace(answer));
+std::string clean_answer(std::string_view answer, bool keep_symbols, PythonUnicode unicode) {
+  std::string text(strip_whitespace(answer, unicode));
   if (!keep_symbols) {
-    text = collapse_whitespace(delete_symbols(text));
+    text = collapse_whitespace(delete_symbols(text, unicode), unicode);
     text = std::string(rstrip_byte(lstrip_byte(text, '\n'), '\n'));
   }
   return replace_crlf(text);

@@ -29,6 +29,7 @@ DataOptions data_options(const BenchOptions& o) {
   DataOptions data;
   data.sample.image_size = o.image_size;
   data.sample.seed = static_cast<int64_t>(o.seed);
+  data.sample.python_unicode = o.python_unicode;
   data.preprocess.fast = o.fast;
   data.dtype = o.uint8 ? DType::kUint8 : DType::kFloat32;
   data.groups = o.groups;

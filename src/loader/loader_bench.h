@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "mimicit/prompt.h"
+
 namespace mimicit::loader {
 
 struct BenchOptions {
@@ -24,6 +26,7 @@ struct BenchOptions {
   bool fast = false;                // PreprocessOptions::fast
   bool uint8 = false;               // uint8 HWC pixels instead of normalised float32 CHW
   bool without_replacement = false;  // a permutation per group and epoch
+  dataset::PythonUnicode python_unicode = dataset::PythonUnicode::kPython39;  // SampleOptions::python_unicode
 };
 
 // Writes to `out`: the YAML and each group's samples, the start-up time

@@ -37,14 +37,15 @@ Turn read_turn(const GroupDataset& group, std::string id) {
   if (!ref) return turn;
   const dataset::Record record = group.datasets()[ref->dataset].instructions->read(ref->index);
   const bool keep_symbols = group.options().keep_symbols;
+  const dataset::PythonUnicode unicode = group.options().python_unicode;
   turn.found = true;
   turn.dataset = ref->dataset;
   turn.has_instruction = record.has_instruction;
   turn.has_answer = record.has_answer;
   turn.instruction = record.instruction;
   turn.answer = record.answer;
-  turn.clean_instruction = dataset::clean_question(record.instruction, keep_symbols);
-  turn.clean_answer = dataset::clean_answer(record.answer, keep_symbols);
+  turn.clean_instruction = dataset::clean_question(record.instruction, keep_symbols, unicode);
+  turn.clean_answer = dataset::clean_answer(record.answer, keep_symbols, unicode);
   return turn;
 }
 

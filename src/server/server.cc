@@ -61,6 +61,7 @@ validate::Options validate_options(const ServerOptions& options, const Catalog& 
   out.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2));
   out.base_dir = options.base_dir;
   out.stores = catalog.stores();
+  out.python_unicode = options.sample.python_unicode;
   out.progress = false;
   return out;
 }

@@ -41,12 +41,12 @@ std::string preview(std::string_view text) {
 // whitespace, i.e. `text` has no \w character and none of . , ? ! ( ) " '.
 // A scan instead of the cleaning itself: most texts stop at their first
 // letter. Invalid UTF-8 is deleted by the cleaning, so it does not count.
-bool cleans_to_blank(std::string_view text) {
+bool cleans_to_blank(std::string_view text, dataset::PythonUnicode unicode) {
   for (size_t i = 0, length = 1; i < text.size(); i += length) {
     const uint32_t cp = decode_utf8(text, i, &length);
     const bool kept = cp < 0x80 ? std::string_view(".,?!()\"'").find(static_cast<char>(cp)) != std::string_view::npos ||
-                                      dataset::is_word_char(cp)
-                                : cp != kInvalidCodePoint && dataset::is_word_char(cp);
+                                      dataset::is_word_char(cp, unicode)
+                                : cp != kInvalidCodePoint && dataset::is_word_char(cp, unicode);
     if (kept) return false;
   }
   return true;
@@ -142,9 +142,9 @@ void GroupChecker::check_text(size_t d, std::string_view id, const Record& recor
       continue;
     }
     const std::string& text = question ? record.instruction : record.answer;
-    if (cleans_to_blank(text)) {
-      const std::string cleaned =
-          question ? dataset::clean_question(text, false) : dataset::clean_answer(text, false);
+    if (cleans_to_blank(text, options_.python_unicode)) {
+      const std::string cleaned = question ? dataset::clean_question(text, false, options_.python_unicode)
+                                           : dataset::clean_answer(text, false, options_.python_unicode);
       add(result, Kind::kEmptyText, d, id, "", file,
           fmt::format("the {} is {} after cleaning (was {})", field, cleaned.empty() ? "empty" : "blank",
                       preview(text)));

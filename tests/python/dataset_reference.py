@@ -5,6 +5,9 @@ reference MimicitDataset, to compare `mimicit sample` with.
 It uses what the reference uses: Python's `random` (seeded as the
 reference seeds it), `re` on str, str methods, numpy.linspace, orjson for
 the JSON files and PyYAML for the data YAML. Nothing here calls mimicit.
+Its `re` and str methods follow the Unicode database of the Python running
+it, so Options.cli_args() asks mimicit for that Python's tables
+(--python-unicode; mimicit's default is the reference's 3.9).
 
 Where the reference would crash (a record without rel_ins_ids under
 populate_rel_ins, a task_description given as one string, whose characters
@@ -17,6 +20,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +30,8 @@ import yaml
 
 GROUPS = ("IMAGE_TEXT", "TEXT_ONLY", "VIDEO_TEXT", "IMAGE_TEXT_IN_CONTEXT")
 FORMATS = ("simple", "llama2", "idefics", "fuyu")
+# The running interpreter, as --python-unicode names it.
+PYTHON_UNICODE = "%d.%d" % sys.version_info[:2]
 
 
 @dataclass
@@ -40,7 +46,7 @@ class Options:
 
     def cli_args(self) -> list[str]:
         args = ["--instruction-format", self.instruction_format, "--resample-frames", str(self.resample_frames),
-                "--seed", str(self.seed), "--epoch", str(self.epoch)]
+                "--seed", str(self.seed), "--epoch", str(self.epoch), "--python-unicode", PYTHON_UNICODE]
         if self.keep_symbols:
             args.append("--keep-symbols")
         if self.populate_rel_ins:

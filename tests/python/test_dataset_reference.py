@@ -6,6 +6,9 @@ down-sampling on both of random.sample's paths, train configs, rel_ins_ids,
 ids repeated within a file and across datasets, text-only and video records,
 Unicode text of many scripts, every code point, symbols, emoji, CR LF and
 runs of (non-ASCII) whitespace. Also the data YAML's error messages.
+mimicit runs with the Unicode tables of the Python running these tests
+(--python-unicode, dataset_reference.PYTHON_UNICODE); each other version
+is compared with its own interpreter in test_unicode_versions.py.
 """
 
 from __future__ import annotations
@@ -353,7 +356,8 @@ def test_resampling_matches_python_random(cli, tmp_path):
 
 def test_every_code_point_is_cleaned_like_re(cli, tmp_path):
     """Each code point (surrogates aside) once, between letters, in questions
-    and answers: the \\w and \\s tables against Python's."""
+    and answers: the \\w and \\s tables of the running Python's version
+    against that Python's."""
     code_points = [chr(cp) for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF]
     chunk = 4096
     records = []

@@ -5,8 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <iterator>
+
+#include "mimicit/error.h"
+
 namespace mimicit::dataset {
 namespace {
+
+constexpr PythonUnicode kReference = PythonUnicode::kPython39;
 
 struct CleanCase {
   std::string input;
@@ -39,32 +45,77 @@ const CleanCase kCases[] = {
 
 TEST(TextClean, MatchesPythonRe) {
   for (const CleanCase& c : kCases) {
-    EXPECT_EQ(clean_question(c.input, false), c.question) << c.input;
-    EXPECT_EQ(clean_question(c.input, true), c.question_keep) << c.input;
-    EXPECT_EQ(clean_answer(c.input, false), c.answer) << c.input;
-    EXPECT_EQ(clean_answer(c.input, true), c.answer_keep) << c.input;
+    EXPECT_EQ(clean_question(c.input, false, kReference), c.question) << c.input;
+    EXPECT_EQ(clean_question(c.input, true, kReference), c.question_keep) << c.input;
+    EXPECT_EQ(clean_answer(c.input, false, kReference), c.answer) << c.input;
+    EXPECT_EQ(clean_answer(c.input, true, kReference), c.answer_keep) << c.input;
   }
 }
 
 TEST(TextClean, InvalidUtf8IsASymbol) {
   // Never produced by the JSON parser; handled without reading past the end.
-  EXPECT_EQ(clean_question("a\xff" "b\xe3\x80", false), "ab");
-  EXPECT_EQ(clean_question("a\xff" "b\xe3\x80", true), "a\xff" "b\xe3\x80");
-  EXPECT_EQ(clean_answer("\xc0 x \xe3", true), "\xc0 x \xe3");
+  EXPECT_EQ(clean_question("a\xff" "b\xe3\x80", false, kReference), "ab");
+  EXPECT_EQ(clean_question("a\xff" "b\xe3\x80", true, kReference), "a\xff" "b\xe3\x80");
+  EXPECT_EQ(clean_answer("\xc0 x \xe3", true, kReference), "\xc0 x \xe3");
 }
 
 TEST(TextClean, CharacterClasses) {
-  EXPECT_TRUE(is_word_char('_'));
-  EXPECT_TRUE(is_word_char(0x00B2));   // superscript two: isdigit
-  EXPECT_TRUE(is_word_char(0x216B));   // roman numeral twelve: isnumeric
-  EXPECT_TRUE(is_word_char(0x0663));   // arabic-indic three
-  EXPECT_FALSE(is_word_char(0x0301));  // combining acute: not alnum
-  EXPECT_FALSE(is_word_char(0x1F99C));
-  EXPECT_TRUE(is_space_char(0x1C));
-  EXPECT_TRUE(is_space_char(0x85));
-  EXPECT_TRUE(is_space_char(0x3000));
-  EXPECT_FALSE(is_space_char(0x200B));
-  EXPECT_FALSE(is_space_char(0xFEFF));
+  EXPECT_TRUE(is_word_char('_', kReference));
+  EXPECT_TRUE(is_word_char(0x00B2, kReference));   // superscript two: isdigit
+  EXPECT_TRUE(is_word_char(0x216B, kReference));   // roman numeral twelve: isnumeric
+  EXPECT_TRUE(is_word_char(0x0663, kReference));   // arabic-indic three
+  EXPECT_FALSE(is_word_char(0x0301, kReference));  // combining acute: not alnum
+  EXPECT_FALSE(is_word_char(0x1F99C, kReference));
+  EXPECT_TRUE(is_space_char(0x1C, kReference));
+  EXPECT_TRUE(is_space_char(0x85, kReference));
+  EXPECT_TRUE(is_space_char(0x3000, kReference));
+  EXPECT_FALSE(is_space_char(0x200B, kReference));
+  EXPECT_FALSE(is_space_char(0xFEFF, kReference));
+}
+
+// Letters each Unicode version added, as python3.9 ... python3.13 print
+// re.match(r"\w", c): U+0870 ARABIC LETTER ALEF WITH ATTACHED FATHA
+// (14.0), U+11F04 KAWI LETTER A (15.0), U+2EBF0 CJK UNIFIED IDEOGRAPH-2EBF0
+// (15.1). The exhaustive comparison per version is
+// tests/python/test_unicode_versions.py.
+TEST(TextClean, EachPythonsUnicodeTables) {
+  using P = PythonUnicode;
+  const uint32_t added[] = {0x0870, 0x11F04, 0x2EBF0};
+  const P versions[] = {P::kPython39, P::kPython311, P::kPython312, P::kPython313};
+  for (size_t v = 0; v < std::size(versions); ++v) {
+    for (size_t a = 0; a < std::size(added); ++a) {
+      EXPECT_EQ(is_word_char(added[a], versions[v]), a < v) << python_unicode_name(versions[v]) << " " << added[a];
+    }
+    EXPECT_FALSE(is_word_char(0x1F99C, versions[v]));
+    EXPECT_TRUE(is_space_char(0x3000, versions[v]));
+  }
+  // re.sub(r'[^\w\s.,?!()"\']', "", "a\u0870b\U00011f04c\U0002ebf0d")
+  const std::string text = "a\xe0\xa1\xb0" "b\xf0\x91\xbc\x84" "c\xf0\xae\xaf\xb0" "d";
+  EXPECT_EQ(clean_question(text, false, P::kPython39), "abcd");
+  EXPECT_EQ(clean_question(text, false, P::kPython311), "a\xe0\xa1\xb0" "bcd");
+  EXPECT_EQ(clean_answer(text, false, P::kPython312), "a\xe0\xa1\xb0" "b\xf0\x91\xbc\x84" "cd");
+  EXPECT_EQ(clean_answer(text, false, P::kPython313), text);
+}
+
+TEST(TextClean, PythonUnicodeNames) {
+  using P = PythonUnicode;
+  EXPECT_EQ(parse_python_unicode("3.9"), P::kPython39);
+  EXPECT_EQ(parse_python_unicode("3.10"), P::kPython39);
+  EXPECT_EQ(parse_python_unicode("3.13"), P::kPython313);
+  EXPECT_STREQ(python_unicode_name(P::kPython39), "3.9");
+  EXPECT_STREQ(python_unicode_name(P::kPython312), "3.12");
+  // unicodedata.unidata_version of each.
+  EXPECT_STREQ(unicode_version(P::kPython39), "13.0.0");
+  EXPECT_STREQ(unicode_version(P::kPython311), "14.0.0");
+  EXPECT_STREQ(unicode_version(P::kPython312), "15.0.0");
+  EXPECT_STREQ(unicode_version(P::kPython313), "15.1.0");
+  try {
+    parse_python_unicode("3.8");
+    FAIL() << "3.8 parsed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(e.message(), "unknown Python Unicode version '3.8' (expected 3.9, 3.10, 3.11, 3.12, 3.13)");
+  }
 }
 
 TEST(TurnFormat, EveryFormatByteForByte) {

@@ -312,8 +312,9 @@ TEST_F(ValidateTest, EmptyTextAgreesWithTheReferenceCleaning) {
       const std::string id = fmt::format("{}{}", question ? "Q" : "A", i);
       records += fmt::format("{}\"{}\": {{\"instruction\": \"{}\", \"answer\": \"{}\"}}", records.empty() ? "" : ",", id,
                              question ? texts[i].first : "ok", question ? "ok" : texts[i].first);
-      const std::string cleaned = question ? dataset::clean_question(texts[i].second, false)
-                                           : dataset::clean_answer(texts[i].second, false);
+      const auto unicode = dataset::PythonUnicode::kPython39;
+      const std::string cleaned = question ? dataset::clean_question(texts[i].second, false, unicode)
+                                           : dataset::clean_answer(texts[i].second, false, unicode);
       // The non-ASCII whitespace these texts hold (U+3000, U+2028, U+00A0)
       // is deleted or kept as written: compare without it.
       std::string ascii = cleaned;
