@@ -23,6 +23,8 @@ PYTHON_PACKAGES=(
   pyarrow pandas "dask[distributed]" distributed duckdb polars pillow orjson selenium pyyaml
   # TIFF layouts Pillow does not write (tiles, planes, big-endian, predictors)
   tifffile
+  # Hugging Face layout tests write shards with the real library
+  datasets
   # the demo dataset's photographs (scripts/make_demo_dataset.py)
   scikit-image
   # CPU build on the machine's disk; an unpinned torch pulls a multi-GB CUDA build.
