@@ -5,8 +5,10 @@
 // Decoders check `max_pixels` (check_pixel_limit) before allocating pixels.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "mimicit/bytes.h"
 #include "mimicit/image.h"
@@ -99,6 +101,22 @@ ByteView find_exif(ImageFormat format, ByteView bytes);
 
 // Applies orientation 2..8 like ImageOps.exif_transpose.
 RgbImage apply_orientation(RgbImage image, int orientation);
+
+// Pillow's image of a decoder's own mode before convert("RGB"): packed rows
+// of `pixel_bytes` per pixel, zeroed (black) where a truncated file leaves
+// pixels unwritten. `ModeT` is the decoder's enum of the modes it produces.
+template <class ModeT>
+struct ModeImage {
+  ModeT mode;
+  uint32_t width, height;
+  size_t pixel_bytes;
+  std::vector<uint8_t> data;
+
+  ModeImage(ModeT m, uint32_t w, uint32_t h, size_t bytes_per_pixel)
+      : mode(m), width(w), height(h), pixel_bytes(bytes_per_pixel), data(size_t(w) * h * bytes_per_pixel, 0) {}
+  uint8_t* row(uint32_t y) { return data.data() + size_t(y) * width * pixel_bytes; }
+  uint8_t* at(uint32_t x, uint32_t y) { return row(y) + size_t(x) * pixel_bytes; }
+};
 
 // Little/big-endian loads (bounds are the caller's business).
 inline uint16_t load_le16(const uint8_t* p) { return uint16_t(p[0] | p[1] << 8); }

@@ -214,16 +214,9 @@ J2kHeader parse_header(ByteView b) {
 
 // Pillow's image of the header's mode: 1 byte per pixel for L, 2 for I;16,
 // 4 for the others (L, L, L, A for LA; C, M, Y, K for CMYK).
-struct PillowImage {
-  J2kMode mode;
-  uint32_t width, height;
-  size_t pixel_bytes;
-  std::vector<uint8_t> data;
-
+struct PillowImage : ModeImage<J2kMode> {
   PillowImage(J2kMode m, uint32_t w, uint32_t h)
-      : mode(m), width(w), height(h), pixel_bytes(m == J2kMode::kL ? 1 : m == J2kMode::kI16 ? 2 : 4),
-        data(size_t(w) * h * pixel_bytes, 0) {}
-  uint8_t* row(uint32_t y) { return data.data() + size_t(y) * width * pixel_bytes; }
+      : ModeImage(m, w, h, m == J2kMode::kL ? 1 : m == J2kMode::kI16 ? 2 : 4) {}
 };
 
 // The stream Pillow gives OpenJPEG: reads return -1 at the end; a skip

@@ -583,14 +583,9 @@ Layout pillow_layout(const Tags& t, uint16_t fill_order) {
 // ---------------------------------------------------------------------------
 // Pillow's image: its mode's storage, then convert("RGB").
 
-struct PillowImage {
-  Mode mode;
-  uint32_t width, height;
-  size_t pixel_bytes;
-  std::vector<uint8_t> data;
-  PillowImage(Mode m, uint32_t w, uint32_t h)
-      : mode(m), width(w), height(h), pixel_bytes(internal::pixel_bytes(m)), data(size_t(w) * h * pixel_bytes, 0) {}
-  uint8_t* at(uint32_t x, uint32_t y) { return data.data() + (size_t(y) * width + x) * pixel_bytes; }
+// Pillow's storage of the TIFF's mode.
+struct PillowImage : ModeImage<Mode> {
+  PillowImage(Mode m, uint32_t w, uint32_t h) : ModeImage(m, w, h, internal::pixel_bytes(m)) {}
 };
 
 RgbImage to_rgb(const PillowImage& im, const uint8_t* palette) {
