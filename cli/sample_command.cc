@@ -4,6 +4,8 @@
 #include <memory>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "commands.h"
 #include "dataset/sample_lines.h"
 #include "mimicit/dataset.h"
@@ -33,8 +35,14 @@ int run_sample(SampleArgs& args) {
   config_options.base_dir = args.base_dir;
   const DataConfig config = DataConfig::load(args.yaml, config_options);
   for (const std::string& warning : config.warnings) print_error("warning: " + args.yaml + ": " + warning);
-  write_sample_lines(config, options, std::cout);
-  return 0;
+  // Every good sample is printed; bad records and samples go to stderr and
+  // make the exit code 1, at the end.
+  const SampleLinesReport report =
+      write_sample_lines(config, options, std::cout, [](const std::string& problem) { print_error(problem); });
+  if (report.clean()) return 0;
+  print_error(fmt::format("{} samples written; {} records dropped, {} samples failed (listed above)", report.lines,
+                          report.dropped, report.failed));
+  return kExitData;
 }
 
 }  // namespace
@@ -66,7 +74,9 @@ void add_sample_command(CLI::App& app, Action& action) {
                       "Resolve relative paths of the YAML against DIR (default: the working directory)");
   command->footer(
       "The training list of each dataset is resampled as the reference does (num_samples; random.seed(0)); "
-      "the task description is the reference's random.choice after random.seed(int(hash((seed, epoch)) % 1e6)).");
+      "the task description is the reference's random.choice after random.seed(int(hash((seed, epoch)) % 1e6)). "
+      "Bad records never stop the rest: every good sample is printed, each dropped record (a field of the wrong "
+      "type) and each sample that cannot be built is reported on stderr, and the exit code is then 1.");
   command->callback([&action, args] {
     action = [args] { return run_sample(*args); };
   });

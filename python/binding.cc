@@ -814,6 +814,26 @@ nb::dict error_dict(const loader::SampleProducer& producer, const loader::Sample
   return d;
 }
 
+// The records the producer's groups dropped at open (dataset.h), as dicts.
+nb::list dropped_records(const loader::DatasetProducer& producer) {
+  nb::list out;
+  for (size_t g = 0; g < producer.num_groups(); ++g) {
+    for (const dataset::DroppedRecord& r : producer.group_dataset(g).dropped_records()) {
+      nb::dict d;
+      d["task_group"] = producer.group_name(g);
+      d["file"] = id_object(r.file);
+      d["id"] = id_object(r.id);
+      d["offset"] = r.offset;
+      d["row"] = r.row < 0 ? nb::none() : nb::cast(r.row);
+      d["field"] = r.field.empty() ? nb::none() : id_object(r.field);
+      d["found"] = id_object(r.found);
+      d["message"] = id_object(r.message);
+      out.append(d);
+    }
+  }
+  return out;
+}
+
 // A lock for the consumer calls of a native object, taken with the GIL
 // released (a thread holding it may be waiting for a batch without the GIL).
 class ConsumerLock {
@@ -882,6 +902,7 @@ class PyDataset {
   }
 
   std::string task_group() const { return producer_->group_name(0); }
+  nb::list dropped() const { return dropped_records(*producer_); }
 
  private:
   std::shared_ptr<const loader::DatasetProducer> producer_;
@@ -992,6 +1013,7 @@ class PyLoader {
     for (const loader::SampleError& e : loader_->errors()) out.append(error_dict(*producer_, e));
     return out;
   }
+  nb::list dropped() const { return dropped_records(*producer_); }
   nb::list groups() const {
     nb::list out;
     for (size_t g = 0; g < producer_->num_groups(); ++g) {
@@ -1013,7 +1035,8 @@ void register_loader(nb::module_& m) {
       .def("__len__", &PyDataset::size)
       .def("get", &PyDataset::get, "index"_a, "Sample `index` of the training list as a dict.")
       .def("ids", &PyDataset::ids, "The training list's instruction ids, in order.")
-      .def_prop_ro("task_group", &PyDataset::task_group);
+      .def_prop_ro("task_group", &PyDataset::task_group)
+      .def("dropped_records", &PyDataset::dropped, "The records dropped at open, as dicts.");
   nb::class_<PyLoader>(m, "Loader", "Batches of a data YAML (see mimicit.Loader).")
       .def(nb::init<const std::string&, const nb::dict&, const nb::dict&>(), "yaml"_a, "data"_a,
            "options"_a)
@@ -1026,6 +1049,7 @@ void register_loader(nb::module_& m) {
       .def_prop_ro("threads", &PyLoader::threads)
       .def_prop_ro("error_count", &PyLoader::error_count)
       .def("errors", &PyLoader::errors)
+      .def("dropped_records", &PyLoader::dropped, "The records dropped at open, as dicts.")
       .def("groups", &PyLoader::groups, "[(group name, samples)] in loader order.");
 }
 

@@ -20,10 +20,18 @@
 // Files are memory-mapped. An InstructionFile keeps ~60 bytes per record
 // plus its id; records are parsed (simdjson) when opened, to validate them,
 // and again when a sample needs them. Opening checks the whole file: JSON
-// syntax and UTF-8, and the types of the known fields (instruction and
-// answer: strings; image_ids and rel_ins_ids: arrays of strings or null).
-// A record without an instruction or answer loads; using it in a sample
-// fails naming it.
+// syntax and UTF-8 (an error here is fatal: the file is not JSON), and the
+// types of the known fields (instruction and answer: strings; image_ids and
+// rel_ins_ids: arrays of strings or null). A record that is not an object,
+// or whose field has the wrong type, is dropped: left out of the file's ids
+// as if the file did not hold it, and reported (InstructionFile::
+// dropped_records, GroupDataset::dropped_records). The reference would load
+// it and crash with a TypeError when a sample used it. Only the fields the
+// samples read count (ParseOptions::checked_fields: GroupDataset leaves out
+// image_ids in TEXT_ONLY and rel_ins_ids unless it populates in-context
+// examples from them), so every record the reference trains on is kept. A
+// record without an instruction or answer loads; using it in a sample fails
+// naming it.
 //
 // Where the reference would crash, mimicit follows the spec instead: a
 // task_description given as one string is one description (the reference's
@@ -149,9 +157,37 @@ struct RepeatedKey {
   uint64_t kept_offset = 0;      // byte offset of the value that replaced it
 };
 
+// The known fields of a record, as bits of ParseOptions::checked_fields.
+enum RecordField : uint32_t {
+  kFieldInstruction = 1,
+  kFieldAnswer = 2,
+  kFieldImageIds = 4,
+  kFieldRelInsIds = 8,
+  kAllRecordFields = 15,
+};
+
+// An instruction record left out when its file was opened: it is not an
+// object, or one of the checked fields has the wrong type.
+struct DroppedRecord {
+  std::string file;     // the instruction file; Parquet instructions: the shard
+  std::string id;
+  uint64_t offset = 0;  // JSON: byte offset of the record's value in `file`
+  int64_t row = -1;     // Parquet instructions: the row in the shard; JSON: -1
+  std::string field;    // the field of the wrong type; empty: the record itself
+  std::string found;    // what it is: "a number", "null", "an array holding a number", ...
+  // "<file>: byte offset N (line L): record '<id>': field 'answer' is a
+  // number, expected a string" (Parquet: "<shard>: row R: record ...").
+  std::string message;
+};
+
 struct ParseOptions {
   // Threads validating records; 0: all cores.
   int threads = 0;
+  // The fields whose wrong type drops a record (RecordField bits). A field
+  // left out is read as absent when its type is wrong (Record: empty).
+  uint32_t checked_fields = kAllRecordFields;
+  // Dropped records kept in dropped_records(); dropped_count() counts all.
+  size_t max_dropped_reports = 10000;
   // The largest record (instruction file), entry (train config) or other
   // top-level value ("meta"): each is parsed whole by simdjson, whose
   // buffers take several bytes per byte of it, on every validating thread.
@@ -188,6 +224,10 @@ class InstructionFile {
   // The "meta" value's JSON text (empty when absent).
   std::string_view meta_json() const;
   const std::vector<RepeatedKey>& repeated_ids() const;
+  // The records dropped at open (see the top of this file), in file order:
+  // at most ParseOptions::max_dropped_reports of dropped_count().
+  const std::vector<DroppedRecord>& dropped_records() const;
+  uint64_t dropped_count() const;
   size_t memory_bytes() const;
 
  private:
@@ -315,6 +355,11 @@ class GroupDataset {
   const std::vector<std::string>& images_paths() const;
   // Ids whose record was replaced by a later dataset's (count = size()).
   const std::vector<ReplacedRecord>& replaced_records() const;
+  // The records the group's instruction files dropped at open (each file
+  // once, YAML order; at most ParseOptions::max_dropped_reports per file),
+  // and how many in all.
+  const std::vector<DroppedRecord>& dropped_records() const;
+  uint64_t dropped_count() const;
 
  private:
   GroupDataset();

@@ -169,7 +169,7 @@ struct SampleError {
   uint64_t step = 0;   // the batch the sample was dropped from
   uint32_t group = 0;
   uint64_t index = 0;  // in the group
-  std::string id;      // empty when describe() failed before naming it
+  std::string id;      // the instruction id (empty only when a producer's describe() failed before naming it)
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
 };
@@ -216,7 +216,8 @@ class SampleProducer {
   virtual std::unique_ptr<Scratch> make_scratch() const { return nullptr; }
 
   // Fills `out` (fresh, index set) with the sample's text part and image
-  // count as of `epoch`, without loading images.
+  // count as of `epoch`, without loading images. Set out.id before anything
+  // that may throw: a failure reports the id it finds there.
   virtual void describe(size_t group, uint64_t epoch, uint64_t index, SampleInfo& out) const = 0;
 
   // Writes image `slot` < sample.num_images into `out` (image_layout(group)

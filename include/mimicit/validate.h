@@ -95,6 +95,7 @@ enum class Kind {
   kBadConfig,
   kMissingFile,
   kBadFile,
+  kBadRecord,
   kDuplicateInstruction,
   kMissingInstruction,
   kMissingRelated,
@@ -106,9 +107,9 @@ enum class Kind {
   kUndecodableImage,
   kTinyImage,
 };
-inline constexpr size_t kNumKinds = 13;
+inline constexpr size_t kNumKinds = 14;
 inline constexpr Kind kAllKinds[kNumKinds] = {
-    Kind::kBadConfig,     Kind::kMissingFile,     Kind::kBadFile,          Kind::kDuplicateInstruction,
+    Kind::kBadConfig,     Kind::kMissingFile,     Kind::kBadFile,          Kind::kBadRecord, Kind::kDuplicateInstruction,
     Kind::kMissingInstruction, Kind::kMissingRelated, Kind::kEmptyText,    Kind::kNoImages,
     Kind::kMissingImage,  Kind::kDuplicateImage,  Kind::kBadBase64,        Kind::kUndecodableImage,
     Kind::kTinyImage};

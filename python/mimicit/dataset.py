@@ -15,6 +15,9 @@ chosen frames) and ``patch_images``, a numpy array in the reference's shape:
 image sample without images: (1, 0)). With ``dtype="uint8"`` the images are
 the resized RGB pixels, (1, N, S, S, 3).
 
+An instruction record of the wrong shape (not an object, a field of the
+wrong type) is dropped when the data is opened and reported
+(``dropped_records()``, and a warning), as if its file did not hold it.
 A missing id or a corrupt image raises (:class:`mimicit.NotFoundError`,
 :class:`mimicit.CorruptError`) naming the sample and the image; the
 :class:`mimicit.Loader` skips and reports such samples instead.
@@ -28,6 +31,7 @@ from typing import Optional, Sequence, Union
 from ._core import Dataset as _NativeDataset
 from ._options import GROUPS, MODEL_NORMALIZATION, PILLOW_MAX_IMAGE_PIXELS, PathLike, data_options
 from ._reopen import Reopenable, resolve
+from ._reports import warn_dropped
 from .torch import available as _torch_available
 
 __all__ = ["Dataset", "MODEL_NORMALIZATION"]
@@ -85,6 +89,7 @@ class Dataset(Reopenable, *_torch_dataset_base()):
         self._yaml = os.fsdecode(yaml)
         self._opened_with = {"yaml": self._yaml, "group": group, "options": options}
         self._start()
+        warn_dropped(self._native.dropped_records())
 
     def _open(self, cwd: Optional[str]) -> _NativeDataset:
         yaml, options = self._opened_with["yaml"], dict(self._opened_with["options"])
@@ -122,6 +127,14 @@ class Dataset(Reopenable, *_torch_dataset_base()):
     def ids(self) -> list[str]:
         """The training list's instruction ids, in order (``ds[i]["id"]``)."""
         return self._native.ids()
+
+    def dropped_records(self) -> list[dict]:
+        """The instruction records left out when the data was opened (a record
+        that is not an object, a field of the wrong type): dicts with
+        ``task_group``, ``file``, ``id``, ``offset``, ``row``, ``field``,
+        ``found`` and ``message`` (see mimicit._reports). A warning names
+        them when the Dataset is created."""
+        return self._native.dropped_records()
 
     def __repr__(self) -> str:
         return f"mimicit.Dataset({self._yaml!r}, {self.task_group!r}, {len(self)} samples)"

@@ -32,7 +32,10 @@ it resumes mid-epoch; an epoch fully consumed starts over on the next
 ``iter()`` (call ``set_epoch`` for the next epoch's order). A sample whose
 instruction or image is missing or corrupt is dropped from its batch and
 reported (``errors()``, ``error_count``), never fatal, unless
-``on_error="raise"``.
+``on_error="raise"``. Every report names the sample's instruction ``id``.
+An instruction record of the wrong shape (not an object, a field of the
+wrong type) is dropped when the data is opened and reported
+(``dropped_records()``, and a warning).
 
 A Loader pickles as the arguments it was opened with (the tokenizer too,
 which must then be picklable) and its ``state_dict()``; the copy re-opens
@@ -49,6 +52,7 @@ from . import torch as _torch_glue
 from ._core import Loader as _NativeLoader
 from ._options import PILLOW_MAX_IMAGE_PIXELS, PathLike, data_options
 from ._reopen import Reopenable, resolve
+from ._reports import warn_dropped
 
 __all__ = ["Loader"]
 
@@ -124,6 +128,7 @@ class Loader(Reopenable):
         self._yaml = os.fsdecode(yaml)
         self._opened_with = {"yaml": self._yaml, "data": data, "options": options}
         self._start()
+        warn_dropped(self._native.dropped_records())
         self.batch_size = int(batch_size)
         self.rank = int(rank)
         self.world_size = int(world_size)
@@ -227,6 +232,12 @@ class Loader(Reopenable):
         dicts with ``epoch``, ``step``, ``task_group``, ``index``, ``id``,
         ``code`` and ``message``."""
         return self._native.errors()
+
+    def dropped_records(self) -> list[dict]:
+        """The instruction records left out when the data was opened (a record
+        that is not an object, a field of the wrong type), as
+        :meth:`mimicit.Dataset.dropped_records` gives them."""
+        return self._native.dropped_records()
 
     def groups(self) -> list[tuple[str, int]]:
         """``(group, samples)`` of the groups loaded, in order."""

@@ -37,6 +37,7 @@ KINDS = (
     "bad_config",             # unknown group or key, wrong value type, repeated group or dataset
     "missing_file",           # a *_path that does not exist
     "bad_file",               # a file that cannot be read or parsed
+    "bad_record",             # a record not an object or with a field of the wrong type (dropped)
     "duplicate_instruction",  # an id in two datasets of a group (the later wins), or twice in a file
     "missing_instruction",    # a train config key without a record in the group
     "missing_related",        # a rel_ins_ids / train config list id the group does not hold

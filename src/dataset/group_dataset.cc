@@ -34,6 +34,8 @@ struct GroupDataset::Impl {
   std::vector<std::string> chosen_descriptions;  // per dataset: the reference's random.choice
   std::vector<std::string> images_paths;
   std::vector<ReplacedRecord> replaced;
+  std::vector<DroppedRecord> dropped;
+  uint64_t dropped_count = 0;
   // For keys that several datasets hold: the dataset whose in-context list
   // and whose task description the key gets, where that is not its own.
   // Per dataset, sorted by key index.
@@ -88,13 +90,30 @@ std::string_view rstrip_newlines(std::string_view s) {
 }  // namespace
 
 void GroupDataset::Impl::load_files() {
+  // The fields a wrong type drops a record for: those the samples read
+  // (instruction and answer always; image_ids in image groups; rel_ins_ids
+  // when a dataset without a train config takes its in-context examples
+  // from them). A record the reference trains on is never dropped.
+  std::unordered_map<std::string, uint32_t> checked;
+  for (const Dataset& ds : datasets) {
+    uint32_t& fields = checked[ds.config.mimicit_path];
+    fields |= kFieldInstruction | kFieldAnswer;
+    if (group != Group::kTextOnly) fields |= kFieldImageIds;
+    if (options.populate_rel_ins && ds.config.train_config_path.empty()) fields |= kFieldRelInsIds;
+  }
   // A file listed by several datasets is opened once.
   std::unordered_map<std::string, std::shared_ptr<const InstructionFile>> instruction_files;
   std::unordered_map<std::string, std::shared_ptr<const TrainConfig>> train_configs;
   for (Dataset& ds : datasets) {
     with_context(fmt::format("group {}, dataset {}", group_name(group), ds.config.name), [&] {
       auto& file = instruction_files[ds.config.mimicit_path];
-      if (!file) file = InstructionFile::open(ds.config.mimicit_path, options.parse);
+      if (!file) {
+        ParseOptions parse = options.parse;
+        parse.checked_fields &= checked[ds.config.mimicit_path];
+        file = InstructionFile::open(ds.config.mimicit_path, parse);
+        dropped.insert(dropped.end(), file->dropped_records().begin(), file->dropped_records().end());
+        dropped_count += file->dropped_count();
+      }
       ds.instructions = file;
       if (!ds.config.train_config_path.empty()) {
         auto& config = train_configs[ds.config.train_config_path];
@@ -285,6 +304,8 @@ const SampleOptions& GroupDataset::options() const { return impl_->options; }
 const std::vector<GroupDataset::Dataset>& GroupDataset::datasets() const { return impl_->datasets; }
 const std::vector<std::string>& GroupDataset::images_paths() const { return impl_->images_paths; }
 const std::vector<ReplacedRecord>& GroupDataset::replaced_records() const { return impl_->replaced; }
+const std::vector<DroppedRecord>& GroupDataset::dropped_records() const { return impl_->dropped; }
+uint64_t GroupDataset::dropped_count() const { return impl_->dropped_count; }
 
 uint64_t GroupDataset::size() const {
   if (impl_->datasets.empty()) return 0;

@@ -18,50 +18,110 @@ struct InstructionFile::Impl {
   std::shared_ptr<const MappedFile> file;
   MemberTable records;
   std::vector<RepeatedKey> repeats;
+  std::vector<DroppedRecord> dropped;
+  uint64_t dropped_count = 0;
+  uint32_t checked_fields = kAllRecordFields;
   uint64_t meta_begin = 0;
   uint64_t meta_end = 0;
 };
 
 namespace {
 
-bool is_text_field(std::string_view key) { return key == "instruction" || key == "answer"; }
-bool is_list_field(std::string_view key) { return key == "image_ids" || key == "rel_ins_ids"; }
+uint32_t field_bit(std::string_view key) {
+  if (key == "instruction") return kFieldInstruction;
+  if (key == "answer") return kFieldAnswer;
+  if (key == "image_ids") return kFieldImageIds;
+  if (key == "rel_ins_ids") return kFieldRelInsIds;
+  return 0;
+}
 
-// The load-time check of one record: an object whose known fields have the
-// right types, every other field valid JSON.
-std::string check_record(od::document& doc) {
+ValueProblem type_problem(const std::string& field, std::string found, std::string_view expected) {
+  std::string message = field.empty() ? fmt::format("the record is {}, expected {}", found, expected)
+                                      : fmt::format("field '{}' is {}, expected {}", field, found, expected);
+  return {std::move(message), true, field, std::move(found)};
+}
+
+// The load-time check of one record: an object whose checked fields have
+// the right types, every other field valid JSON.
+ValueProblem check_record(od::document& doc, uint32_t checked) {
   od::json_type type;
-  if (auto error = doc.type().get(type)) return simdjson_problem(error, "");
-  if (type != od::json_type::object) return fmt::format("the record is {}, expected an object", json_type_phrase(type));
+  if (auto error = doc.type().get(type)) return {simdjson_problem(error, "")};
+  if (type != od::json_type::object) return type_problem("", json_type_phrase(type), "an object");
   od::object object;
-  if (auto error = doc.get_object().get(object)) return simdjson_problem(error, "");
+  if (auto error = doc.get_object().get(object)) return {simdjson_problem(error, "")};
   thread_local std::vector<std::string_view> list;
   for (auto field : object) {
     std::string_view key;
-    if (auto error = field.unescaped_key().get(key)) return simdjson_problem(error, "a key");
+    if (auto error = field.unescaped_key().get(key)) return {simdjson_problem(error, "a key")};
     // The key is a view into the parser's string buffer, which the value's
     // strings may move on from: keep a copy for messages.
     const std::string name(key);
     od::value value;
-    if (auto error = field.value().get(value)) return simdjson_problem(error, "field '" + name + "'");
-    if (is_text_field(name)) {
+    if (auto error = field.value().get(value)) return {simdjson_problem(error, "field '" + name + "'")};
+    const uint32_t bit = field_bit(name) & checked;
+    if (bit & (kFieldInstruction | kFieldAnswer)) {
       od::json_type field_type;
-      if (auto error = value.type().get(field_type)) return simdjson_problem(error, "field '" + name + "'");
-      if (field_type != od::json_type::string) {
-        return fmt::format("field '{}' is {}, expected a string", name, json_type_phrase(field_type));
-      }
-      if (auto error = value.get_string().error()) return simdjson_problem(error, "field '" + name + "'");
-    } else if (is_list_field(name)) {
+      if (auto error = value.type().get(field_type)) return {simdjson_problem(error, "field '" + name + "'")};
+      if (field_type != od::json_type::string) return type_problem(name, json_type_phrase(field_type), "a string");
+      if (auto error = value.get_string().error()) return {simdjson_problem(error, "field '" + name + "'")};
+    } else if (bit != 0) {
+      // A failure here may also be bad JSON: validate_members checks the
+      // whole record again before it drops it.
       std::string found;
-      if (!read_string_list(value, &list, &found)) {
-        return fmt::format("field '{}' is {}, expected an array of strings or null", name, found);
-      }
+      if (!read_string_list(value, &list, &found)) return type_problem(name, found, "an array of strings or null");
     } else {
       std::string what;
-      if (auto error = validate_value(value, 2, &what)) return simdjson_problem(error, "field '" + name + "'");
+      if (auto error = validate_value(value, 2, &what)) return {simdjson_problem(error, "field '" + name + "'")};
     }
   }
   return {};
+}
+
+// The dropped records' reports, in position order; `wrong` is in position
+// order. Lines are counted in one pass over the file, in offset order.
+std::vector<DroppedRecord> drop_reports(const std::string& path, ByteView doc, const MemberTable& records,
+                                        const std::vector<WrongTypedMember>& wrong, size_t max_reports,
+                                        const std::vector<ParquetShardStart>* shards) {
+  const size_t n = std::min(wrong.size(), max_reports);
+  std::vector<size_t> by_offset(n);
+  for (size_t k = 0; k < n; ++k) by_offset[k] = k;
+  std::sort(by_offset.begin(), by_offset.end(), [&](size_t a, size_t b) { return wrong[a].offset < wrong[b].offset; });
+  std::vector<uint64_t> lines(n);
+  uint64_t line = 1;
+  uint64_t counted = 0;
+  for (size_t k : by_offset) {
+    const uint64_t offset = std::min<uint64_t>(wrong[k].offset, doc.size());
+    line += static_cast<uint64_t>(std::count(doc.begin() + static_cast<std::ptrdiff_t>(counted),
+                                             doc.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+    counted = offset;
+    lines[k] = line;
+  }
+  std::vector<DroppedRecord> reports(n);
+  for (size_t k = 0; k < n; ++k) {
+    const WrongTypedMember& member = wrong[k];
+    DroppedRecord& report = reports[k];
+    report.id.assign(records.key(member.index));
+    report.field = member.problem.field;
+    report.found = member.problem.found;
+    std::string where;
+    if (shards != nullptr && !shards->empty()) {
+      // Record r of the rendering is on line r + 2 (instruction_parquet.h).
+      const uint64_t record = lines[k] - 2;
+      auto shard = std::upper_bound(shards->begin(), shards->end(), record,
+                                    [](uint64_t r, const ParquetShardStart& s) { return r < s.first_record; });
+      --shard;
+      report.file = shard->path;
+      report.row = static_cast<int64_t>(record - shard->first_record);
+      where = fmt::format("row {}", report.row);
+    } else {
+      report.file = path;
+      report.offset = member.offset;
+      where = fmt::format("byte offset {} (line {})", member.offset, lines[k]);
+    }
+    report.message =
+        fmt::format("{}: {}: record '{}': {}", report.file, where, report.id, member.problem.message);
+  }
+  return reports;
 }
 
 }  // namespace
@@ -73,7 +133,9 @@ std::shared_ptr<const InstructionFile> InstructionFile::open(const std::string& 
   std::shared_ptr<InstructionFile> result(new InstructionFile());
   Impl& impl = *result->impl_;
   impl.path = path;
-  impl.file = names_parquet_instructions(path) ? render_parquet_instructions(path) : MappedFile::open(path);
+  impl.checked_fields = options.checked_fields;
+  std::vector<ParquetShardStart> shards;
+  impl.file = names_parquet_instructions(path) ? render_parquet_instructions(path, &shards) : MappedFile::open(path);
   with_context(path, [&] {
     const ByteView doc = impl.file->bytes();
     impl.file->will_need(0, doc.size());
@@ -123,7 +185,17 @@ std::shared_ptr<const InstructionFile> InstructionFile::open(const std::string& 
       if (!error) error = validate_document(value, &what);
       if (error) fail_corrupt("{}: \"{}\": {}", describe_offset(doc, other.begin), other.key, simdjson_problem(error, what));
     }
-    validate_members(*impl.file, impl.records, replaced, "record", options.threads, check_record);
+    const uint32_t checked = options.checked_fields;
+    const std::vector<WrongTypedMember> wrong = validate_members(
+        *impl.file, impl.records, replaced, "record", options.threads,
+        [checked](od::document& record) { return check_record(record, checked); });
+    if (!wrong.empty()) {
+      impl.dropped = drop_reports(path, doc, impl.records, wrong, options.max_dropped_reports, &shards);
+      impl.dropped_count = wrong.size();
+      std::vector<size_t> positions;
+      for (const WrongTypedMember& member : wrong) positions.push_back(member.index);
+      impl.records.erase(positions);
+    }
   });
   return result;
 }
@@ -161,6 +233,8 @@ std::string_view InstructionFile::meta_json() const {
 }
 
 const std::vector<RepeatedKey>& InstructionFile::repeated_ids() const { return impl_->repeats; }
+const std::vector<DroppedRecord>& InstructionFile::dropped_records() const { return impl_->dropped; }
+uint64_t InstructionFile::dropped_count() const { return impl_->dropped_count; }
 
 size_t InstructionFile::memory_bytes() const { return impl_->records.memory_bytes(); }
 
@@ -193,15 +267,27 @@ void InstructionFile::read(size_t i, Record* out) const {
     const bool rel_ins_ids = key == "rel_ins_ids";
     if (!instruction && !answer && !image_ids && !rel_ins_ids) continue;
     if (auto error = field.value().get(value)) failed(error);
+    // A field the open did not check may have the wrong type: it reads as
+    // absent (nothing uses it).
+    const bool checked = (field_bit(key) & impl_->checked_fields) != 0;
     if (instruction || answer) {
       std::string_view text;
-      if (auto error = value.get_string().get(text)) failed(error);
+      if (auto error = value.get_string().get(text)) {
+        if (!checked && error == simdjson::INCORRECT_TYPE) continue;
+        failed(error);
+      }
       (instruction ? out->instruction : out->answer).assign(text);
       (instruction ? out->has_instruction : out->has_answer) = true;
     } else {
       std::string found;
-      if (!read_string_list(value, &list, &found)) failed(simdjson::INCORRECT_TYPE);
       std::vector<std::string>& target = image_ids ? out->image_ids : out->rel_ins_ids;
+      if (!read_string_list(value, &list, &found)) {
+        if (!checked) {
+          target.clear();
+          continue;
+        }
+        failed(simdjson::INCORRECT_TYPE);
+      }
       target.assign(list.begin(), list.end());
     }
   }

@@ -140,12 +140,14 @@ class Renderer {
       out_ += ":{";
       bool first = true;
       auto field = [&](const char* name, int at) {
-        if (at < 0 || row[static_cast<size_t>(at)].kind == Value::Kind::kNull) return false;
+        if (at < 0) return false;
         out_ += first ? "\"" : ",\"";
         out_ += name;
         out_ += "\":";
         first = false;
-        return true;
+        if (row[static_cast<size_t>(at)].kind != Value::Kind::kNull) return true;
+        out_ += "null";
+        return false;
       };
       if (field("instruction", instruction)) append_value(out_, row[static_cast<size_t>(instruction)]);
       if (field("answer", answer)) append_value(out_, row[static_cast<size_t>(answer)]);
@@ -155,6 +157,8 @@ class Renderer {
       out_ += '}';
     }
   }
+
+  size_t records() const { return records_; }
 
  private:
   void append_list(const Value& list) {
@@ -196,10 +200,14 @@ bool names_parquet_instructions(const std::string& path) {
   return ends_with_parquet(path) || is_folder(path) || store::has_glob_characters(path);
 }
 
-std::shared_ptr<const MappedFile> render_parquet_instructions(const std::string& path) {
+std::shared_ptr<const MappedFile> render_parquet_instructions(const std::string& path,
+                                                              std::vector<ParquetShardStart>* shards) {
   std::string text = "{\"data\":{";
   Renderer renderer(text);
-  for (const std::string& shard : shards_of(path)) renderer.shard(shard);
+  for (const std::string& shard : shards_of(path)) {
+    if (shards) shards->push_back({shard, renderer.records()});
+    renderer.shard(shard);
+  }
   text += "\n}}\n";
   return MappedFile::from_bytes(path, as_bytes(text));
 }

@@ -15,12 +15,15 @@
 // "image_ids": [...], "rel_ins_ids": [...]}, ...}}` with the records in
 // shard and row order, record k of the whole (0-based) on line k + 2, so
 // the JSON reader's checks, repeated-id rule and messages apply unchanged
-// (a message's "line L" is record L - 2). A null field is left out, as a
-// missing JSON field; a null id is an error naming the shard and row.
+// (a message's "line L" is record L - 2). A null cell is a JSON null: an
+// instruction or answer that is null drops its record as in a JSON file
+// (InstructionFile reports it with its shard and row), null lists are
+// empty; a null id is an error naming the shard and row.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "mimicit/file.h"
 
@@ -33,9 +36,17 @@ bool names_parquet_instructions(const std::string& path);
 // them when images_path is not given).
 bool has_embedded_images(const std::string& path);
 
+// A shard and the rendering's index of its first record.
+struct ParquetShardStart {
+  std::string path;
+  uint64_t first_record = 0;
+};
+
 // Reads every shard's rows (Error: kNotFound, kIo, kCorrupt naming the
 // shard and row, kInvalidArgument when a shard has no `id` column) and
-// returns their rendering, mapped like a file named `path`.
-std::shared_ptr<const MappedFile> render_parquet_instructions(const std::string& path);
+// returns their rendering, mapped like a file named `path`. The shards and
+// where their records start go to *shards when given.
+std::shared_ptr<const MappedFile> render_parquet_instructions(const std::string& path,
+                                                              std::vector<ParquetShardStart>* shards = nullptr);
 
 }  // namespace mimicit::dataset

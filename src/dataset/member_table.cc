@@ -25,8 +25,24 @@ size_t MemberTable::find(std::string_view key) const {
   return v == 0 ? npos : static_cast<uint32_t>(v) - 1;
 }
 
-void MemberTable::grow() {
-  const size_t capacity = slots_.empty() ? 1024 : slots_.size() * 2;
+void MemberTable::grow() { rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
+
+void MemberTable::erase(const std::vector<size_t>& positions) {
+  if (positions.empty()) return;
+  size_t kept = 0;
+  size_t next = 0;
+  for (size_t i = 0; i < members_.size(); ++i) {
+    if (next < positions.size() && positions[next] == i) {
+      ++next;
+      continue;
+    }
+    members_[kept++] = members_[i];
+  }
+  members_.resize(kept);
+  rehash(slots_.size());  // the removed keys' bytes stay in the arena
+}
+
+void MemberTable::rehash(size_t capacity) {
   slots_.assign(capacity, 0);
   mask_ = capacity - 1;
   for (size_t i = 0; i < members_.size(); ++i) {

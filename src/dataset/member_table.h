@@ -44,6 +44,9 @@ class MemberTable {
   // Error(kLimit) beyond 2^32 - 2 members or a value of 4 GiB.
   std::pair<size_t, bool> insert(std::string_view key, uint64_t value_begin, uint64_t value_end,
                                  uint64_t* replaced_begin = nullptr, uint64_t* replaced_end = nullptr);
+  // Removes the members at `positions` (ascending); the others keep their
+  // order.
+  void erase(const std::vector<size_t>& positions);
   void clear();
   // Releases the growth slack of the arrays once building is done.
   void shrink_to_fit();
@@ -59,6 +62,7 @@ class MemberTable {
   };
   static uint64_t hash(std::string_view key);
   void grow();
+  void rehash(size_t capacity);  // rebuilds the index with `capacity` slots
   size_t probe(std::string_view key, uint64_t h) const;  // slot holding key, or the empty slot
 
   std::string keys_;

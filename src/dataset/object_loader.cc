@@ -66,12 +66,14 @@ uint64_t walk_object(const MappedFile& file, uint64_t offset, uint64_t max_value
   return walker.end_offset();
 }
 
-void validate_members(const MappedFile& file, const MemberTable& table, const std::vector<ReplacedValue>& replaced,
-                      std::string_view what, int threads, const ValueCheck& check) {
+std::vector<WrongTypedMember> validate_members(const MappedFile& file, const MemberTable& table,
+                                               const std::vector<ReplacedValue>& replaced, std::string_view what,
+                                               int threads, const ValueCheck& check) {
   const ByteView doc = file.bytes();
   const size_t total = table.size() + replaced.size();
   const size_t chunks = (total + kChunk - 1) / kChunk;
   std::vector<Problem> problems(chunks);
+  std::vector<std::vector<WrongTypedMember>> wrong(chunks);
   auto run_chunk = [&](size_t c) {
     ValueParser& parser = ValueParser::for_this_thread();
     uint64_t low = doc.size();
@@ -87,7 +89,20 @@ void validate_members(const MappedFile& file, const MemberTable& table, const st
       if (auto error = parser.iterate(doc, begin, end).get(value)) {
         message = simdjson_problem(error, "");
       } else {
-        message = check(value);
+        ValueProblem problem = check(value);
+        if (problem.type_error) {
+          // The check stopped at the wrong type: the rest must still be JSON.
+          std::string where;
+          auto error = parser.iterate(doc, begin, end).get(value);
+          if (!error) error = validate_document(value, &where);
+          if (error) {
+            message = simdjson_problem(error, where);
+          } else if (current) {
+            wrong[c].push_back({i, begin, std::move(problem)});
+          }
+        } else {
+          message = std::move(problem.message);
+        }
       }
       if (!message.empty() && begin < problems[c].offset) {
         problems[c] = {begin, std::string(current ? table.key(i) : replaced[i - table.size()].key), message};
@@ -110,6 +125,11 @@ void validate_members(const MappedFile& file, const MemberTable& table, const st
   if (first != problems.end() && !first->message.empty()) {
     fail_corrupt("{}: {} '{}': {}", describe_offset(doc, first->offset), what, first->key, first->message);
   }
+  std::vector<WrongTypedMember> out;
+  for (auto& chunk : wrong) {
+    for (auto& member : chunk) out.push_back(std::move(member));
+  }
+  return out;  // chunks cover positions in order
 }
 
 }  // namespace mimicit::dataset

@@ -38,16 +38,36 @@ uint64_t walk_object(const MappedFile& file, uint64_t offset, uint64_t max_value
 // bytes, over the limit of M bytes" when [begin, end) is over the limit.
 void check_value_size(ByteView doc, std::string_view key, uint64_t begin, uint64_t end, uint64_t max_value_bytes);
 
-// Checks one member's value, parsed as a document. Returns an empty string
-// when it is fine, else what is wrong ("field 'answer' is a number, ...").
-using ValueCheck = std::function<std::string(simdjson::ondemand::document& doc)>;
+// What is wrong with one member's value: nothing (message empty), a value
+// of a type its reader cannot use (`type_error`: the caller may drop the
+// member), or invalid JSON.
+struct ValueProblem {
+  std::string message;  // "field 'answer' is a number, expected a string"; empty: fine
+  bool type_error = false;
+  std::string field;    // type errors: the field (empty: the value itself)
+  std::string found;    // type errors: what it is ("a number", ...)
+};
+
+// Checks one member's value, parsed as a document.
+using ValueCheck = std::function<ValueProblem(simdjson::ondemand::document& doc)>;
+
+// A member of the table whose value has a type error.
+struct WrongTypedMember {
+  size_t index = 0;     // position in the table
+  uint64_t offset = 0;  // the value's first byte
+  ValueProblem problem;
+};
 
 // Runs `check` on every value of `table` and of `replaced`, `threads` at a
-// time (0: all cores), releasing the pages of each finished batch. Throws
+// time (0: all cores), releasing the pages of each finished batch. A value
+// with a type error is also checked to be valid JSON as a whole. Throws
 // Error(kCorrupt) "byte offset N (line L): <what> '<key>': <problem>" for
-// the first bad value in file order.
-void validate_members(const MappedFile& file, const MemberTable& table, const std::vector<ReplacedValue>& replaced,
-                      std::string_view what, int threads, const ValueCheck& check);
+// the first value that is not valid JSON, in file order. Returns the
+// table's members with a type error, by position (the replaced values'
+// types do not matter: nothing reads them).
+std::vector<WrongTypedMember> validate_members(const MappedFile& file, const MemberTable& table,
+                                               const std::vector<ReplacedValue>& replaced, std::string_view what,
+                                               int threads, const ValueCheck& check);
 
 // The message of a simdjson error, plus `what` when set.
 std::string simdjson_problem(simdjson::error_code error, const std::string& what);

@@ -23,7 +23,8 @@ void write_sample_json(JsonWriter& json, const SampleText& sample) {
   json.key("image_ids").strings(sample.image_ids).end_object();
 }
 
-void write_sample_lines(const DataConfig& config, const SampleLinesOptions& options, std::ostream& out) {
+SampleLinesReport write_sample_lines(const DataConfig& config, const SampleLinesOptions& options, std::ostream& out,
+                                     const SampleProblemSink& problems) {
   std::vector<Group> groups;
   if (options.group) {
     if (config.find(*options.group) == nullptr) {
@@ -36,22 +37,40 @@ void write_sample_lines(const DataConfig& config, const SampleLinesOptions& opti
   std::string text;
   JsonWriter json(text);
   SampleText sample;
+  SampleLinesReport report;
   uint64_t remaining = options.limit.value_or(UINT64_MAX);
   for (Group group : groups) {
     if (remaining == 0) break;
     const auto dataset = GroupDataset::open(config, group, options.sample);
+    report.dropped += dataset->dropped_count();
+    if (problems) {
+      for (const DroppedRecord& dropped : dataset->dropped_records()) problems("dropped record: " + dropped.message);
+      const uint64_t unlisted = dataset->dropped_count() - dataset->dropped_records().size();
+      if (unlisted > 0) problems(fmt::format("group {}: {} more dropped records", group_name(group), unlisted));
+    }
     const uint64_t count = std::min(remaining, dataset->size());
     remaining -= count;
     for (uint64_t i = 0; i < count; ++i) {
-      dataset->sample_text(i, &sample);
+      try {
+        dataset->sample_text(i, &sample);
+      } catch (const Error& e) {
+        ++report.failed;
+        if (problems) {
+          problems(fmt::format("group {}, sample {} (id '{}'): {}", group_name(group), i, dataset->training_id(i),
+                               e.message()));
+        }
+        continue;
+      }
       write_sample_json(json, sample);
       text.push_back('\n');
+      ++report.lines;
       if (text.size() >= kFlushBytes) flush(text, out);
     }
   }
   flush(text, out);
   out.flush();
   if (!out) fail(ErrorCode::kIo, "cannot write the output");
+  return report;
 }
 
 }  // namespace mimicit::dataset

@@ -57,8 +57,8 @@ std::shared_ptr<const TrainConfig> TrainConfig::open(const std::string& path, co
     validate_members(*impl.file, impl.entries, replaced, "entry", options.threads, [](od::document& value) {
       thread_local std::vector<std::string_view> list;
       std::string found;
-      if (read_id_list(value, &list, &found)) return std::string();
-      return fmt::format("the value is {}, expected an array of instruction ids", found);
+      if (read_id_list(value, &list, &found)) return ValueProblem();
+      return ValueProblem{fmt::format("the value is {}, expected an array of instruction ids", found)};
     });
   });
   return result;

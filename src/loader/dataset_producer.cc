@@ -111,6 +111,8 @@ std::unique_ptr<SampleProducer::Scratch> DatasetProducer::make_scratch() const {
 
 void DatasetProducer::describe(size_t group, uint64_t epoch, uint64_t index, SampleInfo& out) const {
   const Impl::Group& g = impl_->groups.at(group);
+  // Named first, so that a failure to build the text reports it.
+  out.id.assign(g.data->training_id(index));
   thread_local dataset::SampleText text;
   g.data->sample_text(index, static_cast<int64_t>(epoch), &text);
   out.id = std::move(text.id);

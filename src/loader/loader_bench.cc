@@ -91,7 +91,13 @@ void bench_loader(const std::string& yaml, const BenchOptions& o, std::ostream& 
   const double open_seconds = seconds_since(open_start);
   out << fmt::format("loader: {}\n", yaml);
   for (size_t g = 0; g < producer->num_groups(); ++g) {
+    const dataset::GroupDataset& group = producer->group_dataset(g);
     out << fmt::format("  {}: {} samples\n", producer->group_name(g), producer->group_size(g));
+    if (group.dropped_count() == 0) continue;
+    out << fmt::format("  {}: {} instruction records dropped\n", producer->group_name(g), group.dropped_count());
+    for (size_t i = 0; i < group.dropped_records().size() && i < 10; ++i) {
+      out << fmt::format("    dropped record: {}\n", group.dropped_records()[i].message);
+    }
   }
   out << fmt::format("start-up: {:.3f} s (YAML, instruction files, epoch order)\n", open_seconds);
 

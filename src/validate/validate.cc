@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "mimicit/error.h"
 #include "mimicit/validate.h"
@@ -65,6 +66,7 @@ class Validator {
 
  private:
   void open_files();
+  void report_dropped(const InstructionFile& file, const std::string& group, const std::string& dataset);
   void open_stores();
   void check_images();
   void check_records();
@@ -102,9 +104,23 @@ Report Validator::run() {
   return report;
 }
 
+// Records the file left out when it was opened (every known field checked:
+// a training run drops them where it reads the field).
+void Validator::report_dropped(const InstructionFile& file, const std::string& group, const std::string& dataset) {
+  for (const dataset::DroppedRecord& dropped : file.dropped_records()) {
+    std::string_view detail = dropped.message;
+    if (detail.starts_with(dropped.file + ": ")) detail.remove_prefix(dropped.file.size() + 2);
+    out_.add(make_problem(Kind::kBadRecord, group, dataset, dropped.id, "", dropped.file,
+                          fmt::format("{}; the record is dropped", detail)));
+  }
+  const uint64_t unlisted = file.dropped_count() - file.dropped_records().size();
+  if (unlisted > 0) note(fmt::format("{}: {} more dropped records", file.path(), unlisted));
+}
+
 void Validator::open_files() {
   FileCache<InstructionFile> instruction_files;
   FileCache<TrainConfig> train_configs;
+  std::set<const InstructionFile*> reported;  // the dropped records of each file, once
   for (size_t g = 0; g < plans_.size(); ++g) {
     const GroupPlan& plan = plans_[g];
     const std::string group_name = dataset::group_name(plan.group);
@@ -118,6 +134,9 @@ void Validator::open_files() {
       const dataset::DatasetConfig& config = dataset.config;
       if (!config.mimicit_path.empty()) {
         ds.instructions = instruction_files.open(config.mimicit_path, group_name, config.name, options_, out_);
+        if (ds.instructions && reported.insert(ds.instructions.get()).second) {
+          report_dropped(*ds.instructions, group_name, config.name);
+        }
       }
       if (!config.train_config_path.empty()) {
         ds.train_config = train_configs.open(config.train_config_path, group_name, config.name, options_, out_);

@@ -24,6 +24,7 @@ constexpr KindInfo kKinds[kNumKinds] = {
     {"bad_config", "unknown group or key, wrong value type, repeated group or dataset"},
     {"missing_file", "a *_path that does not exist"},
     {"bad_file", "a file that cannot be read or parsed (YAML, instructions, train config, store)"},
+    {"bad_record", "an instruction record that is not an object or has a field of the wrong type (dropped)"},
     {"duplicate_instruction", "an id in two datasets of a group, or twice in one file"},
     {"missing_instruction", "a train config key without a record in the group"},
     {"missing_related", "a rel_ins_ids or train config list id the group does not hold"},

@@ -20,7 +20,7 @@ import pytest
 pd = pytest.importorskip("pandas")
 Image = pytest.importorskip("PIL.Image")
 
-ALL_KINDS = ["bad_config", "missing_file", "bad_file", "duplicate_instruction", "missing_instruction",
+ALL_KINDS = ["bad_config", "missing_file", "bad_file", "bad_record", "duplicate_instruction", "missing_instruction",
              "missing_related", "empty_text", "no_images", "missing_image", "duplicate_image",
              "bad_base64", "undecodable_image", "tiny_image"]
 DECODE_KINDS = {"bad_base64", "undecodable_image", "tiny_image"}

@@ -208,5 +208,75 @@ TEST_F(GroupDatasetTest, SampleLines) {
   }
 }
 
+// Bad records never stop the rest: a record with a field the group's
+// samples read of the wrong type is dropped (the group is then the group of
+// a file without it), one whose wrong field nothing reads is kept (as the
+// reference trains on it); every good sample is written and the bad ones
+// reported.
+TEST_F(GroupDatasetTest, WrongTypedRecordsAreDroppedWhereTheFieldIsRead) {
+  write("bad.json", R"({"data": {"X_0": {"instruction": 7, "answer": "a"},
+    "X_1": {"instruction": "q1", "answer": "a1", "image_ids": ["I1"]},
+    "X_2": {"instruction": "q2", "answer": "a2", "image_ids": "I2", "rel_ins_ids": 5},
+    "X_3": {"instruction": "q3", "answer": "a3", "image_ids": ["I3"], "rel_ins_ids": ["X_1"]},
+    "X_4": {"instruction": "no answer"}}})");
+  write("good.json", R"({"data": {
+    "X_1": {"instruction": "q1", "answer": "a1", "image_ids": ["I1"]},
+    "X_3": {"instruction": "q3", "answer": "a3", "image_ids": ["I3"], "rel_ins_ids": ["X_1"]},
+    "X_4": {"instruction": "no answer"}}})");
+  auto texts = [&](const std::shared_ptr<const GroupDataset>& group) {
+    std::vector<std::string> out;
+    for (uint64_t i = 0; i < group->size(); ++i) {
+      try {
+        out.push_back(group->sample_text(i).full_text);
+      } catch (const Error&) {
+        out.push_back("failed: " + std::string(group->training_id(i)));
+      }
+    }
+    return out;
+  };
+  SampleOptions populate;
+  populate.populate_rel_ins = true;
+  for (const SampleOptions& options : {SampleOptions(), populate}) {
+    const auto bad = open("IMAGE_TEXT:\n  D: {mimicit_path: bad.json, num_samples: 2}\n", Group::kImageText, options);
+    const auto good = open("IMAGE_TEXT:\n  D: {mimicit_path: good.json, num_samples: 2}\n", Group::kImageText, options);
+    ASSERT_EQ(bad->size(), good->size());
+    for (uint64_t i = 0; i < bad->size(); ++i) EXPECT_EQ(bad->training_id(i), good->training_id(i));
+    EXPECT_EQ(texts(bad), texts(good));
+    ASSERT_EQ(bad->dropped_count(), 2u);
+    EXPECT_EQ(bad->dropped_records()[0].id, "X_0");
+    EXPECT_EQ(bad->dropped_records()[0].field, "instruction");
+    EXPECT_EQ(bad->dropped_records()[1].id, "X_2");
+    EXPECT_EQ(bad->dropped_records()[1].field, "image_ids");
+  }
+  // TEXT_ONLY reads no image_ids, and rel_ins_ids only when populating.
+  const auto text_only = open("TEXT_ONLY:\n  D: {mimicit_path: bad.json}\n", Group::kTextOnly);
+  EXPECT_EQ(text_only->size(), 4u);
+  EXPECT_EQ(text_only->dropped_count(), 1u);
+  EXPECT_EQ(text_only->sample_text(1).full_text, "User:q2 GPT:<answer>a2<|endofchunk|>");
+  const auto text_populated = open("TEXT_ONLY:\n  D: {mimicit_path: bad.json}\n", Group::kTextOnly, populate);
+  EXPECT_EQ(text_populated->size(), 3u);
+  ASSERT_EQ(text_populated->dropped_count(), 2u);
+  EXPECT_EQ(text_populated->dropped_records()[1].field, "rel_ins_ids");
+
+  // `mimicit sample`: every good line, the bad ones reported and counted.
+  const DataConfig config = DataConfig::parse("IMAGE_TEXT:\n  D: {mimicit_path: bad.json}\n", "d.yaml",
+                                              {.base_dir = dir_.string()});
+  std::ostringstream out;
+  std::vector<std::string> problems;
+  const SampleLinesReport report =
+      write_sample_lines(config, {}, out, [&](const std::string& problem) { problems.push_back(problem); });
+  EXPECT_EQ(report.lines, 2u);
+  EXPECT_EQ(report.dropped, 2u);
+  EXPECT_EQ(report.failed, 1u);
+  EXPECT_FALSE(report.clean());
+  EXPECT_EQ(out.str(),
+            "{\"id\":\"X_1\",\"group\":\"IMAGE_TEXT\",\"dataset\":\"D\",\"full_text\":\"<image>User:q1 GPT:<answer>a1<|endofchunk|>\",\"image_ids\":[\"I1\"]}\n"
+            "{\"id\":\"X_3\",\"group\":\"IMAGE_TEXT\",\"dataset\":\"D\",\"full_text\":\"<image>User:q3 GPT:<answer>a3<|endofchunk|>\",\"image_ids\":[\"I3\"]}\n");
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_TRUE(problems[0].starts_with("dropped record: " + (dir_ / "bad.json").string() + ": byte offset 17 (line 1): record 'X_0': field 'instruction' is a number"))
+      << problems[0];
+  EXPECT_TRUE(problems[2].starts_with("group IMAGE_TEXT, sample 2 (id 'X_4'): ")) << problems[2];
+}
+
 }  // namespace
 }  // namespace mimicit::dataset

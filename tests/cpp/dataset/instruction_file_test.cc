@@ -74,26 +74,99 @@ TEST(InstructionFile, UnknownFieldsSurviveInRawJson) {
 
 TEST(InstructionFile, ErrorsNameFileOffsetAndRecord) {
   const auto dir = testing::temp_dir("instruction_errors");
-  const std::string bad_type = write(dir, "t.json", "{\"data\": {\"A\": {\"instruction\": \"q\"},\n \"B\": {\"answer\": [1]}}}");
-  EXPECT_EQ(open_error(bad_type), bad_type + ": byte offset 43 (line 2): record 'B': field 'answer' is an array, expected a string");
-  const std::string bad_list = write(dir, "l.json", "{\"data\": {\"A\": {\"image_ids\": [\"x\", 2]}}}");
-  EXPECT_NE(open_error(bad_list).find("field 'image_ids' is an array holding a number"), std::string::npos);
   const std::string no_data = write(dir, "n.json", "{\"meta\": {}}");
   EXPECT_NE(open_error(no_data).find("no \"data\" object"), std::string::npos);
   const std::string bad_meta = write(dir, "m.json", "{\"meta\": {\"v\": tru}, \"data\": {}}");
   EXPECT_NE(open_error(bad_meta).find("\"meta\""), std::string::npos);
-  const std::string not_object = write(dir, "o.json", "{\"data\": {\"A\": 5}}");
-  EXPECT_NE(open_error(not_object).find("record 'A': the record is a number, expected an object"), std::string::npos);
   const std::string bad_utf8 = write(dir, "u.json", "{\"data\": {\"A\": {\"instruction\": \"\xc3\x28\"}}}");
   EXPECT_NE(open_error(bad_utf8).find("record 'A'"), std::string::npos);
   EXPECT_NE(open_error((dir / "missing.json").string()).find("missing.json"), std::string::npos);
-  // The first bad record in file order, whichever thread found it.
-  std::string many = "{\"data\": {";
+  // A record of the wrong type that is not JSON either: the file is not JSON.
+  const std::string bad_json = write(dir, "j.json", "{\"data\": {\"A\": {\"answer\": 1, \"x\": [tru]}}}");
+  EXPECT_NE(open_error(bad_json).find("record 'A'"), std::string::npos);
+  const std::string bad_list_json = write(dir, "k.json", "{\"data\": {\"A\": {\"image_ids\": [1, \"\xc3\x28\"]}}}");
+  EXPECT_NE(open_error(bad_list_json).find("record 'A'"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+// Bad records never stop the rest: a record that is not an object or has a
+// known field of the wrong type is left out and reported (file, id, byte
+// offset, field, what it is); the others read as they would without it.
+TEST(InstructionFile, WrongTypedRecordsAreDroppedAndReported) {
+  const auto dir = testing::temp_dir("instruction_dropped");
+  const std::string path = write(dir, "t.json",
+                                 "{\"data\": {\"A\": {\"instruction\": \"q\"},\n \"B\": {\"answer\": [1]},\n"
+                                 " \"C\": 5, \"D\": {\"image_ids\": [\"x\", 2]}, \"E\": {\"rel_ins_ids\": \"E\"},\n"
+                                 " \"F\": {\"instruction\": null, \"answer\": \"a\"}, \"G\": {\"answer\": \"g\"}}}");
+  const auto file = InstructionFile::open(path);
+  ASSERT_EQ(file->size(), 2u);
+  EXPECT_EQ(file->id(0), "A");
+  EXPECT_EQ(file->id(1), "G");
+  EXPECT_EQ(file->find("G"), 1u);
+  EXPECT_FALSE(file->find("B").has_value());
+  EXPECT_EQ(file->read(1).answer, "g");
+  ASSERT_EQ(file->dropped_count(), 5u);
+  const auto& dropped = file->dropped_records();
+  ASSERT_EQ(dropped.size(), 5u);
+  EXPECT_EQ(dropped[0].id, "B");
+  EXPECT_EQ(dropped[0].file, path);
+  EXPECT_EQ(dropped[0].offset, 43u);
+  EXPECT_EQ(dropped[0].row, -1);
+  EXPECT_EQ(dropped[0].field, "answer");
+  EXPECT_EQ(dropped[0].found, "an array");
+  EXPECT_EQ(dropped[0].message,
+            path + ": byte offset 43 (line 2): record 'B': field 'answer' is an array, expected a string");
+  EXPECT_EQ(dropped[1].id, "C");
+  EXPECT_EQ(dropped[1].field, "");
+  EXPECT_NE(dropped[1].message.find("(line 3): record 'C': the record is a number, expected an object"),
+            std::string::npos);
+  EXPECT_EQ(dropped[2].field, "image_ids");
+  EXPECT_EQ(dropped[2].found, "an array holding a number");
+  EXPECT_EQ(dropped[3].field, "rel_ins_ids");
+  EXPECT_EQ(dropped[3].found, "a string");
+  EXPECT_EQ(dropped[4].id, "F");
+  EXPECT_EQ(dropped[4].found, "null");
+  EXPECT_NE(dropped[4].message.find("(line 4)"), std::string::npos);
+
+  // Reports are capped; the count is not.
+  const auto capped = InstructionFile::open(path, {.max_dropped_reports = 2});
+  EXPECT_EQ(capped->dropped_records().size(), 2u);
+  EXPECT_EQ(capped->dropped_count(), 5u);
+
+  // Fields left out of checked_fields do not drop: they read as absent.
+  const auto lenient = InstructionFile::open(path, {.checked_fields = kFieldInstruction | kFieldAnswer});
+  EXPECT_EQ(lenient->size(), 4u);  // A, D, E, G
+  ASSERT_TRUE(lenient->find("E").has_value());
+  EXPECT_TRUE(lenient->read(*lenient->find("E")).rel_ins_ids.empty());
+  EXPECT_TRUE(lenient->read(*lenient->find("D")).image_ids.empty());
+  EXPECT_EQ(lenient->dropped_count(), 3u);
+
+  // The first, last and only record, many threads: the same as a file
+  // without them.
+  std::string many = "{\"data\": {\"BAD0\": {\"instruction\": 0},";
+  std::string good = "{\"data\": {";
   for (int i = 0; i < 20000; ++i) {
-    many += fmt::format("\"ID{}\": {{\"instruction\": \"q\", \"answer\": {}}},", i, i == 15000 || i == 19000 ? "1" : "\"a\"");
+    const bool bad = i == 15000 || i == 19000;
+    const std::string record = fmt::format("\"ID{}\": {{\"instruction\": \"q\", \"answer\": {}}},", i, bad ? "1" : "\"a\"");
+    many += record;
+    if (!bad) good += record;
   }
-  many += "\"END\": {}}}";
-  EXPECT_NE(open_error(write(dir, "many.json", many)).find("record 'ID15000'"), std::string::npos);
+  many += "\"END\": {\"answer\": {}}}}";
+  good.back() = '}';
+  good += "}";
+  const auto with_bad = InstructionFile::open(write(dir, "many.json", many), {.threads = 4});
+  const auto without = InstructionFile::open(write(dir, "good.json", good), {.threads = 4});
+  ASSERT_EQ(with_bad->size(), without->size());
+  for (size_t i = 0; i < without->size(); ++i) {
+    ASSERT_EQ(with_bad->id(i), without->id(i));
+    ASSERT_EQ(with_bad->raw_json(i), without->raw_json(i));
+  }
+  ASSERT_EQ(with_bad->dropped_records().size(), 4u);
+  EXPECT_EQ(with_bad->dropped_records()[0].id, "BAD0");
+  EXPECT_EQ(with_bad->dropped_records()[1].id, "ID15000");
+  EXPECT_EQ(with_bad->dropped_records()[2].id, "ID19000");
+  EXPECT_EQ(with_bad->dropped_records()[3].id, "END");
+  EXPECT_EQ(InstructionFile::open(write(dir, "only.json", "{\"data\": {\"A\": []}}"))->size(), 0u);
   std::filesystem::remove_all(dir);
 }
 

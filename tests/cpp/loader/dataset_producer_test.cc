@@ -147,5 +147,37 @@ TEST_F(DatasetProducerTest, PicksGroupsAndChecksOptions) {
   EXPECT_THROW(DatasetProducer::open((dir_ / "data.yaml").string(), options_), Error);
 }
 
+// Text-level failures (a record without an answer, an in-context id
+// without a record) name the sample's instruction id, as image failures do;
+// a wrong-typed record is dropped at open and reported.
+TEST_F(DatasetProducerTest, TextFailuresNameTheInstructionId) {
+  write_text(dir_ / "L.json", R"({"data": {"L_INS_0": {"instruction": "Say 0"}, "L_INS_1": {"instruction": "Say 1", "answer": "1"},
+    "L_INS_2": {"instruction": ["Say 2"], "answer": "2"}}})");
+  write_text(dir_ / "L_train.json", R"({"L_INS_0": [], "L_INS_1": ["L_INS_GONE"]})");
+  write_text(dir_ / "text.yaml", fmt::format("TEXT_ONLY:\n  L:\n    mimicit_path: {}\n    train_config_path: {}\n",
+                                             (dir_ / "L.json").string(), (dir_ / "L_train.json").string()));
+  auto producer = DatasetProducer::open((dir_ / "text.yaml").string(), options_);
+  ASSERT_EQ(producer->group_dataset(0).dropped_count(), 1u);
+  EXPECT_EQ(producer->group_dataset(0).dropped_records()[0].id, "L_INS_2");
+  LoaderOptions options;
+  options.order.batch_size = 2;
+  options.order.sampling = Sampling::kWithoutReplacement;
+  Loader loader(producer, options);
+  Batch batch;
+  while (loader.next(batch)) EXPECT_TRUE(batch.samples.empty());
+  std::vector<SampleError> errors = loader.errors();
+  ASSERT_EQ(errors.size(), 2u);
+  std::map<std::string, SampleError> by_id;
+  for (const SampleError& e : errors) by_id[e.id] = e;
+  EXPECT_NE(by_id.at("L_INS_0").message.find("has no \"answer\""), std::string::npos) << by_id.at("L_INS_0").message;
+  EXPECT_NE(by_id.at("L_INS_1").message.find("L_INS_GONE"), std::string::npos) << by_id.at("L_INS_1").message;
+  try {
+    load_sample(*producer, 0, 0);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.message()).find("(id 'L_INS_0')"), std::string::npos) << e.message();
+  }
+}
+
 }  // namespace
 }  // namespace mimicit::loader

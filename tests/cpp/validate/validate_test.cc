@@ -233,7 +233,7 @@ TEST_F(ValidateTest, AliasesOfAnchorsInOtherDatasetsAreResolved) {
 
 TEST_F(ValidateTest, MissingAndBadFiles) {
   images("img.json", {"I0"});
-  write("broken.json", "{\"meta\": {}, \"data\": {\"A0\": {\"instruction\": 1}}}");
+  write("broken.json", "{\"meta\": {}, \"data\": {\"A0\": {\"instruction\": tru}}}");
   write("bad_store.json", "[1, 2]");
   instructions("v.json", record("V0", "\"I0\""));
   const Report report = run(
@@ -251,6 +251,25 @@ TEST_F(ValidateTest, MissingAndBadFiles) {
   // V's records are checked, but not against a store that cannot be read.
   EXPECT_EQ(report.summary.records, 1u);
   EXPECT_EQ(report.summary.notes.size(), 2u);  // IMAGE_TEXT related ids, VIDEO_TEXT images
+}
+
+// A record of the wrong shape is dropped (a training run never sees it)
+// and listed as bad_record with its file, id and byte offset; the rest of
+// the file is checked.
+TEST_F(ValidateTest, WrongTypedRecordsAreBadRecords) {
+  images("img.json", {"I0"});
+  write("a.json", "{\"data\": {\"A0\": {\"instruction\": 1, \"answer\": \"a\"}, \"A1\": [], "
+                  "\"A2\": {\"instruction\": \"q\", \"answer\": \"a\", \"image_ids\": [\"I0\", \"GONE\"]}}}");
+  const Report report = run("IMAGE_TEXT:\n  A: {mimicit_path: a.json, images_path: img.json}\n");
+  EXPECT_EQ(keys(report), (std::set<Key>{{"bad_record", "IMAGE_TEXT", "A", "A0", ""},
+                                         {"bad_record", "IMAGE_TEXT", "A", "A1", ""},
+                                         {"missing_image", "IMAGE_TEXT", "A", "A2", "GONE"}}));
+  const Problem* bad = find(report, Kind::kBadRecord);
+  EXPECT_EQ(bad->file, path("a.json"));
+  EXPECT_EQ(bad->detail,
+            "byte offset 16 (line 1): record 'A0': field 'instruction' is a number, expected a string; the record is "
+            "dropped");
+  EXPECT_EQ(report.summary.records, 1u);
 }
 
 TEST_F(ValidateTest, RecordChecks) {
