@@ -468,9 +468,6 @@ def test_group_not_in_yaml_is_usage_error(cli, small):
 
 @pytest.mark.parametrize("text,expected", [
     ('{"meta": {}, "data": {"A": {"instruction": "q", "answer": "a"},}}', "line 1"),
-    ('{"meta": {}, "data": {"A": {"instruction": "q",\n "answer": 5}}}', "field 'answer' is a number"),
-    ('{"meta": {}, "data": {"A": {"instruction": "q", "answer": "a", "image_ids": "IMG"}}}', "field 'image_ids'"),
-    ('{"meta": {}, "data": {"A": ["not", "an", "object"]}}', "expected an object"),
     ('{"meta": {}, "data": {"A": {"instruction": "q\\ud800", "answer": "a"}}}', "record 'A'"),
     ('{"meta": {}, "data": {"A": {"instruction": "q", "answer": "a"}}', "unexpected end of file"),
     ('{"meta": {}}', "no \"data\" object"),
@@ -486,6 +483,31 @@ def test_instruction_file_errors(cli, tmp_path, text, expected):
     message = result.stderr.decode(errors="replace")
     assert "bad_instructions.json" in message and "group TEXT_ONLY, dataset T" in message
     assert expected in message, message
+
+
+# Records of the wrong shape: the reference loads them and crashes on them
+# with a TypeError in __getitem__; mimicit drops them, reports them (file,
+# byte offset, record, problem) and goes on with the others (exit 1 at the
+# end). A field the group never reads (image_ids in TEXT_ONLY) drops nothing.
+@pytest.mark.parametrize("group,text,expected", [
+    ("TEXT_ONLY", '{"meta": {}, "data": {"A": {"instruction": "q",\n "answer": 5}}}',
+     "byte offset 27 (line 1): record 'A': field 'answer' is a number"),
+    ("IMAGE_TEXT", '{"meta": {}, "data": {"A": {"instruction": "q", "answer": "a", "image_ids": "IMG"}}}',
+     "byte offset 27 (line 1): record 'A': field 'image_ids' is a string"),
+    ("TEXT_ONLY", '{"meta": {}, "data": {"A": ["not", "an", "object"]}}',
+     "byte offset 27 (line 1): record 'A': the record is an array, expected an object"),
+    ("TEXT_ONLY", '{"meta": {}, "data": {"A": {"instruction": "q", "answer": "a", "image_ids": "IMG"}}}', None),
+])
+def test_wrong_typed_records_are_dropped(cli, tmp_path, group, text, expected):
+    (tmp_path / "bad_instructions.json").write_text(text)
+    (tmp_path / "d.yaml").write_text(f"{group}:\n  T:\n    mimicit_path: bad_instructions.json\n")
+    result = subprocess.run([str(cli.binary), "sample", "d.yaml"], capture_output=True, cwd=tmp_path, timeout=30,
+                            check=False)
+    if expected is None:
+        assert result.returncode == 0 and json.loads(result.stdout)["id"] == "A"
+        return
+    assert result.returncode == 1 and result.stdout == b""
+    assert f"dropped record: bad_instructions.json: {expected}" in result.stderr.decode(), result.stderr
 
 
 # --- task descriptions per epoch through the Python API ---------------------------
