@@ -90,9 +90,7 @@ std::vector<parquet::WriterColumn> columns(Config config) {
 }
 
 ShardWriter::ShardWriter(fs::path dir, Config config, const LayoutOptions& options)
-    : dir_(std::move(dir)), config_(config), options_(options) {
-  fs::create_directories(dir_);
-}
+    : dir_(std::move(dir)), config_(config), options_(options) {}
 
 ShardWriter::~ShardWriter() = default;
 
@@ -103,6 +101,7 @@ void ShardWriter::open_shard() {
   // pictures, so that the hub's viewer reads a few rows cheaply.
   if (config_ != Config::kInstructions) w.row_group_rows = 100;
   w.key_value_metadata.push_back({"huggingface", features_json(config_)});
+  if (paths_.empty()) fs::create_directories(dir_);
   fs::path path = dir_ / fmt::format("train-{:05}.parquet", paths_.size());
   writer_ = std::make_unique<parquet::ParquetWriter>(path.string(), columns(config_), std::move(w));
   paths_.push_back(path);

@@ -380,7 +380,7 @@ void write_llava(Run& run, const LayoutSource& s, std::set<std::string>& written
 void check(const LayoutOptions& options) {
   if (options.datasets.empty()) fail_invalid("no dataset to convert");
   if (options.out.empty()) fail_invalid("no output folder (-o)");
-  if (options.max_shard_bytes < (1u << 20)) fail_invalid("--max-shard-size must be at least 1MiB");
+  if (options.max_shard_bytes < (64u << 10)) fail_invalid("--max-shard-size must be at least 64KiB");
   std::set<std::string> tasks;
   for (const LayoutSource& s : options.datasets) {
     if (!tasks.insert(s.task).second) fail_invalid("two datasets are both named '{}'", s.task);
