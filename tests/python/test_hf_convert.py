@@ -226,7 +226,8 @@ def test_hf_to_otter_to_hf_keeps_every_id_text_and_byte(data, tmp_path):
     hf = tmp_path / "hf"
     convert(otter / "data.yaml", "--to", "hf", "-o", hf)
     for task in TASKS.values():
-        for config in (task, f"{task}_Instructions"):
+        # (`datasets` wrote no X for the text-only LIMA: write_task skips a task without pictures.)
+        for config in (task, f"{task}_Instructions") if task != "LIMA" else ("LIMA_Instructions",):
             assert read_config(hf / config).to_pylist() == read_config(hf_in / config).to_pylist(), config
     for task in ("LA", "DC"):
         def by_id(folder):
