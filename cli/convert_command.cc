@@ -1,5 +1,6 @@
-// `mimicit convert SRC... -o OUT`: argument parsing only; the work is
-// convert::convert_images.
+// `mimicit convert SRC... -o OUT [--to hf|otter|llava]`: argument parsing
+// only; the work is convert::convert_images (image stores) or
+// convert::convert_layout (whole datasets, --to).
 #include <iostream>
 #include <map>
 #include <memory>
@@ -34,6 +35,30 @@ int run_convert(const convert::ConvertOptions& options) {
   return 0;
 }
 
+int run_layout(const convert::LayoutOptions& options) {
+  convert::LayoutReport r = convert::convert_layout(options);
+  std::cout << fmt::format("{}: {} datasets in the {} layout: {} records, {} images, {} files ({}){}, {:.1f} s\n",
+                           options.out, r.datasets, convert::layout_name(options.to), r.records, r.images,
+                           r.files, format_bytes(r.bytes_out),
+                           r.missing_images ? fmt::format(", {} image ids without an image", r.missing_images)
+                                            : std::string(),
+                           r.seconds);
+  return 0;
+}
+
+// --to's names and what each writes, from the one table beside the enum.
+std::map<std::string, convert::Layout> layout_names() {
+  std::map<std::string, convert::Layout> names;
+  for (const convert::LayoutName& n : convert::kLayoutNames) names.emplace(n.name, n.layout);
+  return names;
+}
+
+std::string layout_help() {
+  std::string help = "Convert whole datasets (instructions and images) into another layout instead:";
+  for (const convert::LayoutName& n : convert::kLayoutNames) help += fmt::format("\n  {}: {}", n.name, n.help);
+  return help;
+}
+
 }  // namespace
 
 void add_convert_command(CLI::App& app, Action& action) {
@@ -42,7 +67,14 @@ void add_convert_command(CLI::App& app, Action& action) {
                  "into one sorted, partitioned Parquet store");
   auto options = std::make_shared<convert::ConvertOptions>();
   auto max_size = std::make_shared<std::string>("1.5GiB");
-  command->add_option("SRC", options->sources, "Stores to read; later sources win on duplicate ids")
+  auto layout = std::make_shared<convert::LayoutOptions>();
+  auto to = std::make_shared<std::string>();
+  auto task = std::make_shared<std::string>();
+  auto max_shard = std::make_shared<std::string>("500MB");
+  command->add_option("SRC", options->sources,
+                      "Stores to read; later sources win on duplicate ids. With --to: a data YAML, or "
+                      "the instructions (JSON, or HF shards: a .parquet file, a folder, a glob) "
+                      "followed by their image stores")
       ->required();
   command->add_option("-o,--out", options->out, "Output folder (replaced atomically when done)")
       ->required();
@@ -67,15 +99,44 @@ void add_convert_command(CLI::App& app, Action& action) {
                       "base64 (default: a base64 string column) or binary (raw bytes)")
       ->transform(CLI::CheckedTransformer(kPayloads, CLI::ignore_case));
   command->add_option("--threads", options->threads, "Worker threads (default: all cores)");
+  command->add_option("--to", *to, layout_help())
+      ->transform(CLI::IsMember(layout_names(), CLI::ignore_case));
+  command->add_option("--task", *task,
+                      "With --to: the dataset's name X (default: from the instructions' path, "
+                      "CGD_instructions.json or CGD_Instructions/ give CGD; a data YAML's names)");
+  command->add_option("--max-shard-size", *max_shard,
+                      "With --to hf: largest shard, e.g. 500MB (default), 1GB");
   command->footer(
-      "Rows are sorted by id across all parts; pandas.read_parquet(OUT) and\n"
+      "Image stores: rows are sorted by id across all parts; pandas.read_parquet(OUT) and\n"
       "dask.dataframe.read_parquet(OUT) read the ids as the index. Images whose base64\n"
       "cannot be decoded are always dropped and listed in OUT/dropped.jsonl.\n"
-      "Example: mimicit convert LA_images.json -o LA_store --compression zstd --verify");
-  command->callback([&action, options, max_size] {
-    action = [options, max_size] {
-      options->max_partition_bytes = parse_byte_size(*max_size);
-      return run_convert(*options);
+      "  mimicit convert LA_images.json -o LA_store --compression zstd --verify\n"
+      "Layouts (--to): texts, ids and image bytes are copied untouched, both ways.\n"
+      "  mimicit convert LA_instructions.json LA.parquet --to hf -o hf/   # hf/LA, hf/LA_Images,\n"
+      "      hf/LA_Instructions (train-00000-of-0000N.parquet) and hf/README.md: push hf/ to the hub\n"
+      "  mimicit convert data.yaml --to hf -o hf/            # every dataset of the YAML\n"
+      "  mimicit convert hf/LA_Instructions --to otter -o otter/   # LA_Images found beside it;\n"
+      "      writes otter/LA_instructions.json, otter/LA_images/ and otter/data.yaml\n"
+      "  mimicit convert hf/LA --to otter -o otter/          # the pictures embedded in the rows\n"
+      "  mimicit convert data.yaml --to llava -o llava/      # llava/LA.json + llava/images/\n"
+      "See docs/layouts.md.");
+  command->callback([&action, options, max_size, layout, to, task, max_shard] {
+    if (to->empty()) {
+      action = [options, max_size] {
+        options->max_partition_bytes = parse_byte_size(*max_size);
+        return run_convert(*options);
+      };
+      return;
+    }
+    action = [options, layout, to, task, max_shard] {
+      layout->to = *convert::parse_layout(*to);
+      layout->datasets = convert::layout_sources(options->sources, *task);
+      layout->out = options->out;
+      layout->max_shard_bytes = parse_byte_size(*max_shard);
+      layout->codec = options->codec;
+      layout->threads = options->threads;
+      layout->progress = options->progress;
+      return run_layout(*layout);
     };
   });
 }

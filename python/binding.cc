@@ -318,32 +318,100 @@ nb::dict read_columns(const std::string& path,
 // GIL (keeping references to the str/bytes objects they view), then appended
 // to the ParquetWriter without it.
 
-enum class ColumnKind { kBool, kInt32, kInt64, kDouble, kString, kBinary };
+enum class ColumnKind { kBool, kInt32, kInt64, kDouble, kString, kBinary, kList, kStruct };
+
+// A column's type: a value kind, or a list (children[0]: the element) or a
+// struct (children: the fields, named by `names`).
+struct WriteType {
+  ColumnKind kind = ColumnKind::kBinary;
+  std::vector<WriteType> children;
+  std::vector<std::string> names;
+};
 
 struct WriteColumn {
   parquet::WriterColumn column;
-  ColumnKind kind = ColumnKind::kBinary;
+  WriteType type;
   nb::object values;  // a PySequence_Fast of the column's values
 };
 
+// One call on the writer: a null, a value, or the start of a list of
+// `length` elements or of a struct (its parts follow depth first).
 struct WriteCell {
-  bool is_null = true;
+  enum class Op : uint8_t { kNull, kValue, kList, kStruct };
+  Op op = Op::kNull;
+  ColumnKind kind = ColumnKind::kBinary;
   bool b = false;
   int64_t i = 0;
   double d = 0;
+  size_t length = 0;
   std::string_view bytes;
 };
 
-ColumnKind parse_kind(const std::string& name, const std::string& type) {
-  if (type == "bool") return ColumnKind::kBool;
-  if (type == "int32") return ColumnKind::kInt32;
-  if (type == "int64") return ColumnKind::kInt64;
-  if (type == "double") return ColumnKind::kDouble;
-  if (type == "string") return ColumnKind::kString;
-  if (type == "binary") return ColumnKind::kBinary;
-  throw nb::value_error(("column '" + name + "': unknown type '" + type +
-                         "' (expected bool, int32, int64, double, string or binary)")
-                            .c_str());
+// Parses "bool", ..., "binary", "list<T>" or "struct<name: T, ...>" from
+// `text` at `pos` (spaces allowed around the parts).
+WriteType parse_type_at(const std::string& column, const std::string& text, size_t& pos) {
+  auto skip = [&] { while (pos < text.size() && text[pos] == ' ') ++pos; };
+  auto bad = [&]() -> WriteType {
+    throw nb::value_error(("column '" + column + "': unknown type '" + text +
+                           "' (expected bool, int32, int64, double, string, binary, list<T> or "
+                           "struct<name: T, ...>)")
+                              .c_str());
+  };
+  skip();
+  size_t start = pos;
+  while (pos < text.size() && (std::isalnum(static_cast<unsigned char>(text[pos])) || text[pos] == '_')) ++pos;
+  std::string word = text.substr(start, pos - start);
+  WriteType type;
+  static const std::pair<const char*, ColumnKind> kValues[] = {
+      {"bool", ColumnKind::kBool},     {"int32", ColumnKind::kInt32},   {"int64", ColumnKind::kInt64},
+      {"double", ColumnKind::kDouble}, {"string", ColumnKind::kString}, {"binary", ColumnKind::kBinary}};
+  for (const auto& [name, kind] : kValues) {
+    if (word == name) {
+      type.kind = kind;
+      return type;
+    }
+  }
+  if (word != "list" && word != "struct") return bad();
+  skip();
+  if (pos >= text.size() || text[pos] != '<') return bad();
+  ++pos;
+  if (word == "list") {
+    type.kind = ColumnKind::kList;
+    type.children.push_back(parse_type_at(column, text, pos));
+  } else {
+    type.kind = ColumnKind::kStruct;
+    for (;;) {
+      skip();
+      size_t colon = text.find(':', pos);
+      if (colon == std::string::npos) return bad();
+      std::string name = text.substr(pos, colon - pos);
+      while (!name.empty() && name.back() == ' ') name.pop_back();
+      if (name.empty()) return bad();
+      pos = colon + 1;
+      type.names.push_back(name);
+      type.children.push_back(parse_type_at(column, text, pos));
+      skip();
+      if (pos < text.size() && text[pos] == ',') {
+        ++pos;
+        continue;
+      }
+      break;
+    }
+  }
+  skip();
+  if (pos >= text.size() || text[pos] != '>') return bad();
+  ++pos;
+  return type;
+}
+
+WriteType parse_type(const std::string& column, const std::string& text) {
+  size_t pos = 0;
+  WriteType type = parse_type_at(column, text, pos);
+  while (pos < text.size() && text[pos] == ' ') ++pos;
+  if (pos != text.size()) {
+    throw nb::value_error(("column '" + column + "': unknown type '" + text + "'").c_str());
+  }
+  return type;
 }
 
 parquet::Type physical_type(ColumnKind kind) {
@@ -356,6 +424,28 @@ parquet::Type physical_type(ColumnKind kind) {
   }
 }
 
+// The writer's column for `type`; the parts of nested columns are nullable,
+// as pyarrow's.
+parquet::WriterColumn writer_column(const std::string& name, const WriteType& type, bool nullable,
+                                    bool dictionary, bool bloom) {
+  if (type.kind == ColumnKind::kList) {
+    parquet::WriterColumn c =
+        parquet::WriterColumn::list(name, writer_column("element", type.children[0], true, dictionary, false));
+    c.optional = nullable;
+    return c;
+  }
+  if (type.kind == ColumnKind::kStruct) {
+    std::vector<parquet::WriterColumn> fields;
+    for (size_t i = 0; i < type.children.size(); ++i) {
+      fields.push_back(writer_column(type.names[i], type.children[i], true, dictionary, false));
+    }
+    parquet::WriterColumn c = parquet::WriterColumn::structure(name, std::move(fields));
+    c.optional = nullable;
+    return c;
+  }
+  return {name, physical_type(type.kind), nullable, type.kind == ColumnKind::kString, dictionary, bloom};
+}
+
 [[noreturn]] void raise_type_error(const WriteColumn& column, size_t row, const char* expected,
                                    PyObject* value) {
   std::string message = "column '" + column.column.name + "', row " + std::to_string(row) +
@@ -363,39 +453,44 @@ parquet::Type physical_type(ColumnKind kind) {
   throw nb::type_error(message.c_str());
 }
 
-int64_t to_integer(const WriteColumn& column, size_t row, PyObject* value) {
+int64_t to_integer(const WriteColumn& column, ColumnKind kind, size_t row, PyObject* value) {
   if (PyBool_Check(value) || !PyIndex_Check(value)) raise_type_error(column, row, "int", value);
   nb::object index = check(PyNumber_Index(value));
   int overflow = 0;
   long long result = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
   if (result == -1 && PyErr_Occurred()) throw nb::python_error();
-  bool fits = overflow == 0 && (column.kind == ColumnKind::kInt64 ||
+  bool fits = overflow == 0 && (kind == ColumnKind::kInt64 ||
                                 (result >= std::numeric_limits<int32_t>::min() &&
                                  result <= std::numeric_limits<int32_t>::max()));
   if (!fits) {
     std::string message = "column '" + column.column.name + "', row " + std::to_string(row) +
                           ": integer out of range for " +
-                          (column.kind == ColumnKind::kInt32 ? "int32" : "int64");
+                          (kind == ColumnKind::kInt32 ? "int32" : "int64");
     throw nb::value_error(message.c_str());
   }
   return result;
 }
 
-// Converts one Python value; str/bytes objects are appended to `keep_alive`
-// so that the views stay valid while the GIL is released.
-WriteCell to_cell(const WriteColumn& column, size_t row, PyObject* value,
-                  std::vector<nb::object>& keep_alive) {
+// Converts one Python value of `type` into the writer calls that append
+// it (nested values depth first); str/bytes objects are appended to
+// `keep_alive` so that the views stay valid while the GIL is released.
+void to_cells(const WriteColumn& column, const WriteType& type, size_t row, PyObject* value,
+              std::vector<WriteCell>& out, std::vector<nb::object>& keep_alive) {
   WriteCell cell;
-  if (value == Py_None) return cell;
-  cell.is_null = false;
-  switch (column.kind) {
+  if (value == Py_None) {
+    out.push_back(cell);
+    return;
+  }
+  cell.op = WriteCell::Op::kValue;
+  cell.kind = type.kind;
+  switch (type.kind) {
     case ColumnKind::kBool:
       if (!PyBool_Check(value)) raise_type_error(column, row, "bool", value);
       cell.b = value == Py_True;
       break;
     case ColumnKind::kInt32:
     case ColumnKind::kInt64:
-      cell.i = to_integer(column, row, value);
+      cell.i = to_integer(column, type.kind, row, value);
       break;
     case ColumnKind::kDouble:
       if (PyBool_Check(value) || PyUnicode_Check(value) || PyBytes_Check(value)) {
@@ -425,14 +520,43 @@ WriteCell to_cell(const WriteColumn& column, size_t row, PyObject* value,
       }
       keep_alive.push_back(nb::borrow(value));
       break;
+    case ColumnKind::kList: {
+      if (PyUnicode_Check(value) || PyBytes_Check(value) || !PySequence_Check(value)) {
+        raise_type_error(column, row, "a list", value);
+      }
+      nb::object items = check(PySequence_Fast(value, "a list"));
+      keep_alive.push_back(items);
+      Py_ssize_t n = PySequence_Fast_GET_SIZE(items.ptr());
+      cell.op = WriteCell::Op::kList;
+      cell.length = static_cast<size_t>(n);
+      out.push_back(cell);
+      for (Py_ssize_t k = 0; k < n; ++k) {
+        to_cells(column, type.children[0], row, PySequence_Fast_GET_ITEM(items.ptr(), k), out, keep_alive);
+      }
+      return;
+    }
+    case ColumnKind::kStruct: {
+      if (!PyDict_Check(value)) raise_type_error(column, row, "a dict", value);
+      cell.op = WriteCell::Op::kStruct;
+      out.push_back(cell);
+      for (size_t k = 0; k < type.children.size(); ++k) {
+        PyObject* field = PyDict_GetItemString(value, type.names[k].c_str());  // borrowed
+        to_cells(column, type.children[k], row, field == nullptr ? Py_None : field, out, keep_alive);
+      }
+      return;
+    }
   }
-  return cell;
+  out.push_back(cell);
 }
 
-void append_cell(parquet::ParquetWriter& writer, size_t index, ColumnKind kind,
-                 const WriteCell& cell) {
-  if (cell.is_null) return writer.append_null(index);
-  switch (kind) {
+void append_cell(parquet::ParquetWriter& writer, size_t index, const WriteCell& cell) {
+  switch (cell.op) {
+    case WriteCell::Op::kNull: return writer.append_null(index);
+    case WriteCell::Op::kList: return writer.append_list(index, cell.length);
+    case WriteCell::Op::kStruct: return writer.append_struct(index);
+    case WriteCell::Op::kValue: break;
+  }
+  switch (cell.kind) {
     case ColumnKind::kBool: return writer.append_bool(index, cell.b);
     case ColumnKind::kInt32: return writer.append_int32(index, static_cast<int32_t>(cell.i));
     case ColumnKind::kInt64: return writer.append_int64(index, cell.i);
@@ -495,9 +619,8 @@ std::vector<WriteColumn> prepare_columns(const std::vector<SchemaEntry>& schema,
   for (size_t i = 0; i < schema.size(); ++i) {
     const auto& [name, type, nullable, dictionary, bloom] = schema[i];
     WriteColumn column;
-    column.kind = parse_kind(name, type);
-    column.column = {name, physical_type(column.kind), nullable,
-                     column.kind == ColumnKind::kString, dictionary, bloom};
+    column.type = parse_type(name, type);
+    column.column = writer_column(name, column.type, nullable, dictionary, bloom);
     column.values = check(PySequence_Fast(data[i].ptr(), "column values must be a sequence"));
     size_t size = static_cast<size_t>(PySequence_Fast_GET_SIZE(column.values.ptr()));
     if (i == 0) num_rows = size;
@@ -525,22 +648,27 @@ void write_columns(const std::string& path, const std::vector<SchemaEntry>& sche
   }
   constexpr size_t kBatchRows = 4096;
   std::vector<WriteCell> cells;
+  std::vector<size_t> ends;  // per row and column: where its cells end
   std::vector<nb::object> keep_alive;
   for (size_t first = 0; first < num_rows; first += kBatchRows) {
     size_t end = std::min(num_rows, first + kBatchRows);
     cells.clear();
+    ends.clear();
     keep_alive.clear();
     for (size_t row = first; row < end; ++row) {
       for (const WriteColumn& column : columns) {
         PyObject* value = PySequence_Fast_GET_ITEM(column.values.ptr(), row);
-        cells.push_back(to_cell(column, row, value, keep_alive));
+        to_cells(column, column.type, row, value, cells, keep_alive);
+        ends.push_back(cells.size());
       }
     }
     nb::gil_scoped_release release;
     size_t next = 0;
+    size_t slot = 0;
     for (size_t row = first; row < end; ++row) {
       for (size_t c = 0; c < columns.size(); ++c) {
-        append_cell(*writer, c, columns[c].kind, cells[next++]);
+        for (; next < ends[slot]; ++next) append_cell(*writer, c, cells[next]);
+        ++slot;
       }
       writer->end_row();
     }

@@ -41,7 +41,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mimicit/image_store.h"
@@ -136,5 +138,101 @@ ShardReport convert_shard(const ConvertOptions& options, const ConvertShard& sha
 // with the plan; options.out is then untouched.
 ConvertReport merge_shards(const ConvertOptions& options, const ConvertPlan& plan,
                            const std::string& work_dir);
+
+// ---------------------------------------------------------------------------
+// Whole datasets from one layout into another: `mimicit convert SRC --to X`.
+//
+// A dataset is its instructions (a JSON file, or Hugging Face shards: a
+// Parquet file, a folder, a glob) and its image stores (anything
+// ImageStore::open takes; none for the HF `X` configuration, whose rows
+// embed the pictures). Each is written under `out` as:
+//
+//   hf     X_Images/train-00000-of-0000N.parquet ...   id, image (the `datasets` Image
+//                                                      feature: struct<bytes, path>)
+//          X_Instructions/train-...parquet             id, instruction, answer, images (ids),
+//                                                      related instructions
+//          X/train-...parquet                          the same, images embedded:
+//                                                      list<struct<bytes, path>>, path = the id
+//          README.md                                   the dataset card's YAML: dataset_info
+//                                                      (features per configuration) and configs
+//                                                      (data_files), so the folder can be
+//                                                      pushed to the hub as it is
+//   otter  X_instructions.json                         {"meta": ..., "data": {id: {instruction,
+//                                                      answer, image_ids, rel_ins_ids}}}
+//          X_images/part.0.parquet ...                 the image store, written by
+//                                                      convert_images (base64 column)
+//          data.yaml                                   the datasets, for mimicit and the reference
+//   llava  X.json                                      [{id, image, conversations: [{from: human,
+//                                                      value: "<image>\n..."}, {from: gpt, ...}]}]
+//          images/<image id>.<ext>                     the image files, bytes untouched
+//
+// Shards carry the schema metadata `huggingface` key as `datasets` writes
+// it, so datasets.load_dataset("parquet", ...) and Dataset.from_parquet
+// give Image features; every shard stays under max_shard_bytes (a row
+// larger than that gets a shard of its own). X_Images holds every image of
+// the dataset's stores, in the stores' order, so that no image is lost on
+// the way; records keep their order; image ids, texts and image bytes are
+// copied untouched, so Otter -> HF -> Otter and HF -> Otter -> HF keep
+// every id, text and byte. Fields of JSON records other than the four
+// above have no column in the HF layout and are not carried over.
+// An image id with no image in the stores is written with null bytes in X
+// and counted as missing (the other configurations only name it).
+//
+// Atomic like convert_images: `out` is built beside itself and swapped in
+// when complete. Deterministic: the same inputs give the same bytes.
+
+enum class Layout { kOtter, kHf, kLlava };
+
+// The names --to takes, and what each writes (the CLI's help): the one
+// table of Layout's names.
+struct LayoutName {
+  Layout layout;
+  std::string_view name;
+  std::string_view help;
+};
+inline constexpr LayoutName kLayoutNames[] = {
+    {Layout::kHf, "hf", "Hugging Face shards per task: X_Images, X_Instructions, X and a README.md card"},
+    {Layout::kOtter, "otter", "the reference's layout: X_instructions.json, an X_images Parquet store, data.yaml"},
+    {Layout::kLlava, "llava", "LLaVA JSON (id, image, conversations) and the image files in images/"},
+};
+std::optional<Layout> parse_layout(std::string_view name);
+std::string_view layout_name(Layout layout);
+
+struct LayoutSource {
+  std::string task;                 // names the output (X above)
+  std::string group = "IMAGE_TEXT"; // the data YAML's group (otter's data.yaml keeps it)
+  std::string instructions;         // JSON file or HF shards
+  std::vector<std::string> images;  // image stores; empty: the shards embed the pictures
+};
+
+struct LayoutOptions {
+  Layout to = Layout::kHf;
+  std::vector<LayoutSource> datasets;
+  std::string out;
+  uint64_t max_shard_bytes = 500'000'000;  // hf: 500MB, the hub's recommended shard size
+  parquet::Codec codec = parquet::Codec::SNAPPY;
+  int threads = 0;                         // 0 = hardware concurrency
+  bool progress = true;
+};
+
+struct LayoutReport {
+  uint64_t datasets = 0;
+  uint64_t records = 0;         // instruction records written
+  uint64_t images = 0;          // images written (X_Images, the Otter store, LLaVA's files)
+  uint64_t missing_images = 0;  // image ids with no image in the stores
+  uint64_t files = 0;           // files written
+  uint64_t bytes_out = 0;
+  double seconds = 0;
+};
+
+LayoutReport convert_layout(const LayoutOptions& options);
+
+// The datasets a command line names: `paths` is one data YAML (each of its
+// datasets, named by the YAML), or an instruction source followed by its
+// image stores. `task` (when not empty) names a single dataset; else the
+// name comes from the instructions: `CGD_instructions.json`, `CGD_Instructions/`
+// and `CGD/` all give CGD. HF instructions without stores take the sibling
+// `<task>_Images` folder when there is one, else their embedded pictures.
+std::vector<LayoutSource> layout_sources(const std::vector<std::string>& paths, const std::string& task);
 
 }  // namespace mimicit::convert

@@ -1,7 +1,8 @@
 """Parquet files, read and written by mimicit's own engine.
 
 * :func:`read` returns ``{field name: list of values}``.
-* :func:`write` writes ``{name: list of values}`` as a flat Parquet file.
+* :func:`write` writes ``{name: list of values}`` as a Parquet file (values,
+  lists and structs).
 * :func:`metadata` describes a file's footer (as ``mimicit parquet meta --json``).
 * :func:`find_sorted` finds a key in a column sorted across the file.
 """
@@ -18,7 +19,9 @@ from ._core import parquet as _native
 
 __all__ = ["read", "write", "metadata", "find_sorted", "TYPES"]
 
-#: The column types :func:`write` accepts.
+#: The value types :func:`write` accepts; nested as ``list<T>`` and
+#: ``struct<name: T, ...>`` (e.g. the Hugging Face Image feature
+#: ``struct<bytes: binary, path: string>``).
 TYPES = ("bool", "int32", "int64", "double", "string", "binary")
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -84,9 +87,13 @@ def write(
 
     The file appears atomically: ``path`` is replaced only once the whole
     file is written. Column types are "bool", "int32", "int64", "double",
-    "string" or "binary"; a type not given in ``types`` is inferred from the
-    column's first non-None value (bool, int -> int64, float -> double,
-    str -> string, bytes -> binary). ``nullable``, ``dictionary`` (a bool or
+    "string" or "binary", or nested: "list<T>" (values: a list, or None)
+    and "struct<name: T, ...>" (values: a dict, missing keys are None, or
+    None), written as pyarrow writes them (the 3-level LIST), e.g.
+    ``types={"images": "list<struct<bytes: binary, path: string>>"}``. A
+    type not given in ``types`` is inferred from the column's first
+    non-None value (bool, int -> int64, float -> double, str -> string,
+    bytes -> binary); nested types must be given. ``nullable``, ``dictionary`` (a bool or
     the names of the columns to dictionary-encode) and ``bloom_filter`` (the
     names of the columns to give a bloom filter) apply per column. Options
     left at None keep the engine's defaults. ``pandas_index`` names a column

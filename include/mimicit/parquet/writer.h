@@ -1,7 +1,14 @@
 // ParquetWriter: writes a Parquet file row by row, atomically.
 //
-// The schema is flat: a list of columns, each BOOLEAN, INT32, INT64, DOUBLE
-// or BYTE_ARRAY (string or binary), required or optional. Values are
+// The schema is a list of columns, each a value (BOOLEAN, INT32, INT64,
+// DOUBLE or BYTE_ARRAY: string or binary), a list of one kind of column or
+// a struct of named columns (nested as deep as wanted: the Hugging Face
+// layout's `list<string>`, `struct<bytes: binary, path: string>` and
+// `list<struct<bytes, path>>`), each required or optional. Lists are
+// written as pyarrow writes them: the 3-level LIST of the format spec
+// (`optional group images (LIST) { repeated group list { optional ...
+// element } }`), with definition and repetition levels, so pyarrow, pandas
+// and `datasets` read them back as lists and structs. Values are
 // appended one row at a time; a row group is cut when it reaches
 // `row_group_rows` rows or about `row_group_bytes` encoded bytes, and its
 // column chunks are then written one after the other. Memory use is about
@@ -23,13 +30,24 @@
 
 namespace mimicit::parquet {
 
+// What a column holds: one value, a list of `children[0]` (the element;
+// its name is ignored: the file calls it `element`), or a struct of the
+// `children` (named fields, at least one).
+enum class Shape : uint8_t { kValue, kList, kStruct };
+
 struct WriterColumn {
   std::string name;
-  Type type = Type::BYTE_ARRAY;  // BOOLEAN, INT32, INT64, DOUBLE or BYTE_ARRAY
+  Type type = Type::BYTE_ARRAY;  // kValue: BOOLEAN, INT32, INT64, DOUBLE or BYTE_ARRAY
   bool optional = true;          // nullable
   bool is_string = false;        // BYTE_ARRAY only: annotate as STRING (UTF-8)
   bool dictionary = true;        // try dictionary encoding (falls back to PLAIN when too large)
   bool bloom_filter = false;     // write a split-block bloom filter for this column
+  Shape shape = Shape::kValue;
+  std::vector<WriterColumn> children;  // kList: the element; kStruct: the fields
+
+  // A nullable list of `element`, and a nullable struct of `fields`.
+  static WriterColumn list(std::string name, WriterColumn element);
+  static WriterColumn structure(std::string name, std::vector<WriterColumn> fields);
 };
 
 struct WriterOptions {
@@ -68,6 +86,19 @@ class ParquetWriter {
   // value per column per row, in any column order, then end_row(). The type
   // must match the column's (int32 for INT32, ...); a mismatch or a null in a
   // required column throws Error(kInvalidArgument).
+  //
+  // Nested columns take their value as a sequence of calls, depth first:
+  // append_list(c, n) opens a list of n elements, each then appended in
+  // turn (a value, a null, a list or a struct); append_struct(c) opens a
+  // struct whose fields are then appended in schema order; append_null(c)
+  // is a null list, struct or value wherever one is expected. The column's
+  // value is complete when its last element or field is in. E.g. a row of
+  // `images: list<struct<bytes, path>>` holding two pictures:
+  //   append_list(c, 2);
+  //   append_struct(c); append_bytes(c, png); append_bytes(c, "a.png");
+  //   append_struct(c); append_bytes(c, jpg); append_null(c);
+  void append_list(size_t column, size_t length);
+  void append_struct(size_t column);
   void append_null(size_t column);
   void append_bool(size_t column, bool value);
   void append_int32(size_t column, int32_t value);

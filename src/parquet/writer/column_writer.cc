@@ -16,8 +16,6 @@ namespace {
 
 static_assert(std::endian::native == std::endian::little, "PLAIN is little-endian");
 
-constexpr int kMaxDefinitionLevel = 1;  // flat schema: optional columns only
-
 bool dictionary_enabled(const WriterColumn& column, const WriterOptions& options) {
   // BOOLEAN has nothing to gain from a dictionary; Arrow never uses one.
   return column.dictionary && column.type != Type::BOOLEAN && options.dictionary_bytes > 0;
@@ -62,14 +60,17 @@ BoundaryOrder boundary_order(Type type, const ColumnIndex& index) {
 
 }  // namespace
 
-ColumnWriter::ColumnWriter(const WriterColumn& column, const WriterOptions& options)
-    : column_(column),
+ColumnWriter::ColumnWriter(const LeafColumn& leaf, const WriterOptions& options)
+    : column_(leaf.column),
+      path_(leaf.path),
+      max_def_(leaf.max_def),
+      max_rep_(leaf.max_rep),
       options_(options),
       track_statistics_(options.statistics || options.page_index),
       page_writer_(options.codec, options.compression_level, options.write_crc),
       mode_(Mode::kPlain),
-      page_stats_(column.type, options.max_statistics_bytes, column.is_string),
-      chunk_stats_(column.type, options.max_statistics_bytes, column.is_string) {
+      page_stats_(column_.type, options.max_statistics_bytes, column_.is_string),
+      chunk_stats_(column_.type, options.max_statistics_bytes, column_.is_string) {
   if (dictionary_enabled(column_, options_)) {
     dictionary_ = std::make_unique<DictionaryBuilder>(column_.type);
   }
@@ -84,6 +85,7 @@ void ColumnWriter::reset_chunk() {
   data_pages_ = Buffer();
   chunk_first_row_ += chunk_rows_;
   chunk_rows_ = 0;
+  chunk_levels_ = 0;
   total_uncompressed_ = 0;
   chunk_stats_.reset();
   encoding_stats_.clear();
@@ -96,42 +98,44 @@ void ColumnWriter::reset_chunk() {
 // ---------------------------------------------------------------------------
 // Values
 
-void ColumnWriter::append_null() {
-  def_levels_.push_back(0);
+void ColumnWriter::append_null(int16_t def, int16_t rep) {
+  def_levels_.push_back(def);
+  if (max_rep_ > 0) rep_levels_.push_back(rep);
+  ++page_levels_;
   if (track_statistics_) page_stats_.add_null();
 }
 
-void ColumnWriter::append_bool(bool value) {
+void ColumnWriter::append_bool(bool value, int16_t rep) {
   plain_scratch_[0] = value ? 1 : 0;
-  add_value(ByteView(plain_scratch_, 1), [] { return 0u; });
+  add_value(ByteView(plain_scratch_, 1), rep, [] { return 0u; });
   if (track_statistics_) page_stats_.add_bool(value);
 }
 
-void ColumnWriter::append_int32(int32_t value) {
+void ColumnWriter::append_int32(int32_t value, int16_t rep) {
   std::memcpy(plain_scratch_, &value, 4);
-  add_value(ByteView(plain_scratch_, 4), [&] { return dictionary_->put_int32(value); });
+  add_value(ByteView(plain_scratch_, 4), rep, [&] { return dictionary_->put_int32(value); });
   if (track_statistics_) page_stats_.add_int32(value);
 }
 
-void ColumnWriter::append_int64(int64_t value) {
+void ColumnWriter::append_int64(int64_t value, int16_t rep) {
   std::memcpy(plain_scratch_, &value, 8);
-  add_value(ByteView(plain_scratch_, 8), [&] { return dictionary_->put_int64(value); });
+  add_value(ByteView(plain_scratch_, 8), rep, [&] { return dictionary_->put_int64(value); });
   if (track_statistics_) page_stats_.add_int64(value);
 }
 
-void ColumnWriter::append_double(double value) {
+void ColumnWriter::append_double(double value, int16_t rep) {
   std::memcpy(plain_scratch_, &value, 8);
-  add_value(ByteView(plain_scratch_, 8), [&] { return dictionary_->put_double(value); });
+  add_value(ByteView(plain_scratch_, 8), rep, [&] { return dictionary_->put_double(value); });
   if (track_statistics_) page_stats_.add_double(value);
 }
 
-void ColumnWriter::append_bytes(std::string_view value) {
-  add_value(as_bytes(value), [&] { return dictionary_->put_bytes(value); });
+void ColumnWriter::append_bytes(std::string_view value, int16_t rep) {
+  add_value(as_bytes(value), rep, [&] { return dictionary_->put_bytes(value); });
   if (track_statistics_) page_stats_.add_bytes(value);
 }
 
 template <typename Put>
-void ColumnWriter::add_value(ByteView plain_value, Put&& put) {
+void ColumnWriter::add_value(ByteView plain_value, int16_t rep, Put&& put) {
   // Leaving the dictionary ends the page first, so that every page is
   // wholly dictionary-encoded or wholly PLAIN. The page holds whole rows
   // here: this column's value for the current row is not in it yet.
@@ -139,7 +143,9 @@ void ColumnWriter::add_value(ByteView plain_value, Put&& put) {
     flush_page();
     mode_ = Mode::kPlain;
   }
-  if (column_.optional) def_levels_.push_back(kMaxDefinitionLevel);
+  if (max_def_ > 0) def_levels_.push_back(max_def_);
+  if (max_rep_ > 0) rep_levels_.push_back(rep);
+  ++page_levels_;
   ++page_values_;
   if (column_.bloom_filter) bloom_hashes_.insert(bloom_hash(plain_value));
   if (mode_ == Mode::kDictionary) {
@@ -191,7 +197,7 @@ int ColumnWriter::dictionary_bit_width() const {
 }
 
 int64_t ColumnWriter::page_bytes_estimate() const {
-  int64_t levels = static_cast<int64_t>(def_levels_.size()) / 8;
+  int64_t levels = static_cast<int64_t>(def_levels_.size() + rep_levels_.size()) / 8;
   if (mode_ == Mode::kDictionary) {
     return levels + static_cast<int64_t>(indices_.size()) * dictionary_bit_width() / 8;
   }
@@ -219,10 +225,13 @@ void ColumnWriter::flush_page() {
   if (track_statistics_) chunk_stats_.merge(page_stats_);
 
   chunk_rows_ += page_rows_;
+  chunk_levels_ += page_levels_;
   page_rows_ = 0;
+  page_levels_ = 0;
   page_values_ = 0;
   page_stats_.reset();
   def_levels_.clear();
+  rep_levels_.clear();
   indices_.clear();
   plain_values_.clear();
   bool_values_.clear();
@@ -248,13 +257,13 @@ WrittenPage ColumnWriter::write_data_page(Encoding encoding, ByteView values) {
   if (options_.statistics) {
     statistics = page_stats_.to_thrift();
   }
-  // page_rows_ <= options.page_rows <= 2^31-1 (checked by the file writer).
-  int32_t num_values = static_cast<int32_t>(page_rows_);
+  // page_rows_ <= options.page_rows <= 2^31-1 (checked by the file writer);
+  // a list column's page may hold more entries than rows.
+  int32_t num_values = checked_page_size(page_levels_, "entries of a page");
   if (options_.data_page_version == 1) {
     body_buffer_.clear();
-    if (column_.optional) {
-      encode_levels_v1(def_levels_.data(), def_levels_.size(), kMaxDefinitionLevel, body_buffer_);
-    }
+    if (max_rep_ > 0) encode_levels_v1(rep_levels_.data(), rep_levels_.size(), max_rep_, body_buffer_);
+    if (max_def_ > 0) encode_levels_v1(def_levels_.data(), def_levels_.size(), max_def_, body_buffer_);
     body_buffer_.append(values);
     DataPageHeader header;
     header.num_values = num_values;
@@ -265,16 +274,19 @@ WrittenPage ColumnWriter::write_data_page(Encoding encoding, ByteView values) {
     return page_writer_.write_data_page_v1(std::move(header), body_buffer_, data_pages_);
   }
   levels_buffer_.clear();
-  if (column_.optional) {
-    encode_levels_v2(def_levels_.data(), def_levels_.size(), kMaxDefinitionLevel, levels_buffer_);
+  size_t rep_bytes = 0;
+  if (max_rep_ > 0) {
+    rep_bytes = encode_levels_v2(rep_levels_.data(), rep_levels_.size(), max_rep_, levels_buffer_);
   }
+  if (max_def_ > 0) encode_levels_v2(def_levels_.data(), def_levels_.size(), max_def_, levels_buffer_);
   DataPageHeaderV2 header;
   header.num_values = num_values;
-  header.num_nulls = static_cast<int32_t>(page_rows_ - page_values_);
-  header.num_rows = num_values;
+  header.num_nulls = static_cast<int32_t>(page_levels_ - page_values_);
+  header.num_rows = static_cast<int32_t>(page_rows_);
   header.encoding = encoding;
   header.statistics = std::move(statistics);
-  return page_writer_.write_data_page_v2(std::move(header), levels_buffer_, values, data_pages_);
+  return page_writer_.write_data_page_v2(std::move(header), levels_buffer_, rep_bytes, values,
+                                         data_pages_);
 }
 
 void ColumnWriter::record_page(const WrittenPage& page, PageType type, Encoding encoding) {
@@ -288,7 +300,7 @@ void ColumnWriter::record_page(const WrittenPage& page, PageType type, Encoding 
 }
 
 void ColumnWriter::add_column_index_entry() {
-  column_index_.null_counts.push_back(page_rows_ - page_values_);
+  column_index_.null_counts.push_back(page_levels_ - page_values_);
   EncodedBounds bounds;
   if (page_values_ > 0) {
     bounds = page_stats_.bounds();
@@ -335,9 +347,9 @@ void ColumnWriter::write_dictionary_page(ColumnChunkOutput& out) {
 ColumnMetaData ColumnWriter::chunk_metadata(const ColumnChunkOutput& out) const {
   ColumnMetaData meta;
   meta.type = column_.type;
-  meta.path_in_schema = {column_.name};
+  meta.path_in_schema = path_;
   meta.codec = options_.codec;
-  meta.num_values = chunk_rows_;
+  meta.num_values = chunk_levels_;
   meta.total_uncompressed_size = total_uncompressed_;
   meta.total_compressed_size = static_cast<int64_t>(out.size());
   if (!out.dictionary_page.empty()) meta.dictionary_page_offset = 0;

@@ -1,7 +1,9 @@
 // ColumnWriter: encodes the values of one column into the pages of one
 // column chunk at a time.
 //
-// Values arrive one per row. They collect in the current page (definition
+// Entries arrive in row order (one per row in a flat column; any number,
+// with repetition levels, in a leaf below a list: column_tree.h makes
+// them). They collect in the current page (definition and repetition
 // levels, and either dictionary indices or PLAIN-encoded values); end_row()
 // cuts the page once it holds `page_rows` rows or about `page_bytes` bytes,
 // so pages always end on a row boundary. Finished pages are compressed and
@@ -30,6 +32,7 @@
 #include "mimicit/bytes.h"
 #include "mimicit/parquet/metadata.h"
 #include "mimicit/parquet/writer.h"
+#include "parquet/writer/column_tree.h"
 #include "parquet/writer/page_writer.h"
 #include "parquet/writer/statistics_builder.h"
 
@@ -52,19 +55,21 @@ struct ColumnChunkOutput {
 
 class ColumnWriter {
  public:
-  ColumnWriter(const WriterColumn& column, const WriterOptions& options);
+  ColumnWriter(const LeafColumn& leaf, const WriterOptions& options);
   ~ColumnWriter();
   ColumnWriter(const ColumnWriter&) = delete;
   ColumnWriter& operator=(const ColumnWriter&) = delete;
 
-  // One value of the current row. The caller has checked the type and
-  // nullability against the column.
-  void append_null();
-  void append_bool(bool value);
-  void append_int32(int32_t value);
-  void append_int64(int64_t value);
-  void append_double(double value);
-  void append_bytes(std::string_view value);
+  // One entry of the current row, with its repetition level (0 for the
+  // first entry of a row); a null entry also with its definition level
+  // (below the leaf's maximum: which ancestor is null or empty). The caller
+  // has checked the type and nullability against the column.
+  void append_null(int16_t def = 0, int16_t rep = 0);
+  void append_bool(bool value, int16_t rep = 0);
+  void append_int32(int32_t value, int16_t rep = 0);
+  void append_int64(int64_t value, int16_t rep = 0);
+  void append_double(double value, int16_t rep = 0);
+  void append_bytes(std::string_view value, int16_t rep = 0);
   // The row is complete: cuts the page when it is full.
   void end_row();
 
@@ -82,7 +87,7 @@ class ColumnWriter {
   // Adds one non-null value given as its PLAIN bytes (for byte arrays: the
   // bytes without the length prefix); `put` enters it in the dictionary.
   template <typename Put>
-  void add_value(ByteView plain_value, Put&& put);
+  void add_value(ByteView plain_value, int16_t rep, Put&& put);
   bool dictionary_has_room(size_t plain_size) const;
   void append_plain(ByteView plain_value);
   int64_t page_bytes_estimate() const;
@@ -99,13 +104,18 @@ class ColumnWriter {
   void reset_chunk();
 
   const WriterColumn column_;
+  const std::vector<std::string> path_;
+  const int16_t max_def_;
+  const int16_t max_rep_;
   const WriterOptions& options_;
   const bool track_statistics_;
   PageWriter page_writer_;
 
   // The current page.
   Mode mode_;
-  std::vector<int16_t> def_levels_;   // one per row; empty for required columns
+  std::vector<int16_t> def_levels_;   // one per entry; empty when max_def_ is 0
+  std::vector<int16_t> rep_levels_;   // one per entry; empty when max_rep_ is 0
+  int64_t page_levels_ = 0;           // entries (values and nulls)
   std::vector<uint32_t> indices_;     // kDictionary: one per non-null value
   Buffer plain_values_;               // kPlain: the PLAIN encoding of the non-null values
   std::vector<uint8_t> bool_values_;  // kPlain BOOLEAN: one byte per value, packed at the end
@@ -118,6 +128,7 @@ class ColumnWriter {
   Buffer data_pages_;
   int64_t chunk_first_row_ = 0;       // row of the file where the chunk starts (for errors)
   int64_t chunk_rows_ = 0;            // rows in finished pages
+  int64_t chunk_levels_ = 0;          // entries in finished pages
   int64_t total_uncompressed_ = 0;
   StatisticsBuilder chunk_stats_;
   std::vector<PageEncodingStats> encoding_stats_;

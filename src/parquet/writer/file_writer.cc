@@ -18,6 +18,7 @@
 #include "mimicit/file.h"
 #include "mimicit/parquet/writer.h"
 #include "parquet/metadata_codec.h"
+#include "parquet/writer/column_tree.h"
 #include "parquet/writer/column_writer.h"
 #include "parquet/writer/pandas_metadata.h"
 
@@ -32,31 +33,8 @@ namespace {
 constexpr std::string_view kMagic = "PAR1";
 constexpr int64_t kI32Max = std::numeric_limits<int32_t>::max();
 
-bool is_supported_type(Type type) {
-  return type == Type::BOOLEAN || type == Type::INT32 || type == Type::INT64 ||
-         type == Type::DOUBLE || type == Type::BYTE_ARRAY;
-}
-
-void validate_columns(const std::vector<WriterColumn>& columns) {
-  if (columns.empty()) fail_invalid("a Parquet file needs at least one column");
-  std::unordered_set<std::string> names;
-  for (const WriterColumn& c : columns) {
-    if (c.name.empty()) fail_invalid("column names must not be empty");
-    if (!names.insert(c.name).second) fail_invalid("duplicate column name '{}'", c.name);
-    if (!is_supported_type(c.type)) {
-      fail_invalid("column '{}': type {} is not supported by the writer", c.name, to_string(c.type));
-    }
-    if (c.is_string && c.type != Type::BYTE_ARRAY) {
-      fail_invalid("column '{}': only BYTE_ARRAY columns can be strings", c.name);
-    }
-    if (c.bloom_filter && c.type == Type::BOOLEAN) {
-      fail_invalid("column '{}': bloom filters are not defined for BOOLEAN columns", c.name);
-    }
-  }
-}
-
-void validate_options(const WriterOptions& o, const std::vector<WriterColumn>& columns) {
-  validate_columns(columns);
+void validate_options(const WriterOptions& o, const std::vector<WriterColumn>& columns,
+                      const std::vector<LeafColumn>& leaves) {
   if (o.codec != Codec::UNCOMPRESSED && o.codec != Codec::SNAPPY && o.codec != Codec::GZIP &&
       o.codec != Codec::ZSTD) {
     fail_invalid("codec {} is not supported by the writer", to_string(o.codec));
@@ -73,43 +51,21 @@ void validate_options(const WriterOptions& o, const std::vector<WriterColumn>& c
   }
   if (o.max_statistics_bytes < 1) fail_invalid("max_statistics_bytes must be positive");
   bool any_bloom = false;
-  for (const WriterColumn& c : columns) any_bloom |= c.bloom_filter;
+  for (const LeafColumn& c : leaves) any_bloom |= c.column.bloom_filter;
   if (any_bloom && !(o.bloom_filter_fpp > 0 && o.bloom_filter_fpp < 1)) {
     fail_invalid("bloom_filter_fpp must be in (0, 1)");
   }
   if (!o.pandas_index_column.empty()) {
     bool found = false;
-    for (const WriterColumn& c : columns) found |= c.name == o.pandas_index_column;
-    if (!found) fail_invalid("pandas index column '{}' is not a column", o.pandas_index_column);
+    for (const WriterColumn& c : columns) {
+      found |= c.name == o.pandas_index_column && c.shape == Shape::kValue;
+    }
+    if (!found) fail_invalid("pandas index column '{}' is not a value column", o.pandas_index_column);
     for (const KeyValue& kv : o.key_value_metadata) {
       if (kv.key == "pandas") {
         fail_invalid("key-value metadata 'pandas' conflicts with pandas_index_column");
       }
     }
-  }
-}
-
-SchemaElement leaf_element(const WriterColumn& c) {
-  SchemaElement e;
-  e.type = c.type;
-  e.repetition_type = c.optional ? Repetition::OPTIONAL : Repetition::REQUIRED;
-  e.name = c.name;
-  if (c.is_string) {
-    e.converted_type = ConvertedType::UTF8;
-    LogicalType logical;
-    logical.kind = LogicalType::STRING;
-    e.logical_type = logical;
-  }
-  return e;
-}
-
-const char* type_name(Type type) {
-  switch (type) {
-    case Type::BOOLEAN: return "bool";
-    case Type::INT32: return "int32";
-    case Type::INT64: return "int64";
-    case Type::DOUBLE: return "double";
-    default: return "bytes";
   }
 }
 
@@ -127,68 +83,78 @@ class ParquetWriter::Impl {
   Impl(std::string path, std::vector<WriterColumn> columns, WriterOptions options)
       : options_(std::move(options)),
         columns_(std::move(columns)),
-        file_((validate_options(options_, columns_), std::move(path))) {
-    writers_.reserve(columns_.size());
-    for (const WriterColumn& c : columns_) {
-      writers_.push_back(std::make_unique<ColumnWriter>(c, options_));
+        tree_(columns_),
+        file_((validate_options(options_, columns_, tree_.leaves()), std::move(path))) {
+    writers_.reserve(tree_.leaves().size());
+    for (const LeafColumn& leaf : tree_.leaves()) {
+      writers_.push_back(std::make_unique<ColumnWriter>(leaf, options_));
     }
-    filled_.assign(columns_.size(), false);
+    for (size_t c = 0; c < columns_.size(); ++c) cursors_.emplace_back(tree_, c);
     guarded([&] { file_.write(as_bytes(kMagic)); });
   }
 
-  // Returns the writer of `column` for one value of type `type` (nullopt
-  // type: a null), after checking that the value is acceptable. Throws
-  // kInvalidArgument before anything changes when it is not.
-  ColumnWriter& accept(size_t column, std::optional<Type> type, size_t value_bytes = 0) {
+  // Checks that `column` exists and the writer is usable, then runs
+  // fn(cursor) with the message of any refusal prefixed by the row and the
+  // column. The cursor refuses before anything changes.
+  template <typename Fn>
+  void in_row(size_t column, Fn&& fn) {
     check_open();
     if (column >= columns_.size()) {
       fail_invalid("{}: row {}: column {} does not exist ({} columns)", path(), rows_written_,
                    column, columns_.size());
     }
-    const WriterColumn& c = columns_[column];
-    if (type && *type != c.type) {
-      fail_invalid("{}: row {}, column '{}': cannot append a {} value to a {} column", path(),
-                   rows_written_, c.name, type_name(*type), to_string(c.type));
-    }
-    if (!type && !c.optional) {
-      fail_invalid("{}: row {}, column '{}': null in a required column", path(), rows_written_,
-                   c.name);
-    }
-    // A page holds at least the value and its 4-byte length, and page
-    // sizes are i32: refuse a value that can never fit before anything changes.
-    if (value_bytes > static_cast<size_t>(kI32Max) - 4) {
-      fail(ErrorCode::kLimit,
-           "{}: row {}, column '{}': a value of {} bytes does not fit in a Parquet page "
-           "(2^31-1 bytes at most)",
-           path(), rows_written_, c.name, value_bytes);
-    }
-    if (filled_[column]) {
-      fail_invalid("{}: row {}, column '{}': the row already has a value for this column", path(),
-                   rows_written_, c.name);
-    }
-    filled_[column] = true;
-    return *writers_[column];
+    with_context(fmt::format("{}: row {}, column '{}'", path(), rows_written_, columns_[column].name),
+                 [&] { fn(cursors_[column]); });
   }
 
   template <typename Fn>
-  void append(size_t column, std::optional<Type> type, Fn&& fn, size_t value_bytes = 0) {
-    ColumnWriter& writer = accept(column, type, value_bytes);
-    guarded([&] { fn(writer); });
+  void append_value(size_t column, Type type, Fn&& fn, size_t value_bytes = 0) {
+    in_row(column, [&](ColumnCursor& cursor) {
+      // A page holds at least the value and its 4-byte length, and page
+      // sizes are i32: refuse a value that can never fit before anything changes.
+      if (value_bytes > static_cast<size_t>(kI32Max) - 4) {
+        fail(ErrorCode::kLimit,
+             "a value of {} bytes does not fit in a Parquet page (2^31-1 bytes at most)",
+             value_bytes);
+      }
+      ColumnCursor::Entry entry = cursor.value(type);
+      guarded([&] { fn(*writers_[entry.leaf], entry.rep); });
+    });
+  }
+
+  void append_null(size_t column) {
+    in_row(column, [&](ColumnCursor& cursor) {
+      cursor.null([&](size_t leaf, int16_t def, int16_t rep) {
+        guarded([&] { writers_[leaf]->append_null(def, rep); });
+      });
+    });
+  }
+
+  void append_list(size_t column, size_t length) {
+    in_row(column, [&](ColumnCursor& cursor) {
+      cursor.list(length, [&](size_t leaf, int16_t def, int16_t rep) {
+        guarded([&] { writers_[leaf]->append_null(def, rep); });
+      });
+    });
+  }
+
+  void append_struct(size_t column) {
+    in_row(column, [&](ColumnCursor& cursor) { cursor.structure(); });
   }
 
   void end_row() {
     check_open();
     for (size_t i = 0; i < columns_.size(); ++i) {
-      if (!filled_[i]) {
-        fail_invalid("{}: row {}: no value for column '{}'", path(), rows_written_,
-                     columns_[i].name);
+      if (!cursors_[i].complete()) {
+        fail_invalid("{}: row {}: {} for column '{}'", path(), rows_written_,
+                     cursors_[i].started() ? "an incomplete value" : "no value", columns_[i].name);
       }
     }
     guarded([&] {
-      for (size_t i = 0; i < columns_.size(); ++i) {
+      for (size_t i = 0; i < writers_.size(); ++i) {
         in_column(i, [&] { writers_[i]->end_row(); });
       }
-      filled_.assign(columns_.size(), false);
+      for (ColumnCursor& cursor : cursors_) cursor.next_row();
       ++rows_written_;
       ++row_group_rows_;
       if (row_group_full()) flush_row_group();
@@ -197,8 +163,8 @@ class ParquetWriter::Impl {
 
   void close() {
     check_open();
-    for (size_t i = 0; i < columns_.size(); ++i) {
-      if (filled_[i]) fail_invalid("{}: close() in the middle of row {}", path(), rows_written_);
+    for (const ColumnCursor& cursor : cursors_) {
+      if (cursor.started()) fail_invalid("{}: close() in the middle of row {}", path(), rows_written_);
     }
     guarded([&] {
       if (row_group_rows_ > 0) flush_row_group();
@@ -230,6 +196,7 @@ class ParquetWriter::Impl {
 
   // Runs fn(); any exception leaves the file in an unknown state, so the
   // writer refuses further use (the destructor still removes the temp file).
+  // Refusals of a cursor come before any change and stay outside it.
   template <typename Fn>
   void guarded(Fn&& fn) {
     try {
@@ -240,10 +207,12 @@ class ParquetWriter::Impl {
     }
   }
 
+  // `leaf`: a leaf column (= a column of a flat schema).
   template <typename Fn>
-  void in_column(size_t column, Fn&& fn) {
-    with_context(fmt::format("{}: row group {}, column '{}'", path(), metadata_.row_groups.size(),
-                             columns_[column].name),
+  void in_column(size_t leaf, Fn&& fn) {
+    std::string name;
+    for (const std::string& part : tree_.leaves()[leaf].path) name += (name.empty() ? "" : ".") + part;
+    with_context(fmt::format("{}: row group {}, column '{}'", path(), metadata_.row_groups.size(), name),
                  fn);
   }
 
@@ -263,7 +232,7 @@ class ParquetWriter::Impl {
       group.ordinal = static_cast<int16_t>(index);
     }
     int64_t compressed = 0;
-    for (size_t i = 0; i < columns_.size(); ++i) {
+    for (size_t i = 0; i < writers_.size(); ++i) {
       in_column(i, [&] { group.columns.push_back(write_chunk(index, i)); });
       const ColumnMetaData& meta = *group.columns.back().meta_data;
       group.total_byte_size += meta.total_uncompressed_size;
@@ -346,14 +315,8 @@ class ParquetWriter::Impl {
   void write_footer() {
     metadata_.version = 2;
     metadata_.num_rows = rows_written_;
-    SchemaElement root;
-    root.name = "schema";
-    root.num_children = static_cast<int32_t>(columns_.size());
-    metadata_.schema.push_back(std::move(root));
-    for (const WriterColumn& c : columns_) {
-      metadata_.schema.push_back(leaf_element(c));
-      metadata_.column_orders.push_back(ColumnOrder::TYPE_DEFINED);
-    }
+    metadata_.schema = tree_.schema_elements();
+    metadata_.column_orders.assign(writers_.size(), ColumnOrder::TYPE_DEFINED);
     metadata_.key_value_metadata = options_.key_value_metadata;
     if (!options_.pandas_index_column.empty()) {
       metadata_.key_value_metadata.push_back(
@@ -375,9 +338,10 @@ class ParquetWriter::Impl {
 
   const WriterOptions options_;
   const std::vector<WriterColumn> columns_;
+  ColumnTree tree_;  // checks the columns before the file is created
   AtomicFileWriter file_;
-  std::vector<std::unique_ptr<ColumnWriter>> writers_;
-  std::vector<bool> filled_;  // which columns have a value in the current row
+  std::vector<std::unique_ptr<ColumnWriter>> writers_;  // one per leaf
+  std::vector<ColumnCursor> cursors_;                   // one per column: the current row's place
   int64_t rows_written_ = 0;
   int64_t row_group_rows_ = 0;
   FileMetaData metadata_;
@@ -392,24 +356,25 @@ ParquetWriter::ParquetWriter(std::string path, std::vector<WriterColumn> columns
 
 ParquetWriter::~ParquetWriter() = default;
 
-void ParquetWriter::append_null(size_t column) {
-  impl_->append(column, std::nullopt, [](ColumnWriter& w) { w.append_null(); });
-}
+void ParquetWriter::append_list(size_t column, size_t length) { impl_->append_list(column, length); }
+void ParquetWriter::append_struct(size_t column) { impl_->append_struct(column); }
+void ParquetWriter::append_null(size_t column) { impl_->append_null(column); }
 void ParquetWriter::append_bool(size_t column, bool value) {
-  impl_->append(column, Type::BOOLEAN, [&](ColumnWriter& w) { w.append_bool(value); });
+  impl_->append_value(column, Type::BOOLEAN, [&](ColumnWriter& w, int16_t rep) { w.append_bool(value, rep); });
 }
 void ParquetWriter::append_int32(size_t column, int32_t value) {
-  impl_->append(column, Type::INT32, [&](ColumnWriter& w) { w.append_int32(value); });
+  impl_->append_value(column, Type::INT32, [&](ColumnWriter& w, int16_t rep) { w.append_int32(value, rep); });
 }
 void ParquetWriter::append_int64(size_t column, int64_t value) {
-  impl_->append(column, Type::INT64, [&](ColumnWriter& w) { w.append_int64(value); });
+  impl_->append_value(column, Type::INT64, [&](ColumnWriter& w, int16_t rep) { w.append_int64(value, rep); });
 }
 void ParquetWriter::append_double(size_t column, double value) {
-  impl_->append(column, Type::DOUBLE, [&](ColumnWriter& w) { w.append_double(value); });
+  impl_->append_value(column, Type::DOUBLE, [&](ColumnWriter& w, int16_t rep) { w.append_double(value, rep); });
 }
 void ParquetWriter::append_bytes(size_t column, std::string_view value) {
-  impl_->append(
-      column, Type::BYTE_ARRAY, [&](ColumnWriter& w) { w.append_bytes(value); }, value.size());
+  impl_->append_value(
+      column, Type::BYTE_ARRAY, [&](ColumnWriter& w, int16_t rep) { w.append_bytes(value, rep); },
+      value.size());
 }
 void ParquetWriter::end_row() { impl_->end_row(); }
 void ParquetWriter::close() { impl_->close(); }

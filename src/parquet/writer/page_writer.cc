@@ -71,12 +71,13 @@ WrittenPage PageWriter::write_data_page_v1(DataPageHeader data_header, ByteView 
 }
 
 WrittenPage PageWriter::write_data_page_v2(DataPageHeaderV2 data_header, ByteView levels,
-                                           ByteView values, Buffer& out) {
+                                           size_t rep_bytes, ByteView values, Buffer& out) {
   PageHeader header;
   header.type = PageType::DATA_PAGE_V2;
   data_header.definition_levels_byte_length = checked_page_size(
-      static_cast<int64_t>(levels.size()), "definition levels");
-  data_header.repetition_levels_byte_length = 0;
+      static_cast<int64_t>(levels.size() - rep_bytes), "definition levels");
+  data_header.repetition_levels_byte_length =
+      checked_page_size(static_cast<int64_t>(rep_bytes), "repetition levels");
   data_header.is_compressed = codec_ != Codec::UNCOMPRESSED;
   header.data_page_header_v2 = std::move(data_header);
   ByteView stored_values = compress_body(values);

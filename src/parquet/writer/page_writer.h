@@ -33,11 +33,12 @@ class PageWriter {
   // the caller.
   WrittenPage write_data_page_v1(DataPageHeader header, ByteView body, Buffer& out);
 
-  // A v2 data page: `levels` (bare RLE, never compressed) and `values`
-  // (compressed when the codec is not UNCOMPRESSED). The level and
+  // A v2 data page: `levels` (bare RLE, never compressed: the first
+  // `rep_bytes` the repetition levels, the rest the definition levels) and
+  // `values` (compressed when the codec is not UNCOMPRESSED). The level and
   // compression fields of `header` are filled in here.
-  WrittenPage write_data_page_v2(DataPageHeaderV2 header, ByteView levels, ByteView values,
-                                 Buffer& out);
+  WrittenPage write_data_page_v2(DataPageHeaderV2 header, ByteView levels, size_t rep_bytes,
+                                 ByteView values, Buffer& out);
 
   Codec codec() const { return codec_; }
 

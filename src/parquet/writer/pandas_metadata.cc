@@ -14,6 +14,23 @@ struct PandasTypes {
 };
 
 PandasTypes pandas_types(const WriterColumn& column) {
+  // pyarrow's names for nested columns: "list[<element>]", and "object"
+  // for a struct (pandas holds both as Python objects).
+  if (column.shape == Shape::kStruct) return {"object", "object"};
+  if (column.shape == Shape::kList) {
+    static const std::string_view kLists[] = {"list[bool]", "list[int32]", "list[int64]",
+                                              "list[float64]", "list[unicode]", "list[bytes]",
+                                              "list[object]"};
+    const WriterColumn& e = column.children.at(0);
+    std::string_view name = e.shape != Shape::kValue ? kLists[6]
+                            : e.type == Type::BOOLEAN ? kLists[0]
+                            : e.type == Type::INT32   ? kLists[1]
+                            : e.type == Type::INT64   ? kLists[2]
+                            : e.type == Type::DOUBLE  ? kLists[3]
+                            : e.is_string             ? kLists[4]
+                                                      : kLists[5];
+    return {name.data(), "object"};
+  }
   switch (column.type) {
     case Type::BOOLEAN:
       // pandas holds a bool column with missing values as object.

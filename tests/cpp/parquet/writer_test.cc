@@ -306,7 +306,7 @@ TEST(PageWriterTest, CrcCoversTheStoredPage) {
   PageWriter writer(Codec::ZSTD, 0, true);
   Buffer out;
   std::string body(1000, 'x');
-  WrittenPage page = writer.write_data_page_v2(DataPageHeaderV2{}, as_bytes("lvl"), as_bytes(body), out);
+  WrittenPage page = writer.write_data_page_v2(DataPageHeaderV2{}, as_bytes("lvl"), 0, as_bytes(body), out);
   size_t header_size;
   PageHeader header = decode_page_header(out.view(), &header_size);
   ASSERT_EQ(header.type, PageType::DATA_PAGE_V2);
