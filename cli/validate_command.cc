@@ -47,7 +47,8 @@ void add_validate_command(CLI::App& app, Action& action) {
   args->options.progress = true;
   command->add_option("DATA_YAML", args->yaml, "The data YAML (groups of datasets)")->required();
   command->add_flag("--decode", args->options.decode,
-                    "Also read and decode every image of the stores (bad_base64, undecodable_image, tiny_image)");
+                    "Also read and decode every image of the stores (bad_base64, undecodable_image, tiny_image; "
+                    "lenient_base64 notices)");
   command->add_flag("--json", args->json, "Print one JSON object: {\"problems\": [...], \"summary\": {...}}");
   command->add_option("--threads", args->options.threads, "Worker threads (default: all cores)")
       ->check(CLI::Range(1, 1024));

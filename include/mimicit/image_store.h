@@ -46,6 +46,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mimicit/base64.h"
 #include "mimicit/bytes.h"
 #include "mimicit/parquet/reader.h"
 
@@ -129,8 +130,10 @@ class ImageStore {
   virtual bool contains(std::string_view id) const = 0;
 
   // The image file bytes of `id` (base64 decoded when the store holds base64)
-  // into `out` (replacing its contents).
-  virtual void get(std::string_view id, Buffer& out) const = 0;
+  // into `out` (replacing its contents). *leniency (when not null) is set to
+  // what the base64 text needed beyond canonical base64 (base64.h; kNone
+  // for binary payloads and image files).
+  virtual void get(std::string_view id, Buffer& out, Base64Leniency* leniency = nullptr) const = 0;
 
   // Every distinct id in sorted (byte-wise) order; stop by returning false.
   virtual void for_each_id(const std::function<bool(std::string_view id)>& fn) const = 0;

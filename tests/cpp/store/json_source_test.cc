@@ -80,7 +80,7 @@ class JsonFiles : public ::testing::Test {
 
   static std::string fetch(const Source& source, uint64_t locator, std::string_view id) {
     Buffer out;
-    source.fetch(locator, id, out);
+    source.fetch(locator, id, out, nullptr);
     return std::string(as_string_view(out));
   }
 
@@ -287,7 +287,7 @@ TEST_F(JsonFiles, ErrorsNameTheFileAndTheId) {
     std::string prefix = fmt::format("{}: byte offset {} (line 1): ", path, text.find("\\u12"));
     EXPECT_EQ(std::string(e.what()).rfind(prefix, 0), 0u) << e.what();
   }
-  std::string ok_path = write("ok.json", R"({"good": "QQ==", "bad": "QQ@="})");
+  std::string ok_path = write("ok.json", R"({"good": "QQ==", "bad": "QQQQQ@"})");
   auto ok = open_json_source(ok_path);
   Members m = scan(*ok);
   ASSERT_EQ(m.size(), 2u);
@@ -300,8 +300,8 @@ TEST_F(JsonFiles, ErrorsNameTheFileAndTheId) {
     EXPECT_EQ(std::string(e.what()).rfind(ok_path + ": id 'bad': ", 0), 0u) << e.what();
   }
   Buffer out;
-  EXPECT_THROW(ok->fetch(1 << 20, "far", out), Error);
-  EXPECT_THROW(ok->fetch(0, "brace", out), Error);
+  EXPECT_THROW(ok->fetch(1 << 20, "far", out, nullptr), Error);
+  EXPECT_THROW(ok->fetch(0, "brace", out, nullptr), Error);
 }
 
 TEST_F(JsonFiles, EmptyAndMissingFiles) {
@@ -420,7 +420,7 @@ TEST_F(JsonFiles, ConcurrentFetches) {
     threads.emplace_back([&, t] {
       Buffer out;
       for (size_t i = t; i < m.size(); i += 2) {  // overlapping halves
-        source->fetch(m[i].second, m[i].first, out);
+        source->fetch(m[i].second, m[i].first, out, nullptr);
         if (as_string_view(out) != g.entries[i].second) ++mismatches[t];
       }
     });
