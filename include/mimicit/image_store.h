@@ -5,7 +5,9 @@
 //   - a partition folder: every *.parquet below it, in natural order
 //     (part.2 before part.10); `_metadata`, `_common_metadata`, hidden and
 //     `_`-prefixed entries are ignored;
-//   - a legacy images.json: {"<id>": "<base64>" or ["<base64>", ...], ...};
+//   - a legacy images.json: {"<id>": "<base64>" or ["<base64>", ...], ...},
+//     or pandas' columns layout {"base64": {"<id>": "<base64>", ...}} (what
+//     DataFrame.to_json() writes);
 //   - a folder of image files (id = file name without its extension).
 // In a Parquet store the id is the pandas index column named by the
 // `pandas` metadata (`__index_level_0__`, a named index,

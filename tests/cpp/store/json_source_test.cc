@@ -96,6 +96,34 @@ TEST(JsonScanner, IdsAndValueOffsets) {
   EXPECT_EQ(value_text(text, m[0].second), "aGVsbG8=");
 }
 
+// pandas' "columns" layout, as DataFrame.to_json() writes it ('/' escaped).
+TEST(JsonScanner, PandasColumnsLayout) {
+  std::string text = R"({"width": {"a": 3, "b": [1, {"x": null}]}, "base64": {"a": "aGVsbG8=", "b": "d29y\/A=="}})";
+  Members m = scan_text(text);
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0], (std::pair<std::string, uint64_t>{"a", text.find("\"aGVs")}));
+  EXPECT_EQ(m[1], (std::pair<std::string, uint64_t>{"b", text.find("\"d29y")}));
+  EXPECT_EQ(value_text(text, m[1].second), "d29y/A==");
+  EXPECT_TRUE(scan_text(R"({"base64": {}})").empty());
+  // The first value decides: a string (or list) first is the id layout,
+  // even for an image named "base64".
+  m = scan_text(R"({"base64": "aGk=", "x": ["aGk="]})");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].first, "base64");
+  // Columns are objects, one of them "base64"; objects without it are bad
+  // entries of the id layout (indexed, failing on fetch).
+  EXPECT_NE(scan_error(R"({"base64": {"a": "aGk="}, "b": "aGk="})").find("column 'b' of pandas' columns layout"),
+            std::string::npos);
+  m = scan_text(R"({"image": {"a": "aGk="}, "size": {}})");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[1].first, "size");
+  m = scan_text(R"({"bad": {"a": 1}, "good": "aGk="})");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[1].first, "good");
+  EXPECT_NE(scan_error(R"({"base64": {"a": "aGk=",}})").find("byte offset"), std::string::npos);
+  EXPECT_NE(scan_error(R"({"base64": {"a": "aGk="}} x)").find("byte offset"), std::string::npos);
+}
+
 TEST(JsonScanner, EmptyObjectHasNoIds) {
   EXPECT_TRUE(scan_text("{}").empty());
   EXPECT_TRUE(scan_text(" \n{ \t\r\n } \n").empty());
