@@ -59,6 +59,7 @@ void add_validate_command(CLI::App& app, Action& action) {
                    "List at most N problems of a kind per dataset, 0 for all (all are counted)")
       ->capture_default_str();
   add_python_unicode_option(*command, args->options.python_unicode);
+  add_max_pixels_option(*command, args->options.max_pixels);
   command->add_option("--examples", args->examples, "Problems shown per kind in the text report")
       ->capture_default_str();
   command->footer("Problem kinds:\n" + validate::kinds_help() +

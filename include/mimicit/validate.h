@@ -96,6 +96,7 @@
 #include <vector>
 
 #include "mimicit/image_store.h"
+#include "mimicit/preprocess.h"
 #include "mimicit/prompt.h"
 #include "mimicit/store_cache.h"
 
@@ -219,6 +220,9 @@ struct Options {
   std::shared_ptr<StoreCache> stores;
   // Problems of one kind listed per dataset; 0: all.
   uint64_t max_problems = 1000;
+  // The decode pass refuses images of more pixels (undecodable_image), as
+  // training does (PreprocessOptions::max_pixels: the reference's limit).
+  uint64_t max_pixels = image::PreprocessOptions{}.max_pixels;
   // Images with a side under this are tiny_image.
   uint32_t min_image_side = 8;
   // The Unicode tables empty_text cleans with (dataset::SampleOptions).

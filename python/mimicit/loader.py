@@ -47,7 +47,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 
 from . import torch as _torch_glue
 from ._core import Loader as _NativeLoader
-from ._options import PILLOW_MAX_IMAGE_PIXELS, PathLike, data_options
+from ._options import PathLike, data_options
 from ._reopen import Reopenable, resolve
 
 __all__ = ["Loader"]
@@ -85,7 +85,7 @@ class Loader(Reopenable):
                  std: Optional[Sequence[float]] = None, dtype: str = "float32",
                  keep_symbols: bool = False, python_unicode: str = "3.9", populate_rel_ins: bool = False,
                  with_task_description: bool = False, resample_frames: int = 32,
-                 fast: bool = False, max_pixels: int = PILLOW_MAX_IMAGE_PIXELS,
+                 fast: bool = False, max_pixels: Optional[int] = None,
                  base_dir: Optional[PathLike] = None, cache_dir: Optional[PathLike] = None) -> None:
         if rank is None or world_size is None:
             default_rank, default_world = _torch_glue.distributed_rank_and_world_size()

@@ -75,10 +75,10 @@ void fetch_payload(const ImageStore& store, DecodeItem& item) {
   }
 }
 
-void decode_payload(DecodeItem& item, uint32_t min_side) {
+void decode_payload(DecodeItem& item, uint32_t min_side, uint64_t max_pixels) {
   if (item.bad) return;
   try {
-    const image::RgbImage image = image::decode_rgb(item.bytes.view());
+    const image::RgbImage image = image::decode_rgb(item.bytes.view(), {.max_pixels = max_pixels});
     if (image.width < min_side || image.height < min_side) {
       item.bad = true;
       item.kind = Kind::kTinyImage;
@@ -161,7 +161,7 @@ DecodeResult decode_images(const ImageStore& store, StoragePlace begin, StorageP
   DecodeResult result;
   scan_store_range<DecodeItem>(
       store, begin, end, pool, [&](DecodeItem& item) { fetch_payload(store, item); },
-      [&](DecodeItem& item) { decode_payload(item, options.min_image_side); },
+      [&](DecodeItem& item) { decode_payload(item, options.min_image_side, options.max_pixels); },
       [&](DecodeItem& item) {
         ++result.images;
         if (progress) progress->advance(1, item.bytes.size());
