@@ -86,7 +86,7 @@ def test_decompression_bomb_png_is_dropped_by_convert(tmp_path: Path, mimicit_bi
     out = tmp_path / "store"
     result = run_limited(mimicit_bin, "convert", folder, "-o", out, "--verify", "--threads", 1)
     assert result.returncode == 0, result.stderr
-    [dropped] = [json.loads(line) for line in (out / "dropped.jsonl").read_text().splitlines()]
+    [dropped] = [json.loads(line) for line in (out / "_dropped.jsonl").read_text().splitlines()]
     assert dropped["id"] == "LA_IMG_bomb"
     assert "png: image size (10000000000 pixels) exceeds limit of 89478485 pixels" in dropped["reason"]
     assert "decompression bomb" in dropped["reason"]
