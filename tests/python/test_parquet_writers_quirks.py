@@ -1,9 +1,11 @@
 """Parquet files as old or unusual writers made them, read as pyarrow reads
 them: column chunks whose size parquet-mr before 1.2.9 under-reported
-(PARQUET-816)."""
+(PARQUET-816), and FLOAT16 values printed as numbers by `parquet cat`."""
 
 from __future__ import annotations
 
+import json
+import math
 import struct
 from pathlib import Path
 
@@ -76,3 +78,54 @@ def test_parquet_816_sizes_read_as_pyarrow_reads_them(old_parquet_mr_file, mimic
     result = run_cli("parquet", "cat", "--format", "jsonl", new)
     assert result.returncode != 0
     assert b"column chunk" in result.stderr
+
+
+def printed_values(run_cli, path: Path, column: str) -> list[str]:
+    """The JSON texts `parquet cat` prints for `column`, unparsed (json.loads
+    would read "-0" as the integer 0)."""
+    result = run_cli("parquet", "cat", "--format", "jsonl", path)
+    assert result.returncode == 0, result.stderr
+    prefix = f'{{"{column}":'
+    lines = result.stdout.decode().splitlines()
+    assert all(line.startswith(prefix) and line.endswith("}") for line in lines)
+    return [line[len(prefix):-1] for line in lines]
+
+
+def assert_prints_like_pyarrow(printed: list[str], expected: list) -> None:
+    """The DOUBLE rule of `parquet cat` applied to pyarrow's to_pylist floats:
+    the same number (integral values may print as integers), its sign (-0),
+    NaN and the infinities as strings."""
+    assert len(printed) == len(expected)
+    for text, want in zip(printed, expected):
+        got = json.loads(text)
+        if want is None:
+            assert got is None
+        elif math.isnan(want):
+            assert got == "NaN"
+        elif math.isinf(want):
+            assert got == ("Infinity" if want > 0 else "-Infinity")
+        else:
+            assert isinstance(got, (int, float)) and not isinstance(got, bool) and float(got) == want, (text, want)
+            assert text.startswith("-") == (math.copysign(1, want) < 0), (text, want)
+
+
+def test_float16_prints_as_pyarrow_values(testdata: Path, run_cli) -> None:
+    for name in ("float16_nonzeros_and_nans.parquet", "float16_zeros_and_nans.parquet"):
+        path = testdata / "parquet-testing" / "data" / name
+        assert_prints_like_pyarrow(printed_values(run_cli, path, "x"), pq.read_table(path).column("x").to_pylist())
+
+
+def test_float16_values_of_every_kind(tmp_path: Path, run_cli) -> None:
+    import numpy as np
+    halves = np.array([0.1, -2.5, 65504, -65504, 6.1e-05, 6e-08, 1 / 3, 1000.5, 0.0, -0.0, np.inf, -np.inf, np.nan],
+                      dtype=np.float16)
+    path = tmp_path / "halves.parquet"
+    pq.write_table(pa.table({"h": pa.array(halves, pa.float16())}), path)
+    expected = pq.read_table(path).column("h").to_pylist()
+    printed = printed_values(run_cli, path, "h")
+    assert_prints_like_pyarrow(printed, expected)
+    assert printed[0] == repr(expected[0])  # 0.0999755859375: the half's exact value, as Python prints it
+    # CSV: the same numbers.
+    csv = run_cli("parquet", "cat", "--format", "csv", path).stdout.decode().split()
+    assert csv[0] == "h"
+    assert [float(v) for v in csv[1:-1]] == expected[:-1] and csv[-1] == "NaN"
