@@ -39,6 +39,7 @@ void add_bench_loader(CLI::App& bench, Action& action) {
   command->add_option("--seed", o->seed, "Seed of the order")->capture_default_str();
   command->add_flag("--fast", o->fast, "Decode large JPEGs at a reduced scale (not pixel-exact)");
   add_python_unicode_option(*command, o->python_unicode);
+  add_max_pixels_option(*command, o->max_pixels);
   command->add_flag("--uint8", o->uint8, "uint8 HWC pixels instead of normalised float32 CHW");
   command->add_flag("--without-replacement", o->without_replacement,
                     "A permutation per group and epoch instead of draws with replacement");

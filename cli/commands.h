@@ -4,6 +4,7 @@
 // system, 2 bad usage.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -33,6 +34,16 @@ inline CLI::Option* add_python_unicode_option(CLI::App& command, dataset::Python
           "Clean text with the Unicode tables of this Python (\\w, \\s, strip); the reference pins 3.9")
       ->check(CLI::IsMember(names))
       ->default_str(dataset::python_unicode_name(value));
+}
+
+// --max-pixels into `value`: the decompression-bomb limit of one image
+// (PreprocessOptions::max_pixels); --help shows the default, the reference's.
+inline CLI::Option* add_max_pixels_option(CLI::App& command, uint64_t& value) {
+  return command
+      .add_option("--max-pixels", value,
+                  "Refuse images of more pixels (the reference's training setup raises Pillow's limit to this)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
+      ->capture_default_str();
 }
 
 void add_convert_command(CLI::App& app, Action& action);

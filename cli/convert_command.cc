@@ -31,7 +31,7 @@ int run_convert(const convert::ConvertOptions& options) {
   std::cout << fmt::format(
       "{}: {} images in {} parts ({}), {} dropped{}, {} duplicate ids, {:.1f} s\n", options.out,
       r.images, r.partitions, format_bytes(r.bytes_out), r.dropped,
-      r.dropped ? " (see dropped.jsonl)" : "", r.duplicates, r.seconds);
+      r.dropped ? " (see _dropped.jsonl)" : "", r.duplicates, r.seconds);
   return 0;
 }
 
@@ -94,7 +94,7 @@ void add_convert_command(CLI::App& app, Action& action) {
   command->add_option("--jpeg-quality", options->jpeg_quality, "Quality 1-100 of re-encoded JPEGs (default 95)")
       ->check(CLI::Range(1, 100));
   command->add_flag("--verify", options->verify,
-                    "Decode every image; drop the undecodable (listed in OUT/dropped.jsonl)");
+                    "Decode every image; drop the undecodable (listed in OUT/_dropped.jsonl)");
   command->add_option("--payload", options->payload,
                       "base64 (default: a base64 string column) or binary (raw bytes)")
       ->transform(CLI::CheckedTransformer(kPayloads, CLI::ignore_case));
@@ -109,7 +109,7 @@ void add_convert_command(CLI::App& app, Action& action) {
   command->footer(
       "Image stores: rows are sorted by id across all parts; pandas.read_parquet(OUT) and\n"
       "dask.dataframe.read_parquet(OUT) read the ids as the index. Images whose base64\n"
-      "cannot be decoded are always dropped and listed in OUT/dropped.jsonl.\n"
+      "cannot be decoded are always dropped and listed in OUT/_dropped.jsonl.\n"
       "  mimicit convert LA_images.json -o LA_store --compression zstd --verify\n"
       "Layouts (--to): texts, ids and image bytes are copied untouched, both ways.\n"
       "  mimicit convert LA_instructions.json LA.parquet --to hf -o hf/   # hf/LA, hf/LA_Images,\n"

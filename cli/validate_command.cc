@@ -47,7 +47,8 @@ void add_validate_command(CLI::App& app, Action& action) {
   args->options.progress = true;
   command->add_option("DATA_YAML", args->yaml, "The data YAML (groups of datasets)")->required();
   command->add_flag("--decode", args->options.decode,
-                    "Also read and decode every image of the stores (bad_base64, undecodable_image, tiny_image)");
+                    "Also read and decode every image of the stores (bad_base64, undecodable_image, tiny_image; "
+                    "lenient_base64 notices)");
   command->add_flag("--json", args->json, "Print one JSON object: {\"problems\": [...], \"summary\": {...}}");
   command->add_option("--threads", args->options.threads, "Worker threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
@@ -58,6 +59,7 @@ void add_validate_command(CLI::App& app, Action& action) {
                    "List at most N problems of a kind per dataset, 0 for all (all are counted)")
       ->capture_default_str();
   add_python_unicode_option(*command, args->options.python_unicode);
+  add_max_pixels_option(*command, args->options.max_pixels);
   command->add_option("--examples", args->examples, "Problems shown per kind in the text report")
       ->capture_default_str();
   command->footer("Problem kinds:\n" + validate::kinds_help() +

@@ -889,7 +889,7 @@ loader::DataOptions data_options(const nb::dict& o) {
     d.preprocess.normalization.std[c] = stdev[c];
   }
   d.preprocess.fast = option<bool>(o, "fast");
-  d.preprocess.max_pixels = option<uint64_t>(o, "max_pixels");
+  if (!o["max_pixels"].is_none()) d.preprocess.max_pixels = option<uint64_t>(o, "max_pixels");  // None: the default
   const std::string dtype = option<std::string>(o, "dtype");
   if (dtype != "float32" && dtype != "uint8") {
     fail_invalid("unknown dtype '{}' (expected float32 or uint8)", dtype);

@@ -30,9 +30,9 @@ yaml=$(python3 scripts/make_demo_dataset.py "$demo")
 
 echo; echo "== 1. convert $demo/images.json -> $demo/store (legacy JSON to Parquet)"
 build/mimicit convert "$demo/images.json" -o "$demo/store"
-if [ -f "$demo/store/dropped.jsonl" ]; then
-  echo "   dropped (listed in $demo/store/dropped.jsonl):"
-  sed 's/^/     /' "$demo/store/dropped.jsonl"
+if [ -f "$demo/store/_dropped.jsonl" ]; then
+  echo "   dropped (listed in $demo/store/_dropped.jsonl):"
+  sed 's/^/     /' "$demo/store/_dropped.jsonl"
 fi
 build/mimicit images stats "$demo/store"
 

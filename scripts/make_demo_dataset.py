@@ -15,7 +15,7 @@ OUTDIR/
 
 Two problems are planted on purpose, so that `mimicit validate` has
 something to show: an image whose base64 is corrupt (convert drops it and
-lists it in dropped.jsonl, and the instruction using it then misses its
+lists it in _dropped.jsonl, and the instruction using it then misses its
 image), and an instruction id used by both TEXT_ONLY datasets (the later
 silently replaces the earlier in the reference). Deterministic: the same
 scikit-image version gives the same files.

@@ -7,10 +7,10 @@
 // columns `__index_level_0__` (the id, the pandas index) and `base64`
 // (standard base64 text) or `image` (raw bytes, with Payload::kBinary),
 // statistics, page index and a bloom filter on the id; and, when images
-// were left out, `dropped.jsonl`: one {"id", "reason"} object per image
-// (the reason names the source file). A folder with a dropped.jsonl is
-// still a store for mimicit, but pyarrow-based readers (pandas, dask) read
-// every file of a folder: give them the parts (OUT/*.parquet) then.
+// were left out, `_dropped.jsonl`: one {"id", "reason"} object per image
+// (the reason names the source file). Its `_` prefix makes pyarrow, pandas
+// and dask skip it (as Spark's `_SUCCESS`) and mimicit's stores too, so
+// `pd.read_parquet(OUT)` and the reference's loader read the folder whole.
 //
 // Images whose payload cannot be decoded (bad base64) are always dropped and
 // listed; with `verify` every image is decoded and the undecodable are
@@ -34,7 +34,7 @@
 // visible (another process, another machine on shared storage), and
 // merge_shards() writes and commits the output folder once every shard is
 // done. The parts depend only on the sequence of (id, stored value) in id
-// order and the options, and dropped.jsonl on the drops in storage order,
+// order and the options, and _dropped.jsonl on the drops in storage order,
 // so the result is byte-identical to convert_images() with the same
 // options; convert_images() itself runs one shard and the same merge when
 // the sources are not sorted.
@@ -76,7 +76,7 @@ struct ConvertOptions {
 
 struct ConvertReport {
   uint64_t images = 0;         // written
-  uint64_t dropped = 0;        // listed in dropped.jsonl
+  uint64_t dropped = 0;        // listed in _dropped.jsonl
   uint64_t duplicates = 0;     // ids that appeared more than once in the sources
   uint64_t partitions = 0;
   uint64_t bytes_in = 0;       // image bytes read (decoded payloads)
@@ -132,7 +132,7 @@ ShardReport convert_shard(const ConvertOptions& options, const ConvertShard& sha
                           const std::string& work_dir);
 
 // Once every shard of `plan` is done: writes the parts (rows in id order)
-// and dropped.jsonl (shards in order) into `work_dir`/output, renames it
+// and _dropped.jsonl (shards in order) into `work_dir`/output, renames it
 // over options.out atomically and removes `work_dir`. Throws kNotFound
 // naming the first missing shard, kCorrupt when a shard's files disagree
 // with the plan; options.out is then untouched.

@@ -108,11 +108,20 @@ struct RgbImage {
   std::vector<uint8_t> pixels;  // width * height * 3 bytes
 };
 
+// Pillow's default MAX_IMAGE_PIXELS (Pillow warns above it and refuses
+// above twice it; mimicit refuses above it).
+inline constexpr uint64_t kPillowMaxPixels = 89478485;
+// The limit the reference's training setup sets (Image.MAX_IMAGE_PIXELS =
+// 1_000_000_000): the default of the training path (PreprocessOptions,
+// hence Dataset, Loader, bench loader) and of validate's decode pass. At
+// the limit one decoded RGB image takes 3 GB (docs/reliability.md).
+inline constexpr uint64_t kReferenceMaxPixels = 1000000000;
+
 struct DecodeOptions {
   // Images with more pixels fail with Error(kLimit) before any pixel memory
-  // is allocated. The default is Pillow's MAX_IMAGE_PIXELS (Pillow warns
-  // above it and refuses above twice it; mimicit refuses above it).
-  uint64_t max_pixels = 89478485;
+  // is allocated. The default is Pillow's (kPillowMaxPixels), as a script
+  // calling Image.open() gets; training uses kReferenceMaxPixels.
+  uint64_t max_pixels = kPillowMaxPixels;
   // Rotate/flip by the EXIF Orientation tag, as ImageOps.exif_transpose.
   // Off by default: the reference pipeline does not apply it.
   bool apply_exif_orientation = false;

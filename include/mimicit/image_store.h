@@ -5,7 +5,9 @@
 //   - a partition folder: every *.parquet below it, in natural order
 //     (part.2 before part.10); `_metadata`, `_common_metadata`, hidden and
 //     `_`-prefixed entries are ignored;
-//   - a legacy images.json: {"<id>": "<base64>" or ["<base64>", ...], ...};
+//   - a legacy images.json: {"<id>": "<base64>" or ["<base64>", ...], ...},
+//     or pandas' columns layout {"base64": {"<id>": "<base64>", ...}} (what
+//     DataFrame.to_json() writes);
 //   - a folder of image files (id = file name without its extension).
 // In a Parquet store the id is the pandas index column named by the
 // `pandas` metadata (`__index_level_0__`, a named index,
@@ -46,6 +48,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mimicit/base64.h"
 #include "mimicit/bytes.h"
 #include "mimicit/parquet/reader.h"
 
@@ -129,8 +132,10 @@ class ImageStore {
   virtual bool contains(std::string_view id) const = 0;
 
   // The image file bytes of `id` (base64 decoded when the store holds base64)
-  // into `out` (replacing its contents).
-  virtual void get(std::string_view id, Buffer& out) const = 0;
+  // into `out` (replacing its contents). *leniency (when not null) is set to
+  // what the base64 text needed beyond canonical base64 (base64.h; kNone
+  // for binary payloads and image files).
+  virtual void get(std::string_view id, Buffer& out, Base64Leniency* leniency = nullptr) const = 0;
 
   // Every distinct id in sorted (byte-wise) order; stop by returning false.
   virtual void for_each_id(const std::function<bool(std::string_view id)>& fn) const = 0;

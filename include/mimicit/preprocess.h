@@ -91,8 +91,9 @@ struct PreprocessOptions {
   // (torchvision refuses a zero std too).
   Normalization normalization = kOtterNormalization;
   // Source images with more pixels fail with Error(kLimit); the default is
-  // Pillow's MAX_IMAGE_PIXELS, as in DecodeOptions.
-  uint64_t max_pixels = DecodeOptions{}.max_pixels;
+  // the reference's training limit (kReferenceMaxPixels, image.h), not
+  // Pillow's: the one place Dataset, Loader and the CLI take it from.
+  uint64_t max_pixels = kReferenceMaxPixels;
   // DCT-scaled JPEG decoding (see the top of this file). Not pixel-exact.
   bool fast = false;
 };

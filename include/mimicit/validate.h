@@ -50,6 +50,16 @@
 //   undecodable_image      (decode) an image the decoder refuses, with its
 //                          reason (or a payload that cannot be read).
 //   tiny_image             (decode) an image with a side under 8 pixels.
+//   lenient_base64         (decode) a notice, not a problem: base64 text
+//                          that decoded only with leniency (base64.h:
+//                          characters skipped, text after the padding,
+//                          padding missing, a data: prefix); the detail
+//                          says which and what the reference's
+//                          urlsafe_b64decode does with it (the same bytes,
+//                          or a failure).
+//
+// Notices (is_notice()) are listed and counted like problems but do not
+// count in Summary::problems: a report with only notices is clean().
 //
 // Image problems (duplicate_image and the decode kinds) are reported once
 // per image id and store, on the first instruction that uses the image (in
@@ -86,6 +96,7 @@
 #include <vector>
 
 #include "mimicit/image_store.h"
+#include "mimicit/preprocess.h"
 #include "mimicit/prompt.h"
 #include "mimicit/store_cache.h"
 
@@ -106,17 +117,20 @@ enum class Kind {
   kBadBase64,
   kUndecodableImage,
   kTinyImage,
+  kLenientBase64,
 };
 inline constexpr size_t kNumKinds = 14;
 inline constexpr Kind kAllKinds[kNumKinds] = {
     Kind::kBadConfig,     Kind::kMissingFile,     Kind::kBadFile,          Kind::kBadRecord, Kind::kDuplicateInstruction,
     Kind::kMissingInstruction, Kind::kMissingRelated, Kind::kEmptyText,    Kind::kNoImages,
     Kind::kMissingImage,  Kind::kDuplicateImage,  Kind::kBadBase64,        Kind::kUndecodableImage,
-    Kind::kTinyImage};
+    Kind::kTinyImage,     Kind::kLenientBase64};
 
 // "bad_config", "missing_file", ... as listed above.
 const char* kind_name(Kind kind);
 std::optional<Kind> parse_kind(std::string_view name);
+// A kind that informs without making the data unclean (lenient_base64).
+constexpr bool is_notice(Kind kind) { return kind == Kind::kLenientBase64; }
 // One line per kind: "  name  what it means" (for --help).
 std::string kinds_help();
 
@@ -136,7 +150,8 @@ bool operator==(const Problem& a, const Problem& b);
 
 struct Summary {
   std::array<uint64_t, kNumKinds> counts{};  // per kind (index: Kind), listed or not
-  uint64_t problems = 0;                     // all kinds
+  uint64_t problems = 0;                     // all kinds but notices
+  uint64_t notices = 0;                      // notices (is_notice)
   uint64_t omitted = 0;                      // counted but not listed (max_problems)
   uint64_t groups = 0;
   uint64_t datasets = 0;
@@ -169,7 +184,7 @@ struct Report {
 // gives (summary.seconds aside).
 
 struct DecodedImage {
-  Kind kind = Kind::kUndecodableImage;  // kBadBase64, kUndecodableImage or kTinyImage
+  Kind kind = Kind::kUndecodableImage;  // kBadBase64, kUndecodableImage, kTinyImage or kLenientBase64
   std::string image_id;
   std::string detail;
   bool operator==(const DecodedImage&) const = default;
@@ -189,7 +204,7 @@ struct DecodeResult {
 
 struct Options {
   // Also read and decode every image of the stores (bad_base64,
-  // undecodable_image, tiny_image).
+  // undecodable_image, tiny_image, lenient_base64).
   bool decode = false;
   // Threads for records and decoding; 0: all cores.
   int threads = 0;
@@ -206,6 +221,9 @@ struct Options {
   std::shared_ptr<StoreCache> stores;
   // Problems of one kind listed per dataset; 0: all.
   uint64_t max_problems = 1000;
+  // The decode pass refuses images of more pixels (undecodable_image), as
+  // training does (PreprocessOptions::max_pixels: the reference's limit).
+  uint64_t max_pixels = image::PreprocessOptions{}.max_pixels;
   // Images with a side under this are tiny_image.
   uint32_t min_image_side = 8;
   // The Unicode tables empty_text cleans with (dataset::SampleOptions).
@@ -242,7 +260,7 @@ DecodeResult decode_range(const std::string& store_path, StoragePlace begin, Sto
 //   {"problems": [{"kind", "group", "dataset", "id", "image_id", "file",
 //                  "detail"}, ...],
 //    "summary": {"counts": {"<kind>": N, ... every kind},
-//                "problems": N, "omitted": N, "groups": N, "datasets": N,
+//                "problems": N, "notices": N, "omitted": N, "groups": N, "datasets": N,
 //                "records": N, "image_refs": N, "stores": N, "images": N,
 //                "images_decoded": N, "decoded": bool, "seconds": S,
 //                "notes": [...]}}

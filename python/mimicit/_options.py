@@ -16,7 +16,6 @@ MODEL_NORMALIZATION = {
 }
 
 GROUPS = ("IMAGE_TEXT", "TEXT_ONLY", "VIDEO_TEXT", "IMAGE_TEXT_IN_CONTEXT")
-PILLOW_MAX_IMAGE_PIXELS = 89478485
 
 
 def data_options(*, instruction_format: str = "simple", image_size: int = 224, model: str = "otter",
@@ -25,9 +24,10 @@ def data_options(*, instruction_format: str = "simple", image_size: int = 224, m
                  populate_rel_ins: bool = False,
                  with_task_description: bool = False, resample_frames: int = 32, seed: int = 42,
                  epoch: int = 0, groups: Optional[Sequence[str]] = None, fast: bool = False,
-                 max_pixels: int = PILLOW_MAX_IMAGE_PIXELS, base_dir: Optional[PathLike] = None,
+                 max_pixels: Optional[int] = None, base_dir: Optional[PathLike] = None,
                  cache_dir: Optional[PathLike] = None) -> dict:
-    """The options of the native Dataset and Loader, checked, with defaults."""
+    """The options of the native Dataset and Loader, checked, with defaults.
+    ``max_pixels`` None: the native default (the reference's 1,000,000,000)."""
     if model not in MODEL_NORMALIZATION:
         raise ValueError(f"unknown model {model!r} (expected one of {sorted(MODEL_NORMALIZATION)})")
     model_mean, model_std = MODEL_NORMALIZATION[model]
@@ -54,7 +54,7 @@ def data_options(*, instruction_format: str = "simple", image_size: int = 224, m
         "epoch": int(epoch),
         "groups": [str(g) for g in (groups or [])],
         "fast": bool(fast),
-        "max_pixels": int(max_pixels),
+        "max_pixels": None if max_pixels is None else int(max_pixels),
         "base_dir": os.fsdecode(base_dir) if base_dir is not None else "",
         "cache_dir": os.fsdecode(cache_dir) if cache_dir is not None else "",
     }

@@ -15,7 +15,7 @@ opens the stores itself; their saved index makes that fast):
   read by one task), legacy JSON by byte ranges, image folders by file
   ranges. Each shard task writes its images' stored values and a rank table
   into a work folder beside ``out``; one merge task then writes the parts in
-  id order and ``dropped.jsonl`` in storage order, and renames the folder
+  id order and ``_dropped.jsonl`` in storage order, and renames the folder
   over ``out``. The output is identical, byte for byte, to what
   ``mimicit convert`` writes with the same options on one machine.
 * ``validate``: the decode pass (the expensive part) runs as one task per

@@ -29,7 +29,7 @@ import os
 from typing import Optional, Sequence, Union
 
 from ._core import Dataset as _NativeDataset
-from ._options import GROUPS, MODEL_NORMALIZATION, PILLOW_MAX_IMAGE_PIXELS, PathLike, data_options
+from ._options import GROUPS, MODEL_NORMALIZATION, PathLike, data_options
 from ._reopen import Reopenable, resolve
 from ._reports import warn_dropped
 from .torch import available as _torch_available
@@ -57,7 +57,9 @@ class Dataset(Reopenable, *_torch_dataset_base()):
     ``model`` picks the normalisation (``"otter"``: mean (0.481, 0.458,
     0.408), std (0.269, 0.261, 0.276); ``"idefics"``: CLIP's); ``mean`` and
     ``std`` override it. ``fast=True`` decodes large JPEGs at a reduced
-    scale (faster, not pixel-exact). Relative paths in the YAML are relative
+    scale (faster, not pixel-exact). ``max_pixels``: images of more pixels
+    are refused (decompression bombs); None, the default, is the reference's
+    training limit, 1,000,000,000 (3 GB decoded). Relative paths in the YAML are relative
     to ``base_dir`` (default: the working directory, as the reference).
     ``python_unicode`` picks the Unicode tables the text cleaning follows,
     those of that Python's ``re`` and ``str`` (``"3.9"``, the reference's
@@ -75,7 +77,7 @@ class Dataset(Reopenable, *_torch_dataset_base()):
                  std: Optional[Sequence[float]] = None, keep_symbols: bool = False,
                  python_unicode: str = "3.9", populate_rel_ins: bool = False, with_task_description: bool = False,
                  resample_frames: int = 32, seed: int = 42, epoch: int = 0, dtype: str = "float32",
-                 fast: bool = False, base_dir: Optional[PathLike] = None,
+                 fast: bool = False, max_pixels: Optional[int] = None, base_dir: Optional[PathLike] = None,
                  cache_dir: Optional[PathLike] = None) -> None:
         if group not in GROUPS:
             raise ValueError(f"unknown group {group!r} (expected one of {', '.join(GROUPS)})")
@@ -85,7 +87,7 @@ class Dataset(Reopenable, *_torch_dataset_base()):
                                populate_rel_ins=populate_rel_ins,
                                with_task_description=with_task_description,
                                resample_frames=resample_frames, seed=seed, epoch=epoch, fast=fast,
-                               base_dir=base_dir, cache_dir=cache_dir)
+                               max_pixels=max_pixels, base_dir=base_dir, cache_dir=cache_dir)
         self._yaml = os.fsdecode(yaml)
         self._opened_with = {"yaml": self._yaml, "group": group, "options": options}
         self._start()

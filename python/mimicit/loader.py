@@ -11,7 +11,8 @@ A batch is the reference collate's dict: ``id``, ``nsentences``,
 ``task_group`` (one per sample), ``full_text`` and ``net_input`` with
 ``input_ids`` / ``attention_masks`` (when a tokenizer is given: BOS + the
 text's tokens truncated to ``max_seq_len`` + EOS, right-padded with the pad
-id, mask 0 on padding) and ``patch_images`` (B, 1, N, 3, S, S). Also:
+id, or EOS when the tokenizer has none, mask 0 on padding) and
+``patch_images`` (B, 1, N, 3, S, S). Also:
 ``dataset``, ``image_ids``, ``image_counts`` (images per sample: samples
 with fewer than N images are padded with zero images, which the reference's
 collate cannot do), ``step``, ``epoch`` and ``errors`` (the samples dropped
@@ -50,7 +51,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 
 from . import torch as _torch_glue
 from ._core import Loader as _NativeLoader
-from ._options import PILLOW_MAX_IMAGE_PIXELS, PathLike, data_options
+from ._options import PathLike, data_options
 from ._reopen import Reopenable, resolve
 from ._reports import warn_dropped
 
@@ -69,7 +70,9 @@ class Loader(Reopenable):
     its ``bos_token_id``, ``eos_token_id`` and ``pad_token_id`` frame and pad
     the rows) or any callable ``text -> list of token ids`` (then
     ``bos_token_id`` / ``eos_token_id`` / ``pad_token_id`` give the ids;
-    None leaves BOS/EOS out, pad defaults to 0). The dataset options
+    None leaves BOS/EOS out). Without a pad id, rows are padded with EOS as
+    the reference's collate does (0 when there is no EOS either). The
+    dataset options
     (``instruction_format``, ``image_size``, ``model``, ``mean``, ``std``,
     ``python_unicode``, ...) are those of :class:`mimicit.Dataset`; ``groups`` picks groups of
     the YAML (default: all). With ``with_task_description``, each batch's
@@ -89,7 +92,7 @@ class Loader(Reopenable):
                  std: Optional[Sequence[float]] = None, dtype: str = "float32",
                  keep_symbols: bool = False, python_unicode: str = "3.9", populate_rel_ins: bool = False,
                  with_task_description: bool = False, resample_frames: int = 32,
-                 fast: bool = False, max_pixels: int = PILLOW_MAX_IMAGE_PIXELS,
+                 fast: bool = False, max_pixels: Optional[int] = None,
                  base_dir: Optional[PathLike] = None, cache_dir: Optional[PathLike] = None) -> None:
         if rank is None or world_size is None:
             default_rank, default_world = _torch_glue.distributed_rank_and_world_size()
@@ -138,7 +141,8 @@ class Loader(Reopenable):
         self._bos = self._special(bos_token_id, "bos_token_id")
         self._eos = self._special(eos_token_id, "eos_token_id")
         pad = self._special(pad_token_id, "pad_token_id")
-        self._pad = 0 if pad is None else pad
+        # No pad id: EOS pads, as in the reference's collate (spec 2.2), else 0.
+        self._pad = pad if pad is not None else self._eos if self._eos is not None else 0
         if return_tensors == "auto":
             return_tensors = "torch" if _torch_glue.available() else "numpy"
         self._torch = return_tensors == "torch"

@@ -8,11 +8,13 @@ of ``mimicit validate DATA.yaml --json``).
 
 The report is a dict with the structure of the CLI's JSON output:
 ``{"problems": [{"kind", "group", "dataset", "id", "image_id", "file",
-"detail"}, ...], "summary": {"counts": {kind: n}, "problems", "omitted",
-"groups", "datasets", "records", "image_refs", "stores", "images",
+"detail"}, ...], "summary": {"counts": {kind: n}, "problems", "notices",
+"omitted", "groups", "datasets", "records", "image_refs", "stores", "images",
 "images_decoded", "decoded", "seconds", "notes"}}``. Problems are sorted by
 kind, group, dataset, id, image id; empty fields are ``""``. The kinds and
 what they mean are listed in ``KINDS`` (and in ``include/mimicit/validate.h``).
+``lenient_base64`` is a notice: listed and counted in ``counts`` and
+``notices``, but not in ``problems``.
 
 Problems are reported, never raised; an exception means validation could
 not run: an unreadable YAML raises :class:`mimicit.IoError` (an
@@ -48,6 +50,7 @@ KINDS = (
     "bad_base64",             # (decode) a payload that is not base64
     "undecodable_image",      # (decode) an image the decoder refuses
     "tiny_image",             # (decode) an image under 8 pixels a side
+    "lenient_base64",         # (decode) notice, not a problem: base64 decoded only with leniency
 )
 
 

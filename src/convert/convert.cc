@@ -115,7 +115,7 @@ using namespace internal;
 void convert_sorted(const ImageStore& store, const ConvertOptions& options, const fs::path& temp,
                     ConvertReport& report) {
   PartWriter parts(temp, options);
-  DropLog drops(temp / "dropped.jsonl");
+  DropLog drops(temp / "_dropped.jsonl");
   WorkerPool pool(options.threads);
   Progress progress("converting", store.size(), options.progress);
   scan_store_in_storage_order<Item>(

@@ -52,7 +52,7 @@ ShardReport write_shard(const ImageStore& store, const ConvertOptions& options, 
                         const std::filesystem::path& dir, WorkerPool& pool, Progress* progress);
 
 // Reads the finished shards of `plan` from `work_dir` and writes the parts
-// and dropped.jsonl into `out_dir`. Fills images, dropped, duplicates,
+// and _dropped.jsonl into `out_dir`. Fills images, dropped, duplicates,
 // partitions, bytes_in and bytes_out.
 ConvertReport merge_into(const ImageStore& store, const ConvertOptions& options, const ConvertPlan& plan,
                          const std::filesystem::path& work_dir, const std::filesystem::path& out_dir);

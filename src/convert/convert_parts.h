@@ -1,5 +1,5 @@
 // The files of a conversion's output folder: the Parquet parts and
-// dropped.jsonl. Shared by the single-machine run and the merge of a
+// _dropped.jsonl. Shared by the single-machine run and the merge of a
 // sharded run, so both write the same bytes from the same rows.
 #pragma once
 
@@ -49,7 +49,7 @@ class PartWriter {
   uint64_t bytes_written_ = 0;
 };
 
-// dropped.jsonl: one {"id": ..., "reason": ...} per image left out. The
+// _dropped.jsonl: one {"id": ..., "reason": ...} per image left out. The
 // file is created with the first entry only: pyarrow (hence pandas and
 // dask) reads every file of a folder, so a clean output folder must hold
 // nothing but Parquet parts.

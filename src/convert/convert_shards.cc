@@ -7,7 +7,7 @@
 //   table          per kept image, in the same order: u64 rank (the id's
 //                  position in sorted order) and u32 value length,
 //                  little-endian, 12 bytes;
-//   dropped.jsonl  its drops, as the output's dropped.jsonl lines (absent
+//   _dropped.jsonl  its drops, as the output's _dropped.jsonl lines (absent
 //                  when none);
 //   info           written last: "key value" lines naming the shard (index,
 //                  begin, end, images, store_images) and its counts (kept,
@@ -217,7 +217,7 @@ class ValueFiles {
   uint64_t total_ = 0;
 };
 
-// Copies a shard's dropped.jsonl into the output's, checking its line count.
+// Copies a shard's _dropped.jsonl into the output's, checking its line count.
 void copy_drops(const fs::path& path, uint64_t expected, DropLog& drops) {
   if (expected == 0) {
     if (fs::exists(path)) fail_corrupt("{}: the shard lists no drop", path.string());
@@ -253,7 +253,7 @@ ShardReport write_shard(const ImageStore& store, const ConvertOptions& options, 
   const uint64_t max_row_bytes = PartWriter(dir, options).max_row_bytes();
   AppendFile values(dir / "values");
   AppendFile table(dir / "table");
-  DropLog drops(dir / "dropped.jsonl");
+  DropLog drops(dir / "_dropped.jsonl");
   ShardInfo info;
   info.shard = shard;
   uint64_t seen = 0;
@@ -305,7 +305,7 @@ ConvertReport merge_into(const ImageStore& store, const ConvertOptions& options,
   }
   ConvertReport report;
   PartWriter parts(out_dir, options);
-  DropLog drops(out_dir / "dropped.jsonl");
+  DropLog drops(out_dir / "_dropped.jsonl");
   ValueTable table(plan.images);
   ValueFiles files;
   uint64_t covered = 0;
@@ -337,7 +337,7 @@ ConvertReport merge_into(const ImageStore& store, const ConvertOptions& options,
     }
     if (offset != info.values_bytes) fail_corrupt("{}: the entries do not cover the values", table_path.string());
     if (info.kept + info.dropped != shard.images) fail_corrupt("{}: kept and dropped do not add up", dir.string());
-    copy_drops(dir / "dropped.jsonl", info.dropped, drops);
+    copy_drops(dir / "_dropped.jsonl", info.dropped, drops);
     report.images += info.kept;
     report.bytes_in += info.bytes_in;
   }

@@ -1,7 +1,9 @@
 #include "inspect/value_format.h"
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -74,6 +76,34 @@ void append_scalar_text(std::string& out, const Value& value, const ColumnDescri
   }
 }
 
+// An IEEE 754 half (binary16) as the double holding exactly its value.
+double half_value(uint16_t h) {
+  const int exponent = (h >> 10) & 0x1F;
+  const int mantissa = h & 0x3FF;
+  double v;
+  if (exponent == 0) {
+    v = std::ldexp(mantissa, -24);  // zero or subnormal
+  } else if (exponent == 31) {
+    v = mantissa != 0 ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
+  } else {
+    v = std::ldexp(mantissa | 0x400, exponent - 25);
+  }
+  return (h & 0x8000) != 0 ? -v : v;
+}
+
+// A FLOAT16 value: two little-endian bytes of a FLOAT16 column.
+bool is_half(const Value& value, const ColumnDescriptor& column) {
+  return value.kind == Value::Kind::kBytes && value.bytes.size() == 2 && column.is_float16();
+}
+
+Value half_as_double(const Value& value) {
+  Value d;
+  d.kind = Value::Kind::kDouble;
+  d.d = half_value(static_cast<uint16_t>(static_cast<uint8_t>(value.bytes[0]) |
+                                         (static_cast<uint8_t>(value.bytes[1]) << 8)));
+  return d;
+}
+
 bool is_text(const Value& value, const ColumnDescriptor& column) {
   return value.kind == Value::Kind::kBytes && column.is_string();
 }
@@ -97,6 +127,8 @@ void append_json_value(std::string& out, const Value& value, const ColumnDescrip
     out.push_back(']');
   } else if (is_text(value, column)) {
     append_json_string(out, value.bytes);
+  } else if (is_half(value, column)) {
+    append_scalar_text(out, half_as_double(value), column, Syntax::kJson);
   } else if (is_base64(value, column)) {
     out.push_back('"');
     base64_encode(as_bytes(value.bytes), out);
@@ -129,6 +161,9 @@ void append_csv_value(std::string& out, const Value& value, const ColumnDescript
     append_json_value(text, value, column);
   } else if (is_text(value, column)) {
     append_valid_utf8(text, value.bytes);
+  } else if (is_half(value, column)) {
+    append_scalar_text(out, half_as_double(value), column, Syntax::kCsv);
+    return;
   } else if (is_base64(value, column)) {
     base64_encode(as_bytes(value.bytes), text);
   } else {

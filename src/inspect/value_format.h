@@ -13,6 +13,9 @@
 //                                "NaN", "Infinity", "-Infinity"
 //   BYTE_ARRAY, string-typed  -> a JSON string (ColumnDescriptor::is_string),
 //                                escaped as util/json_text.h says
+//   FLOAT16 (FIXED_LEN_BYTE_ARRAY(2))
+//                             -> the half's value as a double, by the DOUBLE
+//                                rule (pyarrow's to_pylist gives that float)
 //   other BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY, INT96
 //                             -> a string of standard padded base64
 //   DATE/TIME/TIMESTAMP/DECIMAL -> their physical value, by the rules above

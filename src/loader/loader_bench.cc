@@ -31,6 +31,7 @@ DataOptions data_options(const BenchOptions& o) {
   data.sample.seed = static_cast<int64_t>(o.seed);
   data.sample.python_unicode = o.python_unicode;
   data.preprocess.fast = o.fast;
+  data.preprocess.max_pixels = o.max_pixels;
   data.dtype = o.uint8 ? DType::kUint8 : DType::kFloat32;
   data.groups = o.groups;
   return data;

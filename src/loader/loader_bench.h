@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "mimicit/preprocess.h"
 #include "mimicit/prompt.h"
 
 namespace mimicit::loader {
@@ -24,6 +25,7 @@ struct BenchOptions {
   std::vector<std::string> groups;  // empty: every group
   uint64_t seed = 42;               // of the order and the samples
   bool fast = false;                // PreprocessOptions::fast
+  uint64_t max_pixels = image::PreprocessOptions{}.max_pixels;  // PreprocessOptions::max_pixels
   bool uint8 = false;               // uint8 HWC pixels instead of normalised float32 CHW
   bool without_replacement = false;  // a permutation per group and epoch
   dataset::PythonUnicode python_unicode = dataset::PythonUnicode::kPython39;  // SampleOptions::python_unicode

@@ -127,6 +127,11 @@ bool ColumnDescriptor::is_string() const {
   return false;
 }
 
+bool ColumnDescriptor::is_float16() const {
+  return type == Type::FIXED_LEN_BYTE_ARRAY && type_length == 2 && logical_type &&
+         logical_type->kind == LogicalType::FLOAT16;
+}
+
 bool ColumnDescriptor::is_unsigned() const {
   if (type != Type::INT32 && type != Type::INT64) return false;
   if (logical_type && logical_type->kind == LogicalType::INTEGER) return !logical_type->is_signed;

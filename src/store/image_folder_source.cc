@@ -73,7 +73,8 @@ void ImageFolderSource::scan_ids(const std::function<void(std::string_view, uint
   for (size_t i = 0; i < names_.size(); ++i) fn(stem(names_[i]), i);
 }
 
-void ImageFolderSource::fetch(uint64_t locator, std::string_view id, Buffer& out) const {
+void ImageFolderSource::fetch(uint64_t locator, std::string_view id, Buffer& out, Base64Leniency* leniency) const {
+  if (leniency) *leniency = Base64Leniency::kNone;
   if (locator >= names_.size()) {
     fail_corrupt("{}: image '{}': file number {} is outside the folder ({} files)", dir_, id,
                  locator, names_.size());

@@ -27,7 +27,7 @@ class ImageFolderSource final : public Source {
   const std::string& path() const override { return dir_; }
   PayloadKind payload_kind() const override { return PayloadKind::kImageFile; }
   void scan_ids(const std::function<void(std::string_view, uint64_t)>& fn) const override;
-  void fetch(uint64_t locator, std::string_view id, Buffer& out) const override;
+  void fetch(uint64_t locator, std::string_view id, Buffer& out, Base64Leniency* leniency) const override;
 
   size_t num_files() const { return names_.size(); }
   // A hash of the sorted file names: a saved index stays valid while the

@@ -195,14 +195,14 @@ class StoreImpl final : public ImageStore {
   size_t size() const override { return index_->size(); }
   bool contains(std::string_view id) const override { return index_->find(id).has_value(); }
 
-  void get(std::string_view id, Buffer& out) const override {
+  void get(std::string_view id, Buffer& out, Base64Leniency* leniency) const override {
     std::optional<size_t> at = index_->find(id);
     if (!at) {
       fail(ErrorCode::kNotFound, "image '{}' not found in {}{}", id, files_.front(),
            files_.size() > 1 ? fmt::format(" and {} more files", files_.size() - 1) : "");
     }
     const IndexEntry& entry = index_->entry(*at);
-    sources_[entry.source()]->fetch(entry.locator, id, out);
+    sources_[entry.source()]->fetch(entry.locator, id, out, leniency);
   }
 
   void for_each_id(const std::function<bool(std::string_view)>& fn) const override {

@@ -1,6 +1,16 @@
-// Legacy images.json files:
+// Legacy images.json files, in any of the three layouts that occur:
 //
 //   {"<image id>": "<base64>", "<id>": ["<base64>", ...anything], ...}
+//   {"base64": {"<image id>": "<base64>", ...}}
+//
+// The second is pandas' "columns" layout (what DataFrame.to_json() writes
+// by default, and the only one the reference's pd.DataFrame(orjson.loads())
+// branch reads), recognised by its leading members' values being objects
+// up to one named "base64" (when "base64" is not the first, the leading
+// columns are walked once more to find it). Every member must then be an
+// object (a column, else Error(kCorrupt)); the ids come from the "base64"
+// column and the other columns are checked as JSON and skipped. Objects
+// without a "base64" among them are the first layout's bad entries.
 //
 // scan_json_ids makes one pass over the whole document (normally a
 // memory-mapped file of up to hundreds of GB) with util's JsonObjectWalker

@@ -42,7 +42,7 @@ class JsonSource final : public Source {
     });
   }
 
-  void fetch(uint64_t locator, std::string_view id, Buffer& out) const override {
+  void fetch(uint64_t locator, std::string_view id, Buffer& out, Base64Leniency* leniency) const override {
     try {
       ByteView doc = file_->bytes();
       RawJsonString raw = locate_value_string(doc, locator);
@@ -57,7 +57,7 @@ class JsonSource final : public Source {
                                                        reinterpret_cast<const char*>(doc.data()))};
       check_image_size(base64_decoded_size_upper_bound(raw.text.size()), max_image_bytes_, "base64 text of",
                        raw.text.size());
-      if (!raw.has_escapes) return base64_decode(raw.text, out);
+      if (!raw.has_escapes) return base64_decode(raw.text, out, leniency);
       // Rare: escaped values are unescaped into a private copy (fetch may
       // run on many threads, so no shared scratch buffer).
       std::string text;
@@ -67,7 +67,7 @@ class JsonSource final : public Source {
         fail_corrupt("byte offset {}: {}", raw.text.data() - reinterpret_cast<const char*>(doc.data()) + pos,
                      error);
       }
-      base64_decode(text, out);
+      base64_decode(text, out, leniency);
     } catch (Error& e) {
       e.add_context(fmt::format("{}: id '{}'", path(), id));
       throw;

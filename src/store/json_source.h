@@ -1,5 +1,6 @@
 // The Source for a legacy images.json store: {"<id>": "<base64>", ...},
-// where a value may also be a list whose first element is the base64 text.
+// where a value may also be a list whose first element is the base64 text,
+// or pandas' columns layout {"base64": {"<id>": "<base64>", ...}}.
 //
 // open_json_source() (declared in store/source.h) maps the file; nothing is
 // read until scan_ids(), which makes one streaming pass over the whole file

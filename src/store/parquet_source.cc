@@ -250,7 +250,7 @@ class ParquetSource final : public Source {
     return static_cast<uint64_t>(file_->row_group_of(static_cast<int64_t>(row)));
   }
 
-  void fetch(uint64_t locator, std::string_view id, Buffer& out) const override {
+  void fetch(uint64_t locator, std::string_view id, Buffer& out, Base64Leniency* leniency) const override {
     const uint64_t row = row_of(locator);
     if (row >= static_cast<uint64_t>(file_->num_rows())) {
       fail_corrupt("{}: image '{}': row {} is outside the file ({} rows)", path(), id, row, file_->num_rows());
@@ -265,8 +265,9 @@ class ParquetSource final : public Source {
       if (columns_.kind == PayloadKind::kBase64) {
         check_image_size(base64_decoded_size_upper_bound(value->size()), max_image_bytes_, "base64 text of",
                          value->size());
-        base64_decode(*value, out);
+        base64_decode(*value, out, leniency);
       } else {
+        if (leniency) *leniency = Base64Leniency::kNone;
         check_image_size(value->size(), max_image_bytes_, "a value of", value->size());
         out.assign(as_bytes(*value));
       }

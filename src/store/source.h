@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "mimicit/base64.h"
 #include "mimicit/bytes.h"
 #include "mimicit/image_store.h"
 
@@ -32,8 +33,10 @@ class Source {
   // the duration of the call only.
   virtual void scan_ids(const std::function<void(std::string_view id, uint64_t locator)>& fn) const = 0;
   // The image file bytes of the entry at `locator` into `out` (replacing its
-  // contents); base64 payloads are decoded. `id` names the entry in errors.
-  virtual void fetch(uint64_t locator, std::string_view id, Buffer& out) const = 0;
+  // contents); base64 payloads are decoded, and *leniency (when not null)
+  // says what their text needed (kNone for other payloads). `id` names the
+  // entry in errors.
+  virtual void fetch(uint64_t locator, std::string_view id, Buffer& out, Base64Leniency* leniency) const = 0;
   // The unit of the file that a reader decodes as a whole and that holds
   // the entry at `locator` (ImageStore::for_each_in_storage_range): never
   // decreasing with the locator. One block per file unless overridden.

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstring>
+#include <utility>
 
 #include "mimicit/error.h"
 
@@ -65,12 +66,6 @@ constexpr std::array<uint16_t, 4096> kPairs = make_pairs();
 
 bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-std::string describe_char(char c) {
-  auto u = static_cast<unsigned char>(c);
-  if (u >= 0x20 && u < 0x7F) return fmt::format("'{}'", c);
-  return fmt::format("'\\x{:02x}'", u);
-}
-
 bool starts_with_ignoring_case(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
   for (size_t i = 0; i < prefix.size(); ++i) {
@@ -82,18 +77,19 @@ bool starts_with_ignoring_case(std::string_view s, std::string_view prefix) {
 }
 
 // The offset where the base64 payload starts: after a "data:<mime>;base64,"
-// prefix if there is one (leading whitespace allowed before it), else 0.
+// prefix if there is one (leading whitespace allowed before it), else 0
+// (text that only looks like a prefix is decoded as it is, as CPython does).
 size_t payload_offset(std::string_view text) {
   size_t start = 0;
   while (start < text.size() && is_space(text[start])) ++start;
   if (!starts_with_ignoring_case(text.substr(start), "data:")) return 0;
   size_t comma = text.find(',', start);
-  if (comma == std::string_view::npos) fail_corrupt("base64: data: URI prefix without ','");
+  if (comma == std::string_view::npos) return 0;
   std::string_view header = text.substr(start, comma - start);
   constexpr std::string_view kMarker = ";base64";
   if (header.size() < kMarker.size() ||
       !starts_with_ignoring_case(header.substr(header.size() - kMarker.size()), kMarker)) {
-    fail_corrupt("base64: data: URI prefix '{}' does not end in ';base64'", header);
+    return 0;
   }
   return comma + 1;
 }
@@ -124,19 +120,11 @@ uint8_t* emit_group(uint32_t acc, int count, uint8_t* o) {
   return o + (count - 1);
 }
 
-// After '=' padding: more '=' (up to the group's complement) and whitespace
-// may follow, nothing else.
-void check_padding_tail(std::string_view text, size_t pos, int count) {
-  int pads_allowed = 4 - count;
-  for (; pos < text.size(); ++pos) {
-    char c = text[pos];
-    if (is_space(c)) continue;
-    if (c == '=' && pads_allowed > 0) {
-      --pads_allowed;
-      continue;
-    }
-    fail_corrupt("base64: invalid base64 character {} at offset {} (after padding)", describe_char(c), pos);
+bool only_whitespace(const char* p, const char* end) {
+  for (; p != end; ++p) {
+    if (!is_space(*p)) return false;
   }
+  return true;
 }
 
 }  // namespace
@@ -186,51 +174,84 @@ size_t base64_decoded_size_upper_bound(size_t text_size) {
 // The output never outruns 3/4 of the text consumed, and the bound above is
 // at least 3/4 of the text: so while 16 characters remain there are at least
 // 12 bytes of room, enough for decode8's 8-byte store.
-size_t base64_decode(std::string_view text, uint8_t* out) {
+//
+// The slow path follows CPython's binascii.a2b_base64 (non-strict) step for
+// step: `count` is its quad_pos, `pads` its count of '=' since the last
+// character of the alphabet (counted only from the group's third position).
+size_t base64_decode(std::string_view text, uint8_t* out, Base64Leniency* leniency) {
   const char* const begin = text.data();
   const char* const end = begin + text.size();
-  const char* p = begin + payload_offset(text);
+  const size_t start = payload_offset(text);
+  const char* p = begin + start;
   uint8_t* o = out;
+  Base64Leniency found = start != 0 ? Base64Leniency::kDataUriPrefix : Base64Leniency::kNone;
   for (;;) {
     // Fast path: whole groups of clean text.
     while (end - p >= 16 && decode8(p, o)) {
       p += 8;
       o += 6;
     }
-    // Slow path: gather one group of 4 significant characters, skipping
-    // whitespace, stopping at padding or the end of the text.
+    // Slow path: gather one group of 4 characters of the alphabet, skipping
+    // the rest, stopping at the padding that completes the group or at the
+    // end of the text.
     uint32_t acc = 0;
     int count = 0;
+    int pads = 0;
     while (count < 4 && p != end) {
-      char c = *p;
-      uint8_t v = kValue[static_cast<uint8_t>(c)];
+      const char c = *p++;
+      const uint8_t v = kValue[static_cast<uint8_t>(c)];
       if (v != kInvalid) {
+        if (pads != 0) found = found | Base64Leniency::kSkippedCharacters;  // a '=' that padded nothing
+        pads = 0;
         acc = (acc << 6) | v;
         ++count;
       } else if (c == '=') {
-        size_t pos = static_cast<size_t>(p - begin);
-        if (count < 2) fail_corrupt("base64: unexpected padding at offset {}", pos);
-        check_padding_tail(text, pos + 1, count + 1);
-        return static_cast<size_t>(emit_group(acc, count, o) - out);
+        if (count < 2) {
+          found = found | Base64Leniency::kSkippedCharacters;
+        } else if (count + ++pads >= 4) {
+          if (!only_whitespace(p, end)) found = found | Base64Leniency::kTextAfterPadding;
+          if (leniency) *leniency = found;
+          return static_cast<size_t>(emit_group(acc, count, o) - out);
+        }
       } else if (!is_space(c)) {
-        fail_corrupt("base64: invalid base64 character {} at offset {}", describe_char(c), p - begin);
+        found = found | Base64Leniency::kSkippedCharacters;
       }
-      ++p;
     }
     if (count == 4) {
       o = emit_group(acc, 4, o);
       continue;
     }
-    // End of text inside a group: padding was omitted.
+    // End of text inside a group: padding was omitted or cut short.
     if (count == 1) fail_corrupt("base64: text ends with a single dangling character");
-    if (count > 1) o = emit_group(acc, count, o);
+    if (count > 1) {
+      found = found | Base64Leniency::kMissingPadding;
+      o = emit_group(acc, count, o);
+    }
+    if (leniency) *leniency = found;
     return static_cast<size_t>(o - out);
   }
 }
 
-void base64_decode(std::string_view text, Buffer& out) {
+void base64_decode(std::string_view text, Buffer& out, Base64Leniency* leniency) {
   out.resize(base64_decoded_size_upper_bound(text.size()));
-  out.resize(base64_decode(text, out.data()));
+  out.resize(base64_decode(text, out.data(), leniency));
+}
+
+std::string describe(Base64Leniency leniency) {
+  static constexpr std::pair<Base64Leniency, const char*> kTexts[] = {
+      {Base64Leniency::kSkippedCharacters,
+       "characters outside the alphabet or misplaced '=' skipped (as the reference's urlsafe_b64decode skips them)"},
+      {Base64Leniency::kTextAfterPadding, "text after the padding ignored (as the reference ignores it)"},
+      {Base64Leniency::kMissingPadding, "padding missing (the reference fails: Incorrect padding)"},
+      {Base64Leniency::kDataUriPrefix, "a data: URI prefix removed (the reference decodes it as base64)"},
+  };
+  std::string out;
+  for (const auto& [bit, text] : kTexts) {
+    if (!has(leniency, bit)) continue;
+    if (!out.empty()) out += "; ";
+    out += text;
+  }
+  return out;
 }
 
 }  // namespace mimicit

@@ -1,6 +1,6 @@
 // JSON text of strings and floating-point numbers: the escaping and number
 // rules every JSON output of mimicit shares (`parquet cat` and `meta`, the
-// validate and `images stats` reports, dropped.jsonl, `sample`, the viewer).
+// validate and `images stats` reports, _dropped.jsonl, `sample`, the viewer).
 //   strings  `"` and `\` escaped, control characters as \u00XX, invalid UTF-8
 //            replaced by U+FFFD (one per maximal invalid subsequence, as
 //            Python's errors="replace" does: util/utf8.h)

@@ -1,6 +1,6 @@
 // JsonWriter: the one writer of JSON text in mimicit (the viewer's APIs,
 // `parquet meta --json`, `validate --json`, `images stats --json`, `sample`,
-// dropped.jsonl). Commas are placed by the writer; strings are escaped by
+// _dropped.jsonl). Commas are placed by the writer; strings are escaped by
 // append_json_string (util/json_text.h: invalid UTF-8 becomes U+FFFD);
 // the text is compact (no spaces or newlines).
 //

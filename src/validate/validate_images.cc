@@ -1,5 +1,6 @@
 // Image stores: ids the reference cannot look up (duplicate_image) and, with
-// decode, images it cannot use (bad_base64, undecodable_image, tiny_image).
+// decode, images it cannot use (bad_base64, undecodable_image, tiny_image)
+// and base64 that needed leniency (lenient_base64, a notice).
 // Findings are kept per store up to Options::max_problems of a kind (the
 // first by id); the rest are only counted.
 #include <algorithm>
@@ -51,6 +52,7 @@ struct DecodeItem {
   std::string id;
   size_t rank = 0;
   Buffer bytes;
+  Base64Leniency leniency = Base64Leniency::kNone;
   bool bad = false;
   Kind kind = Kind::kUndecodableImage;
   std::string detail;
@@ -61,8 +63,9 @@ struct DecodeItem {
 void fetch_payload(const ImageStore& store, DecodeItem& item) {
   item.bad = false;
   item.detail.clear();
+  item.leniency = Base64Leniency::kNone;
   try {
-    store.get(item.id, item.bytes);
+    store.get(item.id, item.bytes, &item.leniency);
   } catch (const Error& e) {
     item.bytes.clear();
     item.bad = true;
@@ -72,10 +75,10 @@ void fetch_payload(const ImageStore& store, DecodeItem& item) {
   }
 }
 
-void decode_payload(DecodeItem& item, uint32_t min_side) {
+void decode_payload(DecodeItem& item, uint32_t min_side, uint64_t max_pixels) {
   if (item.bad) return;
   try {
-    const image::RgbImage image = image::decode_rgb(item.bytes.view());
+    const image::RgbImage image = image::decode_rgb(item.bytes.view(), {.max_pixels = max_pixels});
     if (image.width < min_side || image.height < min_side) {
       item.bad = true;
       item.kind = Kind::kTinyImage;
@@ -150,17 +153,21 @@ void find_duplicate_images(const std::vector<StoreState>& all, const std::vector
 
 DecodeResult decode_images(const ImageStore& store, StoragePlace begin, StoragePlace end, const Options& options,
                            WorkerPool& pool, Progress* progress) {
-  std::array<KeptFindings, 3> kept{KeptFindings(options.max_problems), KeptFindings(options.max_problems),
-                                   KeptFindings(options.max_problems)};
-  constexpr std::array<Kind, 3> kKinds = {Kind::kBadBase64, Kind::kUndecodableImage, Kind::kTinyImage};
+  std::array<KeptFindings, 4> kept{KeptFindings(options.max_problems), KeptFindings(options.max_problems),
+                                   KeptFindings(options.max_problems), KeptFindings(options.max_problems)};
+  constexpr std::array<Kind, 4> kKinds = {Kind::kBadBase64, Kind::kUndecodableImage, Kind::kTinyImage,
+                                          Kind::kLenientBase64};
   auto slot = [&](Kind kind) { return static_cast<size_t>(std::find(kKinds.begin(), kKinds.end(), kind) - kKinds.begin()); };
   DecodeResult result;
   scan_store_range<DecodeItem>(
       store, begin, end, pool, [&](DecodeItem& item) { fetch_payload(store, item); },
-      [&](DecodeItem& item) { decode_payload(item, options.min_image_side); },
+      [&](DecodeItem& item) { decode_payload(item, options.min_image_side, options.max_pixels); },
       [&](DecodeItem& item) {
         ++result.images;
         if (progress) progress->advance(1, item.bytes.size());
+        if (item.leniency != Base64Leniency::kNone) {
+          kept[slot(Kind::kLenientBase64)].add(item.id, "base64 " + describe(item.leniency));
+        }
         if (item.bad) kept[slot(item.kind)].add(item.id, std::move(item.detail));
       });
   for (size_t k = 0; k < kKinds.size(); ++k) {

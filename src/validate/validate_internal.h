@@ -120,8 +120,8 @@ void find_duplicate_images(const std::vector<StoreState>& all, const std::vector
                            const Options& options, ImageFindings& findings, Collector& out);
 
 // The decode pass over the images of `store` placed in [begin, end):
-// bad_base64, undecodable_image, tiny_image, at most max_problems of each
-// kind kept (the first by id). `progress` may be null.
+// bad_base64, undecodable_image, tiny_image, lenient_base64, at most
+// max_problems of each kind kept (the first by id). `progress` may be null.
 DecodeResult decode_images(const ImageStore& store, StoragePlace begin, StoragePlace end, const Options& options,
                            WorkerPool& pool, Progress* progress);
 
@@ -131,7 +131,7 @@ uint64_t add_decoded(const StoreState& state, const std::vector<size_t>& groups,
                      DecodeResult result, ImageFindings& findings, Collector& out);
 
 // The decode pass over one store: bad_base64, undecodable_image,
-// tiny_image. `groups`: the groups using the store (their references
+// tiny_image, lenient_base64. `groups`: the groups using the store (their references
 // count); `fallback`: (group, dataset) for images nobody uses. Returns the
 // number of images read.
 uint64_t decode_store(const StoreState& state, const std::vector<size_t>& groups,

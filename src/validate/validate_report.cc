@@ -35,6 +35,7 @@ constexpr KindInfo kKinds[kNumKinds] = {
     {"bad_base64", "(--decode) a payload that is not base64"},
     {"undecodable_image", "(--decode) an image the decoder refuses"},
     {"tiny_image", "(--decode) an image under 8 pixels a side"},
+    {"lenient_base64", "(--decode, notice) base64 that decoded only with leniency (skipped characters, missing padding)"},
 };
 
 auto sort_key(const Problem& p) {
@@ -107,7 +108,7 @@ void write_summary(JsonWriter& json, const Summary& s) {
   json.begin_object().key("counts").begin_object();
   for (Kind kind : kAllKinds) json.key(kind_name(kind)).value(s.count(kind));
   json.end_object();
-  json.key("problems").value(s.problems).key("omitted").value(s.omitted);
+  json.key("problems").value(s.problems).key("notices").value(s.notices).key("omitted").value(s.omitted);
   json.key("groups").value(s.groups).key("datasets").value(s.datasets);
   json.key("records").value(s.records).key("image_refs").value(s.image_refs);
   json.key("stores").value(s.stores).key("images").value(s.images);
@@ -136,10 +137,11 @@ std::string report_text(const Report& report, const std::string& yaml_path, size
   const Summary& s = report.summary;
   std::string out;
   append_valid_utf8(out, yaml_path);
+  const std::string notices = s.notices == 0 ? "" : fmt::format(", {}", count(s.notices, "notice"));
   if (report.clean()) {
-    out += fmt::format(": no problems ({}) in {:.2f} s\n", summary_counts(s), s.seconds);
+    out += fmt::format(": no problems{} ({}) in {:.2f} s\n", notices, summary_counts(s), s.seconds);
   } else {
-    out += fmt::format(": {} problem{} ({}) in {:.2f} s\n", s.problems, s.problems == 1 ? "" : "s",
+    out += fmt::format(": {} problem{}{} ({}) in {:.2f} s\n", s.problems, s.problems == 1 ? "" : "s", notices,
                        summary_counts(s), s.seconds);
   }
   size_t i = 0;
@@ -232,7 +234,10 @@ std::vector<Problem> Collector::finish(Summary& summary) {
   std::sort(all.begin(), all.end());
   summary.counts = counts_;
   summary.problems = 0;
-  for (uint64_t n : counts_) summary.problems += n;
+  summary.notices = 0;
+  for (Kind kind : kAllKinds) {
+    (is_notice(kind) ? summary.notices : summary.problems) += counts_[static_cast<size_t>(kind)];
+  }
   summary.omitted = omitted_;
   return all;
 }

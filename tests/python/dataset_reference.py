@@ -205,3 +205,24 @@ def samples(yaml_path: Path, options: Options, group_name: str | None = None, li
         count = len(group.train_list) if limit is None else min(limit, len(group.train_list))
         out.extend(sample(group, i) for i in range(count))
     return out
+
+
+def collate_tokens(values: list[list[int]], pad_idx: int, pad_to_length: int | None = None) -> list[list[int]]:
+    """The reference's collate_tokens for 1-d rows, right-padded (its
+    defaults: no left_pad, no move_eos_to_beginning, pad_to_multiple 1): a
+    (len(values), size) array filled with pad_idx, each row copied to its
+    front."""
+    size = max(len(v) for v in values)
+    size = size if pad_to_length is None else max(size, pad_to_length)
+    out = [[pad_idx] * size for _ in values]
+    for row, value in zip(out, values):
+        row[:len(value)] = value
+    return out
+
+
+def collate_input_ids(rows: list[list[int]], pad_token_id: int | None, eos_token_id: int | None) -> list[list[int]]:
+    """The input ids of the reference's collate_fn: collate_tokens of the
+    rows (BOS + tokens + EOS) with the tokenizer's pad id, the EOS id when the
+    tokenizer has none (spec 2.2, step 6)."""
+    pad_idx = pad_token_id if pad_token_id is not None else eos_token_id
+    return collate_tokens(rows, pad_idx, pad_to_length=max(len(r) for r in rows))

@@ -74,6 +74,24 @@ class Float32(float):
 
 
 @dataclass(frozen=True)
+class Float16:
+    """A FLOAT16 value. `parquet cat` prints its number as pyarrow's
+    to_pylist gives it, by the DOUBLE rule (NaN as "NaN"; -0 keeps its sign
+    in the text, which json.loads drops: test_parquet_writers_quirks.py
+    checks it); mimicit.parquet.read returns its two raw little-endian
+    bytes (base64 after api_rows), which the reader hands over as they are."""
+    value: Any  # render_float of the to_pylist value
+    bits: str   # base64 of the two bytes
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return other == self.bits or (isinstance(self.value, str) and other == self.value)
+        if isinstance(other, bool) or not isinstance(other, (int, float)) or isinstance(self.value, str):
+            return False
+        return float(other) == self.value
+
+
+@dataclass(frozen=True)
 class DecimalBytes:
     """A BYTE_ARRAY DECIMAL: equal to base64 of any big-endian two's-complement
     encoding of the same unscaled value (writers choose the length)."""
@@ -442,10 +460,9 @@ def render_float(value: Optional[float], wrap) -> Any:
 
 
 def render_float16(array: pa.Array) -> list:
-    # The raw bits, not the value: NaN payloads and signs must survive.
     bits = np.frombuffer(array.buffers()[1], dtype="<u2")[array.offset:array.offset + len(array)]
-    valid = array.is_valid().to_pylist()
-    return [b64(int(b).to_bytes(2, "little")) if ok else None for b, ok in zip(bits, valid)]
+    return [None if value is None else Float16(render_float(value, float), b64(int(b).to_bytes(2, "little")))
+            for b, value in zip(bits, array.to_pylist())]
 
 
 def render_bytes(value, column: ParquetColumn) -> Any:
@@ -547,7 +564,7 @@ def api_value(value: Any) -> Any:
 def values_match(actual: Any, expected: Any) -> bool:
     """Equality with the contract's types: a bool is not an int, an int
     column does not print floats, a DOUBLE may print as an integer."""
-    if isinstance(expected, (Float32, DecimalBytes, Int96OutOfRange)):
+    if isinstance(expected, (Float32, Float16, DecimalBytes, Int96OutOfRange)):
         return expected == actual
     if isinstance(expected, bool) or isinstance(actual, bool):
         return type(actual) is bool and type(expected) is bool and actual == expected

@@ -296,7 +296,7 @@ def test_broken_images_are_findings(run_cli, broken_images, tmp_path):
     out = tmp_path / "out"
     result = run_cli("convert", data["root"] / "store.parquet", data["root"] / "images.json", "-o", out, "--verify")
     assert result.returncode == 0, result.stderr
-    dropped = [json.loads(line) for line in (out / "dropped.jsonl").read_text().splitlines()]
+    dropped = [json.loads(line) for line in (out / "_dropped.jsonl").read_text().splitlines()]
     assert {d["id"] for d in dropped} == set(findings)
     kept = mimicit.ImageStore(list(out.glob("*.parquet")), save_index=False)
     assert set(kept.ids()) == (data["good"] | data["bad"] | data["maybe"] | data["bad_base64"]) - set(findings)

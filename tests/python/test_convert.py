@@ -1,6 +1,6 @@
 """`mimicit convert`: stores of every kind in, one sorted partitioned store
 out that pandas and dask read with the ids as index; bad images listed in
-dropped.jsonl and nothing else lost; byte-identical reruns; atomic output."""
+_dropped.jsonl and nothing else lost; byte-identical reruns; atomic output."""
 
 from __future__ import annotations
 
@@ -40,9 +40,8 @@ def write_pandas_store(path: Path, images: dict[str, bytes]) -> None:
 
 
 def read_output(out: Path) -> dict[str, bytes]:
-    # pandas reads every file of a folder: the parts alone when there is a dropped.jsonl.
-    source = out if not (out / "dropped.jsonl").exists() else sorted(map(str, out.glob("*.parquet")))
-    frame = pd.read_parquet(source) if isinstance(source, Path) else pd.concat(map(pd.read_parquet, source))
+    # The folder whole, as the reference's loader reads it (a _dropped.jsonl is skipped).
+    frame = pd.read_parquet(out)
     return {index: base64.b64decode(value) for index, value in frame["base64"].items()}
 
 
@@ -66,7 +65,7 @@ def test_pandas_store_converts_sorted_and_readable_by_pandas_and_dask(tmp_path: 
     ids = [i for part in parts for i in pq.read_table(part).column("__index_level_0__").to_pylist()]
     assert ids == sorted(images)
     assert read_output(out) == images
-    assert not (out / "dropped.jsonl").exists()  # a clean run leaves only Parquet parts
+    assert not (out / "_dropped.jsonl").exists()  # a clean run leaves only Parquet parts
 
     ddf = dd.read_parquet(out)
     some_id = sorted(images)[123]
@@ -84,10 +83,32 @@ def test_legacy_json_with_bad_base64_drops_only_that_image(tmp_path: Path, run_c
     out = tmp_path / "out"
     convert(run_cli, tmp_path / "images.json", "-o", out)
     assert read_output(out) == images
-    dropped = [json.loads(line) for line in (out / "dropped.jsonl").read_text().splitlines()]
+    dropped = [json.loads(line) for line in (out / "_dropped.jsonl").read_text().splitlines()]
     assert [d["id"] for d in dropped] == ["LA_IMG_broken", "LA_IMG_null"]
     assert "base64" in dropped[0]["reason"]
     assert "LA_IMG_null" in dropped[1]["reason"]
+    assert not (out / "dropped.jsonl").exists()
+
+
+def test_dropped_list_does_not_stop_pyarrow_pandas_and_dask_reading_the_folder(tmp_path: Path, run_cli) -> None:
+    import dask.dataframe as dd
+    import pyarrow.dataset as ds
+    images = make_images(40)
+    legacy = {k: b64(v) for k, v in images.items()}
+    legacy["LA_IMG_broken"] = "@@@ not base64 @@@"
+    (tmp_path / "images.json").write_text(json.dumps(legacy))
+    out = tmp_path / "out"
+    convert(run_cli, tmp_path / "images.json", "-o", out, "--max-partition-size", "16KiB")
+    assert (out / "_dropped.jsonl").exists() and len(list(out.glob("*.parquet"))) > 1
+    assert sorted(p.name for p in out.iterdir() if not p.name.endswith(".parquet")) == ["_dropped.jsonl"]
+    frame = pd.read_parquet(out)  # the folder whole, as the reference's pd.read_parquet(images_path)
+    assert sorted(frame.index) == sorted(images)
+    assert {k: base64.b64decode(v) for k, v in frame["base64"].items()} == images
+    table = ds.dataset(out, format="parquet").to_table()
+    assert table.num_rows == len(images)
+    assert sorted(table.column("__index_level_0__").to_pylist()) == sorted(images)
+    assert sorted(dd.read_parquet(out).compute().index) == sorted(images)
+    assert run_cli("images", "ls", out).stdout.decode().split() == sorted(images)
 
 
 def test_merges_sources_last_wins_and_binary_payload(tmp_path: Path, run_cli) -> None:
@@ -169,8 +190,8 @@ def test_verify_keeps_what_pillow_decodes_and_drops_the_rest(tmp_path: Path, run
     assert set(kept) == expected
     assert all(kept[name] == images[name] for name in kept)  # verify keeps the bytes untouched
     dropped = []
-    if (out / "dropped.jsonl").exists():
-        dropped = [json.loads(line) for line in (out / "dropped.jsonl").read_text().splitlines()]
+    if (out / "_dropped.jsonl").exists():
+        dropped = [json.loads(line) for line in (out / "_dropped.jsonl").read_text().splitlines()]
     assert {d["id"] for d in dropped} == set(images) - expected
     assert all(d["reason"] for d in dropped)
 

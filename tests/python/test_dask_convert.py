@@ -145,7 +145,7 @@ def test_identical_to_the_cli(tmp_path, run_cli, client, source, options):
     assert report["shards"] > 3
     assert folder_bytes(out) == expected
     assert report["partitions"] == len([n for n in expected if n.endswith(".parquet")])
-    dropped = expected.get("dropped.jsonl", b"").decode().splitlines()
+    dropped = expected.get("_dropped.jsonl", b"").decode().splitlines()
     assert report["dropped"] == len(dropped)
     if source in ("json", "pandas") and options is REENCODE_PNG:
         assert {json.loads(line)["id"] for line in dropped} >= {"LA_IMG_garbage", "LA_IMG_text"}

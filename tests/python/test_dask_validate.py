@@ -50,12 +50,12 @@ def many_problems(root: Path) -> Path:
     for i in range(60):
         kind = i % 5
         big[f"S_{i:03d}"] = (png_b64(12 + i % 7, 10 + i % 5, i) if kind < 2 else
-                             "@@@ no base64 @@@" if kind == 2 else
+                             "@@@ not base64 @@@" if kind == 2 else  # 9 characters: CPython fails too
                              base64.b64encode(b"not an image %d" % i).decode() if kind == 3 else
                              png_b64(3, 5, i))
     frame = pd.DataFrame.from_dict(big, orient="index", columns=["base64"])
     pq.write_table(pa.Table.from_pandas(frame), root / "S.parquet", row_group_size=7)
-    legacy = {f"J_{i:03d}": (png_b64(9, 9 + i % 3, i) if i % 3 else "%%% bad %%%") for i in range(30)}
+    legacy = {f"J_{i:03d}": (png_b64(9, 9 + i % 3, i) if i % 3 else "%%% bad64 %%%") for i in range(30)}
     (root / "J.json").write_text(json.dumps(legacy))
 
     def records(prefix: str, image_lists: list[list[str]]) -> dict:

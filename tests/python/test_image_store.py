@@ -140,7 +140,8 @@ def test_unknown_id_is_a_key_error(tmp_path, images):
 
 def test_bad_base64_names_the_id(tmp_path):
     path = tmp_path / "bad.parquet"
-    pd.DataFrame.from_dict({"ok": "aGk=", "bad_one": "a$b="}, orient="index",
+    # '$' is skipped as urlsafe_b64decode skips it; 5 characters are left.
+    pd.DataFrame.from_dict({"ok": "aGk=", "bad_one": "a$bcde"}, orient="index",
                            columns=["base64"]).to_parquet(path)
     store = open_store(path, tmp_path)
     assert store.get_bytes("ok") == b"hi"
@@ -215,6 +216,36 @@ def test_legacy_json_and_integer_index(tmp_path, images):
     frame.to_parquet(numbered)
     store = open_store(numbered, tmp_path)
     assert store.get_bytes("15") == list(subset.values())[1]
+
+
+def test_legacy_json_in_pandas_columns_layout(tmp_path, images):
+    """The images JSON as pandas writes it by default (DataFrame.to_json():
+    orient "columns", '/' escaped), the one layout the reference's JSON
+    branch reads: pd.DataFrame(orjson.loads(...)).loc[id]["base64"]."""
+    import json
+    subset = dict(list(images.items())[:30])
+    path = tmp_path / "images.json"
+    b64_frame(subset).to_json(path)
+    text = path.read_text()
+    assert text.startswith('{"base64":{') and "\\/" in text  # pandas' own layout and escapes
+    # The reference's branch, as it reads the file.
+    reference = pd.DataFrame(json.loads(path.read_bytes()))
+    for image_id, data in subset.items():
+        assert base64.urlsafe_b64decode(reference.loc[image_id]["base64"]) == data
+    store = open_store(path, tmp_path)
+    assert store.payload_kinds() == ["json_base64"]
+    assert_store_holds(store, subset)
+    # More columns, "base64" not the first: the ids still come from it.
+    frame = b64_frame(subset)
+    frame.insert(0, "size", [len(v) for v in subset.values()])
+    frame.to_json(tmp_path / "two_columns.json")
+    assert_store_holds(open_store(tmp_path / "two_columns.json", tmp_path), subset)
+    # The other two layouts still read: {id: b64} and {id: [b64]}.
+    plain = {k: base64.b64encode(v).decode() for k, v in subset.items()}
+    (tmp_path / "plain.json").write_text(json.dumps(plain))
+    (tmp_path / "lists.json").write_text(json.dumps({k: [v] for k, v in plain.items()}))
+    for name in ("plain.json", "lists.json"):
+        assert_store_holds(open_store(tmp_path / name, tmp_path), subset)
 
 
 def test_saved_indexes_do_not_disturb_dataset_readers(tmp_path, images):

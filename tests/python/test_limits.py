@@ -86,9 +86,60 @@ def test_decompression_bomb_png_is_dropped_by_convert(tmp_path: Path, mimicit_bi
     out = tmp_path / "store"
     result = run_limited(mimicit_bin, "convert", folder, "-o", out, "--verify", "--threads", 1)
     assert result.returncode == 0, result.stderr
-    [dropped] = [json.loads(line) for line in (out / "dropped.jsonl").read_text().splitlines()]
+    [dropped] = [json.loads(line) for line in (out / "_dropped.jsonl").read_text().splitlines()]
     assert dropped["id"] == "LA_IMG_bomb"
     assert "png: image size (10000000000 pixels) exceeds limit of 89478485 pixels" in dropped["reason"]
     assert "decompression bomb" in dropped["reason"]
     listed = subprocess.run([str(mimicit_bin), "images", "ls", out], capture_output=True, check=True)
     assert listed.stdout.split() == [b"LA_IMG_ok"]
+
+
+def test_reference_pixel_limit_is_the_training_default(tmp_path: Path, mimicit_bin: Path) -> None:
+    """An image over Pillow's default limit (89,478,485 pixels) but under the
+    reference's (its training setup sets Image.MAX_IMAGE_PIXELS = 1e9)
+    trains by default, as in the reference; max_pixels lower refuses it
+    with Pillow's wording. A 1-bit PNG written by Pillow: 30 KB on disk,
+    270 MB decoded."""
+    import base64
+    import warnings
+
+    import pandas as pd
+    import pytest
+    from PIL import Image
+
+    mimicit = pytest.importorskip("mimicit")
+    side = 9500  # 90,250,000 pixels
+    png = tmp_path / "huge.png"
+    Image.new("1", (side, side), 1).save(png)
+    assert png.stat().st_size < 100_000
+    with warnings.catch_warnings(record=True) as caught:  # Pillow's default: a bomb warning
+        warnings.simplefilter("always")
+        Image.open(png).close()
+    assert any(issubclass(w.category, Image.DecompressionBombWarning) for w in caught)
+
+    pd.DataFrame.from_dict({"HUGE": base64.b64encode(png.read_bytes()).decode()}, orient="index",
+                           columns=["base64"]).to_parquet(tmp_path / "images.parquet")
+    record = {"instruction": "What is it?", "answer": "White.", "image_ids": ["HUGE"], "rel_ins_ids": []}
+    (tmp_path / "ins.json").write_text(json.dumps({"meta": {}, "data": {"INS_HUGE": record}}))
+    yaml = tmp_path / "data.yaml"
+    yaml.write_text(f"IMAGE_TEXT:\n  H:\n    mimicit_path: {tmp_path}/ins.json\n"
+                    f"    images_path: {tmp_path}/images.parquet\n")
+
+    dataset = mimicit.Dataset(yaml, "IMAGE_TEXT", image_size=16, dtype="uint8", cache_dir=tmp_path / "cache")
+    pixels = dataset[0]["patch_images"]
+    assert (pixels == 255).all()  # white, resized
+    strict = mimicit.Dataset(yaml, "IMAGE_TEXT", image_size=16, max_pixels=89478485, cache_dir=tmp_path / "cache")
+    with pytest.raises(mimicit.LimitError, match="image size \\(90250000 pixels\\) exceeds limit of 89478485 pixels"):
+        strict[0]
+    loader = mimicit.Loader(yaml, 1, image_size=16, max_pixels=89478485, num_threads=1, drop_last=False,
+                            return_tensors="numpy", rank=0, world_size=1, cache_dir=tmp_path / "cache")
+    assert [i for batch in loader for i in batch["id"]] == []
+    [error] = loader.errors()
+    assert error["id"] == "INS_HUGE" and error["code"] == "limit" and "89478485" in error["message"]
+
+    result = subprocess.run([str(mimicit_bin), "validate", yaml, "--decode", "--json"], capture_output=True)
+    assert result.returncode == 0, result.stdout
+    result = subprocess.run([str(mimicit_bin), "validate", yaml, "--decode", "--json", "--max-pixels", "89478485"],
+                            capture_output=True)
+    [problem] = json.loads(result.stdout)["problems"]
+    assert problem["kind"] == "undecodable_image" and "exceeds limit of 89478485 pixels" in problem["detail"]

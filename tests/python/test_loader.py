@@ -383,6 +383,43 @@ def test_loader_tokenizes_like_the_reference(data):
     assert batch["net_input"]["input_ids"].tolist() == [[len(t), 2] for t in batch["full_text"]]
 
 
+class NoPadTokenizer(ByteTokenizer):
+    """Like GPT-2's and LLaMA's tokenizers: no pad id."""
+    pad_token_id = None
+
+
+def test_tokenizer_without_pad_id_pads_with_eos_as_the_reference(data):
+    from dataset_reference import collate_input_ids
+    loader = mimicit.Loader(data["yaml"], 4, groups=["TEXT_ONLY"], tokenizer=NoPadTokenizer(), max_seq_len=30,
+                            image_size=8, return_tensors="numpy", rank=0, world_size=1)
+    for batch in loader:
+        ids = batch["net_input"]["input_ids"]
+        rows = [[256] + list(t.encode())[:30] + [257] for t in batch["full_text"]]
+        assert ids.tolist() == collate_input_ids(rows, pad_token_id=None, eos_token_id=257)
+        masks = batch["net_input"]["attention_masks"]
+        assert masks.tolist() == [[1] * len(r) + [0] * (ids.shape[1] - len(r)) for r in rows]
+    # A callable with EOS and no pad id, rows of different lengths.
+    loader = mimicit.Loader(data["yaml"], 4, groups=["TEXT_ONLY"], tokenizer=lambda t: [5] * (sum(map(ord, t)) % 7),
+                            eos_token_id=3, image_size=8, return_tensors="numpy", rank=0, world_size=1)
+    padded = 0
+    for batch in loader:
+        rows = [[5] * (sum(map(ord, t)) % 7) + [3] for t in batch["full_text"]]
+        assert batch["net_input"]["input_ids"].tolist() == collate_input_ids(rows, None, 3)
+        padded += sum(max(map(len, rows)) - len(r) for r in rows)
+    assert padded > 0
+    # A pad id given explicitly still wins; a callable without EOS pads with 0.
+    loader = mimicit.Loader(data["yaml"], 4, groups=["TEXT_ONLY"], tokenizer=NoPadTokenizer(), pad_token_id=7,
+                            image_size=8, return_tensors="numpy", rank=0, world_size=1)
+    batch = next(iter(loader))
+    rows = [[256] + list(t.encode()) + [257] for t in batch["full_text"]]
+    assert batch["net_input"]["input_ids"].tolist() == collate_input_ids(rows, 7, 257)
+    loader = mimicit.Loader(data["yaml"], 4, groups=["TEXT_ONLY"], tokenizer=lambda t: [1] * (len(t) % 5),
+                            image_size=8, return_tensors="numpy", rank=0, world_size=1)
+    batch = next(iter(loader))
+    rows = [[1] * (len(t) % 5) for t in batch["full_text"]]
+    assert batch["net_input"]["input_ids"].tolist() == [r + [0] * (max(map(len, rows)) - len(r)) for r in rows]
+
+
 def test_loader_tensors_are_torch_views_of_the_batch_buffer(data):
     import torch
     loader = mimicit.Loader(data["yaml"], 4, groups=["IMAGE_TEXT"], image_size=16, tokenizer=ByteTokenizer(),

@@ -22,8 +22,9 @@ Image = pytest.importorskip("PIL.Image")
 
 ALL_KINDS = ["bad_config", "missing_file", "bad_file", "bad_record", "duplicate_instruction", "missing_instruction",
              "missing_related", "empty_text", "no_images", "missing_image", "duplicate_image",
-             "bad_base64", "undecodable_image", "tiny_image"]
-DECODE_KINDS = {"bad_base64", "undecodable_image", "tiny_image"}
+             "bad_base64", "undecodable_image", "tiny_image", "lenient_base64"]
+DECODE_KINDS = {"bad_base64", "undecodable_image", "tiny_image", "lenient_base64"}
+NOTICE_KINDS = {"lenient_base64"}
 
 # (kind, group, dataset, instruction id, image id) of each seeded problem.
 SEEDED = {
@@ -41,6 +42,7 @@ SEEDED = {
     ("bad_base64", "VIDEO_TEXT", "V", "V_1", "V_BAD"),
     ("undecodable_image", "IMAGE_TEXT", "A", "A_4", "BAD_DECODE"),
     ("tiny_image", "IMAGE_TEXT", "A", "A_3", "TINY"),
+    ("lenient_base64", "IMAGE_TEXT", "A", "A_0", "LAX"),
 }
 
 
@@ -78,6 +80,11 @@ def build(root: Path, seeded: bool) -> Path:
     if seeded:
         p_images["BAD_DECODE"] = base64.b64encode(b"this is not an image file at all").decode()
         p_images["TINY"] = image_b64(4, 4, 99)
+        # Quotes and a NUL inside, padding gone: urlsafe_b64decode skips the
+        # former but fails on the latter; mimicit decodes it and says so.
+        lax = image_b64(10, 10, 98)
+        assert lax.endswith("=")
+        p_images["LAX"] = (lax[:20] + '"\0' + lax[20:]).rstrip("=")
         q_images["IMG_3"] = image_b64(9, 9, 3)
         v_images["V_BAD"] = "@@@@ not base64 @@@@"
     parquet_store(root / "P.parquet", p_images)
@@ -93,6 +100,7 @@ def build(root: Path, seeded: bool) -> Path:
         a["A_5"]["images"] = ["IMG_5", "IMG_MISSING"]
         a["A_4"]["images"] = ["IMG_4", "BAD_DECODE"]
         a["A_3"]["images"] = ["TINY", "IMG_3"]
+        a["A_0"]["images"] = ["IMG_0", "LAX"]
     instructions(root / "A_instructions.json", a)
     train = {f"A_{i}": [f"A_{(i + 2) % 6}"] for i in range(5)}
     if seeded:
@@ -191,7 +199,9 @@ def check_report_shape(report: dict) -> None:
     assert order == sorted(order)
     summary = report["summary"]
     assert list(summary["counts"]) == ALL_KINDS
-    assert summary["problems"] == sum(summary["counts"].values())
+    notices = sum(n for kind, n in summary["counts"].items() if kind in NOTICE_KINDS)
+    assert summary["problems"] == sum(summary["counts"].values()) - notices
+    assert summary["notices"] == notices
     counted = {kind: sum(p["kind"] == kind for p in problems) for kind in ALL_KINDS}
     assert counted == summary["counts"]
     assert summary["seconds"] >= 0
@@ -209,7 +219,7 @@ def test_json_finds_exactly_the_seeded_problems(run_cli, seeded_yaml, decode):
     # Records of A, B, T, V, C (the broken train config does not hide T's records).
     assert summary["records"] == 6 + 3 + 4 + 3 + 4
     assert summary["stores"] == 3
-    assert summary["images"] == (8 + 2) + (4 + 1) + (6 + 1)
+    assert summary["images"] == (8 + 3) + (4 + 1) + (6 + 1)
     assert summary["images_decoded"] == (summary["images"] if decode else 0)
 
 
@@ -233,13 +243,15 @@ def test_problem_details(run_cli, seeded_yaml):
     assert "used by 1 instruction" in by_kind["tiny_image"]["detail"]
     assert "base64" in by_kind["bad_base64"]["detail"]
     assert by_kind["undecodable_image"]["file"] == f"{root}/P.parquet"
+    assert "skipped" in by_kind["lenient_base64"]["detail"]
+    assert "Incorrect padding" in by_kind["lenient_base64"]["detail"]
 
 
 def test_text_report(run_cli, seeded_yaml):
     result = run_cli("validate", seeded_yaml, "--threads", 2, "--decode")
     assert result.returncode == 1
     text = result.stdout.decode()
-    assert text.startswith(f"{seeded_yaml}: {len(SEEDED)} problems (")
+    assert text.startswith(f"{seeded_yaml}: {len(SEEDED) - 1} problems, 1 notice (")
     for kind in ALL_KINDS:
         assert f"\n{kind}: 1\n" in text
     assert "IMAGE_TEXT / A / A_5, image IMG_MISSING:" in text

@@ -82,6 +82,15 @@ class ParquetFile {
   // "file.parquet: row group 1, column 'a.b'" for error messages.
   std::string where(int row_group, int column) const;
 
+  // Bytes a column chunk is read past its recorded total_compressed_size
+  // (never past the end of the file): kParquet816Padding for files of
+  // parquet-mr before 1.2.9 (created_by "parquet-mr version 1.2.8" or no
+  // version at all), whose sizes leave out the dictionary page header
+  // (PARQUET-816), 0 otherwise. pyarrow pads exactly so
+  // (ComputeColumnChunkRange), so such files read as pyarrow reads them.
+  uint64_t chunk_padding() const { return chunk_padding_; }
+  static constexpr uint64_t kParquet816Padding = 100;
+
  private:
   ParquetFile() = default;
   std::shared_ptr<const MappedFile> file_;
@@ -90,7 +99,14 @@ class ParquetFile {
   std::unique_ptr<Schema> schema_;
   std::vector<int64_t> row_group_starts_;
   uint64_t footer_bytes_ = 0;
+  uint64_t chunk_padding_ = 0;
 };
+
+// Whether `created_by` names parquet-mr before version 1.2.9, parsed as
+// Arrow's ApplicationVersion does: the application is the text before
+// " version " (all of it when there is none), the version its leading
+// major.minor.patch numbers (missing ones 0).
+bool written_by_parquet_mr_before_1_2_9(std::string_view created_by);
 
 // One data page, decoded. Values are stored for the non-null entries only.
 // The pointers stay valid until the reader moves to another page.

@@ -66,6 +66,7 @@ struct ColumnDescriptor {
 
   bool is_string() const;       // BYTE_ARRAY annotated STRING/UTF8/ENUM/JSON
   bool is_unsigned() const;     // INT32/INT64 annotated unsigned
+  bool is_float16() const;      // FIXED_LEN_BYTE_ARRAY(2) annotated FLOAT16 (IEEE half, little-endian)
   // Width in bytes of one value in DecodedPage::fixed (0 for byte arrays).
   int fixed_width() const;
 };

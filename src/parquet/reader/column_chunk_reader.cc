@@ -87,7 +87,8 @@ class ColumnChunkReader::Impl {
   }
 
   // The chunk's byte range: from its first page (the dictionary page when
-  // there is one) for total_compressed_size bytes.
+  // there is one) for total_compressed_size bytes, plus the file's
+  // chunk_padding() when the file's end leaves room (PARQUET-816).
   void locate_chunk() {
     if (meta_.num_values == 0) return;  // nothing to read; some writers leave offsets at 0
     uint64_t start = static_cast<uint64_t>(meta_.data_page_offset);
@@ -101,6 +102,7 @@ class ColumnChunkReader::Impl {
       fail_corrupt("{}: column chunk [{}, {}+{}) lies outside the file ({} bytes)",
                    file_->where(row_group_, column_), start, start, size, file_size);
     }
+    size += std::min<uint64_t>(file_->chunk_padding(), file_size - start - size);
     chunk_start_ = start;
     chunk_end_ = start + size;
   }

@@ -1,7 +1,9 @@
 // ParquetFile: maps the file, checks the magic bytes, decodes and checks the
 // footer. Nothing else is read at open time.
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <string_view>
 
 #include "mimicit/error.h"
 #include "mimicit/parquet/reader.h"
@@ -80,8 +82,35 @@ std::shared_ptr<const ParquetFile> ParquetFile::open(std::shared_ptr<const Mappe
     }
     pf->schema_ = std::make_unique<Schema>(pf->metadata_);
     check_row_groups(pf->metadata_, *pf->schema_, pf->row_group_starts_);
+    if (pf->metadata_.created_by && written_by_parquet_mr_before_1_2_9(*pf->metadata_.created_by)) {
+      pf->chunk_padding_ = kParquet816Padding;
+    }
   });
   return pf;
+}
+
+bool written_by_parquet_mr_before_1_2_9(std::string_view created_by) {
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    return s;
+  };
+  constexpr std::string_view kMark = " version ";
+  const size_t mark = created_by.find(kMark);
+  if (trim(created_by.substr(0, mark)) != "parquet-mr") return false;
+  std::string_view rest = mark == std::string_view::npos ? std::string_view() : created_by.substr(mark + kMark.size());
+  rest = trim(rest);
+  std::array<uint64_t, 3> version{};  // major, minor, patch; missing parts 0
+  for (uint64_t& part : version) {
+    size_t digits = 0;
+    while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9' && digits < 9) {
+      part = part * 10 + static_cast<uint64_t>(rest[digits] - '0');
+      ++digits;
+    }
+    if (digits == 0 || digits == rest.size() || rest[digits] != '.') break;
+    rest.remove_prefix(digits + 1);
+  }
+  return version < std::array<uint64_t, 3>{1, 2, 9};
 }
 
 int ParquetFile::row_group_of(int64_t row) const {

@@ -218,5 +218,20 @@ TEST(ReaderTest, TruncatedAndBitFlippedFilesNeverCrash) {
   fs::remove_all(dir);
 }
 
+// Arrow's ApplicationVersion reading of created_by, for PARQUET-816.
+TEST(ReaderTest, OldParquetMrIsRecognisedAsArrowDoes) {
+  EXPECT_TRUE(written_by_parquet_mr_before_1_2_9("parquet-mr version 1.2.8"));
+  EXPECT_TRUE(written_by_parquet_mr_before_1_2_9("parquet-mr version 1.2.8 (build abc)"));
+  EXPECT_TRUE(written_by_parquet_mr_before_1_2_9("parquet-mr version 1.1.0"));
+  EXPECT_TRUE(written_by_parquet_mr_before_1_2_9("parquet-mr"));  // no version: 0.0.0
+  EXPECT_TRUE(written_by_parquet_mr_before_1_2_9("parquet-mr version 1.2"));
+  EXPECT_FALSE(written_by_parquet_mr_before_1_2_9("parquet-mr version 1.2.9"));
+  EXPECT_FALSE(written_by_parquet_mr_before_1_2_9("parquet-mr version 1.10.0 (build 031a6654)"));
+  EXPECT_FALSE(written_by_parquet_mr_before_1_2_9("parquet-mr version 1.12.0-SNAPSHOT (build 6901a20)"));
+  EXPECT_FALSE(written_by_parquet_mr_before_1_2_9("parquet-cpp-arrow version 1.0.0"));
+  EXPECT_FALSE(written_by_parquet_mr_before_1_2_9("impala version 1.0"));
+  EXPECT_FALSE(written_by_parquet_mr_before_1_2_9(""));
+}
+
 }  // namespace
 }  // namespace mimicit::parquet

@@ -80,7 +80,7 @@ class JsonFiles : public ::testing::Test {
 
   static std::string fetch(const Source& source, uint64_t locator, std::string_view id) {
     Buffer out;
-    source.fetch(locator, id, out);
+    source.fetch(locator, id, out, nullptr);
     return std::string(as_string_view(out));
   }
 
@@ -94,6 +94,34 @@ TEST(JsonScanner, IdsAndValueOffsets) {
   EXPECT_EQ(m[0], (std::pair<std::string, uint64_t>{"a", text.find("\"aGVs")}));
   EXPECT_EQ(m[1], (std::pair<std::string, uint64_t>{"b", text.find("\"d29y")}));
   EXPECT_EQ(value_text(text, m[0].second), "aGVsbG8=");
+}
+
+// pandas' "columns" layout, as DataFrame.to_json() writes it ('/' escaped).
+TEST(JsonScanner, PandasColumnsLayout) {
+  std::string text = R"({"width": {"a": 3, "b": [1, {"x": null}]}, "base64": {"a": "aGVsbG8=", "b": "d29y\/A=="}})";
+  Members m = scan_text(text);
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0], (std::pair<std::string, uint64_t>{"a", text.find("\"aGVs")}));
+  EXPECT_EQ(m[1], (std::pair<std::string, uint64_t>{"b", text.find("\"d29y")}));
+  EXPECT_EQ(value_text(text, m[1].second), "d29y/A==");
+  EXPECT_TRUE(scan_text(R"({"base64": {}})").empty());
+  // The first value decides: a string (or list) first is the id layout,
+  // even for an image named "base64".
+  m = scan_text(R"({"base64": "aGk=", "x": ["aGk="]})");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].first, "base64");
+  // Columns are objects, one of them "base64"; objects without it are bad
+  // entries of the id layout (indexed, failing on fetch).
+  EXPECT_NE(scan_error(R"({"base64": {"a": "aGk="}, "b": "aGk="})").find("column 'b' of pandas' columns layout"),
+            std::string::npos);
+  m = scan_text(R"({"image": {"a": "aGk="}, "size": {}})");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[1].first, "size");
+  m = scan_text(R"({"bad": {"a": 1}, "good": "aGk="})");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[1].first, "good");
+  EXPECT_NE(scan_error(R"({"base64": {"a": "aGk=",}})").find("byte offset"), std::string::npos);
+  EXPECT_NE(scan_error(R"({"base64": {"a": "aGk="}} x)").find("byte offset"), std::string::npos);
 }
 
 TEST(JsonScanner, EmptyObjectHasNoIds) {
@@ -287,7 +315,7 @@ TEST_F(JsonFiles, ErrorsNameTheFileAndTheId) {
     std::string prefix = fmt::format("{}: byte offset {} (line 1): ", path, text.find("\\u12"));
     EXPECT_EQ(std::string(e.what()).rfind(prefix, 0), 0u) << e.what();
   }
-  std::string ok_path = write("ok.json", R"({"good": "QQ==", "bad": "QQ@="})");
+  std::string ok_path = write("ok.json", R"({"good": "QQ==", "bad": "QQQQQ@"})");
   auto ok = open_json_source(ok_path);
   Members m = scan(*ok);
   ASSERT_EQ(m.size(), 2u);
@@ -300,8 +328,8 @@ TEST_F(JsonFiles, ErrorsNameTheFileAndTheId) {
     EXPECT_EQ(std::string(e.what()).rfind(ok_path + ": id 'bad': ", 0), 0u) << e.what();
   }
   Buffer out;
-  EXPECT_THROW(ok->fetch(1 << 20, "far", out), Error);
-  EXPECT_THROW(ok->fetch(0, "brace", out), Error);
+  EXPECT_THROW(ok->fetch(1 << 20, "far", out, nullptr), Error);
+  EXPECT_THROW(ok->fetch(0, "brace", out, nullptr), Error);
 }
 
 TEST_F(JsonFiles, EmptyAndMissingFiles) {
@@ -420,7 +448,7 @@ TEST_F(JsonFiles, ConcurrentFetches) {
     threads.emplace_back([&, t] {
       Buffer out;
       for (size_t i = t; i < m.size(); i += 2) {  // overlapping halves
-        source->fetch(m[i].second, m[i].first, out);
+        source->fetch(m[i].second, m[i].first, out, nullptr);
         if (as_string_view(out) != g.entries[i].second) ++mismatches[t];
       }
     });
