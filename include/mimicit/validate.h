@@ -119,7 +119,7 @@ enum class Kind {
   kTinyImage,
   kLenientBase64,
 };
-inline constexpr size_t kNumKinds = 14;
+inline constexpr size_t kNumKinds = 15;
 inline constexpr Kind kAllKinds[kNumKinds] = {
     Kind::kBadConfig,     Kind::kMissingFile,     Kind::kBadFile,          Kind::kBadRecord, Kind::kDuplicateInstruction,
     Kind::kMissingInstruction, Kind::kMissingRelated, Kind::kEmptyText,    Kind::kNoImages,
