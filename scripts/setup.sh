@@ -12,6 +12,8 @@ DEBIAN_PACKAGES=(
   libyaml-cpp-dev libsimdjson-dev libcli11-dev libfmt-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
+  # Object storage (s3://, http(s)://): libcurl with OpenSSL; nginx serves Range reads in the tests.
+  libcurl4-openssl-dev libssl-dev nginx-light
   # The viewer's browser tests (mimicit serve): headless Chromium driven by selenium.
   chromium chromium-driver
 )

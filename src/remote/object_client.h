@@ -1,0 +1,62 @@
+// Reads (and writes) objects behind s3:// and http(s):// URLs.
+//
+// stat() costs one HEAD; read() one ranged GET of exactly the bytes asked
+// for (Range: bytes=a-b), never the whole object; a response of another
+// length is retried as a truncated body. 403 and 404 are not retried: they
+// throw Error(kIo) / Error(kNotFound) naming the URL at once. s3:// URLs are
+// signed (Signature V4) with the AwsSettings found at construction; http(s)
+// URLs are sent as they are, to any server that honours Range requests.
+// Thread-safe; one client is meant to serve a whole process.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "mimicit/bytes.h"
+#include "remote/aws_settings.h"
+#include "remote/http_client.h"
+#include "remote/url.h"
+
+namespace mimicit::remote {
+
+struct ObjectInfo {
+  uint64_t size = 0;
+  std::string etag;           // as the server sent it (quoted), or ""
+  std::string last_modified;  // as the server sent it, or ""
+  // What identifies this version of the object: the ETag, else Last-Modified
+  // with the size.
+  std::string version() const;
+};
+
+class ObjectClient {
+ public:
+  explicit ObjectClient(AwsSettings settings = load_aws_settings(),
+                        RetryPolicy policy = RetryPolicy::from_environment());
+
+  // The process's client (settings read once, on first use).
+  static ObjectClient& shared();
+
+  ObjectInfo stat(const ObjectUrl& url);
+  // Bytes [offset, offset + length) of the object; `expected_version`
+  // (when not empty) is sent as If-Match, so a replaced object fails
+  // (Error(kIo) "changed while reading") instead of mixing versions.
+  std::string read(const ObjectUrl& url, uint64_t offset, uint64_t length, const std::string& expected_version = "");
+  // Whole-object PUT (small objects).
+  void put(const ObjectUrl& url, ByteView bytes);
+
+  HttpClient& http() { return http_; }
+  const AwsSettings& settings() const { return settings_; }
+
+ private:
+  HttpRequest make(const std::string& method, const ObjectUrl& url, Headers extra,
+                   const std::vector<std::pair<std::string, std::string>>& query = {},
+                   const std::string& payload_sha256 = "UNSIGNED-PAYLOAD") const;
+  HttpResponse checked(const std::string& what, const ObjectUrl& url, const std::function<HttpRequest()>& make_request,
+                       long expected_status);
+
+  AwsSettings settings_;
+  HttpClient http_;
+};
+
+}  // namespace mimicit::remote

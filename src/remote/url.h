@@ -1,0 +1,36 @@
+// Object URLs: s3://bucket/key and http(s)://host[:port]/path.
+//
+// An s3:// URL names an object; where it is fetched from (the endpoint, the
+// addressing style) is the AwsSettings' business (aws_settings.h). An
+// http(s):// URL is fetched as written. Percent-encoding follows RFC 3986:
+// the unreserved characters A-Z a-z 0-9 - . _ ~ stay, every other byte is
+// %XX (upper-case hex), as Signature V4 requires.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace mimicit::remote {
+
+enum class Scheme { kS3, kHttp, kHttps };
+
+struct ObjectUrl {
+  Scheme scheme = Scheme::kS3;
+  std::string bucket;  // s3: the bucket; http(s): "host[:port]"
+  std::string key;     // s3: the key (no leading '/'); http(s): the path with its query, without the leading '/'
+  std::string text;    // the URL as given, for messages
+};
+
+// True for "s3://", "http://" and "https://" paths (case-sensitive scheme,
+// as the AWS tools take it).
+bool is_remote(std::string_view path);
+
+// Throws Error(kInvalidArgument) naming the URL when it is not a remote URL,
+// or an s3:// URL has no bucket.
+ObjectUrl parse_object_url(std::string_view url);
+
+// Percent-encodes `text`; '/' stays when keep_slash (a path), as S3's
+// canonical URI keeps it.
+std::string uri_encode(std::string_view text, bool keep_slash);
+
+}  // namespace mimicit::remote
