@@ -21,6 +21,7 @@
 // keeps its temporaries. On a file system without flock nothing is removed.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,6 +29,15 @@
 #include "mimicit/bytes.h"
 
 namespace mimicit {
+
+// Makes a byte range of a mapped file present before it is read: how a
+// remote object is mapped (src/remote maps its node-local cache file, whose
+// blocks are fetched on demand). fill() may block on I/O and throws Error.
+class RangeFiller {
+ public:
+  virtual ~RangeFiller() = default;
+  virtual void fill(uint64_t offset, uint64_t length) const = 0;
+};
 
 class MappedFile {
  public:
@@ -38,16 +48,35 @@ class MappedFile {
   // named `path` in messages: a rendering of another file, e.g. a Parquet
   // instruction file as JSON. Throws Error(kIo).
   static std::shared_ptr<const MappedFile> from_bytes(const std::string& path, ByteView bytes);
+  // `local_path` mapped, named `name` in messages, whose bytes `filler`
+  // makes present on demand: slice() and fill() fill the range they
+  // return, bytes() the whole file. Throws Error(kIo).
+  static std::shared_ptr<const MappedFile> open_filled(const std::string& local_path, std::string name,
+                                                        std::shared_ptr<const RangeFiller> filler);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
 
   const std::string& path() const { return path_; }
   uint64_t size() const { return size_; }
-  ByteView bytes() const { return {data_, static_cast<size_t>(size_)}; }
-  // Bounds-checked sub-view; throws Error(kCorrupt) naming the file when
-  // [offset, offset+length) is not inside the file.
+  // The whole file (a filled file is filled whole first: readers of large
+  // files use slice()).
+  ByteView bytes() const {
+    if (filler_) filler_->fill(0, size_);
+    return {data_, static_cast<size_t>(size_)};
+  }
+  // Where the mapping starts, for offset arithmetic only: the bytes behind
+  // it are present only once slice()d or fill()ed.
+  const uint8_t* base() const { return data_; }
+  // Bounds-checked sub-view, filled; throws Error(kCorrupt) naming the file
+  // when [offset, offset+length) is not inside the file.
   ByteView slice(uint64_t offset, uint64_t length) const;
+  // Makes [offset, offset+length) present (clamped to the file); a no-op
+  // for a local file. For readers that address the mapping directly.
+  void fill(uint64_t offset, uint64_t length) const {
+    if (filler_ && offset < size_) filler_->fill(offset, std::min(length, size_ - offset));
+  }
+  bool filled_on_demand() const { return filler_ != nullptr; }
   // Hints that [offset, offset+length) will be read soon / sequentially.
   void will_need(uint64_t offset, uint64_t length) const;
   // Drops the whole memory pages inside [offset, offset+length) from this
@@ -64,6 +93,7 @@ class MappedFile {
   std::string path_;
   const uint8_t* data_;
   uint64_t size_;
+  std::shared_ptr<const RangeFiller> filler_;
 };
 
 class AtomicFileWriter {

@@ -201,6 +201,16 @@ std::shared_ptr<const MappedFile> MappedFile::from_bytes(const std::string& path
   return std::shared_ptr<const MappedFile>(new MappedFile(path, data, bytes.size()));
 }
 
+std::shared_ptr<const MappedFile> MappedFile::open_filled(const std::string& local_path, std::string name,
+                                                          std::shared_ptr<const RangeFiller> filler) {
+  std::shared_ptr<const MappedFile> local = open(local_path);
+  auto* file = new MappedFile(std::move(name), local->data_, local->size_);
+  file->filler_ = std::move(filler);
+  // The mapping moves to `file`: `local` must not unmap it.
+  const_cast<MappedFile*>(local.get())->data_ = nullptr;
+  return std::shared_ptr<const MappedFile>(file);
+}
+
 MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
@@ -210,6 +220,7 @@ ByteView MappedFile::slice(uint64_t offset, uint64_t length) const {
     fail_corrupt("{}: range [{}, {}+{}) is outside the file ({} bytes)", path_, offset, offset,
                  length, size_);
   }
+  if (filler_ && length > 0) filler_->fill(offset, length);
   return {data_ + offset, static_cast<size_t>(length)};
 }
 
