@@ -107,13 +107,29 @@ class ColumnChunkReader::Impl {
     chunk_end_ = start + size;
   }
 
+  // A page header is small: a file filled on demand (a remote object)
+  // fetches its first kHeaderProbe bytes, and the rest of the chunk only for
+  // a header that does not fit (one with large statistics).
+  PageHeader decode_page_header_at(uint64_t offset, size_t* header_size) const {
+    static constexpr uint64_t kHeaderProbe = 64 * 1024;
+    const MappedFile& f = file_->file();
+    const uint64_t rest = chunk_end_ - offset;
+    if (f.filled_on_demand() && rest > kHeaderProbe) {
+      try {
+        return decode_page_header(f.slice(offset, kHeaderProbe), header_size);
+      } catch (const Error&) {
+      }
+    }
+    return decode_page_header(f.slice(offset, rest), header_size);
+  }
+
   RawPage read_page_at(uint64_t offset) {
     RawPage page;
     page.offset = offset;
     if (offset >= chunk_end_) fail_corrupt("page offset {} is past the end of the chunk", offset);
     size_t header_size = 0;
     page.header = with_context(fmt::format("page header at offset {}", offset), [&] {
-      return decode_page_header(file_->file().bytes().subspan(offset, chunk_end_ - offset), &header_size);
+      return decode_page_header_at(offset, &header_size);
     });
     const PageHeader& h = page.header;
     if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0) {
@@ -139,7 +155,7 @@ class ColumnChunkReader::Impl {
         fail_corrupt("column chunk ends after {} of its {} values", values_seen_, meta_.num_values);
       }
       RawPage raw = read_page_at(pos_);
-      pos_ = static_cast<uint64_t>(raw.data.data() - file_->file().bytes().data()) + raw.data.size();
+      pos_ = static_cast<uint64_t>(raw.data.data() - file_->file().base()) + raw.data.size();
       switch (raw.header.type) {
         case PageType::DICTIONARY_PAGE:
           if (!dictionary_loaded_ && !defer_dictionary_) load_dictionary(raw);
@@ -228,7 +244,7 @@ class ColumnChunkReader::Impl {
     index_jumped_ = true;
     // Read exactly the one data page at this location.
     RawPage raw = read_page_at(pos_);
-    pos_ = static_cast<uint64_t>(raw.data.data() - file_->file().bytes().data()) + raw.data.size();
+    pos_ = static_cast<uint64_t>(raw.data.data() - file_->file().base()) + raw.data.size();
     if (raw.header.type != PageType::DATA_PAGE && raw.header.type != PageType::DATA_PAGE_V2) {
       fail_corrupt("offset index points at a non-data page at offset {}", raw.offset);
     }
@@ -587,7 +603,7 @@ class ColumnChunkReader::Impl {
 
   // A stream over `raw`'s bytes after `skip` (uncompressed) leading bytes.
   std::unique_ptr<PageStream> open_stream(const RawPage& raw, uint64_t skip, bool compressed) {
-    uint64_t offset = static_cast<uint64_t>(raw.data.data() - file_->file().bytes().data()) + skip;
+    uint64_t offset = static_cast<uint64_t>(raw.data.data() - file_->file().base()) + skip;
     uint64_t size = raw.data.size() - skip;
     int64_t uncompressed = static_cast<int64_t>(raw.header.uncompressed_page_size) - static_cast<int64_t>(skip);
     if (uncompressed < 0) fail_corrupt("uncompressed page size is smaller than its levels");
@@ -639,7 +655,7 @@ class ColumnChunkReader::Impl {
 
  private:
   uint64_t file_offset(ByteView bytes) const {
-    return static_cast<uint64_t>(bytes.data() - file_->file().bytes().data());
+    return static_cast<uint64_t>(bytes.data() - file_->file().base());
   }
 
   // The seek table of a large PLAIN page (dictionary or data), or nullopt

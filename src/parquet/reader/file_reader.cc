@@ -8,6 +8,7 @@
 #include "mimicit/error.h"
 #include "mimicit/parquet/reader.h"
 #include "parquet/metadata_codec.h"
+#include "remote/object_cache.h"
 
 namespace mimicit::parquet {
 
@@ -42,7 +43,7 @@ void check_row_groups(const FileMetaData& m, const Schema& schema, std::vector<i
 
 std::shared_ptr<const ParquetFile> ParquetFile::open(const std::string& path,
                                                      const ReaderOptions& options) {
-  return open(MappedFile::open(path), options);
+  return open(remote::open_mapped(path), options);
 }
 
 std::shared_ptr<const ParquetFile> ParquetFile::open(std::shared_ptr<const MappedFile> file,
@@ -56,7 +57,11 @@ std::shared_ptr<const ParquetFile> ParquetFile::open(std::shared_ptr<const Mappe
     if (size < kMagicSize + kTrailerSize) {
       fail_corrupt("not a Parquet file: {} bytes is too small", size);
     }
-    const uint8_t* data = f.bytes().data();
+    // The magic at both ends and the footer length: all a remote file
+    // fetches before the footer itself.
+    f.fill(0, kMagicSize);
+    f.fill(size - kTrailerSize, kTrailerSize);
+    const uint8_t* data = f.base();
     const uint8_t* tail = data + size - kMagicSize;
     if (std::memcmp(tail, "PARE", 4) == 0) {
       fail_unsupported("unsupported: encrypted Parquet file (footer magic PARE)");

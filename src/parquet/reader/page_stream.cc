@@ -484,7 +484,7 @@ void StreamInput::consume(size_t n) {
 
 void StreamInput::release_consumed() {
   if (file_ == nullptr || pos_ == released_) return;
-  const uint8_t* base = file_->bytes().data();
+  const uint8_t* base = file_->base();
   if (in_.data() < base || in_.data() + in_.size() > base + file_->size()) return;
   uint64_t start = static_cast<uint64_t>(in_.data() - base) + released_;
   file_->release(start, pos_ - released_);
