@@ -132,6 +132,11 @@ class AtomicFileWriter {
 // path's kind of file (EINVAL) is not an error.
 void sync_path(const std::string& path);
 
+// mimicit's cache folder on this node (saved store indexes, fetched remote
+// objects): $MIMICIT_CACHE_DIR, else $XDG_CACHE_HOME/mimicit, else
+// ~/.cache/mimicit; "" when none of them is set.
+std::string default_cache_dir();
+
 // Removes the temporaries "<final_path>.tmp-<pid>-<n>" (files or folders)
 // that no live writer holds; see above. Best effort: never throws.
 void remove_stale_temporaries(const std::string& final_path);

@@ -4,6 +4,7 @@
 #include "dataset/instruction_parquet.h"
 #include "dataset/json_value.h"
 #include "dataset/object_loader.h"
+#include "remote/object_cache.h"
 #include "mimicit/dataset.h"
 #include "mimicit/error.h"
 #include "mimicit/file.h"
@@ -135,7 +136,7 @@ std::shared_ptr<const InstructionFile> InstructionFile::open(const std::string& 
   impl.path = path;
   impl.checked_fields = options.checked_fields;
   std::vector<ParquetShardStart> shards;
-  impl.file = names_parquet_instructions(path) ? render_parquet_instructions(path, &shards) : MappedFile::open(path);
+  impl.file = names_parquet_instructions(path) ? render_parquet_instructions(path, &shards) : remote::open_mapped(path);
   with_context(path, [&] {
     const ByteView doc = impl.file->bytes();
     impl.file->will_need(0, doc.size());

@@ -1,6 +1,7 @@
 // TrainConfig: {"<id>": ["<in-context id>", ...], ...} (spec 1.2).
 #include "dataset/json_value.h"
 #include "dataset/object_loader.h"
+#include "remote/object_cache.h"
 #include "mimicit/dataset.h"
 #include "mimicit/error.h"
 #include "mimicit/file.h"
@@ -48,7 +49,7 @@ std::shared_ptr<const TrainConfig> TrainConfig::open(const std::string& path, co
   std::shared_ptr<TrainConfig> result(new TrainConfig());
   Impl& impl = *result->impl_;
   impl.path = path;
-  impl.file = MappedFile::open(path);
+  impl.file = remote::open_mapped(path);
   with_context(path, [&] {
     const ByteView doc = impl.file->bytes();
     std::vector<ReplacedValue> replaced;

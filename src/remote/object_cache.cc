@@ -82,10 +82,8 @@ class RangeLock {
 };
 
 std::string default_dir() {
-  if (const char* d = std::getenv("MIMICIT_CACHE_DIR"); d && *d) return d;
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/mimicit/objects";
-  const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : "/tmp") + "/.cache/mimicit/objects";
+  const std::string dir = default_cache_dir();
+  return (dir.empty() ? std::string("/tmp/mimicit-cache") : dir) + "/objects";
 }
 
 // Removes least recently opened folders nobody has open until the fetched

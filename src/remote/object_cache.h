@@ -26,7 +26,7 @@
 namespace mimicit::remote {
 
 struct CacheOptions {
-  std::string dir;                       // "" : $MIMICIT_CACHE_DIR, else $XDG_CACHE_HOME/mimicit/objects, else ~/.cache/mimicit/objects
+  std::string dir;                       // "": default_cache_dir() + "/objects" (file.h)
   uint64_t max_bytes = 64ull << 30;       // MIMICIT_CACHE_SIZE ("64GB", "500MiB", ...)
   uint64_t block_bytes = 256 * 1024;      // the fetch unit; reads never fetch less
   static CacheOptions from_environment();

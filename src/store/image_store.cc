@@ -15,6 +15,8 @@
 #include <xxhash.h>
 
 #include "mimicit/error.h"
+#include "mimicit/file.h"
+#include "remote/object_client.h"
 #include "store/image_folder_source.h"
 #include "util/worker_pool.h"
 #include "store/open_store.h"
@@ -54,6 +56,11 @@ bool folder_has_images(const std::string& dir) {
 // One path of the store, expanded into the sources it stands for.
 void expand_path(const std::string& path, const ImageStoreOptions& options,
                  std::vector<std::unique_ptr<Source>>& sources) {
+  if (remote::is_remote(path)) {  // one object; prefixes (folders) are not listed yet
+    if (ends_with_icase(path, ".json")) sources.push_back(open_json_source(path, options));
+    else sources.push_back(open_parquet_source(path, options));
+    return;
+  }
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
     if (!has_glob_characters(path)) fail(ErrorCode::kIo, "{}: no such file or folder", path);
@@ -83,6 +90,14 @@ FileStamp stamp_of(const Source& source) {
   if (const auto* folder = dynamic_cast<const ImageFolderSource*>(&source)) {
     stamp.size = folder->num_files();
     stamp.mtime_ns = static_cast<int64_t>(folder->fingerprint());
+    return stamp;
+  }
+  if (remote::is_remote(source.path())) {  // the version stands for the time
+    const remote::ObjectInfo info = remote::ObjectClient::shared().stat(remote::parse_object_url(source.path()));
+    const std::string version = info.version();
+    stamp.path = source.path();
+    stamp.size = info.size;
+    stamp.mtime_ns = static_cast<int64_t>(XXH3_64bits(version.data(), version.size()) >> 1);
     return stamp;
   }
   struct stat st;
@@ -330,15 +345,7 @@ std::vector<std::string> expand_glob(const std::string& pattern) {
 }
 
 std::string index_cache_dir(const ImageStoreOptions& options) {
-  if (!options.cache_dir.empty()) return options.cache_dir;
-  auto env = [](const char* name) -> std::string {
-    const char* value = std::getenv(name);
-    return value && *value ? value : "";
-  };
-  if (std::string dir = env("MIMICIT_CACHE_DIR"); !dir.empty()) return dir;
-  if (std::string dir = env("XDG_CACHE_HOME"); !dir.empty()) return dir + "/mimicit";
-  if (std::string home = env("HOME"); !home.empty()) return home + "/.cache/mimicit";
-  return "";
+  return options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
 }
 
 std::shared_ptr<const ImageStore> open_store(const std::vector<std::string>& paths,

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "remote/object_cache.h"
 #include "mimicit/base64.h"
 #include "mimicit/error.h"
 #include "mimicit/file.h"
@@ -82,7 +83,7 @@ class JsonSource final : public Source {
 }  // namespace
 
 std::unique_ptr<Source> open_json_source(const std::string& path, const ImageStoreOptions& options) {
-  return std::make_unique<JsonSource>(MappedFile::open(path), options.max_image_bytes);
+  return std::make_unique<JsonSource>(remote::open_mapped(path), options.max_image_bytes);
 }
 
 }  // namespace mimicit::store

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <vector>
@@ -148,6 +149,17 @@ LockedTempDir::LockedTempDir(const std::string& final_path)
 
 LockedTempDir::~LockedTempDir() {
   if (fd_ >= 0) ::close(fd_);
+}
+
+std::string default_cache_dir() {
+  auto env = [](const char* name) -> std::string {
+    const char* value = std::getenv(name);
+    return value && *value ? value : "";
+  };
+  if (std::string dir = env("MIMICIT_CACHE_DIR"); !dir.empty()) return dir;
+  if (std::string dir = env("XDG_CACHE_HOME"); !dir.empty()) return dir + "/mimicit";
+  if (std::string home = env("HOME"); !home.empty()) return home + "/.cache/mimicit";
+  return "";
 }
 
 std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {

@@ -84,3 +84,41 @@ def test_http_range_reads_from_nginx(table_file, run_cli, tmp_path, monkeypatch)
         assert '"GET /table.parquet HTTP/1.1" 200 ' not in log
     finally:
         server.stop()
+
+
+def test_image_store_get_from_s3_equals_local(s3, run_cli, tmp_path, monkeypatch):
+    import base64
+
+    import pandas as pd
+
+    images = {f"LA_IMG_{i:04d}": os.urandom(1000 + 37 * i) for i in range(300)}
+    frame = pd.DataFrame({"base64": [base64.b64encode(b).decode() for b in images.values()]},
+                         index=pd.Index(list(images), name="id"))
+    store = tmp_path / "LA.parquet"
+    frame.to_parquet(store)  # pandas' defaults: pyarrow, snappy, the index as a column
+    s3.client.upload_file(str(store), "data", "stores/LA.parquet")
+    for key, value in run_env(s3.env, tmp_path / "cache").items():
+        monkeypatch.setenv(key, value)
+    for image_id in ["LA_IMG_0000", "LA_IMG_0150", "LA_IMG_0299"]:
+        result = run_cli("images", "get", "s3://data/stores/LA.parquet", image_id)
+        assert result.returncode == 0, result.stderr.decode()
+        assert result.stdout == images[image_id]
+    listed = run_cli("images", "ls", "s3://data/stores/LA.parquet")
+    assert listed.stdout.decode().split() == sorted(images)
+    missing = run_cli("images", "get", "s3://data/stores/LA.parquet", "LA_IMG_9999")
+    assert missing.returncode != 0 and "LA_IMG_9999" in missing.stderr.decode()
+
+
+def test_replaced_object_is_never_served_stale(s3, table_file, run_cli, tmp_path, monkeypatch):
+    import pyarrow.parquet as pq_
+
+    for key, value in run_env(s3.env, tmp_path / "cache").items():
+        monkeypatch.setenv(key, value)
+    first = tmp_path / "first.parquet"
+    pq_.write_table(pa.table({"v": [1, 2, 3]}), first)
+    s3.client.upload_file(str(first), "data", "replaced.parquet")
+    assert run_cli("parquet", "cat", "s3://data/replaced.parquet").stdout == run_cli("parquet", "cat", str(first)).stdout
+    second = tmp_path / "second.parquet"
+    pq_.write_table(pa.table({"v": [7, 8, 9, 10]}), second)
+    s3.client.upload_file(str(second), "data", "replaced.parquet")
+    assert run_cli("parquet", "cat", "s3://data/replaced.parquet").stdout == run_cli("parquet", "cat", str(second)).stdout
