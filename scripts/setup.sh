@@ -27,6 +27,8 @@ PYTHON_PACKAGES=(
   tifffile
   # Hugging Face layout tests write shards with the real library
   datasets
+  # Object storage tests: an S3-compatible server on loopback, and its client to upload
+  "moto[server]" boto3
   # the demo dataset's photographs (scripts/make_demo_dataset.py)
   scikit-image
   # CPU build on the machine's disk; an unpinned torch pulls a multi-GB CUDA build.

@@ -110,3 +110,86 @@ class Nginx:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+class FaultProxy:
+    """An HTTP proxy on loopback in front of `upstream` ("127.0.0.1:port")
+    that answers the next requests with the faults queued in `faults`, in
+    order, then forwards the rest untouched. Faults: "503", "429", "403",
+    "500" (that status, S3-style XML body), "reset" (the connection closed
+    before any response), "truncate" (a GET's headers with the full
+    Content-Length, half the body, then the connection closed), "slow" (no
+    byte for `slow_seconds`, then the real response). `requests` counts
+    every request seen, `log` lists (method, path, fault)."""
+
+    def __init__(self, upstream: str, slow_seconds: float = 3.0) -> None:
+        import http.client
+        import http.server
+        import threading
+
+        proxy = self
+        self.faults: list[str] = []
+        self.log: list[tuple[str, str, str]] = []
+        self.lock = threading.Lock()
+        self.slow_seconds = slow_seconds
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def handle_any(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                with proxy.lock:
+                    fault = proxy.faults.pop(0) if proxy.faults else ""
+                    proxy.log.append((self.command, self.path, fault))
+                if fault == "reset":
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if fault.isdigit():
+                    payload = f"<Error><Code>Injected{fault}</Code></Error>".encode()
+                    self.send_response(int(fault))
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(payload)
+                    return
+                if fault == "slow":
+                    time.sleep(proxy.slow_seconds)
+                conn = http.client.HTTPConnection(upstream, timeout=30)
+                headers = {k: v for k, v in self.headers.items()}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                self.send_response(response.status)
+                for k, v in response.getheaders():
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data) if self.command != "HEAD" else
+                                                       int(response.getheader("Content-Length") or 0)))
+                self.end_headers()
+                if self.command == "HEAD":
+                    return
+                if fault == "truncate":
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self.wfile.write(data)
+
+            do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = handle_any
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -122,3 +122,48 @@ def test_replaced_object_is_never_served_stale(s3, table_file, run_cli, tmp_path
     pq_.write_table(pa.table({"v": [7, 8, 9, 10]}), second)
     s3.client.upload_file(str(second), "data", "replaced.parquet")
     assert run_cli("parquet", "cat", "s3://data/replaced.parquet").stdout == run_cli("parquet", "cat", str(second)).stdout
+
+
+@pytest.fixture
+def proxied(s3, table_file, tmp_path, monkeypatch):
+    """moto behind the fault proxy; mimicit pointed at the proxy."""
+    from object_servers import FaultProxy
+
+    s3.client.upload_file(str(table_file), "data", "faults/table.parquet")
+    proxy = FaultProxy(f"127.0.0.1:{s3.port}")
+    env = run_env(s3.env, tmp_path / "cache")
+    env["AWS_ENDPOINT_URL"] = proxy.endpoint
+    env["MIMICIT_REMOTE_STALL_SECONDS"] = "1"
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    yield proxy
+    proxy.stop()
+
+
+@pytest.mark.parametrize("faults", [["503", "429", "500"], ["reset", "reset"], ["", "truncate", "truncate"],
+                                    ["", "slow"]], ids=["5xx-429", "reset", "truncated-body", "stalled-body"])
+def test_transient_faults_are_retried(proxied, table_file, run_cli, faults):
+    proxied.faults = list(faults)
+    result = run_cli("parquet", "cat", "s3://data/faults/table.parquet")
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout == run_cli("parquet", "cat", str(table_file)).stdout
+    assert [f for _, _, f in proxied.log[: len(faults)]] == faults
+
+
+@pytest.mark.parametrize("status", ["403", "404"])
+def test_403_and_404_are_not_retried(proxied, run_cli, status):
+    proxied.faults = [status] * 10
+    result = run_cli("parquet", "meta", "s3://data/faults/table.parquet")
+    assert result.returncode != 0
+    assert "s3://data/faults/table.parquet" in result.stderr.decode() and status in result.stderr.decode()
+    assert len(proxied.log) == 1
+
+
+def test_last_retry_fails_naming_the_url(proxied, run_cli, monkeypatch):
+    monkeypatch.setenv("MIMICIT_REMOTE_ATTEMPTS", "3")
+    proxied.faults = ["503"] * 10
+    result = run_cli("parquet", "meta", "s3://data/faults/table.parquet")
+    stderr = result.stderr.decode()
+    assert result.returncode != 0
+    assert "faults/table.parquet" in stderr and "503" in stderr and "after 3 attempts" in stderr
+    assert len(proxied.log) == 3
