@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
     auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < o.fetches && !ids.empty(); ++i) {
       const auto& [id, offset] = ids[rng() % ids.size()];
-      source->fetch(offset, id, out);
+      source->fetch(offset, id, out, nullptr);
       bytes += out.size();
     }
     double s = seconds_since(start);
