@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "mimicit/names.h"
 #include "mimicit/prompt.h"
 
 namespace mimicit::cli {
@@ -23,17 +24,40 @@ using Action = std::function<int()>;
 // One line on stderr: "mimicit: <message>".
 void print_error(const std::string& message);
 
-// --python-unicode into `value`: whose Unicode tables the text cleaning
-// follows (dataset::PythonUnicode); --help shows the names and the default.
-inline CLI::Option* add_python_unicode_option(CLI::App& command, dataset::PythonUnicode& value) {
-  std::vector<std::string> names;
-  for (const dataset::PythonUnicodeName& entry : dataset::kPythonUnicodeNames) names.emplace_back(entry.name);
+// An option `flag` that sets `value` by one of the names of `table`
+// (mimicit/names.h): --help lists the names (with their notes) and shows
+// `value` as it is now as the default; any other name is a usage error
+// listing the names. `value` must outlive the parse.
+template <typename Enum>
+CLI::Option* add_name_option(CLI::App& command, const std::string& flag, Enum& value, const NameTable<Enum>& table,
+                             std::string description) {
+  std::string listed;
+  for (const NameEntry<Enum>& entry : table) {
+    listed += listed.empty() ? "" : ", ";
+    listed += entry.name;
+    if (*entry.help != '\0') listed += std::string(" (") + entry.help + ")";
+  }
+  description += ": " + listed;
+  const CLI::Validator known(
+      [&table](std::string& text) -> std::string {
+        if (table.find(text)) return "";
+        return "unknown " + std::string(table.what()) + " '" + text + "' (expected " + table.names(" or ") + ")";
+      },
+      "");
   return command
       .add_option_function<std::string>(
-          "--python-unicode", [&value](const std::string& text) { value = dataset::parse_python_unicode(text); },
-          "Clean text with the Unicode tables of this Python (\\w, \\s, strip); the reference pins 3.9")
-      ->check(CLI::IsMember(names))
-      ->default_str(dataset::python_unicode_name(value));
+          flag, [&value, &table](const std::string& text) { value = table.parse(text); }, description)
+      ->check(known)
+      ->type_name("NAME")
+      ->default_str(table.name(value));
+}
+
+// --python-unicode into `value`: whose Unicode tables the text cleaning
+// follows (dataset::PythonUnicode).
+inline CLI::Option* add_python_unicode_option(CLI::App& command, dataset::PythonUnicode& value) {
+  return add_name_option(command, "--python-unicode", value, dataset::kPythonUnicodeNames,
+                         "Clean text with the Unicode tables of this Python (\\w, \\s, strip); the reference "
+                         "pins 3.9");
 }
 
 // --max-pixels into `value`: the decompression-bomb limit of one image

@@ -15,16 +15,9 @@ namespace mimicit::cli {
 
 namespace {
 
-const std::map<std::string, parquet::Codec> kCodecs = {
-    {"snappy", parquet::Codec::SNAPPY}, {"zstd", parquet::Codec::ZSTD},
-    {"gzip", parquet::Codec::GZIP}, {"none", parquet::Codec::UNCOMPRESSED}};
-const std::map<std::string, convert::Reencode> kReencodes = {
-    {"keep", convert::Reencode::kKeep}, {"png", convert::Reencode::kPng}, {"jpeg", convert::Reencode::kJpeg}};
 const std::map<std::string, int> kPngLevels = {
     {"fast", convert::ConvertOptions::kPngFast}, {"0", 0}, {"1", 1}, {"2", 2}, {"3", 3}, {"4", 4},
     {"5", 5}, {"6", 6}, {"7", 7}, {"8", 8}, {"9", 9}};
-const std::map<std::string, convert::Payload> kPayloads = {
-    {"base64", convert::Payload::kBase64}, {"binary", convert::Payload::kBinary}};
 
 int run_convert(const convert::ConvertOptions& options) {
   convert::ConvertReport r = convert::convert_images(options);
@@ -66,7 +59,7 @@ void add_convert_command(CLI::App& app, Action& action) {
       "convert", "Convert image stores (Parquet, partition folders, images.json, image folders) "
                  "into one sorted, partitioned Parquet store");
   auto options = std::make_shared<convert::ConvertOptions>();
-  auto max_size = std::make_shared<std::string>("1.5GiB");
+  auto max_size = std::make_shared<std::string>();
   auto layout = std::make_shared<convert::LayoutOptions>();
   auto to = std::make_shared<std::string>();
   auto task = std::make_shared<std::string>();
@@ -78,26 +71,22 @@ void add_convert_command(CLI::App& app, Action& action) {
       ->required();
   command->add_option("-o,--out", options->out, "Output folder (replaced atomically when done)")
       ->required();
-  command->add_option("--max-partition-size", *max_size,
-                      "Largest part file, e.g. 256MiB, 1.5GiB (default 1.5GiB)");
-  command->add_option("--compression", options->codec, "snappy (default), zstd, gzip or none")
-      ->transform(CLI::CheckedTransformer(kCodecs, CLI::ignore_case));
-  command->add_option("--reencode", options->reencode,
-                      "keep (default: image bytes untouched), png or jpeg")
-      ->transform(CLI::CheckedTransformer(kReencodes, CLI::ignore_case));
+  command->add_option("--max-partition-size", *max_size, "Largest part file, e.g. 256MiB, 1.5GiB")
+      ->default_str(format_bytes(options->max_partition_bytes));
+  add_name_option(*command, "--compression", options->codec, parquet::kCodecNames, "Codec of the part files");
+  add_name_option(*command, "--reencode", options->reencode, convert::kReencodeNames, "Image bytes written");
   command->add_option("--resize", options->resize, "Resize every image to N x N (implies re-encoding)");
   command->add_option("--png-level", options->png_level,
                       "Re-encoded PNGs: fast (default: Up filter + libdeflate level 1, ~16x faster "
                       "than Pillow's level 6, ~7% larger) or a zlib level 0-9 with adaptive "
                       "filters, as Pillow (which uses 6)")
       ->transform(CLI::CheckedTransformer(kPngLevels, CLI::ignore_case));
-  command->add_option("--jpeg-quality", options->jpeg_quality, "Quality 1-100 of re-encoded JPEGs (default 95)")
-      ->check(CLI::Range(1, 100));
+  command->add_option("--jpeg-quality", options->jpeg_quality, "Quality 1-100 of re-encoded JPEGs")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
   command->add_flag("--verify", options->verify,
                     "Decode every image; drop the undecodable (listed in OUT/_dropped.jsonl)");
-  command->add_option("--payload", options->payload,
-                      "base64 (default: a base64 string column) or binary (raw bytes)")
-      ->transform(CLI::CheckedTransformer(kPayloads, CLI::ignore_case));
+  add_name_option(*command, "--payload", options->payload, convert::kPayloadNames, "Image column");
   command->add_option("--threads", options->threads, "Worker threads (default: all cores)");
   command->add_option("--to", *to, layout_help())
       ->transform(CLI::IsMember(layout_names(), CLI::ignore_case));
@@ -123,7 +112,7 @@ void add_convert_command(CLI::App& app, Action& action) {
   command->callback([&action, options, max_size, layout, to, task, max_shard] {
     if (to->empty()) {
       action = [options, max_size] {
-        options->max_partition_bytes = parse_byte_size(*max_size);
+        if (!max_size->empty()) options->max_partition_bytes = parse_byte_size(*max_size);
         return run_convert(*options);
       };
       return;

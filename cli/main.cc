@@ -84,12 +84,8 @@ void add_cat_command(CLI::App& parquet, Action& action) {
   command->add_option("--limit", options->limit, "Print at most N rows (default: all)")
       ->check(kRowCount);
   command->add_option("--offset", options->offset, "Skip the first N rows")->check(kRowCount);
-  auto format = std::make_shared<std::string>("jsonl");
-  command->add_option("--format", *format, "Output format: jsonl (one JSON object a row) or csv")
-      ->check(CLI::IsMember({"jsonl", "csv"}))
-      ->capture_default_str();
-  command->callback([&action, path, options, format] {
-    options->format = *format == "csv" ? inspect::CatFormat::kCsv : inspect::CatFormat::kJsonl;
+  add_name_option(*command, "--format", options->format, inspect::kCatFormatNames, "Output format");
+  command->callback([&action, path, options] {
     action = [path, options] {
       inspect::cat_parquet(*path, *options, std::cout);
       return 0;

@@ -18,18 +18,16 @@ using namespace mimicit::dataset;
 
 struct SampleArgs {
   std::string yaml;
-  std::string group;
+  std::optional<Group> group;  // set when --group is given
   std::string base_dir;
   std::optional<uint64_t> limit;
-  std::string instruction_format = "simple";
   SampleOptions options;
 };
 
 int run_sample(SampleArgs& args) {
   SampleLinesOptions options;
   options.sample = args.options;
-  options.sample.instruction_format = *parse_instruction_format(args.instruction_format);
-  if (!args.group.empty()) options.group = *parse_group(args.group);
+  options.group = args.group;
   options.limit = args.limit;
   DataConfigOptions config_options;
   config_options.base_dir = args.base_dir;
@@ -52,12 +50,13 @@ void add_sample_command(CLI::App& app, Action& action) {
       "sample", "Print the training samples' text as JSON lines (id, group, dataset, full_text, image_ids)");
   auto args = std::make_shared<SampleArgs>();
   command->add_option("DATA_YAML", args->yaml, "The data YAML (groups of datasets)")->required();
-  command->add_option("--group", args->group, "Only this group (default: every group, in YAML order)")
-      ->check(CLI::IsMember({"IMAGE_TEXT", "TEXT_ONLY", "VIDEO_TEXT", "IMAGE_TEXT_IN_CONTEXT"}));
+  auto group = std::make_shared<Group>();
+  CLI::Option* group_option =
+      add_name_option(*command, "--group", *group, kGroupNames, "Only this group (default: every group, in YAML order)")
+          ->default_str("");
   command->add_option("--limit", args->limit, "Print the first N samples (in all, across groups)");
-  command->add_option("--instruction-format", args->instruction_format, "Prompt format")
-      ->check(CLI::IsMember({"simple", "llama2", "idefics", "fuyu"}))
-      ->capture_default_str();
+  add_name_option(*command, "--instruction-format", args->options.instruction_format, kInstructionFormatNames,
+                  "Prompt format");
   command->add_flag("--keep-symbols", args->options.keep_symbols,
                     "Keep symbols in questions and answers (default: delete them as the reference does)");
   add_python_unicode_option(*command, args->options.python_unicode);
@@ -77,7 +76,8 @@ void add_sample_command(CLI::App& app, Action& action) {
       "the task description is the reference's random.choice after random.seed(int(hash((seed, epoch)) % 1e6)). "
       "Bad records never stop the rest: every good sample is printed, each dropped record (a field of the wrong "
       "type) and each sample that cannot be built is reported on stderr, and the exit code is then 1.");
-  command->callback([&action, args] {
+  command->callback([&action, args, group, group_option] {
+    if (group_option->count() > 0) args->group = *group;
     action = [args] { return run_sample(*args); };
   });
 }

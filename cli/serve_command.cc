@@ -20,7 +20,6 @@ namespace {
 
 struct ServeArgs {
   std::string yaml;
-  std::string instruction_format = "simple";
   bool no_validate = false;
   server::ServerOptions options;
 };
@@ -34,7 +33,6 @@ sigset_t stop_signals() {
 }
 
 int run_serve(ServeArgs& args) {
-  args.options.sample.instruction_format = *dataset::parse_instruction_format(args.instruction_format);
   args.options.validate = !args.no_validate;
   // Blocked before any thread starts, so every thread inherits the mask and
   // only the waiter below ever takes the signals.
@@ -82,9 +80,8 @@ void add_serve_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   command->add_option("--threads", args->options.threads, "Threads answering requests (default: 32)")
       ->check(CLI::Range(1, 1024));
-  command->add_option("--instruction-format", args->instruction_format, "Prompt format shown by default")
-      ->check(CLI::IsMember({"simple", "llama2", "idefics", "fuyu"}))
-      ->capture_default_str();
+  add_name_option(*command, "--instruction-format", args->options.sample.instruction_format,
+                  dataset::kInstructionFormatNames, "Prompt format shown by default");
   command->add_flag("--keep-symbols", args->options.sample.keep_symbols,
                     "Keep symbols in prompts (default: delete them as the reference does)");
   add_python_unicode_option(*command, args->options.sample.python_unicode);

@@ -47,12 +47,23 @@
 #include <vector>
 
 #include "mimicit/image_store.h"
+#include "mimicit/names.h"
 #include "mimicit/parquet/metadata.h"
 
 namespace mimicit::convert {
 
 enum class Reencode { kKeep, kPng, kJpeg };
+inline constexpr NameTable<Reencode> kReencodeNames{"reencode",
+                                                    {{Reencode::kKeep, "keep", "image bytes untouched"},
+                                                     {Reencode::kPng, "png"},
+                                                     {Reencode::kJpeg, "jpeg"}},
+                                                    NameCase::kIgnore};
+
 enum class Payload { kBase64, kBinary };
+inline constexpr NameTable<Payload> kPayloadNames{"payload",
+                                                  {{Payload::kBase64, "base64", "a base64 string column"},
+                                                   {Payload::kBinary, "binary", "raw bytes"}},
+                                                  NameCase::kIgnore};
 
 struct ConvertOptions {
   std::vector<std::string> sources;

@@ -58,6 +58,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mimicit/names.h"
 #include "mimicit/prompt.h"
 
 namespace mimicit::dataset {
@@ -69,9 +70,13 @@ enum class Group { kImageText, kTextOnly, kVideoText, kImageTextInContext };
 inline constexpr Group kAllGroups[] = {Group::kImageText, Group::kTextOnly, Group::kVideoText,
                                        Group::kImageTextInContext};
 
-// "IMAGE_TEXT", "TEXT_ONLY", "VIDEO_TEXT", "IMAGE_TEXT_IN_CONTEXT".
-const char* group_name(Group group);
-std::optional<Group> parse_group(std::string_view name);
+inline constexpr NameTable<Group> kGroupNames{"group",
+                                              {{Group::kImageText, "IMAGE_TEXT"},
+                                               {Group::kTextOnly, "TEXT_ONLY"},
+                                               {Group::kVideoText, "VIDEO_TEXT"},
+                                               {Group::kImageTextInContext, "IMAGE_TEXT_IN_CONTEXT"}}};
+inline const char* group_name(Group group) { return kGroupNames.name(group); }
+inline std::optional<Group> parse_group(std::string_view name) { return kGroupNames.find(name); }
 
 struct DatasetConfig {
   std::string name;

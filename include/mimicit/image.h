@@ -68,6 +68,7 @@
 #include <vector>
 
 #include "mimicit/bytes.h"
+#include "mimicit/names.h"
 
 namespace mimicit::image {
 
@@ -75,10 +76,22 @@ enum class ImageFormat {
   kUnknown, kJpeg, kPng, kWebp, kGif, kBmp, kTiff, kPpm, kTga, kIco, kPcx, kJpeg2000, kAvif
 };
 
-// Pillow's name of the format in lower case (Image.format): "jpeg", "png",
-// "webp", "gif", "bmp", "tiff", "ppm", "tga", "ico", "pcx", "jpeg2000",
-// "avif"; or "unknown".
-const char* format_name(ImageFormat format);
+// Pillow's name of the format in lower case (Image.format).
+inline constexpr NameTable<ImageFormat> kImageFormatNames{"image format",
+                                                          {{ImageFormat::kUnknown, "unknown"},
+                                                           {ImageFormat::kJpeg, "jpeg"},
+                                                           {ImageFormat::kPng, "png"},
+                                                           {ImageFormat::kWebp, "webp"},
+                                                           {ImageFormat::kGif, "gif"},
+                                                           {ImageFormat::kBmp, "bmp"},
+                                                           {ImageFormat::kTiff, "tiff"},
+                                                           {ImageFormat::kPpm, "ppm"},
+                                                           {ImageFormat::kTga, "tga"},
+                                                           {ImageFormat::kIco, "ico"},
+                                                           {ImageFormat::kPcx, "pcx"},
+                                                           {ImageFormat::kJpeg2000, "jpeg2000"},
+                                                           {ImageFormat::kAvif, "avif"}}};
+inline const char* format_name(ImageFormat format) { return kImageFormatNames.name(format); }
 
 struct ImageInfo {
   ImageFormat format = ImageFormat::kUnknown;

@@ -50,6 +50,7 @@
 
 #include "mimicit/base64.h"
 #include "mimicit/bytes.h"
+#include "mimicit/names.h"
 #include "mimicit/parquet/reader.h"
 
 namespace mimicit {
@@ -88,6 +89,13 @@ struct ImageStoreOptions {
 // column of the Hugging Face layout's full configuration (embedded_image_id
 // names them).
 enum class PayloadKind { kBase64, kBinary, kHuggingFaceStruct, kJsonBase64, kImageFile, kHuggingFaceList };
+inline constexpr NameTable<PayloadKind> kPayloadKindNames{"payload kind",
+                                                          {{PayloadKind::kBase64, "base64"},
+                                                           {PayloadKind::kBinary, "binary"},
+                                                           {PayloadKind::kHuggingFaceStruct, "huggingface_struct"},
+                                                           {PayloadKind::kJsonBase64, "json_base64"},
+                                                           {PayloadKind::kImageFile, "image_file"},
+                                                           {PayloadKind::kHuggingFaceList, "huggingface_list"}}};
 
 // The id of picture `position` (0-based) of the instruction row `row_id` in
 // the Hugging Face layout's full configuration: its `path` field when that

@@ -72,6 +72,7 @@
 #include "mimicit/dataset.h"
 #include "mimicit/error.h"
 #include "mimicit/image_store.h"
+#include "mimicit/names.h"
 #include "mimicit/preprocess.h"
 
 namespace mimicit::loader {
@@ -139,9 +140,12 @@ class Order {
 // Samples and batches
 
 enum class DType : uint8_t { kFloat32, kUint8 };
+inline constexpr NameTable<DType> kDTypeNames{"dtype",
+                                              {{DType::kFloat32, "float32", "normalised CHW"},
+                                               {DType::kUint8, "uint8", "HWC pixels"}}};
 
 size_t dtype_size(DType dtype);
-const char* dtype_name(DType dtype);  // "float32", "uint8"
+inline const char* dtype_name(DType dtype) { return kDTypeNames.name(dtype); }
 
 // One image slot: element type and shape, e.g. float32 (3, S, S) for CHW
 // tensors or uint8 (S, S, 3) for HWC pixels.
@@ -235,6 +239,9 @@ Batch load_sample(const SampleProducer& producer, size_t group, uint64_t index,
 // The loader
 
 enum class OnError { kSkip, kRaise };
+inline constexpr NameTable<OnError> kOnErrorNames{"on_error",
+                                                  {{OnError::kSkip, "skip", "drop the sample and report it"},
+                                                   {OnError::kRaise, "raise", "fail the batch"}}};
 
 struct LoaderOptions {
   OrderOptions order;

@@ -22,13 +22,24 @@
 #include <string_view>
 #include <vector>
 
+#include "mimicit/names.h"
+
 namespace mimicit::dataset {
 
 enum class InstructionFormat { kSimple, kLlama2, kIdefics, kFuyu };
 
-// "simple", "llama2", "idefics", "fuyu".
-const char* instruction_format_name(InstructionFormat format);
-std::optional<InstructionFormat> parse_instruction_format(std::string_view name);
+inline constexpr NameTable<InstructionFormat> kInstructionFormatNames{
+    "instruction_format",
+    {{InstructionFormat::kSimple, "simple"},
+     {InstructionFormat::kLlama2, "llama2"},
+     {InstructionFormat::kIdefics, "idefics"},
+     {InstructionFormat::kFuyu, "fuyu"}}};
+inline const char* instruction_format_name(InstructionFormat format) {
+  return kInstructionFormatNames.name(format);
+}
+inline std::optional<InstructionFormat> parse_instruction_format(std::string_view name) {
+  return kInstructionFormatNames.find(name);
+}
 
 // Whose Unicode database the cleaning follows: \w, \s, isspace() and
 // strip() change with the Unicode version of the Python running the
@@ -39,18 +50,15 @@ enum class PythonUnicode { kPython39, kPython311, kPython312, kPython313 };
 
 // The names users give (--python-unicode, Python's python_unicode=): the
 // first of a value is how it prints; "3.10" parses as 3.9.
-struct PythonUnicodeName {
-  const char* name;
-  PythonUnicode value;
-};
-inline constexpr PythonUnicodeName kPythonUnicodeNames[] = {{"3.9", PythonUnicode::kPython39},
-                                                            {"3.10", PythonUnicode::kPython39},
-                                                            {"3.11", PythonUnicode::kPython311},
-                                                            {"3.12", PythonUnicode::kPython312},
-                                                            {"3.13", PythonUnicode::kPython313}};
-const char* python_unicode_name(PythonUnicode unicode);
+inline constexpr NameTable<PythonUnicode> kPythonUnicodeNames{"Python Unicode version",
+                                                              {{PythonUnicode::kPython39, "3.9"},
+                                                               {PythonUnicode::kPython39, "3.10"},
+                                                               {PythonUnicode::kPython311, "3.11"},
+                                                               {PythonUnicode::kPython312, "3.12"},
+                                                               {PythonUnicode::kPython313, "3.13"}}};
+inline const char* python_unicode_name(PythonUnicode unicode) { return kPythonUnicodeNames.name(unicode); }
 // Throws Error(kInvalidArgument) naming the choices for any other name.
-PythonUnicode parse_python_unicode(std::string_view name);
+inline PythonUnicode parse_python_unicode(std::string_view name) { return kPythonUnicodeNames.parse(name); }
 // The Unicode version of its tables, as unicodedata.unidata_version: "13.0.0".
 const char* unicode_version(PythonUnicode unicode);
 

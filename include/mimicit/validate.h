@@ -96,6 +96,7 @@
 #include <vector>
 
 #include "mimicit/image_store.h"
+#include "mimicit/names.h"
 #include "mimicit/preprocess.h"
 #include "mimicit/prompt.h"
 #include "mimicit/store_cache.h"
@@ -126,9 +127,26 @@ inline constexpr Kind kAllKinds[kNumKinds] = {
     Kind::kMissingImage,  Kind::kDuplicateImage,  Kind::kBadBase64,        Kind::kUndecodableImage,
     Kind::kTinyImage,     Kind::kLenientBase64};
 
-// "bad_config", "missing_file", ... as listed above.
-const char* kind_name(Kind kind);
-std::optional<Kind> parse_kind(std::string_view name);
+// The name of each kind in reports, and what it means (for --help).
+inline constexpr NameTable<Kind> kKindNames{
+    "problem kind",
+    {{Kind::kBadConfig, "bad_config", "unknown group or key, wrong value type, repeated group or dataset"},
+     {Kind::kMissingFile, "missing_file", "a *_path that does not exist"},
+     {Kind::kBadFile, "bad_file", "a file that cannot be read or parsed (YAML, instructions, train config, store)"},
+     {Kind::kBadRecord, "bad_record", "an instruction record that is not an object or has a field of the wrong type (dropped)"},
+     {Kind::kDuplicateInstruction, "duplicate_instruction", "an id in two datasets of a group, or twice in one file"},
+     {Kind::kMissingInstruction, "missing_instruction", "a train config key without a record in the group"},
+     {Kind::kMissingRelated, "missing_related", "a rel_ins_ids or train config list id the group does not hold"},
+     {Kind::kEmptyText, "empty_text", "instruction or answer empty after cleaning, or absent"},
+     {Kind::kNoImages, "no_images", "a record of an image group without image_ids"},
+     {Kind::kMissingImage, "missing_image", "an image id in none of the group's stores"},
+     {Kind::kDuplicateImage, "duplicate_image", "an image id twice in a store or in two stores of a group"},
+     {Kind::kBadBase64, "bad_base64", "(--decode) a payload that is not base64"},
+     {Kind::kUndecodableImage, "undecodable_image", "(--decode) an image the decoder refuses"},
+     {Kind::kTinyImage, "tiny_image", "(--decode) an image under 8 pixels a side"},
+     {Kind::kLenientBase64, "lenient_base64", "(--decode, notice) base64 that decoded only with leniency (skipped characters, missing padding)"}}};
+inline const char* kind_name(Kind kind) { return kKindNames.name(kind); }
+inline std::optional<Kind> parse_kind(std::string_view name) { return kKindNames.find(name); }
 // A kind that informs without making the data unclean (lenient_base64).
 constexpr bool is_notice(Kind kind) { return kind == Kind::kLenientBase64; }
 // One line per kind: "  name  what it means" (for --help).

@@ -20,7 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* const kAllowedGroups = "IMAGE_TEXT, TEXT_ONLY, VIDEO_TEXT, IMAGE_TEXT_IN_CONTEXT";
 
 std::string where(const YAML::Node& node) {
   const YAML::Mark mark = node.Mark();
@@ -197,13 +196,13 @@ GroupConfig parse_group_node(Group group, const YAML::Node& node, const DataConf
 
 DataConfig parse_root(const YAML::Node& root, const DataConfigOptions& options) {
   DataConfig config;
-  if (root.IsNull()) fail_corrupt("no groups (expected some of {})", kAllowedGroups);
-  if (!root.IsMap()) fail_corrupt("the document is {}, expected a mapping of groups ({})", node_kind(root), kAllowedGroups);
+  if (root.IsNull()) fail_corrupt("no groups (expected some of {})", kGroupNames.names());
+  if (!root.IsMap()) fail_corrupt("the document is {}, expected a mapping of groups ({})", node_kind(root), kGroupNames.names());
   std::unordered_map<std::string, size_t> index;
   for (const auto& item : root) {
     const std::string name = item.first.IsScalar() ? item.first.Scalar() : node_kind(item.first);
     const std::optional<Group> group = parse_group(name);
-    if (!group) fail_corrupt("unknown group '{}'{} (allowed: {})", name, where(item.first), kAllowedGroups);
+    if (!group) fail_corrupt("unknown group '{}'{} (allowed: {})", name, where(item.first), kGroupNames.names());
     GroupConfig parsed = parse_group_node(*group, item.second, options, config.warnings);
     if (!replace_or_append(config.groups, index, std::move(parsed),
                            [](const GroupConfig& g) { return group_name(g.group); })) {
@@ -214,23 +213,6 @@ DataConfig parse_root(const YAML::Node& root, const DataConfigOptions& options) 
 }
 
 }  // namespace
-
-const char* group_name(Group group) {
-  switch (group) {
-    case Group::kImageText: return "IMAGE_TEXT";
-    case Group::kTextOnly: return "TEXT_ONLY";
-    case Group::kVideoText: return "VIDEO_TEXT";
-    case Group::kImageTextInContext: return "IMAGE_TEXT_IN_CONTEXT";
-  }
-  return "?";
-}
-
-std::optional<Group> parse_group(std::string_view name) {
-  for (Group group : kAllGroups) {
-    if (name == group_name(group)) return group;
-  }
-  return std::nullopt;
-}
 
 const GroupConfig* DataConfig::find(Group group) const {
   for (const GroupConfig& g : groups) {

@@ -150,23 +150,6 @@ std::string replace_crlf(std::string_view s) {
 
 }  // namespace
 
-const char* python_unicode_name(PythonUnicode unicode) {
-  for (const PythonUnicodeName& entry : kPythonUnicodeNames) {
-    if (entry.value == unicode) return entry.name;
-  }
-  return "?";
-}
-
-PythonUnicode parse_python_unicode(std::string_view name) {
-  std::string names;
-  for (const PythonUnicodeName& entry : kPythonUnicodeNames) {
-    if (name == entry.name) return entry.value;
-    names += names.empty() ? "" : ", ";
-    names += entry.name;
-  }
-  fail_invalid("unknown Python Unicode version '{}' (expected {})", name, names);
-}
-
 const char* unicode_version(PythonUnicode unicode) { return kUnicodeVersions[static_cast<size_t>(unicode)]; }
 
 bool is_word_char(uint32_t cp, PythonUnicode unicode) {
@@ -196,24 +179,6 @@ std::string clean_answer(std::string_view answer, bool keep_symbols, PythonUnico
     text = std::string(rstrip_byte(lstrip_byte(text, '\n'), '\n'));
   }
   return replace_crlf(text);
-}
-
-const char* instruction_format_name(InstructionFormat format) {
-  switch (format) {
-    case InstructionFormat::kSimple: return "simple";
-    case InstructionFormat::kLlama2: return "llama2";
-    case InstructionFormat::kIdefics: return "idefics";
-    case InstructionFormat::kFuyu: return "fuyu";
-  }
-  return "?";
-}
-
-std::optional<InstructionFormat> parse_instruction_format(std::string_view name) {
-  for (InstructionFormat f : {InstructionFormat::kSimple, InstructionFormat::kLlama2,
-                              InstructionFormat::kIdefics, InstructionFormat::kFuyu}) {
-    if (name == instruction_format_name(f)) return f;
-  }
-  return std::nullopt;
 }
 
 void append_turn(std::string& out, InstructionFormat format, std::string_view instruction,

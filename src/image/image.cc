@@ -10,25 +10,6 @@ namespace mimicit::image {
 
 using namespace internal;
 
-const char* format_name(ImageFormat format) {
-  switch (format) {
-    case ImageFormat::kJpeg: return "jpeg";
-    case ImageFormat::kPng: return "png";
-    case ImageFormat::kWebp: return "webp";
-    case ImageFormat::kGif: return "gif";
-    case ImageFormat::kBmp: return "bmp";
-    case ImageFormat::kTiff: return "tiff";
-    case ImageFormat::kPpm: return "ppm";
-    case ImageFormat::kTga: return "tga";
-    case ImageFormat::kIco: return "ico";
-    case ImageFormat::kPcx: return "pcx";
-    case ImageFormat::kJpeg2000: return "jpeg2000";
-    case ImageFormat::kAvif: return "avif";
-    case ImageFormat::kUnknown: break;
-  }
-  return "unknown";
-}
-
 ImageFormat sniff_format(ByteView b) {
   auto starts = [&](const char* magic, size_t offset = 0) {
     size_t n = std::strlen(magic);

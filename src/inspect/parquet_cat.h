@@ -22,9 +22,13 @@
 #include <string>
 #include <vector>
 
+#include "mimicit/names.h"
+
 namespace mimicit::inspect {
 
 enum class CatFormat { kJsonl, kCsv };
+inline constexpr NameTable<CatFormat> kCatFormatNames{
+    "format", {{CatFormat::kJsonl, "jsonl", "one JSON object a row"}, {CatFormat::kCsv, "csv"}}};
 
 struct CatOptions {
   std::vector<std::string> columns;  // names as resolve_columns takes them; empty = all

@@ -29,8 +29,6 @@ bool run_caught(Fn&& fn, Error& error) {
 
 size_t dtype_size(DType dtype) { return dtype == DType::kFloat32 ? 4 : 1; }
 
-const char* dtype_name(DType dtype) { return dtype == DType::kFloat32 ? "float32" : "uint8"; }
-
 void BatchBuilder::record_failure(size_t sample, const Error& error) {
   failed_[sample] = 1;
   SampleError& failure = failures_[sample];

@@ -49,13 +49,9 @@ std::vector<dataset::Group> selected_groups(const dataset::DataConfig& config,
   }
   std::set<dataset::Group> seen;
   for (const std::string& name : names) {
-    std::optional<dataset::Group> group = dataset::parse_group(name);
-    if (!group) {
-      fail_invalid("unknown group '{}' (expected IMAGE_TEXT, TEXT_ONLY, VIDEO_TEXT or "
-                   "IMAGE_TEXT_IN_CONTEXT)", name);
-    }
-    if (!seen.insert(*group).second) fail_invalid("group '{}' is named twice", name);
-    groups.push_back(*group);
+    const dataset::Group group = dataset::kGroupNames.parse(name);
+    if (!seen.insert(group).second) fail_invalid("group '{}' is named twice", name);
+    groups.push_back(group);
   }
   return groups;
 }

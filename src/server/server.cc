@@ -244,7 +244,7 @@ const GroupView& Server::Impl::group_param(const httplib::Request& req, bool req
   }
   const std::string name = req.get_param_value("group");
   const std::optional<dataset::Group> group = dataset::parse_group(name);
-  if (!group) fail_http(400, "group must be IMAGE_TEXT, TEXT_ONLY, VIDEO_TEXT or IMAGE_TEXT_IN_CONTEXT");
+  if (!group) fail_http(400, "group must be " + dataset::kGroupNames.names(" or "));
   const GroupView* view = catalog->find(*group);
   if (view == nullptr) fail_http(404, std::string("the data YAML has no group ") + dataset::group_name(*group));
   if (!view->data) fail_http(404, view->error);

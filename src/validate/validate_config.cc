@@ -28,7 +28,6 @@ using dataset::DataConfig;
 using dataset::DatasetConfig;
 using dataset::Group;
 
-const char* const kAllowedGroups = "IMAGE_TEXT, TEXT_ONLY, VIDEO_TEXT, IMAGE_TEXT_IN_CONTEXT";
 const std::set<std::string, std::less<>> kKnownKeys = {"mimicit_path", "images_path", "train_config_path",
                                                        "num_samples", "task_description"};
 
@@ -106,12 +105,12 @@ std::vector<Entry> entries_of(const YAML::Node& map) {
 std::vector<GroupPlan> ConfigChecker::check(const YAML::Node& root) {
   std::vector<GroupPlan> groups;
   if (root.IsNull()) {
-    bad_config("", "", fmt::format("no groups (expected some of {})", kAllowedGroups));
+    bad_config("", "", fmt::format("no groups (expected some of {})", dataset::kGroupNames.names()));
     return groups;
   }
   if (!root.IsMap()) {
     bad_config("", "", fmt::format("the document is {}, expected a mapping of groups ({})", node_kind(root),
-                                   kAllowedGroups));
+                                   dataset::kGroupNames.names()));
     return groups;
   }
   const bool flow = root.Style() == YAML::EmitterStyle::Flow;
@@ -122,7 +121,7 @@ std::vector<GroupPlan> ConfigChecker::check(const YAML::Node& root) {
     const size_t line = line_of(entries[i].key);
     const std::optional<Group> group = dataset::parse_group(name);
     if (!group) {
-      bad_config(name, "", fmt::format("unknown group '{}' (line {}); allowed: {}", name, line + 1, kAllowedGroups));
+      bad_config(name, "", fmt::format("unknown group '{}' (line {}); allowed: {}", name, line + 1, dataset::kGroupNames.names()));
       continue;
     }
     const size_t end = i + 1 < entries.size() ? line_of(entries[i + 1].key) : lines_.size();

@@ -14,30 +14,6 @@ namespace mimicit::validate {
 
 namespace {
 
-struct KindInfo {
-  const char* name;
-  const char* help;
-};
-
-// Indexed by Kind.
-constexpr KindInfo kKinds[kNumKinds] = {
-    {"bad_config", "unknown group or key, wrong value type, repeated group or dataset"},
-    {"missing_file", "a *_path that does not exist"},
-    {"bad_file", "a file that cannot be read or parsed (YAML, instructions, train config, store)"},
-    {"bad_record", "an instruction record that is not an object or has a field of the wrong type (dropped)"},
-    {"duplicate_instruction", "an id in two datasets of a group, or twice in one file"},
-    {"missing_instruction", "a train config key without a record in the group"},
-    {"missing_related", "a rel_ins_ids or train config list id the group does not hold"},
-    {"empty_text", "instruction or answer empty after cleaning, or absent"},
-    {"no_images", "a record of an image group without image_ids"},
-    {"missing_image", "an image id in none of the group's stores"},
-    {"duplicate_image", "an image id twice in a store or in two stores of a group"},
-    {"bad_base64", "(--decode) a payload that is not base64"},
-    {"undecodable_image", "(--decode) an image the decoder refuses"},
-    {"tiny_image", "(--decode) an image under 8 pixels a side"},
-    {"lenient_base64", "(--decode, notice) base64 that decoded only with leniency (skipped characters, missing padding)"},
-};
-
 auto sort_key(const Problem& p) {
   return std::tie(p.group, p.dataset, p.id, p.image_id, p.file, p.detail);
 }
@@ -71,20 +47,9 @@ std::string summary_counts(const Summary& s) {
 
 }  // namespace
 
-const char* kind_name(Kind kind) { return kKinds[static_cast<size_t>(kind)].name; }
-
-std::optional<Kind> parse_kind(std::string_view name) {
-  for (Kind kind : kAllKinds) {
-    if (name == kind_name(kind)) return kind;
-  }
-  return std::nullopt;
-}
-
 std::string kinds_help() {
   std::string text;
-  for (Kind kind : kAllKinds) {
-    text += fmt::format("  {:<22} {}\n", kind_name(kind), kKinds[static_cast<size_t>(kind)].help);
-  }
+  for (const NameEntry<Kind>& entry : kKindNames) text += fmt::format("  {:<22} {}\n", entry.name, entry.help);
   return text;
 }
 

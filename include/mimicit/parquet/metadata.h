@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "mimicit/names.h"
+
 namespace mimicit::parquet {
 
 enum class Type : int32_t {
@@ -56,6 +58,19 @@ enum class Encoding : int32_t {
 enum class Codec : int32_t {
   UNCOMPRESSED = 0, SNAPPY = 1, GZIP = 2, LZO = 3, BROTLI = 4, LZ4 = 5, ZSTD = 6, LZ4_RAW = 7,
 };
+
+// The codecs a writer takes by name (ParquetWriter, `mimicit convert
+// --compression`, Python's codec=), in any case; "uncompressed" is "none".
+inline constexpr NameTable<Codec> kCodecNames{"codec",
+                                              {{Codec::UNCOMPRESSED, "none"},
+                                               {Codec::UNCOMPRESSED, "uncompressed"},
+                                               {Codec::SNAPPY, "snappy"},
+                                               {Codec::GZIP, "gzip"},
+                                               {Codec::ZSTD, "zstd"},
+                                               {Codec::BROTLI, "brotli"},
+                                               {Codec::LZ4, "lz4"},
+                                               {Codec::LZ4_RAW, "lz4_raw"}},
+                                              NameCase::kIgnore};
 
 enum class PageType : int32_t { DATA_PAGE = 0, INDEX_PAGE = 1, DICTIONARY_PAGE = 2, DATA_PAGE_V2 = 3 };
 
