@@ -41,7 +41,7 @@ CLI::Option* add_name_option(CLI::App& command, const std::string& flag, Enum& v
   const CLI::Validator known(
       [&table](std::string& text) -> std::string {
         if (table.find(text)) return "";
-        return "unknown " + std::string(table.what()) + " '" + text + "' (expected " + table.names(" or ") + ")";
+        return "unknown " + std::string(table.what()) + " '" + text + "' (expected " + table.names() + ")";
       },
       "");
   return command

@@ -65,10 +65,10 @@ class NameTable {
   }
 
   // The value named `text`; Error(kInvalidArgument) "unknown <what> '<text>'
-  // (expected <names>)" for any other text.
+  // (expected a, b, c)" for any other text.
   Enum parse(std::string_view text) const {
     if (std::optional<Enum> value = find(text)) return *value;
-    fail_invalid("unknown {} '{}' (expected {})", what_, text, names(" or "));
+    fail_invalid("unknown {} '{}' (expected {})", what_, text, names());
   }
 
   // The first name of `value`; "?" for a value the table does not list.

@@ -48,7 +48,7 @@ TEST(Names, AnUnknownNameIsAnInvalidArgumentListingTheNames) {
     FAIL() << "parsed kiwi";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_EQ(e.message(), "unknown fruit 'kiwi' (expected apple, pear, plum or poire)");
+    EXPECT_EQ(e.message(), "unknown fruit 'kiwi' (expected apple, pear, plum, poire)");
   }
 }
 
@@ -71,7 +71,7 @@ void expect_round_trip(const NameTable<Enum>& table) {
     ADD_FAILURE() << "parsed a bad name";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(e.message().find(table.names(" or ")), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find(table.names()), std::string::npos) << e.message();
     EXPECT_NE(e.message().find(table.what()), std::string::npos) << e.message();
   }
 }
