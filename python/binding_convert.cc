@@ -5,11 +5,11 @@
 //   convert_shard(options, shard, work_dir) -> {"images", "dropped", "bytes_in", "reused"}
 //   convert_merge(options, plan, work_dir)  -> report dict
 //
-// `options` is a dict built by python/mimicit/dask.py (which owns the
-// defaults): sources, out, max_partition_size (bytes, or text such as
-// "1.5GiB"), compression, reencode,
-// resize, verify, png_level ("fast" or 0-9), jpeg_quality, payload,
-// threads. A shard is a plain tuple (index, begin file, begin position,
+// `options` is a dict built by python/mimicit/dask.py: sources, out and
+// what the caller gave of max_partition_size (bytes, or text such as
+// "1.5GiB"), compression, reencode, resize, verify, png_level (-1 for
+// "fast", or 0-9), jpeg_quality, payload, threads; the rest keeps
+// ConvertOptions' defaults (binding_options.cc). A shard is a plain tuple (index, begin file, begin position,
 // end file, end position, images, store images) so it pickles as it is.
 // The GIL is released for the work.
 #include <nanobind/nanobind.h>
@@ -20,12 +20,11 @@
 #include <string>
 #include <vector>
 
-#include "mimicit/error.h"
-#include "mimicit/units.h"
+#include "binding_util.h"
 #include "mimicit/convert.h"
+#include "mimicit/error.h"
 
-namespace nb = nanobind;
-using namespace nb::literals;
+using namespace nanobind::literals;
 
 namespace mimicit::python {
 
@@ -34,56 +33,6 @@ namespace {
 using convert::ConvertOptions;
 using convert::ConvertPlan;
 using convert::ConvertShard;
-
-template <typename T>
-T required(const nb::dict& d, const char* key) {
-  if (!d.contains(key)) throw nb::key_error(key);
-  return nb::cast<T>(d[key]);
-}
-
-template <typename Enum>
-Enum choice(const std::string& name, const char* what,
-            std::initializer_list<std::pair<const char*, Enum>> known) {
-  std::string listed;
-  for (const auto& [text, value] : known) {
-    if (name == text) return value;
-    listed += listed.empty() ? text : std::string(", ") + text;
-  }
-  fail_invalid("unknown {} '{}' (expected {})", what, name, listed);
-}
-
-ConvertOptions convert_options(const nb::dict& d) {
-  ConvertOptions o;
-  o.sources = required<std::vector<std::string>>(d, "sources");
-  o.out = required<std::string>(d, "out");
-  if (!d.contains("max_partition_size")) throw nb::key_error("max_partition_size");
-  nb::handle size = d["max_partition_size"];
-  o.max_partition_bytes = nb::isinstance<nb::str>(size) ? parse_byte_size(nb::cast<std::string>(size))
-                                                        : nb::cast<uint64_t>(size);
-  o.codec = choice<parquet::Codec>(required<std::string>(d, "compression"), "compression",
-                                   {{"snappy", parquet::Codec::SNAPPY},
-                                    {"zstd", parquet::Codec::ZSTD},
-                                    {"gzip", parquet::Codec::GZIP},
-                                    {"none", parquet::Codec::UNCOMPRESSED}});
-  o.reencode = choice<convert::Reencode>(required<std::string>(d, "reencode"), "reencode",
-                                       {{"keep", convert::Reencode::kKeep},
-                                        {"png", convert::Reencode::kPng},
-                                        {"jpeg", convert::Reencode::kJpeg}});
-  o.resize = required<uint32_t>(d, "resize");
-  o.verify = required<bool>(d, "verify");
-  o.png_level = required<int>(d, "png_level");
-  if (o.png_level != ConvertOptions::kPngFast && (o.png_level < 0 || o.png_level > 9)) {
-    fail_invalid("png_level must be 'fast' or 0 to 9, not {}", o.png_level);
-  }
-  o.jpeg_quality = required<int>(d, "jpeg_quality");
-  if (o.jpeg_quality < 1 || o.jpeg_quality > 100) fail_invalid("jpeg_quality must be 1 to 100, not {}", o.jpeg_quality);
-  o.payload = choice<convert::Payload>(required<std::string>(d, "payload"), "payload",
-                                     {{"base64", convert::Payload::kBase64}, {"binary", convert::Payload::kBinary}});
-  o.threads = required<int>(d, "threads");
-  if (o.threads < 0 || o.threads > 1024) fail_invalid("threads must be 0 (all cores) to 1024, not {}", o.threads);
-  o.progress = false;
-  return o;
-}
 
 nb::tuple shard_tuple(const ConvertShard& s) {
   return nb::make_tuple(s.index, s.begin.file, s.begin.position, s.end.file, s.end.position, s.images,

@@ -9,7 +9,8 @@
 //   validate_with_decoded(yaml, options, {store: [piece result, ...]})
 //       -> the report's JSON text (as mimicit.validate's)
 //
-// `options` is a dict: decode, threads, base_dir, cache_dir, max_problems.
+// `options` is a dict of validate::Options (binding_options.cc): decode,
+// threads, base_dir, cache_dir, max_problems, python_unicode.
 // Results are plain tuples and lists so they pickle as they are. The GIL is
 // released for the work.
 #include <nanobind/nanobind.h>
@@ -20,33 +21,17 @@
 #include <string>
 #include <vector>
 
+#include "binding_util.h"
 #include "mimicit/error.h"
 #include "mimicit/image_store.h"
 #include "mimicit/validate.h"
 #include "store/storage_ranges.h"
 
-namespace nb = nanobind;
-using namespace nb::literals;
+using namespace nanobind::literals;
 
 namespace mimicit::python {
 
 namespace {
-
-template <typename T>
-T required(const nb::dict& d, const char* key) {
-  if (!d.contains(key)) throw nb::key_error(key);
-  return nb::cast<T>(d[key]);
-}
-
-validate::Options validate_options(const nb::dict& d) {
-  validate::Options o;
-  o.decode = required<bool>(d, "decode");
-  o.threads = required<int>(d, "threads");
-  o.base_dir = required<std::string>(d, "base_dir");
-  o.cache_dir = required<std::string>(d, "cache_dir");
-  o.max_problems = required<uint64_t>(d, "max_problems");
-  return o;
-}
 
 nb::tuple result_tuple(const validate::DecodeResult& r) {
   nb::list counts;

@@ -50,6 +50,7 @@ import uuid
 from typing import Optional, Sequence, Union
 
 from . import _core
+from ._options import given
 
 __all__ = ["convert", "validate"]
 
@@ -77,30 +78,30 @@ def _absolute(path: PathLike) -> str:
 
 def _convert_options(sources: Sequence[PathLike], out: PathLike, *, max_partition_size, compression,
                      reencode, resize, verify, png_level, jpeg_quality, payload, threads) -> dict:
+    """The sources, the output and the options the caller gave (None: the
+    default of mimicit convert, ConvertOptions')."""
     if isinstance(sources, (str, bytes, os.PathLike)):
         sources = [sources]
     if not sources:
         raise ValueError("no source to convert")
     if png_level == "fast":
         png_level = -1
-    elif not (isinstance(png_level, int) and 0 <= png_level <= 9):
+    elif png_level is not None and not (isinstance(png_level, int) and 0 <= png_level <= 9):
         raise ValueError(f"png_level must be 'fast' or 0 to 9, not {png_level!r}")
     if threads < 0:
         raise ValueError(f"threads must be 0 (all cores) or more, not {threads}")
-    return {
-        "sources": [_absolute(s) for s in sources],
-        "out": _absolute(out),
-        "max_partition_size": max_partition_size if isinstance(max_partition_size, str)
+    options = given(
+        max_partition_size=max_partition_size if max_partition_size is None or isinstance(max_partition_size, str)
         else int(max_partition_size),
-        "compression": str(compression).lower(),
-        "reencode": str(reencode).lower(),
-        "resize": int(resize),
-        "verify": bool(verify),
-        "png_level": int(png_level),
-        "jpeg_quality": int(jpeg_quality),
-        "payload": str(payload).lower(),
-        "threads": int(threads),
-    }
+        compression=None if compression is None else str(compression),
+        reencode=None if reencode is None else str(reencode),
+        resize=None if resize is None else int(resize),
+        verify=None if verify is None else bool(verify),
+        png_level=None if png_level is None else int(png_level),
+        jpeg_quality=None if jpeg_quality is None else int(jpeg_quality),
+        payload=None if payload is None else str(payload),
+        threads=int(threads))
+    return {"sources": [_absolute(s) for s in sources], "out": _absolute(out), **options}
 
 
 def _plan_task(options: dict, shard_images: int, shards: int) -> dict:
@@ -137,14 +138,15 @@ def _remove_leftovers(out: str) -> None:
 
 
 def convert(sources: Union[PathLike, Sequence[PathLike]], out: PathLike, *, client=None,
-            max_partition_size: Union[int, str] = "1.5GiB", compression: str = "snappy",
-            reencode: str = "keep", resize: int = 0, verify: bool = False,
-            png_level: Union[int, str] = "fast", jpeg_quality: int = 95, payload: str = "base64",
-            threads: int = 1, shard_images: Optional[int] = None, tasks_per_thread: int = 3,
+            max_partition_size: Union[int, str, None] = None, compression: Optional[str] = None,
+            reencode: Optional[str] = None, resize: Optional[int] = None, verify: Optional[bool] = None,
+            png_level: Union[int, str, None] = None, jpeg_quality: Optional[int] = None,
+            payload: Optional[str] = None, threads: int = 1, shard_images: Optional[int] = None, tasks_per_thread: int = 3,
             retries: int = 2) -> dict:
     """Converts ``sources`` into the store folder ``out`` on the cluster of
     ``client`` (default: the current Dask client), as ``mimicit convert
-    SOURCES -o OUT`` does on one machine (the options are its flags).
+    SOURCES -o OUT`` does on one machine (the options are its flags, with
+    its defaults for those left at None).
 
     ``threads``: C++ threads per task (default 1: the workers' threads run
     tasks side by side). ``shard_images``: images per shard; default: about
@@ -195,9 +197,9 @@ def convert(sources: Union[PathLike, Sequence[PathLike]], out: PathLike, *, clie
 # -- validate --------------------------------------------------------------
 
 def _validate_options(decode: bool, threads: int, base_dir: str, cache_dir: str,
-                      max_problems: int) -> dict:
-    return {"decode": bool(decode), "threads": int(threads), "base_dir": base_dir,
-            "cache_dir": cache_dir, "max_problems": int(max_problems)}
+                      max_problems: Optional[int]) -> dict:
+    return given(decode=bool(decode), threads=int(threads), base_dir=base_dir, cache_dir=cache_dir,
+                 max_problems=None if max_problems is None else int(max_problems))
 
 
 def _decode_plan_task(yaml: str, options: dict, range_images: int, ranges: int) -> list:
@@ -227,7 +229,7 @@ def _final_task(yaml: str, options: dict, stores: list, pieces: list) -> str:
 
 def validate(yaml: PathLike, *, client=None, decode: bool = False, threads: Optional[int] = None,
              base_dir: Optional[PathLike] = None, cache_dir: Optional[PathLike] = None,
-             max_problems: int = 1000, range_images: Optional[int] = None,
+             max_problems: Optional[int] = None, range_images: Optional[int] = None,
              tasks_per_thread: int = 3, retries: int = 2) -> dict:
     """The report of ``mimicit.validate(yaml, decode=decode)``, computed on
     the cluster of ``client`` (default: the current Dask client).
@@ -242,7 +244,7 @@ def validate(yaml: PathLike, *, client=None, decode: bool = False, threads: Opti
     base_dir=base_dir)``'s, paths from the YAML appearing resolved.
     """
     client = _client(client)
-    if int(max_problems) < 0:
+    if max_problems is not None and int(max_problems) < 0:
         raise ValueError(f"max_problems must be 0 (all) or more, not {max_problems}")
     if threads is not None and int(threads) < 1:
         raise ValueError(f"threads must be at least 1 (or None), not {threads}")

@@ -29,7 +29,7 @@ import os
 from typing import Optional, Sequence, Union
 
 from ._core import Dataset as _NativeDataset
-from ._options import GROUPS, MODEL_NORMALIZATION, PathLike, data_options
+from ._options import GROUPS, MODEL_NORMALIZATION, PathLike, data_options, defaults_doc
 from ._reopen import Reopenable, resolve
 from ._reports import warn_dropped
 from .torch import available as _torch_available
@@ -72,13 +72,14 @@ class Dataset(Reopenable, *_torch_dataset_base()):
     fork, spawn and forkserver start methods.
     """
 
-    def __init__(self, yaml: PathLike, group: str, *, instruction_format: str = "simple",
-                 image_size: int = 224, model: str = "otter", mean: Optional[Sequence[float]] = None,
-                 std: Optional[Sequence[float]] = None, keep_symbols: bool = False,
-                 python_unicode: str = "3.9", populate_rel_ins: bool = False, with_task_description: bool = False,
-                 resample_frames: int = 32, seed: int = 42, epoch: int = 0, dtype: str = "float32",
-                 fast: bool = False, max_pixels: Optional[int] = None, base_dir: Optional[PathLike] = None,
-                 cache_dir: Optional[PathLike] = None) -> None:
+    def __init__(self, yaml: PathLike, group: str, *, instruction_format: Optional[str] = None,
+                 image_size: Optional[int] = None, model: Optional[str] = None,
+                 mean: Optional[Sequence[float]] = None, std: Optional[Sequence[float]] = None,
+                 keep_symbols: Optional[bool] = None, python_unicode: Optional[str] = None,
+                 populate_rel_ins: Optional[bool] = None, with_task_description: Optional[bool] = None,
+                 resample_frames: Optional[int] = None, seed: Optional[int] = None, epoch: Optional[int] = None,
+                 dtype: Optional[str] = None, fast: Optional[bool] = None, max_pixels: Optional[int] = None,
+                 base_dir: Optional[PathLike] = None, cache_dir: Optional[PathLike] = None) -> None:
         if group not in GROUPS:
             raise ValueError(f"unknown group {group!r} (expected one of {', '.join(GROUPS)})")
         options = data_options(instruction_format=instruction_format, image_size=image_size,
@@ -98,8 +99,9 @@ class Dataset(Reopenable, *_torch_dataset_base()):
         if cwd is not None:
             yaml = resolve(yaml, cwd)
             # An empty base_dir means the working directory: the opener's.
-            options["base_dir"] = resolve(options["base_dir"], cwd) or cwd
-            options["cache_dir"] = resolve(options["cache_dir"], cwd)
+            options["base_dir"] = resolve(options.get("base_dir", ""), cwd) or cwd
+            if options.get("cache_dir"):
+                options["cache_dir"] = resolve(options["cache_dir"], cwd)
         return _NativeDataset(yaml, self._opened_with["group"], options)
 
     def __setstate__(self, state: dict) -> None:
@@ -140,3 +142,6 @@ class Dataset(Reopenable, *_torch_dataset_base()):
 
     def __repr__(self) -> str:
         return f"mimicit.Dataset({self._yaml!r}, {self.task_group!r}, {len(self)} samples)"
+
+
+Dataset.__doc__ = (Dataset.__doc__ or "") + defaults_doc("dataset", skip=("groups",))

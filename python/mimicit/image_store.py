@@ -43,8 +43,8 @@ class ImageStore(Reopenable):
     to ``DataLoader`` workers under any multiprocessing start method.
     """
 
-    def __init__(self, paths: Union[PathLike, Sequence[PathLike]], *, use_saved_index: bool = True,
-                 save_index: bool = True, cache_dir: Optional[PathLike] = None,
+    def __init__(self, paths: Union[PathLike, Sequence[PathLike]], *, use_saved_index: Optional[bool] = None,
+                 save_index: Optional[bool] = None, cache_dir: Optional[PathLike] = None,
                  index_pages: Optional[bool] = None) -> None:
         if isinstance(paths, (str, bytes, os.PathLike)):
             paths = [paths]
@@ -52,8 +52,9 @@ class ImageStore(Reopenable):
         if not names:
             raise ValueError("an image store needs at least one path")
         self._paths = names
-        self._opened_with = {"paths": names, "use_saved_index": bool(use_saved_index),
-                             "save_index": bool(save_index),
+        self._opened_with = {"paths": names,
+                             "use_saved_index": None if use_saved_index is None else bool(use_saved_index),
+                             "save_index": None if save_index is None else bool(save_index),
                              "cache_dir": os.fsdecode(cache_dir) if cache_dir is not None else "",
                              "index_pages": index_pages}
         self._start()

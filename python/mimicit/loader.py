@@ -51,7 +51,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 
 from . import torch as _torch_glue
 from ._core import Loader as _NativeLoader
-from ._options import PathLike, data_options
+from ._options import PathLike, data_options, defaults_doc, given
 from ._reopen import Reopenable, resolve
 from ._reports import warn_dropped
 
@@ -81,18 +81,20 @@ class Loader(Reopenable):
     """
 
     def __init__(self, yaml: PathLike, batch_size: int, *, rank: Optional[int] = None,
-                 world_size: Optional[int] = None, seed: int = 42, epoch: int = 0,
+                 world_size: Optional[int] = None, seed: Optional[int] = None, epoch: Optional[int] = None,
                  num_threads: Optional[int] = None, prefetch: Optional[int] = None,
-                 tokenizer: Any = None, max_seq_len: int = 2048, drop_last: bool = True,
-                 replacement: bool = True, on_error: str = "skip", max_error_reports: int = 10000,
+                 tokenizer: Any = None, max_seq_len: int = 2048, drop_last: Optional[bool] = None,
+                 replacement: Optional[bool] = None, on_error: Optional[str] = None,
+                 max_error_reports: Optional[int] = None,
                  return_tensors: str = "auto", bos_token_id: Optional[int] = None,
                  eos_token_id: Optional[int] = None, pad_token_id: Optional[int] = None,
-                 groups: Optional[Sequence[str]] = None, instruction_format: str = "simple",
-                 image_size: int = 224, model: str = "otter", mean: Optional[Sequence[float]] = None,
-                 std: Optional[Sequence[float]] = None, dtype: str = "float32",
-                 keep_symbols: bool = False, python_unicode: str = "3.9", populate_rel_ins: bool = False,
-                 with_task_description: bool = False, resample_frames: int = 32,
-                 fast: bool = False, max_pixels: Optional[int] = None,
+                 groups: Optional[Sequence[str]] = None, instruction_format: Optional[str] = None,
+                 image_size: Optional[int] = None, model: Optional[str] = None,
+                 mean: Optional[Sequence[float]] = None, std: Optional[Sequence[float]] = None,
+                 dtype: Optional[str] = None, keep_symbols: Optional[bool] = None,
+                 python_unicode: Optional[str] = None, populate_rel_ins: Optional[bool] = None,
+                 with_task_description: Optional[bool] = None, resample_frames: Optional[int] = None,
+                 fast: Optional[bool] = None, max_pixels: Optional[int] = None,
                  base_dir: Optional[PathLike] = None, cache_dir: Optional[PathLike] = None) -> None:
         if rank is None or world_size is None:
             default_rank, default_world = _torch_glue.distributed_rank_and_world_size()
@@ -102,8 +104,6 @@ class Loader(Reopenable):
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         if not 0 <= rank < world_size:
             raise ValueError(f"rank {rank} is out of range for world size {world_size}")
-        if on_error not in ("skip", "raise"):
-            raise ValueError(f"unknown on_error {on_error!r} (expected 'skip' or 'raise')")
         if return_tensors not in ("auto", "torch", "numpy"):
             raise ValueError(f"unknown return_tensors {return_tensors!r} (expected 'auto', 'torch' or 'numpy')")
         if max_seq_len < 1:
@@ -115,19 +115,19 @@ class Loader(Reopenable):
                             with_task_description=with_task_description,
                             resample_frames=resample_frames, seed=seed, epoch=epoch, groups=groups,
                             fast=fast, max_pixels=max_pixels, base_dir=base_dir, cache_dir=cache_dir)
-        options = {
-            "batch_size": int(batch_size),
-            "rank": int(rank),
-            "world_size": int(world_size),
-            "seed": int(seed),
-            "epoch": int(epoch),
-            "drop_last": bool(drop_last),
-            "replacement": bool(replacement),
-            "threads": int(num_threads or 0),
-            "prefetch": int(prefetch or 0),
-            "on_error": on_error,
-            "max_error_reports": int(max_error_reports),
-        }
+        options = given(
+            batch_size=int(batch_size),
+            rank=int(rank),
+            world_size=int(world_size),
+            seed=None if seed is None else int(seed),
+            epoch=None if epoch is None else int(epoch),
+            drop_last=None if drop_last is None else bool(drop_last),
+            replacement=None if replacement is None else bool(replacement),
+            threads=None if num_threads is None else int(num_threads),
+            prefetch=None if prefetch is None else int(prefetch),
+            on_error=None if on_error is None else str(on_error),
+            max_error_reports=None if max_error_reports is None else int(max_error_reports),
+        )
         self._yaml = os.fsdecode(yaml)
         self._opened_with = {"yaml": self._yaml, "data": data, "options": options}
         self._start()
@@ -157,8 +157,9 @@ class Loader(Reopenable):
         if cwd is not None:
             yaml = resolve(yaml, cwd)
             # An empty base_dir means the working directory: the opener's.
-            data["base_dir"] = resolve(data["base_dir"], cwd) or cwd
-            data["cache_dir"] = resolve(data["cache_dir"], cwd)
+            data["base_dir"] = resolve(data.get("base_dir", ""), cwd) or cwd
+            if data.get("cache_dir"):
+                data["cache_dir"] = resolve(data["cache_dir"], cwd)
         return _NativeLoader(yaml, data, self._opened_with["options"])
 
     def _extra_state(self) -> dict:
@@ -304,3 +305,6 @@ class Loader(Reopenable):
     def __repr__(self) -> str:
         return (f"mimicit.Loader({self._yaml!r}, batch_size={self.batch_size}, rank={self.rank}, "
                 f"world_size={self.world_size}, {len(self)} batches)")
+
+
+Loader.__doc__ = (Loader.__doc__ or "") + defaults_doc("loader", "dataset", skip=("batch_size", "rank", "world_size", "groups"))

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Optional, Union
 
 from ._core import parquet as _native
+from ._options import defaults_doc
 
 __all__ = ["read", "write", "metadata", "find_sorted", "TYPES"]
 
@@ -66,18 +67,18 @@ def write(
     *,
     types: Optional[Mapping[str, str]] = None,
     nullable: Union[bool, Mapping[str, bool]] = True,
-    codec: str = "snappy",
-    compression_level: int = 0,
+    codec: Optional[str] = None,
+    compression_level: Optional[int] = None,
     dictionary: Union[bool, Iterable[str]] = True,
     dictionary_bytes: Optional[int] = None,
     row_group_rows: Optional[int] = None,
     row_group_bytes: Optional[int] = None,
     page_bytes: Optional[int] = None,
     page_rows: Optional[int] = None,
-    data_page_version: int = 1,
-    statistics: bool = True,
-    page_index: bool = True,
-    write_crc: bool = True,
+    data_page_version: Optional[int] = None,
+    statistics: Optional[bool] = None,
+    page_index: Optional[bool] = None,
+    write_crc: Optional[bool] = None,
     bloom_filter: Iterable[str] = (),
     bloom_filter_fpp: Optional[float] = None,
     metadata: Optional[Mapping[str, str]] = None,
@@ -120,6 +121,9 @@ def write(
         page_index=page_index, write_crc=write_crc, bloom_filter_fpp=bloom_filter_fpp,
         metadata=None if metadata is None else dict(metadata), pandas_index=pandas_index)
     _native._write(os.fspath(path), schema, [columns[name] for name in names], options)
+
+
+write.__doc__ = (write.__doc__ or "") + defaults_doc("writer")
 
 
 def _writer_options(**given: Any) -> dict[str, Any]:

@@ -29,34 +29,20 @@ import os
 from typing import Optional, Union
 
 from ._core import validate as _native_validate
+from ._options import NAMES, defaults_doc, given
 
 __all__ = ["validate", "KINDS"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-# Every problem kind, in the order of the summary's counts.
-KINDS = (
-    "bad_config",             # unknown group or key, wrong value type, repeated group or dataset
-    "missing_file",           # a *_path that does not exist
-    "bad_file",               # a file that cannot be read or parsed
-    "bad_record",             # a record not an object or with a field of the wrong type (dropped)
-    "duplicate_instruction",  # an id in two datasets of a group (the later wins), or twice in a file
-    "missing_instruction",    # a train config key without a record in the group
-    "missing_related",        # a rel_ins_ids / train config list id the group does not hold
-    "empty_text",             # instruction or answer empty (or blank) after cleaning, or absent
-    "no_images",              # a record of an image group without image_ids
-    "missing_image",          # an image id in none of the group's stores
-    "duplicate_image",        # an image id twice in a store or in two stores of a group
-    "bad_base64",             # (decode) a payload that is not base64
-    "undecodable_image",      # (decode) an image the decoder refuses
-    "tiny_image",             # (decode) an image under 8 pixels a side
-    "lenient_base64",         # (decode) notice, not a problem: base64 decoded only with leniency
-)
+# Every problem kind, in the order of the summary's counts (what each means:
+# include/mimicit/validate.h, or `mimicit validate --help`).
+KINDS = tuple(NAMES["problem_kind"])
 
 
-def validate(yaml: PathLike, decode: bool = False, threads: Optional[int] = None, *,
+def validate(yaml: PathLike, decode: Optional[bool] = None, threads: Optional[int] = None, *,
              base_dir: Optional[PathLike] = None, cache_dir: Optional[PathLike] = None,
-             max_problems: int = 1000, python_unicode: str = "3.9") -> dict:
+             max_problems: Optional[int] = None, python_unicode: Optional[str] = None) -> dict:
     """Validates the data YAML ``yaml`` and returns the report dict.
 
     ``decode``: also read and decode every image of the stores. ``threads``:
@@ -69,10 +55,16 @@ def validate(yaml: PathLike, decode: bool = False, threads: Optional[int] = None
     """
     if threads is not None and int(threads) < 1:
         raise ValueError(f"threads must be at least 1 (or None for all cores), not {threads}")
-    if int(max_problems) < 0:
+    if max_problems is not None and int(max_problems) < 0:
         raise ValueError(f"max_problems must be 0 (all) or more, not {max_problems}")
-    text = _native_validate(
-        os.fsdecode(yaml), bool(decode), 0 if threads is None else int(threads),
-        os.fsdecode(base_dir) if base_dir is not None else "",
-        os.fsdecode(cache_dir) if cache_dir is not None else "", int(max_problems), str(python_unicode))
-    return json.loads(text)
+    options = given(
+        decode=None if decode is None else bool(decode),
+        threads=None if threads is None else int(threads),
+        base_dir=None if base_dir is None else os.fsdecode(base_dir),
+        cache_dir=None if cache_dir is None else os.fsdecode(cache_dir),
+        max_problems=None if max_problems is None else int(max_problems),
+        python_unicode=None if python_unicode is None else str(python_unicode))
+    return json.loads(_native_validate(os.fsdecode(yaml), options))
+
+
+validate.__doc__ = (validate.__doc__ or "") + defaults_doc("validate", skip=("base_dir", "cache_dir", "max_pixels"))
