@@ -63,7 +63,7 @@ void add_convert_command(CLI::App& app, Action& action) {
   auto layout = std::make_shared<convert::LayoutOptions>();
   auto to = std::make_shared<std::string>();
   auto task = std::make_shared<std::string>();
-  auto max_shard = std::make_shared<std::string>("500MB");
+  auto max_shard = std::make_shared<std::string>();
   command->add_option("SRC", options->sources,
                       "Stores to read; later sources win on duplicate ids. With --to: a data YAML, or "
                       "the instructions (JSON, or HF shards: a .parquet file, a folder, a glob) "
@@ -94,7 +94,8 @@ void add_convert_command(CLI::App& app, Action& action) {
                       "With --to: the dataset's name X (default: from the instructions' path, "
                       "CGD_instructions.json or CGD_Instructions/ give CGD; a data YAML's names)");
   command->add_option("--max-shard-size", *max_shard,
-                      "With --to hf: largest shard, e.g. 500MB (default), 1GB");
+                      "With --to hf: largest shard, e.g. 500MB, 1GB")
+      ->default_str(format_bytes(layout->max_shard_bytes));
   command->footer(
       "Image stores: rows are sorted by id across all parts; pandas.read_parquet(OUT) and\n"
       "dask.dataframe.read_parquet(OUT) read the ids as the index. Images whose base64\n"
@@ -121,7 +122,7 @@ void add_convert_command(CLI::App& app, Action& action) {
       layout->to = *convert::parse_layout(*to);
       layout->datasets = convert::layout_sources(options->sources, *task);
       layout->out = options->out;
-      layout->max_shard_bytes = parse_byte_size(*max_shard);
+      if (!max_shard->empty()) layout->max_shard_bytes = parse_byte_size(*max_shard);
       layout->codec = options->codec;
       layout->threads = options->threads;
       layout->progress = options->progress;
