@@ -48,3 +48,12 @@ macro(mimicit_pkg prefix)
   set_property(GLOBAL APPEND PROPERTY MIMICIT_PKG_PREFIXES ${prefix})
   set_property(GLOBAL PROPERTY MIMICIT_PKG_${prefix} ${ARGN})
 endmacro()
+
+# mimicit_pkg_shared(<prefix> <module>...): mimicit_pkg for a library that is
+# only ever linked shared (libcurl): mimicit.pc names its -l flags in
+# Libs.private instead of requiring the module, whose own Libs.private (for
+# a static libcurl: Kerberos, LDAP, ...) `pkg-config --static` would add.
+macro(mimicit_pkg_shared prefix)
+  mimicit_pkg(${prefix} ${ARGN})
+  set_property(GLOBAL PROPERTY MIMICIT_PKG_SHARED_${prefix} TRUE)
+endmacro()
