@@ -159,6 +159,8 @@ HttpClient::~HttpClient() {
   for (CURL* h : impl_->idle) curl_easy_cleanup(h);
 }
 
+const RetryPolicy& HttpClient::policy() const { return impl_->policy; }
+
 uint64_t HttpClient::requests_sent() const { return impl_->requests; }
 uint64_t HttpClient::bytes_received() const { return impl_->bytes; }
 

@@ -59,6 +59,8 @@ class HttpClient {
   // fresh date). Returns the first response that is not retried.
   HttpResponse send(const std::function<HttpRequest()>& make_request);
 
+  const RetryPolicy& policy() const;
+
   // Requests sent and body bytes received so far (all attempts), for
   // benchmarks and tests.
   uint64_t requests_sent() const;

@@ -16,13 +16,10 @@
 
 #include "mimicit/error.h"
 #include "mimicit/units.h"
+#include "util/file_context.h"
 
 namespace mimicit::remote {
 namespace {
-
-[[noreturn]] void fail_errno(std::string_view what, const std::string& path) {
-  fail(ErrorCode::kIo, "{}: {}: {}", path, what, std::strerror(errno));
-}
 
 int open_or_fail(const std::string& path, int flags) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);

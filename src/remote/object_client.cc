@@ -87,11 +87,10 @@ std::string ObjectClient::read(const ObjectUrl& url, uint64_t offset, uint64_t l
   if (!expected_version.empty() && expected_version.front() == '"') extra.emplace_back("If-Match", expected_version);
   // A body of the wrong length (a proxy or server cut it) is retried like a
   // transport failure: send() only retries statuses, so loop here.
-  const RetryPolicy policy = RetryPolicy::from_environment();
   for (int attempt = 1;; ++attempt) {
     HttpResponse r = checked("GET", url, [&] { return make("GET", url, extra); }, 206);
     if (r.body.size() == length) return std::move(r.body);
-    if (attempt >= policy.attempts)
+    if (attempt >= http_.policy().attempts)
       fail(ErrorCode::kIo, "{}: bytes {}-{}: got {} bytes, expected {} (after {} attempts)", url.text, offset,
            offset + length - 1, r.body.size(), length, attempt);
   }

@@ -16,14 +16,15 @@
 #include <vector>
 
 #include "mimicit/error.h"
+#include "util/file_context.h"
 
 namespace mimicit {
-
-namespace {
 
 [[noreturn]] void fail_errno(std::string_view what, const std::string& path) {
   fail(ErrorCode::kIo, "{}: {}: {}", path, what, std::strerror(errno));
 }
+
+namespace {
 
 std::string parent_dir(const std::string& path) {
   size_t slash = path.rfind('/');
