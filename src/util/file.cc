@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 #include <vector>
 
 #include "mimicit/error.h"
@@ -163,7 +164,10 @@ std::string default_cache_dir() {
   return "";
 }
 
-std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
+namespace {
+
+// Maps `path` whole, read-only: (start, size); nullptr for an empty file.
+std::pair<const uint8_t*, uint64_t> map_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail_errno("cannot open", path);
   struct stat st;
@@ -186,6 +190,13 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
     data = static_cast<const uint8_t*>(p);
   }
   ::close(fd);  // the mapping keeps the file alive
+  return {data, size};
+}
+
+}  // namespace
+
+std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
+  const auto [data, size] = map_file(path);
   return std::shared_ptr<const MappedFile>(new MappedFile(path, data, size));
 }
 
@@ -216,11 +227,9 @@ std::shared_ptr<const MappedFile> MappedFile::from_bytes(const std::string& path
 
 std::shared_ptr<const MappedFile> MappedFile::open_filled(const std::string& local_path, std::string name,
                                                           std::shared_ptr<const RangeFiller> filler) {
-  std::shared_ptr<const MappedFile> local = open(local_path);
-  auto* file = new MappedFile(std::move(name), local->data_, local->size_);
+  const auto [data, size] = map_file(local_path);
+  auto* file = new MappedFile(std::move(name), data, size);
   file->filler_ = std::move(filler);
-  // The mapping moves to `file`: `local` must not unmap it.
-  const_cast<MappedFile*>(local.get())->data_ = nullptr;
   return std::shared_ptr<const MappedFile>(file);
 }
 
