@@ -8,7 +8,7 @@
 #include <ctime>
 
 #include "mimicit/error.h"
-#include "remote/url.h"
+#include "util/percent_encoding.h"
 
 namespace mimicit::remote {
 namespace {
@@ -39,7 +39,7 @@ Digest hmac(std::string_view key, std::string_view data) {
 
 std::string canonical_query(const SignedRequest& r) {
   std::vector<std::pair<std::string, std::string>> q;
-  for (const auto& [k, v] : r.query) q.emplace_back(uri_encode(k, false), uri_encode(v, false));
+  for (const auto& [k, v] : r.query) q.emplace_back(percent_encoded(k), percent_encoded(v));
   std::sort(q.begin(), q.end());
   std::string out;
   for (const auto& [k, v] : q) {
@@ -69,7 +69,7 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::string encoded_target(const SignedRequest& request) {
-  std::string target = uri_encode(request.path, true);
+  std::string target = percent_encoded(request.path, true);
   const std::string query = canonical_query(request);
   if (!query.empty()) target += '?' + query;
   return target;
@@ -84,7 +84,7 @@ Headers sign_s3_request(const SignedRequest& r, const AwsCredentials& credential
   Headers signed_headers = {{"host", r.host}, {"x-amz-content-sha256", r.payload_sha256}, {"x-amz-date", stamp}};
   if (!credentials.session_token.empty()) signed_headers.emplace_back("x-amz-security-token", credentials.session_token);
 
-  std::string canonical = r.method + '\n' + uri_encode(r.path, true) + '\n' + canonical_query(r) + '\n';
+  std::string canonical = r.method + '\n' + percent_encoded(r.path, true) + '\n' + canonical_query(r) + '\n';
   std::string names;
   for (const auto& [k, v] : signed_headers) {
     canonical += k + ':' + v + '\n';

@@ -2,9 +2,7 @@
 //
 // An s3:// URL names an object; where it is fetched from (the endpoint, the
 // addressing style) is the AwsSettings' business (aws_settings.h). An
-// http(s):// URL is fetched as written. Percent-encoding follows RFC 3986:
-// the unreserved characters A-Z a-z 0-9 - . _ ~ stay, every other byte is
-// %XX (upper-case hex), as Signature V4 requires.
+// http(s):// URL is fetched as written.
 #pragma once
 
 #include <string>
@@ -29,8 +27,5 @@ bool is_remote(std::string_view path);
 // or an s3:// URL has no bucket.
 ObjectUrl parse_object_url(std::string_view url);
 
-// Percent-encodes `text`; '/' stays when keep_slash (a path), as S3's
-// canonical URI keeps it.
-std::string uri_encode(std::string_view text, bool keep_slash);
 
 }  // namespace mimicit::remote

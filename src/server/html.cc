@@ -1,5 +1,6 @@
 #include "server/html.h"
 
+#include "util/percent_encoding.h"
 #include "util/utf8.h"
 
 namespace mimicit::server {
@@ -34,21 +35,7 @@ std::string html(std::string_view text) {
   return out;
 }
 
-void append_url_component(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char c : text) {
-    const auto b = static_cast<uint8_t>(c);
-    const bool unreserved = (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') ||
-                            b == '-' || b == '.' || b == '_' || b == '~';
-    if (unreserved) {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[b >> 4]);
-      out.push_back(kHex[b & 0xF]);
-    }
-  }
-}
+void append_url_component(std::string& out, std::string_view text) { append_percent_encoded(out, text); }
 
 std::string url_component(std::string_view text) {
   std::string out;
