@@ -11,7 +11,7 @@ DEBIAN_PACKAGES=(
   libtiff-dev libopenjp2-7-dev libavif-dev
   libyaml-cpp-dev libsimdjson-dev libcli11-dev libfmt-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format-14
   # Object storage (s3://, http(s)://): libcurl with OpenSSL; nginx serves Range reads in the tests.
   libcurl4-openssl-dev libssl-dev nginx-light
   # The viewer's browser tests (mimicit serve): headless Chromium driven by selenium.

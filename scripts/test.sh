@@ -16,6 +16,9 @@ step() { echo "== [$SECONDS s] $*"; }
 step "Layering: includes follow the module graph (scripts/check_layers.py)"
 python3 scripts/check_layers.py
 
+step "Format: the C++ tree as .clang-format has it (scripts/format.sh --check)"
+scripts/format.sh --check
+
 step "C++ build and tests (the benchmarks and fuzz targets are compiled too, not run)"
 scripts/build.sh -DMIMICIT_BUILD_TESTS=ON -DMIMICIT_BUILD_BENCH=ON -DMIMICIT_BUILD_FUZZ_DRIVER=ON
 MIMICIT_LARGE_TESTS=1 ctest --test-dir build --output-on-failure -j "$(nproc)"
