@@ -144,10 +144,14 @@ int main(int argc, char** argv) {
       size_t n = std::strlen(name);
       return arg.compare(0, n, name) == 0 ? argv[i] + n : nullptr;
     };
-    if (const char* v = value("--dir=")) o.dir = v;
-    else if (const char* v = value("--images=")) o.images = std::atoll(v);
-    else if (const char* v = value("--files=")) o.files = std::atoi(v);
-    else if (const char* v = value("--gets=")) o.gets = std::atoi(v);
+    if (const char* v = value("--dir="))
+      o.dir = v;
+    else if (const char* v = value("--images="))
+      o.images = std::atoll(v);
+    else if (const char* v = value("--files="))
+      o.files = std::atoi(v);
+    else if (const char* v = value("--gets="))
+      o.gets = std::atoi(v);
     else {
       std::fprintf(stderr, "usage: image_store_bench [--dir=D] [--images=N] [--files=K] [--gets=N]\n");
       return 2;

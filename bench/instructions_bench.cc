@@ -36,11 +36,16 @@ Options parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     auto value = [&](std::string_view name) { return std::string(a.substr(name.size())); };
-    if (a.starts_with("--file=")) o.file = value("--file=");
-    else if (a.starts_with("--threads=")) o.threads = std::stoi(value("--threads="));
-    else if (a.starts_with("--repeats=")) o.repeats = std::stoi(value("--repeats="));
-    else if (a.starts_with("--reads=")) o.reads = std::stoi(value("--reads="));
-    else throw std::runtime_error("unknown argument " + std::string(a));
+    if (a.starts_with("--file="))
+      o.file = value("--file=");
+    else if (a.starts_with("--threads="))
+      o.threads = std::stoi(value("--threads="));
+    else if (a.starts_with("--repeats="))
+      o.repeats = std::stoi(value("--repeats="));
+    else if (a.starts_with("--reads="))
+      o.reads = std::stoi(value("--reads="));
+    else
+      throw std::runtime_error("unknown argument " + std::string(a));
   }
   if (o.file.empty()) throw std::runtime_error("--file=F is required");
   return o;
@@ -97,9 +102,10 @@ int main(int argc, char** argv) {
     for (double s : open_seconds) opens += (opens.empty() ? "" : ", ") + std::to_string(s);
     std::printf(
         "{\"file\": \"%s\", \"records\": %zu, \"open_seconds\": [%s], \"index_bytes\": %zu, "
-        "\"rss_after_open_kib\": %ld, \"open_peak_rss_kib\": %ld, \"peak_rss_kib\": %ld, \"reads\": %d, \"read_seconds\": %.6f, \"read_text_bytes\": %zu}\n",
-        options.file.c_str(), file->size(), opens.c_str(), file->memory_bytes(), rss_after_open, peak_after_open, peak_rss_kib(), options.reads,
-        read_seconds, text_bytes);
+        "\"rss_after_open_kib\": %ld, \"open_peak_rss_kib\": %ld, \"peak_rss_kib\": %ld, \"reads\": %d, "
+        "\"read_seconds\": %.6f, \"read_text_bytes\": %zu}\n",
+        options.file.c_str(), file->size(), opens.c_str(), file->memory_bytes(), rss_after_open,
+        peak_after_open, peak_rss_kib(), options.reads, read_seconds, text_bytes);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "instructions_bench: %s\n", e.what());

@@ -40,7 +40,8 @@ struct Options {
 
 uint64_t parse_size(std::string_view s) {
   size_t digits = 0;
-  while (digits < s.size() && (std::isdigit(static_cast<unsigned char>(s[digits])) || s[digits] == '.')) ++digits;
+  while (digits < s.size() && (std::isdigit(static_cast<unsigned char>(s[digits])) || s[digits] == '.'))
+    ++digits;
   double v = std::stod(std::string(s.substr(0, digits)));
   std::string unit(s.substr(digits));
   if (unit == "KiB") v *= 1024.0;
@@ -54,11 +55,16 @@ Options parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     auto value = [&](std::string_view name) { return a.substr(name.size()); };
-    if (a.starts_with("--file=")) o.file = value("--file=");
-    else if (a.starts_with("--generate=")) o.generate = parse_size(value("--generate="));
-    else if (a == "--escape-slashes") o.escape_slashes = true;
-    else if (a.starts_with("--repeats=")) o.repeats = std::stoi(std::string(value("--repeats=")));
-    else if (a.starts_with("--fetches=")) o.fetches = std::stoi(std::string(value("--fetches=")));
+    if (a.starts_with("--file="))
+      o.file = value("--file=");
+    else if (a.starts_with("--generate="))
+      o.generate = parse_size(value("--generate="));
+    else if (a == "--escape-slashes")
+      o.escape_slashes = true;
+    else if (a.starts_with("--repeats="))
+      o.repeats = std::stoi(std::string(value("--repeats=")));
+    else if (a.starts_with("--fetches="))
+      o.fetches = std::stoi(std::string(value("--fetches=")));
     else {
       std::fprintf(stderr, "unknown argument %s\n", argv[i]);
       std::exit(2);
@@ -126,9 +132,11 @@ int main(int argc, char** argv) {
     for (int r = 0; r < o.repeats; ++r) {
       ids.clear();
       auto start = std::chrono::steady_clock::now();
-      source->scan_ids([&](std::string_view id, uint64_t offset) { ids.emplace_back(std::string(id), offset); });
+      source->scan_ids(
+          [&](std::string_view id, uint64_t offset) { ids.emplace_back(std::string(id), offset); });
       double s = seconds_since(start);
-      std::printf("scan_ids: %zu ids, %.2f GB in %.3f s = %.2f GB/s\n", ids.size(), size / 1e9, s, size / 1e9 / s);
+      std::printf("scan_ids: %zu ids, %.2f GB in %.3f s = %.2f GB/s\n", ids.size(), size / 1e9, s,
+                  size / 1e9 / s);
     }
     std::mt19937_64 rng(2);
     mimicit::Buffer out;

@@ -94,8 +94,7 @@ class Lookup {
     if (mode_ == Mode::kReopen) open();
     int64_t row = probe.row;
     if (by_id_) {
-      const std::optional<int64_t> found =
-          mimicit::parquet::find_sorted(file_, id_column_, probe.id);
+      const std::optional<int64_t> found = mimicit::parquet::find_sorted(file_, id_column_, probe.id);
       if (!found) throw std::runtime_error("id not found: " + probe.id);
       row = *found;
     }
@@ -200,14 +199,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;
   }
-  const auto iterations = static_cast<benchmark::IterationCount>(g_probes.size()) *
-                          g_config.repeats;
+  const auto iterations = static_cast<benchmark::IterationCount>(g_probes.size()) * g_config.repeats;
   const struct {
     const char* name;
     Mode mode;
-  } modes[] = {{"open_once", Mode::kOpenOnce},
-               {"open_once_reuse", Mode::kOpenOnceReuse},
-               {"reopen", Mode::kReopen}};
+  } modes[] = {
+      {"open_once", Mode::kOpenOnce}, {"open_once_reuse", Mode::kOpenOnceReuse}, {"reopen", Mode::kReopen}};
   for (const auto& m : modes) {
     for (bool by_id : {false, true}) {
       const std::string name = std::string(m.name) + (by_id ? "/by_id" : "/by_position");

@@ -64,13 +64,21 @@ int main(int argc, char** argv) {
     }
     std::vector<double> fast_ms, rowwise_ms;
     for (int r = 0; r < rounds; ++r) {
-      fast_ms.push_back(mean_ms([&] { if (fast().pixels.empty()) std::abort(); }, slice));
-      rowwise_ms.push_back(mean_ms([&] { if (rowwise().pixels.empty()) std::abort(); }, slice));
+      fast_ms.push_back(mean_ms(
+          [&] {
+            if (fast().pixels.empty()) std::abort();
+          },
+          slice));
+      rowwise_ms.push_back(mean_ms(
+          [&] {
+            if (rowwise().pixels.empty()) std::abort();
+          },
+          slice));
     }
-    std::printf("%s\n  {\"file\": \"%s\", \"width\": %u, \"height\": %u, \"bytes\": %zu, "
-                "\"fast_ms\": %.4f, \"rowwise_ms\": %.4f}",
-                f ? "," : "", files[f].c_str(), a.width, a.height, bytes.size(), median(fast_ms),
-                median(rowwise_ms));
+    std::printf(
+        "%s\n  {\"file\": \"%s\", \"width\": %u, \"height\": %u, \"bytes\": %zu, "
+        "\"fast_ms\": %.4f, \"rowwise_ms\": %.4f}",
+        f ? "," : "", files[f].c_str(), a.width, a.height, bytes.size(), median(fast_ms), median(rowwise_ms));
   }
   std::printf("\n]}\n");
   return 0;

@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "image/png_internal.h"
 #include "bench_util.h"
+#include "image/png_internal.h"
 #include "mimicit/image.h"
 
 namespace {
@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
   using Encoder = void (*)(const RgbImage&, Buffer&);
   const std::pair<const char*, Encoder> encoders[] = {
       {"fast", [](const RgbImage& im, Buffer& out) { mimicit::image::encode_png_fast(im, out); }},
-      {"previous_fast", [](const RgbImage& im, Buffer& out) { mimicit::image::internal::encode_png_rle(im, out); }},
+      {"previous_fast",
+       [](const RgbImage& im, Buffer& out) { mimicit::image::internal::encode_png_rle(im, out); }},
       {"level1", [](const RgbImage& im, Buffer& out) { mimicit::image::encode_png(im, out, 1); }},
       {"level6", [](const RgbImage& im, Buffer& out) { mimicit::image::encode_png(im, out, 6); }},
   };
@@ -68,8 +69,7 @@ int main(int argc, char** argv) {
     for (int r = 0; r < rounds; ++r) {
       for (size_t e = 0; e < kN; ++e) {
         Buffer out;
-        ms[e].push_back(mean_ms([&] { encoders[e].second(image, out); },
-                                seconds / rounds / double(kN)));
+        ms[e].push_back(mean_ms([&] { encoders[e].second(image, out); }, seconds / rounds / double(kN)));
       }
     }
     std::string name = file.substr(file.find_last_of('/') + 1);

@@ -32,8 +32,8 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using mimicit::image::Preprocessor;
 using mimicit::image::PreprocessOptions;
+using mimicit::image::Preprocessor;
 
 struct Options {
   PreprocessOptions preprocess;
@@ -183,13 +183,13 @@ void run(const Options& o) {
   double cpu = cpu_seconds() - cpu_start;
   std::printf("{\n  \"samples_per_s\": %.1f,\n  \"samples\": %zu,\n  \"seconds\": %.3f,\n",
               static_cast<double>(next) / elapsed, next, elapsed);
-  std::printf("  \"samples_per_cpu_s\": %.1f,\n  \"cpu_seconds\": %.3f,\n",
-              static_cast<double>(next) / cpu, cpu);
+  std::printf("  \"samples_per_cpu_s\": %.1f,\n  \"cpu_seconds\": %.3f,\n", static_cast<double>(next) / cpu,
+              cpu);
   std::printf(
       "  \"threads\": %d,\n  \"size\": %u,\n  \"fast\": %s,\n  \"layout\": \"%s\",\n  \"batch\": "
       "%zu,\n  \"files\": %zu,\n  \"mean_file_bytes\": %.0f,\n",
-      o.threads, o.preprocess.size, o.preprocess.fast ? "true" : "false", o.hwc ? "hwc" : "chw",
-      o.batch, texts.size(), static_cast<double>(file_bytes) / static_cast<double>(texts.size()));
+      o.threads, o.preprocess.size, o.preprocess.fast ? "true" : "false", o.hwc ? "hwc" : "chw", o.batch,
+      texts.size(), static_cast<double>(file_bytes) / static_cast<double>(texts.size()));
   if (!o.preprocess.fast && !o.hwc) print_split(o, texts);
   std::printf("  \"checksum\": %.6g\n}\n",
               o.hwc ? static_cast<double>(bytes[bytes.size() / 2]) : floats[floats.size() / 2]);
@@ -215,10 +215,11 @@ void compare_fast(const Options& o) {
       max_diff = std::max(max_diff, d);
       sum += d;
     }
-    std::printf("  {\"file\": \"%s\", \"width\": %u, \"height\": %u, \"max_abs\": %d, "
-                "\"mean_abs\": %.3f}%s\n",
-                o.files[f].c_str(), info.width, info.height, max_diff,
-                sum / static_cast<double>(x.size()), f + 1 < o.files.size() ? "," : "");
+    std::printf(
+        "  {\"file\": \"%s\", \"width\": %u, \"height\": %u, \"max_abs\": %d, "
+        "\"mean_abs\": %.3f}%s\n",
+        o.files[f].c_str(), info.width, info.height, max_diff, sum / static_cast<double>(x.size()),
+        f + 1 < o.files.size() ? "," : "");
   }
   std::printf("]\n");
 }

@@ -29,8 +29,8 @@ void print_error(const std::string& message);
 // `value` as it is now as the default; any other name is a usage error
 // listing the names. `value` must outlive the parse.
 template <typename Enum>
-CLI::Option* add_name_option(CLI::App& command, const std::string& flag, Enum& value, const NameTable<Enum>& table,
-                             std::string description) {
+CLI::Option* add_name_option(CLI::App& command, const std::string& flag, Enum& value,
+                             const NameTable<Enum>& table, std::string description) {
   std::string listed;
   for (const NameEntry<Enum>& entry : table) {
     listed += listed.empty() ? "" : ", ";
@@ -64,8 +64,9 @@ inline CLI::Option* add_python_unicode_option(CLI::App& command, dataset::Python
 // (PreprocessOptions::max_pixels); --help shows the default, the reference's.
 inline CLI::Option* add_max_pixels_option(CLI::App& command, uint64_t& value) {
   return command
-      .add_option("--max-pixels", value,
-                  "Refuse images of more pixels (the reference's training setup raises Pillow's limit to this)")
+      .add_option(
+          "--max-pixels", value,
+          "Refuse images of more pixels (the reference's training setup raises Pillow's limit to this)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
       ->capture_default_str();
 }
@@ -76,6 +77,5 @@ void add_sample_command(CLI::App& app, Action& action);
 void add_bench_command(CLI::App& app, Action& action);
 void add_validate_command(CLI::App& app, Action& action);
 void add_serve_command(CLI::App& app, Action& action);
-
 
 }  // namespace mimicit::cli

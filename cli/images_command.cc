@@ -11,8 +11,8 @@ namespace mimicit::cli {
 namespace {
 
 void add_store_option(CLI::App& command, std::vector<std::string>& store) {
-  command.add_option("STORE", store,
-                     "Parquet file or folder, images.json or image folder (several: later wins)")
+  command
+      .add_option("STORE", store, "Parquet file or folder, images.json or image folder (several: later wins)")
       ->required()
       ->expected(1, -1);
 }
@@ -85,7 +85,8 @@ void add_index(CLI::App& images, Action& action) {
 }  // namespace
 
 void add_images_command(CLI::App& app, Action& action) {
-  auto* images = app.add_subcommand("images", "Look into image stores: list ids, get an image, stats, build the index");
+  auto* images =
+      app.add_subcommand("images", "Look into image stores: list ids, get an image, stats, build the index");
   images->require_subcommand(1);
   add_ls(*images, action);
   add_get(*images, action);

@@ -15,12 +15,12 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
-#include "mimicit/error.h"
 #include "convert/demo.h"
 #include "inspect/parquet_cat.h"
 #include "inspect/parquet_check.h"
 #include "inspect/parquet_meta.h"
 #include "inspect/parquet_schema.h"
+#include "mimicit/error.h"
 
 namespace mimicit::cli {
 
@@ -55,7 +55,7 @@ void add_meta_command(CLI::App& parquet, Action& action) {
   command->callback([&action, path, json] {
     action = [path, json] {
       inspect::print_parquet_meta(*path, *json ? inspect::MetaFormat::kJson : inspect::MetaFormat::kText,
-                                std::cout);
+                                  std::cout);
       return 0;
     };
   });
@@ -64,15 +64,14 @@ void add_meta_command(CLI::App& parquet, Action& action) {
 // A row count: digits only (CLI11's NonNegativeNumber prints a 300-digit bound).
 const CLI::Validator kRowCount(
     [](std::string& text) -> std::string {
-      const bool digits = !text.empty() && text.size() <= 18 &&
-                          text.find_first_not_of("0123456789") == std::string::npos;
+      const bool digits =
+          !text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string::npos;
       return digits ? "" : "'" + text + "' is not a row count (0 or more)";
     },
     "N");
 
 void add_columns_option(CLI::App& command, std::vector<std::string>& columns) {
-  command.add_option("--columns", columns, "Columns to read, comma-separated (default: all)")
-      ->delimiter(',');
+  command.add_option("--columns", columns, "Columns to read, comma-separated (default: all)")->delimiter(',');
 }
 
 void add_cat_command(CLI::App& parquet, Action& action) {
@@ -81,8 +80,7 @@ void add_cat_command(CLI::App& parquet, Action& action) {
   auto options = std::make_shared<inspect::CatOptions>();
   command->add_option("FILE", *path, "Parquet file")->required();
   add_columns_option(*command, options->columns);
-  command->add_option("--limit", options->limit, "Print at most N rows (default: all)")
-      ->check(kRowCount);
+  command->add_option("--limit", options->limit, "Print at most N rows (default: all)")->check(kRowCount);
   command->add_option("--offset", options->offset, "Skip the first N rows")->check(kRowCount);
   add_name_option(*command, "--format", options->format, inspect::kCatFormatNames, "Output format");
   command->callback([&action, path, options] {
@@ -114,13 +112,10 @@ void add_check_command(CLI::App& parquet, Action& action) {
   auto options = std::make_shared<inspect::CheckOptions>();
   command->add_option("FILE", *path, "Parquet file")->required();
   add_columns_option(*command, options->columns);
-  command
-      ->add_option("--threads", options->threads,
-                   "Decode column chunks on N threads (default: all cores)")
+  command->add_option("--threads", options->threads, "Decode column chunks on N threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
-  command->callback([&action, path, options] {
-    action = [path, options] { return run_check(*path, *options); };
-  });
+  command->callback(
+      [&action, path, options] { action = [path, options] { return run_check(*path, *options); }; });
 }
 
 void add_demo_command(CLI::App& app, Action& action) {
@@ -152,8 +147,7 @@ int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
 
   CLI::App app{"mimicit: read, check and write MIMIC-IT multimodal datasets (Parquet image stores)"};
-  app.set_version_flag("--version", std::string("mimicit ") + MIMICIT_VERSION,
-                       "Print the version and exit");
+  app.set_version_flag("--version", std::string("mimicit ") + MIMICIT_VERSION, "Print the version and exit");
   app.require_subcommand(1);
 
   Action action;

@@ -35,11 +35,11 @@ int run_sample(SampleArgs& args) {
   for (const std::string& warning : config.warnings) print_error("warning: " + args.yaml + ": " + warning);
   // Every good sample is printed; bad records and samples go to stderr and
   // make the exit code 1, at the end.
-  const SampleLinesReport report =
-      write_sample_lines(config, options, std::cout, [](const std::string& problem) { print_error(problem); });
+  const SampleLinesReport report = write_sample_lines(
+      config, options, std::cout, [](const std::string& problem) { print_error(problem); });
   if (report.clean()) return 0;
-  print_error(fmt::format("{} samples written; {} records dropped, {} samples failed (listed above)", report.lines,
-                          report.dropped, report.failed));
+  print_error(fmt::format("{} samples written; {} records dropped, {} samples failed (listed above)",
+                          report.lines, report.dropped, report.failed));
   return kExitData;
 }
 
@@ -51,9 +51,9 @@ void add_sample_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<SampleArgs>();
   command->add_option("DATA_YAML", args->yaml, "The data YAML (groups of datasets)")->required();
   auto group = std::make_shared<Group>();
-  CLI::Option* group_option =
-      add_name_option(*command, "--group", *group, kGroupNames, "Only this group (default: every group, in YAML order)")
-          ->default_str("");
+  CLI::Option* group_option = add_name_option(*command, "--group", *group, kGroupNames,
+                                              "Only this group (default: every group, in YAML order)")
+                                  ->default_str("");
   command->add_option("--limit", args->limit, "Print the first N samples (in all, across groups)");
   add_name_option(*command, "--instruction-format", args->options.instruction_format, kInstructionFormatNames,
                   "Prompt format");
@@ -64,8 +64,10 @@ void add_sample_command(CLI::App& app, Action& action) {
                     "Use rel_ins_ids as in-context examples when a dataset has no train config");
   command->add_flag("--with-task-description", args->options.with_task_description,
                     "Put one of the dataset's task descriptions in front");
-  command->add_option("--seed", args->options.seed, "Seed of the task description choice")->capture_default_str();
-  command->add_option("--epoch", args->options.epoch, "Epoch of the task description choice")->capture_default_str();
+  command->add_option("--seed", args->options.seed, "Seed of the task description choice")
+      ->capture_default_str();
+  command->add_option("--epoch", args->options.epoch, "Epoch of the task description choice")
+      ->capture_default_str();
   command->add_option("--resample-frames", args->options.resample_frames, "VIDEO_TEXT frames per sample")
       ->check(CLI::Range(1u, 1u << 20))
       ->capture_default_str();
@@ -73,8 +75,10 @@ void add_sample_command(CLI::App& app, Action& action) {
                       "Resolve relative paths of the YAML against DIR (default: the working directory)");
   command->footer(
       "The training list of each dataset is resampled as the reference does (num_samples; random.seed(0)); "
-      "the task description is the reference's random.choice after random.seed(int(hash((seed, epoch)) % 1e6)). "
-      "Bad records never stop the rest: every good sample is printed, each dropped record (a field of the wrong "
+      "the task description is the reference's random.choice after random.seed(int(hash((seed, epoch)) % "
+      "1e6)). "
+      "Bad records never stop the rest: every good sample is printed, each dropped record (a field of the "
+      "wrong "
       "type) and each sample that cannot be built is reported on stderr, and the exit code is then 1.");
   command->callback([&action, args, group, group_option] {
     if (group_option->count() > 0) args->group = *group;

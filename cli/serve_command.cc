@@ -73,7 +73,9 @@ void add_serve_command(CLI::App& app, Action& action) {
       "serve", "Browse a data YAML's datasets, samples, images, statistics and validation in a web browser");
   auto args = std::make_shared<ServeArgs>();
   command->add_option("DATA_YAML", args->yaml, "The data YAML (groups of datasets)")->required();
-  command->add_option("--host", args->options.host, "Address to listen on (one that is not loopback exposes the data to the network)")
+  command
+      ->add_option("--host", args->options.host,
+                   "Address to listen on (one that is not loopback exposes the data to the network)")
       ->capture_default_str();
   command->add_option("--port", args->options.port, "Port to listen on; 0 picks a free one")
       ->check(CLI::Range(0, 65535))
@@ -87,7 +89,8 @@ void add_serve_command(CLI::App& app, Action& action) {
   add_python_unicode_option(*command, args->options.sample.python_unicode);
   command->add_flag("--populate-rel-ins", args->options.sample.populate_rel_ins,
                     "Use rel_ins_ids as in-context examples when a dataset has no train config");
-  command->add_option("--resample-frames", args->options.sample.resample_frames, "VIDEO_TEXT frames per sample")
+  command
+      ->add_option("--resample-frames", args->options.sample.resample_frames, "VIDEO_TEXT frames per sample")
       ->check(CLI::Range(1u, 1u << 20))
       ->capture_default_str();
   command->add_option("--base-dir", args->options.base_dir,
@@ -95,8 +98,9 @@ void add_serve_command(CLI::App& app, Action& action) {
   command->add_option("--cache-dir", args->options.cache_dir,
                       "Save image store indexes in DIR when a store's folder is read-only (default: "
                       "$MIMICIT_CACHE_DIR, else $XDG_CACHE_HOME/mimicit, else ~/.cache/mimicit)");
-  command->add_option("--stats-records", args->options.stats_records,
-                      "Statistics: at most N records, evenly spaced")
+  command
+      ->add_option("--stats-records", args->options.stats_records,
+                   "Statistics: at most N records, evenly spaced")
       ->capture_default_str();
   command->add_option("--stats-images", args->options.stats_images, "Statistics: at most N images")
       ->capture_default_str();
@@ -104,11 +108,10 @@ void add_serve_command(CLI::App& app, Action& action) {
   command->add_flag("--validate-decode", args->options.validate_decode,
                     "Background validation also decodes every image (reads every store in full)");
   command->footer(
-      "Prints 'Serving http://HOST:PORT/' once it listens; Ctrl-C (SIGINT) or SIGTERM stops it. Only GET and HEAD "
+      "Prints 'Serving http://HOST:PORT/' once it listens; Ctrl-C (SIGINT) or SIGTERM stops it. Only GET and "
+      "HEAD "
       "are served; on a loopback address only requests to a loopback name are answered.");
-  command->callback([&action, args] {
-    action = [args] { return run_serve(*args); };
-  });
+  command->callback([&action, args] { action = [args] { return run_serve(*args); }; });
 }
 
 }  // namespace mimicit::cli

@@ -30,8 +30,8 @@ int run_validate(const ValidateArgs& args) {
     print_error(e.message());
     return kExitUsage;
   }
-  const std::string text =
-      args.json ? validate::report_json(report) + "\n" : validate::report_text(report, args.yaml, args.examples);
+  const std::string text = args.json ? validate::report_json(report) + "\n"
+                                     : validate::report_text(report, args.yaml, args.examples);
   std::cout.write(text.data(), static_cast<std::streamsize>(text.size()));
   std::cout.flush();
   if (!std::cout) fail(ErrorCode::kIo, "cannot write to stdout");
@@ -46,9 +46,10 @@ void add_validate_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<ValidateArgs>();
   args->options.progress = true;
   command->add_option("DATA_YAML", args->yaml, "The data YAML (groups of datasets)")->required();
-  command->add_flag("--decode", args->options.decode,
-                    "Also read and decode every image of the stores (bad_base64, undecodable_image, tiny_image; "
-                    "lenient_base64 notices)");
+  command->add_flag(
+      "--decode", args->options.decode,
+      "Also read and decode every image of the stores (bad_base64, undecodable_image, tiny_image; "
+      "lenient_base64 notices)");
   command->add_flag("--json", args->json, "Print one JSON object: {\"problems\": [...], \"summary\": {...}}");
   command->add_option("--threads", args->options.threads, "Worker threads (default: all cores)")
       ->check(CLI::Range(1, 1024));

@@ -80,8 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     const int orientation = internal::exif_orientation(internal::find_exif(sniff_format(bytes), bytes));
     if (orientation != 1) {
-      RgbImage turned = internal::apply_orientation(
-          RgbImage{image.width, image.height, image.pixels}, orientation);
+      RgbImage turned =
+          internal::apply_orientation(RgbImage{image.width, image.height, image.pixels}, orientation);
       check_size(turned);
       if (uint64_t{turned.width} * turned.height != uint64_t{image.width} * image.height) {
         fail_check("the EXIF orientation changes the pixel count");

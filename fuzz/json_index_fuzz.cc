@@ -40,8 +40,7 @@ std::optional<std::set<std::string>> scan(ByteView doc) {
         auto raw = mimicit::store::locate_value_string(doc, offset);
         unescaped.clear();
         size_t error_pos = 0;
-        if (mimicit::unescape_json_string(raw.text, unescaped, &error_pos) &&
-            error_pos > raw.text.size()) {
+        if (mimicit::unescape_json_string(raw.text, unescaped, &error_pos) && error_pos > raw.text.size()) {
           fail_check("an unescape error lies outside the string");
         }
       });

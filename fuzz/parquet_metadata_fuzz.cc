@@ -47,7 +47,8 @@ void check_round_trip(const char* what, const T& decoded, Decode decode, Encode 
   }
   Buffer twice;
   encode(again, twice);
-  if (as_string_view(once.view()) != as_string_view(twice.view())) fail_round_trip(what, "a second round trip changes the bytes");
+  if (as_string_view(once.view()) != as_string_view(twice.view()))
+    fail_round_trip(what, "a second round trip changes the bytes");
 }
 
 void fuzz_file_metadata(ByteView in) {

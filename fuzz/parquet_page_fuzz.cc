@@ -48,7 +48,9 @@ FileMetaData describe(const uint8_t* prefix, size_t chunk_size) {
   for (int i = 0; i < nodes; ++i) {
     SchemaElement e;
     e.name = "c" + std::to_string(i);
-    e.repetition_type = i < rep ? Repetition::REPEATED : i < def ? Repetition::OPTIONAL : Repetition::REQUIRED;
+    e.repetition_type = i < rep   ? Repetition::REPEATED
+                        : i < def ? Repetition::OPTIONAL
+                                  : Repetition::REQUIRED;
     if (i + 1 < nodes) {
       e.num_children = 1;
     } else {
@@ -96,7 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t footer_start = file.size();
   encode_file_metadata(describe(data, chunk_size), file);
   const uint32_t footer = static_cast<uint32_t>(file.size() - footer_start);
-  const uint8_t len[4] = {uint8_t(footer), uint8_t(footer >> 8), uint8_t(footer >> 16), uint8_t(footer >> 24)};
+  const uint8_t len[4] = {uint8_t(footer), uint8_t(footer >> 8), uint8_t(footer >> 16),
+                          uint8_t(footer >> 24)};
   file.append(len, 4);
   file.append("PAR1", 4);
   temp.write(file.data(), file.size());

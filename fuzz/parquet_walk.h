@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "fuzz_util.h"
-#include "mimicit/parquet/reader.h"
 #include "inspect/value_format.h"
+#include "mimicit/parquet/reader.h"
 
 namespace mimicit::fuzz {
 

@@ -30,8 +30,7 @@ namespace {
 constexpr size_t kNumCodes = static_cast<size_t>(ErrorCode::kInternal) + 1;
 std::array<PyObject*, kNumCodes> g_error_types{};  // owned for the process lifetime
 
-PyObject* new_exception_type(nb::module_& m, const char* name, PyObject* bases,
-                             const char* doc) {
+PyObject* new_exception_type(nb::module_& m, const char* name, PyObject* bases, const char* doc) {
   std::string qualified = std::string("mimicit.") + name;
   PyObject* type = PyErr_NewExceptionWithDoc(qualified.c_str(), doc, bases, nullptr);
   if (type == nullptr) throw nb::python_error();
@@ -46,14 +45,13 @@ PyObject* bases_of(PyObject* first, PyObject* second) {
 }
 
 void register_exceptions(nb::module_& m) {
-  PyObject* base = new_exception_type(
-      m, "MimicitError", PyExc_Exception,
-      "Base class of every mimicit error; `.code` names the kind of failure.");
+  PyObject* base =
+      new_exception_type(m, "MimicitError", PyExc_Exception,
+                         "Base class of every mimicit error; `.code` names the kind of failure.");
   g_error_types.fill(base);
   auto set = [&](ErrorCode code, const char* name, PyObject* builtin, const char* doc) {
     PyObject* bases = builtin ? bases_of(base, builtin) : nullptr;
-    g_error_types[static_cast<size_t>(code)] =
-        new_exception_type(m, name, bases ? bases : base, doc);
+    g_error_types[static_cast<size_t>(code)] = new_exception_type(m, name, bases ? bases : base, doc);
     Py_XDECREF(bases);
   };
   set(ErrorCode::kInvalidArgument, "InvalidArgumentError", PyExc_ValueError,
@@ -76,8 +74,7 @@ void raise_error(const Error& error) {
   if (!message.is_valid()) return;
   nb::object exception = nb::steal(PyObject_CallOneArg(type, message.ptr()));
   if (!exception.is_valid()) return;
-  if (PyObject_SetAttrString(exception.ptr(), "code",
-                             nb::str(error_code_name(error.code())).ptr()) != 0) {
+  if (PyObject_SetAttrString(exception.ptr(), "code", nb::str(error_code_name(error.code())).ptr()) != 0) {
     return;
   }
   PyErr_SetObject(type, exception.ptr());
@@ -99,7 +96,8 @@ NB_MODULE(_core, m) {
   m.doc() = "mimicit C++ core";
   register_exceptions(m);
   nb::register_exception_translator(&translate_exception, nullptr);
-  m.def("version", [] { return std::string(MIMICIT_VERSION); }, "The mimicit version.");
+  m.def(
+      "version", [] { return std::string(MIMICIT_VERSION); }, "The mimicit version.");
 
   bind_options(m);
   bind_parquet(m);

@@ -90,8 +90,8 @@ class PyDataset {
 
 void bind_dataset(nb::module_& m) {
   nb::class_<PyDataset>(m, "Dataset", "One group of a data YAML (see mimicit.Dataset).")
-      .def(nb::init<const std::string&, const std::string&, const nb::dict&>(), "yaml"_a,
-           "group"_a, "options"_a)
+      .def(nb::init<const std::string&, const std::string&, const nb::dict&>(), "yaml"_a, "group"_a,
+           "options"_a)
       .def("__len__", &PyDataset::size)
       .def("get", &PyDataset::get, "index"_a, "Sample `index` of the training list as a dict.")
       .def("ids", &PyDataset::ids, "The training list's instruction ids, in order.")

@@ -39,8 +39,7 @@ void bind_image(nb::module_& m) {
       "(height, width, HWC RGB bytes).");
   m.def(
       "resize_rgb",
-      [](uint32_t height, uint32_t width, nb::bytes pixels, uint32_t new_width,
-         uint32_t new_height) {
+      [](uint32_t height, uint32_t width, nb::bytes pixels, uint32_t new_width, uint32_t new_height) {
         image::RgbImage image;
         image.width = width;
         image.height = height;

@@ -196,8 +196,7 @@ class PyLoader {
 
 void bind_loader(nb::module_& m) {
   nb::class_<PyLoader>(m, "Loader", "Batches of a data YAML (see mimicit.Loader).")
-      .def(nb::init<const std::string&, const nb::dict&, const nb::dict&>(), "yaml"_a, "data"_a,
-           "options"_a)
+      .def(nb::init<const std::string&, const nb::dict&, const nb::dict&>(), "yaml"_a, "data"_a, "options"_a)
       .def("next", &PyLoader::next, "The next batch as a dict, or None at the end of the epoch.")
       .def("set_epoch", &PyLoader::set_epoch, "epoch"_a)
       .def("state", &PyLoader::state)

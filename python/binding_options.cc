@@ -223,24 +223,42 @@ loader::DataOptions data_options(const nb::dict& given) {
   loader::DataOptions d;
   for (auto [key_object, value] : given) {
     const std::string key = as<std::string>(key_object);
-    if (key == "instruction_format") d.sample.instruction_format = parse_name(dataset::kInstructionFormatNames, value);
-    else if (key == "keep_symbols") d.sample.keep_symbols = as<bool>(value);
-    else if (key == "python_unicode") d.sample.python_unicode = parse_name(dataset::kPythonUnicodeNames, value);
-    else if (key == "populate_rel_ins") d.sample.populate_rel_ins = as<bool>(value);
-    else if (key == "with_task_description") d.sample.with_task_description = as<bool>(value);
-    else if (key == "resample_frames") d.sample.resample_frames = as<uint32_t>(value);
-    else if (key == "image_size") d.sample.image_size = as<uint32_t>(value);
-    else if (key == "seed") d.sample.seed = as<int64_t>(value);
-    else if (key == "epoch") d.sample.epoch = as<int64_t>(value);
-    else if (key == "mean") d.preprocess.normalization.mean = channels(value, "mean");
-    else if (key == "std") d.preprocess.normalization.std = channels(value, "std");
-    else if (key == "fast") d.preprocess.fast = as<bool>(value);
-    else if (key == "max_pixels") d.preprocess.max_pixels = as<uint64_t>(value);
-    else if (key == "dtype") d.dtype = parse_name(loader::kDTypeNames, value);
-    else if (key == "groups") d.groups = as<std::vector<std::string>>(value);
-    else if (key == "base_dir") d.config.base_dir = as<std::string>(value);
-    else if (key == "cache_dir") d.stores.cache_dir = as<std::string>(value);
-    else unknown_option("dataset", key);
+    if (key == "instruction_format")
+      d.sample.instruction_format = parse_name(dataset::kInstructionFormatNames, value);
+    else if (key == "keep_symbols")
+      d.sample.keep_symbols = as<bool>(value);
+    else if (key == "python_unicode")
+      d.sample.python_unicode = parse_name(dataset::kPythonUnicodeNames, value);
+    else if (key == "populate_rel_ins")
+      d.sample.populate_rel_ins = as<bool>(value);
+    else if (key == "with_task_description")
+      d.sample.with_task_description = as<bool>(value);
+    else if (key == "resample_frames")
+      d.sample.resample_frames = as<uint32_t>(value);
+    else if (key == "image_size")
+      d.sample.image_size = as<uint32_t>(value);
+    else if (key == "seed")
+      d.sample.seed = as<int64_t>(value);
+    else if (key == "epoch")
+      d.sample.epoch = as<int64_t>(value);
+    else if (key == "mean")
+      d.preprocess.normalization.mean = channels(value, "mean");
+    else if (key == "std")
+      d.preprocess.normalization.std = channels(value, "std");
+    else if (key == "fast")
+      d.preprocess.fast = as<bool>(value);
+    else if (key == "max_pixels")
+      d.preprocess.max_pixels = as<uint64_t>(value);
+    else if (key == "dtype")
+      d.dtype = parse_name(loader::kDTypeNames, value);
+    else if (key == "groups")
+      d.groups = as<std::vector<std::string>>(value);
+    else if (key == "base_dir")
+      d.config.base_dir = as<std::string>(value);
+    else if (key == "cache_dir")
+      d.stores.cache_dir = as<std::string>(value);
+    else
+      unknown_option("dataset", key);
   }
   d.stores.index_progress = inspect::index_progress_bar();
   return d;
@@ -250,20 +268,31 @@ loader::LoaderOptions loader_options(const nb::dict& given) {
   loader::LoaderOptions l;
   for (auto [key_object, value] : given) {
     const std::string key = as<std::string>(key_object);
-    if (key == "batch_size") l.order.batch_size = as<uint32_t>(value);
-    else if (key == "rank") l.order.rank = as<uint32_t>(value);
-    else if (key == "world_size") l.order.world_size = as<uint32_t>(value);
-    else if (key == "seed") l.order.seed = as<uint64_t>(value);
-    else if (key == "epoch") l.order.epoch = as<uint64_t>(value);
-    else if (key == "drop_last") l.order.drop_last = as<bool>(value);
+    if (key == "batch_size")
+      l.order.batch_size = as<uint32_t>(value);
+    else if (key == "rank")
+      l.order.rank = as<uint32_t>(value);
+    else if (key == "world_size")
+      l.order.world_size = as<uint32_t>(value);
+    else if (key == "seed")
+      l.order.seed = as<uint64_t>(value);
+    else if (key == "epoch")
+      l.order.epoch = as<uint64_t>(value);
+    else if (key == "drop_last")
+      l.order.drop_last = as<bool>(value);
     else if (key == "replacement") {
       l.order.sampling =
           as<bool>(value) ? loader::Sampling::kWithReplacement : loader::Sampling::kWithoutReplacement;
-    } else if (key == "threads") l.threads = as<int>(value);
-    else if (key == "prefetch") l.prefetch = as<int>(value);
-    else if (key == "on_error") l.on_error = parse_name(loader::kOnErrorNames, value);
-    else if (key == "max_error_reports") l.max_error_reports = as<size_t>(value);
-    else unknown_option("loader", key);
+    } else if (key == "threads")
+      l.threads = as<int>(value);
+    else if (key == "prefetch")
+      l.prefetch = as<int>(value);
+    else if (key == "on_error")
+      l.on_error = parse_name(loader::kOnErrorNames, value);
+    else if (key == "max_error_reports")
+      l.max_error_reports = as<size_t>(value);
+    else
+      unknown_option("loader", key);
   }
   return l;
 }
@@ -272,14 +301,22 @@ validate::Options validate_options(const nb::dict& given) {
   validate::Options o;
   for (auto [key_object, value] : given) {
     const std::string key = as<std::string>(key_object);
-    if (key == "decode") o.decode = as<bool>(value);
-    else if (key == "threads") o.threads = as<int>(value);
-    else if (key == "base_dir") o.base_dir = as<std::string>(value);
-    else if (key == "cache_dir") o.cache_dir = as<std::string>(value);
-    else if (key == "max_problems") o.max_problems = as<uint64_t>(value);
-    else if (key == "python_unicode") o.python_unicode = parse_name(dataset::kPythonUnicodeNames, value);
-    else if (key == "max_pixels") o.max_pixels = as<uint64_t>(value);
-    else unknown_option("validate", key);
+    if (key == "decode")
+      o.decode = as<bool>(value);
+    else if (key == "threads")
+      o.threads = as<int>(value);
+    else if (key == "base_dir")
+      o.base_dir = as<std::string>(value);
+    else if (key == "cache_dir")
+      o.cache_dir = as<std::string>(value);
+    else if (key == "max_problems")
+      o.max_problems = as<uint64_t>(value);
+    else if (key == "python_unicode")
+      o.python_unicode = parse_name(dataset::kPythonUnicodeNames, value);
+    else if (key == "max_pixels")
+      o.max_pixels = as<uint64_t>(value);
+    else
+      unknown_option("validate", key);
   }
   return o;
 }
@@ -295,21 +332,32 @@ convert::ConvertOptions convert_options(const nb::dict& given) {
     if (key == "max_partition_size") {
       o.max_partition_bytes =
           nb::isinstance<nb::str>(value) ? parse_byte_size(as<std::string>(value)) : as<uint64_t>(value);
-    } else if (key == "compression") o.codec = parse_name(parquet::kCodecNames, value);
-    else if (key == "reencode") o.reencode = parse_name(convert::kReencodeNames, value);
-    else if (key == "resize") o.resize = as<uint32_t>(value);
-    else if (key == "verify") o.verify = as<bool>(value);
-    else if (key == "png_level") o.png_level = as<int>(value);
-    else if (key == "jpeg_quality") o.jpeg_quality = as<int>(value);
-    else if (key == "payload") o.payload = parse_name(convert::kPayloadNames, value);
-    else if (key == "threads") o.threads = as<int>(value);
-    else unknown_option("convert", key);
+    } else if (key == "compression")
+      o.codec = parse_name(parquet::kCodecNames, value);
+    else if (key == "reencode")
+      o.reencode = parse_name(convert::kReencodeNames, value);
+    else if (key == "resize")
+      o.resize = as<uint32_t>(value);
+    else if (key == "verify")
+      o.verify = as<bool>(value);
+    else if (key == "png_level")
+      o.png_level = as<int>(value);
+    else if (key == "jpeg_quality")
+      o.jpeg_quality = as<int>(value);
+    else if (key == "payload")
+      o.payload = parse_name(convert::kPayloadNames, value);
+    else if (key == "threads")
+      o.threads = as<int>(value);
+    else
+      unknown_option("convert", key);
   }
   if (o.png_level != convert::ConvertOptions::kPngFast && (o.png_level < 0 || o.png_level > 9)) {
     fail_invalid("png_level must be 'fast' or 0 to 9, not {}", o.png_level);
   }
-  if (o.jpeg_quality < 1 || o.jpeg_quality > 100) fail_invalid("jpeg_quality must be 1 to 100, not {}", o.jpeg_quality);
-  if (o.threads < 0 || o.threads > 1024) fail_invalid("threads must be 0 (all cores) to 1024, not {}", o.threads);
+  if (o.jpeg_quality < 1 || o.jpeg_quality > 100)
+    fail_invalid("jpeg_quality must be 1 to 100, not {}", o.jpeg_quality);
+  if (o.threads < 0 || o.threads > 1024)
+    fail_invalid("threads must be 0 (all cores) to 1024, not {}", o.threads);
   return o;
 }
 
@@ -317,21 +365,36 @@ parquet::WriterOptions writer_options(const nb::dict& given) {
   parquet::WriterOptions options;
   for (auto [key_object, value] : given) {
     const std::string key = as<std::string>(key_object);
-    if (key == "codec") options.codec = parse_name(parquet::kCodecNames, value);
-    else if (key == "compression_level") options.compression_level = as<int>(value);
-    else if (key == "row_group_rows") options.row_group_rows = as<int64_t>(value);
-    else if (key == "row_group_bytes") options.row_group_bytes = as<int64_t>(value);
-    else if (key == "page_bytes") options.page_bytes = as<int64_t>(value);
-    else if (key == "page_rows") options.page_rows = as<int64_t>(value);
-    else if (key == "dictionary_bytes") options.dictionary_bytes = as<int64_t>(value);
-    else if (key == "data_page_version") options.data_page_version = as<int>(value);
-    else if (key == "statistics") options.statistics = as<bool>(value);
-    else if (key == "page_index") options.page_index = as<bool>(value);
-    else if (key == "write_crc") options.write_crc = as<bool>(value);
-    else if (key == "max_statistics_bytes") options.max_statistics_bytes = as<size_t>(value);
-    else if (key == "bloom_filter_fpp") options.bloom_filter_fpp = as<double>(value);
-    else if (key == "pandas_index") options.pandas_index_column = as<std::string>(value);
-    else if (key == "created_by") options.created_by = as<std::string>(value);
+    if (key == "codec")
+      options.codec = parse_name(parquet::kCodecNames, value);
+    else if (key == "compression_level")
+      options.compression_level = as<int>(value);
+    else if (key == "row_group_rows")
+      options.row_group_rows = as<int64_t>(value);
+    else if (key == "row_group_bytes")
+      options.row_group_bytes = as<int64_t>(value);
+    else if (key == "page_bytes")
+      options.page_bytes = as<int64_t>(value);
+    else if (key == "page_rows")
+      options.page_rows = as<int64_t>(value);
+    else if (key == "dictionary_bytes")
+      options.dictionary_bytes = as<int64_t>(value);
+    else if (key == "data_page_version")
+      options.data_page_version = as<int>(value);
+    else if (key == "statistics")
+      options.statistics = as<bool>(value);
+    else if (key == "page_index")
+      options.page_index = as<bool>(value);
+    else if (key == "write_crc")
+      options.write_crc = as<bool>(value);
+    else if (key == "max_statistics_bytes")
+      options.max_statistics_bytes = as<size_t>(value);
+    else if (key == "bloom_filter_fpp")
+      options.bloom_filter_fpp = as<double>(value);
+    else if (key == "pandas_index")
+      options.pandas_index_column = as<std::string>(value);
+    else if (key == "created_by")
+      options.created_by = as<std::string>(value);
     else if (key == "metadata") {
       for (auto [k, v] : nb::cast<nb::dict>(value)) {
         options.key_value_metadata.push_back({as<std::string>(k), as<std::string>(v)});

@@ -122,10 +122,8 @@ class RowBatch {
 
 nb::object to_python(const RowBatch& batch, const Cell& cell, const ColumnDescriptor& column) {
   switch (cell.kind) {
-    case Value::Kind::kNull:
-      return nb::none();
-    case Value::Kind::kBool:
-      return nb::bool_(cell.b);
+    case Value::Kind::kNull: return nb::none();
+    case Value::Kind::kBool: return nb::bool_(cell.b);
     case Value::Kind::kInt32:
       if (column.is_unsigned()) {
         return check(PyLong_FromUnsignedLong(static_cast<uint32_t>(cell.i32)));
@@ -136,12 +134,9 @@ nb::object to_python(const RowBatch& batch, const Cell& cell, const ColumnDescri
         return check(PyLong_FromUnsignedLongLong(static_cast<uint64_t>(cell.i64)));
       }
       return check(PyLong_FromLongLong(cell.i64));
-    case Value::Kind::kFloat:
-      return check(PyFloat_FromDouble(cell.f));
-    case Value::Kind::kDouble:
-      return check(PyFloat_FromDouble(cell.d));
-    case Value::Kind::kInt96:
-      return check(PyBytes_FromStringAndSize(batch.bytes(cell).data(), cell.size));
+    case Value::Kind::kFloat: return check(PyFloat_FromDouble(cell.f));
+    case Value::Kind::kDouble: return check(PyFloat_FromDouble(cell.d));
+    case Value::Kind::kInt96: return check(PyBytes_FromStringAndSize(batch.bytes(cell).data(), cell.size));
     case Value::Kind::kBytes: {
       std::string_view bytes = batch.bytes(cell);
       if (column.is_string()) {
@@ -185,8 +180,7 @@ bool read_batch(parquet::RowReader& reader, std::vector<Value>& row, RowBatch& b
   return true;
 }
 
-nb::dict read_columns(const std::string& path,
-                      const std::optional<std::vector<std::string>>& columns) {
+nb::dict read_columns(const std::string& path, const std::optional<std::vector<std::string>>& columns) {
   std::shared_ptr<const ParquetFile> file;
   std::unique_ptr<parquet::RowReader> reader;
   {
@@ -259,7 +253,9 @@ struct WriteCell {
 // Parses "bool", ..., "binary", "list<T>" or "struct<name: T, ...>" from
 // `text` at `pos` (spaces allowed around the parts).
 WriteType parse_type_at(const std::string& column, const std::string& text, size_t& pos) {
-  auto skip = [&] { while (pos < text.size() && text[pos] == ' ') ++pos; };
+  auto skip = [&] {
+    while (pos < text.size() && text[pos] == ' ') ++pos;
+  };
   auto bad = [&]() -> WriteType {
     throw nb::value_error(("column '" + column + "': unknown type '" + text +
                            "' (expected bool, int32, int64, double, string, binary, list<T> or "
@@ -268,7 +264,8 @@ WriteType parse_type_at(const std::string& column, const std::string& text, size
   };
   skip();
   size_t start = pos;
-  while (pos < text.size() && (std::isalnum(static_cast<unsigned char>(text[pos])) || text[pos] == '_')) ++pos;
+  while (pos < text.size() && (std::isalnum(static_cast<unsigned char>(text[pos])) || text[pos] == '_'))
+    ++pos;
   std::string word = text.substr(start, pos - start);
   WriteType type;
   static const std::pair<const char*, ColumnKind> kValues[] = {
@@ -338,8 +335,8 @@ parquet::Type physical_type(ColumnKind kind) {
 parquet::WriterColumn writer_column(const std::string& name, const WriteType& type, bool nullable,
                                     bool dictionary, bool bloom) {
   if (type.kind == ColumnKind::kList) {
-    parquet::WriterColumn c =
-        parquet::WriterColumn::list(name, writer_column("element", type.children[0], true, dictionary, false));
+    parquet::WriterColumn c = parquet::WriterColumn::list(
+        name, writer_column("element", type.children[0], true, dictionary, false));
     c.optional = nullable;
     return c;
   }
@@ -357,8 +354,8 @@ parquet::WriterColumn writer_column(const std::string& name, const WriteType& ty
 
 [[noreturn]] void raise_type_error(const WriteColumn& column, size_t row, const char* expected,
                                    PyObject* value) {
-  std::string message = "column '" + column.column.name + "', row " + std::to_string(row) +
-                        ": expected " + expected + ", got " + Py_TYPE(value)->tp_name;
+  std::string message = "column '" + column.column.name + "', row " + std::to_string(row) + ": expected " +
+                        expected + ", got " + Py_TYPE(value)->tp_name;
   throw nb::type_error(message.c_str());
 }
 
@@ -368,13 +365,12 @@ int64_t to_integer(const WriteColumn& column, ColumnKind kind, size_t row, PyObj
   int overflow = 0;
   long long result = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
   if (result == -1 && PyErr_Occurred()) throw nb::python_error();
-  bool fits = overflow == 0 && (kind == ColumnKind::kInt64 ||
-                                (result >= std::numeric_limits<int32_t>::min() &&
-                                 result <= std::numeric_limits<int32_t>::max()));
+  bool fits =
+      overflow == 0 && (kind == ColumnKind::kInt64 || (result >= std::numeric_limits<int32_t>::min() &&
+                                                       result <= std::numeric_limits<int32_t>::max()));
   if (!fits) {
     std::string message = "column '" + column.column.name + "', row " + std::to_string(row) +
-                          ": integer out of range for " +
-                          (kind == ColumnKind::kInt32 ? "int32" : "int64");
+                          ": integer out of range for " + (kind == ColumnKind::kInt32 ? "int32" : "int64");
     throw nb::value_error(message.c_str());
   }
   return result;
@@ -398,9 +394,7 @@ void to_cells(const WriteColumn& column, const WriteType& type, size_t row, PyOb
       cell.b = value == Py_True;
       break;
     case ColumnKind::kInt32:
-    case ColumnKind::kInt64:
-      cell.i = to_integer(column, type.kind, row, value);
-      break;
+    case ColumnKind::kInt64: cell.i = to_integer(column, type.kind, row, value); break;
     case ColumnKind::kDouble:
       if (PyBool_Check(value) || PyUnicode_Check(value) || PyBytes_Check(value)) {
         raise_type_error(column, row, "float", value);
@@ -419,11 +413,10 @@ void to_cells(const WriteColumn& column, const WriteType& type, size_t row, PyOb
     }
     case ColumnKind::kBinary:
       if (PyBytes_Check(value)) {
-        cell.bytes = std::string_view(PyBytes_AS_STRING(value),
-                                      static_cast<size_t>(PyBytes_GET_SIZE(value)));
+        cell.bytes = std::string_view(PyBytes_AS_STRING(value), static_cast<size_t>(PyBytes_GET_SIZE(value)));
       } else if (PyByteArray_Check(value)) {
-        cell.bytes = std::string_view(PyByteArray_AS_STRING(value),
-                                      static_cast<size_t>(PyByteArray_GET_SIZE(value)));
+        cell.bytes =
+            std::string_view(PyByteArray_AS_STRING(value), static_cast<size_t>(PyByteArray_GET_SIZE(value)));
       } else {
         raise_type_error(column, row, "bytes", value);
       }
@@ -477,8 +470,8 @@ void append_cell(parquet::ParquetWriter& writer, size_t index, const WriteCell& 
 // `schema`: one (name, type, nullable, dictionary, bloom_filter) per column.
 using SchemaEntry = std::tuple<std::string, std::string, bool, bool, bool>;
 
-std::vector<WriteColumn> prepare_columns(const std::vector<SchemaEntry>& schema,
-                                         const nb::list& data, size_t& num_rows) {
+std::vector<WriteColumn> prepare_columns(const std::vector<SchemaEntry>& schema, const nb::list& data,
+                                         size_t& num_rows) {
   if (schema.size() != nb::len(data)) throw nb::value_error("one data sequence per column");
   std::vector<WriteColumn> columns;
   for (size_t i = 0; i < schema.size(); ++i) {
@@ -499,8 +492,8 @@ std::vector<WriteColumn> prepare_columns(const std::vector<SchemaEntry>& schema,
   return columns;
 }
 
-void write_columns(const std::string& path, const std::vector<SchemaEntry>& schema,
-                   const nb::list& data, const nb::dict& option_values) {
+void write_columns(const std::string& path, const std::vector<SchemaEntry>& schema, const nb::list& data,
+                   const nb::dict& option_values) {
   size_t num_rows = 0;
   std::vector<WriteColumn> columns = prepare_columns(schema, data, num_rows);
   parquet::WriterOptions options = writer_options(option_values);
@@ -601,7 +594,8 @@ void bind_parquet(nb::module_& m) {
          "Reads a Parquet file into {field name: list of values}.");
   pq.def("_write", &write_columns, "path"_a, "schema"_a, "data"_a, "options"_a,
          "Writes columns; see mimicit.parquet.write for the public signature.");
-  pq.def("_metadata_json", &metadata_json, "path"_a, "The footer of a Parquet file as `parquet meta --json` prints it.");
+  pq.def("_metadata_json", &metadata_json, "path"_a,
+         "The footer of a Parquet file as `parquet meta --json` prints it.");
   pq.def("find_sorted", &find_sorted, "path"_a, "column"_a, "key"_a,
          "Row of `key` in a column sorted ascending across the file, or None.");
 }

@@ -28,8 +28,7 @@ std::string id_text(nb::handle id) {
   }
   if (!PyUnicode_Check(id.ptr())) throw nb::type_error("an image id must be str or bytes");
   nb::object encoded = check(PyUnicode_AsEncodedString(id.ptr(), "utf-8", "surrogateescape"));
-  return std::string(PyBytes_AS_STRING(encoded.ptr()),
-                     static_cast<size_t>(PyBytes_GET_SIZE(encoded.ptr())));
+  return std::string(PyBytes_AS_STRING(encoded.ptr()), static_cast<size_t>(PyBytes_GET_SIZE(encoded.ptr())));
 }
 
 namespace {
@@ -38,7 +37,8 @@ class PyImageStore {
  public:
   // An argument left at None keeps ImageStoreOptions' default.
   PyImageStore(const std::vector<std::string>& paths, std::optional<bool> use_saved_index,
-               std::optional<bool> save_index, const std::string& cache_dir, std::optional<bool> index_pages) {
+               std::optional<bool> save_index, const std::string& cache_dir,
+               std::optional<bool> index_pages) {
     ImageStoreOptions options;
     if (use_saved_index) options.use_saved_index = *use_saved_index;
     if (save_index) options.save_index = *save_index;
@@ -113,12 +113,13 @@ class PyImageStore {
 
 void bind_store(nb::module_& m) {
   nb::class_<PyImageStore>(m, "ImageStore", "Encoded images by id (see mimicit.ImageStore).")
-      .def(nb::init<const std::vector<std::string>&, std::optional<bool>, std::optional<bool>, const std::string&,
-                    std::optional<bool>>(),
+      .def(nb::init<const std::vector<std::string>&, std::optional<bool>, std::optional<bool>,
+                    const std::string&, std::optional<bool>>(),
            "paths"_a, "use_saved_index"_a = nb::none(), "save_index"_a = nb::none(), "cache_dir"_a = "",
            "index_pages"_a = nb::none())
       .def("index_info", &PyImageStore::index_info,
-           "What the open did: index_path, used_saved_index, saved_index, built_seek_tables, seek_table_bytes, "
+           "What the open did: index_path, used_saved_index, saved_index, built_seek_tables, "
+           "seek_table_bytes, "
            "index_bytes.")
       .def("__len__", &PyImageStore::size)
       .def("__contains__", &PyImageStore::contains, "id"_a)

@@ -59,7 +59,8 @@ validate::DecodeResult result_of(nb::handle value) {
     std::string kind = nb::cast<std::string>(k[0]);
     std::optional<validate::Kind> parsed = validate::parse_kind(kind);
     if (!parsed) fail_invalid("unknown problem kind '{}'", kind);
-    r.kept.push_back({.kind = *parsed, .image_id = nb::cast<std::string>(k[1]), .detail = nb::cast<std::string>(k[2])});
+    r.kept.push_back(
+        {.kind = *parsed, .image_id = nb::cast<std::string>(k[1]), .detail = nb::cast<std::string>(k[2])});
   }
   return r;
 }

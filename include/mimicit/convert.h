@@ -53,17 +53,16 @@
 namespace mimicit::convert {
 
 enum class Reencode { kKeep, kPng, kJpeg };
-inline constexpr NameTable<Reencode> kReencodeNames{"reencode",
-                                                    {{Reencode::kKeep, "keep", "image bytes untouched"},
-                                                     {Reencode::kPng, "png"},
-                                                     {Reencode::kJpeg, "jpeg"}},
-                                                    NameCase::kIgnore};
+inline constexpr NameTable<Reencode> kReencodeNames{
+    "reencode",
+    {{Reencode::kKeep, "keep", "image bytes untouched"}, {Reencode::kPng, "png"}, {Reencode::kJpeg, "jpeg"}},
+    NameCase::kIgnore};
 
 enum class Payload { kBase64, kBinary };
-inline constexpr NameTable<Payload> kPayloadNames{"payload",
-                                                  {{Payload::kBase64, "base64", "a base64 string column"},
-                                                   {Payload::kBinary, "binary", "raw bytes"}},
-                                                  NameCase::kIgnore};
+inline constexpr NameTable<Payload> kPayloadNames{
+    "payload",
+    {{Payload::kBase64, "base64", "a base64 string column"}, {Payload::kBinary, "binary", "raw bytes"}},
+    NameCase::kIgnore};
 
 struct ConvertOptions {
   std::vector<std::string> sources;
@@ -81,17 +80,17 @@ struct ConvertOptions {
   int png_level = kPngFast;
   int jpeg_quality = 95;
   Payload payload = Payload::kBase64;
-  int threads = 0;      // 0 = hardware concurrency
-  bool progress = true; // draw a progress line when stderr is a terminal
+  int threads = 0;       // 0 = hardware concurrency
+  bool progress = true;  // draw a progress line when stderr is a terminal
 };
 
 struct ConvertReport {
-  uint64_t images = 0;         // written
-  uint64_t dropped = 0;        // listed in _dropped.jsonl
-  uint64_t duplicates = 0;     // ids that appeared more than once in the sources
+  uint64_t images = 0;      // written
+  uint64_t dropped = 0;     // listed in _dropped.jsonl
+  uint64_t duplicates = 0;  // ids that appeared more than once in the sources
   uint64_t partitions = 0;
-  uint64_t bytes_in = 0;       // image bytes read (decoded payloads)
-  uint64_t bytes_out = 0;      // bytes of the part files
+  uint64_t bytes_in = 0;   // image bytes read (decoded payloads)
+  uint64_t bytes_out = 0;  // bytes of the part files
   double seconds = 0;
 };
 
@@ -105,16 +104,16 @@ ConvertReport convert_images(const ConvertOptions& options);
 // (src/store/storage_ranges.h): never across two files, Parquet row groups
 // kept whole when that keeps shards near the requested size.
 struct ConvertShard {
-  uint32_t index = 0;    // 0, 1, ...: names its folder; drops are listed in this order
+  uint32_t index = 0;  // 0, 1, ...: names its folder; drops are listed in this order
   StoragePlace begin;
   StoragePlace end;
-  uint64_t images = 0;   // images in [begin, end)
+  uint64_t images = 0;        // images in [begin, end)
   uint64_t store_images = 0;  // distinct ids of the store when planned (a check)
 };
 
 struct ConvertPlan {
-  uint64_t images = 0;      // distinct ids of the store
-  uint64_t duplicates = 0;  // ids that appeared more than once
+  uint64_t images = 0;               // distinct ids of the store
+  uint64_t duplicates = 0;           // ids that appeared more than once
   std::vector<ConvertShard> shards;  // in storage order, covering it exactly
 };
 
@@ -125,7 +124,7 @@ struct ConvertPlan {
 ConvertPlan plan_convert(const ConvertOptions& options, uint64_t shard_images, uint64_t shards = 0);
 
 struct ShardReport {
-  uint64_t images = 0;    // kept
+  uint64_t images = 0;  // kept
   uint64_t dropped = 0;
   uint64_t bytes_in = 0;  // image bytes read
   bool reused = false;    // the shard was already done: nothing was read
@@ -203,17 +202,18 @@ struct LayoutName {
 };
 inline constexpr LayoutName kLayoutNames[] = {
     {Layout::kHf, "hf", "Hugging Face shards per task: X_Images, X_Instructions, X and a README.md card"},
-    {Layout::kOtter, "otter", "the reference's layout: X_instructions.json, an X_images Parquet store, data.yaml"},
+    {Layout::kOtter, "otter",
+     "the reference's layout: X_instructions.json, an X_images Parquet store, data.yaml"},
     {Layout::kLlava, "llava", "LLaVA JSON (id, image, conversations) and the image files in images/"},
 };
 std::optional<Layout> parse_layout(std::string_view name);
 std::string_view layout_name(Layout layout);
 
 struct LayoutSource {
-  std::string task;                 // names the output (X above)
-  std::string group = "IMAGE_TEXT"; // the data YAML's group (otter's data.yaml keeps it)
-  std::string instructions;         // JSON file or HF shards
-  std::vector<std::string> images;  // image stores; empty: the shards embed the pictures
+  std::string task;                  // names the output (X above)
+  std::string group = "IMAGE_TEXT";  // the data YAML's group (otter's data.yaml keeps it)
+  std::string instructions;          // JSON file or HF shards
+  std::vector<std::string> images;   // image stores; empty: the shards embed the pictures
 };
 
 struct LayoutOptions {
@@ -222,7 +222,7 @@ struct LayoutOptions {
   std::string out;
   uint64_t max_shard_bytes = 500'000'000;  // hf: 500MB, the hub's recommended shard size
   parquet::Codec codec = parquet::Codec::SNAPPY;
-  int threads = 0;                         // 0 = hardware concurrency
+  int threads = 0;  // 0 = hardware concurrency
   bool progress = true;
 };
 

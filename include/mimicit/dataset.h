@@ -174,7 +174,7 @@ enum RecordField : uint32_t {
 // An instruction record left out when its file was opened: it is not an
 // object, or one of the checked fields has the wrong type.
 struct DroppedRecord {
-  std::string file;     // the instruction file; Parquet instructions: the shard
+  std::string file;  // the instruction file; Parquet instructions: the shard
   std::string id;
   uint64_t offset = 0;  // JSON: byte offset of the record's value in `file`
   int64_t row = -1;     // Parquet instructions: the row in the shard; JSON: -1
@@ -243,8 +243,7 @@ class InstructionFile {
 
 class TrainConfig {
  public:
-  static std::shared_ptr<const TrainConfig> open(const std::string& path,
-                                                 const ParseOptions& options = {});
+  static std::shared_ptr<const TrainConfig> open(const std::string& path, const ParseOptions& options = {});
   ~TrainConfig();
   TrainConfig(const TrainConfig&) = delete;
   TrainConfig& operator=(const TrainConfig&) = delete;
@@ -291,7 +290,7 @@ struct SampleOptions {
 struct SampleText {
   std::string id;
   Group group = Group::kImageText;
-  std::string dataset;      // the dataset whose training list holds this entry
+  std::string dataset;  // the dataset whose training list holds this entry
   size_t dataset_index = 0;
   std::string full_text;
   // The images to load, in order: the record's image_ids (VIDEO_TEXT: the

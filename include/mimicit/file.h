@@ -52,7 +52,7 @@ class MappedFile {
   // makes present on demand: slice() and fill() fill the range they
   // return, bytes() the whole file. Throws Error(kIo).
   static std::shared_ptr<const MappedFile> open_filled(const std::string& local_path, std::string name,
-                                                        std::shared_ptr<const RangeFiller> filler);
+                                                       std::shared_ptr<const RangeFiller> filler);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;

@@ -73,7 +73,19 @@
 namespace mimicit::image {
 
 enum class ImageFormat {
-  kUnknown, kJpeg, kPng, kWebp, kGif, kBmp, kTiff, kPpm, kTga, kIco, kPcx, kJpeg2000, kAvif
+  kUnknown,
+  kJpeg,
+  kPng,
+  kWebp,
+  kGif,
+  kBmp,
+  kTiff,
+  kPpm,
+  kTga,
+  kIco,
+  kPcx,
+  kJpeg2000,
+  kAvif
 };
 
 // Pillow's name of the format in lower case (Image.format).

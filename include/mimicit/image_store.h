@@ -42,8 +42,8 @@
 #include <compare>
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,13 +89,14 @@ struct ImageStoreOptions {
 // column of the Hugging Face layout's full configuration (embedded_image_id
 // names them).
 enum class PayloadKind { kBase64, kBinary, kHuggingFaceStruct, kJsonBase64, kImageFile, kHuggingFaceList };
-inline constexpr NameTable<PayloadKind> kPayloadKindNames{"payload kind",
-                                                          {{PayloadKind::kBase64, "base64"},
-                                                           {PayloadKind::kBinary, "binary"},
-                                                           {PayloadKind::kHuggingFaceStruct, "huggingface_struct"},
-                                                           {PayloadKind::kJsonBase64, "json_base64"},
-                                                           {PayloadKind::kImageFile, "image_file"},
-                                                           {PayloadKind::kHuggingFaceList, "huggingface_list"}}};
+inline constexpr NameTable<PayloadKind> kPayloadKindNames{
+    "payload kind",
+    {{PayloadKind::kBase64, "base64"},
+     {PayloadKind::kBinary, "binary"},
+     {PayloadKind::kHuggingFaceStruct, "huggingface_struct"},
+     {PayloadKind::kJsonBase64, "json_base64"},
+     {PayloadKind::kImageFile, "image_file"},
+     {PayloadKind::kHuggingFaceList, "huggingface_list"}}};
 
 // The id of picture `position` (0-based) of the instruction row `row_id` in
 // the Hugging Face layout's full configuration: its `path` field when that
@@ -165,8 +166,8 @@ class ImageStore {
   // piece while it runs). Stop by returning false.
   virtual void for_each_in_storage_range(
       StoragePlace begin, StoragePlace end,
-      const std::function<bool(std::string_view id, size_t rank, StoragePlace place,
-                               uint64_t block)>& fn) const = 0;
+      const std::function<bool(std::string_view id, size_t rank, StoragePlace place, uint64_t block)>& fn)
+      const = 0;
 
   virtual const std::vector<DuplicateId>& duplicates() const = 0;
 

@@ -124,25 +124,24 @@ class Order {
 
   // Step 1 of the order: the epoch's list of one group before the ranks
   // split it (exposed for tests and tools).
-  static std::vector<uint64_t> epoch_indices(uint64_t size, uint64_t seed, uint64_t epoch,
-                                             uint32_t group, Sampling sampling);
+  static std::vector<uint64_t> epoch_indices(uint64_t size, uint64_t seed, uint64_t epoch, uint32_t group,
+                                             Sampling sampling);
 
  private:
   OrderOptions options_;
   std::vector<uint64_t> group_sizes_;
   std::vector<std::vector<uint64_t>> rank_indices_;  // per group: this rank's samples
   std::vector<size_t> group_batches_;
-  std::vector<uint32_t> step_group_;         // per step: its group
-  std::vector<uint32_t> step_group_batch_;   // per step: which batch of that group
+  std::vector<uint32_t> step_group_;        // per step: its group
+  std::vector<uint32_t> step_group_batch_;  // per step: which batch of that group
 };
 
 // ---------------------------------------------------------------------------
 // Samples and batches
 
 enum class DType : uint8_t { kFloat32, kUint8 };
-inline constexpr NameTable<DType> kDTypeNames{"dtype",
-                                              {{DType::kFloat32, "float32", "normalised CHW"},
-                                               {DType::kUint8, "uint8", "HWC pixels"}}};
+inline constexpr NameTable<DType> kDTypeNames{
+    "dtype", {{DType::kFloat32, "float32", "normalised CHW"}, {DType::kUint8, "uint8", "HWC pixels"}}};
 
 size_t dtype_size(DType dtype);
 inline const char* dtype_name(DType dtype) { return kDTypeNames.name(dtype); }
@@ -170,7 +169,7 @@ struct SampleInfo {
 
 struct SampleError {
   uint64_t epoch = 0;
-  uint64_t step = 0;   // the batch the sample was dropped from
+  uint64_t step = 0;  // the batch the sample was dropped from
   uint32_t group = 0;
   uint64_t index = 0;  // in the group
   std::string id;      // the instruction id (empty only when a producer's describe() failed before naming it)
@@ -226,8 +225,8 @@ class SampleProducer {
 
   // Writes image `slot` < sample.num_images into `out` (image_layout(group)
   // .bytes() bytes).
-  virtual void load_image(size_t group, const SampleInfo& sample, uint32_t slot,
-                          std::span<uint8_t> out, Scratch* scratch) const = 0;
+  virtual void load_image(size_t group, const SampleInfo& sample, uint32_t slot, std::span<uint8_t> out,
+                          Scratch* scratch) const = 0;
 };
 
 // One sample of one group in `epoch` as a batch of one, on the calling

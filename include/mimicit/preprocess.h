@@ -78,11 +78,10 @@ struct Normalization {
 };
 
 // Otter / OpenFlamingo (the reference pipeline's default).
-inline constexpr Normalization kOtterNormalization = {{0.481f, 0.458f, 0.408f},
-                                                      {0.269f, 0.261f, 0.276f}};
+inline constexpr Normalization kOtterNormalization = {{0.481f, 0.458f, 0.408f}, {0.269f, 0.261f, 0.276f}};
 // IDEFICS (CLIP's constants).
-inline constexpr Normalization kIdeficsNormalization = {
-    {0.48145466f, 0.4578275f, 0.40821073f}, {0.26862954f, 0.26130258f, 0.27577711f}};
+inline constexpr Normalization kIdeficsNormalization = {{0.48145466f, 0.4578275f, 0.40821073f},
+                                                        {0.26862954f, 0.26130258f, 0.27577711f}};
 
 struct PreprocessOptions {
   // Target side S: every image becomes S x S. 1..kMaxPreprocessSize.

@@ -121,22 +121,36 @@ enum class Kind {
   kLenientBase64,
 };
 inline constexpr size_t kNumKinds = 15;
-inline constexpr Kind kAllKinds[kNumKinds] = {
-    Kind::kBadConfig,     Kind::kMissingFile,     Kind::kBadFile,          Kind::kBadRecord, Kind::kDuplicateInstruction,
-    Kind::kMissingInstruction, Kind::kMissingRelated, Kind::kEmptyText,    Kind::kNoImages,
-    Kind::kMissingImage,  Kind::kDuplicateImage,  Kind::kBadBase64,        Kind::kUndecodableImage,
-    Kind::kTinyImage,     Kind::kLenientBase64};
+inline constexpr Kind kAllKinds[kNumKinds] = {Kind::kBadConfig,
+                                              Kind::kMissingFile,
+                                              Kind::kBadFile,
+                                              Kind::kBadRecord,
+                                              Kind::kDuplicateInstruction,
+                                              Kind::kMissingInstruction,
+                                              Kind::kMissingRelated,
+                                              Kind::kEmptyText,
+                                              Kind::kNoImages,
+                                              Kind::kMissingImage,
+                                              Kind::kDuplicateImage,
+                                              Kind::kBadBase64,
+                                              Kind::kUndecodableImage,
+                                              Kind::kTinyImage,
+                                              Kind::kLenientBase64};
 
 // The name of each kind in reports, and what it means (for --help).
 inline constexpr NameTable<Kind> kKindNames{
     "problem kind",
     {{Kind::kBadConfig, "bad_config", "unknown group or key, wrong value type, repeated group or dataset"},
      {Kind::kMissingFile, "missing_file", "a *_path that does not exist"},
-     {Kind::kBadFile, "bad_file", "a file that cannot be read or parsed (YAML, instructions, train config, store)"},
-     {Kind::kBadRecord, "bad_record", "an instruction record that is not an object or has a field of the wrong type (dropped)"},
-     {Kind::kDuplicateInstruction, "duplicate_instruction", "an id in two datasets of a group, or twice in one file"},
+     {Kind::kBadFile, "bad_file",
+      "a file that cannot be read or parsed (YAML, instructions, train config, store)"},
+     {Kind::kBadRecord, "bad_record",
+      "an instruction record that is not an object or has a field of the wrong type (dropped)"},
+     {Kind::kDuplicateInstruction, "duplicate_instruction",
+      "an id in two datasets of a group, or twice in one file"},
      {Kind::kMissingInstruction, "missing_instruction", "a train config key without a record in the group"},
-     {Kind::kMissingRelated, "missing_related", "a rel_ins_ids or train config list id the group does not hold"},
+     {Kind::kMissingRelated, "missing_related",
+      "a rel_ins_ids or train config list id the group does not hold"},
      {Kind::kEmptyText, "empty_text", "instruction or answer empty after cleaning, or absent"},
      {Kind::kNoImages, "no_images", "a record of an image group without image_ids"},
      {Kind::kMissingImage, "missing_image", "an image id in none of the group's stores"},
@@ -144,7 +158,8 @@ inline constexpr NameTable<Kind> kKindNames{
      {Kind::kBadBase64, "bad_base64", "(--decode) a payload that is not base64"},
      {Kind::kUndecodableImage, "undecodable_image", "(--decode) an image the decoder refuses"},
      {Kind::kTinyImage, "tiny_image", "(--decode) an image under 8 pixels a side"},
-     {Kind::kLenientBase64, "lenient_base64", "(--decode, notice) base64 that decoded only with leniency (skipped characters, missing padding)"}}};
+     {Kind::kLenientBase64, "lenient_base64",
+      "(--decode, notice) base64 that decoded only with leniency (skipped characters, missing padding)"}}};
 inline const char* kind_name(Kind kind) { return kKindNames.name(kind); }
 inline std::optional<Kind> parse_kind(std::string_view name) { return kKindNames.find(name); }
 // A kind that informs without making the data unclean (lenient_base64).
@@ -173,11 +188,11 @@ struct Summary {
   uint64_t omitted = 0;                      // counted but not listed (max_problems)
   uint64_t groups = 0;
   uint64_t datasets = 0;
-  uint64_t records = 0;        // instruction records checked
-  uint64_t image_refs = 0;     // image_ids entries checked
-  uint64_t stores = 0;         // image store paths opened
-  uint64_t images = 0;         // distinct images in those stores
-  uint64_t images_decoded = 0; // images read and decoded (decode on)
+  uint64_t records = 0;         // instruction records checked
+  uint64_t image_refs = 0;      // image_ids entries checked
+  uint64_t stores = 0;          // image store paths opened
+  uint64_t images = 0;          // distinct images in those stores
+  uint64_t images_decoded = 0;  // images read and decoded (decode on)
   bool decoded = false;
   double seconds = 0;
   std::vector<std::string> notes;  // checks skipped, and why

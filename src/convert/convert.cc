@@ -12,16 +12,16 @@
 #include <cstring>
 #include <filesystem>
 
+#include "convert/convert_image.h"
+#include "convert/convert_internal.h"
+#include "convert/convert_parts.h"
 #include "mimicit/base64.h"
 #include "mimicit/error.h"
 #include "mimicit/file.h"
 #include "mimicit/image.h"
 #include "mimicit/image_store.h"
-#include "convert/convert_image.h"
-#include "convert/convert_internal.h"
-#include "convert/convert_parts.h"
-#include "util/progress.h"
 #include "store/store_scan.h"
+#include "util/progress.h"
 #include "util/worker_pool.h"
 
 namespace mimicit::convert {
@@ -37,8 +37,8 @@ void check_options(const ConvertOptions& options) {
   // the decoder ever accepts from a file.
   uint64_t max_pixels = image::DecodeOptions{}.max_pixels;
   if (uint64_t{options.resize} * options.resize > max_pixels) {
-    fail_invalid("--resize {}: N x N must not exceed {} pixels (the decoder's limit)",
-                 options.resize, max_pixels);
+    fail_invalid("--resize {}: N x N must not exceed {} pixels (the decoder's limit)", options.resize,
+                 max_pixels);
   }
   PartWriter check(fs::path(), options);  // throws for a partition size too small
 }
@@ -110,7 +110,6 @@ namespace {
 
 using namespace internal;
 
-
 // Sorted sources: each image goes straight into the parts as it is read.
 void convert_sorted(const ImageStore& store, const ConvertOptions& options, const fs::path& temp,
                     ConvertReport& report) {
@@ -147,7 +146,10 @@ void convert_unsorted(const ImageStore& store, const ConvertOptions& options, co
   ConvertPlan plan;
   plan.images = store.size();
   plan.duplicates = store.duplicates().size();
-  plan.shards.push_back({.index = 0, .begin = {}, .end = StoragePlace::end(), .images = store.size(),
+  plan.shards.push_back({.index = 0,
+                         .begin = {},
+                         .end = StoragePlace::end(),
+                         .images = store.size(),
                          .store_images = store.size()});
   fs::path work = temp / ".work";
   fs::path dir = work / shard_folder_name(0);
@@ -178,8 +180,10 @@ ConvertReport convert_images(const ConvertOptions& options) {
   const fs::path temp(temp_dir.path());
   ConvertReport report;
   try {
-    if (storage_order_is_sorted(*store)) convert_sorted(*store, options, temp, report);
-    else convert_unsorted(*store, options, temp, report);
+    if (storage_order_is_sorted(*store))
+      convert_sorted(*store, options, temp, report);
+    else
+      convert_unsorted(*store, options, temp, report);
     commit_dir(temp, out);
   } catch (...) {
     std::error_code ignored;

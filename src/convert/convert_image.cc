@@ -23,9 +23,12 @@ std::string process_image(const ConvertOptions& options, const Buffer& in, Buffe
   }
   if (options.resize > 0) rgb = image::resize_bicubic(rgb, options.resize, options.resize);
   out.clear();
-  if (options.reencode == Reencode::kJpeg) image::encode_jpeg(rgb, out, options.jpeg_quality);
-  else if (options.png_level == ConvertOptions::kPngFast) image::encode_png_fast(rgb, out);
-  else image::encode_png(rgb, out, options.png_level);
+  if (options.reencode == Reencode::kJpeg)
+    image::encode_jpeg(rgb, out, options.jpeg_quality);
+  else if (options.png_level == ConvertOptions::kPngFast)
+    image::encode_png_fast(rgb, out);
+  else
+    image::encode_png(rgb, out, options.png_level);
   return {};
 }
 

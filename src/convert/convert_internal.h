@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "mimicit/bytes.h"
-#include "mimicit/image_store.h"
 #include "mimicit/convert.h"
+#include "mimicit/image_store.h"
 #include "util/progress.h"
 #include "util/worker_pool.h"
 
@@ -28,11 +28,11 @@ void commit_dir(const std::filesystem::path& temp, const std::filesystem::path& 
 // One image on its way through a conversion.
 struct Item {
   std::string id;
-  size_t rank = 0;     // position of the id in sorted order
-  Buffer raw;          // the image file bytes from the store
-  Buffer image;        // what is stored: raw, or re-encoded
-  std::string text;    // base64 of `image`, for base64 output
-  std::string dropped; // why it is left out; empty when kept
+  size_t rank = 0;      // position of the id in sorted order
+  Buffer raw;           // the image file bytes from the store
+  Buffer image;         // what is stored: raw, or re-encoded
+  std::string text;     // base64 of `image`, for base64 output
+  std::string dropped;  // why it is left out; empty when kept
 };
 
 // Reads the item's image; a failure becomes its drop reason.

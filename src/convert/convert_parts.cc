@@ -18,7 +18,8 @@ uint64_t part_reserve(uint64_t max_bytes) { return 4096 + max_bytes / 32; }
 
 }  // namespace
 
-PartWriter::PartWriter(fs::path dir, const ConvertOptions& options) : dir_(std::move(dir)), options_(options) {
+PartWriter::PartWriter(fs::path dir, const ConvertOptions& options)
+    : dir_(std::move(dir)), options_(options) {
   if (options.max_partition_bytes <= part_reserve(options.max_partition_bytes) + 4096) {
     fail_invalid("--max-partition-size {} is too small", options.max_partition_bytes);
   }

@@ -9,8 +9,8 @@
 #include <memory>
 #include <string_view>
 
-#include "mimicit/parquet/writer.h"
 #include "mimicit/convert.h"
+#include "mimicit/parquet/writer.h"
 
 namespace mimicit::convert {
 

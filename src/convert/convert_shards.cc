@@ -16,23 +16,23 @@
 // against the plan and the other files before a byte is written.
 #include <unistd.h>
 
+#include <fcntl.h>
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fcntl.h>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <random>
 #include <sstream>
 
-#include "mimicit/error.h"
-#include "mimicit/file.h"
-#include "mimicit/convert.h"
 #include "convert/convert_internal.h"
 #include "convert/convert_parts.h"
+#include "mimicit/convert.h"
+#include "mimicit/error.h"
+#include "mimicit/file.h"
 #include "store/storage_ranges.h"
 #include "store/store_scan.h"
 
@@ -118,8 +118,8 @@ std::string format_info(const ShardInfo& info) {
   return fmt::format(
       "{}\nindex {}\nbegin {} {}\nend {} {}\nimages {}\nstore_images {}\nkept {}\ndropped {}\nbytes_in {}\n"
       "values_bytes {}\n",
-      kInfoMagic, s.index, s.begin.file, s.begin.position, s.end.file, s.end.position, s.images, s.store_images,
-      info.kept, info.dropped, info.bytes_in, info.values_bytes);
+      kInfoMagic, s.index, s.begin.file, s.begin.position, s.end.file, s.end.position, s.images,
+      s.store_images, info.kept, info.dropped, info.bytes_in, info.values_bytes);
 }
 
 ShardInfo read_info(const fs::path& path) {
@@ -138,7 +138,8 @@ ShardInfo read_info(const fs::path& path) {
   }
   auto get = [&](const char* key, size_t count) -> const std::vector<uint64_t>& {
     auto it = fields.find(key);
-    if (it == fields.end() || it->second.size() != count) fail_corrupt("{}: no valid '{}'", path.string(), key);
+    if (it == fields.end() || it->second.size() != count)
+      fail_corrupt("{}: no valid '{}'", path.string(), key);
     return it->second;
   };
   auto place = [&](const char* key) {
@@ -202,7 +203,8 @@ class ValueFiles {
   uint64_t total() const { return total_; }
 
   std::string_view read(uint64_t offset, uint32_t length, std::string& scratch) const {
-    size_t f = static_cast<size_t>(std::upper_bound(bases_.begin(), bases_.end(), offset) - bases_.begin()) - 1;
+    size_t f =
+        static_cast<size_t>(std::upper_bound(bases_.begin(), bases_.end(), offset) - bases_.begin()) - 1;
     const MappedFile& file = *files_[f];
     uint64_t local = offset - bases_[f];
     ByteView bytes = file.slice(local, length);
@@ -267,7 +269,8 @@ ShardReport write_shard(const ImageStore& store, const ConvertOptions& options, 
           drops.add(item.id, item.dropped);
         } else {
           std::string_view value = stored_value(options, item);
-          if (value.size() >= kAbsent) fail(ErrorCode::kLimit, "a value of {} bytes is too large", value.size());
+          if (value.size() >= kAbsent)
+            fail(ErrorCode::kLimit, "a value of {} bytes is too large", value.size());
           values.write(value);
           entry.clear();
           put_le(entry, item.rank, 8);
@@ -279,7 +282,8 @@ ShardReport write_shard(const ImageStore& store, const ConvertOptions& options, 
         // A cancelled run removes its work folder: stop rather than
         // write on into files nobody will read.
         if (++seen % kCancelCheckEvery == 0 && !fs::exists(dir)) {
-          fail(ErrorCode::kIo, "{}: removed while the shard was written (the run was cancelled)", dir.string());
+          fail(ErrorCode::kIo, "{}: removed while the shard was written (the run was cancelled)",
+               dir.string());
         }
       });
   if (seen != shard.images) {
@@ -335,8 +339,10 @@ ConvertReport merge_into(const ImageStore& store, const ConvertOptions& options,
       table.set(table_path, get_le(p, 8), base + offset, static_cast<uint32_t>(length));
       offset += length;
     }
-    if (offset != info.values_bytes) fail_corrupt("{}: the entries do not cover the values", table_path.string());
-    if (info.kept + info.dropped != shard.images) fail_corrupt("{}: kept and dropped do not add up", dir.string());
+    if (offset != info.values_bytes)
+      fail_corrupt("{}: the entries do not cover the values", table_path.string());
+    if (info.kept + info.dropped != shard.images)
+      fail_corrupt("{}: kept and dropped do not add up", dir.string());
     copy_drops(dir / "_dropped.jsonl", info.dropped, drops);
     report.images += info.kept;
     report.bytes_in += info.bytes_in;
@@ -382,13 +388,17 @@ ConvertPlan plan_convert(const ConvertOptions& options, uint64_t shard_images, u
   if (shard_images == 0) shard_images = range_size_for(plan.images, shards);
   uint32_t index = 0;
   for (const StorageRange& range : cut_storage_order(*store, shard_images)) {
-    plan.shards.push_back({.index = index++, .begin = range.begin, .end = range.end, .images = range.images,
+    plan.shards.push_back({.index = index++,
+                           .begin = range.begin,
+                           .end = range.end,
+                           .images = range.images,
                            .store_images = plan.images});
   }
   return plan;
 }
 
-ShardReport convert_shard(const ConvertOptions& options, const ConvertShard& shard, const std::string& work_dir) {
+ShardReport convert_shard(const ConvertOptions& options, const ConvertShard& shard,
+                          const std::string& work_dir) {
   check_options(options);
   const fs::path work(work_dir);
   const fs::path final_dir = work / shard_folder_name(shard.index);
@@ -399,7 +409,8 @@ ShardReport convert_shard(const ConvertOptions& options, const ConvertShard& sha
     if (!same_shard(info.shard, shard)) {
       fail_corrupt("{}: a different shard is done under this name", final_dir.string());
     }
-    return ShardReport{.images = info.kept, .dropped = info.dropped, .bytes_in = info.bytes_in, .reused = true};
+    return ShardReport{
+        .images = info.kept, .dropped = info.dropped, .bytes_in = info.bytes_in, .reused = true};
   };
   if (auto report = done()) return *report;
   auto store = ImageStore::open(options.sources, full_pass_options());
@@ -421,7 +432,8 @@ ShardReport convert_shard(const ConvertOptions& options, const ConvertShard& sha
       if (e == ENOTEMPTY || e == EEXIST) {
         if (auto again = done()) return *again;
       }
-      fail(ErrorCode::kIo, "{}: cannot rename to {}: {}", temp.string(), final_dir.string(), std::strerror(e));
+      fail(ErrorCode::kIo, "{}: cannot rename to {}: {}", temp.string(), final_dir.string(),
+           std::strerror(e));
     }
     return report;
   } catch (...) {
@@ -430,7 +442,8 @@ ShardReport convert_shard(const ConvertOptions& options, const ConvertShard& sha
   }
 }
 
-ConvertReport merge_shards(const ConvertOptions& options, const ConvertPlan& plan, const std::string& work_dir) {
+ConvertReport merge_shards(const ConvertOptions& options, const ConvertPlan& plan,
+                           const std::string& work_dir) {
   auto start = std::chrono::steady_clock::now();
   check_options(options);
   auto store = ImageStore::open(options.sources, full_pass_options());

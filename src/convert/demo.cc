@@ -3,8 +3,8 @@
 #include <cstdlib>
 #include <system_error>
 
-#include "mimicit/error.h"
 #include "mimicit/convert.h"
+#include "mimicit/error.h"
 
 namespace mimicit::convert {
 

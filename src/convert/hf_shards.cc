@@ -33,7 +33,8 @@ constexpr std::string_view kString = R"({"dtype": "string", "_type": "Value"})";
 std::string features_json(Config config) {
   switch (config) {
     case Config::kImages:
-      return fmt::format(R"({{"info": {{"features": {{"id": {}, "image": {{"_type": "Image"}}}}}}}})", kString);
+      return fmt::format(R"({{"info": {{"features": {{"id": {}, "image": {{"_type": "Image"}}}}}}}})",
+                         kString);
     case Config::kInstructions:
     case Config::kFull: {
       std::string images = config == Config::kFull
@@ -53,8 +54,8 @@ std::string features_json(Config config) {
 std::string yaml_scalar(std::string_view s) {
   bool plain = !s.empty() && s.front() != ' ' && s.back() != ' ' && s.front() != '-';
   for (char c : s) {
-    plain &= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-             c == '_' || c == '-' || c == '.' || c == ' ';
+    plain &= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+             c == '-' || c == '.' || c == ' ';
   }
   if (plain) return std::string(s);
   std::string out = "\"";
@@ -82,9 +83,9 @@ std::string config_name(const std::string& task, Config config) {
 
 std::vector<parquet::WriterColumn> columns(Config config) {
   if (config == Config::kImages) return {string_column("id"), image_column("image")};
-  parquet::WriterColumn images =
-      config == Config::kFull ? parquet::WriterColumn::list("images", image_column("element"))
-                              : parquet::WriterColumn::list("images", string_column("element"));
+  parquet::WriterColumn images = config == Config::kFull
+                                     ? parquet::WriterColumn::list("images", image_column("element"))
+                                     : parquet::WriterColumn::list("images", string_column("element"));
   return {string_column("id"), string_column("instruction"), string_column("answer"), images,
           parquet::WriterColumn::list("related instructions", string_column("element"))};
 }
@@ -146,12 +147,14 @@ void ShardWriter::close() {
 std::string dataset_card(const std::vector<CardConfig>& configs, const std::string& source) {
   std::string out = "---\ndataset_info:\n";
   for (const CardConfig& c : configs) {
-    out += fmt::format("- config_name: {}\n  features:\n  - name: id\n    dtype: string\n", yaml_scalar(c.name));
+    out +=
+        fmt::format("- config_name: {}\n  features:\n  - name: id\n    dtype: string\n", yaml_scalar(c.name));
     if (c.config == Config::kImages) {
       out += "  - name: image\n    dtype: image\n";
     } else {
       out += "  - name: instruction\n    dtype: string\n  - name: answer\n    dtype: string\n";
-      out += fmt::format("  - name: images\n    sequence: {}\n", c.config == Config::kFull ? "image" : "string");
+      out +=
+          fmt::format("  - name: images\n    sequence: {}\n", c.config == Config::kFull ? "image" : "string");
       out += "  - name: related instructions\n    sequence: string\n";
     }
     out += fmt::format(
@@ -167,8 +170,9 @@ std::string dataset_card(const std::vector<CardConfig>& configs, const std::stri
   out += "---\n\n";
   out += "# MIMIC-IT in the Hugging Face layout\n\n";
   out += fmt::format("Written by `mimicit convert --to hf` from `{}`. Per task X:\n\n", source);
-  out += "- `X`: id, instruction, answer, images (the pictures, `datasets` Image features), "
-         "related instructions;\n";
+  out +=
+      "- `X`: id, instruction, answer, images (the pictures, `datasets` Image features), "
+      "related instructions;\n";
   out += "- `X_Instructions`: the same with the image ids in `images`;\n";
   out += "- `X_Images`: id, image.\n\n";
   out += "Load one with `datasets.load_dataset(\"<this folder or repo>\", \"X\")`.\n";

@@ -7,15 +7,15 @@
 
 #include <fmt/format.h>
 
+#include "convert/convert_internal.h"
+#include "convert/hf_shards.h"
+#include "dataset/instruction_parquet.h"
 #include "mimicit/convert.h"
 #include "mimicit/dataset.h"
 #include "mimicit/error.h"
 #include "mimicit/file.h"
 #include "mimicit/image.h"
 #include "mimicit/image_store.h"
-#include "convert/convert_internal.h"
-#include "convert/hf_shards.h"
-#include "dataset/instruction_parquet.h"
 #include "store/open_store.h"
 #include "store/store_scan.h"
 #include "util/json_text.h"
@@ -48,7 +48,8 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 std::string strip_suffix(std::string name) {
   for (std::string_view suffix : {"_instructions", "_Instructions", "_INSTRUCTIONS", "_Images", "_images"}) {
-    if (ends_with(name, suffix) && name.size() > suffix.size()) return name.substr(0, name.size() - suffix.size());
+    if (ends_with(name, suffix) && name.size() > suffix.size())
+      return name.substr(0, name.size() - suffix.size());
   }
   return name;
 }
@@ -59,7 +60,8 @@ std::string task_of(const std::string& instructions) {
   fs::path p = fs::path(instructions).lexically_normal();
   if (p.filename().empty()) p = p.parent_path();
   std::string name;
-  if (store::has_glob_characters(p.string()) || (p.extension() == ".parquet" && p.stem().string().starts_with("train-"))) {
+  if (store::has_glob_characters(p.string()) ||
+      (p.extension() == ".parquet" && p.stem().string().starts_with("train-"))) {
     name = p.parent_path().filename().string();
   } else if (fs::is_directory(p)) {
     name = p.filename().string();
@@ -95,8 +97,8 @@ LayoutSource source_of(std::string task, std::string instructions, std::vector<s
 
 struct Run {
   const LayoutOptions& options;
-  fs::path out;       // final
-  fs::path temp;      // being filled
+  fs::path out;   // final
+  fs::path temp;  // being filled
   LayoutReport report;
   WorkerPool pool;
   Buffer scratch;
@@ -114,8 +116,10 @@ bool embeds_images(const LayoutSource& s) {
 // embeds in its rows; null for text-only data (no store, none embedded).
 std::shared_ptr<const ImageStore> open_images(const LayoutSource& s) {
   std::shared_ptr<const ImageStore> store;
-  if (!s.images.empty()) store = ImageStore::open(s.images);
-  else if (embeds_images(s)) store = ImageStore::open(s.instructions);
+  if (!s.images.empty())
+    store = ImageStore::open(s.images);
+  else if (embeds_images(s))
+    store = ImageStore::open(s.instructions);
   if (store && store->size() == 0 && s.images.empty()) store.reset();
   return store;
 }
@@ -198,26 +202,28 @@ void write_hf(Run& run, const LayoutSource& s, std::vector<hf::CardConfig>& card
 
   // X_Images: every image of the stores, in their order (none for text).
   hf::ShardWriter images(run.temp / hf::config_name(s.task, Config::kImages), Config::kImages, run.options);
-  if (store) scan_store_in_storage_order<ImageItem>(
-      *store, run.pool, [&](ImageItem& item) { store->get(item.id, item.bytes); }, [](ImageItem&) {},
-      [&](ImageItem& item) {
-        parquet::ParquetWriter& w = images.begin_row(item.id.size() + item.bytes.size() + 16);
-        w.append_bytes(0, item.id);
-        w.append_struct(1);
-        w.append_bytes(1, as_string_view(item.bytes.view()));
-        w.append_null(1);  // path: none, as `datasets` writes an Image given as bytes
-        images.end_row();
-        ++run.report.images;
-      });
+  if (store)
+    scan_store_in_storage_order<ImageItem>(
+        *store, run.pool, [&](ImageItem& item) { store->get(item.id, item.bytes); }, [](ImageItem&) {},
+        [&](ImageItem& item) {
+          parquet::ParquetWriter& w = images.begin_row(item.id.size() + item.bytes.size() + 16);
+          w.append_bytes(0, item.id);
+          w.append_struct(1);
+          w.append_bytes(1, as_string_view(item.bytes.view()));
+          w.append_null(1);  // path: none, as `datasets` writes an Image given as bytes
+          images.end_row();
+          ++run.report.images;
+        });
   if (store) images.close();
   for (const hf::ShardWriter* w : {&full, &images, &instructions}) {
     run.report.files += w->shards();
     run.report.bytes_out += w->file_bytes();
   }
-  card.push_back({hf::config_name(s.task, Config::kFull), Config::kFull, full.rows(), full.value_bytes(), full.file_bytes()});
+  card.push_back({hf::config_name(s.task, Config::kFull), Config::kFull, full.rows(), full.value_bytes(),
+                  full.file_bytes()});
   if (store) {
-    card.push_back({hf::config_name(s.task, Config::kImages), Config::kImages, images.rows(), images.value_bytes(),
-                    images.file_bytes()});
+    card.push_back({hf::config_name(s.task, Config::kImages), Config::kImages, images.rows(),
+                    images.value_bytes(), images.file_bytes()});
   }
   card.push_back({hf::config_name(s.task, Config::kInstructions), Config::kInstructions, instructions.rows(),
                   instructions.value_bytes(), instructions.file_bytes()});
@@ -262,8 +268,14 @@ void write_otter(Run& run, const LayoutSource& s, YamlGroups& yaml_groups) {
     text += records->meta_json();
   } else {
     JsonWriter meta(text);
-    meta.begin_object().key("version").value("0.0.1").key("author").value("mimicit convert")
-        .key("source").value(s.instructions).end_object();
+    meta.begin_object()
+        .key("version")
+        .value("0.0.1")
+        .key("author")
+        .value("mimicit convert")
+        .key("source")
+        .value(s.instructions)
+        .end_object();
   }
   text += ",\"data\":{";
   dataset::Record r;
@@ -290,9 +302,11 @@ void write_otter(Run& run, const LayoutSource& s, YamlGroups& yaml_groups) {
     append_json_string(out, value);
     return out;
   };
-  auto group = std::find_if(yaml_groups.begin(), yaml_groups.end(), [&](const auto& g) { return g.first == s.group; });
+  auto group =
+      std::find_if(yaml_groups.begin(), yaml_groups.end(), [&](const auto& g) { return g.first == s.group; });
   if (group == yaml_groups.end()) group = yaml_groups.insert(yaml_groups.end(), {s.group, ""});
-  group->second += fmt::format("  {}:\n    mimicit_path: {}\n", quoted(s.task), quoted((run.out / json_name).string()));
+  group->second +=
+      fmt::format("  {}:\n    mimicit_path: {}\n", quoted(s.task), quoted((run.out / json_name).string()));
   if (!open_images(s)) return;  // text only
 
   // The images: the existing converter, into the output being built.
@@ -362,8 +376,10 @@ void write_llava(Run& run, const LayoutSource& s, std::set<std::string>& written
     text += i == 0 ? "\n" : ",\n";
     JsonWriter j(text);
     j.begin_object().key("id").value(records->id(i));
-    if (names.size() == 1) j.key("image").value(names[0]);
-    else if (names.size() > 1) j.key("image").strings(names);
+    if (names.size() == 1)
+      j.key("image").value(names[0]);
+    else if (names.size() > 1)
+      j.key("image").strings(names);
     j.key("conversations").begin_array();
     j.begin_object().key("from").value("human").key("value").value(prompt).end_object();
     j.begin_object().key("from").value("gpt").key("value").value(r.answer).end_object();
@@ -441,7 +457,8 @@ LayoutReport convert_layout(const LayoutOptions& options) {
       run.report.bytes_out += text.size();
     };
     if (options.to == Layout::kHf) {
-      std::string source = options.datasets.size() == 1 ? options.datasets[0].instructions : "several datasets";
+      std::string source =
+          options.datasets.size() == 1 ? options.datasets[0].instructions : "several datasets";
       write_text("README.md", hf::dataset_card(card, source));
     }
     if (options.to == Layout::kOtter) {

@@ -20,7 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 std::string where(const YAML::Node& node) {
   const YAML::Mark mark = node.Mark();
   return mark.is_null() ? std::string() : fmt::format(" (line {})", mark.line + 1);
@@ -39,9 +38,11 @@ std::string node_kind(const YAML::Node& node) {
 
 // Error(kLimit) for a data YAML over max_yaml_bytes; `size` is its size,
 // or (read from a pipe) a lower bound of it.
-[[noreturn]] void fail_too_large(std::string_view prefix, std::string_view size, const DataConfigOptions& options) {
-  fail(ErrorCode::kLimit, "{}the data YAML has {} bytes, over the limit of {} bytes (a data YAML is a few KB)", prefix,
-       size, options.max_yaml_bytes);
+[[noreturn]] void fail_too_large(std::string_view prefix, std::string_view size,
+                                 const DataConfigOptions& options) {
+  fail(ErrorCode::kLimit,
+       "{}the data YAML has {} bytes, over the limit of {} bytes (a data YAML is a few KB)", prefix, size,
+       options.max_yaml_bytes);
 }
 
 // Paths: relative ones against the base folder (nothing to do when that is
@@ -80,7 +81,8 @@ struct DatasetParser {
     if (options.check_paths) {
       std::error_code error;
       if (!fs::exists(resolved, error) && !matches_some_path(resolved)) {
-        std::string shown = resolved == path ? "'" + path + "'" : fmt::format("'{}' (resolved to '{}')", path, resolved);
+        std::string shown =
+            resolved == path ? "'" + path + "'" : fmt::format("'{}' (resolved to '{}')", path, resolved);
         fail(ErrorCode::kNotFound, "{}: {} {} does not exist", context, key, shown);
       }
     }
@@ -124,7 +126,9 @@ struct DatasetParser {
         if (!value.IsScalar() || !YAML::convert<int64_t>::decode(value, n)) {
           fail_value(key, value, "an integer (-1 for all)");
         }
-        if (n < -1) fail_corrupt("{}: num_samples is {}{}, expected -1, 0 or a positive count", context, n, where(value));
+        if (n < -1)
+          fail_corrupt("{}: num_samples is {}{}, expected -1, 0 or a positive count", context, n,
+                       where(value));
         dataset.num_samples = n;
       } else if (key == "task_description") {
         dataset.task_descriptions = string_list(key, value);
@@ -141,7 +145,8 @@ struct DatasetParser {
     if (!has_mimicit_path) fail_corrupt("{}: missing required key 'mimicit_path'{}", context, where(node));
     dataset.mimicit_path = checked_path("mimicit_path", dataset.mimicit_path_as_written);
     for (size_t i = 0; i < dataset.images_paths.size(); ++i) {
-      const std::string key = dataset.images_paths.size() > 1 ? fmt::format("images_path[{}]", i) : "images_path";
+      const std::string key =
+          dataset.images_paths.size() > 1 ? fmt::format("images_path[{}]", i) : "images_path";
       dataset.images_paths[i] = checked_path(key, dataset.images_paths[i]);
     }
     if (!dataset.train_config_path.empty()) {
@@ -149,7 +154,8 @@ struct DatasetParser {
     }
     // The Hugging Face layout's full configuration embeds the pictures in
     // the instruction shards: they are the store when none is named.
-    if (dataset.images_paths.empty() && options.check_paths && names_parquet_instructions(dataset.mimicit_path)) {
+    if (dataset.images_paths.empty() && options.check_paths &&
+        names_parquet_instructions(dataset.mimicit_path)) {
       if (with_context(context, [&] { return has_embedded_images(dataset.mimicit_path); })) {
         dataset.images_paths.push_back(dataset.mimicit_path);
       }
@@ -188,7 +194,8 @@ GroupConfig parse_group_node(Group group, const YAML::Node& node, const DataConf
     DatasetConfig dataset = parser.parse(name, item.second);
     if (!replace_or_append(config.datasets, index, std::move(dataset),
                            [](const DatasetConfig& d) -> const std::string& { return d.name; })) {
-      warnings.push_back(fmt::format("group {}: dataset {} appears twice; the later one is used", group_name(group), name));
+      warnings.push_back(
+          fmt::format("group {}: dataset {} appears twice; the later one is used", group_name(group), name));
     }
   }
   return config;
@@ -197,12 +204,15 @@ GroupConfig parse_group_node(Group group, const YAML::Node& node, const DataConf
 DataConfig parse_root(const YAML::Node& root, const DataConfigOptions& options) {
   DataConfig config;
   if (root.IsNull()) fail_corrupt("no groups (expected some of {})", kGroupNames.names());
-  if (!root.IsMap()) fail_corrupt("the document is {}, expected a mapping of groups ({})", node_kind(root), kGroupNames.names());
+  if (!root.IsMap())
+    fail_corrupt("the document is {}, expected a mapping of groups ({})", node_kind(root),
+                 kGroupNames.names());
   std::unordered_map<std::string, size_t> index;
   for (const auto& item : root) {
     const std::string name = item.first.IsScalar() ? item.first.Scalar() : node_kind(item.first);
     const std::optional<Group> group = parse_group(name);
-    if (!group) fail_corrupt("unknown group '{}'{} (allowed: {})", name, where(item.first), kGroupNames.names());
+    if (!group)
+      fail_corrupt("unknown group '{}'{} (allowed: {})", name, where(item.first), kGroupNames.names());
     GroupConfig parsed = parse_group_node(*group, item.second, options, config.warnings);
     if (!replace_or_append(config.groups, index, std::move(parsed),
                            [](const GroupConfig& g) { return group_name(g.group); })) {
@@ -221,7 +231,8 @@ const GroupConfig* DataConfig::find(Group group) const {
   return nullptr;
 }
 
-DataConfig DataConfig::parse(std::string_view yaml, const std::string& name, const DataConfigOptions& options) {
+DataConfig DataConfig::parse(std::string_view yaml, const std::string& name,
+                             const DataConfigOptions& options) {
   return with_context(name, [&] {
     if (yaml.size() > options.max_yaml_bytes) fail_too_large("", std::to_string(yaml.size()), options);
     YAML::Node root;

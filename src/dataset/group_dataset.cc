@@ -69,7 +69,8 @@ struct GroupDataset::Impl {
   void find_shared_ids();
   void choose_descriptions();
   void collect_images_paths();
-  void in_context_ids(size_t dataset, uint64_t key_index, std::string_view id, std::vector<std::string>* out) const;
+  void in_context_ids(size_t dataset, uint64_t key_index, std::string_view id,
+                      std::vector<std::string>* out) const;
 };
 
 namespace {
@@ -133,7 +134,8 @@ void GroupDataset::Impl::resample_lists() {
     ds.training_begin = begin;
     ds.training_size = lists.back().size;
     if (ds.training_size > UINT64_MAX - begin) {
-      fail(ErrorCode::kLimit, "group {}: the training list would hold more than 2^64 entries", group_name(group));
+      fail(ErrorCode::kLimit, "group {}: the training list would hold more than 2^64 entries",
+           group_name(group));
     }
     begin += ds.training_size;
   }
@@ -178,7 +180,8 @@ void GroupDataset::Impl::find_shared_ids() {
   // Records: a later file's record replaces an earlier file's (a file
   // listed by two datasets replaces nothing).
   uint64_t total = 0;
-  for (size_t d = 0; d < datasets.size(); ++d) total += std::max(key_count(d), uint64_t{datasets[d].instructions->size()});
+  for (size_t d = 0; d < datasets.size(); ++d)
+    total += std::max(key_count(d), uint64_t{datasets[d].instructions->size()});
   {
     HashSet seen(total);
     std::unordered_set<const InstructionFile*> files;
@@ -245,7 +248,8 @@ void GroupDataset::Impl::find_shared_ids() {
 
 void GroupDataset::Impl::choose_descriptions() {
   for (const Dataset& ds : datasets) {
-    chosen_descriptions.push_back(choose_description(ds.config.task_descriptions, options.seed, options.epoch));
+    chosen_descriptions.push_back(
+        choose_description(ds.config.task_descriptions, options.seed, options.epoch));
   }
 }
 
@@ -281,8 +285,8 @@ std::shared_ptr<const GroupDataset> GroupDataset::open(const DataConfig& config,
                                                        const SampleOptions& options) {
   const GroupConfig* group_config = config.find(group);
   if (group_config == nullptr) {
-    fail(ErrorCode::kNotFound, "{}: no group {} in the data YAML", config.path.empty() ? "data YAML" : config.path,
-         group_name(group));
+    fail(ErrorCode::kNotFound, "{}: no group {} in the data YAML",
+         config.path.empty() ? "data YAML" : config.path, group_name(group));
   }
   if (options.resample_frames == 0) fail_invalid("resample_frames must be at least 1");
   if (options.image_size == 0) fail_invalid("image_size must be at least 1");
@@ -290,7 +294,8 @@ std::shared_ptr<const GroupDataset> GroupDataset::open(const DataConfig& config,
   Impl& impl = *result->impl_;
   impl.group = group;
   impl.options = options;
-  for (const DatasetConfig& dataset : group_config->datasets) impl.datasets.push_back({dataset, nullptr, nullptr, 0, 0});
+  for (const DatasetConfig& dataset : group_config->datasets)
+    impl.datasets.push_back({dataset, nullptr, nullptr, 0, 0});
   impl.load_files();
   impl.resample_lists();
   impl.find_shared_ids();
@@ -344,7 +349,8 @@ void GroupDataset::sample_text(uint64_t i, int64_t epoch, SampleText* out) const
   size_t task_dataset = d;
   if (!impl.overrides.empty() && !impl.overrides[d].empty()) {
     const auto& list = impl.overrides[d];
-    auto it = std::lower_bound(list.begin(), list.end(), k, [](const Impl::Override& o, uint64_t key) { return o.key < key; });
+    auto it = std::lower_bound(list.begin(), list.end(), k,
+                               [](const Impl::Override& o, uint64_t key) { return o.key < key; });
     if (it != list.end() && it->key == k) {
       context_dataset = it->context_dataset;
       task_dataset = it->task_dataset;
@@ -369,12 +375,14 @@ void GroupDataset::sample_text(uint64_t i, int64_t epoch, SampleText* out) const
     const std::optional<RecordRef> ref = find_record(turn);
     if (!ref) {
       if (own) fail(ErrorCode::kNotFound, "group {}: training id '{}' has no instruction record", group, id);
-      fail(ErrorCode::kNotFound, "group {}: in-context id '{}' of '{}' has no instruction record", group, turn, id);
+      fail(ErrorCode::kNotFound, "group {}: in-context id '{}' of '{}' has no instruction record", group,
+           turn, id);
     }
     impl.datasets[ref->dataset].instructions->read(ref->index, &record);
     if (!record.has_instruction || !record.has_answer) {
       fail(ErrorCode::kNotFound, "group {}: record '{}' ({}) has no \"{}\"", group, turn,
-           impl.datasets[ref->dataset].instructions->path(), record.has_instruction ? "answer" : "instruction");
+           impl.datasets[ref->dataset].instructions->path(),
+           record.has_instruction ? "answer" : "instruction");
     }
     append_turn(out->full_text, impl.options.instruction_format,
                 clean_question(record.instruction, impl.options.keep_symbols, impl.options.python_unicode),
@@ -384,9 +392,9 @@ void GroupDataset::sample_text(uint64_t i, int64_t epoch, SampleText* out) const
   out->full_text.resize(rstrip_newlines(out->full_text).size());
   if (impl.options.with_task_description && !impl.chosen_descriptions[task_dataset].empty()) {
     const std::string description =
-        epoch == impl.options.epoch
-            ? impl.chosen_descriptions[task_dataset]
-            : choose_description(impl.datasets[task_dataset].config.task_descriptions, impl.options.seed, epoch);
+        epoch == impl.options.epoch ? impl.chosen_descriptions[task_dataset]
+                                    : choose_description(impl.datasets[task_dataset].config.task_descriptions,
+                                                         impl.options.seed, epoch);
     out->full_text.insert(0, description + "\n");
   }
 
@@ -394,9 +402,7 @@ void GroupDataset::sample_text(uint64_t i, int64_t epoch, SampleText* out) const
   const int64_t side = impl.options.image_size;
   out->image_ids.clear();
   switch (impl.group) {
-    case Group::kTextOnly:
-      out->image_shape = {1, 1, 3, 224, 224};
-      break;
+    case Group::kTextOnly: out->image_shape = {1, 1, 3, 224, 224}; break;
     case Group::kVideoText: {
       if (record.image_ids.empty()) {
         fail_corrupt("group {}: video record '{}' has no image_ids (frames)", group, id);

@@ -4,10 +4,10 @@
 #include "dataset/instruction_parquet.h"
 #include "dataset/json_value.h"
 #include "dataset/object_loader.h"
-#include "remote/object_cache.h"
 #include "mimicit/dataset.h"
 #include "mimicit/error.h"
 #include "mimicit/file.h"
+#include "remote/object_cache.h"
 #include "util/json_walker.h"
 
 namespace mimicit::dataset {
@@ -63,16 +63,19 @@ ValueProblem check_record(od::document& doc, uint32_t checked) {
     if (bit & (kFieldInstruction | kFieldAnswer)) {
       od::json_type field_type;
       if (auto error = value.type().get(field_type)) return {simdjson_problem(error, "field '" + name + "'")};
-      if (field_type != od::json_type::string) return type_problem(name, json_type_phrase(field_type), "a string");
+      if (field_type != od::json_type::string)
+        return type_problem(name, json_type_phrase(field_type), "a string");
       if (auto error = value.get_string().error()) return {simdjson_problem(error, "field '" + name + "'")};
     } else if (bit != 0) {
       // A failure here may also be bad JSON: validate_members checks the
       // whole record again before it drops it.
       std::string found;
-      if (!read_string_list(value, &list, &found)) return type_problem(name, found, "an array of strings or null");
+      if (!read_string_list(value, &list, &found))
+        return type_problem(name, found, "an array of strings or null");
     } else {
       std::string what;
-      if (auto error = validate_value(value, 2, &what)) return {simdjson_problem(error, "field '" + name + "'")};
+      if (auto error = validate_value(value, 2, &what))
+        return {simdjson_problem(error, "field '" + name + "'")};
     }
   }
   return {};
@@ -86,7 +89,8 @@ std::vector<DroppedRecord> drop_reports(const std::string& path, ByteView doc, c
   const size_t n = std::min(wrong.size(), max_reports);
   std::vector<size_t> by_offset(n);
   for (size_t k = 0; k < n; ++k) by_offset[k] = k;
-  std::sort(by_offset.begin(), by_offset.end(), [&](size_t a, size_t b) { return wrong[a].offset < wrong[b].offset; });
+  std::sort(by_offset.begin(), by_offset.end(),
+            [&](size_t a, size_t b) { return wrong[a].offset < wrong[b].offset; });
   std::vector<uint64_t> lines(n);
   uint64_t line = 1;
   uint64_t counted = 0;
@@ -108,8 +112,9 @@ std::vector<DroppedRecord> drop_reports(const std::string& path, ByteView doc, c
     if (shards != nullptr && !shards->empty()) {
       // Record r of the rendering is on line r + 2 (instruction_parquet.h).
       const uint64_t record = lines[k] - 2;
-      auto shard = std::upper_bound(shards->begin(), shards->end(), record,
-                                    [](uint64_t r, const ParquetShardStart& s) { return r < s.first_record; });
+      auto shard =
+          std::upper_bound(shards->begin(), shards->end(), record,
+                           [](uint64_t r, const ParquetShardStart& s) { return r < s.first_record; });
       --shard;
       report.file = shard->path;
       report.row = static_cast<int64_t>(record - shard->first_record);
@@ -130,13 +135,15 @@ std::vector<DroppedRecord> drop_reports(const std::string& path, ByteView doc, c
 InstructionFile::InstructionFile() : impl_(std::make_unique<Impl>()) {}
 InstructionFile::~InstructionFile() = default;
 
-std::shared_ptr<const InstructionFile> InstructionFile::open(const std::string& path, const ParseOptions& options) {
+std::shared_ptr<const InstructionFile> InstructionFile::open(const std::string& path,
+                                                             const ParseOptions& options) {
   std::shared_ptr<InstructionFile> result(new InstructionFile());
   Impl& impl = *result->impl_;
   impl.path = path;
   impl.checked_fields = options.checked_fields;
   std::vector<ParquetShardStart> shards;
-  impl.file = names_parquet_instructions(path) ? render_parquet_instructions(path, &shards) : remote::open_mapped(path);
+  impl.file = names_parquet_instructions(path) ? render_parquet_instructions(path, &shards)
+                                               : remote::open_mapped(path);
   with_context(path, [&] {
     const ByteView doc = impl.file->bytes();
     impl.file->will_need(0, doc.size());
@@ -171,12 +178,13 @@ std::shared_ptr<const InstructionFile> InstructionFile::open(const std::string& 
       replaced.clear();
       // Walked once, here: the top-level walker does not skip it first.
       data_begin = member.value_begin;
-      data_end = walk_object(*impl.file, member.value_begin, options.max_value_bytes, &impl.records, &impl.repeats,
-                             &replaced);
+      data_end = walk_object(*impl.file, member.value_begin, options.max_value_bytes, &impl.records,
+                             &impl.repeats, &replaced);
       top.continue_after(data_end);
     }
     expect_only_whitespace_after(doc, top.end_offset());
-    if (!has_data) fail_corrupt("no \"data\" object (expected {{\"meta\": ..., \"data\": {{id: record, ...}}}})");
+    if (!has_data)
+      fail_corrupt("no \"data\" object (expected {{\"meta\": ..., \"data\": {{id: record, ...}}}})");
     for (const ReplacedValue& other : others) {
       check_value_size(doc, other.key, other.begin, other.end, options.max_value_bytes);
       ValueParser& parser = ValueParser::for_this_thread();
@@ -184,12 +192,14 @@ std::shared_ptr<const InstructionFile> InstructionFile::open(const std::string& 
       std::string what;
       auto error = parser.iterate(doc, other.begin, other.end).get(value);
       if (!error) error = validate_document(value, &what);
-      if (error) fail_corrupt("{}: \"{}\": {}", describe_offset(doc, other.begin), other.key, simdjson_problem(error, what));
+      if (error)
+        fail_corrupt("{}: \"{}\": {}", describe_offset(doc, other.begin), other.key,
+                     simdjson_problem(error, what));
     }
     const uint32_t checked = options.checked_fields;
-    const std::vector<WrongTypedMember> wrong = validate_members(
-        *impl.file, impl.records, replaced, "record", options.threads,
-        [checked](od::document& record) { return check_record(record, checked); });
+    const std::vector<WrongTypedMember> wrong =
+        validate_members(*impl.file, impl.records, replaced, "record", options.threads,
+                         [checked](od::document& record) { return check_record(record, checked); });
     if (!wrong.empty()) {
       impl.dropped = drop_reports(path, doc, impl.records, wrong, options.max_dropped_reports, &shards);
       impl.dropped_count = wrong.size();
@@ -249,11 +259,12 @@ void InstructionFile::read(size_t i, Record* out) const {
   out->rel_ins_ids.clear();
   thread_local std::vector<std::string_view> list;
   auto failed = [&](simdjson::error_code error) {
-    fail_corrupt("{}: {}: record '{}': {}", impl_->path, describe_offset(doc, impl_->records.value_begin(i)), id(i),
-                 simdjson_problem(error, ""));
+    fail_corrupt("{}: {}: record '{}': {}", impl_->path, describe_offset(doc, impl_->records.value_begin(i)),
+                 id(i), simdjson_problem(error, ""));
   };
   od::document record;
-  if (auto error = parser.iterate(doc, impl_->records.value_begin(i), impl_->records.value_end(i)).get(record)) {
+  if (auto error =
+          parser.iterate(doc, impl_->records.value_begin(i), impl_->records.value_end(i)).get(record)) {
     failed(error);
   }
   od::object object;

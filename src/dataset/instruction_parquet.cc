@@ -34,8 +34,9 @@ bool is_folder(const std::string& path) {
 
 std::vector<std::string> shards_of(const std::string& path) {
   std::vector<std::string> shards;
-  const std::vector<std::string> named =
-      is_folder(path) || !store::has_glob_characters(path) ? std::vector<std::string>{path} : store::expand_glob(path);
+  const std::vector<std::string> named = is_folder(path) || !store::has_glob_characters(path)
+                                             ? std::vector<std::string>{path}
+                                             : store::expand_glob(path);
   for (const std::string& p : named) {
     if (!is_folder(p)) {
       shards.push_back(p);
@@ -53,8 +54,8 @@ struct RecordColumns {
   int id = -1;
   int instruction = -1;
   int answer = -1;
-  int image_ids = -1;   // a list of strings
-  int embedded = -1;    // the `path` (else `bytes`) leaf of a list of Image structs
+  int image_ids = -1;  // a list of strings
+  int embedded = -1;   // the `path` (else `bytes`) leaf of a list of Image structs
   int rel_ins_ids = -1;
 };
 
@@ -75,9 +76,10 @@ RecordColumns find_columns(const ParquetFile& file) {
   RecordColumns columns;
   columns.id = find_flat(schema, "id");
   if (columns.id < 0) {
-    fail_invalid("{}: no 'id' column (a Hugging Face instruction shard has id, instruction, answer, images, "
-                 "related instructions)",
-                 file.path());
+    fail_invalid(
+        "{}: no 'id' column (a Hugging Face instruction shard has id, instruction, answer, images, "
+        "related instructions)",
+        file.path());
   }
   columns.instruction = find_flat(schema, "instruction");
   columns.answer = find_flat(schema, "answer");
@@ -101,8 +103,12 @@ void append_value(std::string& out, const Value& v) {
   switch (v.kind) {
     case Value::Kind::kBytes: append_json_string(out, v.bytes); return;
     case Value::Kind::kBool: out += v.b ? "true" : "false"; return;
-    case Value::Kind::kInt32: out.append(digits, std::to_chars(digits, digits + sizeof digits, v.i32).ptr); return;
-    case Value::Kind::kInt64: out.append(digits, std::to_chars(digits, digits + sizeof digits, v.i64).ptr); return;
+    case Value::Kind::kInt32:
+      out.append(digits, std::to_chars(digits, digits + sizeof digits, v.i32).ptr);
+      return;
+    case Value::Kind::kInt64:
+      out.append(digits, std::to_chars(digits, digits + sizeof digits, v.i64).ptr);
+      return;
     case Value::Kind::kFloat: out += fmt::format("{}", v.f); return;
     case Value::Kind::kDouble: out += fmt::format("{}", v.d); return;
     default: out += "null"; return;
@@ -152,7 +158,8 @@ class Renderer {
       if (field("instruction", instruction)) append_value(out_, row[static_cast<size_t>(instruction)]);
       if (field("answer", answer)) append_value(out_, row[static_cast<size_t>(answer)]);
       if (field("image_ids", image_ids)) append_list(row[static_cast<size_t>(image_ids)]);
-      if (field("image_ids", embedded)) append_embedded(id_text, row[static_cast<size_t>(embedded)], c.embedded, *file);
+      if (field("image_ids", embedded))
+        append_embedded(id_text, row[static_cast<size_t>(embedded)], c.embedded, *file);
       if (field("rel_ins_ids", rel_ins_ids)) append_list(row[static_cast<size_t>(rel_ins_ids)]);
       out_ += '}';
     }

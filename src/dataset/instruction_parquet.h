@@ -46,7 +46,7 @@ struct ParquetShardStart {
 // shard and row, kInvalidArgument when a shard has no `id` column) and
 // returns their rendering, mapped like a file named `path`. The shards and
 // where their records start go to *shards when given.
-std::shared_ptr<const MappedFile> render_parquet_instructions(const std::string& path,
-                                                              std::vector<ParquetShardStart>* shards = nullptr);
+std::shared_ptr<const MappedFile> render_parquet_instructions(
+    const std::string& path, std::vector<ParquetShardStart>* shards = nullptr);
 
 }  // namespace mimicit::dataset

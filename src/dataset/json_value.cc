@@ -48,8 +48,8 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 // RFC 8259's number grammar, and a finite value as a double: what orjson
 // accepts (it reads integers beyond 64 bits as doubles, rejects 1e400).
 bool is_finite_json_number(std::string_view token) {
-  while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' ||
-                            token.back() == '\r')) {
+  while (!token.empty() &&
+         (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' || token.back() == '\r')) {
     token.remove_suffix(1);
   }
   size_t i = 0;

@@ -27,8 +27,7 @@ class ValueParser {
  public:
   static ValueParser& for_this_thread();
 
-  simdjson::simdjson_result<simdjson::ondemand::document> iterate(ByteView doc, uint64_t begin,
-                                                                  uint64_t end);
+  simdjson::simdjson_result<simdjson::ondemand::document> iterate(ByteView doc, uint64_t begin, uint64_t end);
 
  private:
   simdjson::ondemand::parser parser_;

@@ -62,7 +62,7 @@ class MemberTable {
   };
   static uint64_t hash(std::string_view key);
   void grow();
-  void rehash(size_t capacity);  // rebuilds the index with `capacity` slots
+  void rehash(size_t capacity);                          // rebuilds the index with `capacity` slots
   size_t probe(std::string_view key, uint64_t h) const;  // slot holding key, or the empty slot
 
   std::string keys_;

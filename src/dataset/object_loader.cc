@@ -13,7 +13,7 @@ namespace mimicit::dataset {
 
 namespace {
 
-constexpr size_t kChunk = 4096;               // values per task of the worker pool
+constexpr size_t kChunk = 4096;              // values per task of the worker pool
 constexpr uint64_t kReleaseStep = 64 << 20;  // the walk releases pages every 64 MiB
 
 struct Problem {
@@ -30,7 +30,8 @@ std::string simdjson_problem(simdjson::error_code error, const std::string& what
   return message;
 }
 
-void check_value_size(ByteView doc, std::string_view key, uint64_t begin, uint64_t end, uint64_t max_value_bytes) {
+void check_value_size(ByteView doc, std::string_view key, uint64_t begin, uint64_t end,
+                      uint64_t max_value_bytes) {
   if (end - begin <= max_value_bytes) return;
   fail(ErrorCode::kLimit, "{}: the value of '{}' has {} bytes, over the limit of {} bytes (max_value_bytes)",
        describe_offset(doc, begin), key, end - begin, max_value_bytes);
@@ -67,8 +68,8 @@ uint64_t walk_object(const MappedFile& file, uint64_t offset, uint64_t max_value
 }
 
 std::vector<WrongTypedMember> validate_members(const MappedFile& file, const MemberTable& table,
-                                               const std::vector<ReplacedValue>& replaced, std::string_view what,
-                                               int threads, const ValueCheck& check) {
+                                               const std::vector<ReplacedValue>& replaced,
+                                               std::string_view what, int threads, const ValueCheck& check) {
   const ByteView doc = file.bytes();
   const size_t total = table.size() + replaced.size();
   const size_t chunks = (total + kChunk - 1) / kChunk;

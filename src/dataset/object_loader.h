@@ -36,7 +36,8 @@ uint64_t walk_object(const MappedFile& file, uint64_t offset, uint64_t max_value
 
 // Throws Error(kLimit) "byte offset N (line L): the value of '<key>' has S
 // bytes, over the limit of M bytes" when [begin, end) is over the limit.
-void check_value_size(ByteView doc, std::string_view key, uint64_t begin, uint64_t end, uint64_t max_value_bytes);
+void check_value_size(ByteView doc, std::string_view key, uint64_t begin, uint64_t end,
+                      uint64_t max_value_bytes);
 
 // What is wrong with one member's value: nothing (message empty), a value
 // of a type its reader cannot use (`type_error`: the caller may drop the
@@ -44,8 +45,8 @@ void check_value_size(ByteView doc, std::string_view key, uint64_t begin, uint64
 struct ValueProblem {
   std::string message;  // "field 'answer' is a number, expected a string"; empty: fine
   bool type_error = false;
-  std::string field;    // type errors: the field (empty: the value itself)
-  std::string found;    // type errors: what it is ("a number", ...)
+  std::string field;  // type errors: the field (empty: the value itself)
+  std::string found;  // type errors: what it is ("a number", ...)
 };
 
 // Checks one member's value, parsed as a document.
@@ -66,8 +67,8 @@ struct WrongTypedMember {
 // table's members with a type error, by position (the replaced values'
 // types do not matter: nothing reads them).
 std::vector<WrongTypedMember> validate_members(const MappedFile& file, const MemberTable& table,
-                                               const std::vector<ReplacedValue>& replaced, std::string_view what,
-                                               int threads, const ValueCheck& check);
+                                               const std::vector<ReplacedValue>& replaced,
+                                               std::string_view what, int threads, const ValueCheck& check);
 
 // The message of a simdjson error, plus `what` when set.
 std::string simdjson_problem(simdjson::error_code error, const std::string& what);

@@ -44,8 +44,8 @@ void PyRandom::seed_by_array(std::span<const uint32_t> key) {
     if (j >= key.size()) j = 0;
   }
   for (size_t k = kN - 1; k > 0; --k) {
-    state_[i] = (state_[i] ^ ((state_[i - 1] ^ (state_[i - 1] >> 30)) * 1566083941U)) -
-                static_cast<uint32_t>(i);
+    state_[i] =
+        (state_[i] ^ ((state_[i - 1] ^ (state_[i - 1] >> 30)) * 1566083941U)) - static_cast<uint32_t>(i);
     ++i;
     if (i >= kN) {
       state_[0] = state_[kN - 1];

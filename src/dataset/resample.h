@@ -11,9 +11,9 @@ namespace mimicit::dataset {
 struct ResampledList {
   enum class Kind { kAll, kRepeat, kSample };
   Kind kind = Kind::kAll;
-  uint64_t keys = 0;      // n: the dataset's keys
-  uint64_t size = 0;      // the list's length
-  uint64_t repeated = 0;  // kRepeat: the first (N // n) * n entries are i % n
+  uint64_t keys = 0;            // n: the dataset's keys
+  uint64_t size = 0;            // the list's length
+  uint64_t repeated = 0;        // kRepeat: the first (N // n) * n entries are i % n
   std::vector<uint32_t> picks;  // kRepeat: random.choices; kSample: random.sample
 
   // The key index of entry i (i < size).

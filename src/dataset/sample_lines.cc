@@ -23,8 +23,8 @@ void write_sample_json(JsonWriter& json, const SampleText& sample) {
   json.key("image_ids").strings(sample.image_ids).end_object();
 }
 
-SampleLinesReport write_sample_lines(const DataConfig& config, const SampleLinesOptions& options, std::ostream& out,
-                                     const SampleProblemSink& problems) {
+SampleLinesReport write_sample_lines(const DataConfig& config, const SampleLinesOptions& options,
+                                     std::ostream& out, const SampleProblemSink& problems) {
   std::vector<Group> groups;
   if (options.group) {
     if (config.find(*options.group) == nullptr) {
@@ -44,9 +44,11 @@ SampleLinesReport write_sample_lines(const DataConfig& config, const SampleLines
     const auto dataset = GroupDataset::open(config, group, options.sample);
     report.dropped += dataset->dropped_count();
     if (problems) {
-      for (const DroppedRecord& dropped : dataset->dropped_records()) problems("dropped record: " + dropped.message);
+      for (const DroppedRecord& dropped : dataset->dropped_records())
+        problems("dropped record: " + dropped.message);
       const uint64_t unlisted = dataset->dropped_count() - dataset->dropped_records().size();
-      if (unlisted > 0) problems(fmt::format("group {}: {} more dropped records", group_name(group), unlisted));
+      if (unlisted > 0)
+        problems(fmt::format("group {}: {} more dropped records", group_name(group), unlisted));
     }
     const uint64_t count = std::min(remaining, dataset->size());
     remaining -= count;
@@ -56,8 +58,8 @@ SampleLinesReport write_sample_lines(const DataConfig& config, const SampleLines
       } catch (const Error& e) {
         ++report.failed;
         if (problems) {
-          problems(fmt::format("group {}, sample {} (id '{}'): {}", group_name(group), i, dataset->training_id(i),
-                               e.message()));
+          problems(fmt::format("group {}, sample {} (id '{}'): {}", group_name(group), i,
+                               dataset->training_id(i), e.message()));
         }
         continue;
       }

@@ -45,8 +45,8 @@ using SampleProblemSink = std::function<void(const std::string& problem)>;
 // Error(kInvalidArgument) "<yaml>: no group G in the data YAML" when
 // options.group is not in `config`, kIo when `out` fails, and what opening
 // a group throws (GroupDataset::open: a file that is not JSON, ...).
-SampleLinesReport write_sample_lines(const DataConfig& config, const SampleLinesOptions& options, std::ostream& out,
-                                     const SampleProblemSink& problems = nullptr);
+SampleLinesReport write_sample_lines(const DataConfig& config, const SampleLinesOptions& options,
+                                     std::ostream& out, const SampleProblemSink& problems = nullptr);
 
 // One line's object (without the newline).
 void write_sample_json(JsonWriter& json, const SampleText& sample);

@@ -1,10 +1,10 @@
 // TrainConfig: {"<id>": ["<in-context id>", ...], ...} (spec 1.2).
 #include "dataset/json_value.h"
 #include "dataset/object_loader.h"
-#include "remote/object_cache.h"
 #include "mimicit/dataset.h"
 #include "mimicit/error.h"
 #include "mimicit/file.h"
+#include "remote/object_cache.h"
 #include "util/json_walker.h"
 
 namespace mimicit::dataset {
@@ -53,7 +53,8 @@ std::shared_ptr<const TrainConfig> TrainConfig::open(const std::string& path, co
   with_context(path, [&] {
     const ByteView doc = impl.file->bytes();
     std::vector<ReplacedValue> replaced;
-    const uint64_t end = walk_object(*impl.file, 0, options.max_value_bytes, &impl.entries, &impl.repeats, &replaced);
+    const uint64_t end =
+        walk_object(*impl.file, 0, options.max_value_bytes, &impl.entries, &impl.repeats, &replaced);
     expect_only_whitespace_after(doc, end);
     validate_members(*impl.file, impl.entries, replaced, "entry", options.threads, [](od::document& value) {
       thread_local std::vector<std::string_view> list;

@@ -76,7 +76,8 @@ class ExpansionCounter final : public YAML::EventHandler {
   }
   void add(const YAML::Mark& mark, Size size) {
     if (size.values > options_.max_expanded_nodes - total_.values) {
-      fail(ErrorCode::kLimit, "line {}: the document expands to more than {} values (an alias counts at every use)",
+      fail(ErrorCode::kLimit,
+           "line {}: the document expands to more than {} values (an alias counts at every use)",
            mark.line + 1, options_.max_expanded_nodes);
     }
     if (size.bytes > options_.max_expanded_bytes - total_.bytes) {

@@ -44,8 +44,8 @@ BmpHeader parse_info_header(ByteView b, size_t at) {
     h.height = load_le16(d + 2);
     h.bits = load_le16(d + 6);
     h.palette_entry = 3;
-  } else if (h.header_size == 40 || h.header_size == 52 || h.header_size == 56 ||
-             h.header_size == 64 || h.header_size == 108 || h.header_size == 124) {
+  } else if (h.header_size == 40 || h.header_size == 52 || h.header_size == 56 || h.header_size == 64 ||
+             h.header_size == 108 || h.header_size == 124) {
     if (b.size() < at + size_t(h.header_size)) fail_corrupt("bmp: truncated header");
     h.width = load_le32(d);
     uint32_t height = load_le32(d + 4);
@@ -91,7 +91,8 @@ BmpHeader parse_dib_header(ByteView b, size_t at) {
 bool byte_lanes(const uint32_t* masks, int lanes[3]) {
   for (int c = 0; c < 3; ++c) {
     lanes[c] = -1;
-    for (int k = 0; k < 4; ++k) if (masks[c] == 0xFFu << (8 * k)) lanes[c] = k;
+    for (int k = 0; k < 4; ++k)
+      if (masks[c] == 0xFFu << (8 * k)) lanes[c] = k;
     if (lanes[c] < 0) return false;
   }
   return true;
@@ -138,8 +139,8 @@ void load_palette(ByteView b, const BmpHeader& h, uint8_t* palette) {
   }
 }
 
-void convert_row(const BmpHeader& h, const int lanes[3], const uint8_t* palette,
-                 const uint8_t* in, uint8_t* out) {
+void convert_row(const BmpHeader& h, const int lanes[3], const uint8_t* palette, const uint8_t* in,
+                 uint8_t* out) {
   if (h.bits <= 8) {
     for (uint32_t x = 0; x < h.width; ++x, out += 3) {
       size_t bit = size_t(x) * h.bits;

@@ -64,8 +64,7 @@ RgbImage decode_ico_dib(ByteView bytes, size_t at, uint64_t max_pixels);
 
 // Throws Error(kLimit) worded like Pillow's DecompressionBombError when
 // width * height exceeds max_pixels, and kCorrupt for a zero dimension.
-void check_pixel_limit(std::string_view format, uint64_t width, uint64_t height,
-                       uint64_t max_pixels);
+void check_pixel_limit(std::string_view format, uint64_t width, uint64_t height, uint64_t max_pixels);
 
 // An image of the given size with zeroed pixels (black), the state Pillow
 // leaves pixels in when a truncated file does not reach them.
@@ -113,7 +112,11 @@ struct ModeImage {
   std::vector<uint8_t> data;
 
   ModeImage(ModeT m, uint32_t w, uint32_t h, size_t bytes_per_pixel)
-      : mode(m), width(w), height(h), pixel_bytes(bytes_per_pixel), data(size_t(w) * h * bytes_per_pixel, 0) {}
+      : mode(m),
+        width(w),
+        height(h),
+        pixel_bytes(bytes_per_pixel),
+        data(size_t(w) * h * bytes_per_pixel, 0) {}
   uint8_t* row(uint32_t y) { return data.data() + size_t(y) * width * pixel_bytes; }
   uint8_t* at(uint32_t x, uint32_t y) { return row(y) + size_t(x) * pixel_bytes; }
 };

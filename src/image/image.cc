@@ -34,8 +34,10 @@ ImageFormat sniff_format(ByteView b) {
   }
   if (starts4("\0\0\1\0")) return ImageFormat::kIco;
   if (starts4("\xFF\x4F\xFF\x51")) return ImageFormat::kJpeg2000;
-  if (b.size() >= 12 && std::memcmp(b.data(), "\0\0\0\x0CjP  \r\n\x87\n", 12) == 0) return ImageFormat::kJpeg2000;
-  if (starts("ftyp", 4) && (starts("avif", 8) || starts("avis", 8) || starts("mif1", 8) || starts("msf1", 8))) {
+  if (b.size() >= 12 && std::memcmp(b.data(), "\0\0\0\x0CjP  \r\n\x87\n", 12) == 0)
+    return ImageFormat::kJpeg2000;
+  if (starts("ftyp", 4) &&
+      (starts("avif", 8) || starts("avis", 8) || starts("mif1", 8) || starts("msf1", 8))) {
     return ImageFormat::kAvif;
   }
   if (looks_like_pcx(b)) return ImageFormat::kPcx;
@@ -53,9 +55,7 @@ std::string head_hex(ByteView b) {
   return out.empty() ? "empty input" : "starts with " + out;
 }
 
-[[noreturn]] void fail_unknown(ByteView b) {
-  fail_corrupt("image: unknown format ({})", head_hex(b));
-}
+[[noreturn]] void fail_unknown(ByteView b) { fail_corrupt("image: unknown format ({})", head_hex(b)); }
 
 }  // namespace
 
@@ -105,8 +105,7 @@ RgbImage decode_rgb(ByteView bytes, const DecodeOptions& options) {
 
 namespace internal {
 
-void check_pixel_limit(std::string_view format, uint64_t width, uint64_t height,
-                       uint64_t max_pixels) {
+void check_pixel_limit(std::string_view format, uint64_t width, uint64_t height, uint64_t max_pixels) {
   if (width == 0 || height == 0) fail_corrupt("{}: empty image ({}x{})", format, width, height);
   uint64_t pixels = width * height;  // both < 2^32: no overflow
   if (pixels > max_pixels) {

@@ -95,8 +95,14 @@ ImageInfo probe_jpeg(ByteView b) {
   while (pos + 4 <= b.size()) {
     if (b[pos] != 0xFF) fail_corrupt("jpeg: no marker at offset {}", pos);
     uint8_t marker = b[pos + 1];
-    if (marker == 0xFF) { ++pos; continue; }  // fill byte
-    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) { pos += 2; continue; }
+    if (marker == 0xFF) {
+      ++pos;
+      continue;
+    }  // fill byte
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+      pos += 2;
+      continue;
+    }
     if (marker == 0xDA || marker == 0xD9) break;  // scan or end before any frame header
     size_t length = load_be16(&b[pos + 2]);
     if (length < 2) fail_corrupt("jpeg: bad segment length at offset {}", pos);
@@ -152,8 +158,7 @@ void decode_jpeg_into(ByteView bytes, uint64_t max_pixels, uint32_t min_side, Rg
   auto* data = const_cast<unsigned char*>(bytes.data());
   unsigned long size = bytes.size();
   int width = 0, height = 0, subsamp = 0, colorspace = 0;
-  check(handle, tjDecompressHeader3(handle, data, size, &width, &height, &subsamp, &colorspace),
-        "header");
+  check(handle, tjDecompressHeader3(handle, data, size, &width, &height, &subsamp, &colorspace), "header");
   handle = decompressor();  // check() may have replaced it; tjDecompress2 rereads the header
   // The limit applies to the file's size, whatever scale it is decoded at.
   check_pixel_limit("jpeg", uint32_t(width), uint32_t(height), max_pixels);
@@ -196,8 +201,8 @@ void encode_jpeg(const RgbImage& image, Buffer& out, int quality) {
   tjhandle handle = compressor();
   unsigned char* jpeg = nullptr;
   unsigned long size = 0;
-  int rc = tjCompress2(handle, image.pixels.data(), int(image.width), 0, int(image.height),
-                       TJPF_RGB, &jpeg, &size, TJSAMP_420, quality, 0);
+  int rc = tjCompress2(handle, image.pixels.data(), int(image.width), 0, int(image.height), TJPF_RGB, &jpeg,
+                       &size, TJSAMP_420, quality, 0);
   std::unique_ptr<unsigned char, decltype(&tjFree)> owned(jpeg, &tjFree);
   if (rc != 0) fail(ErrorCode::kInternal, "jpeg: encode: {}", tjGetErrorStr2(handle));
   out.assign({jpeg, size});

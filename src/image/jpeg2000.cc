@@ -199,7 +199,8 @@ J2kHeader parse_jp2(ByteView b) {
       std::memcmp(&b[at + 8], kCodestream, 4) == 0) {
     parse_siz(b, at + 12);
   }
-  if (int32_t(h.width) <= 0 || int32_t(h.height) <= 0) fail_corrupt("jpeg2000: image of size {}x{}", h.width, h.height);
+  if (int32_t(h.width) <= 0 || int32_t(h.height) <= 0)
+    fail_corrupt("jpeg2000: image of size {}x{}", h.width, h.height);
   return h;
 }
 
@@ -216,7 +217,10 @@ J2kHeader parse_header(ByteView b) {
 // 4 for the others (L, L, L, A for LA; C, M, Y, K for CMYK).
 struct PillowImage : ModeImage<J2kMode> {
   PillowImage(J2kMode m, uint32_t w, uint32_t h)
-      : ModeImage(m, w, h, m == J2kMode::kL ? 1 : m == J2kMode::kI16 ? 2 : 4) {}
+      : ModeImage(m, w, h,
+                  m == J2kMode::kL     ? 1
+                  : m == J2kMode::kI16 ? 2
+                                       : 4) {}
 };
 
 // The stream Pillow gives OpenJPEG: reads return -1 at the end; a skip
@@ -275,8 +279,16 @@ Component component(const opj_image_comp_t& c, int bits) {
 unsigned sample(const uint8_t* data, unsigned size, size_t i) {
   switch (size) {
     case 1: return data[i];
-    case 2: { uint16_t v; std::memcpy(&v, data + 2 * i, 2); return v; }
-    default: { uint32_t v; std::memcpy(&v, data + 4 * i, 4); return v; }
+    case 2: {
+      uint16_t v;
+      std::memcpy(&v, data + 2 * i, 2);
+      return v;
+    }
+    default: {
+      uint32_t v;
+      std::memcpy(&v, data + 4 * i, 4);
+      return v;
+    }
   }
 }
 
@@ -317,7 +329,8 @@ Unpacker find_unpacker(J2kMode mode, OPJ_COLOR_SPACE cs, unsigned n, bool subsam
       {J2kMode::kCmyk, OPJ_CLRSPC_CMYK, 4, true, Unpacker::kRgba},
   };
   for (const Row& row : kTable) {
-    if (row.mode == mode && row.cs == cs && row.n == n && (row.subsampling || !subsampled)) return row.unpacker;
+    if (row.mode == mode && row.cs == cs && row.n == n && (row.subsampling || !subsampled))
+      return row.unpacker;
   }
   return Unpacker::kNone;
 }
@@ -326,8 +339,10 @@ Unpacker find_unpacker(J2kMode mode, OPJ_COLOR_SPACE cs, unsigned n, bool subsam
 void unpack(Unpacker u, const opj_image_t* in, const TileInfo& t, const uint8_t* data, PillowImage& im) {
   const unsigned x0 = unsigned(t.x0) - in->x0, y0 = unsigned(t.y0) - in->y0;
   const unsigned w = unsigned(t.x1 - t.x0), h = unsigned(t.y1 - t.y0);
-  const unsigned n = u == Unpacker::kRgb || u == Unpacker::kYcc ? 3 : u == Unpacker::kRgba || u == Unpacker::kYcca ? 4
-                     : u == Unpacker::kGreyAlpha ? 2 : 1;
+  const unsigned n = u == Unpacker::kRgb || u == Unpacker::kYcc     ? 3
+                     : u == Unpacker::kRgba || u == Unpacker::kYcca ? 4
+                     : u == Unpacker::kGreyAlpha                    ? 2
+                                                                    : 1;
   const int bits = u == Unpacker::kGreyI16 ? 16 : 8;
   Component k[4];
   const uint8_t* start[4];
@@ -344,7 +359,8 @@ void unpack(Unpacker u, const opj_image_t* in, const TileInfo& t, const uint8_t*
     uint8_t* row = im.row(y0 + y) + size_t(x0) * im.pixel_bytes;
     switch (u) {
       case Unpacker::kGreyL:
-        for (unsigned x = 0; x < w; ++x) row[x] = uint8_t(scaled(k[0], sample(start[0], k[0].size, size_t(y) * w + x)));
+        for (unsigned x = 0; x < w; ++x)
+          row[x] = uint8_t(scaled(k[0], sample(start[0], k[0].size, size_t(y) * w + x)));
         break;
       case Unpacker::kGreyI16:
         for (unsigned x = 0; x < w; ++x) {
@@ -366,14 +382,17 @@ void unpack(Unpacker u, const opj_image_t* in, const TileInfo& t, const uint8_t*
         break;
       default: {
         const uint8_t* line[4];
-        for (unsigned c = 0; c < n; ++c) line[c] = start[c] + size_t(k[c].size) * (y / k[c].dy) * (w / k[c].dx);
+        for (unsigned c = 0; c < n; ++c)
+          line[c] = start[c] + size_t(k[c].size) * (y / k[c].dy) * (w / k[c].dx);
         uint8_t* out = row;
         for (unsigned x = 0; x < w; ++x, out += 4) {
-          for (unsigned c = 0; c < n; ++c) out[c] = uint8_t(scaled(k[c], sample(line[c], k[c].size, x / k[c].dx)));
+          for (unsigned c = 0; c < n; ++c)
+            out[c] = uint8_t(scaled(k[c], sample(line[c], k[c].size, x / k[c].dx)));
           if (n == 3) out[3] = 0xFF;
         }
         if (u == Unpacker::kYcc || u == Unpacker::kYcca) {
-          for (unsigned x = 0; x < w; ++x) ycbcr_to_rgb_pixel(row[4 * x], row[4 * x + 1], row[4 * x + 2], row + 4 * x);
+          for (unsigned x = 0; x < w; ++x)
+            ycbcr_to_rgb_pixel(row[4 * x], row[4 * x + 1], row[4 * x + 2], row + 4 * x);
         }
       }
     }
@@ -439,8 +458,8 @@ void decode_tiles(ByteView bytes, bool jp2, uint64_t max_pixels, PillowImage& im
   for (;;) {
     TileInfo t;
     OPJ_BOOL go_on = OPJ_FALSE;
-    if (!opj_read_tile_header(o.codec, o.stream, &t.index, &t.data_size, &t.x0, &t.y0, &t.x1, &t.y1, &t.components,
-                              &go_on)) {
+    if (!opj_read_tile_header(o.codec, o.stream, &t.index, &t.data_size, &t.x0, &t.y0, &t.x1, &t.y1,
+                              &t.components, &go_on)) {
       return;
     }
     if (!go_on) break;

@@ -16,7 +16,10 @@ ByteView jpeg_exif(ByteView b) {
   size_t pos = 2;
   while (pos + 4 <= b.size() && b[pos] == 0xFF) {
     uint8_t marker = b[pos + 1];
-    if (marker == 0xFF) { ++pos; continue; }  // fill byte
+    if (marker == 0xFF) {
+      ++pos;
+      continue;
+    }                                             // fill byte
     if (marker == 0xDA || marker == 0xD9) break;  // start of scan / end of image
     size_t length = load_be16(&b[pos + 2]);
     if (length < 2 || pos + 2 + length > b.size()) break;
@@ -59,13 +62,34 @@ struct Mapping {
   int orientation;
   void source(uint32_t x, uint32_t y, uint32_t w, uint32_t h, uint32_t& sx, uint32_t& sy) const {
     switch (orientation) {
-      case 2: sx = w - 1 - x; sy = y; break;                  // FLIP_LEFT_RIGHT
-      case 3: sx = w - 1 - x; sy = h - 1 - y; break;          // ROTATE_180
-      case 4: sx = x; sy = h - 1 - y; break;                  // FLIP_TOP_BOTTOM
-      case 5: sx = y; sy = x; break;                          // TRANSPOSE
-      case 6: sx = y; sy = h - 1 - x; break;                  // ROTATE_270
-      case 7: sx = w - 1 - y; sy = h - 1 - x; break;          // TRANSVERSE
-      default: sx = w - 1 - y; sy = x; break;                 // 8: ROTATE_90
+      case 2:
+        sx = w - 1 - x;
+        sy = y;
+        break;  // FLIP_LEFT_RIGHT
+      case 3:
+        sx = w - 1 - x;
+        sy = h - 1 - y;
+        break;  // ROTATE_180
+      case 4:
+        sx = x;
+        sy = h - 1 - y;
+        break;  // FLIP_TOP_BOTTOM
+      case 5:
+        sx = y;
+        sy = x;
+        break;  // TRANSPOSE
+      case 6:
+        sx = y;
+        sy = h - 1 - x;
+        break;  // ROTATE_270
+      case 7:
+        sx = w - 1 - y;
+        sy = h - 1 - x;
+        break;  // TRANSVERSE
+      default:
+        sx = w - 1 - y;
+        sy = x;
+        break;  // 8: ROTATE_90
     }
   }
 };

@@ -28,7 +28,9 @@ struct PcxHeader {
   size_t stride = 0;  // bytes per plane and row
 };
 
-bool accept(ByteView b) { return b.size() >= 2 && b[0] == 10 && (b[1] == 0 || b[1] == 2 || b[1] == 3 || b[1] == 5); }
+bool accept(ByteView b) {
+  return b.size() >= 2 && b[0] == 10 && (b[1] == 0 || b[1] == 2 || b[1] == 3 || b[1] == 5);
+}
 
 PcxHeader parse_header(ByteView b) {
   if (!accept(b)) fail_corrupt("pcx: not a PCX file");
@@ -69,12 +71,11 @@ void convert_row(const PcxHeader& h, PcxMode mode, const uint8_t* palette, const
   const size_t plane = mode == PcxMode::kRgb ? h.stride : 0;
   for (uint32_t x = 0; x < h.width; ++x, out += 3) {
     switch (mode) {
-      case PcxMode::kBilevel:
-        out[0] = out[1] = out[2] = (row[x >> 3] >> (7 - (x & 7))) & 1 ? 255 : 0;
-        break;
+      case PcxMode::kBilevel: out[0] = out[1] = out[2] = (row[x >> 3] >> (7 - (x & 7))) & 1 ? 255 : 0; break;
       case PcxMode::kPlanar: {
         unsigned index = 0;
-        for (unsigned p = 0; p < h.planes; ++p) index |= ((row[p * h.stride + (x >> 3)] >> (7 - (x & 7))) & 1) << p;
+        for (unsigned p = 0; p < h.planes; ++p)
+          index |= ((row[p * h.stride + (x >> 3)] >> (7 - (x & 7))) & 1) << p;
         std::memcpy(out, palette + 3 * index, 3);
         break;
       }
@@ -127,7 +128,8 @@ RgbImage decode_pcx(ByteView bytes, uint64_t max_pixels) {
     }
   }
   if (mode == PcxMode::kPlanar || mode == PcxMode::kPalette) {  // rows never read: index 0
-    for (size_t i = size_t(y) * h.width; i < size_t(h.width) * h.height; ++i) std::memcpy(&image.pixels[3 * i], palette, 3);
+    for (size_t i = size_t(y) * h.width; i < size_t(h.width) * h.height; ++i)
+      std::memcpy(&image.pixels[3 * i], palette, 3);
   }
   return image;
 }

@@ -171,8 +171,8 @@ Scanlines adam7_pass(const spng_ihdr& ihdr, int p, unsigned bits_per_pixel) {
   auto count = [](uint32_t size, uint32_t start, uint32_t step) {
     return size > start ? (size - start + step - 1) / step : 0;
   };
-  return scanlines(count(ihdr.width, kAdam7X0[p], kAdam7Dx[p]),
-                   count(ihdr.height, kAdam7Y0[p], kAdam7Dy[p]), bits_per_pixel);
+  return scanlines(count(ihdr.width, kAdam7X0[p], kAdam7Dx[p]), count(ihdr.height, kAdam7Y0[p], kAdam7Dy[p]),
+                   bits_per_pixel);
 }
 
 // Unfilters the `lines` stored at `data` (each behind its filter byte) in
@@ -231,8 +231,8 @@ bool decode_fast_with(ThreadScratch& scratch, const spng_ihdr& ihdr, const IdatC
   }
   // With no actual-size pointer, libdeflate succeeds only when the stream
   // decompresses to exactly `expected` bytes.
-  if (libdeflate_zlib_decompress(scratch.inflater.get(), stream, idat.total, data, expected,
-                                 nullptr) != LIBDEFLATE_SUCCESS) {
+  if (libdeflate_zlib_decompress(scratch.inflater.get(), stream, idat.total, data, expected, nullptr) !=
+      LIBDEFLATE_SUCCESS) {
     return false;
   }
 
@@ -278,7 +278,8 @@ void check_critical_crcs(ByteView b) {
     const size_t length = load_be32(&b[pos]);
     if (length > b.size() - pos - 8 || b.size() - pos - 8 - length < 4) return;  // libspng's to report
     const uint8_t* type = &b[pos + 4];
-    if ((type[0] & 0x20) == 0 && crc32(crc32(0, type, 4), type + 4, uInt(length)) != load_be32(type + 4 + length)) {
+    if ((type[0] & 0x20) == 0 &&
+        crc32(crc32(0, type, 4), type + 4, uInt(length)) != load_be32(type + 4 + length)) {
       fail_corrupt("png: broken PNG file (bad header checksum in {})",
                    std::string_view(reinterpret_cast<const char*>(type), 4));
     }
@@ -307,8 +308,7 @@ RgbImage decode(ByteView bytes, uint64_t max_pixels, bool fast) {
   if (fast && find_idat(bytes, idat) && decode_fast(ihdr, idat, convert, image)) {
     return image;
   }
-  const PngLayout layout{ihdr.width, ihdr.height,
-                         unsigned(png_channels(ihdr.color_type)) * ihdr.bit_depth,
+  const PngLayout layout{ihdr.width, ihdr.height, unsigned(png_channels(ihdr.color_type)) * ihdr.bit_depth,
                          ihdr.interlace_method != 0};
   const size_t row_bytes = (size_t(ihdr.width) * layout.bits_per_pixel + 7) / 8;
   std::vector<uint8_t> raw(row_bytes * ihdr.height, 0);
@@ -354,9 +354,7 @@ ImageInfo probe_png(ByteView b) {
 
 RgbImage decode_png(ByteView bytes, uint64_t max_pixels) { return decode(bytes, max_pixels, true); }
 
-RgbImage decode_png_rowwise(ByteView bytes, uint64_t max_pixels) {
-  return decode(bytes, max_pixels, false);
-}
+RgbImage decode_png_rowwise(ByteView bytes, uint64_t max_pixels) { return decode(bytes, max_pixels, false); }
 
 }  // namespace mimicit::image::internal
 

@@ -32,21 +32,19 @@ enum PngFilter : uint8_t { kFilterNone = 0, kFilterSub, kFilterUp, kFilterAverag
 //
 // May read up to 16 bytes past the end of `row` and of `prev` (never
 // writes there): callers keep that much readable slack after their buffers.
-bool png_unfilter_row(uint8_t filter, uint8_t* row, const uint8_t* prev, size_t row_bytes,
-                      unsigned bpp);
+bool png_unfilter_row(uint8_t filter, uint8_t* row, const uint8_t* prev, size_t row_bytes, unsigned bpp);
 
 // Unfilters scanlines stored one after the other, each behind its filter
 // byte (`lines`: stride row_bytes + 1), of which `count` > 0 remain; `prev`
 // is the scanline above the first. Unfilters one scanline, or several at
 // once when that is faster (consecutive Paeth scanlines), and returns how
 // many; 0 for a filter type above 4. Same slack rule as png_unfilter_row.
-size_t png_unfilter_lines(uint8_t* lines, size_t count, const uint8_t* prev, size_t row_bytes,
-                          unsigned bpp);
+size_t png_unfilter_lines(uint8_t* lines, size_t count, const uint8_t* prev, size_t row_bytes, unsigned bpp);
 
 // The PNG specification's formulas, byte by byte: the reference the tests
 // hold png_unfilter_row to. Same contract (no slack needed).
-bool png_unfilter_row_reference(uint8_t filter, uint8_t* row, const uint8_t* prev,
-                                size_t row_bytes, unsigned bpp);
+bool png_unfilter_row_reference(uint8_t filter, uint8_t* row, const uint8_t* prev, size_t row_bytes,
+                                unsigned bpp);
 
 // Converts one raw scanline (samples in the file's big-endian order) to
 // `width` RGB pixels by Pillow's convert("RGB") rules (png.cc's header).

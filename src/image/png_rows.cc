@@ -66,8 +66,8 @@ void PngRowConverter::color(const uint8_t* in, uint8_t* out) const {
     std::memcpy(out, in, size_t(width) * 3);
     return;
   }
-  const size_t step = channels * (depth / 8);       // bytes per pixel
-  const size_t sample = depth / 8;                  // bytes per sample
+  const size_t step = channels * (depth / 8);  // bytes per pixel
+  const size_t sample = depth / 8;             // bytes per sample
   const size_t g = channels <= 2 ? 0 : sample, b = channels <= 2 ? 0 : 2 * sample;
   for (uint32_t x = 0; x < width; ++x, in += step, out += 3) {
     out[0] = in[0];

@@ -39,8 +39,8 @@ uint8_t paeth_predictor(int a, int b, int c) {
 
 }  // namespace
 
-bool png_unfilter_row_reference(uint8_t filter, uint8_t* row, const uint8_t* prev,
-                                size_t row_bytes, unsigned bpp) {
+bool png_unfilter_row_reference(uint8_t filter, uint8_t* row, const uint8_t* prev, size_t row_bytes,
+                                unsigned bpp) {
   if (filter > kFilterPaeth) return false;
   for (size_t i = 0; i < row_bytes; ++i) {
     int a = i >= bpp ? row[i - bpp] : 0;
@@ -79,9 +79,7 @@ void unfilter_up(uint8_t* row, const uint8_t* prev, size_t n) {
 #if defined(__SSE2__)
 
 // The 8 bytes at p (the pixel's bytes first) in the low half of a register.
-inline __m128i load8(const uint8_t* p) {
-  return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
-}
+inline __m128i load8(const uint8_t* p) { return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)); }
 
 // Stores the low Bpp bytes of v.
 template <unsigned Bpp>
@@ -186,8 +184,7 @@ void unfilter_serial(uint8_t filter, uint8_t* row, const uint8_t* prev, size_t n
 
 }  // namespace
 
-bool png_unfilter_row(uint8_t filter, uint8_t* row, const uint8_t* prev, size_t row_bytes,
-                      unsigned bpp) {
+bool png_unfilter_row(uint8_t filter, uint8_t* row, const uint8_t* prev, size_t row_bytes, unsigned bpp) {
   switch (filter) {
     case kFilterNone: return true;
     case kFilterUp: unfilter_up(row, prev, row_bytes); return true;
@@ -232,8 +229,7 @@ void paeth_lines(size_t count, uint8_t* first, size_t stride, const uint8_t* pre
 }  // namespace
 #endif
 
-size_t png_unfilter_lines(uint8_t* lines, size_t count, const uint8_t* prev, size_t row_bytes,
-                          unsigned bpp) {
+size_t png_unfilter_lines(uint8_t* lines, size_t count, const uint8_t* prev, size_t row_bytes, unsigned bpp) {
   const size_t stride = row_bytes + 1;
 #if defined(__SSE2__)
   size_t paeth = 0;

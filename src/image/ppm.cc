@@ -115,7 +115,8 @@ PpmHeader parse_header(ByteView b) {
   if (h.kind != '1' && h.kind != '4') {
     const int64_t maxval = parse_int(reader.token());
     if (maxval == -1) fail_corrupt("ppm: maxval is not a number");
-    if (maxval <= 0 || maxval >= 65536) fail_corrupt("ppm: maxval must be greater than 0 and less than 65536");
+    if (maxval <= 0 || maxval >= 65536)
+      fail_corrupt("ppm: maxval must be greater than 0 and less than 65536");
     h.maxval = uint32_t(maxval);
   }
   h.data_offset = reader.pos;

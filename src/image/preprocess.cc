@@ -30,8 +30,8 @@ void check_options(const PreprocessOptions& o) {
     float mean = o.normalization.mean[c];
     float std = o.normalization.std[c];
     if (!std::isfinite(mean) || !std::isfinite(std) || std == 0.0f) {
-      fail_invalid("preprocess: channel {} has mean {} and std {} (need finite values, std != 0)",
-                   c, mean, std);
+      fail_invalid("preprocess: channel {} has mean {} and std {} (need finite values, std != 0)", c, mean,
+                   std);
     }
   }
 }
@@ -56,9 +56,7 @@ Preprocessor& Preprocessor::operator=(Preprocessor&&) noexcept = default;
 
 const PreprocessOptions& Preprocessor::options() const { return options_; }
 
-size_t Preprocessor::output_size() const {
-  return size_t{3} * options_.size * options_.size;
-}
+size_t Preprocessor::output_size() const { return size_t{3} * options_.size * options_.size; }
 
 void Preprocessor::check_size(size_t got, const char* what) const {
   if (got != output_size()) {
@@ -76,8 +74,7 @@ void Preprocessor::decode_and_resize(ByteView file, uint8_t* hwc) {
   const uint32_t size = options_.size;
   const RgbImage* image = &scratch_->jpeg;
   if (sniff_format(file) == ImageFormat::kJpeg) {
-    internal::decode_jpeg_into(file, options_.max_pixels, options_.fast ? size : 0,
-                               scratch_->jpeg);
+    internal::decode_jpeg_into(file, options_.max_pixels, options_.fast ? size : 0, scratch_->jpeg);
   } else {
     DecodeOptions decode;
     decode.max_pixels = options_.max_pixels;
@@ -86,10 +83,8 @@ void Preprocessor::decode_and_resize(ByteView file, uint8_t* hwc) {
   }
   // Decoded sizes are at most 2^32 - 1 per side but their product is within
   // max_pixels; the resizer takes sides up to INT32_MAX.
-  if (image->width > static_cast<uint32_t>(INT32_MAX) ||
-      image->height > static_cast<uint32_t>(INT32_MAX)) {
-    fail(ErrorCode::kLimit, "preprocess: a {}x{} image is too wide to resize", image->width,
-         image->height);
+  if (image->width > static_cast<uint32_t>(INT32_MAX) || image->height > static_cast<uint32_t>(INT32_MAX)) {
+    fail(ErrorCode::kLimit, "preprocess: a {}x{} image is too wide to resize", image->width, image->height);
   }
   internal::resize_rgb_into(image->pixels.data(), image->width, image->height, hwc, size, size,
                             scratch_->resize);

@@ -114,8 +114,8 @@ const AxisWindows& ResizeScratch::windows(int in_size, int out_size) {
   return *cache_.back();
 }
 
-void resize_rgb_into(const uint8_t* in, uint32_t in_width, uint32_t in_height, uint8_t* out,
-                     uint32_t width, uint32_t height, ResizeScratch& scratch) {
+void resize_rgb_into(const uint8_t* in, uint32_t in_width, uint32_t in_height, uint8_t* out, uint32_t width,
+                     uint32_t height, ResizeScratch& scratch) {
   bool horizontal = width != in_width;
   bool vertical = height != in_height;
   const uint8_t* in_end = in + size_t{in_width} * in_height * 3;
@@ -138,16 +138,16 @@ void resize_rgb_into(const uint8_t* in, uint32_t in_width, uint32_t in_height, u
   if (vertical_first(in_width, in_height, width, height)) {
     between.resize(size_t{in_width} * height * 3);
     vertical_pass(in, in_width, 0, rows, between.data());
-    horizontal_pass(between.data(), in_width, static_cast<int>(height),
-                    between.data() + between.size(), columns, out);
+    horizontal_pass(between.data(), in_width, static_cast<int>(height), between.data() + between.size(),
+                    columns, out);
     return;
   }
   // Only the source rows that some output row reads.
   int row0 = rows.first.front();
   int row_end = rows.first.back() + rows.count.back();
   between.resize(size_t{width} * static_cast<size_t>(row_end - row0) * 3);
-  horizontal_pass(in + size_t{in_width} * 3 * static_cast<size_t>(row0), in_width, row_end - row0,
-                  in_end, columns, between.data());
+  horizontal_pass(in + size_t{in_width} * 3 * static_cast<size_t>(row0), in_width, row_end - row0, in_end,
+                  columns, between.data());
   vertical_pass(between.data(), width, row0, rows, out);
 }
 
@@ -175,8 +175,7 @@ RgbImage resize_bicubic(const RgbImage& in, uint32_t width, uint32_t height) {
   out.height = height;
   out.pixels.resize(static_cast<size_t>(width) * height * 3);
   internal::ResizeScratch scratch;
-  internal::resize_rgb_into(in.pixels.data(), in.width, in.height, out.pixels.data(), width,
-                            height, scratch);
+  internal::resize_rgb_into(in.pixels.data(), in.width, in.height, out.pixels.data(), width, height, scratch);
   return out;
 }
 

@@ -78,8 +78,7 @@ void resize_rgb_into(const uint8_t* in, uint32_t in_width, uint32_t in_height, u
 //     gets w.out_size rows of in_width pixels.
 void horizontal_pass(const uint8_t* in, size_t in_width, int rows, const uint8_t* in_end,
                      const AxisWindows& w, uint8_t* out);
-void vertical_pass(const uint8_t* in, size_t in_width, int row0, const AxisWindows& w,
-                   uint8_t* out);
+void vertical_pass(const uint8_t* in, size_t in_width, int row0, const AxisWindows& w, uint8_t* out);
 
 // The kernels the passes use: the best the CPU has, at most the limit.
 enum class ResizeKernels { kPortable, kAvx2 };

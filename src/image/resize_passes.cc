@@ -36,9 +36,7 @@ constexpr int32_t kHalf = 1 << (kPrecisionBits - 1);
 constexpr int kGroupTaps = 4;     // taps per step of the horizontal AVX2 kernel
 constexpr int kGroupValues = 32;  // int16s per group: 16 high parts, 16 low parts
 
-uint8_t clip8(int32_t acc) {
-  return static_cast<uint8_t>(std::clamp(acc >> kPrecisionBits, 0, 255));
-}
+uint8_t clip8(int32_t acc) { return static_cast<uint8_t>(std::clamp(acc >> kPrecisionBits, 0, 255)); }
 
 std::atomic<ResizeKernels> kernel_limit{ResizeKernels::kAvx2};
 
@@ -67,8 +65,7 @@ void horizontal_pixel(const uint8_t* src, const AxisWindows& w, int x, uint8_t* 
   dst[2] = clip8(b);
 }
 
-void horizontal_portable(const uint8_t* in, size_t in_width, int rows, const AxisWindows& w,
-                         uint8_t* out) {
+void horizontal_portable(const uint8_t* in, size_t in_width, int rows, const AxisWindows& w, uint8_t* out) {
   size_t in_stride = in_width * 3;
   size_t out_stride = static_cast<size_t>(w.out_size) * 3;
   for (int y = 0; y < rows; ++y) {
@@ -80,8 +77,8 @@ void horizontal_portable(const uint8_t* in, size_t in_width, int rows, const Axi
 
 // Output row y accumulates whole input rows, so that the inner loop is
 // contiguous.
-void vertical_portable_row(const uint8_t* in, size_t stride, int row0, const AxisWindows& w,
-                           int y, size_t begin, std::vector<int32_t>& acc, uint8_t* out) {
+void vertical_portable_row(const uint8_t* in, size_t stride, int row0, const AxisWindows& w, int y,
+                           size_t begin, std::vector<int32_t>& acc, uint8_t* out) {
   size_t n = stride - begin;
   acc.assign(n, kHalf);
   const int32_t* k = &w.weights[static_cast<size_t>(y) * w.taps];
@@ -117,8 +114,8 @@ inline bool block_fits(const AxisWindows& w, const uint8_t* src, int x, const ui
 // 4 pixels' 32-bit (r, g, b, 0) sums of the high and low parts -> 12 bytes
 // at dst; 16 are written (one store) when `room` says that at least 4 more
 // bytes of the row follow (they are written again later).
-__attribute__((target("avx2"))) inline void finish_block(__m128i sum_hi[4], __m128i sum_lo[4],
-                                                         uint8_t* dst, bool room) {
+__attribute__((target("avx2"))) inline void finish_block(__m128i sum_hi[4], __m128i sum_lo[4], uint8_t* dst,
+                                                         bool room) {
   const __m128i half = _mm_set1_epi32(kHalf);
   __m128i v[4];
   for (int i = 0; i < 4; ++i) {
@@ -144,11 +141,10 @@ struct Avx2Pixel {
 // One pixel, 4 taps per group: the 12 bytes of pixels t..t+3 are shuffled to
 // 16-bit r r g g b b 0 0 pairs (taps t, t+1 in the low lane, t+2, t+3 in the
 // high one); 0x80 (-128) makes a zero byte.
-__attribute__((target("avx2"))) inline Avx2Pixel avx2_pixel(const uint8_t* p, const int16_t* k,
-                                                            int groups) {
-  const __m256i shuffle = _mm256_setr_epi8(
-      0, -128, 3, -128, 1, -128, 4, -128, 2, -128, 5, -128, -128, -128, -128, -128,
-      6, -128, 9, -128, 7, -128, 10, -128, 8, -128, 11, -128, -128, -128, -128, -128);
+__attribute__((target("avx2"))) inline Avx2Pixel avx2_pixel(const uint8_t* p, const int16_t* k, int groups) {
+  const __m256i shuffle =
+      _mm256_setr_epi8(0, -128, 3, -128, 1, -128, 4, -128, 2, -128, 5, -128, -128, -128, -128, -128, 6, -128,
+                       9, -128, 7, -128, 10, -128, 8, -128, 11, -128, -128, -128, -128, -128);
   Avx2Pixel acc{_mm256_setzero_si256(), _mm256_setzero_si256()};
   for (int g = 0; g < groups; ++g, p += 12, k += kGroupValues) {
     __m256i px = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
@@ -166,9 +162,8 @@ __attribute__((target("avx2"))) inline __m128i sum_lanes(__m256i v) {
 }
 
 // One row: blocks of 4 pixels, then the rest one by one.
-__attribute__((target("avx2"))) void horizontal_row_avx2(const uint8_t* src,
-                                                          const uint8_t* in_end,
-                                                          const AxisWindows& w, uint8_t* dst) {
+__attribute__((target("avx2"))) void horizontal_row_avx2(const uint8_t* src, const uint8_t* in_end,
+                                                         const AxisWindows& w, uint8_t* dst) {
   int x = 0;
   for (; x + 4 <= w.out_size && block_fits(w, src, x, in_end); x += 4) {
     __m128i hi[4], lo[4];
@@ -176,8 +171,8 @@ __attribute__((target("avx2"))) void horizontal_row_avx2(const uint8_t* src,
     for (int i = 0; i < 4; ++i) {
       int group = w.group_start[x + i];
       const int16_t* k = w.madd_weights.data() + static_cast<size_t>(group) * kGroupValues;
-      Avx2Pixel acc = avx2_pixel(src + static_cast<size_t>(w.first[x + i]) * 3, k,
-                                 w.group_start[x + i + 1] - group);
+      Avx2Pixel acc =
+          avx2_pixel(src + static_cast<size_t>(w.first[x + i]) * 3, k, w.group_start[x + i + 1] - group);
       hi[i] = sum_lanes(acc.hi);
       lo[i] = sum_lanes(acc.lo);
     }
@@ -188,12 +183,11 @@ __attribute__((target("avx2"))) void horizontal_row_avx2(const uint8_t* src,
 
 // Two rows at once: they share each pixel's window and weight loads.
 __attribute__((target("avx2"))) void horizontal_rows2_avx2(const uint8_t* src, size_t in_stride,
-                                                            const uint8_t* in_end,
-                                                            const AxisWindows& w, uint8_t* dst,
-                                                            size_t out_stride) {
-  const __m256i shuffle = _mm256_setr_epi8(
-      0, -128, 3, -128, 1, -128, 4, -128, 2, -128, 5, -128, -128, -128, -128, -128,
-      6, -128, 9, -128, 7, -128, 10, -128, 8, -128, 11, -128, -128, -128, -128, -128);
+                                                           const uint8_t* in_end, const AxisWindows& w,
+                                                           uint8_t* dst, size_t out_stride) {
+  const __m256i shuffle =
+      _mm256_setr_epi8(0, -128, 3, -128, 1, -128, 4, -128, 2, -128, 5, -128, -128, -128, -128, -128, 6, -128,
+                       9, -128, 7, -128, 10, -128, 8, -128, 11, -128, -128, -128, -128, -128);
   int x = 0;
   // The second row reads further than the first: checking it covers both.
   for (; x + 4 <= w.out_size && block_fits(w, src + in_stride, x, in_end); x += 4) {
@@ -209,8 +203,8 @@ __attribute__((target("avx2"))) void horizontal_rows2_avx2(const uint8_t* src, s
         __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k));
         __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k + 16));
         __m256i a = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-        __m256i b = _mm256_broadcastsi128_si256(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + in_stride)));
+        __m256i b =
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + in_stride)));
         a = _mm256_shuffle_epi8(a, shuffle);
         b = _mm256_shuffle_epi8(b, shuffle);
         a_hi = _mm256_add_epi32(a_hi, _mm256_madd_epi16(a, hi));
@@ -232,9 +226,9 @@ __attribute__((target("avx2"))) void horizontal_rows2_avx2(const uint8_t* src, s
   }
 }
 
-__attribute__((target("avx2"))) void horizontal_avx2(const uint8_t* in, size_t in_width,
-                                                      int rows, const uint8_t* in_end,
-                                                      const AxisWindows& w, uint8_t* out) {
+__attribute__((target("avx2"))) void horizontal_avx2(const uint8_t* in, size_t in_width, int rows,
+                                                     const uint8_t* in_end, const AxisWindows& w,
+                                                     uint8_t* out) {
   size_t in_stride = in_width * 3;
   size_t out_stride = static_cast<size_t>(w.out_size) * 3;
   int y = 0;
@@ -259,8 +253,8 @@ __attribute__((target("avx2"))) inline __m256i descale(__m256i acc) {
 }
 
 __attribute__((target("avx2"))) void vertical_avx2(const uint8_t* in, size_t in_width, int row0,
-                                                    const AxisWindows& w, uint8_t* out,
-                                                    std::vector<int32_t>& acc) {
+                                                   const AxisWindows& w, uint8_t* out,
+                                                   std::vector<int32_t>& acc) {
   size_t stride = in_width * 3;
   const __m256i half = _mm256_set1_epi32(kHalf);
   const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
@@ -310,9 +304,7 @@ ResizeKernels resize_kernels() {
   return std::min(cpu_kernels(), kernel_limit.load(std::memory_order_relaxed));
 }
 
-void limit_resize_kernels(ResizeKernels most) {
-  kernel_limit.store(most, std::memory_order_relaxed);
-}
+void limit_resize_kernels(ResizeKernels most) { kernel_limit.store(most, std::memory_order_relaxed); }
 
 void prepare_madd_weights(AxisWindows& w) {
   w.group_start.clear();
@@ -354,8 +346,7 @@ void horizontal_pass(const uint8_t* in, size_t in_width, int rows, const uint8_t
   horizontal_portable(in, in_width, rows, w, out);
 }
 
-void vertical_pass(const uint8_t* in, size_t in_width, int row0, const AxisWindows& w,
-                   uint8_t* out) {
+void vertical_pass(const uint8_t* in, size_t in_width, int row0, const AxisWindows& w, uint8_t* out) {
   std::vector<int32_t> acc;
 #ifdef MIMICIT_RESIZE_X86
   if (resize_kernels() >= ResizeKernels::kAvx2) {

@@ -55,7 +55,12 @@ bool read_header(ByteView b, TgaHeader& h) {
   if (h.colormap_type > 1 || h.width == 0 || h.height == 0) return false;
   if (h.depth != 1 && h.depth != 8 && h.depth != 16 && h.depth != 24 && h.depth != 32) return false;
   switch (h.image_type) {
-    case 1: case 2: case 3: case 9: case 10: case 11: break;
+    case 1:
+    case 2:
+    case 3:
+    case 9:
+    case 10:
+    case 11: break;
     default: return false;
   }
   const size_t entry = h.map_depth == 16 ? 2 : h.map_depth == 24 ? 3 : 4;
@@ -121,7 +126,8 @@ void load_palette(ByteView b, const TgaHeader& h, uint8_t* palette) {
   }
 }
 
-void convert_row(const RowFormat& f, const uint8_t* palette, const uint8_t* in, uint32_t width, uint8_t* out) {
+void convert_row(const RowFormat& f, const uint8_t* palette, const uint8_t* in, uint32_t width,
+                 uint8_t* out) {
   for (uint32_t x = 0; x < width; ++x, out += 3) {
     switch (f.kind) {
       case RowFormat::kIndex: std::memcpy(out, palette + 3 * in[x], 3); break;
@@ -197,7 +203,7 @@ ImageInfo probe_tga(ByteView b) {
   info.width = h.width;
   info.height = h.height;
   const int type = h.image_type & 7;
-  info.channels_in_file = type == 3 ? (h.depth == 16 ? 2 : 1)
+  info.channels_in_file = type == 3   ? (h.depth == 16 ? 2 : 1)
                           : type == 1 ? (h.map_depth == 24 ? 3 : 4)
                                       : (h.depth == 24 ? 3 : 4);
   if (type == 1 && !h.colormap_type) info.channels_in_file = 1;
@@ -240,7 +246,8 @@ RgbImage decode_tga(ByteView bytes, uint64_t max_pixels) {
   if (h.mirrored) {
     for (uint32_t y = 0; y < h.height; ++y) {
       uint8_t* row = &image.pixels[size_t(y) * h.width * 3];
-      for (uint32_t a = 0, b = h.width - 1; a < b; ++a, --b) std::swap_ranges(row + 3 * a, row + 3 * a + 3, row + 3 * b);
+      for (uint32_t a = 0, b = h.width - 1; a < b; ++a, --b)
+        std::swap_ranges(row + 3 * a, row + 3 * a + 3, row + 3 * b);
     }
   }
   return image;

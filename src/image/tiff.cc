@@ -85,8 +85,8 @@ struct Tiff {
     if (options == nullptr) fail(ErrorCode::kInternal, "tiff: TIFFOpenOptionsAlloc failed");
     TIFFOpenOptionsSetErrorHandlerExtR(options, quiet, nullptr);
     TIFFOpenOptionsSetWarningHandlerExtR(options, quiet, nullptr);
-    tif = TIFFClientOpenExt("tempfile.tif", mode, &file, read_proc, write_proc, seek_proc, close_proc, size_proc,
-                            map_proc, unmap_proc, options);
+    tif = TIFFClientOpenExt("tempfile.tif", mode, &file, read_proc, write_proc, seek_proc, close_proc,
+                            size_proc, map_proc, unmap_proc, options);
     TIFFOpenOptionsFree(options);
   }
   ~Tiff() {
@@ -103,7 +103,9 @@ enum class Mode { k1, kL, kLA, kP, kPA, kI16, kI, kF, kRgb, kRgba, kCmyk, kYcbcr
 
 size_t pixel_bytes(Mode m) {
   switch (m) {
-    case Mode::k1: case Mode::kL: case Mode::kP: return 1;
+    case Mode::k1:
+    case Mode::kL:
+    case Mode::kP: return 1;
     case Mode::kI16: return 2;
     default: return 4;
   }
@@ -111,30 +113,124 @@ size_t pixel_bytes(Mode m) {
 
 // The raw modes of OPEN_INFO (and their libtiff "native" variants).
 enum class Raw {
-  k1, k1I, k1R, k1IR, kL2, kL2I, kL2R, kL2IR, kL4, kL4I, kL4R, kL4IR, kL, kLI, kLR, kLX, kLA,
-  kI12, kI16L, kI16B, kI16R, kI16S, kI16BS, kI32, kI32B, kF32, kF32B,
-  kP1, kP2, kP4, kP, kPR, kPX, kPA,
-  kRgb, kRgbR, kRgbX, kRgbXX, kRgbXXX, kRgba, kRgbaX, kRgbaXX, kRgbPre, kRgbPreX, kRgbPreXX,
-  kRgb16L, kRgb16B, kRgbX16L, kRgbX16B, kRgba16L, kRgba16B, kRgbPre16L, kRgbPre16B,
-  kCmyk, kCmykX, kCmykXX, kCmyk16L, kCmyk16B, kYcbcr,
-  kBand8, kBand16L,  // one sample of a planar image (TiffDecode.c, Pillow's raw reader)
+  k1,
+  k1I,
+  k1R,
+  k1IR,
+  kL2,
+  kL2I,
+  kL2R,
+  kL2IR,
+  kL4,
+  kL4I,
+  kL4R,
+  kL4IR,
+  kL,
+  kLI,
+  kLR,
+  kLX,
+  kLA,
+  kI12,
+  kI16L,
+  kI16B,
+  kI16R,
+  kI16S,
+  kI16BS,
+  kI32,
+  kI32B,
+  kF32,
+  kF32B,
+  kP1,
+  kP2,
+  kP4,
+  kP,
+  kPR,
+  kPX,
+  kPA,
+  kRgb,
+  kRgbR,
+  kRgbX,
+  kRgbXX,
+  kRgbXXX,
+  kRgba,
+  kRgbaX,
+  kRgbaXX,
+  kRgbPre,
+  kRgbPreX,
+  kRgbPreXX,
+  kRgb16L,
+  kRgb16B,
+  kRgbX16L,
+  kRgbX16B,
+  kRgba16L,
+  kRgba16B,
+  kRgbPre16L,
+  kRgbPre16B,
+  kCmyk,
+  kCmykX,
+  kCmykXX,
+  kCmyk16L,
+  kCmyk16B,
+  kYcbcr,
+  kBand8,
+  kBand16L,  // one sample of a planar image (TiffDecode.c, Pillow's raw reader)
 };
 
 // Bits per pixel of the unpacker (Pillow's state->bits).
 unsigned raw_bits(Raw r) {
   switch (r) {
-    case Raw::k1: case Raw::k1I: case Raw::k1R: case Raw::k1IR: case Raw::kP1: return 1;
-    case Raw::kL2: case Raw::kL2I: case Raw::kL2R: case Raw::kL2IR: case Raw::kP2: return 2;
-    case Raw::kL4: case Raw::kL4I: case Raw::kL4R: case Raw::kL4IR: case Raw::kP4: return 4;
-    case Raw::kL: case Raw::kLI: case Raw::kLR: case Raw::kP: case Raw::kPR: case Raw::kBand8: return 8;
+    case Raw::k1:
+    case Raw::k1I:
+    case Raw::k1R:
+    case Raw::k1IR:
+    case Raw::kP1: return 1;
+    case Raw::kL2:
+    case Raw::kL2I:
+    case Raw::kL2R:
+    case Raw::kL2IR:
+    case Raw::kP2: return 2;
+    case Raw::kL4:
+    case Raw::kL4I:
+    case Raw::kL4R:
+    case Raw::kL4IR:
+    case Raw::kP4: return 4;
+    case Raw::kL:
+    case Raw::kLI:
+    case Raw::kLR:
+    case Raw::kP:
+    case Raw::kPR:
+    case Raw::kBand8: return 8;
     case Raw::kI12: return 12;
-    case Raw::kLX: case Raw::kLA: case Raw::kPX: case Raw::kPA: case Raw::kI16L: case Raw::kI16B:
-    case Raw::kI16R: case Raw::kI16S: case Raw::kI16BS: case Raw::kBand16L: return 16;
-    case Raw::kRgb: case Raw::kRgbR: case Raw::kYcbcr: return 24;
-    case Raw::kI32: case Raw::kI32B: case Raw::kF32: case Raw::kF32B: case Raw::kRgbX: case Raw::kRgba:
-    case Raw::kRgbPre: case Raw::kCmyk: return 32;
-    case Raw::kRgbXX: case Raw::kRgbaX: case Raw::kRgbPreX: case Raw::kCmykX: return 40;
-    case Raw::kRgbXXX: case Raw::kRgbaXX: case Raw::kRgbPreXX: case Raw::kCmykXX: case Raw::kRgb16L:
+    case Raw::kLX:
+    case Raw::kLA:
+    case Raw::kPX:
+    case Raw::kPA:
+    case Raw::kI16L:
+    case Raw::kI16B:
+    case Raw::kI16R:
+    case Raw::kI16S:
+    case Raw::kI16BS:
+    case Raw::kBand16L: return 16;
+    case Raw::kRgb:
+    case Raw::kRgbR:
+    case Raw::kYcbcr: return 24;
+    case Raw::kI32:
+    case Raw::kI32B:
+    case Raw::kF32:
+    case Raw::kF32B:
+    case Raw::kRgbX:
+    case Raw::kRgba:
+    case Raw::kRgbPre:
+    case Raw::kCmyk: return 32;
+    case Raw::kRgbXX:
+    case Raw::kRgbaX:
+    case Raw::kRgbPreX:
+    case Raw::kCmykX: return 40;
+    case Raw::kRgbXXX:
+    case Raw::kRgbaXX:
+    case Raw::kRgbPreXX:
+    case Raw::kCmykXX:
+    case Raw::kRgb16L:
     case Raw::kRgb16B: return 48;
     default: return 64;
   }
@@ -201,11 +297,15 @@ void unpack(Raw r, const uint8_t* in, uint8_t* out, uint32_t pixels, int band = 
       case Raw::kL4I: out[i] = uint8_t(0xFF - packed(in, i, 4, false) * 0x11); break;
       case Raw::kL4R: out[i] = uint8_t(packed(in, i, 4, true) * 0x11); break;
       case Raw::kL4IR: out[i] = uint8_t(0xFF - packed(in, i, 4, true) * 0x11); break;
-      case Raw::kL: case Raw::kP: out[i] = in[i]; break;
+      case Raw::kL:
+      case Raw::kP: out[i] = in[i]; break;
       case Raw::kLI: out[i] = uint8_t(~in[i]); break;
-      case Raw::kLR: case Raw::kPR: out[i] = bitflip(in[i]); break;
-      case Raw::kLX: case Raw::kPX: out[i] = in[2 * i]; break;
-      case Raw::kLA: case Raw::kPA: o4[0] = o4[1] = o4[2] = in[2 * i], o4[3] = in[2 * i + 1]; break;
+      case Raw::kLR:
+      case Raw::kPR: out[i] = bitflip(in[i]); break;
+      case Raw::kLX:
+      case Raw::kPX: out[i] = in[2 * i]; break;
+      case Raw::kLA:
+      case Raw::kPA: o4[0] = o4[1] = o4[2] = in[2 * i], o4[3] = in[2 * i + 1]; break;
       case Raw::kP1: out[i] = uint8_t(packed(in, i, 1, false)); break;
       case Raw::kP2: out[i] = uint8_t(packed(in, i, 2, false)); break;
       case Raw::kP4: out[i] = uint8_t(packed(in, i, 4, false)); break;
@@ -215,8 +315,16 @@ void unpack(Raw r, const uint8_t* in, uint8_t* out, uint32_t pixels, int band = 
         std::memcpy(out + 2 * i, &v, 2);
         break;
       }
-      case Raw::kI16L: { const uint16_t v = load_le16(in + 2 * i); std::memcpy(out + 2 * i, &v, 2); break; }
-      case Raw::kI16B: { const uint16_t v = load_be16(in + 2 * i); std::memcpy(out + 2 * i, &v, 2); break; }
+      case Raw::kI16L: {
+        const uint16_t v = load_le16(in + 2 * i);
+        std::memcpy(out + 2 * i, &v, 2);
+        break;
+      }
+      case Raw::kI16B: {
+        const uint16_t v = load_be16(in + 2 * i);
+        std::memcpy(out + 2 * i, &v, 2);
+        break;
+      }
       case Raw::kI16R: {
         const uint16_t v = uint16_t(bitflip(in[2 * i]) | bitflip(in[2 * i + 1]) << 8);
         std::memcpy(out + 2 * i, &v, 2);
@@ -224,38 +332,65 @@ void unpack(Raw r, const uint8_t* in, uint8_t* out, uint32_t pixels, int band = 
       }
       case Raw::kI16S: put32(o4, uint32_t(int32_t(int16_t(load_le16(in + 2 * i))))); break;
       case Raw::kI16BS: put32(o4, uint32_t(int32_t(int16_t(load_be16(in + 2 * i))))); break;
-      case Raw::kI32: case Raw::kF32: put32(o4, load_le32(in + 4 * i)); break;
-      case Raw::kI32B: case Raw::kF32B: put32(o4, load_be32(in + 4 * i)); break;
-      case Raw::kRgb: case Raw::kYcbcr: o4[0] = in[3 * i], o4[1] = in[3 * i + 1], o4[2] = in[3 * i + 2], o4[3] = 255; break;
+      case Raw::kI32:
+      case Raw::kF32: put32(o4, load_le32(in + 4 * i)); break;
+      case Raw::kI32B:
+      case Raw::kF32B: put32(o4, load_be32(in + 4 * i)); break;
+      case Raw::kRgb:
+      case Raw::kYcbcr: o4[0] = in[3 * i], o4[1] = in[3 * i + 1], o4[2] = in[3 * i + 2], o4[3] = 255; break;
       case Raw::kRgbR:
-        o4[0] = bitflip(in[3 * i]), o4[1] = bitflip(in[3 * i + 1]), o4[2] = bitflip(in[3 * i + 2]), o4[3] = 255;
+        o4[0] = bitflip(in[3 * i]), o4[1] = bitflip(in[3 * i + 1]), o4[2] = bitflip(in[3 * i + 2]),
+        o4[3] = 255;
         break;
-      case Raw::kRgbX: case Raw::kRgbXX: case Raw::kRgbXXX: case Raw::kRgba: case Raw::kRgbaX: case Raw::kRgbaXX:
-      case Raw::kCmyk: case Raw::kCmykX: case Raw::kCmykXX: {
+      case Raw::kRgbX:
+      case Raw::kRgbXX:
+      case Raw::kRgbXXX:
+      case Raw::kRgba:
+      case Raw::kRgbaX:
+      case Raw::kRgbaXX:
+      case Raw::kCmyk:
+      case Raw::kCmykX:
+      case Raw::kCmykXX: {
         const uint8_t* p = in + size_t(i) * (raw_bits(r) / 8);
         std::memcpy(o4, p, 4);
         if (r == Raw::kRgbX || r == Raw::kRgbXX || r == Raw::kRgbXXX) o4[3] = 255;
         break;
       }
-      case Raw::kRgbPre: case Raw::kRgbPreX: case Raw::kRgbPreXX: {
+      case Raw::kRgbPre:
+      case Raw::kRgbPreX:
+      case Raw::kRgbPreXX: {
         const uint8_t* p = in + size_t(i) * (raw_bits(r) / 8);
         unpremultiply(p[0], p[1], p[2], p[3], o4);
         break;
       }
-      case Raw::kRgb16L: o4[0] = in[6 * i + 1], o4[1] = in[6 * i + 3], o4[2] = in[6 * i + 5], o4[3] = 255; break;
+      case Raw::kRgb16L:
+        o4[0] = in[6 * i + 1], o4[1] = in[6 * i + 3], o4[2] = in[6 * i + 5], o4[3] = 255;
+        break;
       case Raw::kRgb16B: o4[0] = in[6 * i], o4[1] = in[6 * i + 2], o4[2] = in[6 * i + 4], o4[3] = 255; break;
-      case Raw::kRgbX16L: case Raw::kRgba16L: case Raw::kCmyk16L: {
+      case Raw::kRgbX16L:
+      case Raw::kRgba16L:
+      case Raw::kCmyk16L: {
         const uint8_t* p = in + 8 * size_t(i);
         o4[0] = p[1], o4[1] = p[3], o4[2] = p[5], o4[3] = r == Raw::kRgbX16L ? 255 : p[7];
         break;
       }
-      case Raw::kRgbX16B: case Raw::kRgba16B: case Raw::kCmyk16B: {
+      case Raw::kRgbX16B:
+      case Raw::kRgba16B:
+      case Raw::kCmyk16B: {
         const uint8_t* p = in + 8 * size_t(i);
         o4[0] = p[0], o4[1] = p[2], o4[2] = p[4], o4[3] = r == Raw::kRgbX16B ? 255 : p[6];
         break;
       }
-      case Raw::kRgbPre16L: { const uint8_t* p = in + 8 * size_t(i); unpremultiply(p[1], p[3], p[5], p[7], o4); break; }
-      case Raw::kRgbPre16B: { const uint8_t* p = in + 8 * size_t(i); unpremultiply(p[0], p[2], p[4], p[6], o4); break; }
+      case Raw::kRgbPre16L: {
+        const uint8_t* p = in + 8 * size_t(i);
+        unpremultiply(p[1], p[3], p[5], p[7], o4);
+        break;
+      }
+      case Raw::kRgbPre16B: {
+        const uint8_t* p = in + 8 * size_t(i);
+        unpremultiply(p[0], p[2], p[4], p[6], o4);
+        break;
+      }
       case Raw::kBand8: o4[band] = in[i]; break;
       case Raw::kBand16L: o4[band] = in[2 * i + 1]; break;
     }
@@ -282,7 +417,7 @@ struct Tags {
   bool tiled = false;
   uint64_t rows_per_strip = 0;  // 0: the tag is missing
   uint64_t tile_width = 0, tile_length = 0;
-  std::vector<uint64_t> offsets;  // strip or tile offsets
+  std::vector<uint64_t> offsets;   // strip or tile offsets
   std::vector<uint64_t> colormap;  // r..., g..., b...
   uint64_t ifd_offset = 0;
 };
@@ -316,12 +451,16 @@ class PillowIfd {
     for (size_t i = 0; i < e->data.size() / unit; ++i) {
       const uint8_t* p = e->data.data() + i * unit;
       switch (e->type) {
-        case 1: case 6: values.push_back(e->type == 6 ? uint64_t(int64_t(int8_t(p[0]))) : p[0]); break;
+        case 1:
+        case 6: values.push_back(e->type == 6 ? uint64_t(int64_t(int8_t(p[0]))) : p[0]); break;
         case 3: values.push_back(load16(p)); break;
         case 8: values.push_back(uint64_t(int64_t(int16_t(load16(p))))); break;
-        case 4: case 13: values.push_back(load32(p)); break;
+        case 4:
+        case 13: values.push_back(load32(p)); break;
         case 9: values.push_back(uint64_t(int64_t(int32_t(load32(p))))); break;
-        case 16: values.push_back(uint64_t(load32(big_endian_ ? p : p + 4)) << 32 | load32(big_endian_ ? p + 4 : p)); break;
+        case 16:
+          values.push_back(uint64_t(load32(big_endian_ ? p : p + 4)) << 32 | load32(big_endian_ ? p + 4 : p));
+          break;
         default: return {};  // rationals, floats, strings: not integers
       }
     }
@@ -342,10 +481,20 @@ class PillowIfd {
 
   static unsigned unit_size(uint16_t type) {
     switch (type) {
-      case 1: case 2: case 6: case 7: return 1;
-      case 3: case 8: return 2;
-      case 4: case 9: case 11: case 13: return 4;
-      case 5: case 10: case 12: case 16: return 8;
+      case 1:
+      case 2:
+      case 6:
+      case 7: return 1;
+      case 3:
+      case 8: return 2;
+      case 4:
+      case 9:
+      case 11:
+      case 13: return 4;
+      case 5:
+      case 10:
+      case 12:
+      case 16: return 8;
       default: return 0;
     }
   }
@@ -384,7 +533,7 @@ class PillowIfd {
         const uint64_t data_at = bigtiff_ ? u64(value_at) : u32(value_at);
         if (data_at >= (uint64_t(1) << 63)) continue;
         total += size;
-        if (total > b_.size()) continue;  // "Tag data larger than file"
+        if (total > b_.size()) continue;                                // "Tag data larger than file"
         if (data_at > b_.size() || b_.size() - data_at < size) return;  // Truncated File Read
         e.data.assign(&b_[data_at], &b_[data_at] + size);
       } else {
@@ -403,8 +552,23 @@ class PillowIfd {
 
 bool known_compression(uint64_t c) {
   switch (c) {
-    case 1: case 2: case 3: case 4: case 5: case 6: case 7: case 8: case 32771: case 32773: case 32809:
-    case 32946: case 34676: case 34677: case 34925: case 50000: case 50001: return true;
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+    case 7:
+    case 8:
+    case 32771:
+    case 32773:
+    case 32809:
+    case 32946:
+    case 34676:
+    case 34677:
+    case 34925:
+    case 50000:
+    case 50001: return true;
     default: return false;
   }
 }
@@ -432,11 +596,13 @@ Tags read_tags(ByteView bytes) {
   std::vector<uint64_t> formats = ifd.ints(TIFFTAG_SAMPLEFORMAT);
   if (formats.empty()) formats = {1};
   t.sample_format = uint16_t(formats[0]);
-  t.mixed_sample_formats = std::any_of(formats.begin(), formats.end(), [&](uint64_t f) { return f != formats[0]; });
+  t.mixed_sample_formats =
+      std::any_of(formats.begin(), formats.end(), [&](uint64_t f) { return f != formats[0]; });
   t.bits = ifd.ints(TIFFTAG_BITSPERSAMPLE);
   if (t.bits.empty()) t.bits = {1};
   t.extra = ifd.ints(TIFFTAG_EXTRASAMPLES);
-  const bool old_jpeg_color = t.compression == COMPRESSION_OJPEG && (t.photometric == 2 || t.photometric == 6);
+  const bool old_jpeg_color =
+      t.compression == COMPRESSION_OJPEG && (t.photometric == 2 || t.photometric == 6);
   const uint64_t samples = ifd.scalar(TIFFTAG_SAMPLESPERPIXEL, old_jpeg_color ? 3 : 1);
   t.samples = int(std::min<uint64_t>(samples, 1u << 20));
   t.tiled = !ifd.has(TIFFTAG_STRIPOFFSETS) && ifd.has(TIFFTAG_TILEOFFSETS);
@@ -462,8 +628,9 @@ struct Layout {
 };
 
 [[noreturn]] void unknown_mode(const Tags& t) {
-  fail_unsupported("tiff: unknown pixel mode (photometric {}, sample format {}, {} samples of {} bits, {} extra)",
-                   t.photometric, t.sample_format, t.samples, t.bits[0], t.extra.size());
+  fail_unsupported(
+      "tiff: unknown pixel mode (photometric {}, sample format {}, {} samples of {} bits, {} extra)",
+      t.photometric, t.sample_format, t.samples, t.bits[0], t.extra.size());
 }
 
 // OPEN_INFO[(byte order, photometric, sample format, fill order, bits,
@@ -474,7 +641,9 @@ Layout open_info(const Tags& t, uint16_t photometric, uint16_t fill_order, int s
   const uint16_t format = t.sample_format;
   if (fill_order != 1 && fill_order != 2) unknown_mode(t);
   auto is = [&](int s, uint64_t b) { return samples == s && bits == b; };
-  auto extras = [&](std::initializer_list<uint64_t> e) { return std::equal(extra.begin(), extra.end(), e.begin(), e.end()); };
+  auto extras = [&](std::initializer_list<uint64_t> e) {
+    return std::equal(extra.begin(), extra.end(), e.begin(), e.end());
+  };
   if ((photometric == 0 || photometric == 1) && format == 1 && extra.empty() && samples == 1) {
     const bool inverted = photometric == 0;
     switch (bits) {
@@ -488,18 +657,24 @@ Layout open_info(const Tags& t, uint16_t photometric, uint16_t fill_order, int s
     }
   }
   if (photometric == 1 && format == 2 && is(1, 8) && extra.empty() && !r) return {Mode::kL, Raw::kL};
-  if (!mm && photometric == 1 && format == 1 && is(1, 12) && extra.empty() && !r) return {Mode::kI16, Raw::kI12};
+  if (!mm && photometric == 1 && format == 1 && is(1, 12) && extra.empty() && !r)
+    return {Mode::kI16, Raw::kI12};
   if (!mm && (photometric == 0 || photometric == 1) && format == 1 && is(1, 16) && extra.empty() && !r) {
     return {Mode::kI16, Raw::kI16L};
   }
-  if (!mm && photometric == 1 && format == 1 && is(1, 16) && extra.empty() && r) return {Mode::kI16, Raw::kI16R};
-  if (mm && photometric == 1 && format == 1 && is(1, 16) && extra.empty() && !r) return {Mode::kI16, Raw::kI16B};
-  if (photometric == 1 && format == 2 && is(1, 16) && extra.empty() && !r) return {Mode::kI, mm ? Raw::kI16BS : Raw::kI16S};
+  if (!mm && photometric == 1 && format == 1 && is(1, 16) && extra.empty() && r)
+    return {Mode::kI16, Raw::kI16R};
+  if (mm && photometric == 1 && format == 1 && is(1, 16) && extra.empty() && !r)
+    return {Mode::kI16, Raw::kI16B};
+  if (photometric == 1 && format == 2 && is(1, 16) && extra.empty() && !r)
+    return {Mode::kI, mm ? Raw::kI16BS : Raw::kI16S};
   if ((photometric == 0 || photometric == 1) && format == 3 && is(1, 32) && extra.empty() && !r) {
     return {Mode::kF, mm ? Raw::kF32B : Raw::kF32};
   }
-  if (!mm && photometric == 1 && format == 1 && is(1, 32) && extra.empty() && !r) return {Mode::kI, Raw::kI32};
-  if (photometric == 1 && format == 2 && is(1, 32) && extra.empty() && !r) return {Mode::kI, mm ? Raw::kI32B : Raw::kI32};
+  if (!mm && photometric == 1 && format == 1 && is(1, 32) && extra.empty() && !r)
+    return {Mode::kI, Raw::kI32};
+  if (photometric == 1 && format == 2 && is(1, 32) && extra.empty() && !r)
+    return {Mode::kI, mm ? Raw::kI32B : Raw::kI32};
   if (photometric == 1 && format == 1 && is(2, 8) && !r) {
     if (extras({0})) return {Mode::kL, Raw::kLX};
     if (extras({1})) fail_unsupported("tiff: conversion from La to RGB not supported");
@@ -507,7 +682,8 @@ Layout open_info(const Tags& t, uint16_t photometric, uint16_t fill_order, int s
   }
   if (photometric == 2 && format == 1 && bits == 8) {
     if (samples == 3 && extra.empty()) return {Mode::kRgb, r ? Raw::kRgbR : Raw::kRgb};
-    if (!r && samples == 4 && (extra.empty() || extras({2}) || extras({999}))) return {Mode::kRgba, Raw::kRgba};
+    if (!r && samples == 4 && (extra.empty() || extras({2}) || extras({999})))
+      return {Mode::kRgba, Raw::kRgba};
     if (!r && samples == 4 && extras({0})) return {Mode::kRgb, Raw::kRgbX};
     if (!r && samples == 5 && extras({0, 0})) return {Mode::kRgb, Raw::kRgbXX};
     if (!r && samples == 6 && extras({0, 0, 0})) return {Mode::kRgb, Raw::kRgbXXX};
@@ -519,7 +695,8 @@ Layout open_info(const Tags& t, uint16_t photometric, uint16_t fill_order, int s
   }
   if (photometric == 2 && format == 1 && bits == 16 && !r) {
     if (samples == 3 && extra.empty()) return {Mode::kRgb, mm ? Raw::kRgb16B : Raw::kRgb16L};
-    if (samples == 4 && (extra.empty() || extras({2}))) return {Mode::kRgba, mm ? Raw::kRgba16B : Raw::kRgba16L};
+    if (samples == 4 && (extra.empty() || extras({2})))
+      return {Mode::kRgba, mm ? Raw::kRgba16B : Raw::kRgba16L};
     if (samples == 4 && extras({0})) return {Mode::kRgb, mm ? Raw::kRgbX16B : Raw::kRgbX16L};
     if (samples == 4 && extras({1})) return {Mode::kRgba, mm ? Raw::kRgbPre16B : Raw::kRgbPre16L};
   }
@@ -575,7 +752,9 @@ Layout pillow_layout(const Tags& t, uint16_t fill_order) {
   Layout layout = open_info(t, photometric, fill_order, samples, bits[0], extra);
   layout.samples = samples;
   layout.bits = unsigned(bits[0]);
-  layout.bps_count = (photometric == 2 || photometric == 6 || photometric == 8 ? 3 : photometric == 5 ? 4 : 1) +
+  layout.bps_count = (photometric == 2 || photometric == 6 || photometric == 8 ? 3
+                      : photometric == 5                                       ? 4
+                                                                               : 1) +
                      int(extra.size());
   return layout;
 }
@@ -594,8 +773,11 @@ RgbImage to_rgb(const PillowImage& im, const uint8_t* palette) {
   uint8_t* o = out.pixels.data();
   for (size_t i = 0, n = size_t(im.width) * im.height; i < n; ++i, in += im.pixel_bytes, o += 3) {
     switch (im.mode) {
-      case Mode::k1: case Mode::kL: case Mode::kLA: o[0] = o[1] = o[2] = in[0]; break;
-      case Mode::kP: case Mode::kPA: std::memcpy(o, palette + 3 * in[0], 3); break;
+      case Mode::k1:
+      case Mode::kL:
+      case Mode::kLA: o[0] = o[1] = o[2] = in[0]; break;
+      case Mode::kP:
+      case Mode::kPA: std::memcpy(o, palette + 3 * in[0], 3); break;
       case Mode::kI16: {
         uint16_t v;
         std::memcpy(&v, in, 2);
@@ -614,7 +796,8 @@ RgbImage to_rgb(const PillowImage& im, const uint8_t* palette) {
         o[0] = o[1] = o[2] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : std::isnan(v) ? 0 : uint8_t(v);
         break;
       }
-      case Mode::kRgb: case Mode::kRgba: std::memcpy(o, in, 3); break;
+      case Mode::kRgb:
+      case Mode::kRgba: std::memcpy(o, in, 3); break;
       case Mode::kCmyk: cmyk_to_rgb_pixel(in, o); break;
       case Mode::kYcbcr: ycbcr_to_rgb_pixel(in[0], in[1], in[2], o); break;
     }
@@ -640,17 +823,35 @@ RawTile planar_tile(const Layout& layout, int layer) {
   RawTile tile{};
   tile.raw = Raw::kBand8;
   tile.band = layer;
-  const int layers = layout.raw == Raw::kRgb ? 3 : layout.raw == Raw::kRgba || layout.raw == Raw::kCmyk ? 4 : 0;
+  const int layers = layout.raw == Raw::kRgb                                ? 3
+                     : layout.raw == Raw::kRgba || layout.raw == Raw::kCmyk ? 4
+                                                                            : 0;
   if (layers > 0) {
     if (layer >= layers) fail_corrupt("tiff: more planes than samples");
     return tile;
   }
   if (layout.samples != 1 || layer > 0) fail_unsupported("tiff: uncompressed planar data of this layout");
   switch (layout.raw) {
-    case Raw::k1: case Raw::k1I: case Raw::k1R: case Raw::k1IR: tile.raw = Raw::k1; break;
-    case Raw::kL: case Raw::kLI: case Raw::kLR: case Raw::kL2: case Raw::kL2I: case Raw::kL2R: case Raw::kL2IR:
-    case Raw::kL4: case Raw::kL4I: case Raw::kL4R: case Raw::kL4IR: tile.raw = Raw::kL; break;
-    case Raw::kP: case Raw::kPR: case Raw::kP1: case Raw::kP2: case Raw::kP4: tile.raw = Raw::kP; break;
+    case Raw::k1:
+    case Raw::k1I:
+    case Raw::k1R:
+    case Raw::k1IR: tile.raw = Raw::k1; break;
+    case Raw::kL:
+    case Raw::kLI:
+    case Raw::kLR:
+    case Raw::kL2:
+    case Raw::kL2I:
+    case Raw::kL2R:
+    case Raw::kL2IR:
+    case Raw::kL4:
+    case Raw::kL4I:
+    case Raw::kL4R:
+    case Raw::kL4IR: tile.raw = Raw::kL; break;
+    case Raw::kP:
+    case Raw::kPR:
+    case Raw::kP1:
+    case Raw::kP2:
+    case Raw::kP4: tile.raw = Raw::kP; break;
     default: fail_unsupported("tiff: uncompressed planar data of this layout");
   }
   return tile;
@@ -664,7 +865,8 @@ void decode_raw(ByteView bytes, const Tags& t, const Layout& layout, PillowImage
     if (w == 0 || h == 0) fail_corrupt("tiff: Invalid tile dimensions");
   }
   std::vector<uint64_t> offsets = t.offsets;
-  if (w == t.width && h == t.height && !planar && !offsets.empty()) offsets.erase(offsets.begin(), offsets.end() - 1);
+  if (w == t.width && h == t.height && !planar && !offsets.empty())
+    offsets.erase(offsets.begin(), offsets.end() - 1);
   const unsigned sum_bits = layout.bits * unsigned(layout.samples);  // sum(bps_tuple)
   std::vector<RawTile> tiles;
   uint32_t x = 0, y = 0;
@@ -691,15 +893,16 @@ void decode_raw(ByteView bytes, const Tags& t, const Layout& layout, PillowImage
       if (y >= t.height) y = 0, ++layer;
     }
   }
-  std::stable_sort(tiles.begin(), tiles.end(), [](const RawTile& a, const RawTile& b) { return a.offset < b.offset; });
+  std::stable_sort(tiles.begin(), tiles.end(),
+                   [](const RawTile& a, const RawTile& b) { return a.offset < b.offset; });
   // Consecutive tiles that differ only by their offset: the last one.
   std::vector<RawTile> kept;
   for (size_t i = 0; i < tiles.size(); ++i) {
     const RawTile& a = tiles[i];
     if (i + 1 < tiles.size()) {
       const RawTile& b = tiles[i + 1];
-      if (a.x0 == b.x0 && a.y0 == b.y0 && a.x1 == b.x1 && a.y1 == b.y1 && a.raw == b.raw && a.band == b.band &&
-          a.stride == b.stride) {
+      if (a.x0 == b.x0 && a.y0 == b.y0 && a.x1 == b.x1 && a.y1 == b.y1 && a.raw == b.raw &&
+          a.band == b.band && a.stride == b.stride) {
         continue;
       }
     }
@@ -743,7 +946,8 @@ void decode_as_rgba(TIFF* tif, PillowImage& im) {
   img.orientation = ORIENTATION_TOPLEFT;
   img.req_orientation = ORIENTATION_TOPLEFT;
   img.col_offset = 0;
-  if (img.width > uint32_t(INT32_MAX / 4) || uint64_t(img.width) * 4 * rows_per_block > uint64_t(INT32_MAX)) broken();
+  if (img.width > uint32_t(INT32_MAX / 4) || uint64_t(img.width) * 4 * rows_per_block > uint64_t(INT32_MAX))
+    broken();
   std::vector<uint32_t> block(size_t(img.width) * rows_per_block);
   for (uint32_t y = 0; y < im.height; y += rows_per_block) {
     img.row_offset = int(y);
@@ -779,9 +983,11 @@ void decode_tiles(TIFF* tif, PillowImage& im, const std::vector<Shuffler>& plane
     for (size_t plane = 0; plane < planes.size(); ++plane) {
       for (uint32_t x = 0; x < im.width; x += tile_width) {
         if (TIFFReadTile(tif, buffer.data(), x, y, 0, uint16_t(plane)) == -1) broken();
-        const uint32_t width = std::min(tile_width, im.width - x), rows = std::min(tile_length, im.height - y);
+        const uint32_t width = std::min(tile_width, im.width - x),
+                       rows = std::min(tile_length, im.height - y);
         for (uint32_t r = 0; r < rows; ++r) {
-          unpack(planes[plane].raw, buffer.data() + size_t(r) * row_bytes, im.at(x, y + r), width, planes[plane].band);
+          unpack(planes[plane].raw, buffer.data() + size_t(r) * row_bytes, im.at(x, y + r), width,
+                 planes[plane].band);
         }
       }
     }
@@ -805,17 +1011,20 @@ void decode_strips(TIFF* tif, PillowImage& im, const std::vector<Shuffler>& plan
   std::vector<uint8_t> buffer(size_t(strip_bytes), 0);
   for (uint32_t y = 0; y < im.height; y += rows_per_strip) {
     for (size_t plane = 0; plane < planes.size(); ++plane) {
-      if (TIFFReadEncodedStrip(tif, TIFFComputeStrip(tif, y, uint16_t(plane)), buffer.data(), strip_bytes) == -1) {
+      if (TIFFReadEncodedStrip(tif, TIFFComputeStrip(tif, y, uint16_t(plane)), buffer.data(), strip_bytes) ==
+          -1) {
         broken();
       }
       for (uint32_t r = 0; r < rows_per_strip && y + r < im.height; ++r) {
-        unpack(planes[plane].raw, buffer.data() + size_t(r) * row_bytes, im.at(0, y + r), im.width, planes[plane].band);
+        unpack(planes[plane].raw, buffer.data() + size_t(r) * row_bytes, im.at(0, y + r), im.width,
+               planes[plane].band);
       }
     }
   }
 }
 
-void decode_libtiff(ByteView bytes, const Tags& t, const Layout& layout, uint64_t max_pixels, PillowImage& im) {
+void decode_libtiff(ByteView bytes, const Tags& t, const Layout& layout, uint64_t max_pixels,
+                    PillowImage& im) {
   // TiffImagePlugin: libtiff handles the fill order (fill order 2 keys are
   // looked up as 1), YCbCr becomes RGB, 16-bit samples arrive native.
   Layout l = layout;
@@ -849,8 +1058,9 @@ void decode_libtiff(ByteView bytes, const Tags& t, const Layout& layout, uint64_
     decode_as_rgba(tiff.tif, im);
     return;
   }
-  const int bands = im.pixel_bytes == 4 ? (im.mode == Mode::kLA || im.mode == Mode::kPA ? 2
-                                           : im.mode == Mode::kRgb || im.mode == Mode::kYcbcr ? 3 : 4)
+  const int bands = im.pixel_bytes == 4 ? (im.mode == Mode::kLA || im.mode == Mode::kPA       ? 2
+                                           : im.mode == Mode::kRgb || im.mode == Mode::kYcbcr ? 3
+                                                                                              : 4)
                                         : 1;
   std::vector<Shuffler> planes;
   if (planar == PLANARCONFIG_SEPARATE && bands > 1) {
@@ -867,8 +1077,8 @@ void decode_libtiff(ByteView bytes, const Tags& t, const Layout& layout, uint64_
     TIFFGetField(tiff.tif, TIFFTAG_TILELENGTH, &tile_length);
     // A tile far larger than the image would be allocated whole.
     if (uint64_t(tile_width) * tile_length > std::max<uint64_t>(max_pixels, uint64_t(im.width) * im.height)) {
-      fail(ErrorCode::kLimit, "tiff: a tile of {}x{} pixels exceeds the limit of {} pixels", tile_width, tile_length,
-           max_pixels);
+      fail(ErrorCode::kLimit, "tiff: a tile of {}x{} pixels exceeds the limit of {} pixels", tile_width,
+           tile_length, max_pixels);
     }
     decode_tiles(tiff.tif, im, planes, raw_bits(raw));
   } else {
@@ -907,7 +1117,8 @@ struct Opened {
 
 Opened open_tiff(ByteView bytes) {
   Opened o{read_tags(bytes), {}};
-  if (o.tags.width == 0 || o.tags.height == 0) fail_corrupt("tiff: image of size {}x{}", o.tags.width, o.tags.height);
+  if (o.tags.width == 0 || o.tags.height == 0)
+    fail_corrupt("tiff: image of size {}x{}", o.tags.width, o.tags.height);
   o.layout = pillow_layout(o.tags, o.tags.fill_order);
   return o;
 }

@@ -43,7 +43,7 @@ struct Stats {
   uint64_t images = 0;
   uint64_t bytes = 0;
   std::map<std::string, uint64_t> formats;
-  std::map<uint32_t, uint64_t> widths;   // keyed by bucket floor, so buckets sort by size
+  std::map<uint32_t, uint64_t> widths;  // keyed by bucket floor, so buckets sort by size
   std::map<uint32_t, uint64_t> heights;
   uint64_t unreadable = 0;
   std::vector<std::pair<std::string, std::string>> unreadable_examples;
@@ -76,7 +76,12 @@ void write_histogram(JsonWriter& json, const std::map<uint32_t, uint64_t>& histo
 void print_json(const ImageStore& store, const Stats& s, std::ostream& out) {
   JsonWriter json;
   json.begin_object().key("files").strings(store.files());
-  json.key("images").value(s.images).key("bytes").value(s.bytes).key("index_bytes").value(store.index_bytes());
+  json.key("images")
+      .value(s.images)
+      .key("bytes")
+      .value(s.bytes)
+      .key("index_bytes")
+      .value(store.index_bytes());
   json.key("formats").begin_object();
   for (const auto& [name, n] : s.formats) json.key(name).value(n);
   json.end_object().key("width");
@@ -90,7 +95,12 @@ void print_json(const ImageStore& store, const Stats& s, std::ostream& out) {
   json.end_array().key("duplicates").value(store.duplicates().size()).key("duplicate_examples").begin_array();
   for (size_t i = 0; i < std::min(kExamples, store.duplicates().size()); ++i) {
     const auto& duplicate = store.duplicates()[i];
-    json.begin_object().key("id").value(duplicate.id).key("occurrences").value(duplicate.occurrences).end_object();
+    json.begin_object()
+        .key("id")
+        .value(duplicate.id)
+        .key("occurrences")
+        .value(duplicate.occurrences)
+        .end_object();
   }
   json.end_array().end_object();
   out << json.text() << '\n';
@@ -187,20 +197,27 @@ void index_store(const std::vector<std::string>& paths, bool rebuild, std::ostre
     if (!error) store_bytes += size;
   }
   auto share = [&](uint64_t bytes) {
-    return store_bytes == 0 ? std::string("0") : fmt::format("{:.2f}", 100.0 * static_cast<double>(bytes) / static_cast<double>(store_bytes));
+    return store_bytes == 0
+               ? std::string("0")
+               : fmt::format("{:.2f}", 100.0 * static_cast<double>(bytes) / static_cast<double>(store_bytes));
   };
   std::string t;
   t += fmt::format("index:        {} ({})\n", report.index_path.empty() ? "not saved" : report.index_path,
-                   report.built_seek_tables ? "built" : report.used_saved_index ? "up to date" : "built");
-  t += fmt::format("images:       {} in {} files, {}\n", store->size(), store->files().size(), format_bytes(store_bytes));
-  t += fmt::format("ids:          {} ({}% of the store)\n", format_bytes(store->index_bytes()), share(store->index_bytes()));
+                   report.built_seek_tables  ? "built"
+                   : report.used_saved_index ? "up to date"
+                                             : "built");
+  t += fmt::format("images:       {} in {} files, {}\n", store->size(), store->files().size(),
+                   format_bytes(store_bytes));
+  t += fmt::format("ids:          {} ({}% of the store)\n", format_bytes(store->index_bytes()),
+                   share(store->index_bytes()));
   t += fmt::format("seek tables:  {} ({}% of the store)\n", format_bytes(report.seek_table_bytes),
                    share(report.seek_table_bytes));
   t += fmt::format("time:         {:.2f} s\n", seconds);
   out << t;
 }
 
-void print_image_stats(const std::vector<std::string>& paths, const StatsOptions& options, std::ostream& out) {
+void print_image_stats(const std::vector<std::string>& paths, const StatsOptions& options,
+                       std::ostream& out) {
   auto store = ImageStore::open(paths, full_pass_options());
   Stats stats;
   WorkerPool pool(options.threads);
@@ -229,8 +246,10 @@ void print_image_stats(const std::vector<std::string>& paths, const StatsOptions
         progress.advance(1, item.bytes.size());
       });
   progress.finish();
-  if (options.json) print_json(*store, stats, out);
-  else print_text(*store, stats, out);
+  if (options.json)
+    print_json(*store, stats, out);
+  else
+    print_text(*store, stats, out);
 }
 
 }  // namespace mimicit::inspect

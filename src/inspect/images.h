@@ -24,8 +24,8 @@ namespace mimicit::inspect {
 void list_image_ids(const std::vector<std::string>& store, uint64_t limit, std::ostream& out);
 
 // Writes the bytes of `id` to `out_path`, or to `out` when out_path is empty.
-void get_image(const std::vector<std::string>& store, const std::string& id,
-               const std::string& out_path, std::ostream& out);
+void get_image(const std::vector<std::string>& store, const std::string& id, const std::string& out_path,
+               std::ostream& out);
 
 struct StatsOptions {
   bool json = false;
@@ -33,8 +33,7 @@ struct StatsOptions {
   bool progress = true;
 };
 
-void print_image_stats(const std::vector<std::string>& store, const StatsOptions& options,
-                       std::ostream& out);
+void print_image_stats(const std::vector<std::string>& store, const StatsOptions& options, std::ostream& out);
 
 // Builds (or checks) the store's saved index with the seek tables of its
 // large pages (ImageStoreOptions::index_pages), with a progress bar on a

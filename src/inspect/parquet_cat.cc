@@ -2,11 +2,11 @@
 
 #include <vector>
 
+#include "inspect/parquet_columns.h"
+#include "inspect/value_format.h"
 #include "mimicit/error.h"
 #include "mimicit/parquet/reader.h"
 #include "util/file_context.h"
-#include "inspect/parquet_columns.h"
-#include "inspect/value_format.h"
 
 namespace mimicit::inspect {
 

@@ -8,10 +8,10 @@
 
 #include <fmt/format.h>
 
+#include "inspect/parquet_columns.h"
 #include "mimicit/error.h"
 #include "mimicit/parquet/reader.h"
 #include "util/file_context.h"
-#include "inspect/parquet_columns.h"
 #include "util/worker_pool.h"
 
 namespace mimicit::inspect {
@@ -22,8 +22,8 @@ using parquet::ParquetFile;
 
 struct ChunkTask {
   int row_group = 0;
-  int column = 0;     // column index in the file
-  size_t slot = 0;    // position in the selection
+  int column = 0;   // column index in the file
+  size_t slot = 0;  // position in the selection
 };
 
 struct ChunkResult {
@@ -121,8 +121,8 @@ void check_row_total(const ParquetFile& file, std::vector<std::string>& warnings
   int64_t rows = 0;
   for (const parquet::RowGroup& row_group : file.metadata().row_groups) rows += row_group.num_rows;
   if (rows != file.num_rows()) {
-    warnings.push_back(fmt::format("{}: the row groups hold {} rows, the footer says {}",
-                                   file.path(), rows, file.num_rows()));
+    warnings.push_back(fmt::format("{}: the row groups hold {} rows, the footer says {}", file.path(), rows,
+                                   file.num_rows()));
   }
 }
 
@@ -178,16 +178,15 @@ void print_check_report(const CheckReport& report, std::ostream& out) {
     total.bytes += column.bytes;
   }
   table.push_back({total.name, std::to_string(report.num_rows), std::to_string(total.values),
-                   std::to_string(total.nulls), std::to_string(total.pages),
-                   std::to_string(total.bytes)});
+                   std::to_string(total.nulls), std::to_string(total.pages), std::to_string(total.bytes)});
 
   std::vector<size_t> widths(table[0].size(), 0);
   for (const auto& row : table) {
     for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
   }
-  std::string text = fmt::format("{}: {} rows, {} row groups, {} of {} columns\n", report.path,
-                                 report.num_rows, report.num_row_groups, report.columns.size(),
-                                 report.num_file_columns);
+  std::string text =
+      fmt::format("{}: {} rows, {} row groups, {} of {} columns\n", report.path, report.num_rows,
+                  report.num_row_groups, report.columns.size(), report.num_file_columns);
   for (const auto& row : table) {
     text += fmt::format("{:<{}}", row[0], widths[0]);
     for (size_t i = 1; i < row.size(); ++i) text += fmt::format("  {:>{}}", row[i], widths[i]);
@@ -195,10 +194,9 @@ void print_check_report(const CheckReport& report, std::ostream& out) {
   }
   const double megabytes = static_cast<double>(total.bytes) / 1e6;
   const double rate = report.seconds > 0 ? megabytes / report.seconds : 0;
-  text += fmt::format("read {:.1f} MB in {:.3f} s ({:.1f} MB/s, {} threads): {}\n", megabytes,
-                      report.seconds, rate, report.threads,
-                      report.problems.empty() ? "ok"
-                                              : fmt::format("{} problems", report.problems.size()));
+  text += fmt::format("read {:.1f} MB in {:.3f} s ({:.1f} MB/s, {} threads): {}\n", megabytes, report.seconds,
+                      rate, report.threads,
+                      report.problems.empty() ? "ok" : fmt::format("{} problems", report.problems.size()));
   for (const std::string& problem : report.problems) text += "problem: " + problem + "\n";
   out << text;
 }

@@ -35,17 +35,17 @@ struct CheckOptions {
 
 // Counts for one column, summed over the row groups.
 struct ColumnCheck {
-  std::string name;     // dotted path
-  int64_t rows = 0;     // rows that start in its pages
-  int64_t values = 0;   // non-null values
-  int64_t nulls = 0;    // levels without a value: nulls, and null or empty lists
-  int64_t pages = 0;    // data pages read
-  int64_t bytes = 0;    // compressed bytes read (page headers and pages)
+  std::string name;    // dotted path
+  int64_t rows = 0;    // rows that start in its pages
+  int64_t values = 0;  // non-null values
+  int64_t nulls = 0;   // levels without a value: nulls, and null or empty lists
+  int64_t pages = 0;   // data pages read
+  int64_t bytes = 0;   // compressed bytes read (page headers and pages)
 };
 
 struct CheckReport {
   std::string path;
-  int64_t num_rows = 0;       // from the footer
+  int64_t num_rows = 0;  // from the footer
   int num_row_groups = 0;
   size_t num_file_columns = 0;
   std::vector<ColumnCheck> columns;   // the selection, in its order

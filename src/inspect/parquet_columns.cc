@@ -6,8 +6,7 @@
 
 namespace mimicit::inspect {
 
-std::vector<int> resolve_columns(const parquet::Schema& schema,
-                                 const std::vector<std::string>& names) {
+std::vector<int> resolve_columns(const parquet::Schema& schema, const std::vector<std::string>& names) {
   std::vector<int> columns;
   if (names.empty()) {
     for (size_t i = 0; i < schema.num_columns(); ++i) columns.push_back(static_cast<int>(i));

@@ -12,8 +12,7 @@ namespace mimicit::inspect {
 // Schema::find_column) to its column index, in the order given, dropping
 // repeats. An empty list selects every column, in file order. An unknown
 // name throws Error(kInvalidArgument) listing the available columns.
-std::vector<int> resolve_columns(const parquet::Schema& schema,
-                                 const std::vector<std::string>& names);
+std::vector<int> resolve_columns(const parquet::Schema& schema, const std::vector<std::string>& names);
 
 // "a, b.c, d.list.element (d)": every column's dotted path, with its field
 // name when that differs, for messages.

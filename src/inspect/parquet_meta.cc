@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "mimicit/parquet/reader.h"
 #include "inspect/value_format.h"
+#include "mimicit/parquet/reader.h"
 #include "util/file_context.h"
 #include "util/json_writer.h"
 #include "util/utf8.h"
@@ -63,9 +63,8 @@ std::optional<int64_t> row_group_offset(const RowGroup& row_group) {
   if (row_group.columns.empty() || !row_group.columns[0].meta_data) return std::nullopt;
   const ColumnMetaData& chunk = *row_group.columns[0].meta_data;
   // A dictionary page comes first; offset 0 marks a bogus one (never "PAR1").
-  return chunk.dictionary_page_offset && *chunk.dictionary_page_offset > 0
-             ? *chunk.dictionary_page_offset
-             : chunk.data_page_offset;
+  return chunk.dictionary_page_offset && *chunk.dictionary_page_offset > 0 ? *chunk.dictionary_page_offset
+                                                                           : chunk.data_page_offset;
 }
 
 std::string chunk_path(const ParquetFile& file, const ColumnChunk& chunk, size_t index) {
@@ -94,19 +93,16 @@ std::string or_none(const std::optional<T>& value) {
   return value ? fmt::format("{}", *value) : "none";
 }
 
-std::string index_location(const std::optional<int64_t>& offset,
-                           const std::optional<int32_t>& length) {
+std::string index_location(const std::optional<int64_t>& offset, const std::optional<int32_t>& length) {
   if (!offset) return "none";
   return fmt::format("offset {}, length {}", *offset, or_none(length));
 }
 
-std::string statistics_line(const std::optional<Statistics>& statistics,
-                            const ColumnDescriptor& column) {
+std::string statistics_line(const std::optional<Statistics>& statistics, const ColumnDescriptor& column) {
   if (!statistics) return "none";
   const Bounds bounds = bounds_of(*statistics, column);
-  std::string line = fmt::format(
-      "min {}, max {}", one_line(bounds.min.value_or("none"), kTextValueChars),
-      one_line(bounds.max.value_or("none"), kTextValueChars));
+  std::string line = fmt::format("min {}, max {}", one_line(bounds.min.value_or("none"), kTextValueChars),
+                                 one_line(bounds.max.value_or("none"), kTextValueChars));
   if (bounds.legacy) line += " (legacy fields)";
   line += fmt::format(", null_count {}, distinct_count {}", or_none(statistics->null_count),
                       or_none(statistics->distinct_count));
@@ -130,8 +126,7 @@ void append_text_line(std::string& out, std::string_view indent, std::string_vie
   out += fmt::format("{}{:<24}{}\n", indent, fmt::format("{}:", key), value);
 }
 
-void append_text_column(std::string& out, const ParquetFile& file, const ColumnChunk& chunk,
-                        size_t index) {
+void append_text_column(std::string& out, const ParquetFile& file, const ColumnChunk& chunk, size_t index) {
   out += fmt::format("  column {}: {}\n", index, chunk_path(file, chunk, index));
   if (!chunk.meta_data || index >= file.schema().num_columns()) {
     out += "    encrypted\n";
@@ -178,9 +173,8 @@ std::string meta_text(const ParquetFile& file) {
   }
   for (size_t g = 0; g < metadata.row_groups.size(); ++g) {
     const RowGroup& row_group = metadata.row_groups[g];
-    out += fmt::format("\nrow group {}: {} rows, {} total bytes, offset {}\n", g,
-                       row_group.num_rows, row_group.total_byte_size,
-                       or_none(row_group_offset(row_group)));
+    out += fmt::format("\nrow group {}: {} rows, {} total bytes, offset {}\n", g, row_group.num_rows,
+                       row_group.total_byte_size, or_none(row_group_offset(row_group)));
     for (size_t c = 0; c < row_group.columns.size(); ++c) {
       append_text_column(out, file, row_group.columns[c], c);
     }
@@ -191,8 +185,7 @@ std::string meta_text(const ParquetFile& file) {
 // ---------------------------------------------------------------------------
 // JSON
 
-void write_json_location(JsonWriter& json, std::string_view name,
-                         const std::optional<int64_t>& offset,
+void write_json_location(JsonWriter& json, std::string_view name, const std::optional<int64_t>& offset,
                          const std::optional<int32_t>& length) {
   json.key(name);
   if (!offset) {
@@ -234,8 +227,7 @@ std::optional<std::string> converted_type_name(const ColumnDescriptor& column) {
   return parquet::to_string(*column.converted_type);
 }
 
-void write_json_column(JsonWriter& json, const ParquetFile& file, const ColumnChunk& chunk,
-                       size_t index) {
+void write_json_column(JsonWriter& json, const ParquetFile& file, const ColumnChunk& chunk, size_t index) {
   json.begin_object();
   json.key("index").value(static_cast<int64_t>(index));
   json.key("path").value(chunk_path(file, chunk, index));

@@ -12,8 +12,8 @@ namespace {
 using parquet::ColumnDescriptor;
 
 std::string describe_column(const ColumnDescriptor& column) {
-  std::string text = fmt::format("  {} {}: {}", column.index, column.dotted_path,
-                                 parquet::to_string(column.type));
+  std::string text =
+      fmt::format("  {} {}: {}", column.index, column.dotted_path, parquet::to_string(column.type));
   if (column.type == parquet::Type::FIXED_LEN_BYTE_ARRAY) {
     text += fmt::format("({})", column.type_length);
   }

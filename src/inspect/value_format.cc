@@ -37,12 +37,9 @@ T load_little_endian(const char* p) {
 enum class Syntax { kJson, kCsv };
 
 // Appends a boolean or a number (text that never needs CSV quotes).
-void append_scalar_text(std::string& out, const Value& value, const ColumnDescriptor& column,
-                        Syntax syntax) {
+void append_scalar_text(std::string& out, const Value& value, const ColumnDescriptor& column, Syntax syntax) {
   switch (value.kind) {
-    case Value::Kind::kBool:
-      out.append(value.b ? "true" : "false");
-      break;
+    case Value::Kind::kBool: out.append(value.b ? "true" : "false"); break;
     case Value::Kind::kInt32:
       if (column.is_unsigned()) {
         append_integer(out, static_cast<uint32_t>(value.i32));
@@ -71,8 +68,7 @@ void append_scalar_text(std::string& out, const Value& value, const ColumnDescri
         append_number_text(out, value.d);
       }
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -109,8 +105,7 @@ bool is_text(const Value& value, const ColumnDescriptor& column) {
 }
 
 bool is_base64(const Value& value, const ColumnDescriptor& column) {
-  return value.kind == Value::Kind::kInt96 ||
-         (value.kind == Value::Kind::kBytes && !column.is_string());
+  return value.kind == Value::Kind::kInt96 || (value.kind == Value::Kind::kBytes && !column.is_string());
 }
 
 }  // namespace

@@ -42,8 +42,7 @@ namespace mimicit::inspect {
 void append_json_value(std::string& out, const parquet::Value& value,
                        const parquet::ColumnDescriptor& column);
 // Appends one CSV field (see above); `value` may be a list.
-void append_csv_value(std::string& out, const parquet::Value& value,
-                      const parquet::ColumnDescriptor& column);
+void append_csv_value(std::string& out, const parquet::Value& value, const parquet::ColumnDescriptor& column);
 // Appends a text as one CSV field, quoted when it must be.
 void append_csv_text(std::string& out, std::string_view text);
 

@@ -65,8 +65,7 @@ void BatchBuilder::plan(const SampleProducer& producer, uint64_t epoch, uint64_t
   batch_.images.resize(n * batch_.max_images * batch_.layout.bytes());
 }
 
-void BatchBuilder::load(const SampleProducer& producer, size_t j,
-                        SampleProducer::Scratch* scratch) {
+void BatchBuilder::load(const SampleProducer& producer, size_t j, SampleProducer::Scratch* scratch) {
   if (failed_[j]) return;
   const size_t slot_bytes = batch_.layout.bytes();
   const SampleInfo& sample = batch_.samples[j];
@@ -116,8 +115,8 @@ Batch BatchBuilder::finish() {
 }
 
 Error sample_error(const SampleProducer& producer, const SampleError& failure) {
-  std::string where = fmt::format("epoch {}, step {}, group '{}', sample {}", failure.epoch,
-                                  failure.step, producer.group_name(failure.group), failure.index);
+  std::string where = fmt::format("epoch {}, step {}, group '{}', sample {}", failure.epoch, failure.step,
+                                  producer.group_name(failure.group), failure.index);
   if (!failure.id.empty()) where += fmt::format(" (id '{}')", failure.id);
   return Error(failure.code, where + ": " + failure.message);
 }

@@ -20,8 +20,7 @@ namespace mimicit::loader {
 
 class BatchBuilder {
  public:
-  void plan(const SampleProducer& producer, uint64_t epoch, uint64_t step,
-            const BatchIndices& indices);
+  void plan(const SampleProducer& producer, uint64_t epoch, uint64_t step, const BatchIndices& indices);
   size_t size() const { return batch_.samples.size(); }
   void load(const SampleProducer& producer, size_t sample, SampleProducer::Scratch* scratch);
   // The finished batch; the builder is empty afterwards.
@@ -31,8 +30,8 @@ class BatchBuilder {
   void record_failure(size_t sample, const Error& error);
 
   Batch batch_;
-  std::vector<uint8_t> failed_;          // per planned sample
-  std::vector<SampleError> failures_;    // per planned sample, where failed_
+  std::vector<uint8_t> failed_;        // per planned sample
+  std::vector<SampleError> failures_;  // per planned sample, where failed_
 };
 
 // The error a sample failure is reported with by OnError::kRaise and by

@@ -89,17 +89,13 @@ const dataset::GroupDataset& DatasetProducer::group_dataset(size_t group) const 
 
 size_t DatasetProducer::num_groups() const { return impl_->groups.size(); }
 
-uint64_t DatasetProducer::group_size(size_t group) const {
-  return impl_->groups.at(group).data->size();
-}
+uint64_t DatasetProducer::group_size(size_t group) const { return impl_->groups.at(group).data->size(); }
 
 std::string DatasetProducer::group_name(size_t group) const {
   return dataset::group_name(impl_->groups.at(group).data->group());
 }
 
-ImageLayout DatasetProducer::image_layout(size_t group) const {
-  return impl_->groups.at(group).layout;
-}
+ImageLayout DatasetProducer::image_layout(size_t group) const { return impl_->groups.at(group).layout; }
 
 std::unique_ptr<SampleProducer::Scratch> DatasetProducer::make_scratch() const {
   return std::make_unique<WorkerScratch>(impl_->options.preprocess);
@@ -115,9 +111,8 @@ void DatasetProducer::describe(size_t group, uint64_t epoch, uint64_t index, Sam
   out.dataset = std::move(text.dataset);
   out.text = std::move(text.full_text);
   out.image_ids = std::move(text.image_ids);
-  out.num_images = g.data->group() == dataset::Group::kTextOnly
-                       ? 1
-                       : static_cast<uint32_t>(out.image_ids.size());
+  out.num_images =
+      g.data->group() == dataset::Group::kTextOnly ? 1 : static_cast<uint32_t>(out.image_ids.size());
 }
 
 void DatasetProducer::load_image(size_t group, const SampleInfo& sample, uint32_t slot,

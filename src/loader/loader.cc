@@ -82,8 +82,8 @@ struct Loader::Pipeline {
   std::vector<SampleError> errors_;
 };
 
-Loader::Pipeline::Pipeline(std::shared_ptr<const SampleProducer> producer, int threads,
-                           int prefetch, std::shared_ptr<const Order> order, uint64_t position)
+Loader::Pipeline::Pipeline(std::shared_ptr<const SampleProducer> producer, int threads, int prefetch,
+                           std::shared_ptr<const Order> order, uint64_t position)
     : producer_(std::move(producer)),
       slots_(static_cast<size_t>(prefetch)),
       order_(std::move(order)),
@@ -215,8 +215,7 @@ void Loader::Pipeline::reset(std::shared_ptr<const Order> order, uint64_t positi
   work_cv_.notify_all();
 }
 
-void Loader::Pipeline::record_errors(const std::vector<SampleError>& failures,
-                                     size_t max_reports) {
+void Loader::Pipeline::record_errors(const std::vector<SampleError>& failures, size_t max_reports) {
   std::lock_guard lock(mutex_);
   error_count_ += failures.size();
   for (const SampleError& failure : failures) {
@@ -244,8 +243,8 @@ std::vector<uint64_t> group_sizes(const SampleProducer& producer) {
   return sizes;
 }
 
-std::shared_ptr<const Order> make_order(const SampleProducer& producer, OrderOptions options,
-                                        uint64_t seed, uint64_t epoch) {
+std::shared_ptr<const Order> make_order(const SampleProducer& producer, OrderOptions options, uint64_t seed,
+                                        uint64_t epoch) {
   options.seed = seed;
   options.epoch = epoch;
   return std::make_shared<const Order>(group_sizes(producer), options);
@@ -256,9 +255,8 @@ std::shared_ptr<const Order> make_order(const SampleProducer& producer, OrderOpt
 Loader::Loader(std::shared_ptr<const SampleProducer> producer, const LoaderOptions& options)
     : producer_(std::move(producer)), options_(options) {
   if (producer_ == nullptr) fail_invalid("the loader needs a sample producer");
-  threads_ = options.threads > 0
-                 ? options.threads
-                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads_ = options.threads > 0 ? options.threads
+                                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int prefetch = options.prefetch > 0 ? options.prefetch : 2 * threads_;
   order_ = make_order(*producer_, options_.order, options_.order.seed, options_.order.epoch);
   pipeline_ = std::make_unique<Pipeline>(producer_, threads_, prefetch, order_, 0);

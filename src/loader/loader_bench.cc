@@ -95,7 +95,8 @@ void bench_loader(const std::string& yaml, const BenchOptions& o, std::ostream& 
     const dataset::GroupDataset& group = producer->group_dataset(g);
     out << fmt::format("  {}: {} samples\n", producer->group_name(g), producer->group_size(g));
     if (group.dropped_count() == 0) continue;
-    out << fmt::format("  {}: {} instruction records dropped\n", producer->group_name(g), group.dropped_count());
+    out << fmt::format("  {}: {} instruction records dropped\n", producer->group_name(g),
+                       group.dropped_count());
     for (size_t i = 0; i < group.dropped_records().size() && i < 10; ++i) {
       out << fmt::format("    dropped record: {}\n", group.dropped_records()[i].message);
     }
@@ -103,16 +104,17 @@ void bench_loader(const std::string& yaml, const BenchOptions& o, std::ostream& 
   out << fmt::format("start-up: {:.3f} s (YAML, instruction files, epoch order)\n", open_seconds);
 
   const Pulled p = pull_batches(loader, o);
-  out << fmt::format("{} batches, {} samples, {} images, {} dropped in {:.3f} s (first batch after {:.3f} s)\n",
-                     p.batches, p.samples, p.images, loader.error_count(), p.seconds, p.first_batch);
+  out << fmt::format(
+      "{} batches, {} samples, {} images, {} dropped in {:.3f} s (first batch after {:.3f} s)\n", p.batches,
+      p.samples, p.images, loader.error_count(), p.seconds, p.first_batch);
   out << fmt::format("{:.1f} samples/s, {:.1f} images/s ({} threads, batch {}, S = {})\n",
                      p.seconds > 0 ? p.samples / p.seconds : 0.0, p.seconds > 0 ? p.images / p.seconds : 0.0,
                      loader.threads(), o.batch_size, o.image_size);
   const std::vector<SampleError> errors = loader.errors();
   for (size_t i = 0; i < errors.size() && i < 10; ++i) {
     const SampleError& e = errors[i];
-    out << fmt::format("  dropped: epoch {} step {} {} {}: {}\n", e.epoch, e.step, producer->group_name(e.group),
-                       e.id, e.message);
+    out << fmt::format("  dropped: epoch {} step {} {} {}: {}\n", e.epoch, e.step,
+                       producer->group_name(e.group), e.id, e.message);
   }
 }
 

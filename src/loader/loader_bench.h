@@ -22,11 +22,11 @@ struct BenchOptions {
   int prefetch = 0;    // batches built ahead; 0: 2 per thread
   uint64_t limit = 0;  // samples, going on into the next epochs; 0: one epoch
   uint32_t image_size = 224;
-  std::vector<std::string> groups;  // empty: every group
-  uint64_t seed = 42;               // of the order and the samples
-  bool fast = false;                // PreprocessOptions::fast
+  std::vector<std::string> groups;                              // empty: every group
+  uint64_t seed = 42;                                           // of the order and the samples
+  bool fast = false;                                            // PreprocessOptions::fast
   uint64_t max_pixels = image::PreprocessOptions{}.max_pixels;  // PreprocessOptions::max_pixels
-  bool uint8 = false;               // uint8 HWC pixels instead of normalised float32 CHW
+  bool uint8 = false;                // uint8 HWC pixels instead of normalised float32 CHW
   bool without_replacement = false;  // a permutation per group and epoch
   dataset::PythonUnicode python_unicode = dataset::PythonUnicode::kPython39;  // SampleOptions::python_unicode
 };

@@ -11,8 +11,8 @@
 
 namespace mimicit::loader {
 
-std::vector<uint64_t> Order::epoch_indices(uint64_t size, uint64_t seed, uint64_t epoch,
-                                           uint32_t group, Sampling sampling) {
+std::vector<uint64_t> Order::epoch_indices(uint64_t size, uint64_t seed, uint64_t epoch, uint32_t group,
+                                           Sampling sampling) {
   std::vector<uint64_t> indices(size);
   Rng rng(stream_seed(seed, epoch, uint64_t{group} + 1));
   if (sampling == Sampling::kWithReplacement) {
@@ -51,7 +51,8 @@ Order::Order(std::vector<uint64_t> group_sizes, const OrderOptions& options)
 
   const size_t steps = std::accumulate(group_batches_.begin(), group_batches_.end(), size_t{0});
   step_group_.reserve(steps);
-  for (size_t g = 0; g < groups; ++g) step_group_.insert(step_group_.end(), group_batches_[g], static_cast<uint32_t>(g));
+  for (size_t g = 0; g < groups; ++g)
+    step_group_.insert(step_group_.end(), group_batches_[g], static_cast<uint32_t>(g));
   Rng(stream_seed(options.seed, options.epoch, 0)).shuffle(std::span<uint32_t>(step_group_));
   std::vector<uint32_t> taken(groups, 0);
   step_group_batch_.resize(steps);

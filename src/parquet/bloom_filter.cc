@@ -35,12 +35,11 @@ uint32_t word_mask(uint64_t hash, int i) {
 
 }  // namespace
 
-uint64_t bloom_hash(ByteView plain_value) {
-  return XXH64(plain_value.data(), plain_value.size(), 0);
-}
+uint64_t bloom_hash(ByteView plain_value) { return XXH64(plain_value.data(), plain_value.size(), 0); }
 
 size_t bloom_filter_bytes(uint64_t distinct_values, double fpp) {
-  if (!(fpp > 0.0 && fpp < 1.0)) fail_invalid("bloom filter: false-positive probability {} not in (0, 1)", fpp);
+  if (!(fpp > 0.0 && fpp < 1.0))
+    fail_invalid("bloom filter: false-positive probability {} not in (0, 1)", fpp);
   double bits = -8.0 * static_cast<double>(distinct_values) / std::log(1.0 - std::pow(fpp, 1.0 / 8.0));
   double bytes = std::ceil(bits / 8.0);
   if (!(bytes < static_cast<double>(kBloomFilterMaxBytes))) return kBloomFilterMaxBytes;  // also NaN

@@ -225,8 +225,8 @@ void zstd_decompress(ByteView in, uint8_t* out, size_t out_size) {
 int64_t lz4_block_decompress(ByteView in, uint8_t* out, size_t capacity) {
   if (in.size() > INT_MAX) return -1;
   int cap = static_cast<int>(std::min<size_t>(capacity, INT_MAX));
-  return LZ4_decompress_safe(reinterpret_cast<const char*>(in.data()),
-                             reinterpret_cast<char*>(out), static_cast<int>(in.size()), cap);
+  return LZ4_decompress_safe(reinterpret_cast<const char*>(in.data()), reinterpret_cast<char*>(out),
+                             static_cast<int>(in.size()), cap);
 }
 
 void lz4_raw_decompress(ByteView in, uint8_t* out, size_t out_size) {
@@ -312,8 +312,8 @@ void brotli_decompress(ByteView in, uint8_t* out, size_t out_size) {
   const uint8_t* next_in = in.data();
   size_t avail_out = out_size;
   uint8_t* next_out = out;
-  BrotliDecoderResult r = BrotliDecoderDecompressStream(state.get(), &avail_in, &next_in,
-                                                        &avail_out, &next_out, nullptr);
+  BrotliDecoderResult r =
+      BrotliDecoderDecompressStream(state.get(), &avail_in, &next_in, &avail_out, &next_out, nullptr);
   switch (r) {
     case BROTLI_DECODER_RESULT_SUCCESS:
       if (avail_in != 0) fail_corrupt("brotli: {} bytes of trailing data", avail_in);
@@ -325,8 +325,7 @@ void brotli_decompress(ByteView in, uint8_t* out, size_t out_size) {
       fail_corrupt("brotli: stream truncated after {} of {} bytes", out_size - avail_out, out_size);
     case BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT:
       fail_corrupt("brotli: stream produces more than {} bytes", out_size);
-    case BROTLI_DECODER_RESULT_ERROR:
-      break;
+    case BROTLI_DECODER_RESULT_ERROR: break;
   }
   fail_corrupt("brotli: corrupt input ({})",
                BrotliDecoderErrorString(BrotliDecoderGetErrorCode(state.get())));
@@ -337,7 +336,8 @@ void brotli_decompress(ByteView in, uint8_t* out, size_t out_size) {
 
 void snappy_compress(ByteView in, Buffer& out) {
   // The snappy format stores the length as a 32-bit varint.
-  if (in.size() > UINT32_MAX) fail(ErrorCode::kLimit, "snappy: cannot compress {} bytes (limit 4 GiB)", in.size());
+  if (in.size() > UINT32_MAX)
+    fail(ErrorCode::kLimit, "snappy: cannot compress {} bytes (limit 4 GiB)", in.size());
   size_t old = out.size();
   out.resize(old + snappy::MaxCompressedLength(in.size()));
   size_t n = 0;
@@ -380,8 +380,8 @@ void zstd_compress(ByteView in, Buffer& out, int level) {
   }
   size_t old = out.size();
   out.resize(old + ZSTD_compressBound(in.size()));
-  size_t n = ZSTD_compressCCtx(thread_zstd_cctx(), out.data() + old, out.size() - old, in.data(),
-                               in.size(), level);  // level 0 is zstd's own default
+  size_t n = ZSTD_compressCCtx(thread_zstd_cctx(), out.data() + old, out.size() - old, in.data(), in.size(),
+                               level);  // level 0 is zstd's own default
   if (ZSTD_isError(n)) fail(ErrorCode::kInternal, "zstd: {}", ZSTD_getErrorName(n));
   out.resize(old + n);
 }
@@ -396,8 +396,8 @@ void brotli_compress(ByteView in, Buffer& out, int level) {
   size_t old = out.size();
   out.resize(old + bound);
   size_t n = bound;
-  if (!BrotliEncoderCompress(quality, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC, in.size(),
-                             in.data(), &n, out.data() + old)) {
+  if (!BrotliEncoderCompress(quality, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC, in.size(), in.data(), &n,
+                             out.data() + old)) {
     fail(ErrorCode::kInternal, "brotli: compression failed");
   }
   out.resize(old + n);

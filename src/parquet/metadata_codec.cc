@@ -26,20 +26,27 @@ using thrift::ListHeader;
 // unions, handled by hand).
 template <typename T>
 inline constexpr bool kIsI32Enum =
-    std::is_same_v<T, Type> || std::is_same_v<T, ConvertedType> ||
-    std::is_same_v<T, Repetition> || std::is_same_v<T, Encoding> || std::is_same_v<T, Codec> ||
-    std::is_same_v<T, PageType> || std::is_same_v<T, BoundaryOrder>;
+    std::is_same_v<T, Type> || std::is_same_v<T, ConvertedType> || std::is_same_v<T, Repetition> ||
+    std::is_same_v<T, Encoding> || std::is_same_v<T, Codec> || std::is_same_v<T, PageType> ||
+    std::is_same_v<T, BoundaryOrder>;
 
 // The compact wire type of a C++ member type; anything else is a struct.
 template <typename T>
 constexpr uint8_t wire_type() {
-  if constexpr (std::is_same_v<T, bool>) return thrift::kBoolTrue;
-  else if constexpr (std::is_same_v<T, int8_t>) return thrift::kByte;
-  else if constexpr (std::is_same_v<T, int16_t>) return thrift::kI16;
-  else if constexpr (std::is_same_v<T, int32_t> || kIsI32Enum<T>) return thrift::kI32;
-  else if constexpr (std::is_same_v<T, int64_t>) return thrift::kI64;
-  else if constexpr (std::is_same_v<T, std::string>) return thrift::kBinary;
-  else return thrift::kStruct;
+  if constexpr (std::is_same_v<T, bool>)
+    return thrift::kBoolTrue;
+  else if constexpr (std::is_same_v<T, int8_t>)
+    return thrift::kByte;
+  else if constexpr (std::is_same_v<T, int16_t>)
+    return thrift::kI16;
+  else if constexpr (std::is_same_v<T, int32_t> || kIsI32Enum<T>)
+    return thrift::kI32;
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return thrift::kI64;
+  else if constexpr (std::is_same_v<T, std::string>)
+    return thrift::kBinary;
+  else
+    return thrift::kStruct;
 }
 
 // ---------------------------------------------------------------------------
@@ -176,8 +183,7 @@ struct RequiredField {
   const char* name;
 };
 
-[[noreturn, gnu::cold, gnu::noinline]] void fail_missing(const char* struct_name,
-                                                        const char* field_name) {
+[[noreturn, gnu::cold, gnu::noinline]] void fail_missing(const char* struct_name, const char* field_name) {
   fail_corrupt("thrift: {} is missing required field '{}'", struct_name, field_name);
 }
 
@@ -193,7 +199,8 @@ constexpr uint32_t id_mask(const RequiredField (&fields)[N]) {
 template <const auto& kRequired>
 void check_required(uint32_t seen, const char* struct_name) {
   constexpr uint32_t kMask = id_mask(kRequired);
-  if ((seen & kMask) == kMask) [[likely]] return;
+  if ((seen & kMask) == kMask) [[likely]]
+    return;
   for (const RequiredField& field : kRequired) {
     if (!(seen & (uint32_t{1} << field.id))) fail_missing(struct_name, field.name);
   }
@@ -329,8 +336,7 @@ void read_struct(CompactReader& r, SortingColumn* c) {
     }
     return skip(r, f);
   });
-  static constexpr RequiredField kRequired[] = {
-      {1, "column_idx"}, {2, "descending"}, {3, "nulls_first"}};
+  static constexpr RequiredField kRequired[] = {{1, "column_idx"}, {2, "descending"}, {3, "nulls_first"}};
   check_required<kRequired>(seen, "SortingColumn");
 }
 
@@ -380,11 +386,14 @@ void read_struct(CompactReader& r, ColumnMetaData* m) {
     }
     return skip(r, f);  // 17 geospatial_statistics and newer
   });
-  static constexpr RequiredField kRequired[] = {
-      {1, "type"},          {2, "encodings"},
-      {3, "path_in_schema"}, {4, "codec"},
-      {5, "num_values"},    {6, "total_uncompressed_size"},
-      {7, "total_compressed_size"}, {9, "data_page_offset"}};
+  static constexpr RequiredField kRequired[] = {{1, "type"},
+                                                {2, "encodings"},
+                                                {3, "path_in_schema"},
+                                                {4, "codec"},
+                                                {5, "num_values"},
+                                                {6, "total_uncompressed_size"},
+                                                {7, "total_compressed_size"},
+                                                {9, "data_page_offset"}};
   check_required<kRequired>(seen, "ColumnMetaData");
 }
 
@@ -424,8 +433,7 @@ void read_struct(CompactReader& r, RowGroup* g) {
     }
     return skip(r, f);
   });
-  static constexpr RequiredField kRequired[] = {
-      {1, "columns"}, {2, "total_byte_size"}, {3, "num_rows"}};
+  static constexpr RequiredField kRequired[] = {{1, "columns"}, {2, "total_byte_size"}, {3, "num_rows"}};
   check_required<kRequired>(seen, "RowGroup");
 }
 
@@ -466,10 +474,8 @@ void read_struct(CompactReader& r, DataPageHeader* h) {
     }
     return skip(r, f);
   });
-  static constexpr RequiredField kRequired[] = {{1, "num_values"},
-                                                {2, "encoding"},
-                                                {3, "definition_level_encoding"},
-                                                {4, "repetition_level_encoding"}};
+  static constexpr RequiredField kRequired[] = {
+      {1, "num_values"}, {2, "encoding"}, {3, "definition_level_encoding"}, {4, "repetition_level_encoding"}};
   check_required<kRequired>(seen, "DataPageHeader");
 }
 
@@ -576,8 +582,7 @@ void read_struct(CompactReader& r, ColumnIndex* ci) {
 
 // The bloom filter header's algorithm, hash and compression are unions with
 // one defined member each (id 1); anything else is a filter we cannot use.
-bool read_bloom_union(CompactReader& r, const FieldHeader& f, const char* what,
-                      const char* expected) {
+bool read_bloom_union(CompactReader& r, const FieldHeader& f, const char* what, const char* expected) {
   if (f.type != thrift::kStruct) return skip(r, f);
   int32_t member = read_union_member_id(r);
   if (member == 0) fail_corrupt("thrift: BloomFilterHeader.{} has no member set", what);
@@ -737,8 +742,7 @@ void write_struct(CompactWriter& w, const LogicalType& t) {
         write_field(w, 1, t.bit_width);
         write_field(w, 2, t.is_signed);
         break;
-      default:
-        break;  // parameterless
+      default: break;  // parameterless
     }
     w.struct_end();
   }

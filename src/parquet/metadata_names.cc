@@ -32,13 +32,28 @@ std::string to_string(Type t) {
 }
 
 std::string to_string(ConvertedType t) {
-  static const char* const kNames[] = {
-      "UTF8",        "MAP",         "MAP_KEY_VALUE",    "LIST",
-      "ENUM",        "DECIMAL",     "DATE",             "TIME_MILLIS",
-      "TIME_MICROS", "TIMESTAMP_MILLIS", "TIMESTAMP_MICROS", "UINT_8",
-      "UINT_16",     "UINT_32",     "UINT_64",          "INT_8",
-      "INT_16",      "INT_32",      "INT_64",           "JSON",
-      "BSON",        "INTERVAL"};
+  static const char* const kNames[] = {"UTF8",
+                                       "MAP",
+                                       "MAP_KEY_VALUE",
+                                       "LIST",
+                                       "ENUM",
+                                       "DECIMAL",
+                                       "DATE",
+                                       "TIME_MILLIS",
+                                       "TIME_MICROS",
+                                       "TIMESTAMP_MILLIS",
+                                       "TIMESTAMP_MICROS",
+                                       "UINT_8",
+                                       "UINT_16",
+                                       "UINT_32",
+                                       "UINT_64",
+                                       "INT_8",
+                                       "INT_16",
+                                       "INT_32",
+                                       "INT_64",
+                                       "JSON",
+                                       "BSON",
+                                       "INTERVAL"};
   return name_of(static_cast<int32_t>(t), kNames);
 }
 
@@ -68,8 +83,7 @@ std::string to_string(Codec c) {
 }
 
 std::string to_string(PageType t) {
-  static const char* const kNames[] = {"DATA_PAGE", "INDEX_PAGE", "DICTIONARY_PAGE",
-                                       "DATA_PAGE_V2"};
+  static const char* const kNames[] = {"DATA_PAGE", "INDEX_PAGE", "DICTIONARY_PAGE", "DATA_PAGE_V2"};
   return name_of(static_cast<int32_t>(t), kNames);
 }
 
@@ -80,19 +94,16 @@ std::string to_string(BoundaryOrder o) {
 
 std::string to_string(const LogicalType& t) {
   switch (t.kind) {
-    case LogicalType::DECIMAL:
-      return fmt::format("DECIMAL({},{})", t.precision, t.scale);
+    case LogicalType::DECIMAL: return fmt::format("DECIMAL({},{})", t.precision, t.scale);
     case LogicalType::TIME:
     case LogicalType::TIMESTAMP:
       return fmt::format("{}({},{})", t.kind == LogicalType::TIME ? "TIME" : "TIMESTAMP",
                          time_unit_name(t.unit), t.is_adjusted_to_utc);
-    case LogicalType::INTEGER:
-      return fmt::format("INTEGER({},{})", int{t.bit_width}, t.is_signed);
-    default:
-      break;
+    case LogicalType::INTEGER: return fmt::format("INTEGER({},{})", int{t.bit_width}, t.is_signed);
+    default: break;
   }
   static const char* const kNames[] = {
-      "NONE", "STRING", "MAP",  "LIST",  "ENUM",  "DECIMAL", "DATE",   "TIME",     "TIMESTAMP",
+      "NONE",    "STRING",  "MAP",  "LIST", "ENUM", "DECIMAL", "DATE",    "TIME",     "TIMESTAMP",
       nullptr,  // 9 is reserved (INTERVAL)
       "INTEGER", "UNKNOWN", "JSON", "BSON", "UUID", "FLOAT16", "VARIANT", "GEOMETRY", "GEOGRAPHY"};
   return name_of(t.kind, kNames);

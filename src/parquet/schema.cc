@@ -37,7 +37,8 @@ class TreeBuilder {
 
   int build(size_t* next, int parent, int depth) {
     if (depth > kMaxSchemaDepth) fail_corrupt("schema is nested deeper than {} levels", kMaxSchemaDepth);
-    if (*next >= elements_.size()) fail_corrupt("schema ends early: a group claims more children than there are elements");
+    if (*next >= elements_.size())
+      fail_corrupt("schema ends early: a group claims more children than there are elements");
     size_t index = (*next)++;
     const SchemaElement& e = elements_[index];
     int id = static_cast<int>(nodes_.size());
@@ -61,8 +62,8 @@ class TreeBuilder {
     if (parent < 0 && !is_group) fail_corrupt("schema root '{}' is not a group", e.name);
     if (!is_group) return id;
     if (children < 0 || static_cast<size_t>(children) > elements_.size() - *next) {
-      fail_corrupt("schema group '{}' claims {} children but only {} elements follow", e.name,
-                   children, elements_.size() - *next);
+      fail_corrupt("schema group '{}' claims {} children but only {} elements follow", e.name, children,
+                   elements_.size() - *next);
     }
     for (int32_t i = 0; i < children; ++i) {
       int child = build(next, id, depth + 1);
@@ -84,7 +85,6 @@ std::string join_path(const std::vector<std::string>& parts, size_t count) {
   }
   return out;
 }
-
 
 // The row shape of a leaf under exactly one repeated node (chain[rep] of
 // the leaf's root-to-leaf chain): a list whose element is the leaf (a list
@@ -137,8 +137,8 @@ bool ColumnDescriptor::is_unsigned() const {
   if (logical_type && logical_type->kind == LogicalType::INTEGER) return !logical_type->is_signed;
   if (converted_type) {
     ConvertedType c = *converted_type;
-    return c == ConvertedType::UINT_8 || c == ConvertedType::UINT_16 ||
-           c == ConvertedType::UINT_32 || c == ConvertedType::UINT_64;
+    return c == ConvertedType::UINT_8 || c == ConvertedType::UINT_16 || c == ConvertedType::UINT_32 ||
+           c == ConvertedType::UINT_64;
   }
   return false;
 }
@@ -207,9 +207,11 @@ Schema::Schema(const FileMetaData& metadata) {
       }
     }
     if (repeated_count > 1 && c.unsupported.empty()) {
-      c.unsupported = fmt::format("unsupported nesting: lists of lists (repetition level {})", repeated_count);
+      c.unsupported =
+          fmt::format("unsupported nesting: lists of lists (repetition level {})", repeated_count);
     }
-    if (repeated_count == 1 && c.unsupported.empty()) list_shape(elements, nodes_, chain, static_cast<size_t>(repeated_pos), c);
+    if (repeated_count == 1 && c.unsupported.empty())
+      list_shape(elements, nodes_, chain, static_cast<size_t>(repeated_pos), c);
     columns_.push_back(std::move(c));
   }
 }
@@ -235,7 +237,8 @@ std::string type_name(const SchemaElement& e) {
     case Type::FLOAT: return "float";
     case Type::DOUBLE: return "double";
     case Type::BYTE_ARRAY: return "binary";
-    case Type::FIXED_LEN_BYTE_ARRAY: return fmt::format("fixed_len_byte_array({})", e.type_length.value_or(0));
+    case Type::FIXED_LEN_BYTE_ARRAY:
+      return fmt::format("fixed_len_byte_array({})", e.type_length.value_or(0));
   }
   return fmt::format("type({})", static_cast<int32_t>(*e.type));
 }
@@ -245,14 +248,16 @@ std::string annotation(const SchemaElement& e) {
   if (e.logical_type && e.logical_type->kind != LogicalType::NONE) out = to_string(*e.logical_type);
   if (e.converted_type) {
     std::string converted = to_string(*e.converted_type);
-    if (out.empty()) out = converted;
-    else if (out.find(converted) == std::string::npos) out += ", " + converted;
+    if (out.empty())
+      out = converted;
+    else if (out.find(converted) == std::string::npos)
+      out += ", " + converted;
   }
   return out.empty() ? "" : " (" + out + ")";
 }
 
-void print_node(const std::vector<SchemaNode>& nodes, const std::vector<SchemaElement>& elements,
-                int id, int indent, std::string& out) {
+void print_node(const std::vector<SchemaNode>& nodes, const std::vector<SchemaElement>& elements, int id,
+                int indent, std::string& out) {
   const SchemaNode& node = nodes[id];
   const SchemaElement& e = elements[node.element_index];
   std::string pad(static_cast<size_t>(indent) * 2, ' ');

@@ -64,7 +64,8 @@ AwsSettings load_aws_settings() {
   if (profile.empty()) profile = "default";
   const auto credentials_file = read_aws_ini(home_file("AWS_SHARED_CREDENTIALS_FILE", "credentials"));
   const auto config_file = read_aws_ini(home_file("AWS_CONFIG_FILE", "config"));
-  const auto find = [](const auto& file, const std::string& name) -> const std::map<std::string, std::string>* {
+  const auto find = [](const auto& file,
+                       const std::string& name) -> const std::map<std::string, std::string>* {
     const auto it = file.find(name);
     return it == file.end() ? nullptr : &it->second;
   };
@@ -91,8 +92,8 @@ AwsSettings load_aws_settings() {
       break;
     }
   }
-  for (std::string v : {env("AWS_ENDPOINT_URL_S3"), env("AWS_ENDPOINT_URL"), lookup(config, "s3.endpoint_url"),
-                        lookup(config, "endpoint_url")}) {
+  for (std::string v : {env("AWS_ENDPOINT_URL_S3"), env("AWS_ENDPOINT_URL"),
+                        lookup(config, "s3.endpoint_url"), lookup(config, "endpoint_url")}) {
     if (!v.empty()) {
       s.endpoint = v;
       break;

@@ -81,8 +81,10 @@ Headers sign_s3_request(const SignedRequest& r, const AwsCredentials& credential
   if (credentials.anonymous()) return headers;
   const auto [stamp, day] = amz_dates(unix_seconds);
   // Sorted by name, lower case: the canonical headers' order.
-  Headers signed_headers = {{"host", r.host}, {"x-amz-content-sha256", r.payload_sha256}, {"x-amz-date", stamp}};
-  if (!credentials.session_token.empty()) signed_headers.emplace_back("x-amz-security-token", credentials.session_token);
+  Headers signed_headers = {
+      {"host", r.host}, {"x-amz-content-sha256", r.payload_sha256}, {"x-amz-date", stamp}};
+  if (!credentials.session_token.empty())
+    signed_headers.emplace_back("x-amz-security-token", credentials.session_token);
 
   std::string canonical = r.method + '\n' + percent_encoded(r.path, true) + '\n' + canonical_query(r) + '\n';
   std::string names;
@@ -94,12 +96,13 @@ Headers sign_s3_request(const SignedRequest& r, const AwsCredentials& credential
 
   const std::string scope = day + '/' + region + "/s3/aws4_request";
   const std::string to_sign = "AWS4-HMAC-SHA256\n" + stamp + '\n' + scope + '\n' + sha256_hex(canonical);
-  const Digest key = hmac(hmac(hmac(hmac("AWS4" + credentials.secret_access_key, day), region), "s3"), "aws4_request");
+  const Digest key =
+      hmac(hmac(hmac(hmac("AWS4" + credentials.secret_access_key, day), region), "s3"), "aws4_request");
   const std::string signature = hex(hmac(key, to_sign));
 
   for (size_t i = 1; i < signed_headers.size(); ++i) headers.push_back(signed_headers[i]);
-  headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + '/' + scope +
-                                            ", SignedHeaders=" + names + ", Signature=" + signature);
+  headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + '/' +
+                                            scope + ", SignedHeaders=" + names + ", Signature=" + signature);
   return headers;
 }
 

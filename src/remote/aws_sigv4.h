@@ -23,18 +23,18 @@ struct AwsCredentials {
 };
 
 struct SignedRequest {
-  std::string method;                                         // GET, HEAD, PUT, POST, DELETE
-  std::string host;                                           // the Host header: "host[:port]"
-  std::string path;                                           // "/bucket/key" or "/key", not yet encoded
-  std::vector<std::pair<std::string, std::string>> query;     // not yet encoded
-  std::string payload_sha256 = "UNSIGNED-PAYLOAD";            // hex SHA-256 of the body, or UNSIGNED-PAYLOAD
+  std::string method;                                      // GET, HEAD, PUT, POST, DELETE
+  std::string host;                                        // the Host header: "host[:port]"
+  std::string path;                                        // "/bucket/key" or "/key", not yet encoded
+  std::vector<std::pair<std::string, std::string>> query;  // not yet encoded
+  std::string payload_sha256 = "UNSIGNED-PAYLOAD";         // hex SHA-256 of the body, or UNSIGNED-PAYLOAD
 };
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // `unix_seconds` is the signing time (UTC).
-Headers sign_s3_request(const SignedRequest& request, const AwsCredentials& credentials, const std::string& region,
-                        int64_t unix_seconds);
+Headers sign_s3_request(const SignedRequest& request, const AwsCredentials& credentials,
+                        const std::string& region, int64_t unix_seconds);
 
 // The request's path and query as sent on the wire (encoded as signed).
 std::string encoded_target(const SignedRequest& request);

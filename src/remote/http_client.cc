@@ -177,7 +177,8 @@ HttpResponse HttpClient::send(const std::function<HttpRequest()>& make_request) 
     if (error.empty() && !retryable_status(response.status)) return response;
     last = error.empty() ? "HTTP " + std::to_string(response.status) : error;
     if (attempt >= p.attempts) break;
-    const double cap = std::min(p.max_delay_seconds, p.base_delay_seconds * double(1u << std::min(attempt, 20)));
+    const double cap =
+        std::min(p.max_delay_seconds, p.base_delay_seconds * double(1u << std::min(attempt, 20)));
     const double wait = std::uniform_real_distribution<double>(0, cap)(random);
     std::this_thread::sleep_for(std::chrono::duration<double>(wait));
   }

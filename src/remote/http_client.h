@@ -23,11 +23,11 @@
 namespace mimicit::remote {
 
 struct RetryPolicy {
-  int attempts = 6;               // including the first
+  int attempts = 6;                 // including the first
   double base_delay_seconds = 0.1;  // the n-th retry waits up to base * 2^n, jittered
   double max_delay_seconds = 8.0;
   long connect_timeout_seconds = 10;
-  long stall_seconds = 30;        // a body that sends nothing for this long is a failure
+  long stall_seconds = 30;  // a body that sends nothing for this long is a failure
   // The defaults, overridden by MIMICIT_REMOTE_ATTEMPTS, MIMICIT_REMOTE_BASE_DELAY
   // and MIMICIT_REMOTE_STALL_SECONDS when set.
   static RetryPolicy from_environment();

@@ -55,7 +55,8 @@ void pread_all(int fd, void* data, size_t size, uint64_t offset, const std::stri
 // own fds exclude each other as processes do) on bytes [first, first+count).
 class RangeLock {
  public:
-  RangeLock(int fd, uint64_t first, uint64_t count, const std::string& path) : fd_(fd), first_(first), count_(count) {
+  RangeLock(int fd, uint64_t first, uint64_t count, const std::string& path)
+      : fd_(fd), first_(first), count_(count) {
     if (!set(F_WRLCK)) fail_errno("cannot lock", path);
   }
   ~RangeLock() { set(F_UNLCK); }
@@ -95,7 +96,8 @@ void evict(const std::string& dir, uint64_t max_bytes) {
   uint64_t total = 0;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    struct stat meta {}, data {};
+    struct stat meta {
+    }, data{};
     const std::string p = e.path().string();
     if (::stat((p + "/meta").c_str(), &meta) != 0 || ::stat((p + "/data").c_str(), &data) != 0) continue;
     const uint64_t bytes = uint64_t(data.st_blocks) * 512;
@@ -103,7 +105,8 @@ void evict(const std::string& dir, uint64_t max_bytes) {
     total += bytes;
   }
   if (total <= max_bytes) return;
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.opened < b.opened; });
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.opened < b.opened; });
   for (const Entry& e : entries) {
     if (total <= max_bytes) break;
     const int fd = ::open((e.path + "/meta").c_str(), O_RDONLY | O_CLOEXEC);

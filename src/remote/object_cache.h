@@ -26,16 +26,17 @@
 namespace mimicit::remote {
 
 struct CacheOptions {
-  std::string dir;                       // "": default_cache_dir() + "/objects" (file.h)
-  uint64_t max_bytes = 64ull << 30;       // MIMICIT_CACHE_SIZE ("64GB", "500MiB", ...)
-  uint64_t block_bytes = 256 * 1024;      // the fetch unit; reads never fetch less
+  std::string dir;                    // "": default_cache_dir() + "/objects" (file.h)
+  uint64_t max_bytes = 64ull << 30;   // MIMICIT_CACHE_SIZE ("64GB", "500MiB", ...)
+  uint64_t block_bytes = 256 * 1024;  // the fetch unit; reads never fetch less
   static CacheOptions from_environment();
 };
 
 // The object behind `url` (s3:// or http(s)://) as a MappedFile of its
 // cache file, filled on demand; messages name the URL. One HEAD request per
 // open. Throws Error(kNotFound) for a missing object, Error(kIo) otherwise.
-std::shared_ptr<const MappedFile> open_cached(const std::string& url, ObjectClient& client = ObjectClient::shared(),
+std::shared_ptr<const MappedFile> open_cached(const std::string& url,
+                                              ObjectClient& client = ObjectClient::shared(),
                                               const CacheOptions& options = CacheOptions::from_environment());
 
 // A local path or a remote URL, mapped: the one way modules open a file

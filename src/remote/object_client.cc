@@ -68,11 +68,13 @@ HttpResponse ObjectClient::checked(const std::string& what, const ObjectUrl& url
   const std::string detail = r.body.substr(0, 300);
   if (r.status == 404) throw Error(ErrorCode::kNotFound, url.text + ": not found (HTTP 404)");
   if (r.status == 412) fail(ErrorCode::kIo, "{}: the object changed while reading (HTTP 412)", url.text);
-  fail(ErrorCode::kIo, "{}: {} failed: HTTP {}{}{}", url.text, what, r.status, detail.empty() ? "" : ": ", detail);
+  fail(ErrorCode::kIo, "{}: {} failed: HTTP {}{}{}", url.text, what, r.status, detail.empty() ? "" : ": ",
+       detail);
 }
 
 ObjectInfo ObjectClient::stat(const ObjectUrl& url) {
-  const HttpResponse r = checked("HEAD", url, [&] { return make("HEAD", url, {}); }, 200);
+  const HttpResponse r = checked(
+      "HEAD", url, [&] { return make("HEAD", url, {}); }, 200);
   ObjectInfo info;
   info.size = parse_size(r.header("content-length"), url);
   info.etag = r.header("etag");
@@ -84,11 +86,13 @@ std::string ObjectClient::read(const ObjectUrl& url, uint64_t offset, uint64_t l
                                const std::string& expected_version) {
   if (length == 0) return {};
   Headers extra = {{"Range", "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1)}};
-  if (!expected_version.empty() && expected_version.front() == '"') extra.emplace_back("If-Match", expected_version);
+  if (!expected_version.empty() && expected_version.front() == '"')
+    extra.emplace_back("If-Match", expected_version);
   // A body of the wrong length (a proxy or server cut it) is retried like a
   // transport failure: send() only retries statuses, so loop here.
   for (int attempt = 1;; ++attempt) {
-    HttpResponse r = checked("GET", url, [&] { return make("GET", url, extra); }, 206);
+    HttpResponse r = checked(
+        "GET", url, [&] { return make("GET", url, extra); }, 206);
     if (r.body.size() == length) return std::move(r.body);
     if (attempt >= http_.policy().attempts)
       fail(ErrorCode::kIo, "{}: bytes {}-{}: got {} bytes, expected {} (after {} attempts)", url.text, offset,
@@ -97,14 +101,16 @@ std::string ObjectClient::read(const ObjectUrl& url, uint64_t offset, uint64_t l
 }
 
 void ObjectClient::put(const ObjectUrl& url, ByteView bytes) {
-  const std::string sha = sha256_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-  checked("PUT", url,
-          [&] {
-            HttpRequest r = make("PUT", url, {}, {}, sha);
-            r.body = bytes;
-            return r;
-          },
-          200);
+  const std::string sha =
+      sha256_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  checked(
+      "PUT", url,
+      [&] {
+        HttpRequest r = make("PUT", url, {}, {}, sha);
+        r.body = bytes;
+        return r;
+      },
+      200);
 }
 
 }  // namespace mimicit::remote

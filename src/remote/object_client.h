@@ -41,7 +41,8 @@ class ObjectClient {
   // Bytes [offset, offset + length) of the object; `expected_version`
   // (when not empty) is sent as If-Match, so a replaced object fails
   // (Error(kIo) "changed while reading") instead of mixing versions.
-  std::string read(const ObjectUrl& url, uint64_t offset, uint64_t length, const std::string& expected_version = "");
+  std::string read(const ObjectUrl& url, uint64_t offset, uint64_t length,
+                   const std::string& expected_version = "");
   // Whole-object PUT (small objects).
   void put(const ObjectUrl& url, ByteView bytes);
 
@@ -52,8 +53,8 @@ class ObjectClient {
   HttpRequest make(const std::string& method, const ObjectUrl& url, Headers extra,
                    const std::vector<std::pair<std::string, std::string>>& query = {},
                    const std::string& payload_sha256 = "UNSIGNED-PAYLOAD") const;
-  HttpResponse checked(const std::string& what, const ObjectUrl& url, const std::function<HttpRequest()>& make_request,
-                       long expected_status);
+  HttpResponse checked(const std::string& what, const ObjectUrl& url,
+                       const std::function<HttpRequest()>& make_request, long expected_status);
 
   AwsSettings settings_;
   HttpClient http_;

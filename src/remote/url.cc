@@ -27,7 +27,8 @@ ObjectUrl parse_object_url(std::string_view url) {
   const size_t slash = rest.find('/');
   out.bucket = std::string(rest.substr(0, slash));
   out.key = slash == std::string_view::npos ? std::string() : std::string(rest.substr(slash + 1));
-  if (out.bucket.empty()) fail_invalid("{}: the URL names no {}", url, out.scheme == Scheme::kS3 ? "bucket" : "host");
+  if (out.bucket.empty())
+    fail_invalid("{}: the URL names no {}", url, out.scheme == Scheme::kS3 ? "bucket" : "host");
   return out;
 }
 

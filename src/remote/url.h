@@ -15,8 +15,8 @@ enum class Scheme { kS3, kHttp, kHttps };
 struct ObjectUrl {
   Scheme scheme = Scheme::kS3;
   std::string bucket;  // s3: the bucket; http(s): "host[:port]"
-  std::string key;     // s3: the key (no leading '/'); http(s): the path with its query, without the leading '/'
-  std::string text;    // the URL as given, for messages
+  std::string key;  // s3: the key (no leading '/'); http(s): the path with its query, without the leading '/'
+  std::string text;  // the URL as given, for messages
 };
 
 // True for "s3://", "http://" and "https://" paths (case-sensitive scheme,
@@ -26,6 +26,5 @@ bool is_remote(std::string_view path);
 // Throws Error(kInvalidArgument) naming the URL when it is not a remote URL,
 // or an s3:// URL has no bucket.
 ObjectUrl parse_object_url(std::string_view url);
-
 
 }  // namespace mimicit::remote

@@ -13,15 +13,16 @@ namespace mimicit::server {
 
 namespace {
 
-void write_text(JsonWriter& json, std::string_view key, std::string_view text, size_t max_bytes, bool& truncated) {
+void write_text(JsonWriter& json, std::string_view key, std::string_view text, size_t max_bytes,
+                bool& truncated) {
   bool cut = false;
   json.key(key).value(utf8_prefix(text, max_bytes, &cut));
   truncated = truncated || cut;
 }
 
 // `index`: the training-list position, when the sample is listed as one.
-void write_sample(JsonWriter& json, const GroupView& group, std::string_view id, dataset::InstructionFormat format,
-                  const uint64_t* index, size_t max_text) {
+void write_sample(JsonWriter& json, const GroupView& group, std::string_view id,
+                  dataset::InstructionFormat format, const uint64_t* index, size_t max_text) {
   const SampleView view = view_sample(*group.data, id, format);
   const auto& datasets = group.data->datasets();
   bool truncated = false;
@@ -81,7 +82,8 @@ std::string summary_json(const Catalog& catalog) {
   return json.take();
 }
 
-std::string samples_json(const GroupView& group, uint64_t offset, uint64_t limit, dataset::InstructionFormat format) {
+std::string samples_json(const GroupView& group, uint64_t offset, uint64_t limit,
+                         dataset::InstructionFormat format) {
   const uint64_t total = group.data->size();
   const uint64_t end = offset + std::min(limit, total - offset);
   JsonWriter json;

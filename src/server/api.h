@@ -31,7 +31,8 @@ namespace mimicit::server {
 
 std::string summary_json(const Catalog& catalog);
 // Requires offset <= group.data->size(); limit is used as given.
-std::string samples_json(const GroupView& group, uint64_t offset, uint64_t limit, dataset::InstructionFormat format);
+std::string samples_json(const GroupView& group, uint64_t offset, uint64_t limit,
+                         dataset::InstructionFormat format);
 std::string sample_json(const GroupView& group, std::string_view id, dataset::InstructionFormat format);
 
 }  // namespace mimicit::server

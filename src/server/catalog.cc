@@ -35,7 +35,8 @@ void Catalog::open_groups(const Options& options) {
         view.images = stores.distinct_ids();  // opens them all
         view.stores = std::move(stores);
       } catch (const Error& e) {
-        view.store_error = fmt::format("group {}: image store: {}", dataset::group_name(config.group), e.message());
+        view.store_error =
+            fmt::format("group {}: image store: {}", dataset::group_name(config.group), e.message());
       }
     }
     groups_.push_back(std::move(view));

@@ -16,7 +16,9 @@ void append_html(std::string& out, std::string_view text) {
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&#39;"; break;
-      case '\n': case '\r': case '\t': out.push_back(c); break;
+      case '\n':
+      case '\r':
+      case '\t': out.push_back(c); break;
       default:
         if (b < 0x20) {
           append_utf8(0x2400 + b, out);

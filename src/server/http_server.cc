@@ -24,7 +24,8 @@ thread_local bool t_close_after_response = false;
 
 // Waits until `sock` is readable (or writable), at most until `deadline`,
 // waking every 100 ms to give up when `stop` becomes true. True when ready.
-bool wait_for(socket_t sock, short events, Clock::time_point deadline, const std::atomic<bool>* stop = nullptr) {
+bool wait_for(socket_t sock, short events, Clock::time_point deadline,
+              const std::atomic<bool>* stop = nullptr) {
   while (true) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return false;
@@ -100,12 +101,14 @@ class LimitedStream : public httplib::Stream {
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
     sockaddr_storage address{};
     socklen_t length = sizeof address;
-    if (::getpeername(sock_, reinterpret_cast<sockaddr*>(&address), &length) == 0) address_of(address, ip, port);
+    if (::getpeername(sock_, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+      address_of(address, ip, port);
   }
   void get_local_ip_and_port(std::string& ip, int& port) const override {
     sockaddr_storage address{};
     socklen_t length = sizeof address;
-    if (::getsockname(sock_, reinterpret_cast<sockaddr*>(&address), &length) == 0) address_of(address, ip, port);
+    if (::getsockname(sock_, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+      address_of(address, ip, port);
   }
   socket_t socket() const override { return sock_; }
 

@@ -23,7 +23,8 @@ bool is_loopback_host(std::string_view host) {
 std::string host_name(std::string_view host_header) {
   if (!host_header.empty() && host_header.front() == '[') {
     const size_t close = host_header.find(']');
-    return std::string(close == std::string_view::npos ? host_header.substr(1) : host_header.substr(1, close - 1));
+    return std::string(close == std::string_view::npos ? host_header.substr(1)
+                                                       : host_header.substr(1, close - 1));
   }
   const size_t colon = host_header.find(':');
   std::string name(host_header.substr(0, colon));

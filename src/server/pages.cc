@@ -101,7 +101,8 @@ void append_group(std::string& out, const GroupView& group) {
   for (const auto& ds : group.data->datasets()) append_dataset_row(out, ds);
   out += "</tbody></table><p>";
   append_link(out, "/browse?group=" + name, "Browse " + name, "button");
-  if (!group.stores.empty()) out += fmt::format(" <span class=\"muted\">image store: {} images</span>", group.images);
+  if (!group.stores.empty())
+    out += fmt::format(" <span class=\"muted\">image store: {} images</span>", group.images);
   out += "</p></section>";
 }
 
@@ -126,12 +127,14 @@ void append_images(std::string& out, const GroupView& group, const SampleView& v
   out += "</h2><div class=\"thumbs\">";
   for (size_t i = 0; i < ids.size() && i < kMaxImagesListed; ++i) append_thumb(out, ids[i]);
   out += "</div>";
-  if (ids.size() > kMaxImagesListed) out += fmt::format("<p class=\"muted\">The first {} are shown.</p>", kMaxImagesListed);
+  if (ids.size() > kMaxImagesListed)
+    out += fmt::format("<p class=\"muted\">The first {} are shown.</p>", kMaxImagesListed);
   if (ids.empty()) out += "<p class=\"muted\">No images.</p>";
   out += "</section>";
 }
 
-void append_text_block(std::string& out, std::string_view title, std::string_view cls, std::string_view text) {
+void append_text_block(std::string& out, std::string_view title, std::string_view cls,
+                       std::string_view text) {
   out += "<h2>";
   out += title;
   out += "</h2><pre class=\"text ";
@@ -141,7 +144,8 @@ void append_text_block(std::string& out, std::string_view title, std::string_vie
   out += "</pre>";
 }
 
-void append_format_links(std::string& out, const SampleView& view, dataset::Group group, InstructionFormat format) {
+void append_format_links(std::string& out, const SampleView& view, dataset::Group group,
+                         InstructionFormat format) {
   out += "<p class=\"formats\">Instruction format: ";
   for (InstructionFormat f : kFormats) {
     append_link(out, sample_href(view.id, group, f), dataset::instruction_format_name(f),
@@ -151,7 +155,8 @@ void append_format_links(std::string& out, const SampleView& view, dataset::Grou
   out += "</p>";
 }
 
-void append_turns(std::string& out, const GroupView& group, const SampleView& view, InstructionFormat format) {
+void append_turns(std::string& out, const GroupView& group, const SampleView& view,
+                  InstructionFormat format) {
   const size_t context = view.turns.size() - 1;
   out += fmt::format("<section class=\"turns\"><h2>In-context turns ({})</h2>", context);
   if (context == 0) {
@@ -227,7 +232,8 @@ std::string sample_page(const Catalog& catalog, const GroupView& group, const Sa
   std::string body = "<h1 class=\"sample-id\">";
   append_html(body, view.id);
   body += "</h1><p class=\"meta\">Group ";
-  append_link(body, std::string("/browse?group=") + dataset::group_name(group.group), dataset::group_name(group.group));
+  append_link(body, std::string("/browse?group=") + dataset::group_name(group.group),
+              dataset::group_name(group.group));
   if (view.record_dataset) {
     body += " &middot; dataset ";
     append_html(body, datasets[*view.record_dataset].config.name);
@@ -269,7 +275,8 @@ std::string sample_page(const Catalog& catalog, const GroupView& group, const Sa
 }
 
 std::string client_page(std::string_view title, std::string_view page,
-                        const std::vector<std::pair<std::string, std::string>>& data, std::string_view intro) {
+                        const std::vector<std::pair<std::string, std::string>>& data,
+                        std::string_view intro) {
   std::string attributes;
   for (const auto& [name, value] : data) {
     attributes += " data-" + name + "=\"";

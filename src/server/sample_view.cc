@@ -69,7 +69,8 @@ void build_prompt(const GroupDataset& group, dataset::InstructionFormat format, 
                                       turn.has_instruction ? "answer" : "instruction");
       return;
     }
-    dataset::append_turn(text, format, turn.clean_instruction, turn.clean_answer, in_context || t == 0, text_only);
+    dataset::append_turn(text, format, turn.clean_instruction, turn.clean_answer, in_context || t == 0,
+                         text_only);
   }
   while (!text.empty() && text.back() == '\n') text.pop_back();
   view.prompt = std::move(text);
@@ -78,8 +79,7 @@ void build_prompt(const GroupDataset& group, dataset::InstructionFormat format, 
 void pick_images(const GroupDataset& group, SampleView& view) {
   const std::vector<std::string>& ids = view.record.image_ids;
   switch (group.group()) {
-    case dataset::Group::kTextOnly:
-      break;
+    case dataset::Group::kTextOnly: break;
     case dataset::Group::kVideoText:
       if (!ids.empty()) {
         for (uint64_t frame : dataset::frame_indices(ids.size(), group.options().resample_frames)) {
@@ -88,9 +88,7 @@ void pick_images(const GroupDataset& group, SampleView& view) {
       }
       break;
     case dataset::Group::kImageText:
-    case dataset::Group::kImageTextInContext:
-      view.images = ids;
-      break;
+    case dataset::Group::kImageTextInContext: view.images = ids; break;
   }
 }
 

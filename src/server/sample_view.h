@@ -35,11 +35,11 @@ namespace mimicit::server {
 
 struct Turn {
   std::string id;
-  bool found = false;             // a record holds it (in some dataset of the group)
-  size_t dataset = 0;             // the dataset whose record it is
+  bool found = false;  // a record holds it (in some dataset of the group)
+  size_t dataset = 0;  // the dataset whose record it is
   bool has_instruction = false;
   bool has_answer = false;
-  std::string instruction;        // as in the file
+  std::string instruction;  // as in the file
   std::string answer;
   std::string clean_instruction;  // as the prompt holds it
   std::string clean_answer;
@@ -55,7 +55,7 @@ struct SampleView {
   std::optional<size_t> key_dataset;
   // The in-context turns, then the sample's own turn.
   std::vector<Turn> turns;
-  std::string prompt;        // empty when prompt_error says why there is none
+  std::string prompt;  // empty when prompt_error says why there is none
   std::string prompt_error;
   // The images the sample loads: the record's image_ids; VIDEO_TEXT: the
   // resample_frames frames picked from them; TEXT_ONLY: none.

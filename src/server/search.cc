@@ -54,8 +54,9 @@ bool match_record(JsonWriter& json, const Catalog& catalog, const Catalog::File&
   const bool escaped = raw.find('\\') != std::string_view::npos;
   if (!escaped && find_ignoring_case(raw, query) == std::string_view::npos) return false;
   file.file->read(index, &record);
-  for (const auto& [field, text] : {std::pair<std::string_view, const std::string*>{"instruction", &record.instruction},
-                                    {"answer", &record.answer}}) {
+  for (const auto& [field, text] :
+       {std::pair<std::string_view, const std::string*>{"instruction", &record.instruction},
+        {"answer", &record.answer}}) {
     if (size_t at = find_ignoring_case(*text, query); at != std::string_view::npos) {
       write_result(json, catalog, file, id, field, "", *text, at, query.size());
       return true;

@@ -189,9 +189,10 @@ void Server::Impl::dispatch(const httplib::Request& req, httplib::Response& res,
     if (path == "/") {
       res.set_content(index_page(*catalog), kHtml);
     } else if (path == "/browse") {
-      res.set_content(client_page("Browse samples", "browse",
-                                  {{"format", dataset::instruction_format_name(options.sample.instruction_format)}}, ""),
-                      kHtml);
+      res.set_content(
+          client_page("Browse samples", "browse",
+                      {{"format", dataset::instruction_format_name(options.sample.instruction_format)}}, ""),
+          kHtml);
     } else if (path == "/search") {
       res.set_content(client_page("Search", "search", {}, ""), kHtml);
     } else if (path == "/stats") {
@@ -246,7 +247,8 @@ const GroupView& Server::Impl::group_param(const httplib::Request& req, bool req
   const std::optional<dataset::Group> group = dataset::parse_group(name);
   if (!group) fail_http(400, "group must be " + dataset::kGroupNames.names(" or "));
   const GroupView* view = catalog->find(*group);
-  if (view == nullptr) fail_http(404, std::string("the data YAML has no group ") + dataset::group_name(*group));
+  if (view == nullptr)
+    fail_http(404, std::string("the data YAML has no group ") + dataset::group_name(*group));
   if (!view->data) fail_http(404, view->error);
   return *view;
 }
@@ -355,9 +357,7 @@ void Server::Impl::validation_api(const httplib::Request& req, httplib::Response
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Server::~Server() {
-  stop();
-}
+Server::~Server() { stop(); }
 
 std::unique_ptr<Server> Server::open(const std::string& yaml_path, const ServerOptions& options) {
   if (options.port < 0 || options.port > 65535) fail_invalid("port {} is not 0 to 65535", options.port);

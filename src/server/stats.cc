@@ -88,7 +88,9 @@ void StatsJob::run(const std::atomic<bool>& stop) {
   uint64_t file_begin = 0;  // position of files()[file]'s first record in the concatenation
   dataset::Record record;
   Buffer bytes;
-  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
   auto flush = [&] {
     std::lock_guard<std::mutex> lock(mutex_);
     auto append = [](std::vector<uint32_t>& to, std::vector<uint32_t>& from) {
@@ -124,8 +126,10 @@ void StatsJob::run(const std::atomic<bool>& stop) {
     ++batch.records;
     batch.instruction_chars.push_back(static_cast<uint32_t>(count_code_points(record.instruction)));
     batch.answer_chars.push_back(static_cast<uint32_t>(count_code_points(record.answer)));
-    batch.images_per_record.push_back(static_cast<uint32_t>(std::min<size_t>(record.image_ids.size(), UINT32_MAX)));
-    if (image_stride != 0 && j % image_stride == 0 && images_taken < max_images_ && !record.image_ids.empty()) {
+    batch.images_per_record.push_back(
+        static_cast<uint32_t>(std::min<size_t>(record.image_ids.size(), UINT32_MAX)));
+    if (image_stride != 0 && j % image_stride == 0 && images_taken < max_images_ &&
+        !record.image_ids.empty()) {
       ++images_taken;
       const std::string& image_id = record.image_ids[j / image_stride % record.image_ids.size()];
       try {
@@ -171,7 +175,11 @@ std::string StatsJob::json() const {
   for (const GroupView& group : catalog.groups()) {
     if (!group.data) continue;
     for (const auto& ds : group.data->datasets()) {
-      json.begin_object().key("group").value(dataset::group_name(group.group)).key("dataset").value(ds.config.name);
+      json.begin_object()
+          .key("group")
+          .value(dataset::group_name(group.group))
+          .key("dataset")
+          .value(ds.config.name);
       json.key("records").value(uint64_t{ds.instructions->size()}).key("training").value(ds.training_size);
       json.end_object();
     }

@@ -21,7 +21,8 @@ std::string make_thumbnail(ByteView image_bytes, uint32_t side) {
   return std::string(reinterpret_cast<const char*>(jpeg.data()), jpeg.size());
 }
 
-ThumbnailCache::Thumbnail ThumbnailCache::get(const std::string& id, const std::function<std::string()>& make) {
+ThumbnailCache::Thumbnail ThumbnailCache::get(const std::string& id,
+                                              const std::function<std::string()>& make) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (auto it = index_.find(id); it != index_.end()) {

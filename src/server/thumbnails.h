@@ -52,7 +52,7 @@ class ThumbnailCache {
 
   const size_t capacity_;
   mutable std::mutex mutex_;
-  std::list<Entry> lru_;  // most recently used first
+  std::list<Entry> lru_;                                                    // most recently used first
   std::unordered_map<std::string_view, std::list<Entry>::iterator> index_;  // views Entry::id
   size_t bytes_ = 0;
 };

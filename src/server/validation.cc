@@ -51,7 +51,10 @@ bool has_record(const Catalog& catalog, const validate::Problem& p) {
 }  // namespace
 
 ValidationJob::ValidationJob(std::shared_ptr<const Catalog> catalog, validate::Options options, bool enabled)
-    : catalog_(std::move(catalog)), options_(std::move(options)), enabled_(enabled), state_(std::make_shared<State>()) {}
+    : catalog_(std::move(catalog)),
+      options_(std::move(options)),
+      enabled_(enabled),
+      state_(std::make_shared<State>()) {}
 
 ValidationJob::~ValidationJob() { stop(); }
 
@@ -136,7 +139,8 @@ std::string ValidationJob::json(std::optional<validate::Kind> kind, uint64_t off
 }
 
 std::vector<SampleFinding> ValidationJob::findings(dataset::Group group, std::string_view id,
-                                                   const std::vector<std::string>& image_ids, size_t max) const {
+                                                   const std::vector<std::string>& image_ids,
+                                                   size_t max) const {
   std::lock_guard<std::mutex> lock(state_->mutex);
   if (state_->phase != State::Phase::kDone) return {};
   const std::string name = dataset::group_name(group);
@@ -160,8 +164,8 @@ std::vector<SampleFinding> ValidationJob::findings(dataset::Group group, std::st
   std::vector<SampleFinding> out;
   for (size_t i = 0; i < hits.size() && out.size() < max; ++i) {
     const validate::Problem& p = state_->report.problems[hits[i]];
-    out.push_back({validate::kind_name(p.kind), p.image_id, !p.image_id.empty() && catalog_->has_image(p.image_id),
-                   p.detail});
+    out.push_back({validate::kind_name(p.kind), p.image_id,
+                   !p.image_id.empty() && catalog_->has_image(p.image_id), p.detail});
   }
   return out;
 }

@@ -21,7 +21,8 @@ namespace {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
   }
   return true;
 }
@@ -45,9 +46,10 @@ bool has_image_extension(std::string_view name) {
   if (dot == std::string_view::npos) return false;
   std::string_view extension = name.substr(dot);
   // Pillow's extensions for the formats image::decode_rgb reads.
-  for (std::string_view known : {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".bmp", ".dib",
-                                 ".tif", ".tiff", ".pbm", ".pgm", ".ppm", ".pnm", ".tga", ".icb", ".vda", ".vst",
-                                 ".ico", ".pcx", ".jp2", ".j2k", ".jpc", ".jpf", ".jpx", ".j2c", ".avif", ".avifs"}) {
+  for (std::string_view known :
+       {".jpg",  ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".bmp",  ".dib",  ".tif",
+        ".tiff", ".pbm",  ".pgm", ".ppm",  ".pnm", ".tga",  ".icb", ".vda",  ".vst",  ".ico",
+        ".pcx",  ".jp2",  ".j2k", ".jpc",  ".jpf", ".jpx",  ".j2c", ".avif", ".avifs"}) {
     if (iequals(extension, known)) return true;
   }
   return false;
@@ -73,11 +75,12 @@ void ImageFolderSource::scan_ids(const std::function<void(std::string_view, uint
   for (size_t i = 0; i < names_.size(); ++i) fn(stem(names_[i]), i);
 }
 
-void ImageFolderSource::fetch(uint64_t locator, std::string_view id, Buffer& out, Base64Leniency* leniency) const {
+void ImageFolderSource::fetch(uint64_t locator, std::string_view id, Buffer& out,
+                              Base64Leniency* leniency) const {
   if (leniency) *leniency = Base64Leniency::kNone;
   if (locator >= names_.size()) {
-    fail_corrupt("{}: image '{}': file number {} is outside the folder ({} files)", dir_, id,
-                 locator, names_.size());
+    fail_corrupt("{}: image '{}': file number {} is outside the folder ({} files)", dir_, id, locator,
+                 names_.size());
   }
   std::string path = dir_ + "/" + names_[locator];
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -18,10 +18,10 @@
 #include "mimicit/file.h"
 #include "remote/object_client.h"
 #include "store/image_folder_source.h"
-#include "util/worker_pool.h"
 #include "store/open_store.h"
 #include "store/source.h"
 #include "store/store_index.h"
+#include "util/worker_pool.h"
 
 namespace mimicit::store {
 
@@ -57,8 +57,10 @@ bool folder_has_images(const std::string& dir) {
 void expand_path(const std::string& path, const ImageStoreOptions& options,
                  std::vector<std::unique_ptr<Source>>& sources) {
   if (remote::is_remote(path)) {  // one object; prefixes (folders) are not listed yet
-    if (ends_with_icase(path, ".json")) sources.push_back(open_json_source(path, options));
-    else sources.push_back(open_parquet_source(path, options));
+    if (ends_with_icase(path, ".json"))
+      sources.push_back(open_json_source(path, options));
+    else
+      sources.push_back(open_parquet_source(path, options));
     return;
   }
   struct stat st;
@@ -68,8 +70,10 @@ void expand_path(const std::string& path, const ImageStoreOptions& options,
     return;
   }
   if (!S_ISDIR(st.st_mode)) {
-    if (ends_with_icase(path, ".json")) sources.push_back(open_json_source(path, options));
-    else sources.push_back(open_parquet_source(path, options));
+    if (ends_with_icase(path, ".json"))
+      sources.push_back(open_json_source(path, options));
+    else
+      sources.push_back(open_parquet_source(path, options));
     return;
   }
   std::vector<std::string> files = list_parquet_files(path);
@@ -93,7 +97,8 @@ FileStamp stamp_of(const Source& source) {
     return stamp;
   }
   if (remote::is_remote(source.path())) {  // the version stands for the time
-    const remote::ObjectInfo info = remote::ObjectClient::shared().stat(remote::parse_object_url(source.path()));
+    const remote::ObjectInfo info =
+        remote::ObjectClient::shared().stat(remote::parse_object_url(source.path()));
     const std::string version = info.version();
     stamp.path = source.path();
     stamp.size = info.size;
@@ -275,8 +280,8 @@ class StoreImpl final : public ImageStore {
 void check_image_size(uint64_t bytes, uint64_t max_image_bytes, std::string_view measured,
                       uint64_t measured_bytes) {
   if (bytes <= max_image_bytes) return;
-  fail(ErrorCode::kLimit, "{} {} bytes is over the limit of {} bytes for an image (max_image_bytes)", measured,
-       measured_bytes, max_image_bytes);
+  fail(ErrorCode::kLimit, "{} {} bytes is over the limit of {} bytes for an image (max_image_bytes)",
+       measured, measured_bytes, max_image_bytes);
 }
 
 bool natural_less(std::string_view a, std::string_view b) {
@@ -326,7 +331,9 @@ std::vector<std::string> list_parquet_files(const std::string& dir) {
   return files;
 }
 
-bool has_glob_characters(std::string_view path) { return path.find_first_of("*?[") != std::string_view::npos; }
+bool has_glob_characters(std::string_view path) {
+  return path.find_first_of("*?[") != std::string_view::npos;
+}
 
 std::vector<std::string> expand_glob(const std::string& pattern) {
   glob_t found{};
@@ -349,8 +356,7 @@ std::string index_cache_dir(const ImageStoreOptions& options) {
 }
 
 std::shared_ptr<const ImageStore> open_store(const std::vector<std::string>& paths,
-                                             const ImageStoreOptions& options,
-                                             OpenReport* report) {
+                                             const ImageStoreOptions& options, OpenReport* report) {
   OpenReport local;
   if (report == nullptr) report = &local;
   *report = OpenReport{};
@@ -389,7 +395,8 @@ std::shared_ptr<const ImageStore> open_store(const std::vector<std::string>& pat
   bool fits = use_seek_tables(sources, *index);
   if ((options.index_pages && !index->has_seek_tables()) || !fits) {
     index->set_seek_tables(build_seek_tables(sources, options));
-    if (!use_seek_tables(sources, *index)) fail(ErrorCode::kInternal, "fresh seek tables do not fit their files");
+    if (!use_seek_tables(sources, *index))
+      fail(ErrorCode::kInternal, "fresh seek tables do not fit their files");
     report->built_seek_tables = true;
     changed = true;
   }
@@ -415,7 +422,8 @@ std::shared_ptr<const ImageStore> ImageStore::open(const std::vector<std::string
   return store::open_store(paths, options, nullptr);
 }
 
-std::string embedded_image_id(std::string_view row_id, size_t position, std::optional<std::string_view> path) {
+std::string embedded_image_id(std::string_view row_id, size_t position,
+                              std::optional<std::string_view> path) {
   if (path && !path->empty()) return std::string(*path);
   return fmt::format("{}#{}", row_id, position);
 }

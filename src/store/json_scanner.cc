@@ -1,6 +1,5 @@
 #include "store/json_scanner.h"
 
-
 #include "mimicit/error.h"
 #include "util/json_walker.h"
 
@@ -45,8 +44,9 @@ void scan_json_ids(ByteView doc, const std::function<void(std::string_view id, u
   bool columns = false;  // pandas' "columns" layout: {"base64": {id: b64, ...}, ...}
   while (walker.next_key(&member)) {
     if (first) {
-      columns = value_is_object(doc, member.value_begin) &&
-                (member.key == "base64" || is_columns_layout(doc, {.validate_values = false, .utf8_keys = false}));
+      columns =
+          value_is_object(doc, member.value_begin) &&
+          (member.key == "base64" || is_columns_layout(doc, {.validate_values = false, .utf8_keys = false}));
     }
     first = false;
     if (!columns) {

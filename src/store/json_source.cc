@@ -2,10 +2,10 @@
 
 #include <string_view>
 
-#include "remote/object_cache.h"
 #include "mimicit/base64.h"
 #include "mimicit/error.h"
 #include "mimicit/file.h"
+#include "remote/object_cache.h"
 #include "store/json_scanner.h"
 #include "util/json_walker.h"
 
@@ -54,8 +54,9 @@ class JsonSource final : public Source {
         const MappedFile& file;
         uint64_t begin, end;
         ~Release() { file.release(begin, end - begin); }
-      } release{*file_, locator, static_cast<uint64_t>(raw.text.data() + raw.text.size() -
-                                                       reinterpret_cast<const char*>(doc.data()))};
+      } release{*file_, locator,
+                static_cast<uint64_t>(raw.text.data() + raw.text.size() -
+                                      reinterpret_cast<const char*>(doc.data()))};
       check_image_size(base64_decoded_size_upper_bound(raw.text.size()), max_image_bytes_, "base64 text of",
                        raw.text.size());
       if (!raw.has_escapes) return base64_decode(raw.text, out, leniency);

@@ -11,16 +11,15 @@
 namespace mimicit::store {
 
 struct OpenReport {
-  bool used_saved_index = false;  // the index was mapped from a saved file
-  bool saved_index = false;       // a fresh index was built and saved
-  std::string index_path;         // the file used or written (empty: none)
-  bool built_seek_tables = false; // seek tables were built in this open
-  uint64_t seek_table_bytes = 0;  // their stored size (0: none)
+  bool used_saved_index = false;   // the index was mapped from a saved file
+  bool saved_index = false;        // a fresh index was built and saved
+  std::string index_path;          // the file used or written (empty: none)
+  bool built_seek_tables = false;  // seek tables were built in this open
+  uint64_t seek_table_bytes = 0;   // their stored size (0: none)
 };
 
 std::shared_ptr<const ImageStore> open_store(const std::vector<std::string>& paths,
-                                             const ImageStoreOptions& options,
-                                             OpenReport* report);
+                                             const ImageStoreOptions& options, OpenReport* report);
 
 // Every *.parquet below `dir` in natural order (numbers compared by value:
 // part.2 before part.10), skipping hidden and `_`-prefixed entries

@@ -146,8 +146,8 @@ std::string describe_columns(const parquet::Schema& schema) {
   std::string text;
   for (const ColumnDescriptor& c : schema.columns()) {
     if (!text.empty()) text += ", ";
-    text += fmt::format("'{}' ({}{})", c.dotted_path, parquet::to_string(c.type),
-                        c.is_string() ? " string" : "");
+    text +=
+        fmt::format("'{}' ({}{})", c.dotted_path, parquet::to_string(c.type), c.is_string() ? " string" : "");
   }
   return text.empty() ? "none" : text;
 }
@@ -196,8 +196,8 @@ class ParquetSource final : public Source {
       const std::string_view name = row_id.kind == Value::Kind::kBytes ? row_id.bytes : std::string_view();
       const std::vector<Value>& list = row[1].list;
       if (list.size() >= (size_t{1} << kElementBits) || r >= (uint64_t{1} << (64 - kElementBits))) {
-        fail(ErrorCode::kLimit, "{}: row {} holds {} pictures, more than the {} a store locates", path(), r, list.size(),
-                   size_t{1} << kElementBits);
+        fail(ErrorCode::kLimit, "{}: row {} holds {} pictures, more than the {} a store locates", path(), r,
+             list.size(), size_t{1} << kElementBits);
       }
       for (size_t i = 0; i < list.size(); ++i) {
         std::optional<std::string_view> named;
@@ -253,13 +253,14 @@ class ParquetSource final : public Source {
   void fetch(uint64_t locator, std::string_view id, Buffer& out, Base64Leniency* leniency) const override {
     const uint64_t row = row_of(locator);
     if (row >= static_cast<uint64_t>(file_->num_rows())) {
-      fail_corrupt("{}: image '{}': row {} is outside the file ({} rows)", path(), id, row, file_->num_rows());
+      fail_corrupt("{}: image '{}': row {} is outside the file ({} rows)", path(), id, row,
+                   file_->num_rows());
     }
-    const std::string place = embedded() ? fmt::format("row {}, picture {}", row, element_of(locator))
-                                         : fmt::format("row {}", row);
+    const std::string place =
+        embedded() ? fmt::format("row {}, picture {}", row, element_of(locator)) : fmt::format("row {}", row);
     std::unique_ptr<Cursor> cursor = take_cursor();
-    std::optional<std::string_view> value = with_context(
-        fmt::format("image '{}' ({})", id, place), [&] { return read_payload(*cursor, locator); });
+    std::optional<std::string_view> value = with_context(fmt::format("image '{}' ({})", id, place),
+                                                         [&] { return read_payload(*cursor, locator); });
     if (!value) fail_corrupt("{}: image '{}' ({}): the payload is null", path(), id, place);
     with_context(fmt::format("{}: image '{}' ({})", path(), id, place), [&] {
       if (columns_.kind == PayloadKind::kBase64) {

@@ -47,7 +47,8 @@ class Source {
   // is the bytes build_seek_tables walks (a progress total); it reports
   // bytes walked to `progress`, from `pool`'s threads.
   virtual uint64_t seek_table_work() const { return 0; }
-  virtual Buffer build_seek_tables(const std::function<void(uint64_t)>& /*progress*/, WorkerPool* /*pool*/) const {
+  virtual Buffer build_seek_tables(const std::function<void(uint64_t)>& /*progress*/,
+                                   WorkerPool* /*pool*/) const {
     return {};
   }
   // Serves gets through `tables` (as build_seek_tables made them, kept
@@ -66,6 +67,7 @@ void check_image_size(uint64_t bytes, uint64_t max_image_bytes, std::string_view
 
 std::unique_ptr<Source> open_parquet_source(const std::string& path, const ImageStoreOptions& options = {});
 std::unique_ptr<Source> open_json_source(const std::string& path, const ImageStoreOptions& options = {});
-std::unique_ptr<Source> open_image_folder_source(const std::string& dir, const ImageStoreOptions& options = {});
+std::unique_ptr<Source> open_image_folder_source(const std::string& dir,
+                                                 const ImageStoreOptions& options = {});
 
 }  // namespace mimicit::store

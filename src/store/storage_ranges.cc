@@ -22,16 +22,15 @@ struct Block {
 std::vector<Block> count_blocks(const ImageStore& store) {
   std::vector<Block> blocks;
   uint64_t ordinal = 0;
-  store.for_each_in_storage_range({}, StoragePlace::end(),
-                                  [&](std::string_view, size_t, StoragePlace place, uint64_t block) {
-                                    if (blocks.empty() || blocks.back().file != place.file ||
-                                        blocks.back().block != block) {
-                                      blocks.push_back({place.file, block, ordinal, 0});
-                                    }
-                                    ++blocks.back().count;
-                                    ++ordinal;
-                                    return true;
-                                  });
+  store.for_each_in_storage_range(
+      {}, StoragePlace::end(), [&](std::string_view, size_t, StoragePlace place, uint64_t block) {
+        if (blocks.empty() || blocks.back().file != place.file || blocks.back().block != block) {
+          blocks.push_back({place.file, block, ordinal, 0});
+        }
+        ++blocks.back().count;
+        ++ordinal;
+        return true;
+      });
   return blocks;
 }
 
@@ -73,13 +72,14 @@ std::vector<StorageRange> cut_storage_order(const ImageStore& store, uint64_t ra
   std::vector<StoragePlace> places;
   size_t next = 0;
   uint64_t ordinal = 0;
-  store.for_each_in_storage_range({}, StoragePlace::end(), [&](std::string_view, size_t, StoragePlace place, uint64_t) {
-    if (ordinal++ == cuts[next]) {
-      places.push_back(place);
-      if (++next == cuts.size()) return false;
-    }
-    return true;
-  });
+  store.for_each_in_storage_range({}, StoragePlace::end(),
+                                  [&](std::string_view, size_t, StoragePlace place, uint64_t) {
+                                    if (ordinal++ == cuts[next]) {
+                                      places.push_back(place);
+                                      if (++next == cuts.size()) return false;
+                                    }
+                                    return true;
+                                  });
   if (places.size() != cuts.size()) fail(ErrorCode::kInternal, "the store changed while it was cut");
   std::vector<StorageRange> ranges;
   for (size_t i = 0; i < cuts.size(); ++i) {

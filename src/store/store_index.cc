@@ -149,8 +149,7 @@ bool decode_tables(ByteView section, uint32_t num_sources, std::vector<ByteView>
 
 // Offsets never decrease, stay inside the arena, and sources are in range:
 // what id() and find() rely on to stay inside the mapped file.
-bool entries_valid(const IndexEntry* entries, size_t count, uint64_t arena_size,
-                   uint32_t num_sources) {
+bool entries_valid(const IndexEntry* entries, size_t count, uint64_t arena_size, uint32_t num_sources) {
   uint64_t previous = 0;
   for (size_t i = 0; i < count; ++i) {
     uint64_t offset = entries[i].offset();
@@ -179,8 +178,10 @@ std::optional<size_t> StoreIndex::find(std::string_view key) const {
   size_t low = 0, high = count_;
   while (low < high) {
     size_t mid = low + (high - low) / 2;
-    if (id(mid) < key) low = mid + 1;
-    else high = mid;
+    if (id(mid) < key)
+      low = mid + 1;
+    else
+      high = mid;
   }
   if (low < count_ && id(low) == key) return low;
   return std::nullopt;
@@ -232,8 +233,8 @@ std::unique_ptr<StoreIndex> IndexBuilder::finish() {
     while (end < items_.size() && item_id(items_[end]) == id) ++end;
     if (end - i > 1) index->duplicates_.push_back({std::string(id), static_cast<uint32_t>(end - i)});
     const Item& winner = items_[end - 1];
-    uint64_t packed = index->owned_arena_.size() |
-                      (static_cast<uint64_t>(winner.source) << IndexEntry::kOffsetBits);
+    uint64_t packed =
+        index->owned_arena_.size() | (static_cast<uint64_t>(winner.source) << IndexEntry::kOffsetBits);
     index->owned_entries_.push_back({packed, winner.locator});
     index->owned_arena_.append(id.data(), id.size());
     i = end;
@@ -258,7 +259,8 @@ void StoreIndex::save(const std::string& path, const std::vector<FileStamp>& fil
   if (has_tables_) encode_tables(tables_, tables_section);
   ByteView entries(reinterpret_cast<const uint8_t*>(entries_), count_ * sizeof(IndexEntry));
   ByteView arena(reinterpret_cast<const uint8_t*>(arena_), arena_size_);
-  const ByteView parts[] = {entries, tables_section.view(), arena, files_section.view(), duplicates_section.view()};
+  const ByteView parts[] = {entries, tables_section.view(), arena, files_section.view(),
+                            duplicates_section.view()};
 
   XXH3_state_t* state = XXH3_createState();
   if (state == nullptr) throw std::bad_alloc();
@@ -283,8 +285,7 @@ void StoreIndex::save(const std::string& path, const std::vector<FileStamp>& fil
   writer.commit();
 }
 
-std::unique_ptr<StoreIndex> StoreIndex::load(const std::string& path,
-                                             const std::vector<FileStamp>& files,
+std::unique_ptr<StoreIndex> StoreIndex::load(const std::string& path, const std::vector<FileStamp>& files,
                                              uint32_t num_sources) {
   std::shared_ptr<const MappedFile> file;
   try {

@@ -102,20 +102,17 @@ class StoreIndex {
   std::shared_ptr<const void> seek_table_owner() const;
 
   // Writes the index atomically to `path`. Throws Error(kIo).
-  void save(const std::string& path, const std::vector<FileStamp>& files,
-            uint32_t num_sources) const;
+  void save(const std::string& path, const std::vector<FileStamp>& files, uint32_t num_sources) const;
   // The index saved at `path` when it exists, is intact and was built from
   // exactly `files`; nullptr otherwise. Never throws for a bad file.
-  static std::unique_ptr<StoreIndex> load(const std::string& path,
-                                          const std::vector<FileStamp>& files,
+  static std::unique_ptr<StoreIndex> load(const std::string& path, const std::vector<FileStamp>& files,
                                           uint32_t num_sources);
 
  private:
   friend class IndexBuilder;
   StoreIndex() = default;
   static std::unique_ptr<StoreIndex> map_checked(std::shared_ptr<const MappedFile> file,
-                                                 const std::vector<FileStamp>& files,
-                                                 uint32_t num_sources);
+                                                 const std::vector<FileStamp>& files, uint32_t num_sources);
 
   // Views: into owned_* (built) or into mapped_ (loaded).
   const char* arena_ = nullptr;

@@ -102,8 +102,8 @@ inline bool decode8(const char* p, uint8_t* o) {
   std::memcpy(&w, p, 8);
   uint32_t lo = kPlaced[0][w & 0xFF] | kPlaced[1][(w >> 8) & 0xFF] | kPlaced[2][(w >> 16) & 0xFF] |
                 kPlaced[3][(w >> 24) & 0xFF];
-  uint32_t hi = kPlaced[0][(w >> 32) & 0xFF] | kPlaced[1][(w >> 40) & 0xFF] |
-                kPlaced[2][(w >> 48) & 0xFF] | kPlaced[3][w >> 56];
+  uint32_t hi = kPlaced[0][(w >> 32) & 0xFF] | kPlaced[1][(w >> 40) & 0xFF] | kPlaced[2][(w >> 48) & 0xFF] |
+                kPlaced[3][w >> 56];
   if ((lo | hi) & kBad) return false;
   uint64_t bytes = lo | (uint64_t{hi} << 24);
   std::memcpy(o, &bytes, 8);
@@ -240,7 +240,8 @@ void base64_decode(std::string_view text, Buffer& out, Base64Leniency* leniency)
 std::string describe(Base64Leniency leniency) {
   static constexpr std::pair<Base64Leniency, const char*> kTexts[] = {
       {Base64Leniency::kSkippedCharacters,
-       "characters outside the alphabet or misplaced '=' skipped (as the reference's urlsafe_b64decode skips them)"},
+       "characters outside the alphabet or misplaced '=' skipped (as the reference's urlsafe_b64decode skips "
+       "them)"},
       {Base64Leniency::kTextAfterPadding, "text after the padding ignored (as the reference ignores it)"},
       {Base64Leniency::kMissingPadding, "padding missing (the reference fails: Incorrect padding)"},
       {Base64Leniency::kDataUriPrefix, "a data: URI prefix removed (the reference decodes it as base64)"},

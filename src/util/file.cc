@@ -137,8 +137,8 @@ void remove_stale_temporaries(const std::string& final_path) {
     struct stat held, named;
     // Still the same entry once locked: never remove a temporary created
     // under a reused name after we opened the old one.
-    if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &held) == 0 && ::lstat(path.c_str(), &named) == 0 &&
-        held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &held) == 0 &&
+        ::lstat(path.c_str(), &named) == 0 && held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
       std::error_code ignored;
       std::filesystem::remove_all(path, ignored);
     }
@@ -239,8 +239,8 @@ MappedFile::~MappedFile() {
 
 ByteView MappedFile::slice(uint64_t offset, uint64_t length) const {
   if (offset > size_ || length > size_ - offset) {
-    fail_corrupt("{}: range [{}, {}+{}) is outside the file ({} bytes)", path_, offset, offset,
-                 length, size_);
+    fail_corrupt("{}: range [{}, {}+{}) is outside the file ({} bytes)", path_, offset, offset, length,
+                 size_);
   }
   if (filler_ && length > 0) filler_->fill(offset, length);
   return {data_ + offset, static_cast<size_t>(length)};
@@ -276,8 +276,10 @@ void AtomicFileWriter::write(ByteView data) {
   if (fd_ < 0) fail(ErrorCode::kInternal, "{}: write after commit or abandon", path_);
   constexpr size_t kBufferBytes = 1 << 20;
   if (pending_.size() + data.size() > kBufferBytes) flush();
-  if (data.size() >= kBufferBytes) write_all(data);  // large blocks skip the buffer
-  else pending_.append(data);
+  if (data.size() >= kBufferBytes)
+    write_all(data);  // large blocks skip the buffer
+  else
+    pending_.append(data);
   offset_ += data.size();
 }
 

@@ -63,16 +63,21 @@ int32_t read_hex4(std::string_view s, size_t i) {
 size_t escape_length(const uint8_t* p, const uint8_t* end) {
   if (end - p < 2) return 0;
   switch (p[1]) {
-    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-      return 2;
+    case '"':
+    case '\\':
+    case '/':
+    case 'b':
+    case 'f':
+    case 'n':
+    case 'r':
+    case 't': return 2;
     case 'u':
       if (end - p < 6) return 0;
       for (int k = 2; k < 6; ++k) {
         if (hex_value(p[k]) < 0) return 0;
       }
       return 6;
-    default:
-      return 0;
+    default: return 0;
   }
 }
 
@@ -141,7 +146,9 @@ const char* unescape_json_string(std::string_view raw, std::string& out, size_t*
     if (*p != '\\') return "raw control character in a string";
     if (end - p < 2) return "invalid escape sequence";
     switch (p[1]) {
-      case '"': case '\\': case '/': out.push_back(static_cast<char>(p[1])); break;
+      case '"':
+      case '\\':
+      case '/': out.push_back(static_cast<char>(p[1])); break;
       case 'b': out.push_back('\b'); break;
       case 'f': out.push_back('\f'); break;
       case 'n': out.push_back('\n'); break;
@@ -155,7 +162,9 @@ const char* unescape_json_string(std::string_view raw, std::string& out, size_t*
         if (cp >= 0xD800 && cp <= 0xDBFF) {
           int32_t low = (end - p >= 12 && p[6] == '\\' && p[7] == 'u') ? read_hex4(raw, i + 8) : -1;
           if (low < 0xDC00 || low > 0xDFFF) return "lone high surrogate in \\u escape";
-          append_utf8(0x10000 + ((static_cast<uint32_t>(cp) - 0xD800) << 10) + (static_cast<uint32_t>(low) - 0xDC00), out);
+          append_utf8(
+              0x10000 + ((static_cast<uint32_t>(cp) - 0xD800) << 10) + (static_cast<uint32_t>(low) - 0xDC00),
+              out);
           p += 12;
           continue;
         }
@@ -163,8 +172,7 @@ const char* unescape_json_string(std::string_view raw, std::string& out, size_t*
         p += 6;
         continue;
       }
-      default:
-        return "invalid escape sequence";
+      default: return "invalid escape sequence";
     }
     p += 2;
   }
@@ -179,7 +187,8 @@ std::string describe_offset(ByteView doc, uint64_t offset) {
 
 void expect_only_whitespace_after(ByteView doc, uint64_t offset) {
   for (uint64_t i = offset; i < doc.size(); ++i) {
-    if (!is_whitespace(doc[i])) fail_corrupt("{}: unexpected content after the JSON value", describe_offset(doc, i));
+    if (!is_whitespace(doc[i]))
+      fail_corrupt("{}: unexpected content after the JSON value", describe_offset(doc, i));
   }
 }
 

@@ -47,8 +47,7 @@ class JsonWriter {
   JsonWriter& value(const char* text) { return value(std::string_view(text)); }
   JsonWriter& value(const std::string& text) { return value(std::string_view(text)); }
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  JsonWriter& value(T n) {
+  requires(!std::same_as<T, bool>) JsonWriter& value(T n) {
     if constexpr (std::is_signed_v<T>) {
       return signed_value(n);
     } else {

@@ -40,8 +40,8 @@ class WorkerPool {
   std::condition_variable done_;
   const std::function<void(size_t)>* fn_ = nullptr;
   size_t size_ = 0;
-  size_t next_ = 0;       // next item to hand out
-  size_t finished_ = 0;   // items completed
+  size_t next_ = 0;      // next item to hand out
+  size_t finished_ = 0;  // items completed
   uint64_t generation_ = 0;
   bool stopping_ = false;
   std::exception_ptr error_;

@@ -37,8 +37,8 @@ std::string read_yaml(const std::string& path) {
 template <typename File>
 class FileCache {
  public:
-  std::shared_ptr<const File> open(const std::string& path, const std::string& group, const std::string& dataset,
-                                   const Options& options, Collector& out) {
+  std::shared_ptr<const File> open(const std::string& path, const std::string& group,
+                                   const std::string& dataset, const Options& options, Collector& out) {
     auto [it, fresh] = files_.try_emplace(path);
     if (!fresh) return it->second;
     try {
@@ -106,7 +106,8 @@ Report Validator::run() {
 
 // Records the file left out when it was opened (every known field checked:
 // a training run drops them where it reads the field).
-void Validator::report_dropped(const InstructionFile& file, const std::string& group, const std::string& dataset) {
+void Validator::report_dropped(const InstructionFile& file, const std::string& group,
+                               const std::string& dataset) {
   for (const dataset::DroppedRecord& dropped : file.dropped_records()) {
     std::string_view detail = dropped.message;
     if (detail.starts_with(dropped.file + ": ")) detail.remove_prefix(dropped.file.size() + 2);
@@ -133,13 +134,15 @@ void Validator::open_files() {
       ds.plan = &dataset;
       const dataset::DatasetConfig& config = dataset.config;
       if (!config.mimicit_path.empty()) {
-        ds.instructions = instruction_files.open(config.mimicit_path, group_name, config.name, options_, out_);
+        ds.instructions =
+            instruction_files.open(config.mimicit_path, group_name, config.name, options_, out_);
         if (ds.instructions && reported.insert(ds.instructions.get()).second) {
           report_dropped(*ds.instructions, group_name, config.name);
         }
       }
       if (!config.train_config_path.empty()) {
-        ds.train_config = train_configs.open(config.train_config_path, group_name, config.name, options_, out_);
+        ds.train_config =
+            train_configs.open(config.train_config_path, group_name, config.name, options_, out_);
       }
       for (const DatasetState& earlier : state.datasets) {
         if (ds.instructions && earlier.instructions == ds.instructions) ds.first_use_of_instructions = false;
@@ -150,9 +153,10 @@ void Validator::open_files() {
     }
     state.check_related = all_opened;
     if (!all_opened) {
-      note(fmt::format("group {}: missing_instruction and missing_related not checked: a dataset or "
-                       "instruction file of the group could not be read",
-                       group_name));
+      note(
+          fmt::format("group {}: missing_instruction and missing_related not checked: a dataset or "
+                      "instruction file of the group could not be read",
+                      group_name));
     }
     groups_.push_back(std::move(state));
   }
@@ -179,19 +183,23 @@ void Validator::open_stores() {
             ++summary_.stores;
             summary_.images += state.store->size();
           } catch (const Error& e) {
-            out_.add(make_problem(Kind::kBadFile, group_name, dataset.config.name, "", "", path, e.message()));
+            out_.add(
+                make_problem(Kind::kBadFile, group_name, dataset.config.name, "", "", path, e.message()));
           }
           stores_.push_back(std::move(state));
         }
         const size_t s = it->second;
-        const bool listed = std::any_of(uses.begin(), uses.end(), [&](const StoreUse& u) { return u.store == s; });
+        const bool listed =
+            std::any_of(uses.begin(), uses.end(), [&](const StoreUse& u) { return u.store == s; });
         if (!listed) uses.push_back({s, d});
       }
     }
     std::vector<std::string> opened;
     for (const StoreUse& use : uses) {
-      if (stores_[use.store].store) opened.push_back(stores_[use.store].path);
-      else complete = false;
+      if (stores_[use.store].store)
+        opened.push_back(stores_[use.store].path);
+      else
+        complete = false;
     }
     group.stores = cache_->group(opened);
     group.check_images = complete && !group.stores.empty();
@@ -224,9 +232,10 @@ void Validator::check_images() {
       }
     }
     auto done = options_.decoded.find(stores_[s].path);
-    summary_.images_decoded += done != options_.decoded.end()
-                                   ? add_decoded(stores_[s], groups, fallback, done->second, findings_, out_)
-                                   : decode_store(stores_[s], groups, fallback, options_, pool_, findings_, out_);
+    summary_.images_decoded +=
+        done != options_.decoded.end()
+            ? add_decoded(stores_[s], groups, fallback, done->second, findings_, out_)
+            : decode_store(stores_[s], groups, fallback, options_, pool_, findings_, out_);
   }
 }
 
@@ -260,9 +269,9 @@ void Validator::place_image_findings() {
     } else {
       finding.detail += "; no instruction uses it";
     }
-    out_.add(make_problem(finding.kind, dataset::group_name(groups_[g].group), groups_[g].datasets[d].plan->config.name,
-                          std::move(id), std::move(finding.image_id), std::move(finding.file),
-                          std::move(finding.detail)));
+    out_.add(make_problem(finding.kind, dataset::group_name(groups_[g].group),
+                          groups_[g].datasets[d].plan->config.name, std::move(id),
+                          std::move(finding.image_id), std::move(finding.file), std::move(finding.detail)));
   }
 }
 

@@ -49,7 +49,9 @@ std::vector<std::string_view> split_lines(std::string_view text) {
   return lines;
 }
 
-std::string key_text(const YAML::Node& key) { return key.IsScalar() ? key.Scalar() : std::string("(not a string)"); }
+std::string key_text(const YAML::Node& key) {
+  return key.IsScalar() ? key.Scalar() : std::string("(not a string)");
+}
 
 const char* node_kind(const YAML::Node& node) {
   switch (node.Type()) {
@@ -109,8 +111,9 @@ std::vector<GroupPlan> ConfigChecker::check(const YAML::Node& root) {
     return groups;
   }
   if (!root.IsMap()) {
-    bad_config("", "", fmt::format("the document is {}, expected a mapping of groups ({})", node_kind(root),
-                                   dataset::kGroupNames.names()));
+    bad_config("", "",
+               fmt::format("the document is {}, expected a mapping of groups ({})", node_kind(root),
+                           dataset::kGroupNames.names()));
     return groups;
   }
   const bool flow = root.Style() == YAML::EmitterStyle::Flow;
@@ -121,15 +124,18 @@ std::vector<GroupPlan> ConfigChecker::check(const YAML::Node& root) {
     const size_t line = line_of(entries[i].key);
     const std::optional<Group> group = dataset::parse_group(name);
     if (!group) {
-      bad_config(name, "", fmt::format("unknown group '{}' (line {}); allowed: {}", name, line + 1, dataset::kGroupNames.names()));
+      bad_config(name, "",
+                 fmt::format("unknown group '{}' (line {}); allowed: {}", name, line + 1,
+                             dataset::kGroupNames.names()));
       continue;
     }
     const size_t end = i + 1 < entries.size() ? line_of(entries[i + 1].key) : lines_.size();
     std::optional<GroupPlan> plan = check_group(*group, entries[i], end, flow);
     auto [it, first] = seen.try_emplace(name, groups.size(), line);
     if (!first) {
-      bad_config(name, "", fmt::format("group {} appears twice (lines {} and {}): the later one is used", name,
-                                       it->second.second + 1, line + 1));
+      bad_config(name, "",
+                 fmt::format("group {} appears twice (lines {} and {}): the later one is used", name,
+                             it->second.second + 1, line + 1));
     }
     // As PyYAML: the later value, at the first key's place.
     if (first && plan) groups.push_back(std::move(*plan));
@@ -139,12 +145,14 @@ std::vector<GroupPlan> ConfigChecker::check(const YAML::Node& root) {
   return groups;
 }
 
-std::optional<GroupPlan> ConfigChecker::check_group(Group group, const Entry& entry, size_t end_line, bool flow) {
+std::optional<GroupPlan> ConfigChecker::check_group(Group group, const Entry& entry, size_t end_line,
+                                                    bool flow) {
   const char* name = dataset::group_name(group);
   const YAML::Node& node = entry.value;
   if (!node.IsMap()) {
-    bad_config(name, "", fmt::format("group {} is {} (line {}), expected a mapping of dataset names to their settings",
-                                     name, node_kind(node), line_of(entry.key) + 1));
+    bad_config(name, "",
+               fmt::format("group {} is {} (line {}), expected a mapping of dataset names to their settings",
+                           name, node_kind(node), line_of(entry.key) + 1));
     return std::nullopt;
   }
   GroupPlan plan;
@@ -155,9 +163,11 @@ std::optional<GroupPlan> ConfigChecker::check_group(Group group, const Entry& en
   std::unordered_map<std::string, std::pair<size_t, size_t>> seen;  // dataset -> (index, line)
   for (size_t i = 0; i < entries.size(); ++i) {
     const size_t begin = line_of(entries[i].key);
-    const size_t end = i + 1 < entries.size() ? line_of(entries[i + 1].key) : std::min(end_line, lines_.size());
+    const size_t end =
+        i + 1 < entries.size() ? line_of(entries[i + 1].key) : std::min(end_line, lines_.size());
     // Cut by lines only when the dataset has lines of its own.
-    const bool by_lines = !flow && begin > group_line && end > begin && (i == 0 || begin > line_of(entries[i - 1].key));
+    const bool by_lines =
+        !flow && begin > group_line && end > begin && (i == 0 || begin > line_of(entries[i - 1].key));
     std::optional<DatasetPlan> dataset = check_dataset(group, group_line, entries[i], begin, end, by_lines);
     if (!dataset) plan.incomplete = true;
     const std::string dataset_name = key_text(entries[i].key);
@@ -275,7 +285,8 @@ void ConfigChecker::check_paths(Group group, const YAML::Node& node, DatasetPlan
   }
   std::vector<std::string> images;
   for (size_t i = 0; i < config.images_paths.size(); ++i) {
-    const std::string key = config.images_paths.size() > 1 ? fmt::format("images_path[{}]", i) : "images_path";
+    const std::string key =
+        config.images_paths.size() > 1 ? fmt::format("images_path[{}]", i) : "images_path";
     if (exists(group, config.name, key, config.images_paths[i], config.images_paths[i])) {
       images.push_back(config.images_paths[i]);
     } else {
@@ -300,8 +311,8 @@ void ConfigChecker::check_paths(Group group, const YAML::Node& node, DatasetPlan
 
 bool is_image_group(Group group) { return group != Group::kTextOnly; }
 
-std::vector<GroupPlan> check_config(const std::string& yaml_path, const std::string& text, const Options& options,
-                                    Collector& out) {
+std::vector<GroupPlan> check_config(const std::string& yaml_path, const std::string& text,
+                                    const Options& options, Collector& out) {
   YAML::Node root;
   try {
     // Every dataset is then parsed on its own: the whole document's
@@ -309,13 +320,14 @@ std::vector<GroupPlan> check_config(const std::string& yaml_path, const std::str
     dataset::check_yaml_expansion(text, {});
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    out.add(make_problem(Kind::kBadFile, "", "", "", "", yaml_path,
-                         fmt::format("{}: line {}, column {}: {}", yaml_path, e.mark.line + 1, e.mark.column + 1,
-                                     e.msg)));
+    out.add(make_problem(
+        Kind::kBadFile, "", "", "", "", yaml_path,
+        fmt::format("{}: line {}, column {}: {}", yaml_path, e.mark.line + 1, e.mark.column + 1, e.msg)));
     return {};
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kLimit) throw;
-    out.add(make_problem(Kind::kBadFile, "", "", "", "", yaml_path, fmt::format("{}: {}", yaml_path, e.message())));
+    out.add(make_problem(Kind::kBadFile, "", "", "", "", yaml_path,
+                         fmt::format("{}: {}", yaml_path, e.message())));
     return {};
   }
   try {

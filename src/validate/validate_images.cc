@@ -10,8 +10,8 @@
 
 #include "mimicit/error.h"
 #include "mimicit/image.h"
-#include "util/progress.h"
 #include "store/store_scan.h"
+#include "util/progress.h"
 #include "validate/validate_internal.h"
 
 namespace mimicit::validate::internal {
@@ -105,8 +105,8 @@ void ImageFindings::add(ImageFinding finding) {
   }
 }
 
-void find_duplicate_images(const std::vector<StoreState>& all, const std::vector<StoreUse>& uses, size_t group,
-                           const Options& options, ImageFindings& findings, Collector& out) {
+void find_duplicate_images(const std::vector<StoreState>& all, const std::vector<StoreUse>& uses,
+                           size_t group, const Options& options, ImageFindings& findings, Collector& out) {
   auto add = [&](const StoreUse& use, std::string id, std::string detail) {
     ImageFinding finding;
     finding.kind = Kind::kDuplicateImage;
@@ -139,8 +139,8 @@ void find_duplicate_images(const std::vector<StoreState>& all, const std::vector
       a.store->for_each_id([&](std::string_view id) {
         if (b.store->contains(id)) {
           both.add(std::string(id),
-                   fmt::format("in two stores of the group, {} and {}: the reference's lookup of it fails", a.path,
-                               b.path));
+                   fmt::format("in two stores of the group, {} and {}: the reference's lookup of it fails",
+                               a.path, b.path));
         }
         return true;
       });
@@ -151,13 +151,15 @@ void find_duplicate_images(const std::vector<StoreState>& all, const std::vector
   }
 }
 
-DecodeResult decode_images(const ImageStore& store, StoragePlace begin, StoragePlace end, const Options& options,
-                           WorkerPool& pool, Progress* progress) {
+DecodeResult decode_images(const ImageStore& store, StoragePlace begin, StoragePlace end,
+                           const Options& options, WorkerPool& pool, Progress* progress) {
   std::array<KeptFindings, 4> kept{KeptFindings(options.max_problems), KeptFindings(options.max_problems),
                                    KeptFindings(options.max_problems), KeptFindings(options.max_problems)};
   constexpr std::array<Kind, 4> kKinds = {Kind::kBadBase64, Kind::kUndecodableImage, Kind::kTinyImage,
                                           Kind::kLenientBase64};
-  auto slot = [&](Kind kind) { return static_cast<size_t>(std::find(kKinds.begin(), kKinds.end(), kind) - kKinds.begin()); };
+  auto slot = [&](Kind kind) {
+    return static_cast<size_t>(std::find(kKinds.begin(), kKinds.end(), kind) - kKinds.begin());
+  };
   DecodeResult result;
   scan_store_range<DecodeItem>(
       store, begin, end, pool, [&](DecodeItem& item) { fetch_payload(store, item); },
@@ -181,8 +183,9 @@ DecodeResult decode_images(const ImageStore& store, StoragePlace begin, StorageP
   return result;
 }
 
-uint64_t add_decoded(const StoreState& state, const std::vector<size_t>& groups, std::pair<size_t, size_t> fallback,
-                     DecodeResult result, ImageFindings& findings, Collector& out) {
+uint64_t add_decoded(const StoreState& state, const std::vector<size_t>& groups,
+                     std::pair<size_t, size_t> fallback, DecodeResult result, ImageFindings& findings,
+                     Collector& out) {
   std::array<uint64_t, kNumKinds> listed{};
   for (DecodedImage& image : result.kept) {
     ++listed[static_cast<size_t>(image.kind)];
@@ -203,8 +206,9 @@ uint64_t add_decoded(const StoreState& state, const std::vector<size_t>& groups,
   return result.images;
 }
 
-uint64_t decode_store(const StoreState& state, const std::vector<size_t>& groups, std::pair<size_t, size_t> fallback,
-                      const Options& options, WorkerPool& pool, ImageFindings& findings, Collector& out) {
+uint64_t decode_store(const StoreState& state, const std::vector<size_t>& groups,
+                      std::pair<size_t, size_t> fallback, const Options& options, WorkerPool& pool,
+                      ImageFindings& findings, Collector& out) {
   Progress progress("decoding " + state.path, state.store->size(), options.progress);
   DecodeResult result = decode_images(*state.store, {}, StoragePlace::end(), options, pool, &progress);
   progress.finish();
@@ -218,7 +222,8 @@ namespace mimicit::validate {
 void DecodeResult::merge(DecodeResult&& piece, uint64_t max_problems) {
   images += piece.images;
   for (size_t k = 0; k < kNumKinds; ++k) counts[k] += piece.counts[k];
-  kept.insert(kept.end(), std::make_move_iterator(piece.kept.begin()), std::make_move_iterator(piece.kept.end()));
+  kept.insert(kept.end(), std::make_move_iterator(piece.kept.begin()),
+              std::make_move_iterator(piece.kept.end()));
   std::sort(kept.begin(), kept.end(), [](const DecodedImage& a, const DecodedImage& b) {
     return std::tie(a.kind, a.image_id, a.detail) < std::tie(b.kind, b.image_id, b.detail);
   });
@@ -233,7 +238,8 @@ void DecodeResult::merge(DecodeResult&& piece, uint64_t max_problems) {
   kept = std::move(trimmed);
 }
 
-DecodeResult decode_range(const std::string& store_path, StoragePlace begin, StoragePlace end, const Options& options) {
+DecodeResult decode_range(const std::string& store_path, StoragePlace begin, StoragePlace end,
+                          const Options& options) {
   if (options.threads < 0 || options.threads > 1024) {
     fail_invalid("threads must be 0 (all cores) to 1024, not {}", options.threads);
   }

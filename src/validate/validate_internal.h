@@ -49,8 +49,8 @@ class Collector {
   uint64_t omitted_ = 0;
 };
 
-Problem make_problem(Kind kind, std::string group, std::string dataset, std::string id,
-                     std::string image_id, std::string file, std::string detail);
+Problem make_problem(Kind kind, std::string group, std::string dataset, std::string id, std::string image_id,
+                     std::string file, std::string detail);
 
 // ---------------------------------------------------------------------------
 // The YAML (validate_config.cc)
@@ -116,19 +116,20 @@ struct StoreUse {
 
 // duplicate_image of group `group`: ids repeated in one of its stores or
 // found in two of them (`uses`: its opened stores, in YAML order).
-void find_duplicate_images(const std::vector<StoreState>& all, const std::vector<StoreUse>& uses, size_t group,
-                           const Options& options, ImageFindings& findings, Collector& out);
+void find_duplicate_images(const std::vector<StoreState>& all, const std::vector<StoreUse>& uses,
+                           size_t group, const Options& options, ImageFindings& findings, Collector& out);
 
 // The decode pass over the images of `store` placed in [begin, end):
 // bad_base64, undecodable_image, tiny_image, lenient_base64, at most
 // max_problems of each kind kept (the first by id). `progress` may be null.
-DecodeResult decode_images(const ImageStore& store, StoragePlace begin, StoragePlace end, const Options& options,
-                           WorkerPool& pool, Progress* progress);
+DecodeResult decode_images(const ImageStore& store, StoragePlace begin, StoragePlace end,
+                           const Options& options, WorkerPool& pool, Progress* progress);
 
 // A store's decode findings (decode_images, or pieces of it merged) as
 // image findings; returns the number of images read.
-uint64_t add_decoded(const StoreState& state, const std::vector<size_t>& groups, std::pair<size_t, size_t> fallback,
-                     DecodeResult result, ImageFindings& findings, Collector& out);
+uint64_t add_decoded(const StoreState& state, const std::vector<size_t>& groups,
+                     std::pair<size_t, size_t> fallback, DecodeResult result, ImageFindings& findings,
+                     Collector& out);
 
 // The decode pass over one store: bad_base64, undecodable_image,
 // tiny_image, lenient_base64. `groups`: the groups using the store (their references

@@ -44,9 +44,10 @@ std::string preview(std::string_view text) {
 bool cleans_to_blank(std::string_view text, dataset::PythonUnicode unicode) {
   for (size_t i = 0, length = 1; i < text.size(); i += length) {
     const uint32_t cp = decode_utf8(text, i, &length);
-    const bool kept = cp < 0x80 ? std::string_view(".,?!()\"'").find(static_cast<char>(cp)) != std::string_view::npos ||
-                                      dataset::is_word_char(cp, unicode)
-                                : cp != kInvalidCodePoint && dataset::is_word_char(cp, unicode);
+    const bool kept =
+        cp < 0x80 ? std::string_view(".,?!()\"'").find(static_cast<char>(cp)) != std::string_view::npos ||
+                        dataset::is_word_char(cp, unicode)
+                  : cp != kInvalidCodePoint && dataset::is_word_char(cp, unicode);
     if (kept) return false;
   }
   return true;
@@ -74,8 +75,8 @@ class GroupChecker {
     return false;
   }
 
-  void add(ChunkResult& result, Kind kind, size_t d, std::string_view id, std::string image_id, const std::string& file,
-           std::string detail) const {
+  void add(ChunkResult& result, Kind kind, size_t d, std::string_view id, std::string image_id,
+           const std::string& file, std::string detail) const {
     result.problems.add(make_problem(kind, name_, group_.datasets[d].plan->config.name, std::string(id),
                                      std::move(image_id), file, std::move(detail)));
   }
@@ -101,8 +102,9 @@ class GroupChecker {
 };
 
 template <typename Check>
-uint64_t GroupChecker::for_each_chunked(WorkerPool& pool, size_t d, size_t n, Collector& out, Progress* progress,
-                                        const dataset::InstructionFile* file, const Check& check) {
+uint64_t GroupChecker::for_each_chunked(WorkerPool& pool, size_t d, size_t n, Collector& out,
+                                        Progress* progress, const dataset::InstructionFile* file,
+                                        const Check& check) {
   const size_t chunks = (n + kChunkRecords - 1) / kChunkRecords;
   const size_t wave = static_cast<size_t>(std::max(1, pool.threads() * 4));
   uint64_t image_refs = 0;
@@ -132,7 +134,8 @@ uint64_t GroupChecker::for_each_chunked(WorkerPool& pool, size_t d, size_t n, Co
   return image_refs;
 }
 
-void GroupChecker::check_text(size_t d, std::string_view id, const Record& record, ChunkResult& result) const {
+void GroupChecker::check_text(size_t d, std::string_view id, const Record& record,
+                              ChunkResult& result) const {
   const std::string& file = group_.datasets[d].instructions->path();
   for (const bool question : {true, false}) {
     const char* field = question ? "instruction" : "answer";
@@ -217,20 +220,21 @@ void GroupChecker::check_train_entry(size_t d, size_t k, std::vector<std::string
   for (const std::string& related : context) {
     if (!in_group(related)) {
       add(result, Kind::kMissingRelated, d, key, "", config.path(),
-          fmt::format("the train config's in-context list names '{}', which no dataset of group {} holds", related,
-                      name_));
+          fmt::format("the train config's in-context list names '{}', which no dataset of group {} holds",
+                      related, name_));
     }
   }
 }
 
 void GroupChecker::add_repeats(size_t d, Collector& out) const {
   const DatasetState& ds = group_.datasets[d];
-  auto add_all = [&](const std::vector<dataset::RepeatedKey>& repeats, const std::string& file, const char* what) {
+  auto add_all = [&](const std::vector<dataset::RepeatedKey>& repeats, const std::string& file,
+                     const char* what) {
     for (const dataset::RepeatedKey& repeat : repeats) {
-      out.add(make_problem(Kind::kDuplicateInstruction, name_, ds.plan->config.name, repeat.key, "", file,
-                           fmt::format("appears twice in the {} (byte offsets {} and {}): the later {} is used",
-                                       what, repeat.replaced_offset, repeat.kept_offset,
-                                       what[0] == 'i' ? "record" : "list")));
+      out.add(make_problem(
+          Kind::kDuplicateInstruction, name_, ds.plan->config.name, repeat.key, "", file,
+          fmt::format("appears twice in the {} (byte offsets {} and {}): the later {} is used", what,
+                      repeat.replaced_offset, repeat.kept_offset, what[0] == 'i' ? "record" : "list")));
     }
   };
   if (ds.instructions && ds.first_use_of_instructions) {
@@ -248,17 +252,18 @@ RecordCounts GroupChecker::run(WorkerPool& pool, Collector& out, Progress& progr
     add_repeats(d, out);
     if (ds.instructions && ds.first_use_of_instructions) {
       counts.records += ds.instructions->size();
-      counts.image_refs += for_each_chunked(pool, d, ds.instructions->size(), out, &progress, ds.instructions.get(),
-                                            [&](size_t r, ChunkResult& result) {
+      counts.image_refs += for_each_chunked(pool, d, ds.instructions->size(), out, &progress,
+                                            ds.instructions.get(), [&](size_t r, ChunkResult& result) {
                                               thread_local Record record;  // buffers reused across records
                                               check_record(d, r, record, result);
                                             });
     }
     if (ds.train_config && ds.first_use_of_train_config && group_.check_related) {
-      for_each_chunked(pool, d, ds.train_config->size(), out, nullptr, nullptr, [&](size_t k, ChunkResult& result) {
-        thread_local std::vector<std::string> context;
-        check_train_entry(d, k, context, result);
-      });
+      for_each_chunked(pool, d, ds.train_config->size(), out, nullptr, nullptr,
+                       [&](size_t k, ChunkResult& result) {
+                         thread_local std::vector<std::string> context;
+                         check_train_entry(d, k, context, result);
+                       });
     }
   }
   return counts;

@@ -14,9 +14,7 @@ namespace mimicit::validate {
 
 namespace {
 
-auto sort_key(const Problem& p) {
-  return std::tie(p.group, p.dataset, p.id, p.image_id, p.file, p.detail);
-}
+auto sort_key(const Problem& p) { return std::tie(p.group, p.dataset, p.id, p.image_id, p.file, p.detail); }
 
 // "IMAGE_TEXT / LADD / LA_INS_1, image LA_IMG_2: detail"
 std::string problem_line(const Problem& p) {
@@ -49,7 +47,8 @@ std::string summary_counts(const Summary& s) {
 
 std::string kinds_help() {
   std::string text;
-  for (const NameEntry<Kind>& entry : kKindNames) text += fmt::format("  {:<22} {}\n", entry.name, entry.help);
+  for (const NameEntry<Kind>& entry : kKindNames)
+    text += fmt::format("  {:<22} {}\n", entry.name, entry.help);
   return text;
 }
 
@@ -59,9 +58,7 @@ bool operator<(const Problem& a, const Problem& b) {
   return sort_key(a) < sort_key(b);
 }
 
-bool operator==(const Problem& a, const Problem& b) {
-  return a.kind == b.kind && sort_key(a) == sort_key(b);
-}
+bool operator==(const Problem& a, const Problem& b) { return a.kind == b.kind && sort_key(a) == sort_key(b); }
 
 void write_problem_members(JsonWriter& json, const Problem& p) {
   json.key("kind").value(kind_name(p.kind)).key("group").value(p.group).key("dataset").value(p.dataset);
@@ -126,7 +123,8 @@ std::string report_text(const Report& report, const std::string& yaml_path, size
   for (Kind kind : kAllKinds) {
     const bool listed = std::any_of(report.problems.begin(), report.problems.end(),
                                     [&](const Problem& p) { return p.kind == kind; });
-    if (!listed && s.count(kind) > 0) out += fmt::format("\n{}: {} (none listed)\n", kind_name(kind), s.count(kind));
+    if (!listed && s.count(kind) > 0)
+      out += fmt::format("\n{}: {} (none listed)\n", kind_name(kind), s.count(kind));
   }
   if (!s.notes.empty()) {
     out += "\nnotes:\n";
@@ -141,8 +139,8 @@ std::string report_text(const Report& report, const std::string& yaml_path, size
 
 namespace internal {
 
-Problem make_problem(Kind kind, std::string group, std::string dataset, std::string id,
-                     std::string image_id, std::string file, std::string detail) {
+Problem make_problem(Kind kind, std::string group, std::string dataset, std::string id, std::string image_id,
+                     std::string file, std::string detail) {
   return Problem{kind,
                  std::move(group),
                  std::move(dataset),

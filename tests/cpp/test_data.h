@@ -45,7 +45,8 @@ inline std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path) {
 
 // A fresh empty folder for one test's files.
 inline std::filesystem::path temp_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("mimicit_test_" + name + "_" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("mimicit_test_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

@@ -34,11 +34,28 @@ enum class Type : int32_t {
 };
 
 enum class ConvertedType : int32_t {
-  UTF8 = 0, MAP = 1, MAP_KEY_VALUE = 2, LIST = 3, ENUM = 4, DECIMAL = 5, DATE = 6,
-  TIME_MILLIS = 7, TIME_MICROS = 8, TIMESTAMP_MILLIS = 9, TIMESTAMP_MICROS = 10,
-  UINT_8 = 11, UINT_16 = 12, UINT_32 = 13, UINT_64 = 14,
-  INT_8 = 15, INT_16 = 16, INT_32 = 17, INT_64 = 18,
-  JSON = 19, BSON = 20, INTERVAL = 21,
+  UTF8 = 0,
+  MAP = 1,
+  MAP_KEY_VALUE = 2,
+  LIST = 3,
+  ENUM = 4,
+  DECIMAL = 5,
+  DATE = 6,
+  TIME_MILLIS = 7,
+  TIME_MICROS = 8,
+  TIMESTAMP_MILLIS = 9,
+  TIMESTAMP_MICROS = 10,
+  UINT_8 = 11,
+  UINT_16 = 12,
+  UINT_32 = 13,
+  UINT_64 = 14,
+  INT_8 = 15,
+  INT_16 = 16,
+  INT_32 = 17,
+  INT_64 = 18,
+  JSON = 19,
+  BSON = 20,
+  INTERVAL = 21,
 };
 
 enum class Repetition : int32_t { REQUIRED = 0, OPTIONAL = 1, REPEATED = 2 };
@@ -56,7 +73,14 @@ enum class Encoding : int32_t {
 };
 
 enum class Codec : int32_t {
-  UNCOMPRESSED = 0, SNAPPY = 1, GZIP = 2, LZO = 3, BROTLI = 4, LZ4 = 5, ZSTD = 6, LZ4_RAW = 7,
+  UNCOMPRESSED = 0,
+  SNAPPY = 1,
+  GZIP = 2,
+  LZO = 3,
+  BROTLI = 4,
+  LZ4 = 5,
+  ZSTD = 6,
+  LZ4_RAW = 7,
 };
 
 // The codecs a writer takes by name (ParquetWriter, `mimicit convert
@@ -84,9 +108,24 @@ enum class TimeUnit : int32_t { MILLIS = 1, MICROS = 2, NANOS = 3 };  // union f
 // physical type as other readers do.
 struct LogicalType {
   enum Kind : int32_t {
-    NONE = 0, STRING = 1, MAP = 2, LIST = 3, ENUM = 4, DECIMAL = 5, DATE = 6, TIME = 7,
-    TIMESTAMP = 8, INTEGER = 10, UNKNOWN = 11, JSON = 12, BSON = 13, UUID = 14, FLOAT16 = 15,
-    VARIANT = 16, GEOMETRY = 17, GEOGRAPHY = 18,
+    NONE = 0,
+    STRING = 1,
+    MAP = 2,
+    LIST = 3,
+    ENUM = 4,
+    DECIMAL = 5,
+    DATE = 6,
+    TIME = 7,
+    TIMESTAMP = 8,
+    INTEGER = 10,
+    UNKNOWN = 11,
+    JSON = 12,
+    BSON = 13,
+    UUID = 14,
+    FLOAT16 = 15,
+    VARIANT = 16,
+    GEOMETRY = 17,
+    GEOGRAPHY = 18,
   };
   int32_t kind = NONE;
   // DECIMAL: 1 scale, 2 precision.
@@ -101,27 +140,27 @@ struct LogicalType {
 };
 
 struct Statistics {
-  std::optional<std::string> max;        // 1 (legacy: signed order, often wrong for strings)
-  std::optional<std::string> min;        // 2 (legacy)
-  std::optional<int64_t> null_count;     // 3
-  std::optional<int64_t> distinct_count; // 4
-  std::optional<std::string> max_value;  // 5
-  std::optional<std::string> min_value;  // 6
-  std::optional<bool> is_max_value_exact; // 7
-  std::optional<bool> is_min_value_exact; // 8
+  std::optional<std::string> max;          // 1 (legacy: signed order, often wrong for strings)
+  std::optional<std::string> min;          // 2 (legacy)
+  std::optional<int64_t> null_count;       // 3
+  std::optional<int64_t> distinct_count;   // 4
+  std::optional<std::string> max_value;    // 5
+  std::optional<std::string> min_value;    // 6
+  std::optional<bool> is_max_value_exact;  // 7
+  std::optional<bool> is_min_value_exact;  // 8
 };
 
 struct SchemaElement {
-  std::optional<Type> type;                  // 1 (absent for groups)
-  std::optional<int32_t> type_length;        // 2
-  std::optional<Repetition> repetition_type; // 3 (absent on the root)
-  std::string name;                          // 4 required
-  std::optional<int32_t> num_children;       // 5
-  std::optional<ConvertedType> converted_type; // 6
-  std::optional<int32_t> scale;              // 7
-  std::optional<int32_t> precision;          // 8
-  std::optional<int32_t> field_id;           // 9
-  std::optional<LogicalType> logical_type;   // 10
+  std::optional<Type> type;                     // 1 (absent for groups)
+  std::optional<int32_t> type_length;           // 2
+  std::optional<Repetition> repetition_type;    // 3 (absent on the root)
+  std::string name;                             // 4 required
+  std::optional<int32_t> num_children;          // 5
+  std::optional<ConvertedType> converted_type;  // 6
+  std::optional<int32_t> scale;                 // 7
+  std::optional<int32_t> precision;             // 8
+  std::optional<int32_t> field_id;              // 9
+  std::optional<LogicalType> logical_type;      // 10
 };
 
 struct KeyValue {
@@ -130,40 +169,40 @@ struct KeyValue {
 };
 
 struct SortingColumn {
-  int32_t column_idx = 0;   // 1
-  bool descending = false;  // 2
-  bool nulls_first = false; // 3
+  int32_t column_idx = 0;    // 1
+  bool descending = false;   // 2
+  bool nulls_first = false;  // 3
 };
 
 struct PageEncodingStats {
-  PageType page_type = PageType::DATA_PAGE; // 1
-  Encoding encoding = Encoding::PLAIN;      // 2
-  int32_t count = 0;                        // 3
+  PageType page_type = PageType::DATA_PAGE;  // 1
+  Encoding encoding = Encoding::PLAIN;       // 2
+  int32_t count = 0;                         // 3
 };
 
 struct SizeStatistics {
-  std::optional<int64_t> unencoded_byte_array_data_bytes; // 1
-  std::vector<int64_t> repetition_level_histogram;        // 2
-  std::vector<int64_t> definition_level_histogram;        // 3
+  std::optional<int64_t> unencoded_byte_array_data_bytes;  // 1
+  std::vector<int64_t> repetition_level_histogram;         // 2
+  std::vector<int64_t> definition_level_histogram;         // 3
 };
 
 struct ColumnMetaData {
-  Type type = Type::BOOLEAN;                 // 1
-  std::vector<Encoding> encodings;           // 2
-  std::vector<std::string> path_in_schema;   // 3
-  Codec codec = Codec::UNCOMPRESSED;         // 4
-  int64_t num_values = 0;                    // 5
-  int64_t total_uncompressed_size = 0;       // 6
-  int64_t total_compressed_size = 0;         // 7
-  std::vector<KeyValue> key_value_metadata;  // 8
-  int64_t data_page_offset = 0;              // 9
-  std::optional<int64_t> index_page_offset;  // 10
-  std::optional<int64_t> dictionary_page_offset; // 11
-  std::optional<Statistics> statistics;      // 12
-  std::vector<PageEncodingStats> encoding_stats; // 13
-  std::optional<int64_t> bloom_filter_offset;    // 14
-  std::optional<int32_t> bloom_filter_length;    // 15
-  std::optional<SizeStatistics> size_statistics; // 16
+  Type type = Type::BOOLEAN;                      // 1
+  std::vector<Encoding> encodings;                // 2
+  std::vector<std::string> path_in_schema;        // 3
+  Codec codec = Codec::UNCOMPRESSED;              // 4
+  int64_t num_values = 0;                         // 5
+  int64_t total_uncompressed_size = 0;            // 6
+  int64_t total_compressed_size = 0;              // 7
+  std::vector<KeyValue> key_value_metadata;       // 8
+  int64_t data_page_offset = 0;                   // 9
+  std::optional<int64_t> index_page_offset;       // 10
+  std::optional<int64_t> dictionary_page_offset;  // 11
+  std::optional<Statistics> statistics;           // 12
+  std::vector<PageEncodingStats> encoding_stats;  // 13
+  std::optional<int64_t> bloom_filter_offset;     // 14
+  std::optional<int32_t> bloom_filter_length;     // 15
+  std::optional<SizeStatistics> size_statistics;  // 16
 };
 
 struct ColumnChunk {
@@ -179,13 +218,13 @@ struct ColumnChunk {
 };
 
 struct RowGroup {
-  std::vector<ColumnChunk> columns;             // 1
-  int64_t total_byte_size = 0;                  // 2
-  int64_t num_rows = 0;                         // 3
-  std::vector<SortingColumn> sorting_columns;   // 4
-  std::optional<int64_t> file_offset;           // 5
-  std::optional<int64_t> total_compressed_size; // 6
-  std::optional<int16_t> ordinal;               // 7
+  std::vector<ColumnChunk> columns;              // 1
+  int64_t total_byte_size = 0;                   // 2
+  int64_t num_rows = 0;                          // 3
+  std::vector<SortingColumn> sorting_columns;    // 4
+  std::optional<int64_t> file_offset;            // 5
+  std::optional<int64_t> total_compressed_size;  // 6
+  std::optional<int16_t> ordinal;                // 7
 };
 
 // ColumnOrder union: 1 = TypeDefinedOrder, 2 = IEEE754TotalOrder.
@@ -203,11 +242,11 @@ struct FileMetaData {
 };
 
 struct DataPageHeader {
-  int32_t num_values = 0;                                  // 1
-  Encoding encoding = Encoding::PLAIN;                     // 2
-  Encoding definition_level_encoding = Encoding::RLE;      // 3
-  Encoding repetition_level_encoding = Encoding::RLE;      // 4
-  std::optional<Statistics> statistics;                    // 5
+  int32_t num_values = 0;                              // 1
+  Encoding encoding = Encoding::PLAIN;                 // 2
+  Encoding definition_level_encoding = Encoding::RLE;  // 3
+  Encoding repetition_level_encoding = Encoding::RLE;  // 4
+  std::optional<Statistics> statistics;                // 5
 };
 
 struct DictionaryPageHeader {
@@ -228,20 +267,20 @@ struct DataPageHeaderV2 {
 };
 
 struct PageHeader {
-  PageType type = PageType::DATA_PAGE;        // 1
-  int32_t uncompressed_page_size = 0;         // 2
-  int32_t compressed_page_size = 0;           // 3
-  std::optional<int32_t> crc;                 // 4
-  std::optional<DataPageHeader> data_page_header;            // 5
-  bool has_index_page_header = false;                        // 6
-  std::optional<DictionaryPageHeader> dictionary_page_header; // 7
-  std::optional<DataPageHeaderV2> data_page_header_v2;       // 8
+  PageType type = PageType::DATA_PAGE;                         // 1
+  int32_t uncompressed_page_size = 0;                          // 2
+  int32_t compressed_page_size = 0;                            // 3
+  std::optional<int32_t> crc;                                  // 4
+  std::optional<DataPageHeader> data_page_header;              // 5
+  bool has_index_page_header = false;                          // 6
+  std::optional<DictionaryPageHeader> dictionary_page_header;  // 7
+  std::optional<DataPageHeaderV2> data_page_header_v2;         // 8
 };
 
 struct PageLocation {
-  int64_t offset = 0;               // 1
-  int32_t compressed_page_size = 0; // 2
-  int64_t first_row_index = 0;      // 3
+  int64_t offset = 0;                // 1
+  int32_t compressed_page_size = 0;  // 2
+  int64_t first_row_index = 0;       // 3
 };
 
 struct OffsetIndex {
@@ -250,13 +289,13 @@ struct OffsetIndex {
 };
 
 struct ColumnIndex {
-  std::vector<bool> null_pages;                          // 1
-  std::vector<std::string> min_values;                   // 2
-  std::vector<std::string> max_values;                   // 3
-  BoundaryOrder boundary_order = BoundaryOrder::UNORDERED; // 4
-  std::vector<int64_t> null_counts;                      // 5 (empty when absent)
-  std::vector<int64_t> repetition_level_histograms;      // 6
-  std::vector<int64_t> definition_level_histograms;      // 7
+  std::vector<bool> null_pages;                             // 1
+  std::vector<std::string> min_values;                      // 2
+  std::vector<std::string> max_values;                      // 3
+  BoundaryOrder boundary_order = BoundaryOrder::UNORDERED;  // 4
+  std::vector<int64_t> null_counts;                         // 5 (empty when absent)
+  std::vector<int64_t> repetition_level_histograms;         // 6
+  std::vector<int64_t> definition_level_histograms;         // 7
 };
 
 // Split-block bloom filter header (the only algorithm/hash/compression the

@@ -37,11 +37,11 @@ class WorkerPool;  // src/util/worker_pool.h
 namespace mimicit::parquet {
 
 struct ReaderOptions {
-  bool verify_crc = true;                        // page CRC mismatch => Error(kCorrupt)
-  uint64_t max_footer_bytes = 256ull << 20;      // larger footers are refused (kLimit)
-  uint64_t max_page_bytes = 2ull << 30;          // uncompressed page size limit (kLimit)
-  uint64_t max_dictionary_values = 1ull << 28;   // dictionary entries limit (kLimit)
-  uint64_t max_page_values = 1ull << 26;         // values (levels) per page limit (kLimit)
+  bool verify_crc = true;                       // page CRC mismatch => Error(kCorrupt)
+  uint64_t max_footer_bytes = 256ull << 20;     // larger footers are refused (kLimit)
+  uint64_t max_page_bytes = 2ull << 30;         // uncompressed page size limit (kLimit)
+  uint64_t max_dictionary_values = 1ull << 28;  // dictionary entries limit (kLimit)
+  uint64_t max_page_values = 1ull << 26;        // values (levels) per page limit (kLimit)
   // ColumnChunkReader::read_byte_array_at streams pages (and dictionary
   // pages) that decompress to more than this instead of decoding them whole.
   uint64_t stream_pages_above = 4ull << 20;
@@ -49,8 +49,7 @@ struct ReaderOptions {
 
 class ParquetFile {
  public:
-  static std::shared_ptr<const ParquetFile> open(const std::string& path,
-                                                 const ReaderOptions& options = {});
+  static std::shared_ptr<const ParquetFile> open(const std::string& path, const ReaderOptions& options = {});
   static std::shared_ptr<const ParquetFile> open(std::shared_ptr<const MappedFile> file,
                                                  const ReaderOptions& options = {});
 
@@ -111,11 +110,11 @@ bool written_by_parquet_mr_before_1_2_9(std::string_view created_by);
 // One data page, decoded. Values are stored for the non-null entries only.
 // The pointers stay valid until the reader moves to another page.
 struct DecodedPage {
-  int64_t num_levels = 0;             // entries in the page (values + nulls)
-  int64_t num_rows = 0;               // rows that start in this page
-  const int16_t* def_levels = nullptr; // num_levels entries; nullptr when max_def_level == 0
-  const int16_t* rep_levels = nullptr; // num_levels entries; nullptr when max_rep_level == 0
-  int64_t num_values = 0;             // non-null values
+  int64_t num_levels = 0;               // entries in the page (values + nulls)
+  int64_t num_rows = 0;                 // rows that start in this page
+  const int16_t* def_levels = nullptr;  // num_levels entries; nullptr when max_def_level == 0
+  const int16_t* rep_levels = nullptr;  // num_levels entries; nullptr when max_rep_level == 0
+  int64_t num_values = 0;               // non-null values
   // BOOLEAN (one byte 0/1), INT32, INT64, INT96 (12 bytes), FLOAT, DOUBLE:
   // num_values * ColumnDescriptor::fixed_width() bytes, little-endian.
   const uint8_t* fixed = nullptr;
@@ -125,9 +124,9 @@ struct DecodedPage {
 
 struct PageInfo {
   PageType type = PageType::DATA_PAGE;
-  uint64_t offset = 0;           // file offset of the page header
-  int64_t first_row = 0;         // row (within the row group) of the page's first row
-  int32_t num_levels = 0;        // header num_values
+  uint64_t offset = 0;     // file offset of the page header
+  int64_t first_row = 0;   // row (within the row group) of the page's first row
+  int32_t num_levels = 0;  // header num_values
   Encoding encoding = Encoding::PLAIN;
   int32_t compressed_size = 0;
   int32_t uncompressed_size = 0;
@@ -203,8 +202,8 @@ struct Value {
     float f;
     double d;
   };
-  std::string_view bytes;     // kBytes (BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY) and kInt96 (12 raw bytes)
-  std::vector<Value> list;    // kList elements (never kList themselves)
+  std::string_view bytes;   // kBytes (BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY) and kInt96 (12 raw bytes)
+  std::vector<Value> list;  // kList elements (never kList themselves)
   Value() : i64(0) {}
 };
 

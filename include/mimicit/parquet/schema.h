@@ -43,12 +43,12 @@ struct SchemaNode {
 };
 
 struct ColumnDescriptor {
-  int index = 0;                    // leaf ordinal (= column chunk index in row groups)
-  int node = 0;                     // SchemaNode index
-  std::vector<std::string> path;    // path_in_schema
-  std::string dotted_path;          // path joined with '.'
+  int index = 0;                  // leaf ordinal (= column chunk index in row groups)
+  int node = 0;                   // SchemaNode index
+  std::vector<std::string> path;  // path_in_schema
+  std::string dotted_path;        // path joined with '.'
   Type type = Type::BOOLEAN;
-  int32_t type_length = 0;          // FIXED_LEN_BYTE_ARRAY width
+  int32_t type_length = 0;  // FIXED_LEN_BYTE_ARRAY width
   std::optional<ConvertedType> converted_type;
   std::optional<LogicalType> logical_type;
   Repetition repetition = Repetition::REQUIRED;  // of the leaf itself
@@ -56,7 +56,8 @@ struct ColumnDescriptor {
   int16_t max_rep_level = 0;
 
   // How rows are assembled from levels (see RowReader in reader.h).
-  std::string field_name;  // row key: group names joined with '.', ending at the list for lists (then the element struct's fields)
+  std::string field_name;  // row key: group names joined with '.', ending at the list for lists (then the
+                           // element struct's fields)
   bool is_list = false;    // max_rep_level == 1: each row holds a list
   // For lists: def < list_def_level => null list; == => empty list;
   // > => an element exists (null unless def == max_def_level).
@@ -64,9 +65,9 @@ struct ColumnDescriptor {
 
   std::string unsupported;  // non-empty when this column's shape is out of scope
 
-  bool is_string() const;       // BYTE_ARRAY annotated STRING/UTF8/ENUM/JSON
-  bool is_unsigned() const;     // INT32/INT64 annotated unsigned
-  bool is_float16() const;      // FIXED_LEN_BYTE_ARRAY(2) annotated FLOAT16 (IEEE half, little-endian)
+  bool is_string() const;    // BYTE_ARRAY annotated STRING/UTF8/ENUM/JSON
+  bool is_unsigned() const;  // INT32/INT64 annotated unsigned
+  bool is_float16() const;   // FIXED_LEN_BYTE_ARRAY(2) annotated FLOAT16 (IEEE half, little-endian)
   // Width in bytes of one value in DecodedPage::fixed (0 for byte arrays).
   int fixed_width() const;
 };

@@ -51,28 +51,28 @@ struct WriterColumn {
 };
 
 struct WriterOptions {
-  Codec codec = Codec::SNAPPY;        // UNCOMPRESSED, SNAPPY, GZIP or ZSTD
-  int compression_level = 0;          // 0 = the codec's default
-  int64_t row_group_rows = 1 << 20;   // rows per row group at most
-  int64_t row_group_bytes = 128 << 20; // encoded bytes per row group, about
-  int64_t page_bytes = 1 << 20;       // encoded bytes per data page, about
-  int64_t page_rows = 20000;          // rows per data page at most (keeps pages small for lookups)
-  int64_t dictionary_bytes = 1 << 20; // dictionary page size limit before falling back to PLAIN
-  int data_page_version = 1;          // 1 or 2
-  bool statistics = true;             // min/max/null_count per chunk and page
-  bool page_index = true;             // ColumnIndex + OffsetIndex
-  bool write_crc = true;              // page CRC32
+  Codec codec = Codec::SNAPPY;          // UNCOMPRESSED, SNAPPY, GZIP or ZSTD
+  int compression_level = 0;            // 0 = the codec's default
+  int64_t row_group_rows = 1 << 20;     // rows per row group at most
+  int64_t row_group_bytes = 128 << 20;  // encoded bytes per row group, about
+  int64_t page_bytes = 1 << 20;         // encoded bytes per data page, about
+  int64_t page_rows = 20000;            // rows per data page at most (keeps pages small for lookups)
+  int64_t dictionary_bytes = 1 << 20;   // dictionary page size limit before falling back to PLAIN
+  int data_page_version = 1;            // 1 or 2
+  bool statistics = true;               // min/max/null_count per chunk and page
+  bool page_index = true;               // ColumnIndex + OffsetIndex
+  bool write_crc = true;                // page CRC32
   // min/max of longer values are truncated (and marked inexact). Image
   // payloads make useless bounds, so the default keeps page indexes small
   // (64, like parquet-mr's column index truncation); ids fit whole.
   size_t max_statistics_bytes = 64;
-  double bloom_filter_fpp = 0.01;     // target false-positive rate of bloom filters
+  double bloom_filter_fpp = 0.01;  // target false-positive rate of bloom filters
   std::vector<KeyValue> key_value_metadata;
   // When set, names the column that pandas restores as the DataFrame index:
   // a `pandas` key-value entry is written (like pyarrow does for
   // DataFrame.to_parquet) with this column in index_columns.
   std::string pandas_index_column;
-  std::string created_by;             // default "mimicit version X"
+  std::string created_by;  // default "mimicit version X"
 };
 
 class ParquetWriter {

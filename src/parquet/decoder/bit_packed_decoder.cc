@@ -13,8 +13,8 @@ size_t decode_bit_packed_levels(ByteView in, int max_level, size_t count, int16_
   // count * bit_width / 8 without overflow: bit_width <= 15.
   const size_t bytes = count / 8 * bit_width + (count % 8 * bit_width + 7) / 8;
   if (bytes > in.size()) {
-    fail_corrupt("BIT_PACKED levels: {} levels of {} bits need {} bytes, {} present", count,
-                 bit_width, bytes, in.size());
+    fail_corrupt("BIT_PACKED levels: {} levels of {} bits need {} bytes, {} present", count, bit_width, bytes,
+                 in.size());
   }
   // A big-endian bit accumulator: bytes enter at the bottom, levels leave from the top.
   const uint8_t* pos = in.data();

@@ -28,8 +28,7 @@ void decode_byte_stream_split(ByteView in, size_t count, size_t width, uint8_t* 
   if (count == 0) return;
   if (width == 0) fail_corrupt("BYTE_STREAM_SPLIT: value width 0");
   if (in.size() % width != 0 || in.size() / width < count) {
-    fail_corrupt("BYTE_STREAM_SPLIT: {} bytes do not hold {} streams of {} values", in.size(),
-                 width, count);
+    fail_corrupt("BYTE_STREAM_SPLIT: {} bytes do not hold {} streams of {} values", in.size(), width, count);
   }
   const size_t stride = in.size() / width;
   switch (width) {
@@ -45,8 +44,7 @@ void decode_byte_stream_split_flba(ByteView in, size_t count, size_t width, Buff
   if (count == 0) return;
   if (width == 0) fail_corrupt("BYTE_STREAM_SPLIT: value width 0");
   if (count > in.size() / width) {
-    fail_corrupt("BYTE_STREAM_SPLIT: {} bytes do not hold {} values of {} bytes", in.size(),
-                 count, width);
+    fail_corrupt("BYTE_STREAM_SPLIT: {} bytes do not hold {} values of {} bytes", in.size(), count, width);
   }
   storage.resize(count * width);
   decode_byte_stream_split(in, count, width, storage.data());

@@ -22,8 +22,7 @@ DeltaBinaryPackedDecoder<T>::DeltaBinaryPackedDecoder(ByteView in)
   miniblocks_per_block_ = internal::read_uleb128(pos_, end_, 32, kWhat);
   total_count_ = internal::read_uleb128(pos_, end_, 64, kWhat);
   // The first value is zigzag; 32-bit values are accepted sign-extended to 64.
-  last_value_ = static_cast<Unsigned>(
-      internal::zigzag_decode(internal::read_uleb128(pos_, end_, 64, kWhat)));
+  last_value_ = static_cast<Unsigned>(internal::zigzag_decode(internal::read_uleb128(pos_, end_, 64, kWhat)));
   if (block_size_ == 0 || block_size_ % 128 != 0 || block_size_ > kMaxBlockSize) {
     fail_corrupt("{}: block size {} is not a multiple of 128 in 128..2^31", kWhat, block_size_);
   }
@@ -72,8 +71,8 @@ size_t DeltaBinaryPackedDecoder<T>::get_batch(T* out, size_t n) {
 template <typename T>
 void DeltaBinaryPackedDecoder<T>::start_block() {
   const uint8_t* at = pos_;
-  min_delta_ = static_cast<Unsigned>(internal::zigzag_decode(
-      internal::read_uleb128(pos_, end_, 64, "DELTA_BINARY_PACKED block min delta")));
+  min_delta_ = static_cast<Unsigned>(
+      internal::zigzag_decode(internal::read_uleb128(pos_, end_, 64, "DELTA_BINARY_PACKED block min delta")));
   if (miniblocks_per_block_ > static_cast<uint64_t>(end_ - pos_)) {
     fail_corrupt("DELTA_BINARY_PACKED block at byte {}: {} bit widths truncated", at - begin_,
                  miniblocks_per_block_);
@@ -93,13 +92,13 @@ void DeltaBinaryPackedDecoder<T>::start_miniblock() {
   // bits (DuckDB does); arithmetic is modulo 2^32, so the low bits suffice
   // and widths up to 64 are accepted for both types.
   if (bit_width_ > 64) {
-    fail_corrupt("DELTA_BINARY_PACKED miniblock at byte {}: bit width {} exceeds 64",
-                 pos_ - begin_, bit_width_);
+    fail_corrupt("DELTA_BINARY_PACKED miniblock at byte {}: bit width {} exceeds 64", pos_ - begin_,
+                 bit_width_);
   }
   const uint64_t bytes = values_per_miniblock_ / 8 * bit_width_;
   if (bytes > static_cast<uint64_t>(end_ - pos_)) {
-    fail_corrupt("DELTA_BINARY_PACKED miniblock at byte {}: {} bytes needed, {} present",
-                 pos_ - begin_, bytes, end_ - pos_);
+    fail_corrupt("DELTA_BINARY_PACKED miniblock at byte {}: {} bytes needed, {} present", pos_ - begin_,
+                 bytes, end_ - pos_);
   }
   miniblock_pos_ = pos_;
   pos_ += bytes;
@@ -141,19 +140,15 @@ void decode_page(ByteView in, size_t count, T* out) {
   if (count == 0) return;
   DeltaBinaryPackedDecoder<T> decoder(in);
   if (decoder.total_count() < count) {
-    fail_corrupt("DELTA_BINARY_PACKED: header announces {} values, the page needs {}",
-                 decoder.total_count(), count);
+    fail_corrupt("DELTA_BINARY_PACKED: header announces {} values, the page needs {}", decoder.total_count(),
+                 count);
   }
   decoder.get_batch(out, count);  // cannot come up short: the header announced enough
 }
 
 }  // namespace
 
-void decode_delta_binary_packed(ByteView in, size_t count, int32_t* out) {
-  decode_page(in, count, out);
-}
-void decode_delta_binary_packed(ByteView in, size_t count, int64_t* out) {
-  decode_page(in, count, out);
-}
+void decode_delta_binary_packed(ByteView in, size_t count, int32_t* out) { decode_page(in, count, out); }
+void decode_delta_binary_packed(ByteView in, size_t count, int64_t* out) { decode_page(in, count, out); }
 
 }  // namespace mimicit::parquet

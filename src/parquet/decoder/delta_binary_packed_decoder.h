@@ -67,9 +67,9 @@ class DeltaBinaryPackedDecoder {
   // Current block and miniblock.
   Unsigned min_delta_ = 0;
   const uint8_t* bit_widths_ = nullptr;
-  uint64_t miniblock_index_ = 0;     // next miniblock of the block to start
+  uint64_t miniblock_index_ = 0;  // next miniblock of the block to start
   const uint8_t* miniblock_pos_ = nullptr;
-  uint64_t miniblock_left_ = 0;      // values (padding included) left in the miniblock
+  uint64_t miniblock_left_ = 0;  // values (padding included) left in the miniblock
   int bit_width_ = 0;
   // Values decoded ahead of a request that was not a multiple of 32.
   T buffer_[32];

@@ -31,8 +31,8 @@ uint64_t checked_total_size(const int32_t* prefix, const std::string_view* suffi
   uint64_t total = 0;
   for (size_t i = 0; i < count; ++i) {
     if (prefix[i] < 0 || static_cast<uint64_t>(prefix[i]) > previous) {
-      fail_corrupt("DELTA_BYTE_ARRAY: value {} has prefix length {}, the previous value has {} bytes",
-                   i, prefix[i], previous);
+      fail_corrupt("DELTA_BYTE_ARRAY: value {} has prefix length {}, the previous value has {} bytes", i,
+                   prefix[i], previous);
     }
     previous = static_cast<uint64_t>(prefix[i]) + suffix[i].size();
     total += previous;
@@ -52,8 +52,8 @@ size_t decode_delta_byte_array(ByteView in, size_t count, Buffer& storage, std::
   // The suffixes go to `out` first; each is read just before its value replaces it.
   const size_t suffix_bytes = decode_delta_length_byte_array(in.subspan(prefix_bytes), count, out);
   const size_t prefix_area = count * sizeof(int32_t);
-  const uint64_t total = checked_total_size(reinterpret_cast<const int32_t*>(storage.data()), out,
-                                            count, max_bytes);
+  const uint64_t total =
+      checked_total_size(reinterpret_cast<const int32_t*>(storage.data()), out, count, max_bytes);
   storage.resize(prefix_area + static_cast<size_t>(total));
   const int32_t* prefix = reinterpret_cast<const int32_t*>(storage.data());
   char* dst = reinterpret_cast<char*>(storage.data()) + prefix_area;

@@ -21,8 +21,7 @@ RleBitPackedDecoder open_indices(ByteView in) {
   return RleBitPackedDecoder(in.subspan(1), bit_width);
 }
 
-void get_exactly(RleBitPackedDecoder& decoder, uint32_t* out, size_t n, size_t done,
-                 size_t count) {
+void get_exactly(RleBitPackedDecoder& decoder, uint32_t* out, size_t n, size_t done, size_t count) {
   const size_t got = decoder.get_batch(out, n);
   if (got < n) {
     fail_corrupt("dictionary indices: {} values expected, the data holds {}", count, done + got);
@@ -32,8 +31,7 @@ void get_exactly(RleBitPackedDecoder& decoder, uint32_t* out, size_t n, size_t d
 [[noreturn]] void fail_index(const uint32_t* idx, size_t n, size_t dict_size) {
   for (size_t i = 0; i < n; ++i) {
     if (idx[i] >= dict_size) {
-      fail_corrupt("dictionary index {} out of range (dictionary has {} values)", idx[i],
-                   dict_size);
+      fail_corrupt("dictionary index {} out of range (dictionary has {} values)", idx[i], dict_size);
     }
   }
   fail(ErrorCode::kInternal, "fail_index called without a bad index");
@@ -59,8 +57,8 @@ void decode_dictionary_indices(ByteView in, size_t count, uint32_t* out) {
   get_exactly(decoder, out, count, 0, count);
 }
 
-void gather_fixed(const uint8_t* dict, size_t dict_size, size_t width, const uint32_t* idx,
-                  size_t n, uint8_t* out) {
+void gather_fixed(const uint8_t* dict, size_t dict_size, size_t width, const uint32_t* idx, size_t n,
+                  uint8_t* out) {
   check_indices(idx, n, dict_size);
   switch (width) {
     case 1: gather_width<1>(dict, idx, n, out); return;
@@ -72,14 +70,14 @@ void gather_fixed(const uint8_t* dict, size_t dict_size, size_t width, const uin
   }
 }
 
-void gather_byte_array(const std::string_view* dict, size_t dict_size, const uint32_t* idx,
-                       size_t n, std::string_view* out) {
+void gather_byte_array(const std::string_view* dict, size_t dict_size, const uint32_t* idx, size_t n,
+                       std::string_view* out) {
   check_indices(idx, n, dict_size);
   for (size_t i = 0; i < n; ++i) out[i] = dict[idx[i]];
 }
 
-void decode_dictionary_fixed(ByteView in, size_t count, const uint8_t* dict, size_t dict_size,
-                             size_t width, uint8_t* out) {
+void decode_dictionary_fixed(ByteView in, size_t count, const uint8_t* dict, size_t dict_size, size_t width,
+                             uint8_t* out) {
   if (count == 0) return;
   RleBitPackedDecoder decoder = open_indices(in);
   uint32_t idx[kBatch];
@@ -91,8 +89,8 @@ void decode_dictionary_fixed(ByteView in, size_t count, const uint8_t* dict, siz
   }
 }
 
-void decode_dictionary_byte_array(ByteView in, size_t count, const std::string_view* dict,
-                                  size_t dict_size, std::string_view* out) {
+void decode_dictionary_byte_array(ByteView in, size_t count, const std::string_view* dict, size_t dict_size,
+                                  std::string_view* out) {
   if (count == 0) return;
   RleBitPackedDecoder decoder = open_indices(in);
   uint32_t idx[kBatch];

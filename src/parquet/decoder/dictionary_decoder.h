@@ -30,16 +30,16 @@ void decode_dictionary_indices(ByteView in, size_t count, uint32_t* out);
 
 // out[i * width ...] = dict[idx[i] * width ...], for fixed-width values
 // (BOOLEAN 1 byte, INT32/FLOAT 4, INT64/DOUBLE 8, INT96 12, or any width).
-void gather_fixed(const uint8_t* dict, size_t dict_size, size_t width, const uint32_t* idx,
-                  size_t n, uint8_t* out);
+void gather_fixed(const uint8_t* dict, size_t dict_size, size_t width, const uint32_t* idx, size_t n,
+                  uint8_t* out);
 // out[i] = dict[idx[i]], for BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY.
-void gather_byte_array(const std::string_view* dict, size_t dict_size, const uint32_t* idx,
-                       size_t n, std::string_view* out);
+void gather_byte_array(const std::string_view* dict, size_t dict_size, const uint32_t* idx, size_t n,
+                       std::string_view* out);
 
 // Indices decoded and gathered in one go.
-void decode_dictionary_fixed(ByteView in, size_t count, const uint8_t* dict, size_t dict_size,
-                             size_t width, uint8_t* out);
-void decode_dictionary_byte_array(ByteView in, size_t count, const std::string_view* dict,
-                                  size_t dict_size, std::string_view* out);
+void decode_dictionary_fixed(ByteView in, size_t count, const uint8_t* dict, size_t dict_size, size_t width,
+                             uint8_t* out);
+void decode_dictionary_byte_array(ByteView in, size_t count, const std::string_view* dict, size_t dict_size,
+                                  std::string_view* out);
 
 }  // namespace mimicit::parquet

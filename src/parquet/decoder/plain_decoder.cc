@@ -13,8 +13,8 @@ namespace {
 // as a division so that a huge count cannot overflow the multiplication.
 size_t checked_fixed_size(ByteView in, size_t count, size_t width, const char* what) {
   if (width != 0 && count > in.size() / width) {
-    fail_corrupt("PLAIN {}: {} values of {} bytes need more than the {} bytes present", what,
-                 count, width, in.size());
+    fail_corrupt("PLAIN {}: {} values of {} bytes need more than the {} bytes present", what, count, width,
+                 in.size());
   }
   return count * width;
 }
@@ -48,15 +48,14 @@ size_t decode_plain_byte_array(ByteView in, size_t count, std::string_view* out)
   const uint8_t* pos = begin;
   for (size_t i = 0; i < count; ++i) {
     if (end - pos < 4) {
-      fail_corrupt("PLAIN byte array {} of {}: length prefix at byte {} is truncated", i, count,
-                   pos - begin);
+      fail_corrupt("PLAIN byte array {} of {}: length prefix at byte {} is truncated", i, count, pos - begin);
     }
     uint32_t length;
     std::memcpy(&length, pos, 4);
     pos += 4;
     if (length > static_cast<size_t>(end - pos)) {
-      fail_corrupt("PLAIN byte array {} of {}: length {} at byte {} exceeds the {} bytes left", i,
-                   count, length, pos - 4 - begin, end - pos);
+      fail_corrupt("PLAIN byte array {} of {}: length {} at byte {} exceeds the {} bytes left", i, count,
+                   length, pos - 4 - begin, end - pos);
     }
     out[i] = std::string_view(reinterpret_cast<const char*>(pos), length);
     pos += length;
@@ -64,8 +63,7 @@ size_t decode_plain_byte_array(ByteView in, size_t count, std::string_view* out)
   return static_cast<size_t>(pos - begin);
 }
 
-size_t decode_plain_fixed_len_byte_array(ByteView in, size_t count, size_t width,
-                                         std::string_view* out) {
+size_t decode_plain_fixed_len_byte_array(ByteView in, size_t count, size_t width, std::string_view* out) {
   const size_t size = checked_fixed_size(in, count, width, "fixed-length byte arrays");
   const char* p = reinterpret_cast<const char*>(in.data());
   for (size_t i = 0; i < count; ++i) out[i] = std::string_view(p + i * width, width);

@@ -29,7 +29,6 @@ size_t decode_plain_boolean(ByteView in, size_t count, uint8_t* out);
 size_t decode_plain_byte_array(ByteView in, size_t count, std::string_view* out);
 
 // FIXED_LEN_BYTE_ARRAY: count values of `width` bytes each, back to back.
-size_t decode_plain_fixed_len_byte_array(ByteView in, size_t count, size_t width,
-                                         std::string_view* out);
+size_t decode_plain_fixed_len_byte_array(ByteView in, size_t count, size_t width, std::string_view* out);
 
 }  // namespace mimicit::parquet

@@ -14,7 +14,9 @@ namespace {
 
 // Widest bit width each output type can hold without truncation.
 template <typename Out>
-constexpr int kMaxWidth = sizeof(Out) == 1 ? 8 : sizeof(Out) == 2 ? 16 : 32;
+constexpr int kMaxWidth = sizeof(Out) == 1   ? 8
+                          : sizeof(Out) == 2 ? 16
+                                             : 32;
 
 template <typename Out>
 void unpack_groups(int bit_width, const uint8_t* in, size_t avail, size_t groups, Out* out) {
@@ -28,8 +30,7 @@ ByteView length_prefixed(ByteView in, const char* what) {
   uint32_t length;
   std::memcpy(&length, in.data(), 4);
   if (length > in.size() - 4) {
-    fail_corrupt("{}: length {} exceeds the {} bytes that follow it", what, length,
-                 in.size() - 4);
+    fail_corrupt("{}: length {} exceeds the {} bytes that follow it", what, length, in.size() - 4);
   }
   return in.subspan(4, length);
 }
@@ -45,8 +46,7 @@ void decode_levels(ByteView data, int max_level, size_t count, int16_t* out, con
 }  // namespace
 
 RleBitPackedDecoder::RleBitPackedDecoder(ByteView data, int bit_width)
-    : begin_(data.data()), pos_(data.data()), end_(data.data() + data.size()),
-      bit_width_(bit_width) {
+    : begin_(data.data()), pos_(data.data()), end_(data.data() + data.size()), bit_width_(bit_width) {
   if (bit_width < 0 || bit_width > 32) {
     fail_corrupt("RLE/bit-packed data: bit width {} is outside 0..32", bit_width);
   }
@@ -59,8 +59,7 @@ size_t RleBitPackedDecoder::get_batch(uint8_t* out, size_t n) { return get_batch
 template <typename Out>
 size_t RleBitPackedDecoder::get_batch_impl(Out* out, size_t n) {
   if (bit_width_ > kMaxWidth<Out>) {
-    fail_invalid("RLE/bit-packed data: bit width {} does not fit a {}-byte output", bit_width_,
-                 sizeof(Out));
+    fail_invalid("RLE/bit-packed data: bit width {} does not fit a {}-byte output", bit_width_, sizeof(Out));
   }
   size_t done = 0;
   while (done < n) {
@@ -132,8 +131,8 @@ bool RleBitPackedDecoder::next_run() {
   uint32_t value = 0;
   if (value_bytes) std::memcpy(&value, pos_, value_bytes);
   if (bit_width_ < 32 && (value >> bit_width_) != 0) {
-    fail_corrupt("RLE/bit-packed data: repeated value {} of the run at byte {} exceeds bit width {}",
-                 value, header_at - begin_, bit_width_);
+    fail_corrupt("RLE/bit-packed data: repeated value {} of the run at byte {} exceeds bit width {}", value,
+                 header_at - begin_, bit_width_);
   }
   pos_ += value_bytes;
   repeat_value_ = value;
@@ -152,8 +151,8 @@ void check_levels(const int16_t* levels, size_t count, int max_level) {
   if (highest <= max_level) return;
   for (size_t i = 0; i < count; ++i) {
     if (static_cast<uint16_t>(levels[i]) > max_level) {
-      fail_corrupt("level {} at index {} exceeds the maximum level {}",
-                   static_cast<uint16_t>(levels[i]), i, max_level);
+      fail_corrupt("level {} at index {} exceeds the maximum level {}", static_cast<uint16_t>(levels[i]), i,
+                   max_level);
     }
   }
 }

@@ -39,8 +39,8 @@ class RleBitPackedDecoder {
   // int16/uint8 variants truncate, so they require bit_width <= 16 resp. 8;
   // they throw Error(kCorrupt) otherwise).
   size_t get_batch(uint32_t* out, size_t n);
-  size_t get_batch(int16_t* out, size_t n);   // levels
-  size_t get_batch(uint8_t* out, size_t n);   // booleans (bit width 1)
+  size_t get_batch(int16_t* out, size_t n);  // levels
+  size_t get_batch(uint8_t* out, size_t n);  // booleans (bit width 1)
 
  private:
   template <typename Out>
@@ -49,15 +49,15 @@ class RleBitPackedDecoder {
   size_t take_literals(Out* out, size_t n);
   bool next_run();
 
-  const uint8_t* begin_;       // start of the data, for error offsets
-  const uint8_t* pos_;         // next run header
+  const uint8_t* begin_;  // start of the data, for error offsets
+  const uint8_t* pos_;    // next run header
   const uint8_t* end_;
   int bit_width_;
-  uint64_t repeat_left_ = 0;   // values left in the current repeated run
+  uint64_t repeat_left_ = 0;  // values left in the current repeated run
   uint32_t repeat_value_ = 0;
-  uint64_t literal_left_ = 0;  // unbuffered values left in the current bit-packed run
+  uint64_t literal_left_ = 0;             // unbuffered values left in the current bit-packed run
   const uint8_t* literal_pos_ = nullptr;  // its next group of 8
-  uint32_t group_[8];          // a partly consumed group of 8 bit-packed values
+  uint32_t group_[8];                     // a partly consumed group of 8 bit-packed values
   uint32_t group_pos_ = 0;
   uint32_t group_len_ = 0;
 };

@@ -16,8 +16,7 @@
 namespace mimicit::parquet::internal {
 
 // `what` names the structure being read, for the error message.
-inline uint64_t read_uleb128(const uint8_t*& pos, const uint8_t* end, int max_bits,
-                             const char* what) {
+inline uint64_t read_uleb128(const uint8_t*& pos, const uint8_t* end, int max_bits, const char* what) {
   if (pos != end && *pos < 0x80) return *pos++;  // the common one-byte case
   uint64_t result = 0;
   for (int shift = 0;; shift += 7) {

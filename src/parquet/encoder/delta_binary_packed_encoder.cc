@@ -16,8 +16,8 @@ namespace {
 template <typename T>
 void encode(const T* values, size_t count, Buffer& out, uint32_t block_size, uint32_t miniblocks) {
   using U = std::make_unsigned_t<T>;
-  if (block_size == 0 || block_size % 128 != 0 || miniblocks == 0 ||
-      block_size % miniblocks != 0 || (block_size / miniblocks) % 32 != 0) {
+  if (block_size == 0 || block_size % 128 != 0 || miniblocks == 0 || block_size % miniblocks != 0 ||
+      (block_size / miniblocks) % 32 != 0) {
     fail_invalid("DELTA_BINARY_PACKED: block size {} with {} miniblocks is not valid", block_size,
                  miniblocks);
   }
@@ -64,12 +64,12 @@ void encode(const T* values, size_t count, Buffer& out, uint32_t block_size, uin
 
 }  // namespace
 
-void encode_delta_binary_packed(const int32_t* values, size_t count, Buffer& out,
-                                uint32_t block_size, uint32_t miniblocks) {
+void encode_delta_binary_packed(const int32_t* values, size_t count, Buffer& out, uint32_t block_size,
+                                uint32_t miniblocks) {
   encode(values, count, out, block_size, miniblocks);
 }
-void encode_delta_binary_packed(const int64_t* values, size_t count, Buffer& out,
-                                uint32_t block_size, uint32_t miniblocks) {
+void encode_delta_binary_packed(const int64_t* values, size_t count, Buffer& out, uint32_t block_size,
+                                uint32_t miniblocks) {
   encode(values, count, out, block_size, miniblocks);
 }
 

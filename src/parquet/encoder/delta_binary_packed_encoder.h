@@ -20,9 +20,9 @@
 
 namespace mimicit::parquet {
 
-void encode_delta_binary_packed(const int32_t* values, size_t count, Buffer& out,
-                                uint32_t block_size = 128, uint32_t miniblocks = 4);
-void encode_delta_binary_packed(const int64_t* values, size_t count, Buffer& out,
-                                uint32_t block_size = 128, uint32_t miniblocks = 4);
+void encode_delta_binary_packed(const int32_t* values, size_t count, Buffer& out, uint32_t block_size = 128,
+                                uint32_t miniblocks = 4);
+void encode_delta_binary_packed(const int64_t* values, size_t count, Buffer& out, uint32_t block_size = 128,
+                                uint32_t miniblocks = 4);
 
 }  // namespace mimicit::parquet

@@ -139,9 +139,7 @@ uint64_t DictionaryBuilder::dictionary_page_bytes() const {
   return width_ * uint64_t{count_};
 }
 
-int DictionaryBuilder::index_bit_width() const {
-  return count_ <= 1 ? 0 : bit_width_of(count_ - 1);
-}
+int DictionaryBuilder::index_bit_width() const { return count_ <= 1 ? 0 : bit_width_of(count_ - 1); }
 
 void DictionaryBuilder::write_dictionary_page(Buffer& out) const {
   out.reserve(out.size() + dictionary_page_bytes());

@@ -72,12 +72,12 @@ class DictionaryBuilder {
   void check_type(Type type) const;
 
   Type type_;
-  size_t width_ = 0;                // bytes per fixed-width value
+  size_t width_ = 0;  // bytes per fixed-width value
   size_t count_ = 0;
-  std::vector<Slot> slots_;         // size a power of two
-  std::vector<uint64_t> fixed_;     // fixed-width values by index
-  Buffer arena_;                    // byte array contents back to back
-  std::vector<uint64_t> offsets_;   // byte array i is arena_[offsets_[i], offsets_[i + 1])
+  std::vector<Slot> slots_;        // size a power of two
+  std::vector<uint64_t> fixed_;    // fixed-width values by index
+  Buffer arena_;                   // byte array contents back to back
+  std::vector<uint64_t> offsets_;  // byte array i is arena_[offsets_[i], offsets_[i + 1])
 };
 
 }  // namespace mimicit::parquet

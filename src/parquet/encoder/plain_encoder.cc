@@ -17,9 +17,8 @@ void encode_plain_boolean(const uint8_t* values, size_t count, Buffer& out) {
   const size_t whole = count / 8;
   for (size_t g = 0; g < whole; ++g) {
     const uint8_t* v = values + 8 * g;
-    dst[g] = static_cast<uint8_t>((v[0] != 0) | (v[1] != 0) << 1 | (v[2] != 0) << 2 |
-                                  (v[3] != 0) << 3 | (v[4] != 0) << 4 | (v[5] != 0) << 5 |
-                                  (v[6] != 0) << 6 | (v[7] != 0) << 7);
+    dst[g] = static_cast<uint8_t>((v[0] != 0) | (v[1] != 0) << 1 | (v[2] != 0) << 2 | (v[3] != 0) << 3 |
+                                  (v[4] != 0) << 4 | (v[5] != 0) << 5 | (v[6] != 0) << 6 | (v[7] != 0) << 7);
   }
   if (count % 8) {
     uint8_t last = 0;
@@ -51,8 +50,7 @@ void encode_plain_fixed_len_byte_array(const std::string_view* values, size_t co
   out.reserve(out.size() + count * width);
   for (size_t i = 0; i < count; ++i) {
     if (values[i].size() != width) {
-      fail_invalid("PLAIN: fixed-length byte array {} has {} bytes, expected {}", i,
-                   values[i].size(), width);
+      fail_invalid("PLAIN: fixed-length byte array {} has {} bytes, expected {}", i, values[i].size(), width);
     }
     out.append(values[i].data(), width);
   }

@@ -61,8 +61,8 @@ class ColumnChunkReader::Impl {
  private:
   struct RawPage {
     PageHeader header;
-    uint64_t offset = 0;   // of the header
-    ByteView data;         // compressed page bytes after the header
+    uint64_t offset = 0;  // of the header
+    ByteView data;        // compressed page bytes after the header
   };
 
   template <typename Fn>
@@ -128,9 +128,8 @@ class ColumnChunkReader::Impl {
     page.offset = offset;
     if (offset >= chunk_end_) fail_corrupt("page offset {} is past the end of the chunk", offset);
     size_t header_size = 0;
-    page.header = with_context(fmt::format("page header at offset {}", offset), [&] {
-      return decode_page_header_at(offset, &header_size);
-    });
+    page.header = with_context(fmt::format("page header at offset {}", offset),
+                               [&] { return decode_page_header_at(offset, &header_size); });
     const PageHeader& h = page.header;
     if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0) {
       fail_corrupt("page at offset {} has a negative size", offset);
@@ -161,11 +160,8 @@ class ColumnChunkReader::Impl {
           if (!dictionary_loaded_ && !defer_dictionary_) load_dictionary(raw);
           continue;
         case PageType::DATA_PAGE:
-        case PageType::DATA_PAGE_V2:
-          enter_data_page(std::move(raw));
-          return true;
-        default:
-          continue;  // index pages and unknown page types carry no values
+        case PageType::DATA_PAGE_V2: enter_data_page(std::move(raw)); return true;
+        default: continue;  // index pages and unknown page types carry no values
       }
     }
     return false;
@@ -189,8 +185,8 @@ class ColumnChunkReader::Impl {
     }
     if (num_values < 0) fail_corrupt("data page at offset {} has {} values", raw.offset, num_values);
     if (static_cast<uint64_t>(num_values) > file_->options().max_page_values) {
-      fail(ErrorCode::kLimit, "data page at offset {} has {} values, over the limit of {}",
-           raw.offset, num_values, file_->options().max_page_values);
+      fail(ErrorCode::kLimit, "data page at offset {} has {} values, over the limit of {}", raw.offset,
+           num_values, file_->options().max_page_values);
     }
     raw_ = std::move(raw);
     page_ = PageInfo{};
@@ -276,7 +272,8 @@ class ColumnChunkReader::Impl {
   // are stored uncompressed (v2 levels) and are not part of the result.
   ByteView payload(const RawPage& raw, size_t skip, bool compressed) {
     ByteView data = raw.data.subspan(skip);
-    int64_t uncompressed = static_cast<int64_t>(raw.header.uncompressed_page_size) - static_cast<int64_t>(skip);
+    int64_t uncompressed =
+        static_cast<int64_t>(raw.header.uncompressed_page_size) - static_cast<int64_t>(skip);
     if (!compressed || meta_.codec == Codec::UNCOMPRESSED) return data;
     if (uncompressed < 0) fail_corrupt("uncompressed page size is smaller than its levels");
     if (static_cast<uint64_t>(uncompressed) > file_->options().max_page_bytes) {
@@ -357,8 +354,8 @@ class ColumnChunkReader::Impl {
       values = body.subspan(used);
     } else {
       auto [rep_len, def_len] = v2_level_sizes();
-      decode_levels_v2(desc_, raw_.data.subspan(0, rep_len), raw_.data.subspan(rep_len, def_len), n,
-                       storage, levels);
+      decode_levels_v2(desc_, raw_.data.subspan(0, rep_len), raw_.data.subspan(rep_len, def_len), n, storage,
+                       levels);
       values = payload(raw_, rep_len + def_len, h.data_page_header_v2->is_compressed);
     }
     // Only a page that continues a row from an earlier page may start inside
@@ -389,7 +386,8 @@ class ColumnChunkReader::Impl {
                    file_->where(row_group_, column_));
     }
     if (desc_.max_rep_level == 0 && element != 0) {
-      fail_invalid("{}: element {} of a column that holds no lists", file_->where(row_group_, column_), element);
+      fail_invalid("{}: element {} of a column that holds no lists", file_->where(row_group_, column_),
+                   element);
     }
     return guarded([&] { return fetch_byte_array(row, element, scratch); });
   }
@@ -461,10 +459,12 @@ class ColumnChunkReader::Impl {
     const size_t at = start + target.element;
     for (size_t i = start + 1; i <= at; ++i) {
       if (i == num_levels) {
-        fail_unsupported("row {}'s list goes on in the next page (a point read of its element {})", target.row,
-                         target.element);
+        fail_unsupported("row {}'s list goes on in the next page (a point read of its element {})",
+                         target.row, target.element);
       }
-      if (rep[i] == 0) fail_invalid("row {} holds no list element {}: its list has {}", target.row, target.element, i - start);
+      if (rep[i] == 0)
+        fail_invalid("row {} holds no list element {}: its list has {}", target.row, target.element,
+                     i - start);
     }
     return at;
   }
@@ -474,7 +474,8 @@ class ColumnChunkReader::Impl {
   std::optional<std::optional<std::string_view>> try_stream(const Target& at, Buffer& scratch) {
     if (is_dictionary_encoding(page_.encoding)) return stream_from_dictionary(at, scratch);
     if (page_.encoding != Encoding::PLAIN) return std::nullopt;
-    if (static_cast<uint64_t>(page_.uncompressed_size) <= file_->options().stream_pages_above) return std::nullopt;
+    if (static_cast<uint64_t>(page_.uncompressed_size) <= file_->options().stream_pages_above)
+      return std::nullopt;
     if (const SeekTableView* table = find_table(page_.offset)) return read_with_table(*table, at, scratch);
     return stream_from_plain_page(at, scratch);
   }
@@ -579,7 +580,8 @@ class ColumnChunkReader::Impl {
     if (!fresh) {
       std::optional<size_t> j = value_index(point_page_.levels, static_cast<size_t>(page_.num_levels), at);
       if (!j) return std::optional<std::string_view>();
-      if (*j >= point_stream_.next_value) return std::optional<std::optional<std::string_view>>(read_streamed_value(*j, scratch));
+      if (*j >= point_stream_.next_value)
+        return std::optional<std::optional<std::string_view>>(read_streamed_value(*j, scratch));
     }
     point_stream_ = PointStream{};
     point_page_ = PointPage{};
@@ -605,7 +607,8 @@ class ColumnChunkReader::Impl {
   std::unique_ptr<PageStream> open_stream(const RawPage& raw, uint64_t skip, bool compressed) {
     uint64_t offset = static_cast<uint64_t>(raw.data.data() - file_->file().base()) + skip;
     uint64_t size = raw.data.size() - skip;
-    int64_t uncompressed = static_cast<int64_t>(raw.header.uncompressed_page_size) - static_cast<int64_t>(skip);
+    int64_t uncompressed =
+        static_cast<int64_t>(raw.header.uncompressed_page_size) - static_cast<int64_t>(skip);
     if (uncompressed < 0) fail_corrupt("uncompressed page size is smaller than its levels");
     Codec codec = compressed ? meta_.codec : Codec::UNCOMPRESSED;
     return open_page_stream(codec, file_->file(), offset, size, static_cast<uint64_t>(uncompressed));
@@ -639,8 +642,9 @@ class ColumnChunkReader::Impl {
     std::vector<std::optional<SeekTable>> tables(large.size());
     auto build = [&](size_t i) {
       const RawPage& raw = large[i];
-      tables[i] = with_context(fmt::format("{}, page at offset {}", file_->where(row_group_, column_), raw.offset),
-                               [&] { return table_of(raw); });
+      tables[i] =
+          with_context(fmt::format("{}, page at offset {}", file_->where(row_group_, column_), raw.offset),
+                       [&] { return table_of(raw); });
       if (progress) progress(file_offset(raw.data) + raw.data.size() - raw.offset);
     };
     if (pool != nullptr) {
@@ -666,19 +670,21 @@ class ColumnChunkReader::Impl {
     uint64_t uncompressed = static_cast<uint64_t>(h.uncompressed_page_size);
     if (h.type == PageType::DICTIONARY_PAGE && h.dictionary_page_header) {
       const DictionaryPageHeader& dh = *h.dictionary_page_header;
-      if ((dh.encoding != Encoding::PLAIN && dh.encoding != Encoding::PLAIN_DICTIONARY) || dh.num_values < 0) {
+      if ((dh.encoding != Encoding::PLAIN && dh.encoding != Encoding::PLAIN_DICTIONARY) ||
+          dh.num_values < 0) {
         return std::nullopt;
       }
       return build_seek_table(meta_.codec, file_->file(), raw.offset, data, raw.data.size(), uncompressed, 0,
                               static_cast<uint64_t>(dh.num_values));
     }
-    if (h.type == PageType::DATA_PAGE && h.data_page_header && h.data_page_header->encoding == Encoding::PLAIN) {
+    if (h.type == PageType::DATA_PAGE && h.data_page_header &&
+        h.data_page_header->encoding == Encoding::PLAIN) {
       const DataPageHeader& dh = *h.data_page_header;
       if (desc_.max_def_level > 0 && dh.definition_level_encoding != Encoding::RLE) return std::nullopt;
       if (desc_.max_rep_level > 0 && dh.repetition_level_encoding != Encoding::RLE) return std::nullopt;
       const int sections = (desc_.max_rep_level > 0) + (desc_.max_def_level > 0);
-      return build_seek_table(meta_.codec, file_->file(), raw.offset, data, raw.data.size(), uncompressed, sections,
-                              UINT64_MAX);
+      return build_seek_table(meta_.codec, file_->file(), raw.offset, data, raw.data.size(), uncompressed,
+                              sections, UINT64_MAX);
     }
     if (h.type == PageType::DATA_PAGE_V2 && h.data_page_header_v2 &&
         h.data_page_header_v2->encoding == Encoding::PLAIN) {
@@ -702,8 +708,10 @@ class ColumnChunkReader::Impl {
   void read_streamed_levels_v1(PageStream& stream, size_t n, PageLevels& levels, LevelStorage& storage) {
     const DataPageHeader& dh = *raw_.header.data_page_header;
     level_bytes_.clear();
-    if (desc_.max_rep_level > 0) read_streamed_level_section(stream, n, dh.repetition_level_encoding, desc_.max_rep_level);
-    if (desc_.max_def_level > 0) read_streamed_level_section(stream, n, dh.definition_level_encoding, desc_.max_def_level);
+    if (desc_.max_rep_level > 0)
+      read_streamed_level_section(stream, n, dh.repetition_level_encoding, desc_.max_rep_level);
+    if (desc_.max_def_level > 0)
+      read_streamed_level_section(stream, n, dh.definition_level_encoding, desc_.max_def_level);
     decode_levels_v1(desc_, level_bytes_.view(), n, dh.repetition_level_encoding,
                      dh.definition_level_encoding, storage, levels);
   }
@@ -726,7 +734,6 @@ class ColumnChunkReader::Impl {
       stream.read(level_bytes_.data() + stored, length);
     }
   }
-
 
   // Moves the point stream to PLAIN byte array `index` (at or after its
   // position) and copies that value into scratch. A failure drops the

@@ -27,8 +27,8 @@ void check_row_groups(const FileMetaData& m, const Schema& schema, std::vector<i
   for (size_t i = 0; i < m.row_groups.size(); ++i) {
     const RowGroup& rg = m.row_groups[i];
     if (rg.columns.size() != schema.num_columns()) {
-      fail_corrupt("row group {} has {} column chunks but the schema has {} columns", i,
-                   rg.columns.size(), schema.num_columns());
+      fail_corrupt("row group {} has {} column chunks but the schema has {} columns", i, rg.columns.size(),
+                   schema.num_columns());
     }
     if (rg.num_rows < 0 || rg.num_rows > INT64_MAX - total) {
       fail_corrupt("row group {} has an invalid row count {}", i, rg.num_rows);
@@ -41,8 +41,7 @@ void check_row_groups(const FileMetaData& m, const Schema& schema, std::vector<i
 
 }  // namespace
 
-std::shared_ptr<const ParquetFile> ParquetFile::open(const std::string& path,
-                                                     const ReaderOptions& options) {
+std::shared_ptr<const ParquetFile> ParquetFile::open(const std::string& path, const ReaderOptions& options) {
   return open(remote::open_mapped(path), options);
 }
 
@@ -79,9 +78,8 @@ std::shared_ptr<const ParquetFile> ParquetFile::open(std::shared_ptr<const Mappe
     }
     pf->footer_bytes_ = footer_len;
     uint64_t footer_start = size - kTrailerSize - footer_len;
-    pf->metadata_ = with_context(fmt::format("footer at offset {}", footer_start), [&] {
-      return decode_file_metadata(f.slice(footer_start, footer_len));
-    });
+    pf->metadata_ = with_context(fmt::format("footer at offset {}", footer_start),
+                                 [&] { return decode_file_metadata(f.slice(footer_start, footer_len)); });
     if (pf->metadata_.has_encryption_algorithm) {
       fail_unsupported("unsupported: encrypted Parquet file");
     }
@@ -103,7 +101,8 @@ bool written_by_parquet_mr_before_1_2_9(std::string_view created_by) {
   constexpr std::string_view kMark = " version ";
   const size_t mark = created_by.find(kMark);
   if (trim(created_by.substr(0, mark)) != "parquet-mr") return false;
-  std::string_view rest = mark == std::string_view::npos ? std::string_view() : created_by.substr(mark + kMark.size());
+  std::string_view rest =
+      mark == std::string_view::npos ? std::string_view() : created_by.substr(mark + kMark.size());
   rest = trim(rest);
   std::array<uint64_t, 3> version{};  // major, minor, patch; missing parts 0
   for (uint64_t& part : version) {
@@ -153,8 +152,8 @@ const ColumnMetaData& ParquetFile::chunk_metadata(int row_group, int column) con
   }
   if (!chunk.meta_data) fail_corrupt("{}: column chunk has no metadata", where(row_group, column));
   if (chunk.file_path && !chunk.file_path->empty()) {
-    fail_unsupported("{}: unsupported: column chunk stored in another file ('{}')",
-                     where(row_group, column), *chunk.file_path);
+    fail_unsupported("{}: unsupported: column chunk stored in another file ('{}')", where(row_group, column),
+                     *chunk.file_path);
   }
   const ColumnMetaData& m = *chunk.meta_data;
   const ColumnDescriptor& d = schema_->column(column);

@@ -27,7 +27,9 @@ void check_plain_fits(const ColumnDescriptor& d, size_t bytes, size_t count) {
   switch (d.type) {
     case Type::BOOLEAN: min_bytes = (uint64_t{count} + 7) / 8; break;
     case Type::BYTE_ARRAY: min_bytes = uint64_t{count} * 4; break;
-    case Type::FIXED_LEN_BYTE_ARRAY: min_bytes = uint64_t{count} * static_cast<uint64_t>(d.type_length); break;
+    case Type::FIXED_LEN_BYTE_ARRAY:
+      min_bytes = uint64_t{count} * static_cast<uint64_t>(d.type_length);
+      break;
     default: min_bytes = uint64_t{count} * static_cast<uint64_t>(d.fixed_width()); break;
   }
   if (min_bytes > bytes) {
@@ -77,7 +79,8 @@ std::string_view* view_buffer(ValueStorage& s, size_t count) {
 void check_fixed_lengths(const ColumnDescriptor& d, const std::string_view* v, size_t count) {
   for (size_t i = 0; i < count; ++i) {
     if (v[i].size() != static_cast<size_t>(d.type_length)) {
-      fail_corrupt("FIXED_LEN_BYTE_ARRAY value of {} bytes in a column of width {}", v[i].size(), d.type_length);
+      fail_corrupt("FIXED_LEN_BYTE_ARRAY value of {} bytes in a column of width {}", v[i].size(),
+                   d.type_length);
     }
   }
 }
@@ -94,7 +97,8 @@ void decode_plain(const ColumnDescriptor& d, ByteView data, size_t count, ValueS
       out.bytes = s.views.data();
       return;
     case Type::FIXED_LEN_BYTE_ARRAY:
-      decode_plain_fixed_len_byte_array(data, count, static_cast<size_t>(d.type_length), view_buffer(s, count));
+      decode_plain_fixed_len_byte_array(data, count, static_cast<size_t>(d.type_length),
+                                        view_buffer(s, count));
       out.bytes = s.views.data();
       return;
     default: {
@@ -121,8 +125,8 @@ void decode_delta_binary(const ColumnDescriptor& d, ByteView data, size_t count,
   out.fixed = s.fixed.data();
 }
 
-void decode_byte_stream_split_values(const ColumnDescriptor& d, ByteView data, size_t count,
-                                     ValueStorage& s, DecodedPage& out) {
+void decode_byte_stream_split_values(const ColumnDescriptor& d, ByteView data, size_t count, ValueStorage& s,
+                                     DecodedPage& out) {
   if (d.type == Type::FIXED_LEN_BYTE_ARRAY) {
     decode_byte_stream_split_flba(data, count, static_cast<size_t>(d.type_length), s.strings,
                                   view_buffer(s, count));
@@ -198,22 +202,20 @@ void decode_levels_v2(const ColumnDescriptor& d, ByteView rep, ByteView def, siz
   count_levels(d, count, out);
 }
 
-void decode_values(const ColumnDescriptor& d, Encoding encoding, ByteView data, size_t count,
-                   ValueStorage& s, DecodedPage& out) {
+void decode_values(const ColumnDescriptor& d, Encoding encoding, ByteView data, size_t count, ValueStorage& s,
+                   DecodedPage& out) {
   switch (encoding) {
-    case Encoding::PLAIN:
-      decode_plain(d, data, count, s, out);
-      return;
+    case Encoding::PLAIN: decode_plain(d, data, count, s, out); return;
     case Encoding::RLE:
-      if (d.type != Type::BOOLEAN) fail_unsupported("unsupported RLE encoding for a {} column", to_string(d.type));
+      if (d.type != Type::BOOLEAN)
+        fail_unsupported("unsupported RLE encoding for a {} column", to_string(d.type));
       decode_rle_boolean(data, count, fixed_buffer(s, count, 1));
       out.fixed = s.fixed.data();
       return;
-    case Encoding::DELTA_BINARY_PACKED:
-      decode_delta_binary(d, data, count, s, out);
-      return;
+    case Encoding::DELTA_BINARY_PACKED: decode_delta_binary(d, data, count, s, out); return;
     case Encoding::DELTA_LENGTH_BYTE_ARRAY:
-      if (d.type != Type::BYTE_ARRAY) fail_corrupt("DELTA_LENGTH_BYTE_ARRAY used for a {} column", to_string(d.type));
+      if (d.type != Type::BYTE_ARRAY)
+        fail_corrupt("DELTA_LENGTH_BYTE_ARRAY used for a {} column", to_string(d.type));
       decode_delta_length_byte_array(data, count, view_buffer(s, count));
       out.bytes = s.views.data();
       return;
@@ -225,16 +227,13 @@ void decode_values(const ColumnDescriptor& d, Encoding encoding, ByteView data, 
       if (d.type == Type::FIXED_LEN_BYTE_ARRAY) check_fixed_lengths(d, s.views.data(), count);
       out.bytes = s.views.data();
       return;
-    case Encoding::BYTE_STREAM_SPLIT:
-      decode_byte_stream_split_values(d, data, count, s, out);
-      return;
-    default:
-      fail_unsupported("unsupported value encoding {}", to_string(encoding));
+    case Encoding::BYTE_STREAM_SPLIT: decode_byte_stream_split_values(d, data, count, s, out); return;
+    default: fail_unsupported("unsupported value encoding {}", to_string(encoding));
   }
 }
 
-void decode_dictionary_values(const ColumnDescriptor& d, ByteView data, size_t count,
-                              const Dictionary& dict, ValueStorage& s, DecodedPage& out) {
+void decode_dictionary_values(const ColumnDescriptor& d, ByteView data, size_t count, const Dictionary& dict,
+                              ValueStorage& s, DecodedPage& out) {
   if (d.type == Type::BYTE_ARRAY || d.type == Type::FIXED_LEN_BYTE_ARRAY) {
     decode_dictionary_byte_array(data, count, dict.views.data(), dict.size, view_buffer(s, count));
     out.bytes = s.views.data();

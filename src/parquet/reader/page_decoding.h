@@ -26,15 +26,15 @@ struct LevelStorage {
 struct PageLevels {
   const int16_t* def = nullptr;  // nullptr when the column has no definition levels
   const int16_t* rep = nullptr;
-  size_t num_present = 0;        // levels at the maximum definition level (non-null values)
-  size_t num_rows = 0;           // levels with repetition level 0
+  size_t num_present = 0;  // levels at the maximum definition level (non-null values)
+  size_t num_rows = 0;     // levels with repetition level 0
 };
 
 struct ValueStorage {
-  Buffer fixed;                        // fixed-width values
-  std::vector<std::string_view> views; // byte-array values
-  Buffer strings;                      // DELTA_BYTE_ARRAY reconstructed values
-  std::vector<uint32_t> indices;       // dictionary indices
+  Buffer fixed;                         // fixed-width values
+  std::vector<std::string_view> views;  // byte-array values
+  Buffer strings;                       // DELTA_BYTE_ARRAY reconstructed values
+  std::vector<uint32_t> indices;        // dictionary indices
 };
 
 // The decoded dictionary of a column chunk. Byte-array entries view the
@@ -62,7 +62,7 @@ void decode_values(const ColumnDescriptor& d, Encoding encoding, ByteView data, 
 
 // `count` dictionary indices (bit-width byte + RLE/bit-packed) resolved
 // through `dict`.
-void decode_dictionary_values(const ColumnDescriptor& d, ByteView data, size_t count,
-                              const Dictionary& dict, ValueStorage& storage, DecodedPage& out);
+void decode_dictionary_values(const ColumnDescriptor& d, ByteView data, size_t count, const Dictionary& dict,
+                              ValueStorage& storage, DecodedPage& out);
 
 }  // namespace mimicit::parquet

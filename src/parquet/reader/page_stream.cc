@@ -66,8 +66,8 @@ class ChunkedStream : public BufferedPageStream {
     produced_ += len_;
     if (len_ == 0) fail_corrupt("{}: the page ends before the value", codec_name());
     if (produced_ > expected_) {
-      fail_corrupt("{}: the page decompresses to more than the {} bytes its header states",
-                   codec_name(), expected_);
+      fail_corrupt("{}: the page decompresses to more than the {} bytes its header states", codec_name(),
+                   expected_);
     }
   }
 
@@ -216,7 +216,8 @@ class ZstdStream final : public ChunkedStream {
         if (!next_unit(at, output)) break;
         continue;
       }
-      ZSTD_inBuffer input{input_.data(), static_cast<size_t>(std::min<uint64_t>(input_.size(), unit_end_ - at)), 0};
+      ZSTD_inBuffer input{input_.data(),
+                          static_cast<size_t>(std::min<uint64_t>(input_.size(), unit_end_ - at)), 0};
       if (input.size == 0) break;  // truncated
       size_t rc = ZSTD_decompressStream(ctx_, &output, &input);
       if (ZSTD_isError(rc)) fail_corrupt("ZSTD: {}", ZSTD_getErrorName(rc));
@@ -280,9 +281,9 @@ class ZstdStream final : public ChunkedStream {
   ZstdUnits units_;
   RestartRecorder* recorder_ = nullptr;
   bool restarted_ = false;
-  uint64_t base_ = 0;       // page offset of input_'s first byte
-  uint64_t unit_end_ = 0;   // page offset where the unit being fed ends
-  size_t hashed_ = 0;       // output of the current chunk already hashed
+  uint64_t base_ = 0;      // page offset of input_'s first byte
+  uint64_t unit_end_ = 0;  // page offset where the unit being fed ends
+  size_t hashed_ = 0;      // output of the current chunk already hashed
   std::span<const RestartPoint> later_;
 };
 
@@ -298,7 +299,8 @@ class GzipStream final : public ChunkedStream {
   GzipStream(const MappedFile* file, ByteView in, uint64_t uncompressed_size, RestartRecorder* recorder)
       : ChunkedStream(uncompressed_size), input_(file, in), recorder_(recorder) {
     // 32 + MAX_WBITS: gzip or zlib header, detected (as the whole-page path does).
-    if (inflateInit2(&z_, 32 + MAX_WBITS) != Z_OK) fail(ErrorCode::kInternal, "GZIP: cannot allocate a stream");
+    if (inflateInit2(&z_, 32 + MAX_WBITS) != Z_OK)
+      fail(ErrorCode::kInternal, "GZIP: cannot allocate a stream");
     if (recorder_ != nullptr) recorder_->set_full_windows();
   }
 
@@ -314,7 +316,8 @@ class GzipStream final : public ChunkedStream {
       int last = in[restart.in - 1];
       inflatePrime(&z_, static_cast<int>(restart.bits), last >> (8 - restart.bits));
     }
-    if (!window.empty() && inflateSetDictionary(&z_, window.data(), static_cast<uInt>(window.size())) != Z_OK) {
+    if (!window.empty() &&
+        inflateSetDictionary(&z_, window.data(), static_cast<uInt>(window.size())) != Z_OK) {
       fail_corrupt("GZIP: a bad restart window");
     }
   }
@@ -397,8 +400,8 @@ class GzipStream final : public ChunkedStream {
   StreamInput input_;
   z_stream z_{};
   RestartRecorder* recorder_ = nullptr;
-  bool raw_ = false;             // inflating raw deflate after a restart
-  uint32_t trailer_bytes_ = 0;   // of the member a restarted stream is in
+  bool raw_ = false;            // inflating raw deflate after a restart
+  uint32_t trailer_bytes_ = 0;  // of the member a restarted stream is in
   Buffer history_;
   Buffer joined_;
 };
@@ -413,7 +416,10 @@ WindowedStream::WindowedStream(const char* codec, const MappedFile* file, ByteVi
 
 WindowedStream::WindowedStream(const char* codec, const MappedFile* file, ByteView in,
                                uint64_t uncompressed_size, const RestartPoint& restart, ByteView window)
-    : codec_(codec), input_(file, in.subspan(restart.in)), expected_(uncompressed_size), produced_(restart.out) {
+    : codec_(codec),
+      input_(file, in.subspan(restart.in)),
+      expected_(uncompressed_size),
+      produced_(restart.out) {
   if (window.size() > kHistory || restart.out > expected_) fail_corrupt("{}: a bad restart point", codec_);
   buffer_.resize(kHistory + kWindow);
   if (!window.empty()) std::memcpy(buffer_.data(), window.data(), window.size());
@@ -454,7 +460,8 @@ void WindowedStream::check_reference(uint64_t offset) {
   if (offset == 0) fail_corrupt("{}: a copy at offset 0", codec_);
   if (offset > produced_) fail_corrupt("{}: a copy refers before the start of the page", codec_);
   if (recorder_ != nullptr) recorder_->reference(produced_ - offset);
-  if (offset > len_) fail_unsupported("{}: a copy reaches {} bytes back, beyond the streaming window", codec_, offset);
+  if (offset > len_)
+    fail_unsupported("{}: a copy reaches {} bytes back, beyond the streaming window", codec_, offset);
 }
 
 void BufferedPageStream::read(uint8_t* dst, size_t n) {
@@ -507,13 +514,14 @@ std::unique_ptr<PageStream> open_page_stream(Codec codec, const MappedFile& file
 
 std::unique_ptr<PageStream> open_page_stream_at(Codec codec, const MappedFile& file, uint64_t offset,
                                                 uint64_t compressed_size, uint64_t uncompressed_size,
-                                                const RestartPoint& restart, ByteView window,
-                                                uint32_t flags, std::span<const RestartPoint> later) {
+                                                const RestartPoint& restart, ByteView window, uint32_t flags,
+                                                std::span<const RestartPoint> later) {
   ByteView in = file.slice(offset, compressed_size);
   if (restart.in > in.size()) fail_corrupt("a restart point lies past the end of the page");
   switch (codec) {
     case Codec::SNAPPY: return open_snappy_stream_at(&file, in, uncompressed_size, restart, window);
-    case Codec::GZIP: return std::make_unique<GzipStream>(&file, in, uncompressed_size, restart, window, flags);
+    case Codec::GZIP:
+      return std::make_unique<GzipStream>(&file, in, uncompressed_size, restart, window, flags);
     case Codec::LZ4_RAW: return open_lz4_stream_at(&file, in, uncompressed_size, restart, window);
     case Codec::ZSTD: return std::make_unique<ZstdStream>(&file, in, uncompressed_size, restart, later);
     default: return nullptr;

@@ -90,8 +90,8 @@ std::unique_ptr<PageStream> open_page_stream(Codec codec, const MappedFile& file
 // restart points.
 std::unique_ptr<PageStream> open_page_stream_at(Codec codec, const MappedFile& file, uint64_t offset,
                                                 uint64_t compressed_size, uint64_t uncompressed_size,
-                                                const RestartPoint& restart, ByteView window,
-                                                uint32_t flags, std::span<const RestartPoint> later = {});
+                                                const RestartPoint& restart, ByteView window, uint32_t flags,
+                                                std::span<const RestartPoint> later = {});
 
 // The compressed input of a stream: bytes handed out front to back; those
 // consumed are released from `file` (when not null and `in` lies in it) in
@@ -161,7 +161,8 @@ std::unique_ptr<PageStream> open_snappy_stream_at(const MappedFile* file, ByteVi
 // The same for an LZ4 block (LZ4_RAW pages; page_stream_lz4.cc).
 std::unique_ptr<PageStream> open_lz4_stream(const MappedFile* file, ByteView in, uint64_t uncompressed_size,
                                             RestartRecorder* recorder = nullptr);
-std::unique_ptr<PageStream> open_lz4_stream_at(const MappedFile* file, ByteView in, uint64_t uncompressed_size,
-                                               const RestartPoint& restart, ByteView window);
+std::unique_ptr<PageStream> open_lz4_stream_at(const MappedFile* file, ByteView in,
+                                               uint64_t uncompressed_size, const RestartPoint& restart,
+                                               ByteView window);
 
 }  // namespace mimicit::parquet

@@ -119,8 +119,9 @@ std::unique_ptr<PageStream> open_lz4_stream(const MappedFile* file, ByteView in,
   return std::make_unique<Lz4Stream>(file, in, uncompressed_size, recorder);
 }
 
-std::unique_ptr<PageStream> open_lz4_stream_at(const MappedFile* file, ByteView in, uint64_t uncompressed_size,
-                                               const RestartPoint& restart, ByteView window) {
+std::unique_ptr<PageStream> open_lz4_stream_at(const MappedFile* file, ByteView in,
+                                               uint64_t uncompressed_size, const RestartPoint& restart,
+                                               ByteView window) {
   return std::make_unique<Lz4Stream>(file, in, uncompressed_size, restart, window);
 }
 

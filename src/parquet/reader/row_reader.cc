@@ -197,12 +197,15 @@ class RowReader::Impl {
         fail_corrupt("{}: row starts with repetition level {}", where(c), c.page->rep_levels[c.level]);
       }
       ++c.level;
-      if (present) set_value(c, c.value++, out);
-      else out.kind = Value::Kind::kNull;
+      if (present)
+        set_value(c, c.value++, out);
+      else
+        out.kind = Value::Kind::kNull;
       return;
     }
     if (c.page->rep_levels[c.level] != 0) {
-      fail_corrupt("{}: row starts with repetition level {} instead of 0", where(c), c.page->rep_levels[c.level]);
+      fail_corrupt("{}: row starts with repetition level {} instead of 0", where(c),
+                   c.page->rep_levels[c.level]);
     }
     int16_t def = c.page->def_levels[c.level];
     if (def < d.list_def_level) {

@@ -75,17 +75,21 @@ void RestartRecorder::append_window(ByteView window) {
   windows_.append(stored);
 }
 
-ByteView restart_window(const uint8_t* windows, uint64_t window_bytes, const RestartPoint& restart, Buffer& scratch) {
+ByteView restart_window(const uint8_t* windows, uint64_t window_bytes, const RestartPoint& restart,
+                        Buffer& scratch) {
   if (restart.window == 0) return {};
   uint32_t stored = 0;
-  if (restart.window_at > window_bytes || window_bytes - restart.window_at < 4) fail_corrupt("a bad restart window");
+  if (restart.window_at > window_bytes || window_bytes - restart.window_at < 4)
+    fail_corrupt("a bad restart window");
   std::memcpy(&stored, windows + restart.window_at, 4);
-  if (stored > window_bytes - restart.window_at - 4 || stored > restart.window) fail_corrupt("a bad restart window");
+  if (stored > window_bytes - restart.window_at - 4 || stored > restart.window)
+    fail_corrupt("a bad restart window");
   ByteView bytes(windows + restart.window_at + 4, stored);
   if (stored == restart.window) return bytes;
   scratch.resize(restart.window);
   size_t n = ZSTD_decompress(scratch.data(), scratch.size(), bytes.data(), bytes.size());
-  if (ZSTD_isError(n) || n != restart.window) fail_corrupt("a restart window does not decompress to {} bytes", restart.window);
+  if (ZSTD_isError(n) || n != restart.window)
+    fail_corrupt("a restart window does not decompress to {} bytes", restart.window);
   return scratch.view();
 }
 
@@ -147,7 +151,8 @@ void walk_values(PageStream& stream, uint64_t total, int level_sections, uint64_
 void verify_zstd_restarts(SeekTable& table, const MappedFile& file, const std::vector<uint64_t>& hashes) {
   const SeekTableHeader& h = table.header;
   std::vector<RestartPoint>& points = table.restarts;
-  if (hashes.size() != points.size() + 1) fail(ErrorCode::kInternal, "ZSTD: segment digests do not match restarts");
+  if (hashes.size() != points.size() + 1)
+    fail(ErrorCode::kInternal, "ZSTD: segment digests do not match restarts");
   std::vector<bool> kept(points.size(), false);
   size_t next_kept = points.size();  // index of the next restart kept (points.size(): none)
   Buffer chunk(size_t{1} << 20);
@@ -186,9 +191,8 @@ void verify_zstd_restarts(SeekTable& table, const MappedFile& file, const std::v
 }  // namespace
 
 std::optional<SeekTable> build_seek_table(Codec codec, const MappedFile& file, uint64_t page_offset,
-                                          uint64_t stream_offset, uint64_t stream_size,
-                                          uint64_t uncompressed, int level_sections,
-                                          uint64_t expected_values) {
+                                          uint64_t stream_offset, uint64_t stream_size, uint64_t uncompressed,
+                                          int level_sections, uint64_t expected_values) {
   if (!has_seek_tables(codec)) return std::nullopt;
   SeekTable table;
   SeekTableHeader& h = table.header;
@@ -297,7 +301,8 @@ std::optional<SeekTables> SeekTables::parse(ByteView bytes, uint64_t file_size,
     t.levels = bytes.data() + at;
     at += padded(h.levels_bytes);
     if (!table_valid(t, file_size)) return std::nullopt;
-    if (!tables.tables_.empty() && tables.tables_.back().header->page_offset >= h.page_offset) return std::nullopt;
+    if (!tables.tables_.empty() && tables.tables_.back().header->page_offset >= h.page_offset)
+      return std::nullopt;
     tables.tables_.push_back(t);
   }
   if (at != bytes.size()) return std::nullopt;
@@ -328,7 +333,8 @@ SeekCursor::~SeekCursor() = default;
 std::string_view SeekCursor::read(const SeekTableView& table, const MappedFile& file, size_t index,
                                   uint64_t max_value_bytes, Buffer& scratch) {
   const SeekTableHeader& h = *table.header;
-  if (index >= h.num_values) fail_corrupt("value {} is past the {} values of the page's seek table", index, h.num_values);
+  if (index >= h.num_values)
+    fail_corrupt("value {} is past the {} values of the page's seek table", index, h.num_values);
   uint64_t target = table.values[index];
   const RestartPoint* restart = table.restart_before(target);
   uint64_t restart_out = restart != nullptr ? restart->out : 0;
@@ -338,8 +344,8 @@ std::string_view SeekCursor::read(const SeekTableView& table, const MappedFile& 
     if (restart != nullptr) {
       ByteView window = restart_window(table.windows, h.window_bytes, *restart, window_scratch_);
       std::span<const RestartPoint> later(restart + 1, table.restarts + h.num_restarts);
-      stream_ = open_page_stream_at(table.codec(), file, h.stream_offset, h.stream_size, h.uncompressed, *restart,
-                                    window, h.flags, later);
+      stream_ = open_page_stream_at(table.codec(), file, h.stream_offset, h.stream_size, h.uncompressed,
+                                    *restart, window, h.flags, later);
     } else {
       stream_ = open_page_stream(table.codec(), file, h.stream_offset, h.stream_size, h.uncompressed);
     }
@@ -350,7 +356,8 @@ std::string_view SeekCursor::read(const SeekTableView& table, const MappedFile& 
   stream_->skip(target - at_);
   uint32_t length = stream_->read_u32_le();
   if (length > max_value_bytes || length > h.uncompressed - target - 4) {
-    fail_corrupt("a value of {} bytes at byte {} does not fit its page of {} bytes", length, target, h.uncompressed);
+    fail_corrupt("a value of {} bytes at byte {} does not fit its page of {} bytes", length, target,
+                 h.uncompressed);
   }
   scratch.resize(length);
   stream_->read(scratch.data(), length);

@@ -75,41 +75,43 @@ constexpr uint64_t kSeekTableFormat = 3;
 // window and each costs a decoder's set-up: 512 KiB.
 constexpr uint64_t kRestartSpacing = uint64_t{1} << 20;
 constexpr uint64_t restart_spacing(Codec codec) {
-  return codec == Codec::GZIP ? (uint64_t{384} << 10) : codec == Codec::ZSTD ? kRestartSpacing / 2 : kRestartSpacing;
+  return codec == Codec::GZIP   ? (uint64_t{384} << 10)
+         : codec == Codec::ZSTD ? kRestartSpacing / 2
+                                : kRestartSpacing;
 }
-
 
 // A place where decoding can start again. Fixed layout: stored as is.
 struct RestartPoint {
-  uint64_t in = 0;          // compressed offset (from the stream's first byte)
-  uint64_t out = 0;         // decompressed offset
-  uint64_t window_at = 0;   // offset of its window record in the table's window bytes
-  uint32_t window = 0;      // bytes of history before `out` the decoder needs
-  uint32_t bits = 0;        // deflate: bits of byte in - 1 not yet consumed (0..7);
-                            // ZSTD: the window descriptor of the restart's frame
+  uint64_t in = 0;         // compressed offset (from the stream's first byte)
+  uint64_t out = 0;        // decompressed offset
+  uint64_t window_at = 0;  // offset of its window record in the table's window bytes
+  uint32_t window = 0;     // bytes of history before `out` the decoder needs
+  uint32_t bits = 0;       // deflate: bits of byte in - 1 not yet consumed (0..7);
+                           // ZSTD: the window descriptor of the restart's frame
 };
 static_assert(sizeof(RestartPoint) == 32);
 
 // The history a restart starts with: a view into the table's window bytes
 // (stored as is) or into `scratch` (decompressed). Error(kCorrupt) when the
 // record does not decompress to exactly `restart.window` bytes.
-ByteView restart_window(const uint8_t* windows, uint64_t window_bytes, const RestartPoint& restart, Buffer& scratch);
+ByteView restart_window(const uint8_t* windows, uint64_t window_bytes, const RestartPoint& restart,
+                        Buffer& scratch);
 
 // Fixed layout: stored as is, then values, restarts, windows and levels
 // (each 8-aligned). A window is stored as a record: u32 stored size, then
 // the history zstd-compressed (when that is smaller than `window` bytes)
 // or as is (stored size == window).
 struct SeekTableHeader {
-  uint64_t page_offset = 0;      // file offset of the page header: the page's identity
-  uint64_t stream_offset = 0;    // file offset of the compressed stream's first byte
-  uint64_t stream_size = 0;      // compressed bytes
-  uint64_t uncompressed = 0;     // decompressed bytes of the stream
+  uint64_t page_offset = 0;    // file offset of the page header: the page's identity
+  uint64_t stream_offset = 0;  // file offset of the compressed stream's first byte
+  uint64_t stream_size = 0;    // compressed bytes
+  uint64_t uncompressed = 0;   // decompressed bytes of the stream
   uint64_t num_values = 0;
   uint64_t num_restarts = 0;
   uint64_t window_bytes = 0;
-  uint64_t levels_bytes = 0;     // v1 data page: its levels as stored ((u32 length, RLE bytes) per section)
-  uint32_t codec = 0;            // Codec
-  uint32_t flags = 0;            // kGzipWrapper
+  uint64_t levels_bytes = 0;  // v1 data page: its levels as stored ((u32 length, RLE bytes) per section)
+  uint32_t codec = 0;         // Codec
+  uint32_t flags = 0;         // kGzipWrapper
   static constexpr uint32_t kGzipWrapper = 1;  // deflate members end with an 8-byte trailer (else zlib's 4)
 };
 static_assert(sizeof(SeekTableHeader) == 72);
@@ -175,10 +177,10 @@ class RestartRecorder {
   uint32_t max_window_;
   bool full_windows_ = false;
   uint64_t last_out_ = 0;
-  bool open_ = false;          // a restart recorded whose window is not final
-  uint64_t need_ = 0;          // history the open restart needs so far
-  Buffer snapshot_;            // history at the open restart (up to max_window_)
-  Buffer compressed_;          // a window being compressed
+  bool open_ = false;  // a restart recorded whose window is not final
+  uint64_t need_ = 0;  // history the open restart needs so far
+  Buffer snapshot_;    // history at the open restart (up to max_window_)
+  Buffer compressed_;  // a window being compressed
   std::vector<RestartPoint> restarts_;
   Buffer windows_;
   std::shared_ptr<void> hash_state_;  // XXH3 state while segment hashes are kept
@@ -196,9 +198,8 @@ class RestartRecorder {
 // values run past the page's end, or (unless `expected_values` is
 // UINT64_MAX) the page does not hold exactly that many.
 std::optional<SeekTable> build_seek_table(Codec codec, const MappedFile& file, uint64_t page_offset,
-                                          uint64_t stream_offset, uint64_t stream_size,
-                                          uint64_t uncompressed, int level_sections,
-                                          uint64_t expected_values);
+                                          uint64_t stream_offset, uint64_t stream_size, uint64_t uncompressed,
+                                          int level_sections, uint64_t expected_values);
 
 // True for the codecs build_seek_table makes tables for.
 bool has_seek_tables(Codec codec);

@@ -71,8 +71,10 @@ bool may_contain(const KeyComparator& key, const ColumnDescriptor& d, const Colu
   if (!m.statistics) return true;
   const Statistics& s = *m.statistics;
   // Legacy min/max used signed byte order for byte arrays: trust them only for ints.
-  const std::optional<std::string>& min = s.min_value ? s.min_value : (d.type != Type::BYTE_ARRAY ? s.min : s.min_value);
-  const std::optional<std::string>& max = s.max_value ? s.max_value : (d.type != Type::BYTE_ARRAY ? s.max : s.max_value);
+  const std::optional<std::string>& min =
+      s.min_value ? s.min_value : (d.type != Type::BYTE_ARRAY ? s.min : s.min_value);
+  const std::optional<std::string>& max =
+      s.max_value ? s.max_value : (d.type != Type::BYTE_ARRAY ? s.max : s.max_value);
   if (min && key.compare_to_stat(*min) < 0) return false;
   if (max && key.compare_to_stat(*max) > 0) return false;
   return true;
@@ -86,8 +88,10 @@ std::optional<int64_t> search_page(ColumnChunkReader& reader, const KeyComparato
   size_t lo = 0, hi = n;
   while (lo < hi) {  // lower bound
     size_t mid = lo + (hi - lo) / 2;
-    if (key.compare_to_value(page, mid) > 0) lo = mid + 1;
-    else hi = mid;
+    if (key.compare_to_value(page, mid) > 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   if (lo == n || key.compare_to_value(page, lo) != 0) return std::nullopt;
   // Map the value index to its level (= row, for a flat column).

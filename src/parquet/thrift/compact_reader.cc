@@ -94,14 +94,10 @@ void CompactReader::skip(uint8_t type) {
   switch (type) {
     case kBoolTrue:
     case kBoolFalse:
-    case kByte:
-      read_u8();
-      return;
+    case kByte: read_u8(); return;
     case kI16:
     case kI32:
-    case kI64:
-      read_varint();
-      return;
+    case kI64: read_varint(); return;
     case kDouble:
       need(8, "double");
       pos_ += 8;
@@ -110,9 +106,7 @@ void CompactReader::skip(uint8_t type) {
       need(16, "uuid");
       pos_ += 16;
       return;
-    case kBinary:
-      read_binary();
-      return;
+    case kBinary: read_binary(); return;
     case kList:
     case kSet: {
       container_begin();
@@ -138,8 +132,7 @@ void CompactReader::skip(uint8_t type) {
       struct_end();
       return;
     }
-    default:
-      corrupt_at(position(), "cannot skip value of invalid type {}", type);
+    default: corrupt_at(position(), "cannot skip value of invalid type {}", type);
   }
 }
 

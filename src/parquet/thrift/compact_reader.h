@@ -198,17 +198,14 @@ class CompactReader {
 
   // Throws Error(kCorrupt) "thrift: <what> at byte <offset>".
   template <typename... Args>
-  [[noreturn, gnu::cold, gnu::noinline]] void corrupt_at(size_t offset,
-                                                       fmt::format_string<Args...> what,
-                                                       Args&&... args) const {
+  [[noreturn, gnu::cold, gnu::noinline]] void corrupt_at(size_t offset, fmt::format_string<Args...> what,
+                                                         Args&&... args) const {
     fail_corrupt("thrift: {} at byte {}", fmt::format(what, std::forward<Args>(args)...), offset);
   }
 
  private:
   size_t offset_of(const uint8_t* p) const { return static_cast<size_t>(p - begin_); }
-  static int64_t zigzag_decode(uint64_t v) {
-    return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
-  }
+  static int64_t zigzag_decode(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
   uint8_t read_u8() {
     if (pos_ == end_) fail_truncated();
     return *pos_++;

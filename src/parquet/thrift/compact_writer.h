@@ -37,12 +37,30 @@ class CompactWriter {
   void field_begin(int16_t id, uint8_t type);
 
   void field_bool(int16_t id, bool v) { field_begin(id, v ? kBoolTrue : kBoolFalse); }
-  void field_byte(int16_t id, int8_t v) { field_begin(id, kByte); write_byte(v); }
-  void field_i16(int16_t id, int16_t v) { field_begin(id, kI16); write_i16(v); }
-  void field_i32(int16_t id, int32_t v) { field_begin(id, kI32); write_i32(v); }
-  void field_i64(int16_t id, int64_t v) { field_begin(id, kI64); write_i64(v); }
-  void field_double(int16_t id, double v) { field_begin(id, kDouble); write_double(v); }
-  void field_binary(int16_t id, std::string_view v) { field_begin(id, kBinary); write_binary(v); }
+  void field_byte(int16_t id, int8_t v) {
+    field_begin(id, kByte);
+    write_byte(v);
+  }
+  void field_i16(int16_t id, int16_t v) {
+    field_begin(id, kI16);
+    write_i16(v);
+  }
+  void field_i32(int16_t id, int32_t v) {
+    field_begin(id, kI32);
+    write_i32(v);
+  }
+  void field_i64(int16_t id, int64_t v) {
+    field_begin(id, kI64);
+    write_i64(v);
+  }
+  void field_double(int16_t id, double v) {
+    field_begin(id, kDouble);
+    write_double(v);
+  }
+  void field_binary(int16_t id, std::string_view v) {
+    field_begin(id, kBinary);
+    write_binary(v);
+  }
   // A list field: writes the header; then write `size` elements.
   void field_list_begin(int16_t id, uint8_t elem_type, size_t size) {
     field_begin(id, kList);

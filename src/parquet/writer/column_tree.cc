@@ -9,8 +9,8 @@ namespace mimicit::parquet {
 namespace {
 
 bool is_supported_type(Type type) {
-  return type == Type::BOOLEAN || type == Type::INT32 || type == Type::INT64 ||
-         type == Type::DOUBLE || type == Type::BYTE_ARRAY;
+  return type == Type::BOOLEAN || type == Type::INT32 || type == Type::INT64 || type == Type::DOUBLE ||
+         type == Type::BYTE_ARRAY;
 }
 
 void check_value(const WriterColumn& c, const std::string& name) {
@@ -66,8 +66,7 @@ ColumnTree::ColumnTree(const std::vector<WriterColumn>& columns) {
 }
 
 size_t ColumnTree::add(const WriterColumn& column, std::string name,
-                       const std::vector<std::string>& parent_path, int16_t parent_def,
-                       int16_t rep) {
+                       const std::vector<std::string>& parent_path, int16_t parent_def, int16_t rep) {
   std::vector<std::string> path = parent_path;
   path.push_back(name);
   // Definition levels are int16 in the format's readers; a deeper tree
@@ -110,7 +109,8 @@ size_t ColumnTree::add(const WriterColumn& column, std::string name,
       break;
     }
     case Shape::kStruct: {
-      if (column.children.empty()) fail_invalid("column '{}': a struct needs at least one field", joined(path));
+      if (column.children.empty())
+        fail_invalid("column '{}': a struct needs at least one field", joined(path));
       if (column.bloom_filter) fail_invalid("column '{}': bloom filters are for values", joined(path));
       check_names(column.children, joined(path));
       for (const WriterColumn& field : column.children) {
@@ -119,8 +119,7 @@ size_t ColumnTree::add(const WriterColumn& column, std::string name,
       }
       break;
     }
-    default:
-      fail_invalid("column '{}': unknown shape", joined(path));
+    default: fail_invalid("column '{}': unknown shape", joined(path));
   }
   nodes_[index].leaf_end = leaves_.size();
   return index;
@@ -230,8 +229,11 @@ ColumnCursor::Entry ColumnCursor::value(Type type) {
   }
   if (node.type != type) {
     fail_invalid("cannot append a {} value to a {} column",
-                 type == Type::BOOLEAN ? "bool" : type == Type::INT32 ? "int32"
-                 : type == Type::INT64 ? "int64" : type == Type::DOUBLE ? "double" : "bytes",
+                 type == Type::BOOLEAN  ? "bool"
+                 : type == Type::INT32  ? "int32"
+                 : type == Type::INT64  ? "int64"
+                 : type == Type::DOUBLE ? "double"
+                                        : "bytes",
                  to_string(node.type));
   }
   enter(node);

@@ -61,12 +61,12 @@ class ColumnTree {
     Type type = Type::BYTE_ARRAY;
     bool optional = true;
     std::string name;
-    int16_t def = 0;       // definition level when the node is present
-    int16_t rep = 0;       // repetition level of the node's first entries
+    int16_t def = 0;               // definition level when the node is present
+    int16_t rep = 0;               // repetition level of the node's first entries
     std::vector<size_t> children;  // kList: the element; kStruct: the fields
     size_t leaf_begin = 0;
     size_t leaf_end = 0;
-    size_t leaf = 0;       // kValue: its leaf
+    size_t leaf = 0;  // kValue: its leaf
     bool is_string = false;
   };
 

@@ -21,9 +21,7 @@ bool dictionary_enabled(const WriterColumn& column, const WriterOptions& options
   return column.dictionary && column.type != Type::BOOLEAN && options.dictionary_bytes > 0;
 }
 
-bool is_data_page(PageType type) {
-  return type == PageType::DATA_PAGE || type == PageType::DATA_PAGE_V2;
-}
+bool is_data_page(PageType type) { return type == PageType::DATA_PAGE || type == PageType::DATA_PAGE_V2; }
 
 void count_page(std::vector<PageEncodingStats>& stats, PageType type, Encoding encoding) {
   for (PageEncodingStats& s : stats) {
@@ -163,21 +161,14 @@ void ColumnWriter::add_value(ByteView plain_value, int16_t rep, Put&& put) {
 // a dictionary.
 bool ColumnWriter::dictionary_has_room(size_t plain_size) const {
   uint64_t entry = column_.type == Type::BYTE_ARRAY ? 4 + plain_size : plain_size;
-  return dictionary_->dictionary_page_bytes() + entry <=
-         static_cast<uint64_t>(options_.dictionary_bytes);
+  return dictionary_->dictionary_page_bytes() + entry <= static_cast<uint64_t>(options_.dictionary_bytes);
 }
 
 void ColumnWriter::append_plain(ByteView plain_value) {
   switch (column_.type) {
-    case Type::BOOLEAN:
-      bool_values_.push_back(plain_value[0]);
-      break;
-    case Type::BYTE_ARRAY:
-      append_plain_byte_array(as_string_view(plain_value), plain_values_);
-      break;
-    default:
-      plain_values_.append(plain_value);
-      break;
+    case Type::BOOLEAN: bool_values_.push_back(plain_value[0]); break;
+    case Type::BYTE_ARRAY: append_plain_byte_array(as_string_view(plain_value), plain_values_); break;
+    default: plain_values_.append(plain_value); break;
   }
 }
 
@@ -240,8 +231,7 @@ void ColumnWriter::flush_page() {
 ByteView ColumnWriter::encode_values(Encoding encoding) {
   if (encoding == Encoding::RLE_DICTIONARY) {
     values_buffer_.clear();
-    encode_dictionary_indices(indices_.data(), indices_.size(), dictionary_bit_width(),
-                              values_buffer_);
+    encode_dictionary_indices(indices_.data(), indices_.size(), dictionary_bit_width(), values_buffer_);
     return values_buffer_;
   }
   if (column_.type == Type::BOOLEAN) {
@@ -285,8 +275,7 @@ WrittenPage ColumnWriter::write_data_page(Encoding encoding, ByteView values) {
   header.num_rows = static_cast<int32_t>(page_rows_);
   header.encoding = encoding;
   header.statistics = std::move(statistics);
-  return page_writer_.write_data_page_v2(std::move(header), levels_buffer_, rep_bytes, values,
-                                         data_pages_);
+  return page_writer_.write_data_page_v2(std::move(header), levels_buffer_, rep_bytes, values, data_pages_);
 }
 
 void ColumnWriter::record_page(const WrittenPage& page, PageType type, Encoding encoding) {

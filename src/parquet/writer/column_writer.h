@@ -43,12 +43,12 @@ class DictionaryBuilder;
 // One finished column chunk: its bytes (the dictionary page, if any, then
 // the data pages) and everything the footer and page index say about it.
 struct ColumnChunkOutput {
-  Buffer dictionary_page;            // empty when the chunk has none
+  Buffer dictionary_page;  // empty when the chunk has none
   Buffer data_pages;
-  ColumnMetaData metadata;           // offsets relative to the chunk start
-  OffsetIndex offset_index;          // offsets relative to the chunk start
+  ColumnMetaData metadata;                  // offsets relative to the chunk start
+  OffsetIndex offset_index;                 // offsets relative to the chunk start
   std::optional<ColumnIndex> column_index;  // absent when a page has no usable bounds
-  Buffer bloom_filter;               // the bitset; empty when not requested
+  Buffer bloom_filter;                      // the bitset; empty when not requested
 
   uint64_t size() const { return dictionary_page.size() + data_pages.size(); }
 };
@@ -126,16 +126,16 @@ class ColumnWriter {
   // The current chunk.
   std::unique_ptr<DictionaryBuilder> dictionary_;  // null for BOOLEAN or dictionary off
   Buffer data_pages_;
-  int64_t chunk_first_row_ = 0;       // row of the file where the chunk starts (for errors)
-  int64_t chunk_rows_ = 0;            // rows in finished pages
-  int64_t chunk_levels_ = 0;          // entries in finished pages
+  int64_t chunk_first_row_ = 0;  // row of the file where the chunk starts (for errors)
+  int64_t chunk_rows_ = 0;       // rows in finished pages
+  int64_t chunk_levels_ = 0;     // entries in finished pages
   int64_t total_uncompressed_ = 0;
   StatisticsBuilder chunk_stats_;
   std::vector<PageEncodingStats> encoding_stats_;
   std::vector<PageLocation> page_locations_;
-  ColumnIndex column_index_;          // one entry per data page so far
-  bool column_index_valid_ = true;    // false once a non-null page has no usable bounds
-  std::unordered_set<uint64_t> bloom_hashes_;        // distinct hashes, when a bloom filter is wanted
+  ColumnIndex column_index_;                   // one entry per data page so far
+  bool column_index_valid_ = true;             // false once a non-null page has no usable bounds
+  std::unordered_set<uint64_t> bloom_hashes_;  // distinct hashes, when a bloom filter is wanted
 
   // Scratch.
   Buffer levels_buffer_;

@@ -100,8 +100,8 @@ class ParquetWriter::Impl {
   void in_row(size_t column, Fn&& fn) {
     check_open();
     if (column >= columns_.size()) {
-      fail_invalid("{}: row {}: column {} does not exist ({} columns)", path(), rows_written_,
-                   column, columns_.size());
+      fail_invalid("{}: row {}: column {} does not exist ({} columns)", path(), rows_written_, column,
+                   columns_.size());
     }
     with_context(fmt::format("{}: row {}, column '{}'", path(), rows_written_, columns_[column].name),
                  [&] { fn(cursors_[column]); });
@@ -113,8 +113,7 @@ class ParquetWriter::Impl {
       // A page holds at least the value and its 4-byte length, and page
       // sizes are i32: refuse a value that can never fit before anything changes.
       if (value_bytes > static_cast<size_t>(kI32Max) - 4) {
-        fail(ErrorCode::kLimit,
-             "a value of {} bytes does not fit in a Parquet page (2^31-1 bytes at most)",
+        fail(ErrorCode::kLimit, "a value of {} bytes does not fit in a Parquet page (2^31-1 bytes at most)",
              value_bytes);
       }
       ColumnCursor::Entry entry = cursor.value(type);
@@ -212,8 +211,7 @@ class ParquetWriter::Impl {
   void in_column(size_t leaf, Fn&& fn) {
     std::string name;
     for (const std::string& part : tree_.leaves()[leaf].path) name += (name.empty() ? "" : ".") + part;
-    with_context(fmt::format("{}: row group {}, column '{}'", path(), metadata_.row_groups.size(), name),
-                 fn);
+    with_context(fmt::format("{}: row group {}, column '{}'", path(), metadata_.row_groups.size(), name), fn);
   }
 
   bool row_group_full() const {
@@ -322,9 +320,8 @@ class ParquetWriter::Impl {
       metadata_.key_value_metadata.push_back(
           {"pandas", pandas_metadata_json(columns_, options_.pandas_index_column, MIMICIT_VERSION)});
     }
-    metadata_.created_by = options_.created_by.empty()
-                               ? std::string("mimicit version ") + MIMICIT_VERSION
-                               : options_.created_by;
+    metadata_.created_by =
+        options_.created_by.empty() ? std::string("mimicit version ") + MIMICIT_VERSION : options_.created_by;
 
     Buffer footer;
     encode_file_metadata(metadata_, footer);
@@ -350,8 +347,7 @@ class ParquetWriter::Impl {
   bool failed_ = false;
 };
 
-ParquetWriter::ParquetWriter(std::string path, std::vector<WriterColumn> columns,
-                             WriterOptions options)
+ParquetWriter::ParquetWriter(std::string path, std::vector<WriterColumn> columns, WriterOptions options)
     : impl_(std::make_unique<Impl>(std::move(path), std::move(columns), std::move(options))) {}
 
 ParquetWriter::~ParquetWriter() = default;
@@ -360,7 +356,8 @@ void ParquetWriter::append_list(size_t column, size_t length) { impl_->append_li
 void ParquetWriter::append_struct(size_t column) { impl_->append_struct(column); }
 void ParquetWriter::append_null(size_t column) { impl_->append_null(column); }
 void ParquetWriter::append_bool(size_t column, bool value) {
-  impl_->append_value(column, Type::BOOLEAN, [&](ColumnWriter& w, int16_t rep) { w.append_bool(value, rep); });
+  impl_->append_value(column, Type::BOOLEAN,
+                      [&](ColumnWriter& w, int16_t rep) { w.append_bool(value, rep); });
 }
 void ParquetWriter::append_int32(size_t column, int32_t value) {
   impl_->append_value(column, Type::INT32, [&](ColumnWriter& w, int16_t rep) { w.append_int32(value, rep); });
@@ -369,7 +366,8 @@ void ParquetWriter::append_int64(size_t column, int64_t value) {
   impl_->append_value(column, Type::INT64, [&](ColumnWriter& w, int16_t rep) { w.append_int64(value, rep); });
 }
 void ParquetWriter::append_double(size_t column, double value) {
-  impl_->append_value(column, Type::DOUBLE, [&](ColumnWriter& w, int16_t rep) { w.append_double(value, rep); });
+  impl_->append_value(column, Type::DOUBLE,
+                      [&](ColumnWriter& w, int16_t rep) { w.append_double(value, rep); });
 }
 void ParquetWriter::append_bytes(size_t column, std::string_view value) {
   impl_->append_value(

@@ -11,8 +11,7 @@ namespace mimicit::parquet {
 
 int32_t checked_page_size(int64_t size, const char* what) {
   if (size > std::numeric_limits<int32_t>::max()) {
-    fail(ErrorCode::kLimit, "{} of {} bytes exceeds the Parquet page limit of 2^31-1 bytes", what,
-         size);
+    fail(ErrorCode::kLimit, "{} of {} bytes exceeds the Parquet page limit of 2^31-1 bytes", what, size);
   }
   return static_cast<int32_t>(size);
 }
@@ -27,8 +26,8 @@ ByteView PageWriter::compress_body(ByteView in) {
   return compressed_.view();
 }
 
-WrittenPage PageWriter::append_page(PageHeader& header, int64_t uncompressed_body,
-                                    ByteView stored_head, ByteView stored_tail, Buffer& out) {
+WrittenPage PageWriter::append_page(PageHeader& header, int64_t uncompressed_body, ByteView stored_head,
+                                    ByteView stored_tail, Buffer& out) {
   int64_t stored_body = static_cast<int64_t>(stored_head.size() + stored_tail.size());
   header.uncompressed_page_size = checked_page_size(uncompressed_body, "uncompressed page");
   header.compressed_page_size = checked_page_size(stored_body, "compressed page");
@@ -41,8 +40,7 @@ WrittenPage PageWriter::append_page(PageHeader& header, int64_t uncompressed_bod
 
   WrittenPage page;
   page.offset = out.size();
-  page.compressed_size =
-      checked_page_size(static_cast<int64_t>(header_bytes_.size()) + stored_body, "page");
+  page.compressed_size = checked_page_size(static_cast<int64_t>(header_bytes_.size()) + stored_body, "page");
   page.uncompressed_size = static_cast<int64_t>(header_bytes_.size()) + uncompressed_body;
   out.append(header_bytes_);
   out.append(stored_head);
@@ -50,8 +48,7 @@ WrittenPage PageWriter::append_page(PageHeader& header, int64_t uncompressed_bod
   return page;
 }
 
-WrittenPage PageWriter::write_dictionary_page(ByteView plain_values, int64_t num_values,
-                                              Buffer& out) {
+WrittenPage PageWriter::write_dictionary_page(ByteView plain_values, int64_t num_values, Buffer& out) {
   PageHeader header;
   header.type = PageType::DICTIONARY_PAGE;
   DictionaryPageHeader& dict = header.dictionary_page_header.emplace();
@@ -61,8 +58,7 @@ WrittenPage PageWriter::write_dictionary_page(ByteView plain_values, int64_t num
   return append_page(header, static_cast<int64_t>(plain_values.size()), stored, {}, out);
 }
 
-WrittenPage PageWriter::write_data_page_v1(DataPageHeader data_header, ByteView body,
-                                           Buffer& out) {
+WrittenPage PageWriter::write_data_page_v1(DataPageHeader data_header, ByteView body, Buffer& out) {
   PageHeader header;
   header.type = PageType::DATA_PAGE;
   header.data_page_header = std::move(data_header);
@@ -70,19 +66,18 @@ WrittenPage PageWriter::write_data_page_v1(DataPageHeader data_header, ByteView 
   return append_page(header, static_cast<int64_t>(body.size()), stored, {}, out);
 }
 
-WrittenPage PageWriter::write_data_page_v2(DataPageHeaderV2 data_header, ByteView levels,
-                                           size_t rep_bytes, ByteView values, Buffer& out) {
+WrittenPage PageWriter::write_data_page_v2(DataPageHeaderV2 data_header, ByteView levels, size_t rep_bytes,
+                                           ByteView values, Buffer& out) {
   PageHeader header;
   header.type = PageType::DATA_PAGE_V2;
-  data_header.definition_levels_byte_length = checked_page_size(
-      static_cast<int64_t>(levels.size() - rep_bytes), "definition levels");
+  data_header.definition_levels_byte_length =
+      checked_page_size(static_cast<int64_t>(levels.size() - rep_bytes), "definition levels");
   data_header.repetition_levels_byte_length =
       checked_page_size(static_cast<int64_t>(rep_bytes), "repetition levels");
   data_header.is_compressed = codec_ != Codec::UNCOMPRESSED;
   header.data_page_header_v2 = std::move(data_header);
   ByteView stored_values = compress_body(values);
-  return append_page(header, static_cast<int64_t>(levels.size() + values.size()), levels,
-                     stored_values, out);
+  return append_page(header, static_cast<int64_t>(levels.size() + values.size()), levels, stored_values, out);
 }
 
 }  // namespace mimicit::parquet

@@ -16,9 +16,9 @@ namespace mimicit::parquet {
 
 // Where a page landed in the output buffer and how big it is.
 struct WrittenPage {
-  uint64_t offset = 0;              // of the page header, in the output buffer
-  int32_t compressed_size = 0;      // header + stored body, as PageLocation wants it
-  int64_t uncompressed_size = 0;    // header + uncompressed body (for chunk totals)
+  uint64_t offset = 0;            // of the page header, in the output buffer
+  int32_t compressed_size = 0;    // header + stored body, as PageLocation wants it
+  int64_t uncompressed_size = 0;  // header + uncompressed body (for chunk totals)
 };
 
 class PageWriter {
@@ -37,8 +37,8 @@ class PageWriter {
   // `rep_bytes` the repetition levels, the rest the definition levels) and
   // `values` (compressed when the codec is not UNCOMPRESSED). The level and
   // compression fields of `header` are filled in here.
-  WrittenPage write_data_page_v2(DataPageHeaderV2 header, ByteView levels, size_t rep_bytes,
-                                 ByteView values, Buffer& out);
+  WrittenPage write_data_page_v2(DataPageHeaderV2 header, ByteView levels, size_t rep_bytes, ByteView values,
+                                 Buffer& out);
 
   Codec codec() const { return codec_; }
 

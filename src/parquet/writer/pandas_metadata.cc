@@ -18,11 +18,10 @@ PandasTypes pandas_types(const WriterColumn& column) {
   // for a struct (pandas holds both as Python objects).
   if (column.shape == Shape::kStruct) return {"object", "object"};
   if (column.shape == Shape::kList) {
-    static const std::string_view kLists[] = {"list[bool]", "list[int32]", "list[int64]",
-                                              "list[float64]", "list[unicode]", "list[bytes]",
-                                              "list[object]"};
+    static const std::string_view kLists[] = {"list[bool]",    "list[int32]", "list[int64]", "list[float64]",
+                                              "list[unicode]", "list[bytes]", "list[object]"};
     const WriterColumn& e = column.children.at(0);
-    std::string_view name = e.shape != Shape::kValue ? kLists[6]
+    std::string_view name = e.shape != Shape::kValue  ? kLists[6]
                             : e.type == Type::BOOLEAN ? kLists[0]
                             : e.type == Type::INT32   ? kLists[1]
                             : e.type == Type::INT64   ? kLists[2]
@@ -35,14 +34,10 @@ PandasTypes pandas_types(const WriterColumn& column) {
     case Type::BOOLEAN:
       // pandas holds a bool column with missing values as object.
       return {"bool", column.optional ? "object" : "bool"};
-    case Type::INT32:
-      return {"int32", "int32"};
-    case Type::INT64:
-      return {"int64", "int64"};
-    case Type::DOUBLE:
-      return {"float64", "float64"};
-    default:
-      return column.is_string ? PandasTypes{"unicode", "object"} : PandasTypes{"bytes", "object"};
+    case Type::INT32: return {"int32", "int32"};
+    case Type::INT64: return {"int64", "int64"};
+    case Type::DOUBLE: return {"float64", "float64"};
+    default: return column.is_string ? PandasTypes{"unicode", "object"} : PandasTypes{"bytes", "object"};
   }
 }
 
@@ -60,8 +55,8 @@ std::string column_entry(const WriterColumn& column, bool is_index) {
   PandasTypes types = pandas_types(column);
   std::string name = is_index && is_anonymous_index_name(column.name) ? "null" : json_quote(column.name);
   return fmt::format(
-      R"({{"name": {}, "field_name": {}, "pandas_type": "{}", "numpy_type": "{}", "metadata": null}})",
-      name, json_quote(column.name), types.pandas_type, types.numpy_type);
+      R"({{"name": {}, "field_name": {}, "pandas_type": "{}", "numpy_type": "{}", "metadata": null}})", name,
+      json_quote(column.name), types.pandas_type, types.numpy_type);
 }
 
 }  // namespace
@@ -89,8 +84,8 @@ std::string json_quote(std::string_view s) {
   return out;
 }
 
-std::string pandas_metadata_json(const std::vector<WriterColumn>& columns,
-                                 std::string_view index_column, std::string_view creator_version) {
+std::string pandas_metadata_json(const std::vector<WriterColumn>& columns, std::string_view index_column,
+                                 std::string_view creator_version) {
   const WriterColumn* index = nullptr;
   std::string entries;
   for (const WriterColumn& column : columns) {
@@ -105,13 +100,12 @@ std::string pandas_metadata_json(const std::vector<WriterColumn>& columns,
   if (!entries.empty()) entries += ", ";
   entries += column_entry(*index, /*is_index=*/true);
 
-  return fmt::format(
-      R"({{"index_columns": [{}], )"
-      R"("column_indexes": [{{"name": null, "field_name": null, "pandas_type": "unicode", )"
-      R"("numpy_type": "object", "metadata": {{"encoding": "UTF-8"}}}}], )"
-      R"("columns": [{}], "attributes": {{}}, )"
-      R"("creator": {{"library": "mimicit", "version": {}}}, "pandas_version": "2.2.0"}})",
-      json_quote(index->name), entries, json_quote(creator_version));
+  return fmt::format(R"({{"index_columns": [{}], )"
+                     R"("column_indexes": [{{"name": null, "field_name": null, "pandas_type": "unicode", )"
+                     R"("numpy_type": "object", "metadata": {{"encoding": "UTF-8"}}}}], )"
+                     R"("columns": [{}], "attributes": {{}}, )"
+                     R"("creator": {{"library": "mimicit", "version": {}}}, "pandas_version": "2.2.0"}})",
+                     json_quote(index->name), entries, json_quote(creator_version));
 }
 
 }  // namespace mimicit::parquet

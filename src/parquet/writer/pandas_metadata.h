@@ -26,8 +26,8 @@
 namespace mimicit::parquet {
 
 // `index_column` must name one of `columns`.
-std::string pandas_metadata_json(const std::vector<WriterColumn>& columns,
-                                 std::string_view index_column, std::string_view creator_version);
+std::string pandas_metadata_json(const std::vector<WriterColumn>& columns, std::string_view index_column,
+                                 std::string_view creator_version);
 
 // `s` as a JSON string literal, quotes included (UTF-8 passed through,
 // control characters escaped).

@@ -96,12 +96,10 @@ std::string truncate_lower_bound(std::string_view value, size_t max_bytes, bool 
   return std::string(value.substr(0, length));
 }
 
-std::optional<std::string> truncate_upper_bound(std::string_view value, size_t max_bytes,
-                                                bool is_string) {
+std::optional<std::string> truncate_upper_bound(std::string_view value, size_t max_bytes, bool is_string) {
   if (value.size() <= max_bytes) return std::string(value);
   if (is_string) {
-    return increment_utf8(std::string(value.substr(0, utf8_prefix_length(value, max_bytes))),
-                          max_bytes);
+    return increment_utf8(std::string(value.substr(0, utf8_prefix_length(value, max_bytes))), max_bytes);
   }
   return increment_bytes(std::string(value.substr(0, max_bytes)));
 }
@@ -113,10 +111,8 @@ StatisticsBuilder::StatisticsBuilder(Type type, size_t max_bytes, bool is_string
     case Type::INT32:
     case Type::INT64:
     case Type::DOUBLE:
-    case Type::BYTE_ARRAY:
-      return;
-    default:
-      fail_invalid("statistics: unsupported physical type {}", to_string(type));
+    case Type::BYTE_ARRAY: return;
+    default: fail_invalid("statistics: unsupported physical type {}", to_string(type));
   }
 }
 

@@ -100,8 +100,7 @@ class StatisticsBuilder {
 // unchanged when it fits in `max_bytes`. truncate_upper_bound returns
 // nullopt when no value of at most `max_bytes` bytes is >= `value`.
 std::string truncate_lower_bound(std::string_view value, size_t max_bytes, bool is_string);
-std::optional<std::string> truncate_upper_bound(std::string_view value, size_t max_bytes,
-                                                bool is_string);
+std::optional<std::string> truncate_upper_bound(std::string_view value, size_t max_bytes, bool is_string);
 
 // Unsigned byte-wise three-way comparison (<0, 0, >0), the BYTE_ARRAY order.
 int compare_unsigned(std::string_view a, std::string_view b);

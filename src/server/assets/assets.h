@@ -12,7 +12,7 @@
 namespace mimicit::server {
 
 struct Asset {
-  std::string_view name;          // as in /static/<name>
+  std::string_view name;  // as in /static/<name>
   std::string_view content_type;
   std::string_view body;
 };

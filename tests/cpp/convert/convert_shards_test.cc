@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "mimicit/base64.h"
+#include "mimicit/convert.h"
 #include "mimicit/error.h"
 #include "mimicit/image_store.h"
 #include "mimicit/parquet/writer.h"
-#include "test_data.h"
-#include "mimicit/convert.h"
 #include "store/storage_ranges.h"
+#include "test_data.h"
 
 namespace mimicit {
 namespace {
@@ -102,17 +102,18 @@ TEST(StorageRangesTest, CoverStorageOrderWithoutSpanningFilesOrSplittingSmallRow
       uint64_t images = 0;
       std::vector<uint32_t> files;
       std::vector<uint64_t> blocks;
-      store->for_each_in_storage_range(r.begin, r.end,
-                                       [&](std::string_view id, size_t rank, StoragePlace place, uint64_t block) {
-                                         pieces.emplace_back(id, rank);
-                                         files.push_back(place.file);
-                                         blocks.push_back(block);
-                                         ++images;
-                                         return true;
-                                       });
+      store->for_each_in_storage_range(
+          r.begin, r.end, [&](std::string_view id, size_t rank, StoragePlace place, uint64_t block) {
+            pieces.emplace_back(id, rank);
+            files.push_back(place.file);
+            blocks.push_back(block);
+            ++images;
+            return true;
+          });
       EXPECT_EQ(images, r.images);
       ASSERT_FALSE(files.empty());
-      EXPECT_EQ(std::count(files.begin(), files.end(), files[0]), static_cast<long>(files.size())) << "spans files";
+      EXPECT_EQ(std::count(files.begin(), files.end(), files[0]), static_cast<long>(files.size()))
+          << "spans files";
       // Row groups of 20 and 32 rows under a size of 45 or 64 stay whole.
       if ((size == 45 || size == 64) && files[0] < 2) {
         auto count = [&](uint64_t b) {
@@ -124,7 +125,9 @@ TEST(StorageRangesTest, CoverStorageOrderWithoutSpanningFilesOrSplittingSmallRow
                                            });
           return n;
         };
-        auto in_range = [&](uint64_t b) { return static_cast<uint64_t>(std::count(blocks.begin(), blocks.end(), b)); };
+        auto in_range = [&](uint64_t b) {
+          return static_cast<uint64_t>(std::count(blocks.begin(), blocks.end(), b));
+        };
         EXPECT_EQ(in_range(blocks.front()), count(blocks.front()));
         EXPECT_EQ(in_range(blocks.back()), count(blocks.back()));
       }
@@ -186,13 +189,15 @@ TEST(ConvertShardsTest, MissingShardOrFolderFailsAndCommitsNothing) {
   EXPECT_THROW(convert::convert_shard(options, plan.shards[0], work.string()), Error);
   EXPECT_FALSE(fs::exists(work));
   fs::create_directories(work);
-  for (size_t i = 0; i + 1 < plan.shards.size(); ++i) convert::convert_shard(options, plan.shards[i], work.string());
+  for (size_t i = 0; i + 1 < plan.shards.size(); ++i)
+    convert::convert_shard(options, plan.shards[i], work.string());
   try {
     convert::merge_shards(options, plan, work.string());
     ADD_FAILURE() << "merged without the last shard";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kNotFound);
-    EXPECT_NE(e.message().find(fmt::format("shard-{:05}", plan.shards.back().index)), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find(fmt::format("shard-{:05}", plan.shards.back().index)), std::string::npos)
+        << e.message();
   }
   EXPECT_FALSE(fs::exists(dir / "out"));
   EXPECT_FALSE(fs::exists(work / "output"));

@@ -73,7 +73,8 @@ class LayoutTest : public ::testing::Test {
 };
 
 TEST_F(LayoutTest, SourcesAreNamedAfterTheirInstructions) {
-  std::vector<LayoutSource> s = layout_sources({(dir_ / "CGD_instructions.json").string(), (dir_ / "images.json").string()}, "");
+  std::vector<LayoutSource> s =
+      layout_sources({(dir_ / "CGD_instructions.json").string(), (dir_ / "images.json").string()}, "");
   ASSERT_EQ(s.size(), 1u);
   EXPECT_EQ(s[0].task, "CGD");
   EXPECT_EQ(s[0].images, std::vector<std::string>{(dir_ / "images.json").string()});
@@ -83,7 +84,8 @@ TEST_F(LayoutTest, SourcesAreNamedAfterTheirInstructions) {
 TEST_F(LayoutTest, OtterToHfToOtterReadsBackWithMimicitsReaders) {
   LayoutOptions options;
   options.to = Layout::kHf;
-  options.datasets = layout_sources({(dir_ / "CGD_instructions.json").string(), (dir_ / "images.json").string()}, "");
+  options.datasets =
+      layout_sources({(dir_ / "CGD_instructions.json").string(), (dir_ / "images.json").string()}, "");
   options.out = (dir_ / "hf").string();
   options.max_shard_bytes = 200'000;
   options.progress = false;
@@ -99,8 +101,8 @@ TEST_F(LayoutTest, OtterToHfToOtterReadsBackWithMimicitsReaders) {
     ++shards;
   }
   EXPECT_GT(shards, 1u);
-  EXPECT_TRUE(fs::exists(dir_ / "hf" / "CGD_Images" /
-                         ("train-00000-of-0000" + std::to_string(shards) + ".parquet")));
+  EXPECT_TRUE(
+      fs::exists(dir_ / "hf" / "CGD_Images" / ("train-00000-of-0000" + std::to_string(shards) + ".parquet")));
 
   auto original = dataset::InstructionFile::open((dir_ / "CGD_instructions.json").string());
   for (const char* config : {"CGD", "CGD_Instructions"}) {
@@ -155,7 +157,8 @@ TEST_F(LayoutTest, AFailedRunLeavesTheOutputAsItWas) {
   std::ofstream(dir_ / "out" / "keep") << "x";
   LayoutOptions options;
   options.to = Layout::kHf;
-  options.datasets = {{.task = "CGD", .instructions = (dir_ / "CGD_instructions.json").string(),
+  options.datasets = {{.task = "CGD",
+                       .instructions = (dir_ / "CGD_instructions.json").string(),
                        .images = {(dir_ / "no_such_store").string()}}};
   options.out = (dir_ / "out").string();
   options.progress = false;

@@ -15,13 +15,16 @@ class DataConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = testing::temp_dir("data_config");
-    for (const char* name : {"a_instructions.json", "b_instructions.json", "a_train.json", "A.parquet", "B.parquet"}) {
+    for (const char* name :
+         {"a_instructions.json", "b_instructions.json", "a_train.json", "A.parquet", "B.parquet"}) {
       std::ofstream(dir_ / name) << "{}";
     }
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  DataConfig parse(const std::string& yaml) const { return DataConfig::parse(yaml, "data.yaml", {.base_dir = dir_.string()}); }
+  DataConfig parse(const std::string& yaml) const {
+    return DataConfig::parse(yaml, "data.yaml", {.base_dir = dir_.string()});
+  }
 
   std::pair<ErrorCode, std::string> error_of(const std::string& yaml) const {
     try {
@@ -65,7 +68,8 @@ TEXT_ONLY:
   EXPECT_EQ(z.name, "Z_FIRST");
   EXPECT_EQ(z.mimicit_path, (dir_ / "a_instructions.json").string());
   EXPECT_EQ(z.mimicit_path_as_written, "a_instructions.json");
-  EXPECT_EQ(z.images_paths, (std::vector<std::string>{(dir_ / "A.parquet").string(), (dir_ / "B.parquet").string()}));
+  EXPECT_EQ(z.images_paths,
+            (std::vector<std::string>{(dir_ / "A.parquet").string(), (dir_ / "B.parquet").string()}));
   EXPECT_EQ(z.train_config_path, (dir_ / "a_train.json").string());
   EXPECT_EQ(z.num_samples, 500);
   EXPECT_EQ(z.task_descriptions, (std::vector<std::string>{"one", "two"}));
@@ -98,15 +102,21 @@ TEST_F(DataConfigTest, Errors) {
             "data.yaml: unknown group 'IMAGE_TXT' (line 1) (allowed: IMAGE_TEXT, TEXT_ONLY, VIDEO_TEXT, "
             "IMAGE_TEXT_IN_CONTEXT)");
   std::tie(code, message) = error_of("IMAGE_TEXT:\n  LADD:\n    images_path: A.parquet\n");
-  EXPECT_EQ(message, "data.yaml: group IMAGE_TEXT, dataset LADD: missing required key 'mimicit_path' (line 3)");
-  std::tie(code, message) = error_of("IMAGE_TEXT:\n  LADD:\n    mimicit_path: a_instructions.json\n    images_path: [A.parquet, C.parquet]\n");
+  EXPECT_EQ(message,
+            "data.yaml: group IMAGE_TEXT, dataset LADD: missing required key 'mimicit_path' (line 3)");
+  std::tie(code, message) = error_of(
+      "IMAGE_TEXT:\n  LADD:\n    mimicit_path: a_instructions.json\n    images_path: [A.parquet, "
+      "C.parquet]\n");
   EXPECT_EQ(code, ErrorCode::kNotFound);
-  EXPECT_EQ(message, fmt::format("data.yaml: group IMAGE_TEXT, dataset LADD: images_path[1] 'C.parquet' (resolved to "
-                                 "'{}') does not exist",
-                                 (dir_ / "C.parquet").string()));
-  std::tie(code, message) = error_of("TEXT_ONLY:\n  T:\n    mimicit_path: a_instructions.json\n    other_path: /nowhere/x\n");
+  EXPECT_EQ(message,
+            fmt::format("data.yaml: group IMAGE_TEXT, dataset LADD: images_path[1] 'C.parquet' (resolved to "
+                        "'{}') does not exist",
+                        (dir_ / "C.parquet").string()));
+  std::tie(code, message) =
+      error_of("TEXT_ONLY:\n  T:\n    mimicit_path: a_instructions.json\n    other_path: /nowhere/x\n");
   EXPECT_EQ(message, "data.yaml: group TEXT_ONLY, dataset T: other_path '/nowhere/x' does not exist");
-  std::tie(code, message) = error_of("TEXT_ONLY:\n  T:\n    mimicit_path: a_instructions.json\n    num_samples: -3\n");
+  std::tie(code, message) =
+      error_of("TEXT_ONLY:\n  T:\n    mimicit_path: a_instructions.json\n    num_samples: -3\n");
   EXPECT_NE(message.find("num_samples is -3"), std::string::npos);
   std::tie(code, message) = error_of("TEXT_ONLY:\n  T:\n    mimicit_path: [a, b]\n");
   EXPECT_NE(message.find("mimicit_path is a list (line 3), expected a string"), std::string::npos);
@@ -120,7 +130,8 @@ TEST_F(DataConfigTest, Errors) {
 
 TEST_F(DataConfigTest, LoadReadsTheFileAndNamesIt) {
   const std::string path = (dir_ / "d.yaml").string();
-  std::ofstream(path) << "TEXT_ONLY:\n  T:\n    mimicit_path: " << (dir_ / "a_instructions.json").string() << "\n";
+  std::ofstream(path) << "TEXT_ONLY:\n  T:\n    mimicit_path: " << (dir_ / "a_instructions.json").string()
+                      << "\n";
   EXPECT_EQ(DataConfig::load(path).path, path);
   try {
     DataConfig::load((dir_ / "none.yaml").string());

@@ -31,7 +31,9 @@ std::string limit_error(const std::string& yaml, DataConfigOptions options) {
   }
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // A billion laughs shaped like a data YAML (each level must parse, or the
 // walk stops at the first wrong type): one task description of 1000 bytes,
@@ -52,7 +54,8 @@ TEST(DataYamlLimits, BillionLaughsIsRefusedAtOnce) {
   const auto start = std::chrono::steady_clock::now();
   const std::string message = limit_error(billion_laughs(), {});
   // The 67th dataset's line passes 64 MiB: 1 MB of descriptions each.
-  EXPECT_TRUE(contains(message, "limits.yaml: line 69: the document expands to more than 67108864 bytes of text"))
+  EXPECT_TRUE(
+      contains(message, "limits.yaml: line 69: the document expands to more than 67108864 bytes of text"))
       << message;
   EXPECT_TRUE(contains(message, "an alias counts at every use")) << message;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
@@ -63,10 +66,11 @@ TEST(DataYamlLimits, AliasesWithinTheLimitsRead) {
   DataConfigOptions options;
   options.check_paths = false;
   const DataConfig config = DataConfig::parse(
-      "IMAGE_TEXT:\n  a: &d {mimicit_path: a.json, task_description: [&t 'Describe.', *t]}\n  b: *d\n", "ok.yaml",
-      options);
+      "IMAGE_TEXT:\n  a: &d {mimicit_path: a.json, task_description: [&t 'Describe.', *t]}\n  b: *d\n",
+      "ok.yaml", options);
   ASSERT_EQ(config.groups.at(0).datasets.size(), 2u);
-  EXPECT_EQ(config.groups[0].datasets[1].task_descriptions, (std::vector<std::string>{"Describe.", "Describe."}));
+  EXPECT_EQ(config.groups[0].datasets[1].task_descriptions,
+            (std::vector<std::string>{"Describe.", "Describe."}));
 }
 
 // 7 values: three mappings, four scalars.
@@ -76,7 +80,8 @@ TEST(DataYamlLimits, ExpandedValues) {
   options.max_expanded_nodes = 7;
   EXPECT_EQ(limit_error(yaml, options), "");
   options.max_expanded_nodes = 6;
-  EXPECT_TRUE(contains(limit_error(yaml, options), "limits.yaml: line 1: the document expands to more than 6 values"));
+  EXPECT_TRUE(contains(limit_error(yaml, options),
+                       "limits.yaml: line 1: the document expands to more than 6 values"));
   // An alias counts as what it stands for: the list and its two items
   // twice, with the keys task_description and z, 7 + 2 + 2 * 3 values.
   const std::string aliased = "IMAGE_TEXT: {d: {mimicit_path: x, task_description: &t [a, b], z: *t}}";
@@ -88,7 +93,8 @@ TEST(DataYamlLimits, ExpandedValues) {
 
 // An alias inside its own anchor's node has no finite expansion.
 TEST(DataYamlLimits, CyclicAliasIsRefused) {
-  EXPECT_TRUE(contains(limit_error("IMAGE_TEXT: &g {d: *g}", {}), "line 1: an alias inside the node of its own anchor"));
+  EXPECT_TRUE(contains(limit_error("IMAGE_TEXT: &g {d: *g}", {}),
+                       "line 1: an alias inside the node of its own anchor"));
 }
 
 // 24 bytes of scalars: IMAGE_TEXT, d, mimicit_path, x.
@@ -98,7 +104,8 @@ TEST(DataYamlLimits, ExpandedBytes) {
   options.max_expanded_bytes = 24;
   EXPECT_EQ(limit_error(yaml, options), "");
   options.max_expanded_bytes = 23;
-  EXPECT_TRUE(contains(limit_error(yaml, options), "line 1: the document expands to more than 23 bytes of text"));
+  EXPECT_TRUE(
+      contains(limit_error(yaml, options), "line 1: the document expands to more than 23 bytes of text"));
 }
 
 TEST(DataYamlLimits, FileSizeIsCheckedBeforeReading) {
@@ -115,7 +122,8 @@ TEST(DataYamlLimits, FileSizeIsCheckedBeforeReading) {
     ADD_FAILURE() << "a YAML over max_yaml_bytes was read";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kLimit);
-    EXPECT_TRUE(contains(e.what(), path.string() + ": the data YAML has 35 bytes, over the limit of 34 bytes"))
+    EXPECT_TRUE(
+        contains(e.what(), path.string() + ": the data YAML has 35 bytes, over the limit of 34 bytes"))
         << e.what();
   }
   // Text handed to parse() directly is held to the same bound.

@@ -24,19 +24,22 @@ class GroupDatasetTest : public ::testing::Test {
   void write(const std::string& name, const std::string& text) const { std::ofstream(dir_ / name) << text; }
 
   // Records PREFIX_0 .. PREFIX_{n-1}: "q<i>" / "a<i>", images per `images`.
-  void records(const std::string& name, const std::string& prefix, int n, int images, const std::string& extra = "") const {
+  void records(const std::string& name, const std::string& prefix, int n, int images,
+               const std::string& extra = "") const {
     std::string text = "{\"meta\": {}, \"data\": {";
     for (int i = 0; i < n; ++i) {
       if (i) text += ",";
       std::string ids;
       for (int k = 0; k < images; ++k) ids += fmt::format("{}\"{}_IMG_{}_{}\"", k ? "," : "", prefix, i, k);
-      text += fmt::format("\"{}_{}\": {{\"instruction\": \" q{}? #\", \"answer\": \"a{}\", \"image_ids\": [{}]{}}}",
-                          prefix, i, i, i, ids, extra);
+      text += fmt::format(
+          "\"{}_{}\": {{\"instruction\": \" q{}? #\", \"answer\": \"a{}\", \"image_ids\": [{}]{}}}", prefix,
+          i, i, i, ids, extra);
     }
     write(name, text + "}}");
   }
 
-  std::shared_ptr<const GroupDataset> open(const std::string& yaml, Group group, SampleOptions options = {}) const {
+  std::shared_ptr<const GroupDataset> open(const std::string& yaml, Group group,
+                                           SampleOptions options = {}) const {
     options.parse.threads = 2;
     return GroupDataset::open(DataConfig::parse(yaml, "d.yaml", {.base_dir = dir_.string()}), group, options);
   }
@@ -92,7 +95,8 @@ TEST_F(GroupDatasetTest, SampleTextAndShapes) {
   video.image_size = 336;
   video.instruction_format = InstructionFormat::kLlama2;
   records("v.json", "V", 1, 10);
-  const SampleText v = open("VIDEO_TEXT:\n  V: {mimicit_path: v.json}\n", Group::kVideoText, video)->sample_text(0);
+  const SampleText v =
+      open("VIDEO_TEXT:\n  V: {mimicit_path: v.json}\n", Group::kVideoText, video)->sample_text(0);
   EXPECT_EQ(v.image_ids, (std::vector<std::string>{"V_IMG_0_0", "V_IMG_0_3", "V_IMG_0_6", "V_IMG_0_9"}));
   EXPECT_EQ(v.image_shape, (std::vector<int64_t>{1, 4, 3, 336, 336}));
   EXPECT_EQ(v.full_text, "[INST]<image>\nq0?[/INST]<answer>a0<|endofchunk|>");
@@ -126,7 +130,8 @@ TEST_F(GroupDatasetTest, LaterDatasetsWinAndAreReported) {
   EXPECT_EQ(group->replaced_records()[0].id, "X_1");
   EXPECT_EQ(group->replaced_records()[0].replaced_dataset, 0u);
   EXPECT_EQ(group->replaced_records()[0].kept_dataset, 1u);
-  EXPECT_EQ(group->images_paths(), (std::vector<std::string>{(dir_ / "a.json").string(), (dir_ / "b.json").string()}));
+  EXPECT_EQ(group->images_paths(),
+            (std::vector<std::string>{(dir_ / "a.json").string(), (dir_ / "b.json").string()}));
   EXPECT_EQ(group->find_record("X_1")->dataset, 1u);
   EXPECT_EQ(group->find_record("X_2")->dataset, 0u);
   EXPECT_FALSE(group->find_record("X_9").has_value());
@@ -135,7 +140,8 @@ TEST_F(GroupDatasetTest, LaterDatasetsWinAndAreReported) {
 TEST_F(GroupDatasetTest, MissingIdsFailNamingThem) {
   records("a.json", "A", 2, 1);
   write("t.json", R"({"A_0": ["GHOST"], "NOPE": []})");
-  const auto group = open("IMAGE_TEXT:\n  A: {mimicit_path: a.json, train_config_path: t.json}\n", Group::kImageText);
+  const auto group =
+      open("IMAGE_TEXT:\n  A: {mimicit_path: a.json, train_config_path: t.json}\n", Group::kImageText);
   try {
     group->sample_text(0);
     FAIL();
@@ -154,7 +160,8 @@ TEST_F(GroupDatasetTest, MissingIdsFailNamingThem) {
     open("TEXT_ONLY:\n  Z: {mimicit_path: z.json, num_samples: 5}\n", Group::kTextOnly);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(e.message(), "group TEXT_ONLY, dataset Z: num_samples is 5 but there are no instructions to draw from");
+    EXPECT_EQ(e.message(),
+              "group TEXT_ONLY, dataset Z: num_samples is 5 but there are no instructions to draw from");
   }
   EXPECT_THROW(open("TEXT_ONLY:\n  Z: {mimicit_path: z.json}\n", Group::kImageText), Error);
 }
@@ -163,7 +170,8 @@ TEST_F(GroupDatasetTest, ConcurrentSamples) {
   records("a.json", "A", 500, 2, ", \"rel_ins_ids\": [\"A_0\", \"A_1\"]");
   SampleOptions options;
   options.populate_rel_ins = true;
-  const auto group = open("IMAGE_TEXT:\n  A: {mimicit_path: a.json, num_samples: 1300}\n", Group::kImageText, options);
+  const auto group =
+      open("IMAGE_TEXT:\n  A: {mimicit_path: a.json, num_samples: 1300}\n", Group::kImageText, options);
   std::vector<std::string> expected;
   for (uint64_t i = 0; i < group->size(); ++i) expected.push_back(group->sample_text(i).full_text);
   std::atomic<int> mismatches{0};
@@ -186,18 +194,21 @@ TEST_F(GroupDatasetTest, ConcurrentSamples) {
 TEST_F(GroupDatasetTest, SampleLines) {
   records("a.json", "A", 2, 1);
   records("t.json", "T", 2, 0);
-  const DataConfig config = DataConfig::parse(
-      "TEXT_ONLY:\n  T: {mimicit_path: t.json}\nIMAGE_TEXT:\n  D: {mimicit_path: a.json}\n", "d.yaml",
-      {.base_dir = dir_.string()});
+  const DataConfig config =
+      DataConfig::parse("TEXT_ONLY:\n  T: {mimicit_path: t.json}\nIMAGE_TEXT:\n  D: {mimicit_path: a.json}\n",
+                        "d.yaml", {.base_dir = dir_.string()});
   auto lines = [&](SampleLinesOptions options) {
     std::ostringstream out;
     write_sample_lines(config, options, out);
     return out.str();
   };
   EXPECT_EQ(lines({.limit = 3}),
-            "{\"id\":\"T_0\",\"group\":\"TEXT_ONLY\",\"dataset\":\"T\",\"full_text\":\"User:q0? GPT:<answer>a0<|endofchunk|>\",\"image_ids\":[]}\n"
-            "{\"id\":\"T_1\",\"group\":\"TEXT_ONLY\",\"dataset\":\"T\",\"full_text\":\"User:q1? GPT:<answer>a1<|endofchunk|>\",\"image_ids\":[]}\n"
-            "{\"id\":\"A_0\",\"group\":\"IMAGE_TEXT\",\"dataset\":\"D\",\"full_text\":\"<image>User:q0? GPT:<answer>a0<|endofchunk|>\",\"image_ids\":[\"A_IMG_0_0\"]}\n");
+            "{\"id\":\"T_0\",\"group\":\"TEXT_ONLY\",\"dataset\":\"T\",\"full_text\":\"User:q0? "
+            "GPT:<answer>a0<|endofchunk|>\",\"image_ids\":[]}\n"
+            "{\"id\":\"T_1\",\"group\":\"TEXT_ONLY\",\"dataset\":\"T\",\"full_text\":\"User:q1? "
+            "GPT:<answer>a1<|endofchunk|>\",\"image_ids\":[]}\n"
+            "{\"id\":\"A_0\",\"group\":\"IMAGE_TEXT\",\"dataset\":\"D\",\"full_text\":\"<image>User:q0? "
+            "GPT:<answer>a0<|endofchunk|>\",\"image_ids\":[\"A_IMG_0_0\"]}\n");
   EXPECT_EQ(lines({.group = Group::kImageText, .limit = 0}), "");
   try {
     lines({.group = Group::kVideoText});
@@ -237,8 +248,10 @@ TEST_F(GroupDatasetTest, WrongTypedRecordsAreDroppedWhereTheFieldIsRead) {
   SampleOptions populate;
   populate.populate_rel_ins = true;
   for (const SampleOptions& options : {SampleOptions(), populate}) {
-    const auto bad = open("IMAGE_TEXT:\n  D: {mimicit_path: bad.json, num_samples: 2}\n", Group::kImageText, options);
-    const auto good = open("IMAGE_TEXT:\n  D: {mimicit_path: good.json, num_samples: 2}\n", Group::kImageText, options);
+    const auto bad =
+        open("IMAGE_TEXT:\n  D: {mimicit_path: bad.json, num_samples: 2}\n", Group::kImageText, options);
+    const auto good =
+        open("IMAGE_TEXT:\n  D: {mimicit_path: good.json, num_samples: 2}\n", Group::kImageText, options);
     ASSERT_EQ(bad->size(), good->size());
     for (uint64_t i = 0; i < bad->size(); ++i) EXPECT_EQ(bad->training_id(i), good->training_id(i));
     EXPECT_EQ(texts(bad), texts(good));
@@ -270,10 +283,14 @@ TEST_F(GroupDatasetTest, WrongTypedRecordsAreDroppedWhereTheFieldIsRead) {
   EXPECT_EQ(report.failed, 1u);
   EXPECT_FALSE(report.clean());
   EXPECT_EQ(out.str(),
-            "{\"id\":\"X_1\",\"group\":\"IMAGE_TEXT\",\"dataset\":\"D\",\"full_text\":\"<image>User:q1 GPT:<answer>a1<|endofchunk|>\",\"image_ids\":[\"I1\"]}\n"
-            "{\"id\":\"X_3\",\"group\":\"IMAGE_TEXT\",\"dataset\":\"D\",\"full_text\":\"<image>User:q3 GPT:<answer>a3<|endofchunk|>\",\"image_ids\":[\"I3\"]}\n");
+            "{\"id\":\"X_1\",\"group\":\"IMAGE_TEXT\",\"dataset\":\"D\",\"full_text\":\"<image>User:q1 "
+            "GPT:<answer>a1<|endofchunk|>\",\"image_ids\":[\"I1\"]}\n"
+            "{\"id\":\"X_3\",\"group\":\"IMAGE_TEXT\",\"dataset\":\"D\",\"full_text\":\"<image>User:q3 "
+            "GPT:<answer>a3<|endofchunk|>\",\"image_ids\":[\"I3\"]}\n");
   ASSERT_EQ(problems.size(), 3u);
-  EXPECT_TRUE(problems[0].starts_with("dropped record: " + (dir_ / "bad.json").string() + ": byte offset 17 (line 1): record 'X_0': field 'instruction' is a number"))
+  EXPECT_TRUE(
+      problems[0].starts_with("dropped record: " + (dir_ / "bad.json").string() +
+                              ": byte offset 17 (line 1): record 'X_0': field 'instruction' is a number"))
       << problems[0];
   EXPECT_TRUE(problems[2].starts_with("group IMAGE_TEXT, sample 2 (id 'X_4'): ")) << problems[2];
 }

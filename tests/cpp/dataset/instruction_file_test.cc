@@ -65,7 +65,8 @@ TEST(InstructionFile, RecordsFieldsAndRepeats) {
 
 TEST(InstructionFile, UnknownFieldsSurviveInRawJson) {
   const auto dir = testing::temp_dir("instruction_raw");
-  const std::string record = R"({"instruction":"q","answer":"a","image_ids":["I\/1"],"bbox":[[1,2],[3,4]],"n":123456789012345678901234567890})";
+  const std::string record =
+      R"({"instruction":"q","answer":"a","image_ids":["I\/1"],"bbox":[[1,2],[3,4]],"n":123456789012345678901234567890})";
   const auto file = InstructionFile::open(write(dir, "r.json", "{\"data\":{\"A\":" + record + "}}"));
   EXPECT_EQ(file->raw_json(0), record);
   EXPECT_EQ(file->read(0).image_ids, std::vector<std::string>{"I/1"});
@@ -84,7 +85,8 @@ TEST(InstructionFile, ErrorsNameFileOffsetAndRecord) {
   // A record of the wrong type that is not JSON either: the file is not JSON.
   const std::string bad_json = write(dir, "j.json", "{\"data\": {\"A\": {\"answer\": 1, \"x\": [tru]}}}");
   EXPECT_NE(open_error(bad_json).find("record 'A'"), std::string::npos);
-  const std::string bad_list_json = write(dir, "k.json", "{\"data\": {\"A\": {\"image_ids\": [1, \"\xc3\x28\"]}}}");
+  const std::string bad_list_json =
+      write(dir, "k.json", "{\"data\": {\"A\": {\"image_ids\": [1, \"\xc3\x28\"]}}}");
   EXPECT_NE(open_error(bad_list_json).find("record 'A'"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
@@ -94,10 +96,11 @@ TEST(InstructionFile, ErrorsNameFileOffsetAndRecord) {
 // offset, field, what it is); the others read as they would without it.
 TEST(InstructionFile, WrongTypedRecordsAreDroppedAndReported) {
   const auto dir = testing::temp_dir("instruction_dropped");
-  const std::string path = write(dir, "t.json",
-                                 "{\"data\": {\"A\": {\"instruction\": \"q\"},\n \"B\": {\"answer\": [1]},\n"
-                                 " \"C\": 5, \"D\": {\"image_ids\": [\"x\", 2]}, \"E\": {\"rel_ins_ids\": \"E\"},\n"
-                                 " \"F\": {\"instruction\": null, \"answer\": \"a\"}, \"G\": {\"answer\": \"g\"}}}");
+  const std::string path =
+      write(dir, "t.json",
+            "{\"data\": {\"A\": {\"instruction\": \"q\"},\n \"B\": {\"answer\": [1]},\n"
+            " \"C\": 5, \"D\": {\"image_ids\": [\"x\", 2]}, \"E\": {\"rel_ins_ids\": \"E\"},\n"
+            " \"F\": {\"instruction\": null, \"answer\": \"a\"}, \"G\": {\"answer\": \"g\"}}}");
   const auto file = InstructionFile::open(path);
   ASSERT_EQ(file->size(), 2u);
   EXPECT_EQ(file->id(0), "A");
@@ -147,7 +150,8 @@ TEST(InstructionFile, WrongTypedRecordsAreDroppedAndReported) {
   std::string good = "{\"data\": {";
   for (int i = 0; i < 20000; ++i) {
     const bool bad = i == 15000 || i == 19000;
-    const std::string record = fmt::format("\"ID{}\": {{\"instruction\": \"q\", \"answer\": {}}},", i, bad ? "1" : "\"a\"");
+    const std::string record =
+        fmt::format("\"ID{}\": {{\"instruction\": \"q\", \"answer\": {}}},", i, bad ? "1" : "\"a\"");
     many += record;
     if (!bad) good += record;
   }
@@ -172,7 +176,8 @@ TEST(InstructionFile, WrongTypedRecordsAreDroppedAndReported) {
 
 TEST(InstructionFile, EveryTruncationFailsCleanly) {
   const auto dir = testing::temp_dir("instruction_truncated");
-  const std::string text = R"({"meta": {"v": 1}, "data": {"A": {"instruction": "q\u00e9", "answer": "a", "image_ids": ["x"]}, "B": {}}})";
+  const std::string text =
+      R"({"meta": {"v": 1}, "data": {"A": {"instruction": "q\u00e9", "answer": "a", "image_ids": ["x"]}, "B": {}}})";
   for (size_t n = 0; n < text.size(); ++n) {
     EXPECT_NE(open_error(write(dir, "t.json", text.substr(0, n))), "") << n;
   }
@@ -220,7 +225,9 @@ TEST(InstructionFile, ConcurrentReads) {
   std::string text = "{\"data\": {";
   for (int i = 0; i < 3000; ++i) {
     if (i) text += ",";
-    text += fmt::format("\"ID{}\": {{\"instruction\": \"q{}\", \"answer\": \"a{}\", \"image_ids\": [\"IMG{}\"]}}", i, i, i, i);
+    text +=
+        fmt::format("\"ID{}\": {{\"instruction\": \"q{}\", \"answer\": \"a{}\", \"image_ids\": [\"IMG{}\"]}}",
+                    i, i, i, i);
   }
   text += "}}";
   const auto file = InstructionFile::open(write(dir, "c.json", text), {.threads = 4});
@@ -232,7 +239,9 @@ TEST(InstructionFile, ConcurrentReads) {
       Record r;
       for (int i = t; i < 3000; i += 2) {
         file->read(static_cast<size_t>(i), &r);
-        if (r.instruction != fmt::format("q{}", i) || r.image_ids != std::vector<std::string>{fmt::format("IMG{}", i)}) ++bad;
+        if (r.instruction != fmt::format("q{}", i) ||
+            r.image_ids != std::vector<std::string>{fmt::format("IMG{}", i)})
+          ++bad;
       }
     });
   }
@@ -243,7 +252,8 @@ TEST(InstructionFile, ConcurrentReads) {
 
 TEST(TrainConfig, EntriesInOrderAndErrors) {
   const auto dir = testing::temp_dir("train_config");
-  const auto config = TrainConfig::open(write(dir, "t.json", R"({"B": ["A", "C"], "A": [], "C": ["B"], "B": ["X"]})"));
+  const auto config =
+      TrainConfig::open(write(dir, "t.json", R"({"B": ["A", "C"], "A": [], "C": ["B"], "B": ["X"]})"));
   ASSERT_EQ(config->size(), 3u);
   EXPECT_EQ(config->id(0), "B");
   std::vector<std::string> ids;
@@ -256,7 +266,8 @@ TEST(TrainConfig, EntriesInOrderAndErrors) {
     TrainConfig::open(write(dir, "bad.json", R"({"A": ["B"], "B": "C"})"));
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(e.message().find("entry 'B': the value is a string, expected an array of instruction ids"), std::string::npos)
+    EXPECT_NE(e.message().find("entry 'B': the value is a string, expected an array of instruction ids"),
+              std::string::npos)
         << e.message();
   }
   std::filesystem::remove_all(dir);

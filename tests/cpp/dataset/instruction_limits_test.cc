@@ -36,7 +36,9 @@ std::string limit_error(const std::function<void(const ParseOptions&)>& open, ui
   }
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 const std::string kRecord = R"({"instruction": "Why?", "answer": "Because."})";  // 45 bytes
 const std::string kMeta = R"({"version": "0.0.1", "padding": "................................"})";
@@ -49,18 +51,23 @@ TEST(InstructionLimits, RecordsAndMeta) {
   auto open = [&](const ParseOptions& options) { InstructionFile::open(path, options); };
   EXPECT_EQ(limit_error(open, kMeta.size()), "");
   std::string message = limit_error(open, kRecord.size());
-  EXPECT_TRUE(contains(message, path + ": byte offset 78 (line 1): the value of 'meta' has 67 bytes, over the "
-                                       "limit of 45 bytes")) << message;
+  EXPECT_TRUE(contains(message, path +
+                                    ": byte offset 78 (line 1): the value of 'meta' has 67 bytes, over the "
+                                    "limit of 45 bytes"))
+      << message;
   message = limit_error(open, kRecord.size() - 1);
-  EXPECT_TRUE(contains(message, path + ": byte offset 22 (line 1): the value of 'LA_INS_1' has 45 bytes, over the "
-                                       "limit of 44 bytes")) << message;
+  EXPECT_TRUE(
+      contains(message, path + ": byte offset 22 (line 1): the value of 'LA_INS_1' has 45 bytes, over the "
+                               "limit of 44 bytes"))
+      << message;
 }
 
 TEST(InstructionLimits, TrainConfigEntries) {
   const std::string path = write("x_train.json", R"({"LA_INS_1": ["LA_INS_2", "LA_INS_3"]})");
   auto open = [&](const ParseOptions& options) { TrainConfig::open(path, options); };
   EXPECT_EQ(limit_error(open, 24), "");
-  EXPECT_TRUE(contains(limit_error(open, 23), "the value of 'LA_INS_1' has 24 bytes, over the limit of 23 bytes"));
+  EXPECT_TRUE(
+      contains(limit_error(open, 23), "the value of 'LA_INS_1' has 24 bytes, over the limit of 23 bytes"));
 }
 
 TEST(InstructionLimits, Default) { EXPECT_EQ(ParseOptions{}.max_value_bytes, 16u << 20); }

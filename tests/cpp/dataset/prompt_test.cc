@@ -28,19 +28,32 @@ const CleanCase kCases[] = {
     {"  What is #this?!  ", "What is this?!", "What is #this?!", "What is this?!", "What is #this?!"},
     {"\n\n  a\tb \n", "a\tb", "  a\tb ", "a\tb", "a\tb"},
     {"x\r\ny", "x y", "x\r\ny", "x y", "x\ny"},
-    {" \xe3\x80\x80h\xc3\xa9llo\xc2\xa0\xc2\xa0w\xc3\xb6rld \xe2\x80\xa8", "\xe3\x80\x80h\xc3\xa9llo w\xc3\xb6rld",
+    {" \xe3\x80\x80h\xc3\xa9llo\xc2\xa0\xc2\xa0w\xc3\xb6rld \xe2\x80\xa8",
+     "\xe3\x80\x80h\xc3\xa9llo w\xc3\xb6rld",
      "\xe3\x80\x80h\xc3\xa9llo\xc2\xa0\xc2\xa0w\xc3\xb6rld \xe2\x80\xa8", "h\xc3\xa9llo w\xc3\xb6rld",
      "h\xc3\xa9llo\xc2\xa0\xc2\xa0w\xc3\xb6rld"},
     {"emoji \xf0\x9f\xa6\x9c ok \xc2\xb2\xc2\xb3 \xc2\xbd e\xcc\x81", "emoji ok \xc2\xb2\xc2\xb3 \xc2\xbd e",
      "emoji \xf0\x9f\xa6\x9c ok \xc2\xb2\xc2\xb3 \xc2\xbd e\xcc\x81", "emoji ok \xc2\xb2\xc2\xb3 \xc2\xbd e",
      "emoji \xf0\x9f\xa6\x9c ok \xc2\xb2\xc2\xb3 \xc2\xbd e\xcc\x81"},
-    {"\x1c\x1d" "A\x1f" "B\xc2\x85", "A\x1f" "B\xc2\x85", "\x1c\x1d" "A\x1f" "B\xc2\x85", "A\x1f" "B", "A\x1f" "B"},
+    {"\x1c\x1d"
+     "A\x1f"
+     "B\xc2\x85",
+     "A\x1f"
+     "B\xc2\x85",
+     "\x1c\x1d"
+     "A\x1f"
+     "B\xc2\x85",
+     "A\x1f"
+     "B",
+     "A\x1f"
+     "B"},
     {"", "", "", "", ""},
     {"   ", "", "", "", ""},
     {"\n a \n", "a", " a ", "a", "a"},
     {"tab\t\ttab", "tab tab", "tab\t\ttab", "tab tab", "tab\t\ttab"},
     {"a \r\n b", "a b", "a \r\n b", "a b", "a \n b"},
-    {"\xe2\x80\x8bzero\xef\xbb\xbf", "zero", "\xe2\x80\x8bzero\xef\xbb\xbf", "zero", "\xe2\x80\x8bzero\xef\xbb\xbf"},
+    {"\xe2\x80\x8bzero\xef\xbb\xbf", "zero", "\xe2\x80\x8bzero\xef\xbb\xbf", "zero",
+     "\xe2\x80\x8bzero\xef\xbb\xbf"},
 };
 
 TEST(TextClean, MatchesPythonRe) {
@@ -54,8 +67,15 @@ TEST(TextClean, MatchesPythonRe) {
 
 TEST(TextClean, InvalidUtf8IsASymbol) {
   // Never produced by the JSON parser; handled without reading past the end.
-  EXPECT_EQ(clean_question("a\xff" "b\xe3\x80", false, kReference), "ab");
-  EXPECT_EQ(clean_question("a\xff" "b\xe3\x80", true, kReference), "a\xff" "b\xe3\x80");
+  EXPECT_EQ(clean_question("a\xff"
+                           "b\xe3\x80",
+                           false, kReference),
+            "ab");
+  EXPECT_EQ(clean_question("a\xff"
+                           "b\xe3\x80",
+                           true, kReference),
+            "a\xff"
+            "b\xe3\x80");
   EXPECT_EQ(clean_answer("\xc0 x \xe3", true, kReference), "\xc0 x \xe3");
 }
 
@@ -84,16 +104,26 @@ TEST(TextClean, EachPythonsUnicodeTables) {
   const P versions[] = {P::kPython39, P::kPython311, P::kPython312, P::kPython313};
   for (size_t v = 0; v < std::size(versions); ++v) {
     for (size_t a = 0; a < std::size(added); ++a) {
-      EXPECT_EQ(is_word_char(added[a], versions[v]), a < v) << python_unicode_name(versions[v]) << " " << added[a];
+      EXPECT_EQ(is_word_char(added[a], versions[v]), a < v)
+          << python_unicode_name(versions[v]) << " " << added[a];
     }
     EXPECT_FALSE(is_word_char(0x1F99C, versions[v]));
     EXPECT_TRUE(is_space_char(0x3000, versions[v]));
   }
   // re.sub(r'[^\w\s.,?!()"\']', "", "a\u0870b\U00011f04c\U0002ebf0d")
-  const std::string text = "a\xe0\xa1\xb0" "b\xf0\x91\xbc\x84" "c\xf0\xae\xaf\xb0" "d";
+  const std::string text =
+      "a\xe0\xa1\xb0"
+      "b\xf0\x91\xbc\x84"
+      "c\xf0\xae\xaf\xb0"
+      "d";
   EXPECT_EQ(clean_question(text, false, P::kPython39), "abcd");
-  EXPECT_EQ(clean_question(text, false, P::kPython311), "a\xe0\xa1\xb0" "bcd");
-  EXPECT_EQ(clean_answer(text, false, P::kPython312), "a\xe0\xa1\xb0" "b\xf0\x91\xbc\x84" "cd");
+  EXPECT_EQ(clean_question(text, false, P::kPython311),
+            "a\xe0\xa1\xb0"
+            "bcd");
+  EXPECT_EQ(clean_answer(text, false, P::kPython312),
+            "a\xe0\xa1\xb0"
+            "b\xf0\x91\xbc\x84"
+            "cd");
   EXPECT_EQ(clean_answer(text, false, P::kPython313), text);
 }
 
@@ -132,10 +162,13 @@ TEST(TurnFormat, EveryFormatByteForByte) {
   EXPECT_EQ(turn(F::kLlama2, true, true), "[INST]\nQ?[/INST]<answer>A.<|endofchunk|>");
   EXPECT_EQ(turn(F::kLlama2, false, false), "[INST]Q?[/INST]<answer>A.<|endofchunk|>");
   EXPECT_EQ(turn(F::kIdefics, true, false),
-            "User:<fake_token_around_image><image><fake_token_around_image>Q?<end_of_utterance>\nAssistant:<answer>A."
+            "User:<fake_token_around_image><image><fake_token_around_image>Q?<end_of_utterance>\nAssistant:<"
+            "answer>A."
             "<end_of_utterance>\n");
-  EXPECT_EQ(turn(F::kIdefics, true, true), "User:Q?<end_of_utterance>\nAssistant:<answer>A.<end_of_utterance>\n");
-  EXPECT_EQ(turn(F::kIdefics, false, false), "User:Q?<end_of_utterance>\nAssistant:<answer>A.<end_of_utterance>\n");
+  EXPECT_EQ(turn(F::kIdefics, true, true),
+            "User:Q?<end_of_utterance>\nAssistant:<answer>A.<end_of_utterance>\n");
+  EXPECT_EQ(turn(F::kIdefics, false, false),
+            "User:Q?<end_of_utterance>\nAssistant:<answer>A.<end_of_utterance>\n");
   EXPECT_EQ(turn(F::kFuyu, true, false), "User:Q? Assistant:\x04 A.");
   EXPECT_EQ(turn(F::kFuyu, false, true), "User:Q? Assistant:\x04 A.");
   EXPECT_EQ(parse_instruction_format("idefics"), F::kIdefics);

@@ -16,7 +16,8 @@ std::vector<uint64_t> draws(PyRandom& r, int n) {
 
 TEST(PyRandom, SeedsLikeRandomSeed) {
   PyRandom zero(0);
-  EXPECT_EQ(draws(zero, 5), (std::vector<uint64_t>{3626764237, 1654615998, 3255389356, 3823568514, 1806341205}));
+  EXPECT_EQ(draws(zero, 5),
+            (std::vector<uint64_t>{3626764237, 1654615998, 3255389356, 3823568514, 1806341205}));
   PyRandom small(12345);
   EXPECT_EQ(draws(small, 3), (std::vector<uint64_t>{1789368711, 3146859322, 43676229}));
   PyRandom two_words((int64_t{1} << 40) + 7);
@@ -37,8 +38,8 @@ TEST(PyRandom, GetrandbitsRandomAndRandbelow) {
   EXPECT_EQ(f.random(), 0x1.aeaa51052e978p-2);
   PyRandom b(0);
   std::vector<uint64_t> below;
-  for (uint64_t n : {uint64_t{1}, uint64_t{2}, uint64_t{3}, uint64_t{10}, uint64_t{1000}, (uint64_t{1} << 31) + 1,
-                     (uint64_t{1} << 40) + 3}) {
+  for (uint64_t n : {uint64_t{1}, uint64_t{2}, uint64_t{3}, uint64_t{10}, uint64_t{1000},
+                     (uint64_t{1} << 31) + 1, (uint64_t{1} << 40) + 3}) {
     below.push_back(b.randbelow(n));
   }
   EXPECT_EQ(below, (std::vector<uint64_t>{0, 1, 0, 4, 988, 2087043557, 788025983492ULL}));
@@ -73,9 +74,9 @@ TEST(PyRandom, Choices) {
 }
 
 TEST(PyRandom, SampleSetsize) {
-  const std::pair<uint64_t, uint64_t> cases[] = {{0, 21},   {1, 21},     {5, 21},     {6, 85},   {7, 85},
-                                                 {21, 85},  {22, 277},   {85, 277},   {86, 1045}, {341, 1045},
-                                                 {342, 4117}, {1000000, 4194325}};
+  const std::pair<uint64_t, uint64_t> cases[] = {{0, 21},    {1, 21},     {5, 21},     {6, 85},
+                                                 {7, 85},    {21, 85},    {22, 277},   {85, 277},
+                                                 {86, 1045}, {341, 1045}, {342, 4117}, {1000000, 4194325}};
   for (auto [k, setsize] : cases) EXPECT_EQ(python_sample_setsize(k), setsize) << k;
 }
 
@@ -97,9 +98,11 @@ TEST(PyRandom, TupleHashAndItemSeed) {
     EXPECT_EQ(python_hash_int_pair(c.a, c.b), c.hash) << c.a << "," << c.b;
     EXPECT_EQ(reference_item_seed(c.a, c.b), c.seed) << c.a << "," << c.b;
   }
-  const int64_t values[] = {-1, -2, (int64_t{1} << 61) - 1, int64_t{1} << 61, -(int64_t{1} << 61), INT64_MAX, INT64_MIN};
+  const int64_t values[] = {
+      -1, -2, (int64_t{1} << 61) - 1, int64_t{1} << 61, -(int64_t{1} << 61), INT64_MAX, INT64_MIN};
   const int64_t hashes[] = {-2, -2, 0, 1, -2, 3, -4};
-  for (size_t i = 0; i < std::size(values); ++i) EXPECT_EQ(python_hash_int(values[i]), hashes[i]) << values[i];
+  for (size_t i = 0; i < std::size(values); ++i)
+    EXPECT_EQ(python_hash_int(values[i]), hashes[i]) << values[i];
 }
 
 }  // namespace

@@ -49,16 +49,30 @@ ErrorCode error_of(const Bytes& file) {
 
 TEST(ImageFormats, SniffsEveryMagicAndNamesFormatsAsPillow) {
   const std::pair<std::string, const char*> cases[] = {
-      {std::string("II*\0", 4), "tiff"},  {std::string("MM\0*", 4), "tiff"},   {std::string("II+\0", 4), "tiff"},
-      {"P6\n1 1\n255\n", "ppm"},          {"P1 ", "ppm"},                       {std::string("\0\0\1\0", 4), "ico"},
-      {"\x0a\x05\x01\x08", "pcx"},         {"\xff\x4f\xff\x51", "jpeg2000"},
+      {std::string("II*\0", 4), "tiff"},
+      {std::string("MM\0*", 4), "tiff"},
+      {std::string("II+\0", 4), "tiff"},
+      {"P6\n1 1\n255\n", "ppm"},
+      {"P1 ", "ppm"},
+      {std::string("\0\0\1\0", 4), "ico"},
+      {"\x0a\x05\x01\x08", "pcx"},
+      {"\xff\x4f\xff\x51", "jpeg2000"},
       {std::string("\0\0\0\x0cjP  \r\n\x87\n", 12), "jpeg2000"},
-      {std::string("\0\0\0\x1c" "ftypavif", 12), "avif"}, {std::string("\0\0\0\x1c" "ftypmif1", 12), "avif"},
-      {"P7 ", "unknown"},                  {"P6x", "unknown"},                   {"<html>", "unknown"},
+      {std::string("\0\0\0\x1c"
+                   "ftypavif",
+                   12),
+       "avif"},
+      {std::string("\0\0\0\x1c"
+                   "ftypmif1",
+                   12),
+       "avif"},
+      {"P7 ", "unknown"},
+      {"P6x", "unknown"},
+      {"<html>", "unknown"},
   };
   for (const auto& [head, name] : cases) {
-    EXPECT_STREQ(format_name(sniff_format(ByteView(reinterpret_cast<const uint8_t*>(head.data()), head.size()))),
-                 name)
+    EXPECT_STREQ(
+        format_name(sniff_format(ByteView(reinterpret_cast<const uint8_t*>(head.data()), head.size()))), name)
         << head;
   }
   // TGA has no magic: a valid header (checked as Pillow does) is one.
@@ -73,7 +87,8 @@ TEST(ImageFormats, SniffsEveryMagicAndNamesFormatsAsPillow) {
 TEST(ImageFormats, PpmScalesAsPillow) {
   // Binary at maxval 100: round(v / 100 * 255), half to even; above maxval clips.
   const RgbImage p5 = decode(bytes("P5\n4 1\n100\n") + Bytes{0, 50, 100, 200});
-  EXPECT_EQ(pixels(p5), (std::vector<std::vector<int>>{{0, 0, 0}, {128, 128, 128}, {255, 255, 255}, {255, 255, 255}}));
+  EXPECT_EQ(pixels(p5),
+            (std::vector<std::vector<int>>{{0, 0, 0}, {128, 128, 128}, {255, 255, 255}, {255, 255, 255}}));
   // 16-bit grey stays Pillow's "I": clipped, not scaled.
   const RgbImage wide = decode(bytes("P5 2 1 65535 ") + Bytes{0, 100, 3, 232});
   EXPECT_EQ(pixels(wide), (std::vector<std::vector<int>>{{100, 100, 100}, {255, 255, 255}}));
@@ -92,8 +107,8 @@ TEST(ImageFormats, PpmScalesAsPillow) {
   EXPECT_EQ(error_of(bytes("Pf\n1 1\n-1\n")), ErrorCode::kUnsupported);
 }
 
-Bytes tga_header(uint8_t type, uint8_t depth, uint16_t width, uint16_t height, uint8_t flags, uint16_t map_first = 0,
-                 uint16_t map_length = 0, uint8_t map_depth = 0) {
+Bytes tga_header(uint8_t type, uint8_t depth, uint16_t width, uint16_t height, uint8_t flags,
+                 uint16_t map_first = 0, uint16_t map_length = 0, uint8_t map_depth = 0) {
   Bytes h = {0, uint8_t(map_length ? 1 : 0), type};
   put_le16(h, map_first), put_le16(h, map_length);
   h.push_back(map_depth);
@@ -107,9 +122,11 @@ TEST(ImageFormats, TgaOriginsColorMapsAndRle) {
   // 2x2 BGR, bottom-up (flags 0): the first row in the file is the bottom.
   Bytes bgr = tga_header(2, 24, 2, 2, 0);
   bgr.insert(bgr.end(), {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
-  EXPECT_EQ(pixels(decode(bgr)), (std::vector<std::vector<int>>{{9, 8, 7}, {12, 11, 10}, {3, 2, 1}, {6, 5, 4}}));
+  EXPECT_EQ(pixels(decode(bgr)),
+            (std::vector<std::vector<int>>{{9, 8, 7}, {12, 11, 10}, {3, 2, 1}, {6, 5, 4}}));
   bgr[17] = 0x30;  // top-down and mirrored
-  EXPECT_EQ(pixels(decode(bgr)), (std::vector<std::vector<int>>{{6, 5, 4}, {3, 2, 1}, {12, 11, 10}, {9, 8, 7}}));
+  EXPECT_EQ(pixels(decode(bgr)),
+            (std::vector<std::vector<int>>{{6, 5, 4}, {3, 2, 1}, {12, 11, 10}, {9, 8, 7}}));
   // A 24-bit map starting at index 2: indices 0 and 1 are black, and so is 9.
   Bytes mapped = tga_header(1, 8, 3, 1, 0x20, 2, 1, 24);
   mapped.insert(mapped.end(), {30, 20, 10, 0, 2, 9});
@@ -120,7 +137,8 @@ TEST(ImageFormats, TgaOriginsColorMapsAndRle) {
   EXPECT_EQ(pixels(decode(rle)), (std::vector<std::vector<int>>{{5, 5, 5}, {6, 6, 6}, {7, 7, 7}, {8, 8, 8}}));
   Bytes crossing = tga_header(11, 8, 2, 2, 0x20);
   crossing.insert(crossing.end(), {0x80, 5, 0x81, 6});
-  EXPECT_EQ(pixels(decode(crossing)), (std::vector<std::vector<int>>{{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}}));
+  EXPECT_EQ(pixels(decode(crossing)),
+            (std::vector<std::vector<int>>{{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}}));
   EXPECT_EQ(error_of(tga_header(2, 8, 2, 2, 0)), ErrorCode::kUnsupported);  // 8-bit truecolor: no decoder
 }
 
@@ -182,9 +200,16 @@ TEST(ImageFormats, IcoDecodesTheEntryPillowPicks) {
 
 TEST(ImageFormats, CutHeadersAreCorrupt) {
   const Bytes heads[] = {
-      bytes(std::string("II*\0\x08\0\0\0", 8)), bytes("P6\n12"), tga_header(2, 24, 2, 2, 0x20),
-      Bytes{0, 0, 1, 0, 1, 0, 1, 1}, Bytes{10, 5, 1, 8, 0, 0}, Bytes{0xff, 0x4f, 0xff, 0x51, 0, 41},
-      bytes(std::string("\0\0\0\x0cjP  \r\n\x87\n\0\0\0\x14", 16)), bytes(std::string("\0\0\0\x1c" "ftypavif", 12)),
+      bytes(std::string("II*\0\x08\0\0\0", 8)),
+      bytes("P6\n12"),
+      tga_header(2, 24, 2, 2, 0x20),
+      Bytes{0, 0, 1, 0, 1, 0, 1, 1},
+      Bytes{10, 5, 1, 8, 0, 0},
+      Bytes{0xff, 0x4f, 0xff, 0x51, 0, 41},
+      bytes(std::string("\0\0\0\x0cjP  \r\n\x87\n\0\0\0\x14", 16)),
+      bytes(std::string("\0\0\0\x1c"
+                        "ftypavif",
+                        12)),
   };
   for (const Bytes& head : heads) {
     SCOPED_TRACE(format_name(sniff_format(ByteView(head))));

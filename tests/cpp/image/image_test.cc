@@ -25,7 +25,7 @@ std::filesystem::path images_dir() {
   return dir.empty() ? dir : dir / "images";
 }
 
-#define SKIP_WITHOUT_IMAGES()                                          \
+#define SKIP_WITHOUT_IMAGES()                                         \
   if (images_dir().empty() || !std::filesystem::exists(images_dir())) \
   GTEST_SKIP() << "no $MIMICIT_TESTDATA/images"
 
@@ -249,8 +249,8 @@ TEST(ImageDecode, CutAndCorruptedInputsNeverCrash) {
     if (entry.path().filename() == "decompression_bomb.gif") continue;
     SCOPED_TRACE(entry.path().string());
     std::vector<uint8_t> bytes = read_file_bytes(entry.path());
-    for (size_t cut : {size_t(0), size_t(1), size_t(10), size_t(40), bytes.size() / 3,
-                       bytes.size() / 2, bytes.size() - 1}) {
+    for (size_t cut : {size_t(0), size_t(1), size_t(10), size_t(40), bytes.size() / 3, bytes.size() / 2,
+                       bytes.size() - 1}) {
       std::vector<uint8_t> prefix(bytes.begin(), bytes.begin() + std::min(cut, bytes.size()));
       try {
         RgbImage image = decode_rgb(prefix);

@@ -102,7 +102,7 @@ Bytes gif_bomb() {
 Bytes tiff_bomb(uint32_t width, uint32_t height) {
   Bytes tiff = {'I', 'I', 42, 0};
   put_le32(tiff, 8);
-  const uint32_t entries[][3] = {{256, 4, width}, {257, 4, height}, {258, 3, 8},   {259, 3, 1},
+  const uint32_t entries[][3] = {{256, 4, width}, {257, 4, height}, {258, 3, 8},     {259, 3, 1},
                                  {262, 3, 1},     {273, 4, 8},      {278, 4, height}};
   put_le16(tiff, 7);
   for (const auto& e : entries) {
@@ -195,7 +195,8 @@ TEST(ImageLimits, BombsInEveryFormatAreRefusedBeforeAllocating) {
       {"gif", gif_bomb(), "gif: image size (4294836225 pixels)"},
       {"jpeg", jpeg_bomb(65000, 65000), "jpeg: image size (4225000000 pixels)"},
       {"tiff", tiff_bomb(100000, 100000), "tiff: image size (10000000000 pixels)"},
-      {"ppm", Bytes{'P', '6', ' ', '9', '9', '9', '9', '9', ' ', '9', '9', '9', '9', '9', ' ', '2', '5', '5', ' '},
+      {"ppm",
+       Bytes{'P', '6', ' ', '9', '9', '9', '9', '9', ' ', '9', '9', '9', '9', '9', ' ', '2', '5', '5', ' '},
        "ppm: image size (9999800001 pixels)"},
       {"tga", tga_bomb(), "tga: image size (4294836225 pixels)"},
       {"pcx", pcx_bomb(), "pcx: image size (4294967296 pixels)"},
@@ -213,7 +214,8 @@ TEST(ImageLimits, BombsInEveryFormatAreRefusedBeforeAllocating) {
     std::string message;
     EXPECT_EQ(decode_error(c.file, &message), ErrorCode::kLimit) << message;
     EXPECT_NE(message.find(c.pixels), std::string::npos) << message;
-    EXPECT_NE(message.find("exceeds limit of 89478485 pixels, could be decompression bomb"), std::string::npos)
+    EXPECT_NE(message.find("exceeds limit of 89478485 pixels, could be decompression bomb"),
+              std::string::npos)
         << message;
     try {
       preprocessor.to_chw(ByteView(c.file.data(), c.file.size()), chw);
@@ -235,7 +237,8 @@ TEST(ImageLimits, MaxPixelsIsInclusive) {
   EXPECT_EQ(decode_error(file, &message, options), ErrorCode::kInternal) << message;
   options.max_pixels = 199;
   EXPECT_EQ(decode_error(file, &message, options), ErrorCode::kLimit) << message;
-  EXPECT_NE(message.find("png: image size (200 pixels) exceeds limit of 199 pixels"), std::string::npos) << message;
+  EXPECT_NE(message.find("png: image size (200 pixels) exceeds limit of 199 pixels"), std::string::npos)
+      << message;
 }
 
 // A progressive 32x32 JPEG whose last scan is repeated until the file has
@@ -270,7 +273,8 @@ TEST(ImageLimits, ProgressiveJpegScans) {
   EXPECT_EQ(decode_error(progressive_jpeg(500), &message), ErrorCode::kInternal) << message;
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(decode_error(progressive_jpeg(501), &message), ErrorCode::kLimit) << message;
-  EXPECT_NE(message.find("jpeg: Progressive JPEG image has more than 500 scans"), std::string::npos) << message;
+  EXPECT_NE(message.find("jpeg: Progressive JPEG image has more than 500 scans"), std::string::npos)
+      << message;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   // The decoder stays usable for the next image on this thread.
   EXPECT_EQ(decode_error(progressive_jpeg(10), &message), ErrorCode::kInternal) << message;

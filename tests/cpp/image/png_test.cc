@@ -231,8 +231,9 @@ Bytes png_file(const PngSpec& s, const Bytes& zlib_stream, const Bytes& palette 
   chunk(png, "tEXt", Bytes{'k', 0, 'v'});
   const size_t step = s.idat_size ? s.idat_size : zlib_stream.size();
   for (size_t at = 0; at < zlib_stream.size(); at += step) {
-    chunk(png, "IDAT", Bytes(zlib_stream.begin() + long(at),
-                             zlib_stream.begin() + long(std::min(zlib_stream.size(), at + step))));
+    chunk(png, "IDAT",
+          Bytes(zlib_stream.begin() + long(at),
+                zlib_stream.begin() + long(std::min(zlib_stream.size(), at + step))));
   }
   chunk(png, "IEND", {});
   return png;
@@ -248,7 +249,8 @@ Bytes random_raw(const PngSpec& s, std::mt19937& rng) {
 
 Bytes palette_of(int entries) {
   Bytes palette;
-  for (int i = 0; i < entries; ++i) palette.insert(palette.end(), {uint8_t(i * 3), uint8_t(255 - i), uint8_t(i * 7)});
+  for (int i = 0; i < entries; ++i)
+    palette.insert(palette.end(), {uint8_t(i * 3), uint8_t(255 - i), uint8_t(i * 7)});
   return palette;
 }
 
@@ -267,7 +269,7 @@ struct Layout {
   std::vector<int> depths;
 };
 const Layout kLayouts[] = {
-    {kPngGrey, {1, 2, 4, 8, 16}}, {kPngRgb, {8, 16}}, {kPngPalette, {1, 2, 4, 8}},
+    {kPngGrey, {1, 2, 4, 8, 16}}, {kPngRgb, {8, 16}},  {kPngPalette, {1, 2, 4, 8}},
     {kPngGreyAlpha, {8, 16}},     {kPngRgba, {8, 16}},
 };
 
@@ -281,7 +283,8 @@ TEST(PngFastPath, SameAsRowwiseForEveryLayout) {
           for (size_t f = 0; f < filter_sets.size(); ++f) {
             PngSpec s{w, h, depth, layout.color_type, interlaced, f == 5 ? 7u : 0u};
             const Bytes raw = random_raw(s, rng);
-            Bytes palette = layout.color_type == kPngPalette ? palette_of(std::min(200, 1 << depth)) : Bytes{};
+            Bytes palette =
+                layout.color_type == kPngPalette ? palette_of(std::min(200, 1 << depth)) : Bytes{};
             Bytes png = png_file(s, deflate(filtered_stream(s, raw, filter_sets[f])), palette);
             expect_same(png, "type " + std::to_string(layout.color_type) + " depth " + std::to_string(depth) +
                                  (interlaced ? " interlaced " : " ") + std::to_string(w) + "x" +
@@ -343,8 +346,16 @@ TEST(PngFastPath, DamagedStreamsFallBackToRowwise) {
     Bytes prefix(good.begin(), good.begin() + long(cut));
     std::string a, b;
     RgbImage ia, ib;
-    try { ia = fast(prefix); } catch (const Error& e) { a = e.what(); }
-    try { ib = rowwise(prefix); } catch (const Error& e) { b = e.what(); }
+    try {
+      ia = fast(prefix);
+    } catch (const Error& e) {
+      a = e.what();
+    }
+    try {
+      ib = rowwise(prefix);
+    } catch (const Error& e) {
+      b = e.what();
+    }
     ASSERT_EQ(a, b) << "cut at " << cut;
     ASSERT_EQ(ia.pixels, ib.pixels) << "cut at " << cut;
   }
@@ -362,11 +373,13 @@ TEST(PngRowwise, KeepsTheRowsPillowKeeps) {
   const RgbImage whole = fast(png_file(s, deflate(stream)));
   auto rows_kept = [&](const RgbImage& got) {
     size_t rows = 0;
-    while (rows < 30 && std::equal(got.pixels.begin() + long(rows * 120), got.pixels.begin() + long(rows * 120 + 120),
-                                   whole.pixels.begin() + long(rows * 120))) {
+    while (rows < 30 &&
+           std::equal(got.pixels.begin() + long(rows * 120), got.pixels.begin() + long(rows * 120 + 120),
+                      whole.pixels.begin() + long(rows * 120))) {
       ++rows;
     }
-    for (size_t i = rows * 120; i < got.pixels.size(); ++i) EXPECT_EQ(got.pixels[i], 0) << "black after the rows kept";
+    for (size_t i = rows * 120; i < got.pixels.size(); ++i)
+      EXPECT_EQ(got.pixels[i], 0) << "black after the rows kept";
     return rows;
   };
   Bytes bad = stream;
@@ -436,8 +449,7 @@ std::vector<std::string> checked_chunks(const Buffer& png) {
   while (pos + 12 <= png.size()) {
     const uint32_t length = load_be32(b + pos);
     types.emplace_back(reinterpret_cast<const char*>(b + pos + 4), 4);
-    EXPECT_EQ(load_be32(b + pos + 8 + length), crc32({b + pos + 4, size_t(length) + 4}))
-        << types.back();
+    EXPECT_EQ(load_be32(b + pos + 8 + length), crc32({b + pos + 4, size_t(length) + 4})) << types.back();
     pos += 12 + size_t(length);
   }
   EXPECT_EQ(pos, png.size());

@@ -166,8 +166,8 @@ TEST(Preprocess, NormalisationIsTorchsFloat32Arithmetic) {
       RgbImage one{1, 1, {kLevels[level], kLevels[level], kLevels[level]}};
       std::vector<float> out = chw(pre, png_of(one));
       for (int c = 0; c < 3; ++c) {
-        EXPECT_EQ(out[c], expected[c][level]) << "idefics " << idefics << " channel " << c
-                                              << " level " << int{kLevels[level]};
+        EXPECT_EQ(out[c], expected[c][level])
+            << "idefics " << idefics << " channel " << c << " level " << int{kLevels[level]};
       }
     }
   }
@@ -176,10 +176,8 @@ TEST(Preprocess, NormalisationIsTorchsFloat32Arithmetic) {
 TEST(Preprocess, ConstantsAreTheModelsOnes) {
   EXPECT_EQ(kOtterNormalization.mean, (std::array<float, 3>{0.481f, 0.458f, 0.408f}));
   EXPECT_EQ(kOtterNormalization.std, (std::array<float, 3>{0.269f, 0.261f, 0.276f}));
-  EXPECT_EQ(kIdeficsNormalization.mean,
-            (std::array<float, 3>{0.48145466f, 0.4578275f, 0.40821073f}));
-  EXPECT_EQ(kIdeficsNormalization.std,
-            (std::array<float, 3>{0.26862954f, 0.26130258f, 0.27577711f}));
+  EXPECT_EQ(kIdeficsNormalization.mean, (std::array<float, 3>{0.48145466f, 0.4578275f, 0.40821073f}));
+  EXPECT_EQ(kIdeficsNormalization.std, (std::array<float, 3>{0.26862954f, 0.26130258f, 0.27577711f}));
   EXPECT_EQ(PreprocessOptions{}.size, 224u);
   EXPECT_EQ(PreprocessOptions{}.max_pixels, kReferenceMaxPixels);
   EXPECT_EQ(DecodeOptions{}.max_pixels, kPillowMaxPixels);
@@ -216,8 +214,8 @@ TEST(Preprocess, EqualsDecodeThenResizeInBothLayouts) {
   for (uint32_t size : {224u, 64u, 336u}) {
     Preprocessor pre(with_size(size));
     for (const Source& s : sources) {
-      SCOPED_TRACE(::testing::Message() << s.image.width << "x" << s.image.height << " jpeg "
-                                      << s.jpeg << " -> " << size);
+      SCOPED_TRACE(::testing::Message()
+                   << s.image.width << "x" << s.image.height << " jpeg " << s.jpeg << " -> " << size);
       std::vector<uint8_t> file = s.jpeg ? jpeg_of(s.image) : png_of(s.image);
       RgbImage expected = resize_bicubic(decode_rgb(file), size, size);
       EXPECT_EQ(hwc(pre, file), expected.pixels);
@@ -257,9 +255,9 @@ TEST(Preprocess, Base64InputEqualsBytes) {
 TEST(Preprocess, ReusedScratchGivesTheSameResults) {
   // Different sizes and formats through one Preprocessor, in an order that
   // shrinks and grows every buffer, against a fresh Preprocessor each time.
-  std::vector<std::vector<uint8_t>> files = {
-      jpeg_of(pattern(640, 480)), png_of(pattern(33, 17)),  jpeg_of(pattern(64, 400)),
-      jpeg_of(pattern(640, 480)), png_of(pattern(900, 50)), jpeg_of(pattern(20, 20))};
+  std::vector<std::vector<uint8_t>> files = {jpeg_of(pattern(640, 480)), png_of(pattern(33, 17)),
+                                             jpeg_of(pattern(64, 400)),  jpeg_of(pattern(640, 480)),
+                                             png_of(pattern(900, 50)),   jpeg_of(pattern(20, 20))};
   for (bool fast : {false, true}) {
     PreprocessOptions options = with_size(96);
     options.fast = fast;
@@ -374,8 +372,8 @@ TEST(Preprocess, FastModeOnlyScalesLargeJpegs) {
   smooth.height = 500;
   for (uint32_t y = 0; y < smooth.height; ++y) {
     for (uint32_t x = 0; x < smooth.width; ++x) {
-      smooth.pixels.insert(smooth.pixels.end(), {static_cast<uint8_t>(x * 255 / 900),
-                                                 static_cast<uint8_t>(y * 255 / 500), 128});
+      smooth.pixels.insert(smooth.pixels.end(),
+                           {static_cast<uint8_t>(x * 255 / 900), static_cast<uint8_t>(y * 255 / 500), 128});
     }
   }
   std::vector<uint8_t> large = jpeg_of(smooth);
@@ -457,11 +455,10 @@ TEST(PreprocessPillow, EqualsPillowAndNumpy) {
     std::ofstream(dir / "oracle.py") << kPillowScript;
   }
   const std::vector<uint32_t> sizes = {224, 64, 336};
-  std::string command = "python3 '" + (dir / "oracle.py").string() + "' '" + dir.string() +
-                        "' 224,64,336 '" + (dir / "inputs.txt").string() + "'";
+  std::string command = "python3 '" + (dir / "oracle.py").string() + "' '" + dir.string() + "' 224,64,336 '" +
+                        (dir / "inputs.txt").string() + "'";
   int status = std::system(command.c_str());
-  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) == 77 ||
-      WEXITSTATUS(status) == 127) {
+  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) == 77 || WEXITSTATUS(status) == 127) {
     fs::remove_all(dir);
     GTEST_SKIP() << "python3 with Pillow and numpy is not available";
   }

@@ -28,8 +28,7 @@ RgbImage noise(uint32_t width, uint32_t height, std::mt19937& random) {
 }
 
 // Runs resize_bicubic with the kernels capped at `most`.
-RgbImage resize_with(internal::ResizeKernels most, const RgbImage& in, uint32_t width,
-                     uint32_t height) {
+RgbImage resize_with(internal::ResizeKernels most, const RgbImage& in, uint32_t width, uint32_t height) {
   internal::limit_resize_kernels(most);
   RgbImage out = resize_bicubic(in, width, height);
   internal::limit_resize_kernels(internal::ResizeKernels::kAvx2);
@@ -40,11 +39,10 @@ TEST(ResizeKernels, AllKernelsAgree) {
   using internal::ResizeKernels;
   std::mt19937 random(7);
   const uint32_t sizes[][4] = {
-      {640, 480, 224, 224}, {640, 427, 224, 224}, {1, 1, 5, 3},    {3, 2, 1, 1},
-      {13, 7, 5, 3},        {97, 61, 31, 17},     {5, 9, 64, 64},  {1000, 3, 7, 3},
-      {3, 1000, 3, 7},      {20, 100, 25, 10},    {333, 222, 336, 336}, {451, 300, 64, 64},
-      {2, 2, 1, 3},         {8, 8, 3, 8},         {77, 1, 11, 1},  {1, 77, 1, 11},
-      {1411, 1411, 224, 224}, {300, 40, 17, 40}};
+      {640, 480, 224, 224}, {640, 427, 224, 224},   {1, 1, 5, 3},     {3, 2, 1, 1},    {13, 7, 5, 3},
+      {97, 61, 31, 17},     {5, 9, 64, 64},         {1000, 3, 7, 3},  {3, 1000, 3, 7}, {20, 100, 25, 10},
+      {333, 222, 336, 336}, {451, 300, 64, 64},     {2, 2, 1, 3},     {8, 8, 3, 8},    {77, 1, 11, 1},
+      {1, 77, 1, 11},       {1411, 1411, 224, 224}, {300, 40, 17, 40}};
   for (const auto& s : sizes) {
     SCOPED_TRACE(::testing::Message() << s[0] << "x" << s[1] << " -> " << s[2] << "x" << s[3]);
     RgbImage in = noise(s[0], s[1], random);

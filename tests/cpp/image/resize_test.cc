@@ -25,8 +25,7 @@ RgbImage pattern(uint32_t width, uint32_t height) {
   for (uint32_t y = 0; y < height; ++y) {
     for (uint32_t x = 0; x < width; ++x) {
       for (uint32_t c = 0; c < 3; ++c) {
-        image.pixels.push_back(
-            static_cast<uint8_t>((x * x * 7 + y * 13 + c * 50 + (x * y) % 17 * 9) % 256));
+        image.pixels.push_back(static_cast<uint8_t>((x * x * 7 + y * 13 + c * 50 + (x * y) % 17 * 9) % 256));
       }
     }
   }
@@ -45,16 +44,16 @@ struct Case {
 };
 
 constexpr Case kPillowResizes[] = {
-    {5, 3, 17, 11, 0xb051b32091c50298ull},       // upscale both
-    {97, 61, 7, 5, 0xccd23983a99b90b7ull},       // downscale ~13x
-    {97, 61, 1, 1, 0x2fbd121ae17f4037ull},       // to one pixel
-    {1000, 7, 2, 7, 0x26177f42ecaf1525ull},      // 500x, horizontal pass only
-    {7, 1000, 7, 2, 0x3bbd85001714afaaull},      // 500x, vertical pass only
-    {20, 100, 25, 10, 0xc41f679aaa698038ull},    // vertical pass first (Pillow 13)
-    {640, 480, 224, 224, 0x0262026d774b438cull}, // the training size
-    {33, 47, 33, 200, 0x04fb2459106562a7ull},    // vertical upscale only
-    {1, 1, 9, 4, 0x4ffa158365670fd5ull},         // from one pixel
-    {300, 200, 150, 100, 0x0ea2d594354c752full}, // exact halving
+    {5, 3, 17, 11, 0xb051b32091c50298ull},        // upscale both
+    {97, 61, 7, 5, 0xccd23983a99b90b7ull},        // downscale ~13x
+    {97, 61, 1, 1, 0x2fbd121ae17f4037ull},        // to one pixel
+    {1000, 7, 2, 7, 0x26177f42ecaf1525ull},       // 500x, horizontal pass only
+    {7, 1000, 7, 2, 0x3bbd85001714afaaull},       // 500x, vertical pass only
+    {20, 100, 25, 10, 0xc41f679aaa698038ull},     // vertical pass first (Pillow 13)
+    {640, 480, 224, 224, 0x0262026d774b438cull},  // the training size
+    {33, 47, 33, 200, 0x04fb2459106562a7ull},     // vertical upscale only
+    {1, 1, 9, 4, 0x4ffa158365670fd5ull},          // from one pixel
+    {300, 200, 150, 100, 0x0ea2d594354c752full},  // exact halving
 };
 
 TEST(ResizeBicubic, EqualsPillow) {

@@ -1,28 +1,28 @@
 // Tests of the parquet tools: the JSON/CSV rendering of values (a contract
 // the end-to-end comparison with pyarrow relies on), and `cat` / `check` on
 // a small file written with ParquetWriter.
+#include <unistd.h>
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
-#include <cstdlib>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include "test_data.h"
-#include "mimicit/error.h"
-#include "mimicit/parquet/reader.h"
-#include "mimicit/parquet/writer.h"
 #include "convert/demo.h"
 #include "inspect/parquet_cat.h"
 #include "inspect/parquet_check.h"
 #include "inspect/parquet_meta.h"
 #include "inspect/value_format.h"
+#include "mimicit/error.h"
+#include "mimicit/parquet/reader.h"
+#include "mimicit/parquet/writer.h"
+#include "test_data.h"
 
 namespace mimicit::inspect {
 namespace {
@@ -90,8 +90,7 @@ TEST(JsonNumber, NonFiniteAreStrings) {
   const auto column = column_of(Type::DOUBLE);
   EXPECT_EQ(json_of(double_value(std::nan("")), column), "\"NaN\"");
   EXPECT_EQ(json_of(double_value(std::numeric_limits<double>::infinity()), column), "\"Infinity\"");
-  EXPECT_EQ(json_of(double_value(-std::numeric_limits<double>::infinity()), column),
-            "\"-Infinity\"");
+  EXPECT_EQ(json_of(double_value(-std::numeric_limits<double>::infinity()), column), "\"-Infinity\"");
   EXPECT_EQ(json_of(float_value(std::nanf("")), column_of(Type::FLOAT)), "\"NaN\"");
   EXPECT_EQ(csv_of(double_value(-std::numeric_limits<double>::infinity()), column), "-Infinity");
 }
@@ -100,8 +99,7 @@ TEST(JsonValue, IntegersSignedAndUnsigned) {
   EXPECT_EQ(json_of(int32_value(-1), column_of(Type::INT32)), "-1");
   EXPECT_EQ(json_of(int32_value(-1), column_of(Type::INT32, ConvertedType::UINT_32)), "4294967295");
   EXPECT_EQ(json_of(int64_value(-1), column_of(Type::INT64)), "-1");
-  EXPECT_EQ(json_of(int64_value(-1), column_of(Type::INT64, ConvertedType::UINT_64)),
-            "18446744073709551615");
+  EXPECT_EQ(json_of(int64_value(-1), column_of(Type::INT64, ConvertedType::UINT_64)), "18446744073709551615");
   EXPECT_EQ(json_of(int64_value(std::numeric_limits<int64_t>::min()), column_of(Type::INT64)),
             "-9223372036854775808");
   // DATE is its physical INT32.
@@ -120,11 +118,9 @@ TEST(JsonValue, BooleansAndNulls) {
 }
 
 TEST(JsonValue, StringsAndBinary) {
-  EXPECT_EQ(json_of(bytes_value("a\"b"), column_of(Type::BYTE_ARRAY, ConvertedType::UTF8)),
-            "\"a\\\"b\"");
+  EXPECT_EQ(json_of(bytes_value("a\"b"), column_of(Type::BYTE_ARRAY, ConvertedType::UTF8)), "\"a\\\"b\"");
   // Binary without a string annotation is base64.
-  EXPECT_EQ(json_of(bytes_value(std::string_view("\x00\x01\x02\xff", 4)),
-                    column_of(Type::BYTE_ARRAY)),
+  EXPECT_EQ(json_of(bytes_value(std::string_view("\x00\x01\x02\xff", 4)), column_of(Type::BYTE_ARRAY)),
             "\"AAEC/w==\"");
   ColumnDescriptor uuid = column_of(Type::FIXED_LEN_BYTE_ARRAY);
   uuid.type_length = 2;
@@ -171,8 +167,7 @@ TEST(PlainValue, DecodesStatisticsBounds) {
 class ToolsOnFile : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("mimicit_tools_test_" + std::to_string(::getpid()));
+    dir_ = std::filesystem::temp_directory_path() / ("mimicit_tools_test_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
     path_ = (dir_ / "small.parquet").string();
     write_small_file();
@@ -184,14 +179,13 @@ class ToolsOnFile : public ::testing::Test {
   void write_small_file() {
     parquet::WriterOptions options;
     options.row_group_rows = 2;
-    parquet::ParquetWriter writer(
-        path_,
-        {{.name = "id", .optional = false, .is_string = true},
-         {.name = "n", .type = Type::INT64},
-         {.name = "x", .type = Type::DOUBLE},
-         {.name = "ok", .type = Type::BOOLEAN, .optional = false},
-         {.name = "blob"}},
-        options);
+    parquet::ParquetWriter writer(path_,
+                                  {{.name = "id", .optional = false, .is_string = true},
+                                   {.name = "n", .type = Type::INT64},
+                                   {.name = "x", .type = Type::DOUBLE},
+                                   {.name = "ok", .type = Type::BOOLEAN, .optional = false},
+                                   {.name = "blob"}},
+                                  options);
     const char* ids[] = {"a", "b,c", "d\"e", "f\ng", ""};
     for (int i = 0; i < 5; ++i) {
       writer.append_bytes(0, ids[i]);
@@ -311,8 +305,7 @@ TEST_F(ToolsOnFile, CheckReportsACorruptPage) {
   }
   const CheckReport report = check_parquet(path_, {.threads = 2});
   ASSERT_EQ(report.problems.size(), 1u);
-  EXPECT_EQ(report.problems[0].rfind(path_ + ": row group 0, column 'id'", 0), 0u)
-      << report.problems[0];
+  EXPECT_EQ(report.problems[0].rfind(path_ + ": row group 0, column 'id'", 0), 0u) << report.problems[0];
 }
 
 TEST_F(ToolsOnFile, MetaJsonNamesTheColumns) {
@@ -378,7 +371,8 @@ TEST(ToolsOnCorpus, CheckDecodesMapsAndCatchesBadChecksums) {
   for (const ColumnCheck& column : report.columns) EXPECT_EQ(column.rows, 6) << column.name;
   EXPECT_EQ(check_parquet(maps, {.columns = {"a.key_value.key"}}).columns.size(), 1u);
 
-  const CheckReport bad = check_parquet(mimicit::testing::corpus_file("datapage_v1-corrupt-checksum.parquet"), {});
+  const CheckReport bad =
+      check_parquet(mimicit::testing::corpus_file("datapage_v1-corrupt-checksum.parquet"), {});
   ASSERT_FALSE(bad.problems.empty());
   EXPECT_NE(bad.problems[0].find("CRC"), std::string::npos) << bad.problems[0];
 }

@@ -58,18 +58,21 @@ class DatasetProducerTest : public ::testing::Test {
         std::ofstream(dir_ / "images" / (image_id + ".jpg"), std::ios::binary)
             .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
       }
-      image_text += fmt::format(R"({}"T_INS_{}": {{"instruction": "What is {}?", "answer": "It is {}.", "image_ids": ["{}"]}})",
-                                i ? ", " : "", i, i, i, image_id);
+      image_text += fmt::format(
+          R"({}"T_INS_{}": {{"instruction": "What is {}?", "answer": "It is {}.", "image_ids": ["{}"]}})",
+          i ? ", " : "", i, i, i, image_id);
     }
     for (int i = 0; i < 2; ++i) {
-      text_only += fmt::format(R"({}"L_INS_{}": {{"instruction": "Say {}", "answer": "{}"}})", i ? ", " : "", i, i, i);
+      text_only +=
+          fmt::format(R"({}"L_INS_{}": {{"instruction": "Say {}", "answer": "{}"}})", i ? ", " : "", i, i, i);
     }
     write_text(dir_ / "T.json", R"({"meta": {}, "data": {)" + image_text + "}}");
     write_text(dir_ / "L.json", R"({"meta": {}, "data": {)" + text_only + "}}");
-    write_text(dir_ / "data.yaml", fmt::format("IMAGE_TEXT:\n  T:\n    mimicit_path: {}\n    images_path: {}\n"
-                                               "TEXT_ONLY:\n  L:\n    mimicit_path: {}\n",
-                                               (dir_ / "T.json").string(), (dir_ / "images").string(),
-                                               (dir_ / "L.json").string()));
+    write_text(
+        dir_ / "data.yaml",
+        fmt::format("IMAGE_TEXT:\n  T:\n    mimicit_path: {}\n    images_path: {}\n"
+                    "TEXT_ONLY:\n  L:\n    mimicit_path: {}\n",
+                    (dir_ / "T.json").string(), (dir_ / "images").string(), (dir_ / "L.json").string()));
     options_.sample.image_size = 32;
     options_.stores.save_index = false;
   }
@@ -151,11 +154,14 @@ TEST_F(DatasetProducerTest, PicksGroupsAndChecksOptions) {
 // without a record) name the sample's instruction id, as image failures do;
 // a wrong-typed record is dropped at open and reported.
 TEST_F(DatasetProducerTest, TextFailuresNameTheInstructionId) {
-  write_text(dir_ / "L.json", R"({"data": {"L_INS_0": {"instruction": "Say 0"}, "L_INS_1": {"instruction": "Say 1", "answer": "1"},
+  write_text(
+      dir_ / "L.json",
+      R"({"data": {"L_INS_0": {"instruction": "Say 0"}, "L_INS_1": {"instruction": "Say 1", "answer": "1"},
     "L_INS_2": {"instruction": ["Say 2"], "answer": "2"}}})");
   write_text(dir_ / "L_train.json", R"({"L_INS_0": [], "L_INS_1": ["L_INS_GONE"]})");
-  write_text(dir_ / "text.yaml", fmt::format("TEXT_ONLY:\n  L:\n    mimicit_path: {}\n    train_config_path: {}\n",
-                                             (dir_ / "L.json").string(), (dir_ / "L_train.json").string()));
+  write_text(dir_ / "text.yaml",
+             fmt::format("TEXT_ONLY:\n  L:\n    mimicit_path: {}\n    train_config_path: {}\n",
+                         (dir_ / "L.json").string(), (dir_ / "L_train.json").string()));
   auto producer = DatasetProducer::open((dir_ / "text.yaml").string(), options_);
   ASSERT_EQ(producer->group_dataset(0).dropped_count(), 1u);
   EXPECT_EQ(producer->group_dataset(0).dropped_records()[0].id, "L_INS_2");
@@ -169,7 +175,8 @@ TEST_F(DatasetProducerTest, TextFailuresNameTheInstructionId) {
   ASSERT_EQ(errors.size(), 2u);
   std::map<std::string, SampleError> by_id;
   for (const SampleError& e : errors) by_id[e.id] = e;
-  EXPECT_NE(by_id.at("L_INS_0").message.find("has no \"answer\""), std::string::npos) << by_id.at("L_INS_0").message;
+  EXPECT_NE(by_id.at("L_INS_0").message.find("has no \"answer\""), std::string::npos)
+      << by_id.at("L_INS_0").message;
   EXPECT_NE(by_id.at("L_INS_1").message.find("L_INS_GONE"), std::string::npos) << by_id.at("L_INS_1").message;
   try {
     load_sample(*producer, 0, 0);

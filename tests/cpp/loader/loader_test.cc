@@ -21,9 +21,9 @@ namespace {
 class TestProducer : public SampleProducer {
  public:
   std::vector<uint64_t> sizes = {40, 25, 9};
-  std::set<std::pair<size_t, uint64_t>> missing;   // describe() throws kNotFound
-  std::set<std::pair<size_t, uint64_t>> corrupt;   // load_image(slot 1 or 0) throws kCorrupt
-  std::set<std::pair<size_t, uint64_t>> bizarre;   // load_image throws std::runtime_error
+  std::set<std::pair<size_t, uint64_t>> missing;  // describe() throws kNotFound
+  std::set<std::pair<size_t, uint64_t>> corrupt;  // load_image(slot 1 or 0) throws kCorrupt
+  std::set<std::pair<size_t, uint64_t>> bizarre;  // load_image throws std::runtime_error
   bool jitter = false;
 
   size_t num_groups() const override { return sizes.size(); }
@@ -40,7 +40,8 @@ class TestProducer : public SampleProducer {
     out.dataset = "D" + std::to_string(g);
     out.text = "text of " + out.id;
     out.num_images = static_cast<uint32_t>(1 + i % 3);
-    for (uint32_t k = 0; k < out.num_images; ++k) out.image_ids.push_back(out.id + "_IMG_" + std::to_string(k));
+    for (uint32_t k = 0; k < out.num_images; ++k)
+      out.image_ids.push_back(out.id + "_IMG_" + std::to_string(k));
   }
 
   void load_image(size_t g, const SampleInfo& sample, uint32_t slot, std::span<uint8_t> out,
@@ -53,9 +54,12 @@ class TestProducer : public SampleProducer {
     fill(g, sample.index, slot, out);
   }
 
-  static std::string id(size_t g, uint64_t i) { return "G" + std::to_string(g) + "_INS_" + std::to_string(i); }
+  static std::string id(size_t g, uint64_t i) {
+    return "G" + std::to_string(g) + "_INS_" + std::to_string(i);
+  }
   static void fill(size_t g, uint64_t i, uint32_t slot, std::span<uint8_t> out) {
-    for (size_t b = 0; b < out.size(); ++b) out[b] = static_cast<uint8_t>(1 + (g * 131 + i * 17 + slot * 5 + b) % 251);
+    for (size_t b = 0; b < out.size(); ++b)
+      out[b] = static_cast<uint8_t>(1 + (g * 131 + i * 17 + slot * 5 + b) % 251);
   }
 };
 
@@ -82,8 +86,13 @@ struct Digest {
 };
 
 Digest digest(const Batch& b) {
-  Digest d{b.step, b.group, {}, {}, b.max_images,
-           std::vector<uint8_t>(b.images.data(), b.images.data() + b.images.size()), b.errors.size()};
+  Digest d{b.step,
+           b.group,
+           {},
+           {},
+           b.max_images,
+           std::vector<uint8_t>(b.images.data(), b.images.data() + b.images.size()),
+           b.errors.size()};
   for (const SampleInfo& s : b.samples) {
     d.ids.push_back(s.id);
     d.indices.push_back(s.index);

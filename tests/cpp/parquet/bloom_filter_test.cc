@@ -1,5 +1,5 @@
-#include "test_data.h"
 #include "parquet/bloom_filter.h"
+#include "test_data.h"
 
 #include <gtest/gtest.h>
 
@@ -111,7 +111,8 @@ TEST(BloomFilter, RoundTripAndFalsePositiveRate) {
 
 TEST(BloomFilter, EmptyFilterContainsNothing) {
   BloomFilterBuilder builder(1024);
-  for (uint64_t h = 0; h < 1000; ++h) EXPECT_FALSE(bloom_filter_may_contain(builder.bitset(), h * 0x9E3779B97F4A7C15ull));
+  for (uint64_t h = 0; h < 1000; ++h)
+    EXPECT_FALSE(bloom_filter_may_contain(builder.bitset(), h * 0x9E3779B97F4A7C15ull));
 }
 
 // data_index_bloom_encoding_stats.parquet (written by parquet-mr) has a bloom
@@ -120,15 +121,17 @@ TEST(BloomFilter, EmptyFilterContainsNothing) {
 // UNCOMPRESSED) takes 16 bytes, so the bitset is bytes [208, 1232). Found by
 // parsing the footer with a script.
 TEST(BloomFilter, MatchesFilterWrittenByParquetMr) {
-  std::vector<uint8_t> file = mimicit::testing::read_file_bytes(mimicit::testing::corpus_file("data_index_bloom_encoding_stats.parquet"));
+  std::vector<uint8_t> file = mimicit::testing::read_file_bytes(
+      mimicit::testing::corpus_file("data_index_bloom_encoding_stats.parquet"));
   if (file.empty()) GTEST_SKIP() << "test data not found";
   ASSERT_GE(file.size(), 1232u);
   ByteView bitset = ByteView(file).subspan(208, 1024);
-  const char* values[] = {"Hello", "This is", "a",         "test",      "How",   "are you", "doing ",
-                          "today", "the quick", "brown fox", "jumps", "over",    "the lazy", "dog"};
+  const char* values[] = {"Hello", "This is",   "a",         "test",  "How",  "are you",  "doing ",
+                          "today", "the quick", "brown fox", "jumps", "over", "the lazy", "dog"};
   for (const char* v : values) EXPECT_TRUE(bloom_filter_may_contain(bitset, bloom_hash(as_bytes(v)))) << v;
   int hits = 0;
-  for (int i = 0; i < 1000; ++i) hits += bloom_filter_may_contain(bitset, bloom_hash(as_bytes("not there " + std::to_string(i))));
+  for (int i = 0; i < 1000; ++i)
+    hits += bloom_filter_may_contain(bitset, bloom_hash(as_bytes("not there " + std::to_string(i))));
   EXPECT_LT(hits, 20);
   // The same values in a filter of our own give identical bits.
   BloomFilterBuilder builder(1024);

@@ -1,5 +1,5 @@
-#include "test_data.h"
 #include "parquet/compression.h"
+#include "test_data.h"
 
 #include <gtest/gtest.h>
 #include <lz4.h>
@@ -25,7 +25,8 @@ using Bytes = std::vector<uint8_t>;
 
 const Codec kWritable[] = {Codec::UNCOMPRESSED, Codec::SNAPPY, Codec::GZIP,
                            Codec::ZSTD,         Codec::BROTLI, Codec::LZ4_RAW};
-const Codec kCompressed[] = {Codec::SNAPPY, Codec::GZIP, Codec::ZSTD, Codec::BROTLI, Codec::LZ4_RAW, Codec::LZ4};
+const Codec kCompressed[] = {Codec::SNAPPY, Codec::GZIP,    Codec::ZSTD,
+                             Codec::BROTLI, Codec::LZ4_RAW, Codec::LZ4};
 
 // Half random, half repetitive text: compresses, but not trivially.
 Bytes sample(size_t n, uint32_t seed) {
@@ -133,9 +134,12 @@ TEST(Compression, CompressAppends) {
 
 TEST(Compression, Levels) {
   Bytes data = sample(50000, 2);
-  for (int level : {1, 5, 9}) EXPECT_EQ(decompressed(Codec::GZIP, compressed(Codec::GZIP, data, level), 50000), data);
-  for (int level : {-5, 1, 19}) EXPECT_EQ(decompressed(Codec::ZSTD, compressed(Codec::ZSTD, data, level), 50000), data);
-  for (int level : {1, 11}) EXPECT_EQ(decompressed(Codec::BROTLI, compressed(Codec::BROTLI, data, level), 50000), data);
+  for (int level : {1, 5, 9})
+    EXPECT_EQ(decompressed(Codec::GZIP, compressed(Codec::GZIP, data, level), 50000), data);
+  for (int level : {-5, 1, 19})
+    EXPECT_EQ(decompressed(Codec::ZSTD, compressed(Codec::ZSTD, data, level), 50000), data);
+  for (int level : {1, 11})
+    EXPECT_EQ(decompressed(Codec::BROTLI, compressed(Codec::BROTLI, data, level), 50000), data);
   for (int level : {-10, 1, 3, 12, 20}) {
     EXPECT_EQ(decompressed(Codec::LZ4_RAW, compressed(Codec::LZ4_RAW, data, level), 50000), data);
   }
@@ -203,9 +207,9 @@ TEST(Compression, WrongSizeIsCorrupt) {
         ADD_FAILURE() << "codec " << static_cast<int>(codec) << " accepted size " << size;
       } catch (const Error& e) {
         EXPECT_EQ(e.code(), ErrorCode::kCorrupt);
-        std::string name = codec == Codec::SNAPPY ? "snappy"
-                           : codec == Codec::GZIP ? "gzip"
-                           : codec == Codec::ZSTD ? "zstd"
+        std::string name = codec == Codec::SNAPPY   ? "snappy"
+                           : codec == Codec::GZIP   ? "gzip"
+                           : codec == Codec::ZSTD   ? "zstd"
                            : codec == Codec::BROTLI ? "brotli"
                                                     : "lz4_raw";
         EXPECT_EQ(std::string(e.what()).rfind(name + ":", 0), 0u) << e.what();
@@ -251,7 +255,8 @@ TEST(Compression, CorruptInputNeverCrashes) {
 }
 
 TEST(Compression, EmptyInputWithNonZeroSizeIsCorrupt) {
-  for (Codec codec : kCompressed) EXPECT_EQ(code_of(codec, {}, 10), ErrorCode::kCorrupt) << static_cast<int>(codec);
+  for (Codec codec : kCompressed)
+    EXPECT_EQ(code_of(codec, {}, 10), ErrorCode::kCorrupt) << static_cast<int>(codec);
   EXPECT_EQ(code_of(Codec::UNCOMPRESSED, {}, 10), ErrorCode::kCorrupt);
 }
 

@@ -99,7 +99,9 @@ TEST(RleDecoder, SpecBitPackedExample) {
 
 TEST(RleDecoder, RepeatedAndMixedRunsInSmallBatches) {
   // 10 x 5 (repeated), then 0..7 (bit-packed), then 3 x 300 with bit width 9.
-  const Bytes in = cat({{10 << 1, 5, 0}, {0x03}, {0x00, 0x02, 0x08, 0x18, 0x40, 0xa0, 0x80, 0x81, 0x03},
+  const Bytes in = cat({{10 << 1, 5, 0},
+                        {0x03},
+                        {0x00, 0x02, 0x08, 0x18, 0x40, 0xa0, 0x80, 0x81, 0x03},
                         {3 << 1, 0x2c, 0x01}});
   std::vector<uint32_t> expected(10, 5);
   for (uint32_t i = 0; i < 8; ++i) expected.push_back(i);
@@ -122,8 +124,8 @@ TEST(RleDecoder, BitWidthZero) {
 }
 
 TEST(RleDecoder, BitWidth32) {
-  const Bytes in = {2 << 1, 0xff, 0xff, 0xff, 0xff, 0x03, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0,
-                    5, 0, 0, 0, 6, 0, 0, 0, 7, 0, 0, 0, 0x80, 0, 0, 0, 0x80};
+  const Bytes in = {2 << 1, 0xff, 0xff, 0xff, 0xff, 0x03, 1, 0, 0, 0, 2, 0, 0, 0, 3,    0, 0, 0, 4,   0,
+                    0,      0,    5,    0,    0,    0,    6, 0, 0, 0, 7, 0, 0, 0, 0x80, 0, 0, 0, 0x80};
   RleBitPackedDecoder d(in, 32);
   uint32_t out[10];
   ASSERT_EQ(d.get_batch(out, 10), 10u);
@@ -141,7 +143,9 @@ TEST(RleDecoder, Errors) {
   expect_corrupt([&] { RleBitPackedDecoder(Bytes{2, 1}, 9).get_batch(out, 1); });
   expect_corrupt([&] { RleBitPackedDecoder(Bytes{0x80}, 1).get_batch(out, 1); });
   // Over-long header varint.
-  expect_corrupt([&] { RleBitPackedDecoder(Bytes{0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, 1).get_batch(out, 1); });
+  expect_corrupt([&] {
+    RleBitPackedDecoder(Bytes{0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, 1).get_batch(out, 1);
+  });
 }
 
 TEST(RleDecoder, TruncatedBitPackedRunKeepsPresentValues) {
@@ -160,8 +164,8 @@ TEST(RleDecoder, LevelsV1AndV2) {
   int16_t levels[8];
   EXPECT_EQ(decode_levels_v1(v1, 7, 8, levels), 8u);
   for (int i = 0; i < 8; ++i) EXPECT_EQ(levels[i], i);
-  expect_corrupt([&] { decode_levels_v1(v1, 6, 8, levels); });   // level 7 > max 6
-  expect_corrupt([&] { decode_levels_v1(v1, 7, 9, levels); });   // not enough levels
+  expect_corrupt([&] { decode_levels_v1(v1, 6, 8, levels); });                    // level 7 > max 6
+  expect_corrupt([&] { decode_levels_v1(v1, 7, 9, levels); });                    // not enough levels
   expect_corrupt([&] { decode_levels_v1(Bytes{9, 0, 0, 0, 1}, 7, 1, levels); });  // length too big
   expect_corrupt([&] { decode_levels_v1(Bytes{1, 0}, 7, 1, levels); });
   decode_levels_v2(kPacked0To7, 7, 8, levels);
@@ -302,12 +306,12 @@ TEST(DeltaBinaryPackedDecoder, Int32DeltasWiderThan32Bits) {
 
 TEST(DeltaBinaryPackedDecoder, BadHeaders) {
   using D = DeltaBinaryPackedDecoder<int32_t>;
-  expect_corrupt([] { D(Bytes{0, 4, 1, 0}); });            // block size 0
-  expect_corrupt([] { D(Bytes{100, 4, 1, 0}); });          // not a multiple of 128
-  expect_corrupt([] { D(Bytes{0x80, 0x01, 0, 1, 0}); });   // no miniblocks
-  expect_corrupt([] { D(Bytes{0x80, 0x01, 3, 1, 0}); });   // 128 / 3
-  expect_corrupt([] { D(Bytes{0x80, 0x01, 8, 1, 0}); });   // 16 values per miniblock
-  expect_corrupt([] { D(Bytes{0x80, 0x01, 4, 1}); });      // truncated
+  expect_corrupt([] { D(Bytes{0, 4, 1, 0}); });                                   // block size 0
+  expect_corrupt([] { D(Bytes{100, 4, 1, 0}); });                                 // not a multiple of 128
+  expect_corrupt([] { D(Bytes{0x80, 0x01, 0, 1, 0}); });                          // no miniblocks
+  expect_corrupt([] { D(Bytes{0x80, 0x01, 3, 1, 0}); });                          // 128 / 3
+  expect_corrupt([] { D(Bytes{0x80, 0x01, 8, 1, 0}); });                          // 16 values per miniblock
+  expect_corrupt([] { D(Bytes{0x80, 0x01, 4, 1}); });                             // truncated
   expect_corrupt([] { D(Bytes{0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 4, 1, 0}); });  // over-long varint
   int32_t out[64];
   // Bit width 65 is never valid.
@@ -317,7 +321,8 @@ TEST(DeltaBinaryPackedDecoder, BadHeaders) {
   // Truncated bit widths.
   expect_corrupt([&] { D(Bytes{0x80, 0x01, 4, 3, 0, 0, 2, 0}).get_batch(out, 3); });
   // A header announcing 2^60 values costs nothing until they are requested.
-  const Bytes huge_header = {0x80, 0x01, 4, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10, 0, 0, 0, 0, 0, 0};
+  const Bytes huge_header = {0x80, 0x01, 4,    0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                             0x80, 0x80, 0x10, 0,    0,    0,    0,    0,    0};
   D huge(huge_header);
   EXPECT_EQ(huge.total_count(), uint64_t{1} << 60);
   // The first block (width 0 everywhere, no bodies) decodes; the second is missing.
@@ -331,8 +336,10 @@ TEST(DeltaBinaryPackedDecoder, BadHeaders) {
 TEST(DeltaBinaryPackedDecoder, WidthSixtyFourWrapsAround) {
   // Values INT64_MIN, INT64_MAX, INT64_MIN: deltas -1 and +1 (wrapping).
   // Min delta -1 (zigzag 1); relative deltas 0 and 2, width 2.
-  const Bytes in = cat({{0x80, 0x01, 4, 3}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
-                        {1, 2, 0, 0, 0, 0b00001000}, zeros(7)});
+  const Bytes in = cat({{0x80, 0x01, 4, 3},
+                        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
+                        {1, 2, 0, 0, 0, 0b00001000},
+                        zeros(7)});
   int64_t out[3];
   decode_delta_binary_packed(in, 3, out);
   EXPECT_EQ(out[0], INT64_MIN);
@@ -344,7 +351,8 @@ TEST(DeltaBinaryPackedDecoder, WidthSixtyFourWrapsAround) {
 
 TEST(DeltaLengthByteArrayDecoder, SpecExample) {
   const Bytes in = cat({{0x80, 0x01, 4, 4, 10, 0, 1, 0, 0, 0, 0x02, 0, 0, 0},
-                        str_bytes("HelloWorldFoobarABCDEF"), str_bytes("tail")});
+                        str_bytes("HelloWorldFoobarABCDEF"),
+                        str_bytes("tail")});
   std::string_view out[4];
   EXPECT_EQ(decode_delta_length_byte_array(in, 4, out), in.size() - 4);
   EXPECT_EQ(out[0], "Hello");
@@ -360,9 +368,11 @@ TEST(DeltaLengthByteArrayDecoder, SpecExample) {
 
 // ------------------------------------------------------- DELTA_BYTE_ARRAY
 
-const Bytes kDeltaByteArrayExample =
-    cat({{0x80, 0x01, 4, 4, 0, 3, 3, 0, 0, 0, 0x44, 0x01}, zeros(10),
-         {0x80, 0x01, 4, 4, 8, 3, 3, 0, 0, 0, 0x70}, zeros(11), str_bytes("axislebabbleyhood")});
+const Bytes kDeltaByteArrayExample = cat({{0x80, 0x01, 4, 4, 0, 3, 3, 0, 0, 0, 0x44, 0x01},
+                                          zeros(10),
+                                          {0x80, 0x01, 4, 4, 8, 3, 3, 0, 0, 0, 0x70},
+                                          zeros(11),
+                                          str_bytes("axislebabbleyhood")});
 
 TEST(DeltaByteArrayDecoder, SpecExample) {
   Buffer storage;
@@ -383,8 +393,8 @@ TEST(DeltaByteArrayDecoder, SpecExample) {
 
 TEST(DeltaByteArrayDecoder, PrefixLongerThanPreviousValue) {
   // Prefixes 0, 5 with suffixes "ab", "c": 5 > 2.
-  const Bytes in = cat({{0x80, 0x01, 4, 2, 0, 10, 0, 0, 0, 0},
-                        {0x80, 0x01, 4, 2, 4, 3, 0, 0, 0, 0}, str_bytes("abc")});
+  const Bytes in =
+      cat({{0x80, 0x01, 4, 2, 0, 10, 0, 0, 0, 0}, {0x80, 0x01, 4, 2, 4, 3, 0, 0, 0, 0}, str_bytes("abc")});
   Buffer storage;
   std::string_view out[2];
   expect_corrupt([&] { decode_delta_byte_array(in, 2, storage, out, 1000); });
@@ -473,12 +483,8 @@ void decode_everything(const Bytes& source, size_t count) {
 
 TEST(DecoderRobustness, TruncatedValidInputs) {
   const std::vector<std::pair<Bytes, size_t>> inputs = {
-      {kPacked0To7, 8},
-      {cat({{4, 0, 0, 0}, kPacked0To7}), 8},
-      {kDeltaExample1, 5},
-      {kDeltaExample2, 8},
-      {kDeltaByteArrayExample, 4},
-      {cat({{3}, kPacked0To7}), 8},
+      {kPacked0To7, 8},    {cat({{4, 0, 0, 0}, kPacked0To7}), 8}, {kDeltaExample1, 5},
+      {kDeltaExample2, 8}, {kDeltaByteArrayExample, 4},           {cat({{3}, kPacked0To7}), 8},
   };
   for (const auto& [input, count] : inputs) {
     for (size_t len = 0; len <= input.size(); ++len) {

@@ -105,7 +105,8 @@ TEST(RleEncoder, RoundTripEveryBitWidthAndRunLength) {
   for (int width = 0; width <= 32; ++width) {
     const std::vector<uint32_t> values = runs_of_all_lengths(width, rng);
     // Every prefix length exercises a different final partial group.
-    for (size_t count : {values.size(), values.size() - 1, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{0}}) {
+    for (size_t count :
+         {values.size(), values.size() - 1, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{0}}) {
       Buffer enc;
       encode_rle_bit_packed(values.data(), count, width, enc);
       std::vector<uint32_t> expected(values.begin(), values.begin() + count);
@@ -219,8 +220,8 @@ TEST(DictionaryBuilder, Int64RoundTrip) {
   Buffer data;
   encode_dictionary_indices(idx.data(), idx.size(), dict.index_bit_width(), data);
   std::vector<int64_t> back(values.size());
-  decode_dictionary_fixed(data, values.size(), reinterpret_cast<const uint8_t*>(plain.data()),
-                          plain.size(), 8, reinterpret_cast<uint8_t*>(back.data()));
+  decode_dictionary_fixed(data, values.size(), reinterpret_cast<const uint8_t*>(plain.data()), plain.size(),
+                          8, reinterpret_cast<uint8_t*>(back.data()));
   EXPECT_EQ(back, values);
 }
 
@@ -340,13 +341,19 @@ TEST(DeltaBinaryPackedEncoder, EveryBitWidth) {
     std::vector<int64_t> values(300);
     uint64_t acc = 0;
     for (auto& v : values) {
-      const uint64_t step = width == 64 ? (uint64_t{rng()} << 32 | rng()) : (uint64_t{rng()} << 32 | rng()) & ((uint64_t{1} << width) - 1);
+      const uint64_t step = width == 64 ? (uint64_t{rng()} << 32 | rng())
+                                        : (uint64_t{rng()} << 32 | rng()) & ((uint64_t{1} << width) - 1);
       acc += step;
       v = static_cast<int64_t>(acc);
     }
     expect_delta_round_trip(values, 128, 4, rng);
   }
-  EXPECT_THROW({ Buffer b; encode_delta_binary_packed(static_cast<const int32_t*>(nullptr), 0, b, 100, 4); }, Error);
+  EXPECT_THROW(
+      {
+        Buffer b;
+        encode_delta_binary_packed(static_cast<const int32_t*>(nullptr), 0, b, 100, 4);
+      },
+      Error);
 }
 
 // --------------------------------------- DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY

@@ -13,8 +13,8 @@ namespace mimicit::parquet::testing {
 
 // Every value (nullopt for a null) of a flat BYTE_ARRAY column in one row
 // group, page by page through ColumnChunkReader::decode().
-inline std::vector<std::optional<std::string>> all_values(const std::shared_ptr<const ParquetFile>& file, int rg,
-                                                          int column) {
+inline std::vector<std::optional<std::string>> all_values(const std::shared_ptr<const ParquetFile>& file,
+                                                          int rg, int column) {
   std::vector<std::optional<std::string>> values;
   ColumnChunkReader reader(file, rg, column);
   while (reader.next_page()) {

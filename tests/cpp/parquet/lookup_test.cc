@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "mimicit/error.h"
@@ -20,7 +20,9 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string id_of(int64_t i) { return fmt::format("LA_IMG_{:012d}", i * 3); }
-std::string payload_of(int64_t i) { return fmt::format("payload-{}-{}", i, std::string(static_cast<size_t>(i % 50), 'x')); }
+std::string payload_of(int64_t i) {
+  return fmt::format("payload-{}-{}", i, std::string(static_cast<size_t>(i % 50), 'x'));
+}
 
 fs::path write_sorted_store(const fs::path& dir, int64_t rows) {
   fs::path path = dir / "store.parquet";
@@ -29,14 +31,21 @@ fs::path write_sorted_store(const fs::path& dir, int64_t rows) {
   options.row_group_rows = 25000;
   options.page_rows = 1000;
   options.pandas_index_column = "id";
-  ParquetWriter writer(path.string(),
-                       {{.name = "id", .type = Type::BYTE_ARRAY, .optional = false, .is_string = true, .dictionary = false},
-                        {.name = "payload", .type = Type::BYTE_ARRAY, .optional = true, .is_string = true, .dictionary = false}},
-                       options);
+  ParquetWriter writer(
+      path.string(),
+      {{.name = "id", .type = Type::BYTE_ARRAY, .optional = false, .is_string = true, .dictionary = false},
+       {.name = "payload",
+        .type = Type::BYTE_ARRAY,
+        .optional = true,
+        .is_string = true,
+        .dictionary = false}},
+      options);
   for (int64_t i = 0; i < rows; ++i) {
     writer.append_bytes(0, id_of(i));
-    if (i % 7 == 3) writer.append_null(1);
-    else writer.append_bytes(1, payload_of(i));
+    if (i % 7 == 3)
+      writer.append_null(1);
+    else
+      writer.append_bytes(1, payload_of(i));
     writer.end_row();
   }
   writer.close();
@@ -93,8 +102,10 @@ TEST(LookupTest, FindSortedAndSeekTouchOnlyTheirPages) {
     std::vector<Value> values;
     ASSERT_TRUE(reader.next(values));
     EXPECT_EQ(values[0].bytes, id_of(target));
-    if (target % 7 == 3) EXPECT_EQ(values[1].kind, Value::Kind::kNull);
-    else EXPECT_EQ(values[1].bytes, payload_of(target));
+    if (target % 7 == 3)
+      EXPECT_EQ(values[1].kind, Value::Kind::kNull);
+    else
+      EXPECT_EQ(values[1].bytes, payload_of(target));
   }
   // Keys outside every row group's range are answered from statistics alone.
   EXPECT_FALSE(find_sorted(pf, id, "AA").has_value());

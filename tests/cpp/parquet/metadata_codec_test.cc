@@ -17,12 +17,12 @@
 
 #include <gtest/gtest.h>
 
-#include "test_data.h"
 #include "mimicit/bytes.h"
 #include "mimicit/error.h"
 #include "mimicit/parquet/metadata.h"
 #include "parquet/metadata_codec.h"
 #include "parquet/thrift/compact_writer.h"
+#include "test_data.h"
 
 namespace mimicit::parquet {
 namespace {
@@ -94,110 +94,186 @@ std::string show(const std::vector<T>& v) {
 
 std::string dump(const Statistics& v) {
   std::string s;
-  FIELD(max); FIELD(min); FIELD(null_count); FIELD(distinct_count); FIELD(max_value);
-  FIELD(min_value); FIELD(is_max_value_exact); FIELD(is_min_value_exact);
+  FIELD(max);
+  FIELD(min);
+  FIELD(null_count);
+  FIELD(distinct_count);
+  FIELD(max_value);
+  FIELD(min_value);
+  FIELD(is_max_value_exact);
+  FIELD(is_min_value_exact);
   return s;
 }
 std::string dump(const LogicalType& v) {
   std::string s;
-  FIELD(kind); FIELD(scale); FIELD(precision); FIELD(is_adjusted_to_utc); FIELD(unit);
-  FIELD(bit_width); FIELD(is_signed);
+  FIELD(kind);
+  FIELD(scale);
+  FIELD(precision);
+  FIELD(is_adjusted_to_utc);
+  FIELD(unit);
+  FIELD(bit_width);
+  FIELD(is_signed);
   return s;
 }
 std::string dump(const SchemaElement& v) {
   std::string s;
-  FIELD(type); FIELD(type_length); FIELD(repetition_type); FIELD(name); FIELD(num_children);
-  FIELD(converted_type); FIELD(scale); FIELD(precision); FIELD(field_id); FIELD(logical_type);
+  FIELD(type);
+  FIELD(type_length);
+  FIELD(repetition_type);
+  FIELD(name);
+  FIELD(num_children);
+  FIELD(converted_type);
+  FIELD(scale);
+  FIELD(precision);
+  FIELD(field_id);
+  FIELD(logical_type);
   return s;
 }
 std::string dump(const KeyValue& v) {
   std::string s;
-  FIELD(key); FIELD(value);
+  FIELD(key);
+  FIELD(value);
   return s;
 }
 std::string dump(const SortingColumn& v) {
   std::string s;
-  FIELD(column_idx); FIELD(descending); FIELD(nulls_first);
+  FIELD(column_idx);
+  FIELD(descending);
+  FIELD(nulls_first);
   return s;
 }
 std::string dump(const PageEncodingStats& v) {
   std::string s;
-  FIELD(page_type); FIELD(encoding); FIELD(count);
+  FIELD(page_type);
+  FIELD(encoding);
+  FIELD(count);
   return s;
 }
 std::string dump(const SizeStatistics& v) {
   std::string s;
-  FIELD(unencoded_byte_array_data_bytes); FIELD(repetition_level_histogram);
+  FIELD(unencoded_byte_array_data_bytes);
+  FIELD(repetition_level_histogram);
   FIELD(definition_level_histogram);
   return s;
 }
 std::string dump(const ColumnMetaData& v) {
   std::string s;
-  FIELD(type); FIELD(encodings); FIELD(path_in_schema); FIELD(codec); FIELD(num_values);
-  FIELD(total_uncompressed_size); FIELD(total_compressed_size); FIELD(key_value_metadata);
-  FIELD(data_page_offset); FIELD(index_page_offset); FIELD(dictionary_page_offset);
-  FIELD(statistics); FIELD(encoding_stats); FIELD(bloom_filter_offset);
-  FIELD(bloom_filter_length); FIELD(size_statistics);
+  FIELD(type);
+  FIELD(encodings);
+  FIELD(path_in_schema);
+  FIELD(codec);
+  FIELD(num_values);
+  FIELD(total_uncompressed_size);
+  FIELD(total_compressed_size);
+  FIELD(key_value_metadata);
+  FIELD(data_page_offset);
+  FIELD(index_page_offset);
+  FIELD(dictionary_page_offset);
+  FIELD(statistics);
+  FIELD(encoding_stats);
+  FIELD(bloom_filter_offset);
+  FIELD(bloom_filter_length);
+  FIELD(size_statistics);
   return s;
 }
 std::string dump(const ColumnChunk& v) {
   std::string s;
-  FIELD(file_path); FIELD(file_offset); FIELD(meta_data); FIELD(offset_index_offset);
-  FIELD(offset_index_length); FIELD(column_index_offset); FIELD(column_index_length);
-  FIELD(has_crypto_metadata); FIELD(has_encrypted_column_metadata);
+  FIELD(file_path);
+  FIELD(file_offset);
+  FIELD(meta_data);
+  FIELD(offset_index_offset);
+  FIELD(offset_index_length);
+  FIELD(column_index_offset);
+  FIELD(column_index_length);
+  FIELD(has_crypto_metadata);
+  FIELD(has_encrypted_column_metadata);
   return s;
 }
 std::string dump(const RowGroup& v) {
   std::string s;
-  FIELD(columns); FIELD(total_byte_size); FIELD(num_rows); FIELD(sorting_columns);
-  FIELD(file_offset); FIELD(total_compressed_size); FIELD(ordinal);
+  FIELD(columns);
+  FIELD(total_byte_size);
+  FIELD(num_rows);
+  FIELD(sorting_columns);
+  FIELD(file_offset);
+  FIELD(total_compressed_size);
+  FIELD(ordinal);
   return s;
 }
 std::string dump(const FileMetaData& v) {
   std::string s;
-  FIELD(version); FIELD(schema); FIELD(num_rows); FIELD(row_groups); FIELD(key_value_metadata);
-  FIELD(created_by); FIELD(column_orders); FIELD(has_encryption_algorithm);
+  FIELD(version);
+  FIELD(schema);
+  FIELD(num_rows);
+  FIELD(row_groups);
+  FIELD(key_value_metadata);
+  FIELD(created_by);
+  FIELD(column_orders);
+  FIELD(has_encryption_algorithm);
   return s;
 }
 std::string dump(const DataPageHeader& v) {
   std::string s;
-  FIELD(num_values); FIELD(encoding); FIELD(definition_level_encoding);
-  FIELD(repetition_level_encoding); FIELD(statistics);
+  FIELD(num_values);
+  FIELD(encoding);
+  FIELD(definition_level_encoding);
+  FIELD(repetition_level_encoding);
+  FIELD(statistics);
   return s;
 }
 std::string dump(const DictionaryPageHeader& v) {
   std::string s;
-  FIELD(num_values); FIELD(encoding); FIELD(is_sorted);
+  FIELD(num_values);
+  FIELD(encoding);
+  FIELD(is_sorted);
   return s;
 }
 std::string dump(const DataPageHeaderV2& v) {
   std::string s;
-  FIELD(num_values); FIELD(num_nulls); FIELD(num_rows); FIELD(encoding);
-  FIELD(definition_levels_byte_length); FIELD(repetition_levels_byte_length);
-  FIELD(is_compressed); FIELD(statistics);
+  FIELD(num_values);
+  FIELD(num_nulls);
+  FIELD(num_rows);
+  FIELD(encoding);
+  FIELD(definition_levels_byte_length);
+  FIELD(repetition_levels_byte_length);
+  FIELD(is_compressed);
+  FIELD(statistics);
   return s;
 }
 std::string dump(const PageHeader& v) {
   std::string s;
-  FIELD(type); FIELD(uncompressed_page_size); FIELD(compressed_page_size); FIELD(crc);
-  FIELD(data_page_header); FIELD(has_index_page_header); FIELD(dictionary_page_header);
+  FIELD(type);
+  FIELD(uncompressed_page_size);
+  FIELD(compressed_page_size);
+  FIELD(crc);
+  FIELD(data_page_header);
+  FIELD(has_index_page_header);
+  FIELD(dictionary_page_header);
   FIELD(data_page_header_v2);
   return s;
 }
 std::string dump(const PageLocation& v) {
   std::string s;
-  FIELD(offset); FIELD(compressed_page_size); FIELD(first_row_index);
+  FIELD(offset);
+  FIELD(compressed_page_size);
+  FIELD(first_row_index);
   return s;
 }
 std::string dump(const OffsetIndex& v) {
   std::string s;
-  FIELD(page_locations); FIELD(unencoded_byte_array_data_bytes);
+  FIELD(page_locations);
+  FIELD(unencoded_byte_array_data_bytes);
   return s;
 }
 std::string dump(const ColumnIndex& v) {
   std::string s;
-  FIELD(null_pages); FIELD(min_values); FIELD(max_values); FIELD(boundary_order);
-  FIELD(null_counts); FIELD(repetition_level_histograms); FIELD(definition_level_histograms);
+  FIELD(null_pages);
+  FIELD(min_values);
+  FIELD(max_values);
+  FIELD(boundary_order);
+  FIELD(null_counts);
+  FIELD(repetition_level_histograms);
+  FIELD(definition_level_histograms);
   return s;
 }
 
@@ -610,7 +686,7 @@ TEST(MetadataCodec, UnknownFieldsAreSkipped) {
   Buffer buf;
   CompactWriter w(buf);
   w.struct_begin();
-  w.field_i32(1, 2);  // DICTIONARY_PAGE
+  w.field_i32(1, 2);       // DICTIONARY_PAGE
   w.field_double(2, 1.5);  // wrong type: skipped
   w.field_i32(2, 100);
   w.field_i32(3, 50);
@@ -676,19 +752,16 @@ TEST(MetadataCodec, BloomFilterHeaderRejectsOtherAlgorithms) {
   EXPECT_EQ(decode_bloom_filter_header(ok, &n).num_bytes, 64);
   Buffer algorithm;
   write_bloom_header(algorithm, 2, 1, 1);
-  expect_error([&] { decode_bloom_filter_header(algorithm, &n); }, ErrorCode::kUnsupported,
-               "algorithm");
+  expect_error([&] { decode_bloom_filter_header(algorithm, &n); }, ErrorCode::kUnsupported, "algorithm");
   Buffer hash;
   write_bloom_header(hash, 1, 3, 1);
   expect_error([&] { decode_bloom_filter_header(hash, &n); }, ErrorCode::kUnsupported, "hash");
   Buffer compression;
   write_bloom_header(compression, 1, 1, 2);
-  expect_error([&] { decode_bloom_filter_header(compression, &n); }, ErrorCode::kUnsupported,
-               "compression");
+  expect_error([&] { decode_bloom_filter_header(compression, &n); }, ErrorCode::kUnsupported, "compression");
   Buffer empty;
   write_bloom_header(empty, 0, 1, 1);
-  expect_error([&] { decode_bloom_filter_header(empty, &n); }, ErrorCode::kCorrupt,
-               "no member");
+  expect_error([&] { decode_bloom_filter_header(empty, &n); }, ErrorCode::kCorrupt, "no member");
 }
 
 TEST(MetadataCodec, DeepNestingIsAnErrorNotAStackOverflow) {
@@ -703,8 +776,7 @@ TEST(MetadataCodec, DeepNestingIsAnErrorNotAStackOverflow) {
   // Nesting through known fields: version, then a schema list of one
   // SchemaElement { 4: "x", 10: LogicalType { 31 (unknown): struct { 1: list
   // of lists of lists ... } } }.
-  std::vector<uint8_t> lists = {0x15, 0x02, 0x19, 0x1c, 0x48, 0x01, 'x',
-                                0x6c, 0x0c, 0x3e, 0x19};
+  std::vector<uint8_t> lists = {0x15, 0x02, 0x19, 0x1c, 0x48, 0x01, 'x', 0x6c, 0x0c, 0x3e, 0x19};
   lists.insert(lists.end(), 1000, 0x19);
   lists.insert(lists.end(), 10, 0x00);
   expect_error([&] { decode_file_metadata(lists); }, ErrorCode::kCorrupt, "nesting");
@@ -719,8 +791,7 @@ TEST(MetadataCodec, HugeListClaimsFailWithoutAllocating) {
   // on the wire: refused by the allocation budget before reserving.
   std::vector<uint8_t> many = {0x15, 0x02, 0x19, 0xfc, 0x80, 0x80, 0x80, 0x01};
   many.resize(many.size() + (1 << 21), 0x00);  // 2^21 SchemaElements of 1 byte
-  expect_error([&] { decode_file_metadata(many); }, ErrorCode::kLimit,
-               "more bytes of memory than");
+  expect_error([&] { decode_file_metadata(many); }, ErrorCode::kLimit, "more bytes of memory than");
   // Genuinely decodable 3-byte ColumnChunks {2: file_offset 0} of ~600 bytes
   // each: refused too, not decoded into 200 times the input.
   // version 1, schema [], num_rows 0, row_groups [{columns: [65536 chunks]}]
@@ -808,7 +879,8 @@ size_t walk_pages(const std::vector<uint8_t>& file, const ColumnMetaData& m) {
 
 TEST(MetadataCodecCorpus, DecodesEveryFooterAndPageHeader) {
   std::vector<fs::path> files = parquet_files("data");
-  if (files.empty()) GTEST_SKIP() << "parquet-testing corpus not found under " << mimicit::testing::testdata_dir();
+  if (files.empty())
+    GTEST_SKIP() << "parquet-testing corpus not found under " << mimicit::testing::testdata_dir();
   size_t decoded = 0, page_indexes = 0, bloom_filters = 0;
   for (const fs::path& path : files) {
     SCOPED_TRACE(path.filename().string());
@@ -837,14 +909,12 @@ TEST(MetadataCodecCorpus, DecodesEveryFooterAndPageHeader) {
           ADD_FAILURE() << "column " << c.meta_data->path_in_schema.back() << ": " << e.what();
         }
         if (c.offset_index_offset && c.offset_index_length) {
-          OffsetIndex oi = decode_offset_index(
-              slice(file, *c.offset_index_offset, *c.offset_index_length));
+          OffsetIndex oi = decode_offset_index(slice(file, *c.offset_index_offset, *c.offset_index_length));
           EXPECT_FALSE(oi.page_locations.empty());
           ++page_indexes;
         }
         if (c.column_index_offset && c.column_index_length) {
-          ColumnIndex ci = decode_column_index(
-              slice(file, *c.column_index_offset, *c.column_index_length));
+          ColumnIndex ci = decode_column_index(slice(file, *c.column_index_offset, *c.column_index_length));
           EXPECT_EQ(ci.min_values.size(), ci.null_pages.size());
           EXPECT_EQ(ci.max_values.size(), ci.null_pages.size());
           ++page_indexes;
@@ -872,7 +942,8 @@ TEST(MetadataCodecCorpus, DecodesEveryFooterAndPageHeader) {
 // Files that are broken elsewhere must still decode or fail cleanly here.
 TEST(MetadataCodecCorpus, BadDataNeverCrashes) {
   std::vector<fs::path> files = parquet_files("bad_data");
-  if (files.empty()) GTEST_SKIP() << "parquet-testing corpus not found under " << mimicit::testing::testdata_dir();
+  if (files.empty())
+    GTEST_SKIP() << "parquet-testing corpus not found under " << mimicit::testing::testdata_dir();
   for (const fs::path& path : files) {
     std::vector<uint8_t> file = mimicit::testing::read_file_bytes(path);
     std::optional<Footer> footer = find_footer(file);
@@ -905,7 +976,8 @@ int decode_all_ways(ByteView bytes) {
 }
 
 std::vector<uint8_t> corpus_footer(const std::string& name) {
-  std::vector<uint8_t> file = mimicit::testing::read_file_bytes(mimicit::testing::testdata_dir() / "parquet-testing" / "data" / name);
+  std::vector<uint8_t> file =
+      mimicit::testing::read_file_bytes(mimicit::testing::testdata_dir() / "parquet-testing" / "data" / name);
   std::optional<Footer> footer = find_footer(file);
   if (!footer) return {};
   return {file.begin() + footer->offset, file.begin() + footer->offset + footer->size};

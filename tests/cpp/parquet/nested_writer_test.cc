@@ -91,21 +91,26 @@ std::vector<Row> sample_rows(int n) {
     switch (i % 5) {
       case 0: r.related = std::vector<std::optional<std::string>>{}; break;
       case 1: r.related = std::nullopt; break;
-      case 2: r.related = std::vector<std::optional<std::string>>{"a" + std::to_string(i), std::nullopt, "c"}; break;
+      case 2:
+        r.related = std::vector<std::optional<std::string>>{"a" + std::to_string(i), std::nullopt, "c"};
+        break;
       default: r.related = std::vector<std::optional<std::string>>{"x" + std::to_string(i)}; break;
     }
-    r.image = i % 7 == 3 ? Picture{std::nullopt, std::nullopt, true}
-                         : Picture{std::string(static_cast<size_t>(i % 50) + 1, static_cast<char>('A' + i % 26)),
-                                   i % 2 ? std::optional<std::string>("p" + std::to_string(i)) : std::nullopt};
+    r.image = i % 7 == 3
+                  ? Picture{std::nullopt, std::nullopt, true}
+                  : Picture{std::string(static_cast<size_t>(i % 50) + 1, static_cast<char>('A' + i % 26)),
+                            i % 2 ? std::optional<std::string>("p" + std::to_string(i)) : std::nullopt};
     switch (i % 4) {
       case 0: r.images = std::vector<Picture>{}; break;
       case 1: r.images = std::nullopt; break;
       default: {
         std::vector<Picture> pictures;
         for (int k = 0; k < i % 4 + 1; ++k) {
-          if (k == 1 && i % 3 == 0) pictures.push_back({std::nullopt, std::nullopt, true});
-          else pictures.push_back({std::string("img") + std::to_string(i) + "_" + std::to_string(k),
-                                   k % 2 ? std::nullopt : std::optional<std::string>(std::to_string(k))});
+          if (k == 1 && i % 3 == 0)
+            pictures.push_back({std::nullopt, std::nullopt, true});
+          else
+            pictures.push_back({std::string("img") + std::to_string(i) + "_" + std::to_string(k),
+                                k % 2 ? std::nullopt : std::optional<std::string>(std::to_string(k))});
         }
         r.images = std::move(pictures);
       }
@@ -118,7 +123,8 @@ std::vector<Row> sample_rows(int n) {
 class NestedWriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = mimicit::testing::temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name()).string();
+    dir_ =
+        mimicit::testing::temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name()).string();
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string path(const std::string& name) const { return dir_ + "/" + name; }
@@ -140,9 +146,9 @@ TEST_F(NestedWriterTest, SchemaIsTheThreeLevelListPyarrowWrites) {
   const std::vector<SchemaElement>& s = file->metadata().schema;
   std::vector<std::string> names;
   for (const SchemaElement& e : s) names.push_back(e.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"schema", "id", "related instructions", "list", "element",
-                                             "image", "bytes", "path", "images", "list", "element",
-                                             "bytes", "path"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"schema", "id", "related instructions", "list", "element", "image",
+                                      "bytes", "path", "images", "list", "element", "bytes", "path"}));
   EXPECT_EQ(s[0].num_children, 4);
   EXPECT_EQ(s[2].converted_type, ConvertedType::LIST);
   EXPECT_EQ(s[2].logical_type->kind, LogicalType::LIST);
@@ -187,15 +193,21 @@ void expect_rows_read_back(const std::string& file_path, const std::vector<Row>&
       ASSERT_EQ(v[related].list.size(), row.related->size());
       for (size_t k = 0; k < row.related->size(); ++k) {
         const auto& want = (*row.related)[k];
-        if (want) EXPECT_EQ(v[related].list[k].bytes, *want);
-        else EXPECT_EQ(v[related].list[k].kind, Value::Kind::kNull);
+        if (want)
+          EXPECT_EQ(v[related].list[k].bytes, *want);
+        else
+          EXPECT_EQ(v[related].list[k].kind, Value::Kind::kNull);
       }
     }
     // A null struct reads as null fields, leaf by leaf.
-    if (row.image.null || !row.image.bytes) EXPECT_EQ(v[image_bytes].kind, Value::Kind::kNull);
-    else EXPECT_EQ(v[image_bytes].bytes, *row.image.bytes);
-    if (row.image.null || !row.image.path) EXPECT_EQ(v[image_path].kind, Value::Kind::kNull);
-    else EXPECT_EQ(v[image_path].bytes, *row.image.path);
+    if (row.image.null || !row.image.bytes)
+      EXPECT_EQ(v[image_bytes].kind, Value::Kind::kNull);
+    else
+      EXPECT_EQ(v[image_bytes].bytes, *row.image.bytes);
+    if (row.image.null || !row.image.path)
+      EXPECT_EQ(v[image_path].kind, Value::Kind::kNull);
+    else
+      EXPECT_EQ(v[image_path].bytes, *row.image.path);
     if (!row.images) {
       EXPECT_EQ(v[images_bytes].kind, Value::Kind::kNull);
       EXPECT_EQ(v[images_path].kind, Value::Kind::kNull);
@@ -206,10 +218,14 @@ void expect_rows_read_back(const std::string& file_path, const std::vector<Row>&
     ASSERT_EQ(v[images_path].list.size(), row.images->size());
     for (size_t k = 0; k < row.images->size(); ++k) {
       const Picture& p = (*row.images)[k];
-      if (p.null || !p.bytes) EXPECT_EQ(v[images_bytes].list[k].kind, Value::Kind::kNull);
-      else EXPECT_EQ(v[images_bytes].list[k].bytes, *p.bytes);
-      if (p.null || !p.path) EXPECT_EQ(v[images_path].list[k].kind, Value::Kind::kNull);
-      else EXPECT_EQ(v[images_path].list[k].bytes, *p.path);
+      if (p.null || !p.bytes)
+        EXPECT_EQ(v[images_bytes].list[k].kind, Value::Kind::kNull);
+      else
+        EXPECT_EQ(v[images_bytes].list[k].bytes, *p.bytes);
+      if (p.null || !p.path)
+        EXPECT_EQ(v[images_path].list[k].kind, Value::Kind::kNull);
+      else
+        EXPECT_EQ(v[images_path].list[k].bytes, *p.path);
     }
   }
   EXPECT_FALSE(reader.next(v));
@@ -220,7 +236,8 @@ TEST_F(NestedWriterTest, NullsEmptyListsAndFieldsReadBackAcrossOptions) {
   for (int version : {1, 2}) {
     for (bool dictionary : {true, false}) {
       for (int64_t page_rows : {int64_t{7}, int64_t{20000}}) {
-        SCOPED_TRACE(::testing::Message() << "v" << version << " dict " << dictionary << " page_rows " << page_rows);
+        SCOPED_TRACE(::testing::Message()
+                     << "v" << version << " dict " << dictionary << " page_rows " << page_rows);
         WriterOptions options;
         options.data_page_version = version;
         options.page_rows = page_rows;
@@ -253,9 +270,12 @@ TEST_F(NestedWriterTest, ListElementsArePointReadable) {
     if (!rows[r].images) continue;
     for (size_t k = 0; k < rows[r].images->size(); ++k) {
       const Picture& p = (*rows[r].images)[k];
-      std::optional<std::string_view> got = reader.read_byte_array_at(static_cast<int64_t>(r), scratch, static_cast<uint32_t>(k));
-      if (p.null) EXPECT_FALSE(got.has_value());
-      else EXPECT_EQ(got, std::optional<std::string_view>(*p.bytes));
+      std::optional<std::string_view> got =
+          reader.read_byte_array_at(static_cast<int64_t>(r), scratch, static_cast<uint32_t>(k));
+      if (p.null)
+        EXPECT_FALSE(got.has_value());
+      else
+        EXPECT_EQ(got, std::optional<std::string_view>(*p.bytes));
     }
   }
 }
@@ -329,7 +349,8 @@ TEST_F(NestedWriterTest, InvalidNestedSchemasAreRejected) {
   list.children.push_back(string_column("second"));
   refused({list}, "a list has exactly one child");
   refused({WriterColumn::structure("s", {})}, "a struct needs at least one field");
-  refused({WriterColumn::structure("s", {string_column("a"), string_column("a")})}, "duplicate column name 's.a'");
+  refused({WriterColumn::structure("s", {string_column("a"), string_column("a")})},
+          "duplicate column name 's.a'");
   WriterOptions options;
   options.pandas_index_column = "l";
   try {

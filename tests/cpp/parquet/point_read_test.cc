@@ -12,8 +12,8 @@
 #include "mimicit/error.h"
 #include "mimicit/parquet/reader.h"
 #include "mimicit/parquet/writer.h"
-#include "parquet/reader/page_stream.h"
 #include "parquet/full_decode.h"
+#include "parquet/reader/page_stream.h"
 #include "test_data.h"
 
 namespace mimicit::parquet {
@@ -21,7 +21,6 @@ namespace {
 
 using testing::all_values;
 namespace fs = std::filesystem;
-
 
 // Point-reads every row of every flat byte-array column in a shuffled order
 // and compares with the full decode. Returns the number of values compared.
@@ -81,11 +80,15 @@ std::string write_file(const fs::path& dir, const Layout& l) {
   options.page_bytes = 64 << 10;
   options.row_group_rows = 200;
   options.dictionary_bytes = 8 << 20;
-  ParquetWriter writer(path.string(),
-                       {{.name = "id", .type = Type::BYTE_ARRAY, .optional = false, .is_string = true, .dictionary = false},
-                        {.name = "payload", .type = Type::BYTE_ARRAY, .optional = true, .is_string = true,
-                         .dictionary = l.dictionary}},
-                       options);
+  ParquetWriter writer(
+      path.string(),
+      {{.name = "id", .type = Type::BYTE_ARRAY, .optional = false, .is_string = true, .dictionary = false},
+       {.name = "payload",
+        .type = Type::BYTE_ARRAY,
+        .optional = true,
+        .is_string = true,
+        .dictionary = l.dictionary}},
+      options);
   std::mt19937 rng(11);
   for (int i = 0; i < 300; ++i) {
     writer.append_bytes(0, fmt::format("id{:05d}", i));
@@ -113,8 +116,8 @@ TEST(PointReadTest, StreamedAndWholePagesAgreeWithFullDecode) {
         Layout l{codec, version, dictionary};
         std::string path = write_file(dir, l);
         SCOPED_TRACE(layout_name(l));
-        EXPECT_EQ(compare_point_reads(path, 0), 600u);                // every page streamed
-        EXPECT_EQ(compare_point_reads(path, 4ull << 20), 600u);       // every page whole
+        EXPECT_EQ(compare_point_reads(path, 0), 600u);           // every page streamed
+        EXPECT_EQ(compare_point_reads(path, 4ull << 20), 600u);  // every page whole
       }
     }
   }
@@ -176,7 +179,7 @@ TEST(PageStreamTest, SnappyFarCopyIsUnsupported) {
   const size_t literal = 2 << 20;  // 2 MiB of literal, then copy from its start
   std::string s;
   uint64_t total = literal + 64;
-  for (uint64_t v = total; ; v >>= 7) {  // varint preamble
+  for (uint64_t v = total;; v >>= 7) {  // varint preamble
     s += static_cast<char>((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
     if (v < 0x80) break;
   }

@@ -47,7 +47,9 @@ std::string limit_error(const std::string& path, const ReaderOptions& options) {
   }
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 TEST(ReaderLimits, DefaultsReadTheFile) { EXPECT_EQ(limit_error(write_file(), {}), ""); }
 

@@ -35,9 +35,12 @@ std::vector<std::string> split_csv_line(const std::string& line) {
   std::string field;
   bool quoted = false;
   for (char c : line) {
-    if (c == '"') quoted = !quoted;
-    else if (c == ',' && !quoted) out.push_back(std::exchange(field, {}));
-    else field += c;
+    if (c == '"')
+      quoted = !quoted;
+    else if (c == ',' && !quoted)
+      out.push_back(std::exchange(field, {}));
+    else
+      field += c;
   }
   out.push_back(field);
   return out;

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 #include <lz4.h>
 #include <snappy.h>
-#include <zstd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -15,8 +15,8 @@
 #include "mimicit/error.h"
 #include "mimicit/parquet/reader.h"
 #include "mimicit/parquet/writer.h"
-#include "parquet/reader/page_stream.h"
 #include "parquet/full_decode.h"
+#include "parquet/reader/page_stream.h"
 #include "parquet/reader/seek_table.h"
 #include "test_data.h"
 #include "util/worker_pool.h"
@@ -61,7 +61,8 @@ std::shared_ptr<const MappedFile> mapped(const std::string& bytes) {
 
 // Streams `compressed` once with a recorder, then starts a stream at every
 // restart point and checks what it yields against `data`.
-SeekTable check_restarts(Codec codec, const std::string& compressed, const std::string& data, uint32_t flags) {
+SeekTable check_restarts(Codec codec, const std::string& compressed, const std::string& data,
+                         uint32_t flags) {
   SeekTable table;
   RestartRecorder recorder;
   auto file = mapped(compressed);
@@ -204,14 +205,17 @@ TEST(SeekTableTest, ZstdRestartsAreVerifiedAndReadsAreExact) {
     images.push_back(std::move(v));
   }
   for (size_t total = 0; total < (3u << 20);) {
-    std::string v = rng() % 4 == 0 && !mixed.empty() ? mixed[rng() % mixed.size()] : mixed_bytes(rng() % 60000, rng());
+    std::string v =
+        rng() % 4 == 0 && !mixed.empty() ? mixed[rng() % mixed.size()] : mixed_bytes(rng() % 60000, rng());
     total += v.size() + 4;
     mixed.push_back(std::move(v));
   }
   std::string page = plain_values(images);
   EXPECT_GE(check_zstd_page(zstd_frame(page, 1), images, page.size()), 4u);
   std::string half = page.substr(0, page.size() / 2);  // frames cut anywhere: the output is one byte stream
-  EXPECT_GE(check_zstd_page(zstd_frame(half, 3) + zstd_frame(page.substr(half.size()), 3), images, page.size()), 4u);
+  EXPECT_GE(
+      check_zstd_page(zstd_frame(half, 3) + zstd_frame(page.substr(half.size()), 3), images, page.size()),
+      4u);
   std::string compressible = plain_values(mixed);
   check_zstd_page(zstd_frame(compressible, 19), mixed, compressible.size());
 }
@@ -219,7 +223,10 @@ TEST(SeekTableTest, ZstdRestartsAreVerifiedAndReadsAreExact) {
 // A match at offset 0 (which liblz4's one-shot decoder lets through) is
 // corrupt input for the stream (found by fuzz/page_stream_fuzz.cc).
 TEST(SeekTableTest, Lz4MatchAtOffsetZeroIsCorrupt) {
-  const std::string block("\x1f\x00\x00\x00\xff\x01" "0123456789abcdef", 22);
+  const std::string block(
+      "\x1f\x00\x00\x00\xff\x01"
+      "0123456789abcdef",
+      22);
   auto file = mapped(block);
   auto stream = open_page_stream(Codec::LZ4_RAW, *file, 0, block.size(), 300);
   try {
@@ -254,7 +261,6 @@ TEST(SeekTableTest, DeflateRestartsInGzipZlibAndConcatenatedMembers) {
 // ---------------------------------------------------------------------------
 // Point reads through the tables of whole files.
 
-
 // The tables of every large page of column `column`, parsed back from
 // their stored form as a store does.
 struct FileTables {
@@ -279,7 +285,8 @@ FileTables tables_of(const std::shared_ptr<const ParquetFile>& file, int column)
 // backwards, on one reader through the tables (a random read decodes up
 // to a restart spacing: all rows shuffled would be slow under the
 // sanitizers); returns how many values were compared.
-size_t compare_table_reads(const std::shared_ptr<const ParquetFile>& file, int column, const SeekTables* tables) {
+size_t compare_table_reads(const std::shared_ptr<const ParquetFile>& file, int column,
+                           const SeekTables* tables) {
   size_t compared = 0;
   std::mt19937 rng(7);
   for (int rg = 0; rg < file->num_row_groups(); ++rg) {
@@ -328,7 +335,10 @@ std::string write_large_pages(const fs::path& dir, const Layout& l) {
   options.row_group_rows = 300;
   options.dictionary_bytes = 64 << 20;
   ParquetWriter writer(path.string(),
-                       {{.name = "payload", .type = Type::BYTE_ARRAY, .optional = l.nulls, .is_string = false,
+                       {{.name = "payload",
+                         .type = Type::BYTE_ARRAY,
+                         .optional = l.nulls,
+                         .is_string = false,
                          .dictionary = l.dictionary}},
                        options);
   std::mt19937 rng(11);
@@ -375,7 +385,8 @@ TEST(SeekTableTest, ASingleHugeValue) {
     fs::path path = dir / fmt::format("{}.parquet", to_string(codec));
     WriterOptions options;
     options.codec = codec;
-    ParquetWriter writer(path.string(), {{.name = "payload", .type = Type::BYTE_ARRAY, .optional = true}}, options);
+    ParquetWriter writer(path.string(), {{.name = "payload", .type = Type::BYTE_ARRAY, .optional = true}},
+                         options);
     writer.append_bytes(0, mixed_bytes(7 << 20, 1));
     writer.end_row();
     writer.close();
@@ -396,7 +407,8 @@ TEST(SeekTableConcurrent, TablesBuiltOnAPoolMatchOneThread) {
     WriterOptions options;
     options.codec = codec;
     options.page_bytes = 1 << 20;
-    ParquetWriter writer(path.string(), {{.name = "payload", .type = Type::BYTE_ARRAY, .optional = true}}, options);
+    ParquetWriter writer(path.string(), {{.name = "payload", .type = Type::BYTE_ARRAY, .optional = true}},
+                         options);
     for (int i = 0; i < 300; ++i) {
       writer.append_bytes(0, mixed_bytes(30000, static_cast<uint32_t>(i)));
       writer.end_row();
@@ -410,7 +422,9 @@ TEST(SeekTableConcurrent, TablesBuiltOnAPoolMatchOneThread) {
     std::atomic<uint64_t> walked{0};
     for (int rg = 0; rg < file->num_row_groups(); ++rg) {
       ColumnChunkReader(file, rg, 0).build_seek_tables(alone);
-      ColumnChunkReader(file, rg, 0).build_seek_tables(pooled, [&](uint64_t n) { walked += n; }, &pool);
+      ColumnChunkReader(file, rg, 0)
+          .build_seek_tables(
+              pooled, [&](uint64_t n) { walked += n; }, &pool);
     }
     Buffer a, b;
     append_seek_tables(alone, a);

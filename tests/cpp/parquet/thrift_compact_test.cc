@@ -32,8 +32,18 @@ void expect_corrupt(Fn&& fn, const std::string& needle) {
 }
 
 TEST(ThriftCompact, VarintsAndZigzagRoundTrip) {
-  const int64_t i64s[] = {0, 1, -1, 63, -64, 64, 300, -300, INT32_MAX, INT32_MIN,
-                          std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()};
+  const int64_t i64s[] = {0,
+                          1,
+                          -1,
+                          63,
+                          -64,
+                          64,
+                          300,
+                          -300,
+                          INT32_MAX,
+                          INT32_MIN,
+                          std::numeric_limits<int64_t>::max(),
+                          std::numeric_limits<int64_t>::min()};
   const int32_t i32s[] = {0, 1, -1, 127, -128, 1 << 20, INT32_MAX, INT32_MIN};
   const int16_t i16s[] = {0, 1, -1, INT16_MAX, INT16_MIN};
   const uint64_t varints[] = {0, 1, 127, 128, 16383, 16384, UINT32_MAX, UINT64_MAX};
@@ -66,8 +76,8 @@ TEST(ThriftCompact, WireBytesMatchTheSpec) {
   w.field_i64(20, 150);      // delta 17: long form, id as zigzag i16 (40)
   w.field_binary(21, "ab");  // delta 1
   w.struct_end();
-  std::vector<uint8_t> expected = {0x15, 0x01, 0x11, 0x12, 0x06, 0x28, 0xac, 0x02,
-                                   0x18, 0x02, 'a',  'b',  0x00};
+  std::vector<uint8_t> expected = {0x15, 0x01, 0x11, 0x12, 0x06, 0x28, 0xac,
+                                   0x02, 0x18, 0x02, 'a',  'b',  0x00};
   EXPECT_EQ(bytes_of(buf), expected);
 }
 

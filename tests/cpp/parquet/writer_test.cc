@@ -86,12 +86,9 @@ std::string id_of(int64_t i) {
 // NaN, an optional bool and an optional binary.
 std::vector<WriterColumn> test_columns() {
   return {
-      {"id", Type::BYTE_ARRAY, false, true, true, false},
-      {"n32", Type::INT32, true, false, true, false},
-      {"n64", Type::INT64, false, false, true, false},
-      {"f", Type::DOUBLE, true, false, true, false},
-      {"b", Type::BOOLEAN, true, false, true, false},
-      {"bin", Type::BYTE_ARRAY, true, false, true, false},
+      {"id", Type::BYTE_ARRAY, false, true, true, false}, {"n32", Type::INT32, true, false, true, false},
+      {"n64", Type::INT64, false, false, true, false},    {"f", Type::DOUBLE, true, false, true, false},
+      {"b", Type::BOOLEAN, true, false, true, false},     {"bin", Type::BYTE_ARRAY, true, false, true, false},
   };
 }
 
@@ -125,8 +122,8 @@ void write_test_file(const fs::path& path, int64_t rows, const WriterOptions& op
 class WriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = mimicit::testing::temp_dir(
-        std::string("writer_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = mimicit::testing::temp_dir(std::string("writer_") +
+                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
   }
   void TearDown() override { fs::remove_all(dir_); }
   fs::path file(const std::string& name) const { return dir_ / name; }
@@ -266,25 +263,22 @@ TEST(StatisticsBuilderTest, ComparePlainUsesTheTypeOrder) {
 TEST(PandasMetadataTest, NamesTheIndexColumnLast) {
   std::string json = pandas_metadata_json(test_columns(), "n32", "1.2.3");
   EXPECT_NE(json.find(R"("index_columns": ["n32"])"), std::string::npos) << json;
-  EXPECT_NE(json.find(R"({"name": "n32", "field_name": "n32", "pandas_type": "int32")"),
-            std::string::npos);
+  EXPECT_NE(json.find(R"({"name": "n32", "field_name": "n32", "pandas_type": "int32")"), std::string::npos);
   EXPECT_LT(json.find(R"("field_name": "bin")"), json.find(R"("field_name": "n32")"));
   EXPECT_NE(json.find(R"("pandas_type": "unicode", "numpy_type": "object")"), std::string::npos);
-  EXPECT_NE(json.find(R"("creator": {"library": "mimicit", "version": "1.2.3"})"),
-            std::string::npos);
+  EXPECT_NE(json.find(R"("creator": {"library": "mimicit", "version": "1.2.3"})"), std::string::npos);
 }
 
 TEST(PandasMetadataTest, AnonymousIndexHasNoName) {
-  std::vector<WriterColumn> columns = {{"__index_level_0__", Type::INT64, false},
-                                       {"v", Type::BYTE_ARRAY}};
+  std::vector<WriterColumn> columns = {{"__index_level_0__", Type::INT64, false}, {"v", Type::BYTE_ARRAY}};
   std::string json = pandas_metadata_json(columns, "__index_level_0__", "1");
-  EXPECT_NE(json.find(R"({"name": null, "field_name": "__index_level_0__")"), std::string::npos)
-      << json;
+  EXPECT_NE(json.find(R"({"name": null, "field_name": "__index_level_0__")"), std::string::npos) << json;
   EXPECT_THROW(pandas_metadata_json(columns, "missing", "1"), Error);
 }
 
 TEST(PandasMetadataTest, JsonQuoteEscapes) {
-  EXPECT_EQ(json_quote("a\"b\\c\n\x01\xc3\xa9"), R"("a\"b\\c\n\u0001)" "\xc3\xa9\"");
+  EXPECT_EQ(json_quote("a\"b\\c\n\x01\xc3\xa9"), R"("a\"b\\c\n\u0001)"
+                                                 "\xc3\xa9\"");
 }
 
 // ---------------------------------------------------------------------------
@@ -355,7 +349,7 @@ TEST_F(WriterTest, FooterDescribesSchemaRowGroupsAndChunks) {
   EXPECT_NE(m.key_value_metadata[1].value->find(R"("index_columns": ["id"])"), std::string::npos);
 
   ASSERT_EQ(m.row_groups.size(), 3u);  // 400 + 400 + 200
-  uint64_t expected_offset = 4;       // chunks follow "PAR1" back to back
+  uint64_t expected_offset = 4;        // chunks follow "PAR1" back to back
   for (size_t r = 0; r < m.row_groups.size(); ++r) {
     const RowGroup& group = m.row_groups[r];
     EXPECT_EQ(group.num_rows, r < 2 ? 400 : 200);
@@ -465,28 +459,27 @@ TEST_F(WriterTest, PageIndexLocatesEveryPage) {
         ASSERT_TRUE(chunk.offset_index_offset && chunk.offset_index_length);
         ASSERT_TRUE(chunk.column_index_offset && chunk.column_index_length);
         indexes_begin = std::min<uint64_t>(indexes_begin, *chunk.column_index_offset);
-        OffsetIndex oi = decode_offset_index(
-            view(f.bytes, *chunk.offset_index_offset, *chunk.offset_index_length));
-        ColumnIndex ci = decode_column_index(
-            view(f.bytes, *chunk.column_index_offset, *chunk.column_index_length));
+        OffsetIndex oi =
+            decode_offset_index(view(f.bytes, *chunk.offset_index_offset, *chunk.offset_index_length));
+        ColumnIndex ci =
+            decode_column_index(view(f.bytes, *chunk.column_index_offset, *chunk.column_index_length));
         size_t pages = static_cast<size_t>((group.num_rows + 63) / 64);
         ASSERT_EQ(oi.page_locations.size(), pages);
         ASSERT_EQ(ci.null_pages.size(), pages);
         ASSERT_EQ(ci.null_counts.size(), pages);
         EXPECT_EQ(oi.page_locations[0].offset, meta.data_page_offset);
-        int64_t end = meta.dictionary_page_offset.value_or(meta.data_page_offset) +
-                      meta.total_compressed_size;
+        int64_t end =
+            meta.dictionary_page_offset.value_or(meta.data_page_offset) + meta.total_compressed_size;
         for (size_t p = 0; p < pages; ++p) {
           const PageLocation& loc = oi.page_locations[p];
           EXPECT_EQ(loc.first_row_index, static_cast<int64_t>(p) * 64);
           int64_t next = p + 1 < pages ? oi.page_locations[p + 1].offset : end;
           EXPECT_EQ(loc.offset + loc.compressed_page_size, next);
           size_t header_size;
-          PageHeader header = decode_page_header(
-              view(f.bytes, loc.offset, loc.compressed_page_size), &header_size);
+          PageHeader header =
+              decode_page_header(view(f.bytes, loc.offset, loc.compressed_page_size), &header_size);
           EXPECT_EQ(header.type, version == 1 ? PageType::DATA_PAGE : PageType::DATA_PAGE_V2);
-          EXPECT_EQ(header_size + header.compressed_page_size,
-                    static_cast<size_t>(loc.compressed_page_size));
+          EXPECT_EQ(header_size + header.compressed_page_size, static_cast<size_t>(loc.compressed_page_size));
           ASSERT_TRUE(header.crc.has_value());
           EXPECT_EQ(static_cast<uint32_t>(*header.crc),
                     crc32(view(f.bytes, loc.offset + header_size, header.compressed_page_size)));
@@ -517,8 +510,10 @@ TEST_F(WriterTest, ColumnIndexHasPageBoundsAndNullPages) {
   options.page_rows = 10;
   ParquetWriter w(file("c.parquet").string(), columns, options);
   for (int i = 0; i < 30; ++i) {  // page 0: 0..9, page 1: nulls, page 2: descending values
-    if (i >= 10 && i < 20) w.append_null(0);
-    else w.append_int64(0, i < 10 ? i : 100 - i);
+    if (i >= 10 && i < 20)
+      w.append_null(0);
+    else
+      w.append_int64(0, i < 10 ? i : 100 - i);
     w.end_row();
   }
   w.close();
@@ -570,9 +565,12 @@ TEST_F(WriterTest, DictionaryEncodingAndFallbackToPlain) {
             (std::vector<Encoding>{Encoding::PLAIN, Encoding::RLE, Encoding::RLE_DICTIONARY}));
   int dictionary_pages = 0, dictionary_data_pages = 0, plain_data_pages = 0;
   for (const PageEncodingStats& s : meta.encoding_stats) {
-    if (s.page_type == PageType::DICTIONARY_PAGE) dictionary_pages += s.count;
-    else if (s.encoding == Encoding::RLE_DICTIONARY) dictionary_data_pages += s.count;
-    else plain_data_pages += s.count;
+    if (s.page_type == PageType::DICTIONARY_PAGE)
+      dictionary_pages += s.count;
+    else if (s.encoding == Encoding::RLE_DICTIONARY)
+      dictionary_data_pages += s.count;
+    else
+      plain_data_pages += s.count;
   }
   EXPECT_EQ(dictionary_pages, 1);
   EXPECT_GE(dictionary_data_pages, 3);  // the 12 repeating rows at least
@@ -658,7 +656,8 @@ TEST_F(WriterTest, BloomFiltersPrecedeThePageIndexes) {
         EXPECT_TRUE(bloom_filter_may_contain(bitset, bloom_hash(as_bytes(id_of(last_row)))));
       } else {
         int32_t v = n32_value(last_row - 1);  // a row where n32 is not null
-        EXPECT_TRUE(bloom_filter_may_contain(bitset, bloom_hash(ByteView(reinterpret_cast<uint8_t*>(&v), 4))));
+        EXPECT_TRUE(
+            bloom_filter_may_contain(bitset, bloom_hash(ByteView(reinterpret_cast<uint8_t*>(&v), 4))));
       }
       int absent_hits = 0;
       for (int i = 0; i < 1000; ++i) {
@@ -731,10 +730,10 @@ ErrorCode code_of(const std::function<void()>& fn) {
 TEST_F(WriterTest, InvalidAppendsThrowAndLeaveTheWriterUsable) {
   fs::path path = file("bad.parquet");
   ParquetWriter w(path.string(), test_columns());
-  EXPECT_EQ(code_of([&] { w.append_int32(0, 1); }), ErrorCode::kInvalidArgument);   // wrong type
-  EXPECT_EQ(code_of([&] { w.append_null(0); }), ErrorCode::kInvalidArgument);       // required
-  EXPECT_EQ(code_of([&] { w.append_bytes(6, "x"); }), ErrorCode::kInvalidArgument); // no such column
-  EXPECT_EQ(code_of([&] { w.end_row(); }), ErrorCode::kInvalidArgument);            // row incomplete
+  EXPECT_EQ(code_of([&] { w.append_int32(0, 1); }), ErrorCode::kInvalidArgument);    // wrong type
+  EXPECT_EQ(code_of([&] { w.append_null(0); }), ErrorCode::kInvalidArgument);        // required
+  EXPECT_EQ(code_of([&] { w.append_bytes(6, "x"); }), ErrorCode::kInvalidArgument);  // no such column
+  EXPECT_EQ(code_of([&] { w.end_row(); }), ErrorCode::kInvalidArgument);             // row incomplete
   w.append_bytes(0, id_of(0));
   EXPECT_EQ(code_of([&] { w.append_bytes(0, "twice"); }), ErrorCode::kInvalidArgument);
   EXPECT_EQ(code_of([&] { w.close(); }), ErrorCode::kInvalidArgument);  // mid-row
@@ -762,7 +761,8 @@ TEST_F(WriterTest, ValueTooLargeForAPageIsRefusedUpFront) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kLimit);
     EXPECT_NE(std::string(e.what()).find("row 0, column 'img': a value of 2147483648 bytes"),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
   }
   ::munmap(memory, size);
   w.append_bytes(0, "small");  // the writer is still usable
@@ -789,8 +789,7 @@ TEST_F(WriterTest, InvalidSchemasAndOptionsAreRejectedUpFront) {
   EXPECT_EQ(with([](WriterOptions& o) { o.data_page_version = 3; }), ErrorCode::kInvalidArgument);
   EXPECT_EQ(with([](WriterOptions& o) { o.page_rows = 0; }), ErrorCode::kInvalidArgument);
   EXPECT_EQ(with([](WriterOptions& o) { o.row_group_rows = 0; }), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(with([](WriterOptions& o) { o.pandas_index_column = "nope"; }),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(with([](WriterOptions& o) { o.pandas_index_column = "nope"; }), ErrorCode::kInvalidArgument);
   EXPECT_TRUE(listing().empty());  // nothing was created
 }
 

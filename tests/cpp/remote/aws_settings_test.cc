@@ -23,9 +23,10 @@ class AwsSettingsTest : public ::testing::Test {
                              "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE",
                              "AWS_S3_ADDRESSING_STYLE"})
       ::unsetenv(name);
-    write("credentials",
-          "[default]\naws_access_key_id = DEFAULTKEY\naws_secret_access_key = defaultsecret\n\n"
-          "[work]\naws_access_key_id = WORKKEY\naws_secret_access_key = worksecret\naws_session_token = tok\n");
+    write(
+        "credentials",
+        "[default]\naws_access_key_id = DEFAULTKEY\naws_secret_access_key = defaultsecret\n\n"
+        "[work]\naws_access_key_id = WORKKEY\naws_secret_access_key = worksecret\naws_session_token = tok\n");
     write("config",
           "[default]\nregion = eu-west-1\n\n"
           "[profile work]\nregion = us-west-2\ns3 =\n  endpoint_url = http://127.0.0.1:9000/\n"

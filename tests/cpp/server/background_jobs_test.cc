@@ -28,11 +28,13 @@ class BackgroundJobsTest : public ::testing::Test {
     std::string records;
     for (int i = 0; i < 300; ++i) {
       const std::string image = i == 7 ? "IMG_missing" : "IMG_" + std::to_string(i % 10);
-      records += fmt::format("{}\"R_{}\": {{\"instruction\": \"{}\", \"answer\": \"{}\", \"image_ids\": [\"{}\"]}}",
-                             i ? "," : "", i, std::string(1 + i % 40, 'q'), std::string(1 + i % 3, 'a'), image);
+      records +=
+          fmt::format("{}\"R_{}\": {{\"instruction\": \"{}\", \"answer\": \"{}\", \"image_ids\": [\"{}\"]}}",
+                      i ? "," : "", i, std::string(1 + i % 40, 'q'), std::string(1 + i % 3, 'a'), image);
     }
     for (int i = 0; i < 10; ++i) {
-      image::RgbImage rgb{static_cast<uint32_t>(20 + i), 10, std::vector<uint8_t>(size_t{20u + i} * 10 * 3, 99)};
+      image::RgbImage rgb{static_cast<uint32_t>(20 + i), 10,
+                          std::vector<uint8_t>(size_t{20u + i} * 10 * 3, 99)};
       Buffer jpeg;
       image::encode_jpeg(rgb, jpeg);
       std::ofstream(dir_ / "images" / fmt::format("IMG_{}.jpg", i), std::ios::binary)
@@ -40,8 +42,8 @@ class BackgroundJobsTest : public ::testing::Test {
     }
     std::ofstream(dir_ / "r.json") << "{\"data\": {" << records << "}}";
     yaml_ = (dir_ / "data.yaml").string();
-    std::ofstream(yaml_) << fmt::format("IMAGE_TEXT:\n  R:\n    mimicit_path: {0}/r.json\n    images_path: {0}/images\n",
-                                        dir_.string());
+    std::ofstream(yaml_) << fmt::format(
+        "IMAGE_TEXT:\n  R:\n    mimicit_path: {0}/r.json\n    images_path: {0}/images\n", dir_.string());
     Catalog::Options options;
     options.sample.parse.threads = 2;
     catalog_ = Catalog::open(yaml_, options);
@@ -74,7 +76,8 @@ TEST_F(BackgroundJobsTest, StatisticsWhileReadersPoll) {
   // One image from every 6th record (300 / 50), so not R_7's missing one.
   EXPECT_NE(json.find("\"images_missing\":0"), std::string::npos) << json;
   EXPECT_NE(json.find("\"images_probed\":50"), std::string::npos) << json;
-  EXPECT_NE(json.find("\"instruction_chars\":{\"n\":300,\"min\":1,\"median\":19,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"instruction_chars\":{\"n\":300,\"min\":1,\"median\":19,"), std::string::npos)
+      << json;
 }
 
 TEST_F(BackgroundJobsTest, ValidationFindingsBySample) {

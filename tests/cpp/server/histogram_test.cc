@@ -24,12 +24,15 @@ TEST(Histogram, OneValue) {
 TEST(Histogram, RoundWidthsAndAnOpenLastBin) {
   std::vector<uint32_t> values;
   for (uint32_t v = 0; v < 1000; ++v) values.push_back(v % 100);  // 0..99, ten times each
-  values.push_back(100000);                                        // past the 99th percentile
+  values.push_back(100000);                                       // past the 99th percentile
   const std::string json = histogram(values);
   // 100 values over 25 bins: width 5 (1, 2, 5, 10, ...), first bin at 0.
-  EXPECT_NE(json.find(R"("bins":[{"lo":0,"hi":4,"count":50},{"lo":5,"hi":9,"count":50})"), std::string::npos) << json;
-  EXPECT_NE(json.find(R"({"lo":95,"hi":99,"count":50},{"lo":100,"hi":null,"count":1}]})"), std::string::npos) << json;
-  EXPECT_NE(json.find(R"("n":1001,"min":0,"median":50,"p90":90,"p99":99,"max":100000)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("bins":[{"lo":0,"hi":4,"count":50},{"lo":5,"hi":9,"count":50})"), std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"({"lo":95,"hi":99,"count":50},{"lo":100,"hi":null,"count":1}]})"), std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"("n":1001,"min":0,"median":50,"p90":90,"p99":99,"max":100000)"), std::string::npos)
+      << json;
 }
 
 }  // namespace

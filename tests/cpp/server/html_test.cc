@@ -17,14 +17,19 @@ TEST(Html, KeepsTextAndShowsControlCharacters) {
   EXPECT_EQ(html("line\nnext\ttab\r"), "line\nnext\ttab\r");
   EXPECT_EQ(html("caf\xc3\xa9 \xe6\x97\xa5"), "caf\xc3\xa9 \xe6\x97\xa5");
   // NUL, \x04 (fuyu's separator) and DEL as their control pictures.
-  EXPECT_EQ(html(std::string_view("a\0b", 3)), "a\xe2\x90\x80" "b");
+  EXPECT_EQ(html(std::string_view("a\0b", 3)),
+            "a\xe2\x90\x80"
+            "b");
   EXPECT_EQ(html("Assistant:\x04 x"), "Assistant:\xe2\x90\x84 x");
   EXPECT_EQ(html("\x7f"), "\xe2\x90\xa1");
 }
 
 TEST(Html, ReplacesInvalidUtf8) {
-  EXPECT_EQ(html("a\xff" "b"), "a\xef\xbf\xbd" "b");
-  EXPECT_EQ(html("\xc3"), "\xef\xbf\xbd");           // truncated sequence
+  EXPECT_EQ(html("a\xff"
+                 "b"),
+            "a\xef\xbf\xbd"
+            "b");
+  EXPECT_EQ(html("\xc3"), "\xef\xbf\xbd");                                  // truncated sequence
   EXPECT_EQ(html("\xed\xa0\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // a surrogate, as Python
   EXPECT_EQ(html("<\xfe>"), "&lt;\xef\xbf\xbd&gt;");
 }

@@ -34,7 +34,8 @@ class SampleViewTest : public ::testing::Test {
       if (i) text += ",";
       std::string ids, rel;
       for (int k = 0; k < images; ++k) ids += fmt::format("{}\"{}_IMG_{}_{}\"", k ? "," : "", prefix, i, k);
-      for (int r = std::max(0, i - 2); r < i; ++r) rel += fmt::format("{}\"{}_{}\"", r > std::max(0, i - 2) ? "," : "", prefix, r);
+      for (int r = std::max(0, i - 2); r < i; ++r)
+        rel += fmt::format("{}\"{}_{}\"", r > std::max(0, i - 2) ? "," : "", prefix, r);
       text += fmt::format(
           "\"{0}_{1}\": {{\"instruction\": \"  Q{1}:  what's #{1}?\\n\\n(really) \", "
           "\"answer\": \"\\n A{1}  -- fine!\\r\\n\", \"image_ids\": [{2}], \"rel_ins_ids\": [{3}]}}",
@@ -59,7 +60,8 @@ class SampleViewTest : public ::testing::Test {
       for (uint64_t i = 0; i < dataset->size(); ++i) {
         const std::string id(dataset->training_id(i));
         const SampleView view = view_sample(*dataset, id, format);
-        SCOPED_TRACE(fmt::format("{} entry {} ({}), {}", group_name(group), i, id, instruction_format_name(format)));
+        SCOPED_TRACE(
+            fmt::format("{} entry {} ({}), {}", group_name(group), i, id, instruction_format_name(format)));
         try {
           const SampleText sample = dataset->sample_text(i);
           EXPECT_EQ(view.prompt_error, "");
@@ -85,7 +87,8 @@ TEST_F(SampleViewTest, PromptsMatchSampleTextInEveryFormat) {
       SampleOptions options;
       options.keep_symbols = keep_symbols;
       expect_same_prompts(name + ":\n  A: {mimicit_path: a.json}\n", group, options);
-      expect_same_prompts(name + ":\n  A: {mimicit_path: a.json, train_config_path: a_train.json}\n", group, options);
+      expect_same_prompts(name + ":\n  A: {mimicit_path: a.json, train_config_path: a_train.json}\n", group,
+                          options);
       options.populate_rel_ins = true;
       expect_same_prompts(name + ":\n  A: {mimicit_path: a.json, num_samples: 9}\n", group, options);
     }
@@ -97,7 +100,8 @@ TEST_F(SampleViewTest, VideoFramesAreThoseOfTheSample) {
   SampleOptions options;
   options.resample_frames = 4;
   expect_same_prompts("VIDEO_TEXT:\n  V: {mimicit_path: v.json}\n", Group::kVideoText, options);
-  const auto group = GroupDataset::open(config("VIDEO_TEXT:\n  V: {mimicit_path: v.json}\n"), Group::kVideoText, options);
+  const auto group =
+      GroupDataset::open(config("VIDEO_TEXT:\n  V: {mimicit_path: v.json}\n"), Group::kVideoText, options);
   const SampleView view = view_sample(*group, "V_1", InstructionFormat::kSimple);
   EXPECT_EQ(view.images, (std::vector<std::string>{"V_IMG_1_0", "V_IMG_1_3", "V_IMG_1_6", "V_IMG_1_10"}));
   EXPECT_EQ(view.record.image_ids.size(), 11u);
@@ -118,8 +122,9 @@ TEST_F(SampleViewTest, LaterDatasetsWinAsInSampleText) {
                              "  C: {mimicit_path: b.json, train_config_path: c_train.json}\n";
     expect_same_prompts(yaml, group, options);
   }
-  const auto group = GroupDataset::open(
-      config("IMAGE_TEXT:\n  A: {mimicit_path: a.json}\n  B: {mimicit_path: b.json}\n"), Group::kImageText, options);
+  const auto group =
+      GroupDataset::open(config("IMAGE_TEXT:\n  A: {mimicit_path: a.json}\n  B: {mimicit_path: b.json}\n"),
+                         Group::kImageText, options);
   const SampleView view = view_sample(*group, "X_1", InstructionFormat::kSimple);
   ASSERT_EQ(view.turns.size(), 3u);
   EXPECT_EQ(view.turns[0].id, "X_3");
@@ -133,10 +138,12 @@ TEST_F(SampleViewTest, MissingRecordsAreNamed) {
   write("t.json", R"({"A_0": ["GHOST"], "NOPE": []})");
   write("n.json", R"({"data": {"N_0": {"instruction": "only a question"}}})");
   SampleOptions options;
-  expect_same_prompts("IMAGE_TEXT:\n  A: {mimicit_path: a.json, train_config_path: t.json}\n", Group::kImageText, options);
-  const auto group = GroupDataset::open(config("IMAGE_TEXT:\n  A: {mimicit_path: a.json, train_config_path: t.json}\n"
-                                               "  N: {mimicit_path: n.json}\n"),
-                                        Group::kImageText, options);
+  expect_same_prompts("IMAGE_TEXT:\n  A: {mimicit_path: a.json, train_config_path: t.json}\n",
+                      Group::kImageText, options);
+  const auto group =
+      GroupDataset::open(config("IMAGE_TEXT:\n  A: {mimicit_path: a.json, train_config_path: t.json}\n"
+                                "  N: {mimicit_path: n.json}\n"),
+                         Group::kImageText, options);
   SampleView view = view_sample(*group, "A_0", InstructionFormat::kSimple);
   EXPECT_EQ(view.prompt_error, "group IMAGE_TEXT: in-context id 'GHOST' of 'A_0' has no instruction record");
   ASSERT_EQ(view.turns.size(), 2u);

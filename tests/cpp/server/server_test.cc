@@ -47,18 +47,24 @@ class ServerTest : public ::testing::Test {
     std::string records;
     for (int i = 0; i < 12; ++i) {
       const std::string image = i == 11 ? "IMG_missing" : "IMG_" + std::to_string(i);
-      if (i != 11) write_file(dir_ / "images" / (image + ".jpg"), jpeg(40 + 10 * i, 30, static_cast<uint8_t>(20 * i)));
-      const std::string instruction = i == 5 ? "<script>window.__pwned=1</script>" : "Question " + std::to_string(i) + "?";
-      records += fmt::format("{}\"INS_{}\": {{\"instruction\": \"{}\", \"answer\": \"Answer {}\", \"image_ids\": [\"{}\"]}}",
-                             i ? "," : "", i, instruction, i, image);
+      if (i != 11)
+        write_file(dir_ / "images" / (image + ".jpg"), jpeg(40 + 10 * i, 30, static_cast<uint8_t>(20 * i)));
+      const std::string instruction =
+          i == 5 ? "<script>window.__pwned=1</script>" : "Question " + std::to_string(i) + "?";
+      records += fmt::format(
+          "{}\"INS_{}\": {{\"instruction\": \"{}\", \"answer\": \"Answer {}\", \"image_ids\": [\"{}\"]}}",
+          i ? "," : "", i, instruction, i, image);
     }
     write_file(dir_ / "vqa.json", "{\"data\": {" + records + "}}");
-    write_file(dir_ / "text.json",
-               R"({"data": {"T_0": {"instruction": "Say \"hi\"", "answer": "hi"}, "T_1": {"instruction": "x", "answer": "y"},
+    write_file(
+        dir_ / "text.json",
+        R"({"data": {"T_0": {"instruction": "Say \"hi\"", "answer": "hi"}, "T_1": {"instruction": "x", "answer": "y"},
                             "T_2": {"instruction": "CASE test", "answer": "z"}}})");
-    write_file(dir_ / "data.yaml", fmt::format("IMAGE_TEXT:\n  VQA:\n    mimicit_path: {0}/vqa.json\n    images_path: {0}/images\n"
-                                               "TEXT_ONLY:\n  TXT:\n    mimicit_path: {0}/text.json\n",
-                                               dir_.string()));
+    write_file(
+        dir_ / "data.yaml",
+        fmt::format("IMAGE_TEXT:\n  VQA:\n    mimicit_path: {0}/vqa.json\n    images_path: {0}/images\n"
+                    "TEXT_ONLY:\n  TXT:\n    mimicit_path: {0}/text.json\n",
+                    dir_.string()));
   }
 
   void TearDown() override {
@@ -91,8 +97,9 @@ class ServerTest : public ::testing::Test {
 TEST_F(ServerTest, ServesPagesWithSecurityHeaders) {
   start();
   EXPECT_EQ(server_->url(), fmt::format("http://127.0.0.1:{}/", port_));
-  for (const char* path : {"/", "/browse", "/search", "/stats", "/validation", "/sample/INS_0", "/static/app.js",
-                           "/static/style.css", "/api/summary", "/image/IMG_3", "/thumb/IMG_3", "/nope"}) {
+  for (const char* path :
+       {"/", "/browse", "/search", "/stats", "/validation", "/sample/INS_0", "/static/app.js",
+        "/static/style.css", "/api/summary", "/image/IMG_3", "/thumb/IMG_3", "/nope"}) {
     auto res = get(path);
     ASSERT_TRUE(res) << path;
     EXPECT_EQ(res->status, std::string_view(path) == "/nope" ? 404 : 200) << path;
@@ -123,10 +130,10 @@ TEST_F(ServerTest, EscapesRecordText) {
 
 TEST_F(ServerTest, UnknownIdsAndTraversalAre404) {
   start();
-  for (const char* path : {"/sample/NOPE", "/image/NOPE", "/thumb/NOPE", "/api/sample/NOPE", "/image/IMG_missing",
-                           "/thumb/IMG_missing", "/image/..%2f..%2fetc%2fpasswd", "/static/../../etc/passwd",
-                           "/static/%2e%2e%2fCMakeLists.txt", "/image/%00", "/image/IMG_3%00", "/image/",
-                           "/image/..%2fimages%2fIMG_3", "/image/IMG_3.jpg"}) {
+  for (const char* path : {"/sample/NOPE", "/image/NOPE", "/thumb/NOPE", "/api/sample/NOPE",
+                           "/image/IMG_missing", "/thumb/IMG_missing", "/image/..%2f..%2fetc%2fpasswd",
+                           "/static/../../etc/passwd", "/static/%2e%2e%2fCMakeLists.txt", "/image/%00",
+                           "/image/IMG_3%00", "/image/", "/image/..%2fimages%2fIMG_3", "/image/IMG_3.jpg"}) {
     auto res = get(path);
     ASSERT_TRUE(res) << path;
     EXPECT_EQ(res->status, 404) << path;
@@ -138,10 +145,12 @@ TEST_F(ServerTest, UnknownIdsAndTraversalAre404) {
 TEST_F(ServerTest, ParametersAreValidatedAndCapped) {
   start();
   EXPECT_EQ(get("/api/samples?group=IMAGE_TEXT&limit=1000000")->status, 200);
-  EXPECT_NE(get("/api/samples?group=IMAGE_TEXT&limit=1000000")->body.find("\"limit\":100,"), std::string::npos);
+  EXPECT_NE(get("/api/samples?group=IMAGE_TEXT&limit=1000000")->body.find("\"limit\":100,"),
+            std::string::npos);
   EXPECT_EQ(get("/api/samples?group=IMAGE_TEXT&offset=12")->status, 200);
-  for (const char* query : {"group=IMAGE_TEXT&offset=13", "group=IMAGE_TEXT&offset=-1", "group=IMAGE_TEXT&limit=x",
-                            "group=IMAGE_TEXT&offset=99999999999999999999", "group=VIDEO", "group=IMAGE_TEXT&format=x"}) {
+  for (const char* query :
+       {"group=IMAGE_TEXT&offset=13", "group=IMAGE_TEXT&offset=-1", "group=IMAGE_TEXT&limit=x",
+        "group=IMAGE_TEXT&offset=99999999999999999999", "group=VIDEO", "group=IMAGE_TEXT&format=x"}) {
     auto res = get(std::string("/api/samples?") + query);
     EXPECT_EQ(res->status, 400) << query;
     EXPECT_EQ(res->body.rfind("{\"error\":", 0), 0u) << res->body;
@@ -172,8 +181,9 @@ TEST_F(ServerTest, SearchPagesThroughRecords) {
   auto res = get("/api/search?q=answer%201&limit=1");
   ASSERT_EQ(res->status, 200);
   // "Answer 1", then "Answer 10" and "Answer 11" on the next pages.
-  EXPECT_NE(res->body.find(R"("results":[{"id":"INS_1","group":"IMAGE_TEXT","dataset":"VQA","field":"answer")"),
-            std::string::npos)
+  EXPECT_NE(
+      res->body.find(R"("results":[{"id":"INS_1","group":"IMAGE_TEXT","dataset":"VQA","field":"answer")"),
+      std::string::npos)
       << res->body;
   EXPECT_NE(res->body.find(R"("next_cursor":2,)"), std::string::npos) << res->body;
   res = get("/api/search?q=answer%201&cursor=2");
@@ -184,7 +194,8 @@ TEST_F(ServerTest, SearchPagesThroughRecords) {
   res = get("/api/search?q=say%20%22HI");
   EXPECT_NE(res->body.find(R"("id":"T_0")"), std::string::npos) << res->body;
   res = get("/api/search?q=IMG_4");
-  EXPECT_NE(res->body.find(R"("exact":[{"kind":"image","id":"IMG_4","group":"IMAGE_TEXT"}])"), std::string::npos);
+  EXPECT_NE(res->body.find(R"("exact":[{"kind":"image","id":"IMG_4","group":"IMAGE_TEXT"}])"),
+            std::string::npos);
   EXPECT_NE(res->body.find(R"("field":"image_ids","value":"IMG_4")"), std::string::npos);
 }
 
@@ -218,12 +229,14 @@ TEST_F(ServerTest, RequestsAreBoundedInBytes) {
   const std::string answer = send_and_read(port_, "GET /" + std::string(8 << 20, 'a'));
   EXPECT_TRUE(answer.empty() || answer.rfind("HTTP/1.1 431", 0) == 0) << answer.substr(0, 100);
   // A POST with a huge declared body: 405 at once, the body never read.
-  EXPECT_EQ(send_and_read(port_, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10000000000\r\n\r\nzz")
-                .rfind("HTTP/1.1 405", 0),
-            0u);
+  EXPECT_EQ(
+      send_and_read(port_, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10000000000\r\n\r\nzz")
+          .rfind("HTTP/1.1 405", 0),
+      0u);
   // Two requests on one connection (keep-alive, pipelined).
-  const std::string two = send_and_read(port_, "GET /api/summary HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-                                          "GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  const std::string two = send_and_read(port_,
+                                        "GET /api/summary HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                                        "GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(two.rfind("HTTP/1.1 200", 0), 0u);
   EXPECT_NE(two.find("HTTP/1.1 404"), std::string::npos);
   EXPECT_EQ(get("/api/summary")->status, 200);
@@ -275,9 +288,11 @@ TEST_F(ServerTest, AGroupsStoresResolveAnIdToTheLastHoldingIt) {
   fs::create_directories(dir_ / "more");
   write_file(dir_ / "more" / "IMG_3.jpg", jpeg(33, 22, 7));
   write_file(dir_ / "more" / "IMG_extra.jpg", jpeg(20, 20, 9));
-  write_file(dir_ / "data.yaml",
-             fmt::format("IMAGE_TEXT:\n  VQA:\n    mimicit_path: {0}/vqa.json\n    images_path: [{0}/images, {0}/more]\n",
-                         dir_.string()));
+  write_file(
+      dir_ / "data.yaml",
+      fmt::format(
+          "IMAGE_TEXT:\n  VQA:\n    mimicit_path: {0}/vqa.json\n    images_path: [{0}/images, {0}/more]\n",
+          dir_.string()));
   start();
   EXPECT_EQ(get("/image/IMG_3")->body, jpeg(33, 22, 7));
   EXPECT_EQ(get("/image/IMG_4")->body, jpeg(80, 30, 80));

@@ -15,7 +15,8 @@ namespace {
 
 Buffer png_of(uint32_t width, uint32_t height) {
   image::RgbImage rgb{width, height, std::vector<uint8_t>(size_t{width} * height * 3)};
-  for (size_t i = 0; i < rgb.pixels.size(); ++i) rgb.pixels[i] = static_cast<uint8_t>((i / 3) % width * 255 / width);
+  for (size_t i = 0; i < rgb.pixels.size(); ++i)
+    rgb.pixels[i] = static_cast<uint8_t>((i / 3) % width * 255 / width);
   Buffer out;
   image::encode_png(rgb, out);
   return out;
@@ -27,8 +28,12 @@ TEST(Thumbnail, KeepsTheAspectAndNeverEnlarges) {
   struct Case {
     uint32_t width, height, side, want_width, want_height;
   };
-  for (const Case& c : std::vector<Case>{{400, 300, 256, 256, 192}, {300, 400, 256, 192, 256}, {64, 48, 256, 64, 48},
-                                         {256, 256, 256, 256, 256}, {1000, 3, 100, 100, 1}, {2, 999, 64, 1, 64}}) {
+  for (const Case& c : std::vector<Case>{{400, 300, 256, 256, 192},
+                                         {300, 400, 256, 192, 256},
+                                         {64, 48, 256, 64, 48},
+                                         {256, 256, 256, 256, 256},
+                                         {1000, 3, 100, 100, 1},
+                                         {2, 999, 64, 1, 64}}) {
     const std::string jpeg = make_thumbnail(png_of(c.width, c.height), c.side);
     const image::ImageInfo info = info_of(jpeg);
     EXPECT_EQ(info.format, image::ImageFormat::kJpeg);
@@ -44,7 +49,8 @@ TEST(Thumbnail, IsTheResizedImage) {
   const image::RgbImage got = image::decode_rgb(as_bytes(jpeg));
   ASSERT_EQ(got.pixels.size(), expected.pixels.size());
   double diff = 0;
-  for (size_t i = 0; i < got.pixels.size(); ++i) diff += std::abs(int{got.pixels[i]} - int{expected.pixels[i]});
+  for (size_t i = 0; i < got.pixels.size(); ++i)
+    diff += std::abs(int{got.pixels[i]} - int{expected.pixels[i]});
   EXPECT_LT(diff / static_cast<double>(got.pixels.size()), 3.0);  // JPEG noise only
 }
 
@@ -107,7 +113,8 @@ TEST(ThumbnailCache, ManyThreadsShareOneCache) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 2000; ++i) {
         const std::string id = std::to_string((i * 7 + t) % 97);
-        const auto value = cache.get(id, [&] { return std::string(60, static_cast<char>('A' + std::stoi(id) % 26)); });
+        const auto value =
+            cache.get(id, [&] { return std::string(60, static_cast<char>('A' + std::stoi(id) % 26)); });
         if (value->size() != 60 || (*value)[0] != static_cast<char>('A' + std::stoi(id) % 26)) ++wrong;
       }
     });

@@ -53,8 +53,7 @@ enum class Layout { kPandasBase64, kIdBinary };
 // Writes rows (id, image bytes) in this order as a store file.
 using Rows = std::vector<std::pair<std::string, std::string>>;
 
-void write_rows(const fs::path& path, const Rows& rows,
-                 Layout layout, int64_t row_group_rows = 1 << 20) {
+void write_rows(const fs::path& path, const Rows& rows, Layout layout, int64_t row_group_rows = 1 << 20) {
   WriterOptions options;
   options.row_group_rows = row_group_rows;
   options.page_rows = 7;  // many pages: seeks cross pages and row groups
@@ -80,7 +79,8 @@ void write_rows(const fs::path& path, const Rows& rows,
   writer.close();
 }
 
-void write_store(const fs::path& path, const Images& images, Layout layout, int64_t row_group_rows = 1 << 20) {
+void write_store(const fs::path& path, const Images& images, Layout layout,
+                 int64_t row_group_rows = 1 << 20) {
   write_rows(path, Rows(images.begin(), images.end()), layout, row_group_rows);
 }
 
@@ -174,8 +174,9 @@ TEST(ImageStoreTest, NoUsableColumnsListsThem) {
   writer.end_row();
   writer.close();
   std::string message;
-  EXPECT_EQ(error_code_of([&] { ImageStore::open((dir / "a.parquet").string(), no_saved_index()); }, &message),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(
+      error_code_of([&] { ImageStore::open((dir / "a.parquet").string(), no_saved_index()); }, &message),
+      ErrorCode::kInvalidArgument);
   EXPECT_NE(message.find("a.parquet"), std::string::npos) << message;
   EXPECT_NE(message.find("'name'"), std::string::npos) << message;
   EXPECT_NE(message.find("'width'"), std::string::npos) << message;
@@ -185,8 +186,9 @@ TEST(ImageStoreTest, NoUsableColumnsListsThem) {
   ids_only.append_bytes(0, "x");
   ids_only.end_row();
   ids_only.close();
-  EXPECT_EQ(error_code_of([&] { ImageStore::open((dir / "b.parquet").string(), no_saved_index()); }, &message),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(
+      error_code_of([&] { ImageStore::open((dir / "b.parquet").string(), no_saved_index()); }, &message),
+      ErrorCode::kInvalidArgument);
   EXPECT_NE(message.find("payload"), std::string::npos) << message;
 }
 
@@ -223,7 +225,8 @@ TEST(ImageStoreTest, DuplicatesWithinAFileAndAcrossPaths) {
   fs::path dir = testing::temp_dir("store_duplicates");
   write_rows(dir / "x.parquet", {{"k", "first"}, {"j", "j"}, {"k", "second"}}, Layout::kIdBinary);
   write_rows(dir / "y.parquet", {{"j", "j2"}}, Layout::kIdBinary);
-  auto store = ImageStore::open({(dir / "x.parquet").string(), (dir / "y.parquet").string()}, no_saved_index());
+  auto store =
+      ImageStore::open({(dir / "x.parquet").string(), (dir / "y.parquet").string()}, no_saved_index());
   EXPECT_EQ(get_string(*store, "k"), "second");
   EXPECT_EQ(get_string(*store, "j"), "j2");
   ASSERT_EQ(store->duplicates().size(), 2u);
@@ -249,9 +252,9 @@ TEST(ImageStoreTest, UnknownIdAndBadBase64NameTheId) {
   fs::path dir = testing::temp_dir("store_errors");
   WriterOptions options;
   options.pandas_index_column = "__index_level_0__";
-  ParquetWriter writer((dir / "s.parquet").string(),
-                       {{.name = "__index_level_0__", .is_string = true}, {.name = "base64", .is_string = true}},
-                       options);
+  ParquetWriter writer(
+      (dir / "s.parquet").string(),
+      {{.name = "__index_level_0__", .is_string = true}, {.name = "base64", .is_string = true}}, options);
   for (auto [id, text] : {std::pair{"good", "aGVsbG8"}, std::pair{"broken_42", "aGV$bG8xzq"}}) {
     writer.append_bytes(0, id);
     writer.append_bytes(1, text);
@@ -272,7 +275,8 @@ TEST(ImageStoreTest, UnknownIdAndBadBase64NameTheId) {
 TEST(ImageStoreTest, MissingOrEmptyPathIsNamed) {
   fs::path dir = testing::temp_dir("store_missing");
   std::string message;
-  EXPECT_EQ(error_code_of([&] { ImageStore::open((dir / "nope.parquet").string()); }, &message), ErrorCode::kIo);
+  EXPECT_EQ(error_code_of([&] { ImageStore::open((dir / "nope.parquet").string()); }, &message),
+            ErrorCode::kIo);
   EXPECT_NE(message.find("nope.parquet"), std::string::npos) << message;
   fs::create_directories(dir / "empty");
   std::ofstream(dir / "empty" / "readme.txt") << "x";
@@ -297,8 +301,8 @@ TEST(ImageStoreTest, LegacyJsonWithParquet) {
   fs::path dir = testing::temp_dir("store_json");
   std::ofstream(dir / "images.json") << R"({"a": "aGVsbG8=", "b\u0031": ["d29ybGQ", "x"], "c": "QUJD"})";
   write_rows(dir / "more.parquet", {{"c", "from parquet"}}, Layout::kIdBinary);
-  auto store = ImageStore::open({(dir / "images.json").string(), (dir / "more.parquet").string()},
-                                no_saved_index());
+  auto store =
+      ImageStore::open({(dir / "images.json").string(), (dir / "more.parquet").string()}, no_saved_index());
   expect_store_holds(*store, {{"a", "hello"}, {"b1", "world"}, {"c", "from parquet"}});
   EXPECT_EQ(store->payload_kinds()[0], PayloadKind::kJsonBase64);
 }
@@ -424,7 +428,8 @@ TEST(ImageStoreTest, IndexGoesToTheCacheWhenItCannotBeSavedBeside) {
   EXPECT_TRUE(report.used_saved_index);
   expect_store_holds(*store, images);
   size_t leftovers = 0;
-  for (const auto& entry : fs::directory_iterator(dir)) leftovers += entry.path().string().find(".tmp-") != std::string::npos;
+  for (const auto& entry : fs::directory_iterator(dir))
+    leftovers += entry.path().string().find(".tmp-") != std::string::npos;
   EXPECT_EQ(leftovers, 0u);
 }
 
@@ -475,12 +480,13 @@ TEST(PandasIndexColumnsTest, Scanner) {
   using store::pandas_index_columns;
   EXPECT_EQ(pandas_index_columns(R"({"index_columns": ["__index_level_0__"], "columns": []})"),
             std::vector<std::string>{"__index_level_0__"});
-  EXPECT_EQ(pandas_index_columns(
-                R"({"column_indexes": [{"name": null, "x": [1, 2.5e3, true]}], "index_columns": )"
-                R"([{"kind": "range", "name": null, "start": 0, "stop": 3, "step": 1}]})"),
-            std::vector<std::string>{});
-  EXPECT_EQ(pandas_index_columns(R"( { "index_columns" : [ "a\"b\\c\u00e9\ud83d\ude00" , {"kind":"range"} ] } )"),
-            std::vector<std::string>{"a\"b\\c\xc3\xa9\xf0\x9f\x98\x80"});
+  EXPECT_EQ(
+      pandas_index_columns(R"({"column_indexes": [{"name": null, "x": [1, 2.5e3, true]}], "index_columns": )"
+                           R"([{"kind": "range", "name": null, "start": 0, "stop": 3, "step": 1}]})"),
+      std::vector<std::string>{});
+  EXPECT_EQ(
+      pandas_index_columns(R"( { "index_columns" : [ "a\"b\\c\u00e9\ud83d\ude00" , {"kind":"range"} ] } )"),
+      std::vector<std::string>{"a\"b\\c\xc3\xa9\xf0\x9f\x98\x80"});
   for (const char* bad : {"", "[", "{", R"({"index_columns": ["a")", R"({"index_columns": ["a\q"]})",
                           R"({"x": [[[[}, "index_columns": ["a"]})", "{\"index_columns\": [\"a\\u12\"]}"}) {
     EXPECT_EQ(pandas_index_columns(bad), std::vector<std::string>{}) << bad;

@@ -74,7 +74,8 @@ class JsonFiles : public ::testing::Test {
 
   static Members scan(const Source& source) {
     Members members;
-    source.scan_ids([&](std::string_view id, uint64_t locator) { members.emplace_back(std::string(id), locator); });
+    source.scan_ids(
+        [&](std::string_view id, uint64_t locator) { members.emplace_back(std::string(id), locator); });
     return members;
   }
 
@@ -98,7 +99,8 @@ TEST(JsonScanner, IdsAndValueOffsets) {
 
 // pandas' "columns" layout, as DataFrame.to_json() writes it ('/' escaped).
 TEST(JsonScanner, PandasColumnsLayout) {
-  std::string text = R"({"width": {"a": 3, "b": [1, {"x": null}]}, "base64": {"a": "aGVsbG8=", "b": "d29y\/A=="}})";
+  std::string text =
+      R"({"width": {"a": 3, "b": [1, {"x": null}]}, "base64": {"a": "aGVsbG8=", "b": "d29y\/A=="}})";
   Members m = scan_text(text);
   ASSERT_EQ(m.size(), 2u);
   EXPECT_EQ(m[0], (std::pair<std::string, uint64_t>{"a", text.find("\"aGVs")}));
@@ -112,8 +114,9 @@ TEST(JsonScanner, PandasColumnsLayout) {
   EXPECT_EQ(m[0].first, "base64");
   // Columns are objects, one of them "base64"; objects without it are bad
   // entries of the id layout (indexed, failing on fetch).
-  EXPECT_NE(scan_error(R"({"base64": {"a": "aGk="}, "b": "aGk="})").find("column 'b' of pandas' columns layout"),
-            std::string::npos);
+  EXPECT_NE(
+      scan_error(R"({"base64": {"a": "aGk="}, "b": "aGk="})").find("column 'b' of pandas' columns layout"),
+      std::string::npos);
   m = scan_text(R"({"image": {"a": "aGk="}, "size": {}})");
   ASSERT_EQ(m.size(), 2u);
   EXPECT_EQ(m[1].first, "size");
@@ -161,8 +164,14 @@ TEST(JsonScanner, EscapedIdsAreUnescaped) {
   Members m = scan_text(text);
   std::vector<std::string> ids;
   for (auto& [id, offset] : m) ids.push_back(id);
-  std::vector<std::string> expected = {"a\"b",      "a\\b",           "a/b",  "\b\f\n\r\t",
-                                       "\xC3\xA9\xE2\x82\xAC", "\xF0\x9F\x98\x80", std::string("x\0y", 3), "plain",
+  std::vector<std::string> expected = {"a\"b",
+                                       "a\\b",
+                                       "a/b",
+                                       "\b\f\n\r\t",
+                                       "\xC3\xA9\xE2\x82\xAC",
+                                       "\xF0\x9F\x98\x80",
+                                       std::string("x\0y", 3),
+                                       "plain",
                                        "caf\xC3\xA9"};
   EXPECT_EQ(ids, expected);
 }
@@ -191,16 +200,58 @@ TEST(JsonScanner, EscapedValuesAreUnescapedOnFetch) {
 
 TEST(JsonScanner, MalformedDocumentsThrowCorruptWithOffsetAndLine) {
   const std::string_view bad[] = {
-      "", "   \n ", "[]", "\"x\"", "1", "null", "{", "{\"a\"", "{\"a\"}", "{\"a\":}", "{\"a\":nul}",
-      "{\"a\":{1}}", "{\"a\":[1,]}", "{\"a\":\"x\",}", "{\"a\":\"x\"} x", "{\"a\":\"x\"}{}",
-      "{\"a\":\"x\"}}", "{a:\"x\"}", "{'a':'x'}", "{\"a\":\"x\" \"b\":\"y\"}", "{\"a\" \"x\"}", "{\"a\"::\"x\"}",
-      "{\"a\":\"x\\q\"}", "{\"a\":\"x\\\"}", "{\"a\\u12\":\"x\"}", "{\"a\\u12g4\":\"x\"}", "{\"\\ud800\":\"x\"}",
-      "{\"\\ud800\\u0041\":\"x\"}", "{\"\\udc00\":\"x\"}", "{\"a\":\"x\ny\"}", "{\"a\ty\":\"x\"}",
-      "{\"a\":[\"x\",01]}", "{\"a\":[\"x\",1.]}", "{\"a\":[\"x\",.5]}", "{\"a\":[\"x\",1e]}", "{\"a\":[\"x\",+1]}",
-      "{\"a\":[\"x\",-]}", "{\"a\":[\"x\",tru]}", "{\"a\":[\"x\",nul]}", "{\"a\":[\"x\",True]}",
-      "{\"a\":[\"x\" 1]}", "{\"a\":[\"x\",]}", "{\"a\":[\"x\",{\"k\" 1}]}", "{\"a\":[\"x\",{1:2}]}",
-      "{\"a\":[\"x\",{\"k\":1,}]}", "{\"a\":[\"x\",[1,]]}", "{\"a\":[\"x\",[1 2]]}", "{\"a\":[\"x\"}",
-      "{\"a\":[\"x\",{\"k\":1]]}", "{\"a\":\"x\"\0}"sv, "\0{}"sv, "{}\0"sv,
+      "",
+      "   \n ",
+      "[]",
+      "\"x\"",
+      "1",
+      "null",
+      "{",
+      "{\"a\"",
+      "{\"a\"}",
+      "{\"a\":}",
+      "{\"a\":nul}",
+      "{\"a\":{1}}",
+      "{\"a\":[1,]}",
+      "{\"a\":\"x\",}",
+      "{\"a\":\"x\"} x",
+      "{\"a\":\"x\"}{}",
+      "{\"a\":\"x\"}}",
+      "{a:\"x\"}",
+      "{'a':'x'}",
+      "{\"a\":\"x\" \"b\":\"y\"}",
+      "{\"a\" \"x\"}",
+      "{\"a\"::\"x\"}",
+      "{\"a\":\"x\\q\"}",
+      "{\"a\":\"x\\\"}",
+      "{\"a\\u12\":\"x\"}",
+      "{\"a\\u12g4\":\"x\"}",
+      "{\"\\ud800\":\"x\"}",
+      "{\"\\ud800\\u0041\":\"x\"}",
+      "{\"\\udc00\":\"x\"}",
+      "{\"a\":\"x\ny\"}",
+      "{\"a\ty\":\"x\"}",
+      "{\"a\":[\"x\",01]}",
+      "{\"a\":[\"x\",1.]}",
+      "{\"a\":[\"x\",.5]}",
+      "{\"a\":[\"x\",1e]}",
+      "{\"a\":[\"x\",+1]}",
+      "{\"a\":[\"x\",-]}",
+      "{\"a\":[\"x\",tru]}",
+      "{\"a\":[\"x\",nul]}",
+      "{\"a\":[\"x\",True]}",
+      "{\"a\":[\"x\" 1]}",
+      "{\"a\":[\"x\",]}",
+      "{\"a\":[\"x\",{\"k\" 1}]}",
+      "{\"a\":[\"x\",{1:2}]}",
+      "{\"a\":[\"x\",{\"k\":1,}]}",
+      "{\"a\":[\"x\",[1,]]}",
+      "{\"a\":[\"x\",[1 2]]}",
+      "{\"a\":[\"x\"}",
+      "{\"a\":[\"x\",{\"k\":1]]}",
+      "{\"a\":\"x\"\0}"sv,
+      "\0{}"sv,
+      "{}\0"sv,
   };
   for (std::string_view text : bad) {
     std::string error = scan_error(text);
@@ -211,7 +262,8 @@ TEST(JsonScanner, MalformedDocumentsThrowCorruptWithOffsetAndLine) {
   }
   // The offset and line are those of the problem.
   EXPECT_EQ(scan_error("{\n\"a\": \"x\",\n  \"b\" \"y\"}"), "byte offset 18 (line 3): expected ':'");
-  EXPECT_EQ(scan_error("{\"a\":\"x\"} ,"), "byte offset 10 (line 1): unexpected content after the JSON value");
+  EXPECT_EQ(scan_error("{\"a\":\"x\"} ,"),
+            "byte offset 10 (line 1): unexpected content after the JSON value");
 }
 
 // Well-formed values that are not images are indexed all the same: the
@@ -257,8 +309,8 @@ TEST(JsonScanner, EveryTruncationIsAnError) {
 // Every single-byte substitution either scans or throws Error; whatever it
 // reports can be located (or throws Error).
 TEST(JsonScanner, ByteSubstitutionsNeverCrash) {
-  const char replacements[] = {'"', '\\', '[', ']', '{', '}', ',', ':', ' ', '\n', '0', '-', 'e',
-                               'u', 'd', 'a', 't', '\x01', '\x00', '\x7f', '\xc3', '\xff'};
+  const char replacements[] = {'"', '\\', '[', ']', '{', '}', ',',    ':',    ' ',    '\n',   '0',
+                               '-', 'e',  'u', 'd', 'a', 't', '\x01', '\x00', '\x7f', '\xc3', '\xff'};
   size_t accepted = 0;
   for (const char* doc : kValidDocs) {
     std::string text = doc;
@@ -292,7 +344,8 @@ TEST(JsonScanner, LocateValueStringRejectsBadOffsets) {
 }
 
 TEST_F(JsonFiles, FetchDecodesStringsAndLists) {
-  std::string path = write("images.json", R"({"a": "aGVsbG8=", "b": ["d29ybGQ", {"junk": 1}], "c": "\/w=="})");
+  std::string path =
+      write("images.json", R"({"a": "aGVsbG8=", "b": ["d29ybGQ", {"junk": 1}], "c": "\/w=="})");
   auto source = open_json_source(path);
   EXPECT_EQ(source->path(), path);
   EXPECT_EQ(source->payload_kind(), PayloadKind::kJsonBase64);
@@ -367,7 +420,8 @@ std::string json_quote(const std::string& s, std::mt19937& rng) {
     } else if (c < 0x20) {
       u4(c);
     } else if (c == 0xF0 && rng() % 2) {  // the 4-byte sequences the generator makes
-      uint32_t cp = ((c & 7u) << 18) | ((s[i + 1] & 0x3Fu) << 12) | ((s[i + 2] & 0x3Fu) << 6) | (s[i + 3] & 0x3Fu);
+      uint32_t cp =
+          ((c & 7u) << 18) | ((s[i + 1] & 0x3Fu) << 12) | ((s[i + 2] & 0x3Fu) << 6) | (s[i + 3] & 0x3Fu);
       cp -= 0x10000;
       u4(0xD800 + (cp >> 10));
       u4(0xDC00 + (cp & 0x3FF));
@@ -397,8 +451,9 @@ struct Generated {
 Generated generate(size_t count, uint32_t seed) {
   std::mt19937 rng(seed);
   Generated g;
-  const std::vector<std::string> pieces = {"LA_IMG_", "a\"b", "back\\slash", "sl/ash", "nl\n", "tab\t",
-                                           "\x01",     "caf\xC3\xA9", "\xF0\x9F\x98\x80", "{", "[", ":", ","};
+  const std::vector<std::string> pieces = {
+      "LA_IMG_",          "a\"b", "back\\slash", "sl/ash", "nl\n", "tab\t", "\x01", "caf\xC3\xA9",
+      "\xF0\x9F\x98\x80", "{",    "[",           ":",      ","};
   g.text = random_whitespace(rng) + "{";
   for (size_t i = 0; i < count; ++i) {
     std::string id = pieces[rng() % pieces.size()] + std::to_string(i);

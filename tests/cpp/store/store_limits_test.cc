@@ -45,7 +45,9 @@ std::string limit_error(const std::string& path, const std::string& id, const Im
   }
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 fs::path write_parquet(const fs::path& dir, bool base64) {
   const fs::path path = dir / (base64 ? "base64.parquet" : "binary.parquet");

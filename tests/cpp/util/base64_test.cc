@@ -41,8 +41,13 @@ bool fails(std::string_view text) { return error_of(text) != "no error"; }
 
 TEST(Base64, Rfc4648Vectors) {
   const std::pair<const char*, const char*> vectors[] = {
-      {"", ""},         {"f", "Zg=="},       {"fo", "Zm8="},         {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(base64_encode(as_bytes(plain)), encoded);
@@ -198,7 +203,7 @@ TEST(Base64, PaddingAsCPythonReadsIt) {
   EXPECT_EQ(decode("Zm9v=Zm9v"), "foofoo");  // '=' after a whole group: skipped
   EXPECT_EQ(leniency_of("Zm9v=Zm9v"), Base64Leniency::kSkippedCharacters);
   EXPECT_EQ(decode("=Zm9v"), "foo");
-  EXPECT_EQ(decode("Z=m9v"), "foo");  // '=' after 1 character: skipped
+  EXPECT_EQ(decode("Z=m9v"), "foo");    // '=' after 1 character: skipped
   EXPECT_EQ(decode("Zg=x="), "f\x0c");  // a single '=' then data: skipped
   EXPECT_EQ(leniency_of("Zg=x="), Base64Leniency::kSkippedCharacters);
   EXPECT_EQ(decode("Zg=\"="), "f");  // garbage between the two '='

@@ -1,5 +1,5 @@
-#include "test_data.h"
 #include "util/crc32.h"
+#include "test_data.h"
 
 #include <gtest/gtest.h>
 
@@ -62,7 +62,8 @@ TEST(Crc32, MatchesParquetPageChecksums) {
     if (file.empty()) GTEST_SKIP() << "test data not found: " << page.file;
     ASSERT_LE(page.offset + page.size, file.size());
     uint32_t crc = crc32(ByteView(file).subspan(page.offset, page.size));
-    EXPECT_EQ(crc == static_cast<uint32_t>(page.stored_crc), page.matches) << page.file << " @" << page.offset;
+    EXPECT_EQ(crc == static_cast<uint32_t>(page.stored_crc), page.matches)
+        << page.file << " @" << page.offset;
   }
 }
 

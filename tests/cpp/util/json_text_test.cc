@@ -30,10 +30,14 @@ TEST(JsonString, KeepsValidUtf8) {
 
 TEST(JsonString, ReplacesInvalidUtf8LikePython) {
   const std::string fffd = "\xef\xbf\xbd";
-  EXPECT_EQ(json_string("a\xff" "b"), "\"a" + fffd + "b\"");
+  EXPECT_EQ(json_string("a\xff"
+                        "b"),
+            "\"a" + fffd + "b\"");
   // A truncated sequence is one maximal subpart: one replacement.
   EXPECT_EQ(json_string("\xe2\x82"), "\"" + fffd + "\"");
-  EXPECT_EQ(json_string("\xf0\x9f\x98" "x"), "\"" + fffd + "x\"");
+  EXPECT_EQ(json_string("\xf0\x9f\x98"
+                        "x"),
+            "\"" + fffd + "x\"");
   // Overlong forms and surrogates: every byte is replaced.
   EXPECT_EQ(json_string("\xc0\xaf"), "\"" + fffd + fffd + "\"");
   EXPECT_EQ(json_string("\xed\xa0\x80"), "\"" + fffd + fffd + fffd + "\"");

@@ -19,8 +19,11 @@ namespace mimicit {
 namespace {
 
 enum class Fruit { kApple, kPear, kPlum };
-constexpr NameTable<Fruit> kFruitNames{
-    "fruit", {{Fruit::kApple, "apple", "red"}, {Fruit::kPear, "pear"}, {Fruit::kPlum, "plum"}, {Fruit::kPear, "poire"}}};
+constexpr NameTable<Fruit> kFruitNames{"fruit",
+                                       {{Fruit::kApple, "apple", "red"},
+                                        {Fruit::kPear, "pear"},
+                                        {Fruit::kPlum, "plum"},
+                                        {Fruit::kPear, "poire"}}};
 constexpr NameTable<Fruit> kAnyCaseFruitNames{"fruit", {{Fruit::kApple, "apple"}}, NameCase::kIgnore};
 
 TEST(Names, ParsesEveryNameAndPrintsTheFirstOfEachValue) {

@@ -23,7 +23,7 @@ void touch(const fs::path& path) { std::ofstream(path) << "partial"; }
 TEST(TempFiles, NextWriterRemovesTheLeftoversOfAKilledOne) {
   fs::path dir = testing::temp_dir("stale_temps");
   const std::string target = (dir / "index").string();
-  touch(target + ".tmp-123-0");                // a killed AtomicFileWriter's file
+  touch(target + ".tmp-123-0");                      // a killed AtomicFileWriter's file
   fs::create_directories(target + ".tmp-77-3/sub");  // a killed convert's folder
   touch(target + ".tmp-77-3/sub/part.0.parquet");
   // Not ours: other patterns, other targets.
@@ -45,7 +45,8 @@ TEST(TempFiles, NextWriterRemovesTheLeftoversOfAKilledOne) {
   EXPECT_FALSE(fs::exists(target + ".tmp-123-0"));
   EXPECT_FALSE(fs::exists(target + ".tmp-77-3"));
   EXPECT_TRUE(fs::exists(target + ".tmp-9-9"));
-  for (const char* kept : {".tmp-dask-0123abcd", ".tmp-1", "x.tmp-5-6"}) EXPECT_TRUE(fs::exists(target + kept)) << kept;
+  for (const char* kept : {".tmp-dask-0123abcd", ".tmp-1", "x.tmp-5-6"})
+    EXPECT_TRUE(fs::exists(target + kept)) << kept;
   EXPECT_TRUE(fs::exists(dir / "other.tmp-5-6"));
   EXPECT_EQ(testing::read_file_bytes(target).size(), bytes.size());
 

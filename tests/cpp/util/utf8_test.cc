@@ -32,9 +32,9 @@ TEST(Utf8, SequenceLengths) {
   EXPECT_EQ(utf8_sequence_length("\xf0\x9f\x98\x80", 0), 4);
   // Invalid: minus the maximal subpart one U+FFFD replaces.
   EXPECT_EQ(utf8_sequence_length("\xff", 0), -1);
-  EXPECT_EQ(utf8_sequence_length("\x80", 0), -1);       // a lone continuation byte
-  EXPECT_EQ(utf8_sequence_length("\xc0\xaf", 0), -1);   // overlong lead
-  EXPECT_EQ(utf8_sequence_length("\xe2\x82", 0), -2);   // truncated
+  EXPECT_EQ(utf8_sequence_length("\x80", 0), -1);      // a lone continuation byte
+  EXPECT_EQ(utf8_sequence_length("\xc0\xaf", 0), -1);  // overlong lead
+  EXPECT_EQ(utf8_sequence_length("\xe2\x82", 0), -2);  // truncated
   EXPECT_EQ(utf8_sequence_length("\xf0\x9f\x98x", 0), -3);
   EXPECT_EQ(utf8_sequence_length("\xed\xa0\x80", 0), -1);      // a surrogate
   EXPECT_EQ(utf8_sequence_length("\xf4\x90\x80\x80", 0), -1);  // above U+10FFFF
@@ -85,10 +85,14 @@ TEST(Utf8, Validates) {
 
 TEST(Utf8, ReplacesInvalidLikePython) {
   EXPECT_EQ(valid("caf\xc3\xa9"), "caf\xc3\xa9");
-  EXPECT_EQ(valid("a\xff" "b"), "a" + kFffd + "b");
+  EXPECT_EQ(valid("a\xff"
+                  "b"),
+            "a" + kFffd + "b");
   // A truncated sequence is one maximal subpart: one replacement.
   EXPECT_EQ(valid("\xe2\x82"), kFffd);
-  EXPECT_EQ(valid("\xf0\x9f\x98" "x"), kFffd + "x");
+  EXPECT_EQ(valid("\xf0\x9f\x98"
+                  "x"),
+            kFffd + "x");
   // Overlong forms, surrogates and code points above U+10FFFF: every byte.
   EXPECT_EQ(valid("\xc0\xaf"), kFffd + kFffd);
   EXPECT_EQ(valid("\xed\xa0\x80"), kFffd + kFffd + kFffd);
@@ -102,7 +106,9 @@ TEST(Utf8, PrefixNeverSplitsASequence) {
   EXPECT_FALSE(cut);
   EXPECT_EQ(utf8_prefix("abcdef", 3, &cut), "abc");
   EXPECT_TRUE(cut);
-  const std::string text = "ab\xe6\x97\xa5" "c";  // 'a' 'b' U+65E5 'c'
+  const std::string text =
+      "ab\xe6\x97\xa5"
+      "c";  // 'a' 'b' U+65E5 'c'
   EXPECT_EQ(utf8_prefix(text, 2), "ab");
   EXPECT_EQ(utf8_prefix(text, 3), "ab");
   EXPECT_EQ(utf8_prefix(text, 4), "ab");

@@ -14,8 +14,8 @@
 #include "mimicit/image.h"
 #include "mimicit/parquet/writer.h"
 #include "mimicit/validate.h"
-#include "test_data.h"
 #include "store/storage_ranges.h"
+#include "test_data.h"
 
 namespace mimicit::validate {
 namespace {
@@ -61,21 +61,24 @@ std::string write_dataset(const fs::path& dir) {
   store.close();
   std::ofstream json(dir / "J.json");
   json << "{";
-  for (int i = 0; i < 12; ++i) json << "\"J_" << i << "\": \"" << (i % 3 ? png_base64(9, 9, 1) : "%%%") << "\", ";
+  for (int i = 0; i < 12; ++i)
+    json << "\"J_" << i << "\": \"" << (i % 3 ? png_base64(9, 9, 1) : "%%%") << "\", ";
   json << "\"J_last\": \"" << png_base64(2, 2, 3) << "\"}";
   json.close();
   auto records = [&](const std::string& name, const std::string& prefix, int count, auto images) {
     std::ofstream out(dir / name);
     out << R"({"meta": {}, "data": {)";
     for (int k = 0; k < count; ++k) {
-      out << (k ? ", " : "") << "\"" << prefix << k << R"(": {"instruction": "Q?", "answer": "A.", "image_ids": )"
-          << images(k) << "}";
+      out << (k ? ", " : "") << "\"" << prefix << k
+          << R"(": {"instruction": "Q?", "answer": "A.", "image_ids": )" << images(k) << "}";
     }
     out << "}}";
   };
   auto pair = [](const std::string& a, const std::string& b) { return "[\"" + a + "\", \"" + b + "\"]"; };
-  records("X.json", "X_", 20, [&](int k) { return pair("S_" + std::to_string(k * 7 % 48), "S_" + std::to_string(k)); });
-  records("Y.json", "Y_", 10, [&](int k) { return pair("J_" + std::to_string(k), "S_" + std::to_string(k * 5 % 48)); });
+  records("X.json", "X_", 20,
+          [&](int k) { return pair("S_" + std::to_string(k * 7 % 48), "S_" + std::to_string(k)); });
+  records("Y.json", "Y_", 10,
+          [&](int k) { return pair("J_" + std::to_string(k), "S_" + std::to_string(k * 5 % 48)); });
   std::ofstream(dir / "data.yaml") << "IMAGE_TEXT:\n  X:\n    mimicit_path: " << (dir / "X.json").string()
                                    << "\n    images_path: " << (dir / "S.parquet").string()
                                    << "\nVIDEO_TEXT:\n  Y:\n    mimicit_path: " << (dir / "Y.json").string()
@@ -139,7 +142,8 @@ TEST(ValidatePiecesTest, DecodedStoresAreNotReadAgain) {
   const Report report = validate_data(yaml, options);
   EXPECT_EQ(report.summary.count(Kind::kTinyImage), 3u + 1u);  // 3 given, J_last decoded here
   bool found = false;
-  for (const Problem& p : report.problems) found = found || (p.image_id == "S_7" && p.detail.find("made up") == 0);
+  for (const Problem& p : report.problems)
+    found = found || (p.image_id == "S_7" && p.detail.find("made up") == 0);
   EXPECT_TRUE(found);
   fs::remove_all(dir);
 }

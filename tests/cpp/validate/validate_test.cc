@@ -27,7 +27,8 @@ using Key = std::tuple<std::string, std::string, std::string, std::string, std::
 
 std::set<Key> keys(const Report& report) {
   std::set<Key> out;
-  for (const Problem& p : report.problems) out.emplace(kind_name(p.kind), p.group, p.dataset, p.id, p.image_id);
+  for (const Problem& p : report.problems)
+    out.emplace(kind_name(p.kind), p.group, p.dataset, p.id, p.image_id);
   return out;
 }
 
@@ -62,9 +63,11 @@ class ValidateTest : public ::testing::Test {
     write(name, "{\"meta\": {}, \"data\": {" + records + "}}");
   }
   // An images.json store of valid 16x16 PNGs, plus `extra` members.
-  void images(const std::string& name, const std::vector<std::string>& ids, const std::string& extra = "") const {
+  void images(const std::string& name, const std::vector<std::string>& ids,
+              const std::string& extra = "") const {
     std::string text = "{";
-    for (const std::string& id : ids) text += fmt::format("{}\"{}\": \"{}\"", text.size() > 1 ? "," : "", id, png_base64(16, 16));
+    for (const std::string& id : ids)
+      text += fmt::format("{}\"{}\": \"{}\"", text.size() > 1 ? "," : "", id, png_base64(16, 16));
     if (!extra.empty()) text += (text.size() > 1 ? "," : "") + extra;
     write(name, text + "}");
   }
@@ -81,8 +84,9 @@ class ValidateTest : public ::testing::Test {
 
 std::string record(const std::string& id, const std::string& images, const std::string& rel = "",
                    const std::string& question = "What is it?", const std::string& answer = "A cat.") {
-  return fmt::format("\"{}\": {{\"instruction\": \"{}\", \"answer\": \"{}\", \"image_ids\": [{}], \"rel_ins_ids\": [{}]}}",
-                     id, question, answer, images, rel);
+  return fmt::format(
+      "\"{}\": {{\"instruction\": \"{}\", \"answer\": \"{}\", \"image_ids\": [{}], \"rel_ins_ids\": [{}]}}",
+      id, question, answer, images, rel);
 }
 
 TEST(ValidateKindsTest, NamesRoundTripAndOrderIsByName) {
@@ -99,11 +103,13 @@ TEST(ValidateKindsTest, NamesRoundTripAndOrderIsByName) {
 TEST(ValidateCollectorTest, ListsTheFirstCapPerDatasetAndCountsAll) {
   internal::Collector collector(3);
   for (int i = 99; i >= 0; --i) {
-    collector.add(internal::make_problem(Kind::kMissingImage, "G", "D", fmt::format("{:02}", i), "", "", "x"));
+    collector.add(
+        internal::make_problem(Kind::kMissingImage, "G", "D", fmt::format("{:02}", i), "", "", "x"));
   }
   internal::Collector other(3);
   other.add(internal::make_problem(Kind::kMissingImage, "G", "E", "7", "", "", "x"));
-  for (int i = 0; i < 10; ++i) other.add(internal::make_problem(Kind::kMissingImage, "G", "D", "!", "", "", "x"));
+  for (int i = 0; i < 10; ++i)
+    other.add(internal::make_problem(Kind::kMissingImage, "G", "D", "!", "", "", "x"));
   collector.merge(std::move(other));
   collector.count_omitted(Kind::kTinyImage, 5);
   Summary summary;
@@ -124,11 +130,12 @@ TEST_F(ValidateTest, CleanDatasetHasNoProblems) {
   instructions("a.json", record("A0", "\"I0\"", "\"A1\"") + "," + record("A1", "\"I1\", \"I0\"", "\"A0\""));
   instructions("t.json", record("T0", "") + "," + record("T1", "\"whatever\""));
   write("a_train.json", "{\"A0\": [\"A1\"], \"A1\": []}");
-  const Report report = run(
-      "IMAGE_TEXT:\n  A:\n    mimicit_path: a.json\n    images_path: img.json\n    train_config_path: a_train.json\n"
-      "    num_samples: 5\n    task_description: [x, y]\n"
-      "TEXT_ONLY:\n  T: {mimicit_path: t.json}\n",
-      {.decode = true});
+  const Report report =
+      run("IMAGE_TEXT:\n  A:\n    mimicit_path: a.json\n    images_path: img.json\n    train_config_path: "
+          "a_train.json\n"
+          "    num_samples: 5\n    task_description: [x, y]\n"
+          "TEXT_ONLY:\n  T: {mimicit_path: t.json}\n",
+          {.decode = true});
   EXPECT_TRUE(report.clean()) << (report.problems.empty() ? "" : report.problems[0].detail);
   EXPECT_TRUE(report.summary.notes.empty());
   EXPECT_EQ(report.summary.groups, 2u);
@@ -174,22 +181,19 @@ TEST_F(ValidateTest, EveryConfigProblemIsReportedAndTheRestStillChecked) {
   instructions("a.json", record("A0", "\"I0\""));
   instructions("b.json", record("B0", "\"NOPE\""));
   const Report report = run(
-      "IMAGE_TXT:\n  X: {mimicit_path: a.json}\n"            // unknown group
+      "IMAGE_TXT:\n  X: {mimicit_path: a.json}\n"  // unknown group
       "IMAGE_TEXT:\n"
-      "  A:\n    mimicit_path: a.json\n    images_path: img.json\n    num_samples: [1]\n"  // wrong type
+      "  A:\n    mimicit_path: a.json\n    images_path: img.json\n    num_samples: [1]\n"      // wrong type
       "  B:\n    mimicit_path: b.json\n    images_path: img.json\n    imges_path: img.json\n"  // unknown key
-      "    extra_path: gone.json\n"                            // unknown *_path, missing
-      "  C:\n    images_path: img.json\n"                      // no mimicit_path
-      "  D:\n    mimicit_path: a.json\n"                       // image group without images_path
+      "    extra_path: gone.json\n"                                  // unknown *_path, missing
+      "  C:\n    images_path: img.json\n"                            // no mimicit_path
+      "  D:\n    mimicit_path: a.json\n"                             // image group without images_path
       "  D:\n    mimicit_path: a.json\n    images_path: img.json\n"  // repeated dataset
-      "TEXT_ONLY: [a]\n");                                     // not a mapping
+      "TEXT_ONLY: [a]\n");                                           // not a mapping
   const std::set<Key> expected = {
-      {"bad_config", "IMAGE_TXT", "", "", ""},
-      {"bad_config", "IMAGE_TEXT", "A", "", ""},
-      {"bad_config", "IMAGE_TEXT", "B", "", ""},
-      {"missing_file", "IMAGE_TEXT", "B", "", ""},
-      {"bad_config", "IMAGE_TEXT", "C", "", ""},
-      {"bad_config", "IMAGE_TEXT", "D", "", ""},
+      {"bad_config", "IMAGE_TXT", "", "", ""},   {"bad_config", "IMAGE_TEXT", "A", "", ""},
+      {"bad_config", "IMAGE_TEXT", "B", "", ""}, {"missing_file", "IMAGE_TEXT", "B", "", ""},
+      {"bad_config", "IMAGE_TEXT", "C", "", ""}, {"bad_config", "IMAGE_TEXT", "D", "", ""},
       {"bad_config", "TEXT_ONLY", "", "", ""},
   };
   EXPECT_EQ(keys(report), expected);
@@ -197,7 +201,8 @@ TEST_F(ValidateTest, EveryConfigProblemIsReportedAndTheRestStillChecked) {
   std::set<std::string> details;
   for (const Problem& p : report.problems) details.insert(p.detail);
   auto has = [&](const std::string& part) {
-    return std::any_of(details.begin(), details.end(), [&](const std::string& d) { return d.find(part) != std::string::npos; });
+    return std::any_of(details.begin(), details.end(),
+                       [&](const std::string& d) { return d.find(part) != std::string::npos; });
   };
   EXPECT_TRUE(has("unknown group 'IMAGE_TXT' (line 1)"));
   EXPECT_TRUE(has("num_samples is a list (line 7)"));  // DataConfig's message, the original line
@@ -215,18 +220,22 @@ TEST_F(ValidateTest, EveryConfigProblemIsReportedAndTheRestStillChecked) {
 
 TEST_F(ValidateTest, FlowStyleGroupsAreCheckedPerDataset) {
   instructions("t.json", record("T0", ""));
-  const Report report = run("{TEXT_ONLY: {A: {mimicit_path: t.json, num_samples: x}, B: {mimicit_path: t.json, z: 1}}}\n");
-  EXPECT_EQ(keys(report), (std::set<Key>{{"bad_config", "TEXT_ONLY", "A", "", ""}, {"bad_config", "TEXT_ONLY", "B", "", ""}}));
+  const Report report =
+      run("{TEXT_ONLY: {A: {mimicit_path: t.json, num_samples: x}, B: {mimicit_path: t.json, z: 1}}}\n");
+  EXPECT_EQ(keys(report), (std::set<Key>{{"bad_config", "TEXT_ONLY", "A", "", ""},
+                                         {"bad_config", "TEXT_ONLY", "B", "", ""}}));
 }
 
 TEST_F(ValidateTest, AliasesOfAnchorsInOtherDatasetsAreResolved) {
   instructions("t.json", record("T0", ""));
   const Report report =
-      run("TEXT_ONLY:\n  T: &x\n    mimicit_path: t.json\n  U: *x\n  V:\n    mimicit_path: t.json\n    num_samples: *x\n");
+      run("TEXT_ONLY:\n  T: &x\n    mimicit_path: t.json\n  U: *x\n  V:\n    mimicit_path: t.json\n    "
+          "num_samples: *x\n");
   ASSERT_EQ(report.problems.size(), 1u);
   EXPECT_EQ(report.problems[0].dataset, "V");
-  EXPECT_NE(report.problems[0].detail.find("(re-emitted): group TEXT_ONLY, dataset V: num_samples is a mapping"),
-            std::string::npos)
+  EXPECT_NE(
+      report.problems[0].detail.find("(re-emitted): group TEXT_ONLY, dataset V: num_samples is a mapping"),
+      std::string::npos)
       << report.problems[0].detail;
   EXPECT_EQ(report.summary.datasets, 2u);
 }
@@ -236,11 +245,11 @@ TEST_F(ValidateTest, MissingAndBadFiles) {
   write("broken.json", "{\"meta\": {}, \"data\": {\"A0\": {\"instruction\": tru}}}");
   write("bad_store.json", "[1, 2]");
   instructions("v.json", record("V0", "\"I0\""));
-  const Report report = run(
-      "IMAGE_TEXT:\n  A: {mimicit_path: broken.json, images_path: img.json}\n"
-      "  M: {mimicit_path: missing.json, images_path: img.json}\n"
-      "VIDEO_TEXT:\n  V: {mimicit_path: v.json, images_path: bad_store.json}\n"
-      "  W: {mimicit_path: v.json, images_path: gone.parquet}\n");
+  const Report report =
+      run("IMAGE_TEXT:\n  A: {mimicit_path: broken.json, images_path: img.json}\n"
+          "  M: {mimicit_path: missing.json, images_path: img.json}\n"
+          "VIDEO_TEXT:\n  V: {mimicit_path: v.json, images_path: bad_store.json}\n"
+          "  W: {mimicit_path: v.json, images_path: gone.parquet}\n");
   EXPECT_EQ(keys(report), (std::set<Key>{{"bad_file", "IMAGE_TEXT", "A", "", ""},
                                          {"missing_file", "IMAGE_TEXT", "M", "", ""},
                                          {"bad_file", "VIDEO_TEXT", "V", "", ""},
@@ -258,8 +267,9 @@ TEST_F(ValidateTest, MissingAndBadFiles) {
 // the file is checked.
 TEST_F(ValidateTest, WrongTypedRecordsAreBadRecords) {
   images("img.json", {"I0"});
-  write("a.json", "{\"data\": {\"A0\": {\"instruction\": 1, \"answer\": \"a\"}, \"A1\": [], "
-                  "\"A2\": {\"instruction\": \"q\", \"answer\": \"a\", \"image_ids\": [\"I0\", \"GONE\"]}}}");
+  write("a.json",
+        "{\"data\": {\"A0\": {\"instruction\": 1, \"answer\": \"a\"}, \"A1\": [], "
+        "\"A2\": {\"instruction\": \"q\", \"answer\": \"a\", \"image_ids\": [\"I0\", \"GONE\"]}}}");
   const Report report = run("IMAGE_TEXT:\n  A: {mimicit_path: a.json, images_path: img.json}\n");
   EXPECT_EQ(keys(report), (std::set<Key>{{"bad_record", "IMAGE_TEXT", "A", "A0", ""},
                                          {"bad_record", "IMAGE_TEXT", "A", "A1", ""},
@@ -267,7 +277,8 @@ TEST_F(ValidateTest, WrongTypedRecordsAreBadRecords) {
   const Problem* bad = find(report, Kind::kBadRecord);
   EXPECT_EQ(bad->file, path("a.json"));
   EXPECT_EQ(bad->detail,
-            "byte offset 16 (line 1): record 'A0': field 'instruction' is a number, expected a string; the record is "
+            "byte offset 16 (line 1): record 'A0': field 'instruction' is a number, expected a string; the "
+            "record is "
             "dropped");
   EXPECT_EQ(report.summary.records, 1u);
 }
@@ -277,21 +288,21 @@ TEST_F(ValidateTest, RecordChecks) {
   instructions("a.json", record("A0", "\"I0\", \"GONE\"", "\"A1\", \"NOPE\"") + "," +
                              record("A1", "", "", "What?", "$$$ ###") + "," +
                              record("A2", "\"I1\"", "", "  @@  ", "ok") + "," +
-                             "\"A3\": {\"answer\": \"x\", \"image_ids\": [\"I1\"]}," + record("A4", "\"I1\"") +
-                             "," + record("A4", "\"I1\""));
+                             "\"A3\": {\"answer\": \"x\", \"image_ids\": [\"I1\"]}," +
+                             record("A4", "\"I1\"") + "," + record("A4", "\"I1\""));
   write("a_train.json", "{\"A0\": [\"A2\", \"B0\", \"ZZ\"], \"KEY\": []}");
   instructions("b.json", record("B0", "\"I1\"") + "," + record("A2", "\"I1\""));
-  const Report report = run(
-      "IMAGE_TEXT:\n  A: {mimicit_path: a.json, images_path: img.json, train_config_path: a_train.json}\n"
-      "  B: {mimicit_path: b.json, images_path: img.json}\n"
-      "  B_again: {mimicit_path: b.json, images_path: img.json}\n");  // the same file: no duplicates
+  const Report report =
+      run("IMAGE_TEXT:\n  A: {mimicit_path: a.json, images_path: img.json, train_config_path: a_train.json}\n"
+          "  B: {mimicit_path: b.json, images_path: img.json}\n"
+          "  B_again: {mimicit_path: b.json, images_path: img.json}\n");  // the same file: no duplicates
   const std::set<Key> expected = {
       {"missing_image", "IMAGE_TEXT", "A", "A0", "GONE"},
-      {"missing_related", "IMAGE_TEXT", "A", "A0", ""},     // NOPE (rel_ins_ids) and ZZ (train config)
+      {"missing_related", "IMAGE_TEXT", "A", "A0", ""},  // NOPE (rel_ins_ids) and ZZ (train config)
       {"no_images", "IMAGE_TEXT", "A", "A1", ""},
-      {"empty_text", "IMAGE_TEXT", "A", "A1", ""},          // answer blank after cleaning
-      {"empty_text", "IMAGE_TEXT", "A", "A2", ""},          // question empty after cleaning
-      {"empty_text", "IMAGE_TEXT", "A", "A3", ""},          // no instruction
+      {"empty_text", "IMAGE_TEXT", "A", "A1", ""},             // answer blank after cleaning
+      {"empty_text", "IMAGE_TEXT", "A", "A2", ""},             // question empty after cleaning
+      {"empty_text", "IMAGE_TEXT", "A", "A3", ""},             // no instruction
       {"duplicate_instruction", "IMAGE_TEXT", "A", "A4", ""},  // twice in a.json
       {"duplicate_instruction", "IMAGE_TEXT", "A", "A2", ""},  // replaced by B's
       {"missing_instruction", "IMAGE_TEXT", "A", "KEY", ""},
@@ -316,21 +327,40 @@ TEST_F(ValidateTest, RecordChecks) {
 TEST_F(ValidateTest, EmptyTextAgreesWithTheReferenceCleaning) {
   // JSON text (escapes as written in the file) and the UTF-8 it stands for.
   const std::vector<std::pair<std::string, std::string>> texts = {
-      {"", ""}, {" ", " "}, {"\\n \\n", "\n \n"}, {"###", "###"}, {"a", "a"}, {"_", "_"},
-      {"!", "!"}, {"'", "'"}, {"\\\"", "\""}, {" @ # $ % ", " @ # $ % "}, {"\\t\\u3000@", "\t\u3000@"},
-      {"\\u00e9", "\u00e9"}, {"\\u0661", "\u0661"}, {"\\u00b2", "\u00b2"}, {"\\u200b", "\u200b"},
-      {"\\u2028-\\u00a0", "\u2028-\u00a0"}, {"\\ud83d\\ude00", "\U0001F600"}, {"\\u4e2d", "\u4e2d"},
-      {"\\r\\n*\\r\\n", "\r\n*\r\n"}, {"\\u00bf\\u00a1", "\u00bf\u00a1"}, {"\\u0300", "\u0300"},
+      {"", ""},
+      {" ", " "},
+      {"\\n \\n", "\n \n"},
+      {"###", "###"},
+      {"a", "a"},
+      {"_", "_"},
+      {"!", "!"},
+      {"'", "'"},
+      {"\\\"", "\""},
+      {" @ # $ % ", " @ # $ % "},
+      {"\\t\\u3000@", "\t\u3000@"},
+      {"\\u00e9", "\u00e9"},
+      {"\\u0661", "\u0661"},
+      {"\\u00b2", "\u00b2"},
+      {"\\u200b", "\u200b"},
+      {"\\u2028-\\u00a0", "\u2028-\u00a0"},
+      {"\\ud83d\\ude00", "\U0001F600"},
+      {"\\u4e2d", "\u4e2d"},
+      {"\\r\\n*\\r\\n", "\r\n*\r\n"},
+      {"\\u00bf\\u00a1", "\u00bf\u00a1"},
+      {"\\u0300", "\u0300"},
   };
   // ASCII whitespace (str.isspace() of the ASCII characters).
-  auto blank = [](const std::string& text) { return text.find_first_not_of(" \t\n\r\v\f\x1c\x1d\x1e\x1f") == std::string::npos; };
+  auto blank = [](const std::string& text) {
+    return text.find_first_not_of(" \t\n\r\v\f\x1c\x1d\x1e\x1f") == std::string::npos;
+  };
   std::string records;
   std::set<Key> expected;
   for (size_t i = 0; i < texts.size(); ++i) {
     for (const bool question : {true, false}) {
       const std::string id = fmt::format("{}{}", question ? "Q" : "A", i);
-      records += fmt::format("{}\"{}\": {{\"instruction\": \"{}\", \"answer\": \"{}\"}}", records.empty() ? "" : ",", id,
-                             question ? texts[i].first : "ok", question ? "ok" : texts[i].first);
+      records +=
+          fmt::format("{}\"{}\": {{\"instruction\": \"{}\", \"answer\": \"{}\"}}", records.empty() ? "" : ",",
+                      id, question ? texts[i].first : "ok", question ? "ok" : texts[i].first);
       const auto unicode = dataset::PythonUnicode::kPython39;
       const std::string cleaned = question ? dataset::clean_question(texts[i].second, false, unicode)
                                            : dataset::clean_answer(texts[i].second, false, unicode);
@@ -338,7 +368,8 @@ TEST_F(ValidateTest, EmptyTextAgreesWithTheReferenceCleaning) {
       // is deleted or kept as written: compare without it.
       std::string ascii = cleaned;
       for (const char* space : {"\u3000", "\u2028", "\u00a0"}) {
-        for (size_t at; (at = ascii.find(space)) != std::string::npos;) ascii.erase(at, std::string_view(space).size());
+        for (size_t at; (at = ascii.find(space)) != std::string::npos;)
+          ascii.erase(at, std::string_view(space).size());
       }
       if (blank(ascii)) expected.emplace("empty_text", "TEXT_ONLY", "T", id, "");
     }
@@ -354,9 +385,9 @@ TEST_F(ValidateTest, ImageIdsAreLookedUpInTheUnionOfTheGroupsStores) {
   images("two.json", {"I1", "X"}, "\"D\": \"" + png_base64(9, 9) + "\", \"D\": \"" + png_base64(9, 9) + "\"");
   instructions("a.json", record("A0", "\"I0\"") + "," + record("A1", "\"I1\", \"X\""));
   instructions("b.json", record("B0", "\"I0\""));
-  const Report report = run(
-      "IMAGE_TEXT_IN_CONTEXT:\n  A: {mimicit_path: a.json, images_path: [one.json, two.json]}\n"
-      "IMAGE_TEXT:\n  B: {mimicit_path: b.json, images_path: one.json}\n");
+  const Report report =
+      run("IMAGE_TEXT_IN_CONTEXT:\n  A: {mimicit_path: a.json, images_path: [one.json, two.json]}\n"
+          "IMAGE_TEXT:\n  B: {mimicit_path: b.json, images_path: one.json}\n");
   // X is in both stores of IN_CONTEXT (used by A1); D twice in two.json
   // (used by nobody, so on the first dataset listing the store).
   EXPECT_EQ(keys(report), (std::set<Key>{{"duplicate_image", "IMAGE_TEXT_IN_CONTEXT", "A", "A1", "X"},
@@ -375,8 +406,8 @@ TEST_F(ValidateTest, ImageIdsAreLookedUpInTheUnionOfTheGroupsStores) {
 TEST_F(ValidateTest, DecodePassFindsBadImagesOncePerStore) {
   const std::string junk = base64_encode(as_bytes("definitely not an image"));
   images("img.json", {"I0", "I1"},
-         "\"TINY\": \"" + png_base64(7, 30) + "\", \"JUNK\": \"" + junk + "\", \"B64\": \"ab$cde\", \"UNUSED\": \"" +
-             png_base64(2, 2) + "\"");
+         "\"TINY\": \"" + png_base64(7, 30) + "\", \"JUNK\": \"" + junk +
+             "\", \"B64\": \"ab$cde\", \"UNUSED\": \"" + png_base64(2, 2) + "\"");
   instructions("a.json", record("A0", "\"I0\", \"TINY\"") + "," + record("A1", "\"JUNK\", \"TINY\"") + "," +
                              record("A2", "\"B64\""));
   instructions("c.json", record("C0", "\"TINY\", \"I1\""));
@@ -396,7 +427,8 @@ TEST_F(ValidateTest, DecodePassFindsBadImagesOncePerStore) {
     }
     if (p.image_id == "B64") {
       // '$' is skipped as the reference skips it: 5 characters are left.
-      EXPECT_NE(p.detail.find("base64: text ends with a single dangling character"), std::string::npos) << p.detail;
+      EXPECT_NE(p.detail.find("base64: text ends with a single dangling character"), std::string::npos)
+          << p.detail;
     }
   }
   EXPECT_EQ(report.summary.images, 6u);
@@ -409,13 +441,13 @@ TEST_F(ValidateTest, DecodePassFindsBadImagesOncePerStore) {
 // the report stays clean.
 TEST_F(ValidateTest, LenientBase64IsANoticeNotAProblem) {
   std::string garbled = png_base64(16, 16);
-  garbled.insert(10, "*\\u0000");                         // skipped, as urlsafe_b64decode skips them
+  garbled.insert(10, "*\\u0000");  // skipped, as urlsafe_b64decode skips them
   std::string unpadded = png_base64(12, 12);
   while (unpadded.back() == '=') unpadded.pop_back();  // the reference fails: Incorrect padding
   ASSERT_NE(unpadded.size() % 4, 0u);
   images("img.json", {"I0"},
-         "\"GARBLED\": \"" + garbled + "\", \"UNPADDED\": \"" + unpadded + "\", \"URI\": \"data:image/png;base64," +
-             png_base64(9, 9) + "\"");
+         "\"GARBLED\": \"" + garbled + "\", \"UNPADDED\": \"" + unpadded +
+             "\", \"URI\": \"data:image/png;base64," + png_base64(9, 9) + "\"");
   instructions("a.json", record("A0", "\"I0\", \"GARBLED\"") + "," + record("A1", "\"UNPADDED\", \"URI\""));
   const std::string yaml = "IMAGE_TEXT:\n  A: {mimicit_path: a.json, images_path: img.json}\n";
   const Report report = run(yaml, {.decode = true});
@@ -427,7 +459,9 @@ TEST_F(ValidateTest, LenientBase64IsANoticeNotAProblem) {
   EXPECT_EQ(report.summary.notices, 3u);
   EXPECT_EQ(report.summary.count(Kind::kLenientBase64), 3u);
   for (const Problem& p : report.problems) {
-    const char* expected = p.image_id == "GARBLED" ? "skipped" : p.image_id == "UNPADDED" ? "Incorrect padding" : "data: URI";
+    const char* expected = p.image_id == "GARBLED"    ? "skipped"
+                           : p.image_id == "UNPADDED" ? "Incorrect padding"
+                                                      : "data: URI";
     EXPECT_NE(p.detail.find(expected), std::string::npos) << p.detail;
   }
   const std::string text = report_text(report, "d.yaml");
@@ -439,7 +473,8 @@ TEST_F(ValidateTest, LenientBase64IsANoticeNotAProblem) {
 TEST_F(ValidateTest, ListingIsCappedPerKindAndDatasetButAllAreCounted) {
   images("img.json", {"I0"});
   std::string records;
-  for (int i = 0; i < 50; ++i) records += (i ? "," : "") + record(fmt::format("A{:02}", i), fmt::format("\"M{}\"", i));
+  for (int i = 0; i < 50; ++i)
+    records += (i ? "," : "") + record(fmt::format("A{:02}", i), fmt::format("\"M{}\"", i));
   instructions("a.json", records);
   const std::string yaml = "IMAGE_TEXT:\n  A: {mimicit_path: a.json, images_path: img.json}\n";
   const Report report = run(yaml, {.max_problems = 4});
@@ -458,8 +493,9 @@ TEST_F(ValidateTest, ReportIsTheSameOnAnyNumberOfThreads) {
   images("img.json", {"I0"});
   std::string records;
   for (int i = 0; i < 3000; ++i) {
-    records += (i ? "," : "") + record(fmt::format("A{}", i), i % 3 ? "\"I0\"" : fmt::format("\"M{}\"", i % 7),
-                                       fmt::format("\"A{}\"", (i * 7) % 3500), "q", i % 5 ? "a" : "##");
+    records +=
+        (i ? "," : "") + record(fmt::format("A{}", i), i % 3 ? "\"I0\"" : fmt::format("\"M{}\"", i % 7),
+                                fmt::format("\"A{}\"", (i * 7) % 3500), "q", i % 5 ? "a" : "##");
   }
   instructions("a.json", records);
   const std::string yaml = "IMAGE_TEXT:\n  A: {mimicit_path: a.json, images_path: img.json}\n";
