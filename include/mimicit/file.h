@@ -71,6 +71,11 @@ class MappedFile {
   // Bounds-checked sub-view, filled; throws Error(kCorrupt) naming the file
   // when [offset, offset+length) is not inside the file.
   ByteView slice(uint64_t offset, uint64_t length) const;
+  // The same range, bounds-checked but not filled: for readers that walk a
+  // large range front to back and fill() ahead of themselves as they go
+  // (page streams), so that a read deep inside a page of hundreds of MB
+  // fetches the stretch it decodes, not the page.
+  ByteView view(uint64_t offset, uint64_t length) const;
   // Makes [offset, offset+length) present (clamped to the file); a no-op
   // for a local file. For readers that address the mapping directly.
   void fill(uint64_t offset, uint64_t length) const {

@@ -237,13 +237,18 @@ MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
-ByteView MappedFile::slice(uint64_t offset, uint64_t length) const {
+ByteView MappedFile::view(uint64_t offset, uint64_t length) const {
   if (offset > size_ || length > size_ - offset) {
     fail_corrupt("{}: range [{}, {}+{}) is outside the file ({} bytes)", path_, offset, offset, length,
                  size_);
   }
-  if (filler_ && length > 0) filler_->fill(offset, length);
   return {data_ + offset, static_cast<size_t>(length)};
+}
+
+ByteView MappedFile::slice(uint64_t offset, uint64_t length) const {
+  ByteView range = view(offset, length);
+  if (filler_ && length > 0) filler_->fill(offset, length);
+  return range;
 }
 
 void MappedFile::will_need(uint64_t offset, uint64_t length) const {

@@ -123,6 +123,12 @@ class ColumnChunkReader::Impl {
     return decode_page_header(f.slice(offset, rest), header_size);
   }
 
+  // `bytes` of the file, made present (a remote object's are fetched).
+  ByteView present(ByteView bytes) const {
+    file_->file().fill(static_cast<uint64_t>(bytes.data() - file_->file().base()), bytes.size());
+    return bytes;
+  }
+
   RawPage read_page_at(uint64_t offset) {
     RawPage page;
     page.offset = offset;
@@ -139,7 +145,9 @@ class ColumnChunkReader::Impl {
       fail_corrupt("page at offset {} ({} bytes) runs past the end of the column chunk", offset,
                    h.compressed_page_size);
     }
-    page.data = file_->file().slice(data_start, static_cast<uint64_t>(h.compressed_page_size));
+    // Not filled yet: a point read through a seek table fetches only the
+    // stretch it decodes (present() fills what is read whole).
+    page.data = file_->file().view(data_start, static_cast<uint64_t>(h.compressed_page_size));
     bytes_read_ += static_cast<int64_t>(header_size) + h.compressed_page_size;
     return page;
   }
@@ -261,7 +269,7 @@ class ColumnChunkReader::Impl {
 
   void verify_crc(const RawPage& raw) {
     if (!raw.header.crc || !file_->options().verify_crc) return;
-    uint32_t actual = crc32(raw.data);
+    uint32_t actual = crc32(present(raw.data));
     uint32_t expected = static_cast<uint32_t>(*raw.header.crc);
     if (actual != expected) {
       fail_corrupt("page CRC mismatch (checksum in header {:08x}, computed {:08x})", expected, actual);
@@ -271,7 +279,7 @@ class ColumnChunkReader::Impl {
   // Returns the page payload, decompressed when needed. `skip` leading bytes
   // are stored uncompressed (v2 levels) and are not part of the result.
   ByteView payload(const RawPage& raw, size_t skip, bool compressed) {
-    ByteView data = raw.data.subspan(skip);
+    ByteView data = present(raw.data.subspan(skip));
     int64_t uncompressed =
         static_cast<int64_t>(raw.header.uncompressed_page_size) - static_cast<int64_t>(skip);
     if (!compressed || meta_.codec == Codec::UNCOMPRESSED) return data;
@@ -374,6 +382,7 @@ class ColumnChunkReader::Impl {
     uint64_t rep_len = static_cast<uint64_t>(dh.repetition_levels_byte_length);
     uint64_t def_len = static_cast<uint64_t>(dh.definition_levels_byte_length);
     if (rep_len + def_len > raw_.data.size()) fail_corrupt("level sizes exceed the page size");
+    present(raw_.data.subspan(0, rep_len + def_len));  // read by the callers
     return {rep_len, def_len};
   }
 

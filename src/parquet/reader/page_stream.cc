@@ -18,6 +18,14 @@ namespace {
 constexpr size_t kReleaseStep = size_t{4} << 20;
 // Decompressed bytes are produced into a buffer of this size.
 constexpr size_t kChunkBytes = size_t{256} << 10;
+// A stream over a file that fills on demand fetches its input in steps that
+// double from the first to the last size: a point read costs one request of
+// about what it decodes, a pass over a page few requests.
+constexpr size_t kFirstFill = size_t{256} << 10;
+constexpr size_t kLastFill = size_t{16} << 20;
+// A ZSTD frame header is at most 18 bytes, a block header 3 (plus the byte
+// after it that restartable_block() looks at).
+constexpr size_t kZstdHeaderBytes = 18;
 
 class UncompressedStream final : public PageStream {
  public:
@@ -26,13 +34,15 @@ class UncompressedStream final : public PageStream {
   void read(uint8_t* dst, size_t n) override {
     need(n);
     if (n == 0) return;  // dst may be null then (an empty value)
+    input_.ensure(n);
     std::memcpy(dst, input_.data(), n);
     input_.consume(n);
   }
   void skip(uint64_t n) override {
     need(n);
-    input_.consume(static_cast<size_t>(n));
+    input_.consume(static_cast<size_t>(n));  // skipped bytes are never fetched
   }
+  void stop_at(uint64_t, uint64_t in_end) override { input_.set_horizon(in_end); }
 
  private:
   void need(uint64_t n) const {
@@ -61,7 +71,8 @@ class ChunkedStream : public BufferedPageStream {
 
  private:
   void refill() override {
-    len_ = produce(buffer_.data(), buffer_.size());
+    uint64_t end = refill_end(produced_, expected_);
+    len_ = produce(buffer_.data(), static_cast<size_t>(std::min<uint64_t>(buffer_.size(), end - produced_)));
     pos_ = 0;
     produced_ += len_;
     if (len_ == 0) fail_corrupt("{}: the page ends before the value", codec_name());
@@ -175,7 +186,7 @@ class ZstdStream final : public ChunkedStream {
   ZstdStream(const MappedFile* file, ByteView in, uint64_t uncompressed_size, const RestartPoint& restart,
              std::span<const RestartPoint> later)
       : ChunkedStream(uncompressed_size, restart.out),
-        input_(file, in.subspan(restart.in)),
+        input_(file, in.subspan(restart.in), restart.in),
         units_(in, true),
         restarted_(true),
         base_(restart.in),
@@ -185,6 +196,10 @@ class ZstdStream final : public ChunkedStream {
     begin_frame(static_cast<uint8_t>(restart.bits));
   }
   ~ZstdStream() override { ZSTD_freeDStream(ctx_); }
+  void stop_at(uint64_t out, uint64_t in_end) override {
+    ChunkedStream::stop_at(out, in_end);
+    input_.set_horizon(in_end);
+  }
 
  private:
   void open_context() {
@@ -216,8 +231,8 @@ class ZstdStream final : public ChunkedStream {
         if (!next_unit(at, output)) break;
         continue;
       }
-      ZSTD_inBuffer input{input_.data(),
-                          static_cast<size_t>(std::min<uint64_t>(input_.size(), unit_end_ - at)), 0};
+      size_t present = input_.available();
+      ZSTD_inBuffer input{input_.data(), static_cast<size_t>(std::min<uint64_t>(present, unit_end_ - at)), 0};
       if (input.size == 0) break;  // truncated
       size_t rc = ZSTD_decompressStream(ctx_, &output, &input);
       if (ZSTD_isError(rc)) fail_corrupt("ZSTD: {}", ZSTD_getErrorName(rc));
@@ -249,6 +264,7 @@ class ZstdStream final : public ChunkedStream {
       later_ = later_.subspan(1);
     }
     if (at >= base_ + input_.consumed() + input_.size()) return false;
+    input_.ensure(kZstdHeaderBytes + 1);  // the headers units_ reads at `at`
     if (recorder_ != nullptr && units_.restartable_block(at) && recorder_->wants(out, true)) {
       recorder_->hash(ByteView(static_cast<uint8_t*>(output.dst) + hashed_, output.pos - hashed_));
       hashed_ = output.pos;
@@ -264,7 +280,8 @@ class ZstdStream final : public ChunkedStream {
     ZSTD_outBuffer output{out, capacity, 0};
     while (output.pos == 0) {
       if (input_.size() == 0 && finished_frame_) return 0;
-      ZSTD_inBuffer input{input_.data(), input_.size(), 0};
+      size_t present = input_.available();
+      ZSTD_inBuffer input{input_.data(), present, 0};
       size_t rc = ZSTD_decompressStream(ctx_, &output, &input);
       if (ZSTD_isError(rc)) fail_corrupt("ZSTD: {}", ZSTD_getErrorName(rc));
       input_.consume(input.pos);
@@ -307,7 +324,7 @@ class GzipStream final : public ChunkedStream {
   GzipStream(const MappedFile* file, ByteView in, uint64_t uncompressed_size, const RestartPoint& restart,
              ByteView window, uint32_t flags)
       : ChunkedStream(uncompressed_size, restart.out),
-        input_(file, in.subspan(restart.in)),
+        input_(file, in.subspan(restart.in), restart.in),
         trailer_bytes_(flags & SeekTableHeader::kGzipWrapper ? 8 : 4) {
     if (inflateInit2(&z_, -MAX_WBITS) != Z_OK) fail(ErrorCode::kInternal, "GZIP: cannot allocate a stream");
     raw_ = true;
@@ -322,6 +339,10 @@ class GzipStream final : public ChunkedStream {
     }
   }
   ~GzipStream() override { inflateEnd(&z_); }
+  void stop_at(uint64_t out, uint64_t in_end) override {
+    ChunkedStream::stop_at(out, in_end);
+    input_.set_horizon(in_end + 1);  // a restart's first byte may be partly the block before
+  }
 
  private:
   static constexpr size_t kDeflateWindow = size_t{32} << 10;
@@ -332,7 +353,7 @@ class GzipStream final : public ChunkedStream {
     while (z_.avail_out == capacity) {
       if (input_.size() == 0) return 0;
       z_.next_in = const_cast<Bytef*>(input_.data());
-      z_.avail_in = static_cast<uInt>(std::min<size_t>(input_.size(), size_t{1} << 30));
+      z_.avail_in = static_cast<uInt>(std::min<size_t>(input_.available(), size_t{1} << 30));
       uInt before = z_.avail_in;
       int rc = inflate(&z_, recorder_ != nullptr ? Z_BLOCK : Z_NO_FLUSH);
       input_.consume(before - z_.avail_in);
@@ -417,7 +438,7 @@ WindowedStream::WindowedStream(const char* codec, const MappedFile* file, ByteVi
 WindowedStream::WindowedStream(const char* codec, const MappedFile* file, ByteView in,
                                uint64_t uncompressed_size, const RestartPoint& restart, ByteView window)
     : codec_(codec),
-      input_(file, in.subspan(restart.in)),
+      input_(file, in.subspan(restart.in), restart.in),
       expected_(uncompressed_size),
       produced_(restart.out) {
   if (window.size() > kHistory || restart.out > expected_) fail_corrupt("{}: a bad restart point", codec_);
@@ -435,7 +456,7 @@ void WindowedStream::keep_history() {
 }
 
 uint8_t WindowedStream::next_byte() {
-  if (input_.size() == 0) fail_corrupt("{}: the stream ends early", codec_);
+  if (input_.available() == 0) fail_corrupt("{}: the stream ends early", codec_);
   uint8_t b = *input_.data();
   input_.consume(1);
   return b;
@@ -484,8 +505,31 @@ size_t BufferedPageStream::take(size_t n) {
   return got;
 }
 
+StreamInput::StreamInput(const MappedFile* file, ByteView in, uint64_t origin)
+    : file_(file), in_(in), origin_(origin) {
+  bool in_file = file_ != nullptr && in_.data() >= file_->base() &&
+                 in_.data() + in_.size() <= file_->base() + file_->size();
+  if (in_file && file_->filled_on_demand()) {
+    file_offset_ = static_cast<uint64_t>(in_.data() - file_->base());
+  } else {
+    filled_ = in_.size();  // present: a local file, or bytes in memory
+  }
+}
+
+void StreamInput::fill(size_t n) {
+  size_t from = filled_;  // >= pos_
+  size_t need = std::min(pos_ + n, in_.size());
+  if (from >= in_.size()) return;
+  step_ = step_ == 0 ? kFirstFill : std::min(step_ * 2, kLastFill);
+  size_t cap = from < horizon_ ? horizon_ : in_.size();  // past the horizon: read on as usual
+  size_t to = std::max(need, std::min({from + step_, cap, in_.size()}));
+  if (to > from) file_->fill(file_offset_ + from, to - from);
+  filled_ = to;
+}
+
 void StreamInput::consume(size_t n) {
   pos_ += n;
+  filled_ = std::max(filled_, pos_);
   if (pos_ - released_ >= kReleaseStep) release_consumed();
 }
 
@@ -501,7 +545,7 @@ void StreamInput::release_consumed() {
 std::unique_ptr<PageStream> open_page_stream(Codec codec, const MappedFile& file, uint64_t offset,
                                              uint64_t compressed_size, uint64_t uncompressed_size,
                                              RestartRecorder* recorder) {
-  ByteView in = file.slice(offset, compressed_size);
+  ByteView in = file.view(offset, compressed_size);  // the stream fills what it reads
   switch (codec) {
     case Codec::UNCOMPRESSED: return std::make_unique<UncompressedStream>(&file, in);
     case Codec::SNAPPY: return open_snappy_stream(&file, in, uncompressed_size, recorder);
@@ -516,8 +560,9 @@ std::unique_ptr<PageStream> open_page_stream_at(Codec codec, const MappedFile& f
                                                 uint64_t compressed_size, uint64_t uncompressed_size,
                                                 const RestartPoint& restart, ByteView window, uint32_t flags,
                                                 std::span<const RestartPoint> later) {
-  ByteView in = file.slice(offset, compressed_size);
+  ByteView in = file.view(offset, compressed_size);  // the stream fills what it reads
   if (restart.in > in.size()) fail_corrupt("a restart point lies past the end of the page");
+  if (restart.in > 0) file.fill(offset + restart.in - 1, 1);  // GZIP: the bits of a restart's first byte
   switch (codec) {
     case Codec::SNAPPY: return open_snappy_stream_at(&file, in, uncompressed_size, restart, window);
     case Codec::GZIP:

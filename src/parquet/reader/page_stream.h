@@ -25,6 +25,7 @@
 // Not thread-safe; one stream per thread. The MappedFile must outlive it.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -46,6 +47,15 @@ class PageStream {
   virtual void read(uint8_t* dst, size_t n) = 0;
   // Discards the next n bytes.
   virtual void skip(uint64_t n) = 0;
+  // A hint: the reader wants nothing past decompressed offset `out` for
+  // now, whose compressed input ends by stream offset `in_end` (a restart
+  // point at or after `out`, or the stream's end), so refills need not
+  // decode, nor fetch, what lies beyond. Reads past `out` still work: they
+  // decode further as usual.
+  virtual void stop_at(uint64_t out, uint64_t in_end) {
+    (void)out;
+    (void)in_end;
+  }
 
   uint32_t read_u32_le() {
     uint8_t b[4];
@@ -64,9 +74,19 @@ class BufferedPageStream : public PageStream {
 
  protected:
   virtual void refill() = 0;
+  void stop_at(uint64_t out, uint64_t in_end) override {
+    stop_ = out;
+    (void)in_end;
+  }
+  // Where a refill that starts at decompressed offset `produced` should
+  // stop: the hint when it lies ahead, else `expected` (the page's end).
+  uint64_t refill_end(uint64_t produced, uint64_t expected) const {
+    return stop_ > produced ? std::min(stop_, expected) : expected;
+  }
   Buffer buffer_;
-  size_t pos_ = 0;  // next byte to hand out
-  size_t len_ = 0;  // bytes of buffer_ holding output
+  size_t pos_ = 0;     // next byte to hand out
+  size_t len_ = 0;     // bytes of buffer_ holding output
+  uint64_t stop_ = 0;  // stop_at()'s hint (0: none)
 
  private:
   // Makes bytes available and consumes up to n of them; returns how many.
@@ -96,23 +116,53 @@ std::unique_ptr<PageStream> open_page_stream_at(Codec codec, const MappedFile& f
 // The compressed input of a stream: bytes handed out front to back; those
 // consumed are released from `file` (when not null and `in` lies in it) in
 // steps of a few MB.
+//
+// The input need not be present when the stream opens: `in` is a view()
+// of a file that may fill on demand (an object in remote storage, whose
+// blocks are fetched as they are first read). Decoders read only what
+// available() or ensure() made present, so a stream started deep inside a
+// page of hundreds of MB fetches the stretch it decodes, not the page.
+// Fills grow from 1 MiB to 16 MiB as a stream keeps going (a sequential
+// pass costs few requests); for a local file every byte is present and
+// they cost nothing.
 class StreamInput {
  public:
-  StreamInput(const MappedFile* file, ByteView in) : file_(file), in_(in) {}
+  // `origin`: the stream offset of in[0] (a restart point's, or 0).
+  StreamInput(const MappedFile* file, ByteView in, uint64_t origin = 0);
   ~StreamInput() { release_consumed(); }
   StreamInput(const StreamInput&) = delete;
   StreamInput& operator=(const StreamInput&) = delete;
 
   const uint8_t* data() const { return in_.data() + pos_; }
+  // Bytes left in the stream (not all of them present yet).
   size_t size() const { return in_.size() - pos_; }
+  // Fills stop at stream offset `in_end` (see PageStream::stop_at) unless
+  // a read needs more.
+  void set_horizon(uint64_t in_end) { horizon_ = in_end > origin_ ? in_end - origin_ : 0; }
+  // Bytes present from the cursor on: at least one unless the stream ends.
+  size_t available() {
+    if (pos_ == filled_) fill(1);
+    return filled_ - pos_;
+  }
+  // Makes the next min(n, size()) bytes present.
+  void ensure(size_t n) {
+    if (n > filled_ - pos_) fill(n);
+  }
   uint64_t consumed() const { return pos_; }
+  // n <= the bytes made present.
   void consume(size_t n);
 
  private:
+  void fill(size_t n);
   void release_consumed();
   const MappedFile* file_;
   ByteView in_;
+  uint64_t origin_;
   size_t pos_ = 0;
+  size_t filled_ = 0;          // in_[pos_, filled_) is present
+  size_t step_ = 0;            // the last fill's size
+  size_t horizon_ = SIZE_MAX;  // fills stop here unless a read needs more
+  uint64_t file_offset_ = 0;   // of in_[0], when the file fills on demand
   size_t released_ = 0;
 };
 
@@ -132,6 +182,10 @@ class WindowedStream : public BufferedPageStream {
   WindowedStream(const char* codec, const MappedFile* file, ByteView in, uint64_t uncompressed_size,
                  const RestartPoint& restart, ByteView window);
 
+  void stop_at(uint64_t out, uint64_t in_end) override {
+    BufferedPageStream::stop_at(out, in_end);
+    input_.set_horizon(in_end);
+  }
   // Keeps the last kHistory bytes at the front; new output goes after them.
   void keep_history();
   uint8_t next_byte();

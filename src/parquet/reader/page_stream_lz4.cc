@@ -48,7 +48,8 @@ class Lz4Stream final : public WindowedStream {
   void refill() override {
     keep_history();
     size_t start = len_;
-    while (len_ < buffer_.size() && produced_ < expected_) {
+    uint64_t end = refill_end(produced_, expected_);
+    while (len_ < buffer_.size() && produced_ < end) {
       if (literal_left_ > 0) {
         copy_literal();
       } else if (match_left_ > 0) {
@@ -72,7 +73,7 @@ class Lz4Stream final : public WindowedStream {
 
   void copy_literal() {
     size_t n = static_cast<size_t>(std::min<uint64_t>(literal_left_, buffer_.size() - len_));
-    n = std::min(n, input_.size());
+    n = std::min(n, input_.available());
     if (n == 0) fail_corrupt("LZ4: literals run past the end of the block");
     std::memcpy(buffer_.data() + len_, input_.data(), n);
     input_.consume(n);

@@ -201,7 +201,7 @@ std::optional<SeekTable> build_seek_table(Codec codec, const MappedFile& file, u
   h.stream_size = stream_size;
   h.uncompressed = uncompressed;
   h.codec = static_cast<uint32_t>(codec);
-  ByteView in = file.slice(stream_offset, stream_size);
+  ByteView in = file.slice(stream_offset, std::min<uint64_t>(stream_size, 2));  // the stream fills the rest
   if (codec == Codec::GZIP && in.size() >= 2 && in[0] == 0x1f && in[1] == 0x8b) {
     h.flags |= SeekTableHeader::kGzipWrapper;
   }
@@ -327,6 +327,40 @@ const RestartPoint* SeekTableView::restart_before(uint64_t out) const {
   return it == begin ? nullptr : it - 1;
 }
 
+// The compressed offset by which decoding reaches decompressed offset
+// `out`: the first restart point at or after it (a restart lies at a
+// boundary of the codec's units, so the unit holding byte out - 1 ends
+// there), else the stream's end. An uncompressed stream's offsets are its
+// decompressed ones.
+uint64_t input_end_for(const SeekTableView& table, uint64_t out) {
+  const SeekTableHeader& h = *table.header;
+  if (table.codec() == Codec::UNCOMPRESSED) return std::min(out, h.stream_size);
+  const RestartPoint* begin = table.restarts;
+  const RestartPoint* end = table.restarts + h.num_restarts;
+  const RestartPoint* it =
+      std::lower_bound(begin, end, out, [](const RestartPoint& r, uint64_t o) { return r.out < o; });
+  return it == end ? h.stream_size : it->in;
+}
+
+// Tells the stream where value `index` ends, and makes the compressed bytes
+// from its position up to there present in one fill: for a file in remote
+// storage one ranged GET of about a restart interval plus the value, rather
+// than requests a block at a time as the decoder advances.
+void SeekCursor::fetch_ahead(const SeekTableView& table, const MappedFile& file, size_t index) {
+  const SeekTableHeader& h = *table.header;
+  uint64_t value_end = index + 1 < h.num_values ? table.values[index + 1] : h.uncompressed;
+  uint64_t in_end = input_end_for(table, value_end);
+  stream_->stop_at(value_end, in_end);
+  if (!file.filled_on_demand()) return;
+  uint64_t from = 0;
+  if (table.codec() == Codec::UNCOMPRESSED) {
+    from = std::min(table.values[index], h.stream_size);
+  } else if (const RestartPoint* restart = table.restart_before(at_)) {
+    from = restart->in;
+  }
+  if (in_end > from) file.fill(h.stream_offset + from, in_end - from + kFetchSlack);
+}
+
 SeekCursor::SeekCursor() = default;
 SeekCursor::~SeekCursor() = default;
 
@@ -353,6 +387,7 @@ std::string_view SeekCursor::read(const SeekTableView& table, const MappedFile& 
     at_ = restart_out;
   }
   page_ = nullptr;  // until the read succeeds: a failed stream is not continued
+  fetch_ahead(table, file, index);
   stream_->skip(target - at_);
   uint32_t length = stream_->read_u32_le();
   if (length > max_value_bytes || length > h.uncompressed - target - 4) {

@@ -239,6 +239,10 @@ class SeekCursor {
                         uint64_t max_value_bytes, Buffer& scratch);
 
  private:
+  // Bytes fetched past a value's input: the codecs' look-ahead (a deflate
+  // restart's partial byte, a zstd block header).
+  static constexpr uint64_t kFetchSlack = 64;
+  void fetch_ahead(const SeekTableView& table, const MappedFile& file, size_t index);
   const SeekTableHeader* page_ = nullptr;
   std::unique_ptr<PageStream> stream_;
   uint64_t at_ = 0;  // decompressed offset of the stream's next byte
