@@ -43,6 +43,8 @@ void add_bench_loader(CLI::App& bench, Action& action) {
   command->add_flag("--uint8", o->uint8, "uint8 HWC pixels instead of normalised float32 CHW");
   command->add_flag("--without-replacement", o->without_replacement,
                     "A permutation per group and epoch instead of draws with replacement");
+  add_name_option(*command, "--batching", o->batching, loader::kBatchingNames,
+                  "How samples are grouped into batches");
   command->callback([&action, args] {
     action = [args] {
       loader::bench_loader(args->yaml, args->options, std::cout);

@@ -149,6 +149,13 @@ class PyLoader {
     d["epoch"] = s.epoch;
     d["position"] = s.position;
     d["fingerprint"] = s.fingerprint;
+    d["world_size"] = s.world_size;
+    d["batch_size"] = s.batch_size;
+    if (!s.segment.fresh()) {  // a resumed epoch: its plan and where the resume started
+      d["plan_world_size"] = s.segment.plan_world_size;
+      d["plan_batch_size"] = s.segment.plan_batch_size;
+      d["begin"] = s.segment.begin;
+    }
     return d;
   }
 
@@ -158,6 +165,15 @@ class PyLoader {
     s.epoch = required<uint64_t>(d, "epoch");
     s.position = required<uint64_t>(d, "position");
     s.fingerprint = d.contains("fingerprint") ? nb::cast<uint64_t>(d["fingerprint"]) : 0;
+    if (d.contains("world_size")) {
+      s.world_size = required<uint32_t>(d, "world_size");
+      s.batch_size = required<uint32_t>(d, "batch_size");
+    }
+    if (d.contains("plan_world_size")) {
+      s.segment.plan_world_size = required<uint32_t>(d, "plan_world_size");
+      s.segment.plan_batch_size = required<uint32_t>(d, "plan_batch_size");
+      s.segment.begin = nb::cast<std::vector<uint64_t>>(d["begin"]);
+    }
     ConsumerLock lock(mutex_);
     loader_->load_state(s);
   }

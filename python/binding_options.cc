@@ -111,6 +111,7 @@ nb::dict loader_defaults() {
   d["replacement"] = o.order.sampling == loader::Sampling::kWithReplacement;
   d["threads"] = o.threads;
   d["prefetch"] = o.prefetch;
+  d["batching"] = loader::kBatchingNames.name(o.order.batching);
   d["on_error"] = loader::kOnErrorNames.name(o.on_error);
   d["max_error_reports"] = o.max_error_reports;
   return d;
@@ -208,6 +209,7 @@ nb::dict names() {
   d["python_unicode"] = name_list(dataset::kPythonUnicodeNames);
   d["dtype"] = name_list(loader::kDTypeNames);
   d["on_error"] = name_list(loader::kOnErrorNames);
+  d["batching"] = name_list(loader::kBatchingNames);
   d["compression"] = name_list(parquet::kCodecNames);
   d["reencode"] = name_list(convert::kReencodeNames);
   d["payload"] = name_list(convert::kPayloadNames);
@@ -283,7 +285,9 @@ loader::LoaderOptions loader_options(const nb::dict& given) {
     else if (key == "replacement") {
       l.order.sampling =
           as<bool>(value) ? loader::Sampling::kWithReplacement : loader::Sampling::kWithoutReplacement;
-    } else if (key == "threads")
+    } else if (key == "batching")
+      l.order.batching = parse_name(loader::kBatchingNames, value);
+    else if (key == "threads")
       l.threads = as<int>(value);
     else if (key == "prefetch")
       l.prefetch = as<int>(value);

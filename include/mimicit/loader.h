@@ -3,7 +3,8 @@
 //
 // Three pieces:
 //   - Order: which samples each training step of one rank gets, as a pure
-//     function of (seed, epoch, rank, world_size, batch size, group sizes).
+//     function of (seed, epoch, rank, world_size, batch size, group sizes,
+//     batching, and where in the epoch it starts).
 //   - SampleProducer: what the loader loads from; one sample is a text part
 //     (describe(), cheap) and image slots written straight into the batch
 //     buffer (load_image(), the expensive part). The real producer is
@@ -38,6 +39,46 @@
 //      steps (what DDP needs: ranks never wait on each other's collectives).
 //      The k-th step of group g takes that group's k-th batch.
 //
+// Batching (OrderOptions::batching) regroups the same samples:
+//   - kReference: the order above (the default).
+//   - kByShape: within each group, the samples of the epoch's covered
+//     positions (steps 1-3: what kReference delivers, padding and drop_last
+//     included) are split, stably, into one unit per image count (ascending);
+//     every batch comes from one unit, so no image slot is padding. A unit is
+//     cut into global batches of world_size * batch_size samples in order;
+//     rank r takes positions r, r + W, ... of each. A unit's last global batch
+//     may be short (kept, never dropped or carried into another unit): its
+//     samples are dealt the same way, so ranks then get batches that differ
+//     in size by at most one, and a rank may get an empty batch when fewer
+//     than W samples are left. The epoch covers the same samples as
+//     kReference, every rank has the same number of steps and the same unit
+//     at each step.
+//   - kByLength: as LLaVA's group_by_modality_length (and Hugging Face's
+//     group_by_length): within each group the covered positions are cut into
+//     megabatches of kMegabatch global batches, each sorted by text length
+//     (UTF-8 bytes, longest first, stable), then cut into global batches and
+//     dealt as above; samples of similar length share a batch, which cuts
+//     token padding. Image slots may still be padded.
+//   Step 4 then shuffles the units' batches (a unit per group for kReference
+//   and kByLength), as it does the groups'. The sample shapes (image count,
+//   text length) are the producer's sample_shape(), read once when the
+//   loader opens.
+//
+// Elastic resume. What a step takes is a function of (seed, epoch, group
+// sizes, sampling, batching) and of the epoch's *plan*: the world size,
+// batch size and drop_last the epoch started with, which fix each unit's
+// list of covered positions. A state records the plan and how far each unit
+// went (a sample cursor), so it resumes under any world size and per-rank
+// batch size: the rest of every unit, [cursor, end), is cut into global
+// batches of the new world_size * batch_size and dealt to the new ranks as
+// above (the last one short, kept), in a new seeded shuffle of the units'
+// batches. The rest of the epoch is then covered exactly once across the new
+// ranks: nothing delivered before the state is repeated, nothing the plan
+// covers is skipped, whatever W' and B'. What must stay fixed: the data
+// (group sizes), seed, sampling, batching and drop_last (the fingerprint
+// checks them). A state resumed with the world size and batch size it was
+// saved with continues bit-identically (the same order, from its position).
+// The next epoch (set_epoch) is planned with the loader's own options.
 // A batch never mixes groups. Its images are one buffer of shape
 // (samples, max_images, *image shape): the images of sample j are slots
 // [j * max_images, j * max_images + num_images), and slots past a sample's
@@ -85,6 +126,20 @@ enum class Sampling {
   kWithoutReplacement,  // a permutation per group and epoch
 };
 
+enum class Batching {
+  kReference,  // the reference order: batches may mix image counts (padded)
+  kByShape,    // every batch holds samples with the same number of images
+  kByLength,   // batches of samples of similar text length
+};
+inline constexpr NameTable<Batching> kBatchingNames{
+    "batching",
+    {{Batching::kReference, "reference", "the reference order; fewer images are padded with zeros"},
+     {Batching::kByShape, "by_shape", "each batch holds samples with the same number of images"},
+     {Batching::kByLength, "by_length", "samples of similar text length share a batch"}}};
+
+// Global batches per kByLength megabatch (as Hugging Face's LengthGroupedSampler).
+inline constexpr uint64_t kMegabatch = 50;
+
 struct OrderOptions {
   uint64_t seed = 42;
   uint64_t epoch = 0;
@@ -93,6 +148,27 @@ struct OrderOptions {
   uint32_t batch_size = 1;
   bool drop_last = true;
   Sampling sampling = Sampling::kWithReplacement;
+  Batching batching = Batching::kReference;
+};
+
+// What kByShape and kByLength sort a sample on.
+struct SampleShape {
+  uint32_t images = 0;  // image slots the sample fills
+  uint64_t length = 0;  // text length, UTF-8 bytes
+};
+// Per group, per sample index.
+using GroupShapes = std::vector<std::vector<SampleShape>>;
+
+// Where an order starts in its epoch. Default: a fresh epoch planned with
+// the order's own world size and batch size. Otherwise the epoch was
+// planned with (plan_world_size, plan_batch_size) and begin[u] positions of
+// each unit u are already delivered (Order::continuation()).
+struct Segment {
+  uint32_t plan_world_size = 0;  // 0: a fresh epoch
+  uint32_t plan_batch_size = 0;
+  std::vector<uint64_t> begin;  // per unit (Order::num_units())
+
+  bool fresh() const { return plan_world_size == 0; }
 };
 
 // The samples of one step: a group and indices into that group, in order.
@@ -104,21 +180,36 @@ struct BatchIndices {
 class Order {
  public:
   // group_sizes[g] = number of samples of group g (0 is allowed: no batches).
-  // Errors: kInvalidArgument for batch_size 0, world_size 0, rank >= world_size.
-  Order(std::vector<uint64_t> group_sizes, const OrderOptions& options);
+  // `shapes` is needed by kByShape and kByLength (one entry per sample).
+  // Errors: kInvalidArgument for batch_size 0, world_size 0, rank >= world_size,
+  // missing or mis-sized shapes, a segment whose begin does not fit its plan.
+  Order(std::vector<uint64_t> group_sizes, const OrderOptions& options,
+        std::shared_ptr<const GroupShapes> shapes = nullptr, Segment segment = {});
 
   const OrderOptions& options() const { return options_; }
   const std::vector<uint64_t>& group_sizes() const { return group_sizes_; }
 
   // Steps of this epoch (the same for every rank).
-  size_t num_batches() const { return step_group_.size(); }
+  size_t num_batches() const { return step_unit_.size(); }
   // Step `step` < num_batches() of this rank.
   BatchIndices batch(size_t step) const;
-  // Batches of group g in this epoch, per rank.
+  // Batches of group g in this order, per rank.
   size_t group_batches(size_t group) const { return group_batches_[group]; }
 
+  const Segment& segment() const { return segment_; }
+  // Units: one per group for kReference and kByLength (empty groups
+  // included), one per (group, image count) present for kByShape.
+  size_t num_units() const { return units_.size(); }
+  // Positions of each unit delivered (by all ranks together) after the
+  // first `steps` steps, counting the segment's begin.
+  std::vector<uint64_t> consumed(size_t steps) const;
+  // The segment that continues this epoch after `steps` steps, for an order
+  // of any world size and batch size.
+  Segment continuation(size_t steps) const;
+
   // Identifies what positions mean: a hash of the group sizes, batch size,
-  // world size, drop_last and sampling (not seed, epoch or rank). A saved
+  // world size, drop_last and sampling, and of the batching and segment
+  // when they are not the defaults (not seed, epoch or rank). A saved
   // position is valid only for an order with the same fingerprint.
   uint64_t fingerprint() const;
 
@@ -128,12 +219,21 @@ class Order {
                                              Sampling sampling);
 
  private:
+  struct Unit {
+    uint32_t group = 0;
+    uint64_t begin = 0;          // positions delivered before this segment
+    uint64_t end = 0;            // positions of the unit in the epoch's plan
+    std::vector<uint64_t> mine;  // this rank's samples of [begin, end)
+    size_t batches = 0;
+  };
+
   OrderOptions options_;
   std::vector<uint64_t> group_sizes_;
-  std::vector<std::vector<uint64_t>> rank_indices_;  // per group: this rank's samples
+  Segment segment_;
+  std::vector<Unit> units_;
   std::vector<size_t> group_batches_;
-  std::vector<uint32_t> step_group_;        // per step: its group
-  std::vector<uint32_t> step_group_batch_;  // per step: which batch of that group
+  std::vector<uint32_t> step_unit_;        // per step: its unit
+  std::vector<uint32_t> step_unit_batch_;  // per step: which batch of that unit
 };
 
 // ---------------------------------------------------------------------------
@@ -215,6 +315,12 @@ class SampleProducer {
   // The image slot of every sample of the group.
   virtual ImageLayout image_layout(size_t group) const = 0;
 
+  // The sample's image count and text length, for kByShape / kByLength
+  // (read once per sample when a loader with those opens). The default
+  // describes the sample as of epoch 0; a failure gives {0, 0} (the sample
+  // then fails again, and is reported, when its batch is built).
+  virtual SampleShape sample_shape(size_t group, uint64_t index) const;
+
   // May return null; load_image() must accept a null scratch.
   virtual std::unique_ptr<Scratch> make_scratch() const { return nullptr; }
 
@@ -251,12 +357,19 @@ struct LoaderOptions {
   size_t max_error_reports = 10000;
 };
 
-// What resumes a run: position = batches of the epoch already delivered.
+// What resumes a run: position = batches already delivered of the order of
+// (world_size, batch_size, segment). Loaded with that world size and batch
+// size, it continues that order bit-identically; with others it continues
+// the epoch elastically (see "Elastic resume" above).
 struct LoaderState {
   uint64_t seed = 0;
   uint64_t epoch = 0;
   uint64_t position = 0;
   uint64_t fingerprint = 0;  // Order::fingerprint(); 0 = not checked
+  // 0: the loading loader's own (states saved before elastic resume).
+  uint32_t world_size = 0;
+  uint32_t batch_size = 0;
+  Segment segment;
 };
 
 class Loader {
@@ -274,8 +387,10 @@ class Loader {
 
   // Starts epoch `epoch` from its first batch (discarding prefetched work).
   void set_epoch(uint64_t epoch);
-  // Continues from a saved state. Errors: kInvalidArgument when the
-  // fingerprint differs or the position is past the end of the epoch.
+  // Continues from a saved state, elastically when it was saved with another
+  // world size or batch size. Errors: kInvalidArgument when the fingerprint
+  // differs (other data, seed-independent options or batching) or the
+  // position is past the end of its order.
   void load_state(const LoaderState& state);
   LoaderState state() const;
 
@@ -291,10 +406,13 @@ class Loader {
  private:
   struct Pipeline;
 
-  void restart(uint64_t seed, uint64_t epoch, uint64_t position);
+  std::shared_ptr<const Order> make_order(const OrderOptions& options, Segment segment = {}) const;
+  void restart(std::shared_ptr<const Order> order, uint64_t position);
 
   std::shared_ptr<const SampleProducer> producer_;
   LoaderOptions options_;
+  std::vector<uint64_t> group_sizes_;
+  std::shared_ptr<const GroupShapes> shapes_;  // for kByShape / kByLength
   int threads_ = 1;
   std::shared_ptr<const Order> order_;
   uint64_t position_ = 0;

@@ -28,8 +28,25 @@ shuffle of all groups' batches, the same on every rank, so every rank has
 the same number of steps and the same group at each step. A batch never
 mixes groups.
 
+``batching`` regroups the same samples (loader.h, "Batching"):
+``"reference"`` (default) is the order above, where samples with fewer
+images than the batch's largest are padded with zero images;
+``"by_shape"`` builds every batch from samples with the same number of
+images (frames), so no image slot is padding: each group's samples of the
+epoch are split by image count, each part is cut into global batches of
+``world_size * batch_size`` samples dealt to the ranks, and a part's last,
+short global batch is kept (ranks' batches then differ by at most one
+sample, and may be empty when fewer than ``world_size`` samples are left);
+``"by_length"`` sorts megabatches of 50 global batches by text length (as
+LLaVA's ``group_by_modality_length``) so that samples of similar length
+share a batch. Every mode covers the same samples per epoch, is
+deterministic in (seed, epoch), gives every rank the same steps and
+resumes from ``state_dict()``.
+
 Iteration continues from the current position: after ``load_state_dict``
-it resumes mid-epoch; an epoch fully consumed starts over on the next
+it resumes mid-epoch, under the same or another world size and batch size
+(elastic resume: the rest of the epoch is covered exactly once by the new
+ranks; see ``state_dict``); an epoch fully consumed starts over on the next
 ``iter()`` (call ``set_epoch`` for the next epoch's order). A sample whose
 instruction or image is missing or corrupt is dropped from its batch and
 reported (``errors()``, ``error_count``), never fatal, unless
@@ -84,7 +101,8 @@ class Loader(Reopenable):
                  world_size: Optional[int] = None, seed: Optional[int] = None, epoch: Optional[int] = None,
                  num_threads: Optional[int] = None, prefetch: Optional[int] = None,
                  tokenizer: Any = None, max_seq_len: int = 2048, drop_last: Optional[bool] = None,
-                 replacement: Optional[bool] = None, on_error: Optional[str] = None,
+                 replacement: Optional[bool] = None, batching: Optional[str] = None,
+                 on_error: Optional[str] = None,
                  max_error_reports: Optional[int] = None,
                  return_tensors: str = "auto", bos_token_id: Optional[int] = None,
                  eos_token_id: Optional[int] = None, pad_token_id: Optional[int] = None,
@@ -123,6 +141,7 @@ class Loader(Reopenable):
             epoch=None if epoch is None else int(epoch),
             drop_last=None if drop_last is None else bool(drop_last),
             replacement=None if replacement is None else bool(replacement),
+            batching=None if batching is None else str(batching),
             threads=None if num_threads is None else int(num_threads),
             prefetch=None if prefetch is None else int(prefetch),
             on_error=None if on_error is None else str(on_error),
@@ -192,9 +211,7 @@ class Loader(Reopenable):
 
     def __iter__(self):
         if self._native.position >= self._native.num_batches:
-            state = self._native.state()
-            state["position"] = 0
-            self._native.load_state(state)
+            self._native.set_epoch(self.epoch)  # the whole epoch again, on this loader's own ranks
         while True:
             raw = self._native.next()
             if raw is None:
@@ -217,9 +234,24 @@ class Loader(Reopenable):
     # -- resuming ----------------------------------------------------------
 
     def state_dict(self) -> dict:
-        """``{"seed", "epoch", "position", "fingerprint"}``: what resumes the
-        run exactly where it is (the fingerprint guards against resuming
-        with another batch size, world size, drop_last or data)."""
+        """``{"seed", "epoch", "position", "fingerprint", "world_size",
+        "batch_size"}`` (plus ``"plan_world_size"``, ``"plan_batch_size"`` and
+        ``"begin"`` in an epoch that was itself resumed elastically): the same
+        on every rank, what resumes the run where it is.
+
+        Loaded with the same world size and batch size it continues exactly
+        (the same batches on every rank). Loaded with others (elastic
+        resume: 4 ranks -> 2, 2 -> 3, a new per-rank batch size), the rest of
+        the epoch as it was planned when it started is dealt to the new
+        ranks: every sample not yet delivered is delivered once, nothing
+        delivered is repeated. The epoch's order is a function of the seed,
+        epoch and the plan only, and the state records how far each group (or
+        shape) went, so neither the world size nor the global batch size has
+        to stay fixed. What must: the data, seed, ``drop_last``,
+        ``replacement`` and ``batching`` (the fingerprint checks them). The
+        next epoch is planned for the new ranks. States saved before elastic
+        resume (no ``world_size``) resume only with the same world size and
+        batch size."""
         return dict(self._native.state())
 
     def load_state_dict(self, state: dict) -> None:

@@ -237,20 +237,45 @@ std::vector<SampleError> Loader::Pipeline::errors() {
 
 namespace {
 
-std::vector<uint64_t> group_sizes(const SampleProducer& producer) {
-  std::vector<uint64_t> sizes(producer.num_groups());
-  for (size_t g = 0; g < sizes.size(); ++g) sizes[g] = producer.group_size(g);
-  return sizes;
-}
-
-std::shared_ptr<const Order> make_order(const SampleProducer& producer, OrderOptions options, uint64_t seed,
-                                        uint64_t epoch) {
-  options.seed = seed;
-  options.epoch = epoch;
-  return std::make_shared<const Order>(group_sizes(producer), options);
+// The shapes of every sample, read by `threads` threads (describe() may build
+// a text per sample).
+std::shared_ptr<const GroupShapes> read_shapes(const SampleProducer& producer, int threads) {
+  auto shapes = std::make_shared<GroupShapes>(producer.num_groups());
+  for (size_t g = 0; g < shapes->size(); ++g) {
+    std::vector<SampleShape>& group = (*shapes)[g];
+    group.resize(producer.group_size(g));
+    const size_t n = group.size();
+    const size_t count =
+        std::min<size_t>(static_cast<size_t>(std::max(threads, 1)), std::max<size_t>(n / 256, 1));
+    std::vector<std::thread> pool;
+    for (size_t t = 0; t < count; ++t) {
+      pool.emplace_back([&, t] {
+        for (size_t i = n * t / count; i < n * (t + 1) / count; ++i) {
+          try {
+            group[i] = producer.sample_shape(g, i);
+          } catch (...) {
+            group[i] = {};  // fails again, and is reported, when its batch is built
+          }
+        }
+      });
+    }
+    for (std::thread& thread : pool) thread.join();
+  }
+  return shapes;
 }
 
 }  // namespace
+
+SampleShape SampleProducer::sample_shape(size_t group, uint64_t index) const {
+  try {
+    SampleInfo info;
+    info.index = index;
+    describe(group, 0, index, info);
+    return {info.num_images, info.text.size()};
+  } catch (...) {
+    return {};
+  }
+}
 
 Loader::Loader(std::shared_ptr<const SampleProducer> producer, const LoaderOptions& options)
     : producer_(std::move(producer)), options_(options) {
@@ -258,11 +283,18 @@ Loader::Loader(std::shared_ptr<const SampleProducer> producer, const LoaderOptio
   threads_ = options.threads > 0 ? options.threads
                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int prefetch = options.prefetch > 0 ? options.prefetch : 2 * threads_;
-  order_ = make_order(*producer_, options_.order, options_.order.seed, options_.order.epoch);
+  group_sizes_.resize(producer_->num_groups());
+  for (size_t g = 0; g < group_sizes_.size(); ++g) group_sizes_[g] = producer_->group_size(g);
+  if (options_.order.batching != Batching::kReference) shapes_ = read_shapes(*producer_, threads_);
+  order_ = make_order(options_.order);
   pipeline_ = std::make_unique<Pipeline>(producer_, threads_, prefetch, order_, 0);
 }
 
 Loader::~Loader() = default;
+
+std::shared_ptr<const Order> Loader::make_order(const OrderOptions& options, Segment segment) const {
+  return std::make_shared<const Order>(group_sizes_, options, shapes_, std::move(segment));
+}
 
 bool Loader::next(Batch& out) {
   bool more;
@@ -280,13 +312,9 @@ bool Loader::next(Batch& out) {
   return true;
 }
 
-void Loader::restart(uint64_t seed, uint64_t epoch, uint64_t position) {
-  const OrderOptions& current = order_->options();
-  auto order = seed == current.seed && epoch == current.epoch
-                   ? order_
-                   : make_order(*producer_, options_.order, seed, epoch);
+void Loader::restart(std::shared_ptr<const Order> order, uint64_t position) {
   if (position > order->num_batches()) {
-    fail_invalid("position {} is past the end of epoch {} ({} batches)", position, epoch,
+    fail_invalid("position {} is past the end of epoch {} ({} batches)", position, order->options().epoch,
                  order->num_batches());
   }
   pipeline_->reset(order, position);
@@ -294,19 +322,50 @@ void Loader::restart(uint64_t seed, uint64_t epoch, uint64_t position) {
   position_ = position;
 }
 
-void Loader::set_epoch(uint64_t epoch) { restart(order_->options().seed, epoch, 0); }
+void Loader::set_epoch(uint64_t epoch) {
+  OrderOptions options = options_.order;
+  options.seed = order_->options().seed;
+  options.epoch = epoch;
+  restart(make_order(options), 0);
+}
 
 void Loader::load_state(const LoaderState& state) {
-  if (state.fingerprint != 0 && state.fingerprint != order_->fingerprint()) {
-    fail_invalid(
-        "the loader state was saved with another configuration (group sizes, batch size, "
-        "world size, drop_last or sampling differ)");
+  // The order the state counts steps of: this loader's, or the one of the
+  // world size and batch size it was saved with.
+  OrderOptions saved = options_.order;
+  saved.seed = state.seed;
+  saved.epoch = state.epoch;
+  if (state.world_size != 0) {
+    saved.world_size = state.world_size;
+    saved.batch_size = state.batch_size;
   }
-  restart(state.seed, state.epoch, state.position);
+  const bool same =
+      saved.world_size == options_.order.world_size && saved.batch_size == options_.order.batch_size;
+  if (!same) saved.rank = 0;  // only its global counts are used
+  const bool reuse = same && saved.seed == order_->options().seed && saved.epoch == order_->options().epoch &&
+                     state.segment.fresh() && order_->segment().fresh();
+  std::shared_ptr<const Order> order = reuse ? order_ : make_order(saved, state.segment);
+  if (state.fingerprint != 0 && state.fingerprint != order->fingerprint()) {
+    fail_invalid(
+        "the loader state was saved with another configuration (group sizes, {}"
+        "drop_last, sampling or batching differ)",
+        state.world_size == 0 ? "batch size, world size, " : "");
+  }
+  if (state.position > order->num_batches()) {
+    fail_invalid("position {} is past the end of epoch {} ({} batches)", state.position, state.epoch,
+                 order->num_batches());
+  }
+  if (same) return restart(std::move(order), state.position);
+  // Elastic: the rest of the epoch's plan, dealt to this loader's ranks.
+  OrderOptions mine = options_.order;
+  mine.seed = state.seed;
+  mine.epoch = state.epoch;
+  restart(make_order(mine, order->continuation(state.position)), 0);
 }
 
 LoaderState Loader::state() const {
-  return {order_->options().seed, order_->options().epoch, position_, order_->fingerprint()};
+  const OrderOptions& o = order_->options();
+  return {o.seed, o.epoch, position_, order_->fingerprint(), o.world_size, o.batch_size, order_->segment()};
 }
 
 uint64_t Loader::error_count() const { return pipeline_->error_count(); }

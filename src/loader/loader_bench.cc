@@ -1,5 +1,6 @@
 #include "loader/loader_bench.h"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -43,6 +44,7 @@ LoaderOptions loader_options(const BenchOptions& o) {
   options.order.seed = o.seed;
   options.order.drop_last = false;
   options.order.sampling = o.without_replacement ? Sampling::kWithoutReplacement : Sampling::kWithReplacement;
+  options.order.batching = o.batching;
   options.threads = o.threads;
   options.prefetch = o.prefetch;
   return options;
@@ -52,7 +54,10 @@ struct Pulled {
   uint64_t batches = 0;
   uint64_t samples = 0;
   uint64_t images = 0;
-  double first_batch = 0;  // seconds until the first batch
+  uint64_t image_slots = 0;  // samples * max_images, summed over the batches
+  uint64_t text_bytes = 0;
+  uint64_t text_slots = 0;  // samples * the longest text, in bytes
+  double first_batch = 0;   // seconds until the first batch
   double seconds = 0;
 };
 
@@ -74,7 +79,14 @@ Pulled pull_batches(Loader& loader, const BenchOptions& o) {
     if (std::exchange(first, false)) pulled.first_batch = seconds_since(start);
     ++pulled.batches;
     pulled.samples += batch.samples.size();
-    for (const SampleInfo& s : batch.samples) pulled.images += s.num_images;
+    size_t longest = 0;
+    for (const SampleInfo& s : batch.samples) {
+      pulled.images += s.num_images;
+      pulled.text_bytes += s.text.size();
+      longest = std::max(longest, s.text.size());
+    }
+    pulled.image_slots += uint64_t{batch.max_images} * batch.samples.size();
+    pulled.text_slots += uint64_t{longest} * batch.samples.size();
     progress.advance(batch.samples.size() + batch.errors.size(), batch.images.size());
     if (o.limit > 0 && pulled.samples >= o.limit) break;
   }
@@ -110,6 +122,13 @@ void bench_loader(const std::string& yaml, const BenchOptions& o, std::ostream& 
   out << fmt::format("{:.1f} samples/s, {:.1f} images/s ({} threads, batch {}, S = {})\n",
                      p.seconds > 0 ? p.samples / p.seconds : 0.0, p.seconds > 0 ? p.images / p.seconds : 0.0,
                      loader.threads(), o.batch_size, o.image_size);
+  // Padding: image slots holding zeros, and text bytes a batch pads to its
+  // longest text (the share of tokens padding costs, with bytes for tokens).
+  auto share = [](uint64_t part, uint64_t whole) { return whole > 0 ? 100.0 * part / whole : 0.0; };
+  out << fmt::format("padding ({}): {} of {} image slots ({:.1f}%), {} of {} text bytes ({:.1f}%)\n",
+                     kBatchingNames.name(o.batching), p.image_slots - p.images, p.image_slots,
+                     share(p.image_slots - p.images, p.image_slots), p.text_slots - p.text_bytes,
+                     p.text_slots, share(p.text_slots - p.text_bytes, p.text_slots));
   const std::vector<SampleError> errors = loader.errors();
   for (size_t i = 0; i < errors.size() && i < 10; ++i) {
     const SampleError& e = errors[i];

@@ -1,6 +1,7 @@
 // `mimicit bench loader DATA.yaml`: opens a data YAML as the training loader
 // does, pulls batches as fast as the loader builds them, and reports the
-// start-up time and the samples and images per second.
+// start-up time, the samples and images per second, and the padding of
+// the batches (zero image slots; text bytes short of each batch's longest).
 //
 // Thread-safety: one call at a time per stream; the loader's worker threads
 // are its own.
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "mimicit/loader.h"
 #include "mimicit/preprocess.h"
 #include "mimicit/prompt.h"
 
@@ -28,6 +30,7 @@ struct BenchOptions {
   uint64_t max_pixels = image::PreprocessOptions{}.max_pixels;  // PreprocessOptions::max_pixels
   bool uint8 = false;                // uint8 HWC pixels instead of normalised float32 CHW
   bool without_replacement = false;  // a permutation per group and epoch
+  Batching batching = Batching::kReference;
   dataset::PythonUnicode python_unicode = dataset::PythonUnicode::kPython39;  // SampleOptions::python_unicode
 };
 

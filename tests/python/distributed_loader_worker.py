@@ -7,11 +7,13 @@ The rank joins a gloo process group on 127.0.0.1, then runs the config's
 `runs` one after the other. A run over the whole group takes the Loader's
 rank and world size from torch.distributed; a run over fewer ranks
 (`world_size` < the group's) uses a subgroup of the first ranks and passes
-rank and world size explicitly. Each run builds a Loader, optionally loads
-a saved state, takes `steps` batches (all when 0), checking at every step
+rank and world size explicitly. Each run builds a Loader (the run may set
+its batch_size, drop_last and batching), optionally loads a saved state
+(`state`: a file; `state_from`: the state rank 0 of an earlier run of the
+same launch ended with, for elastic resume onto another world size), takes `steps` batches (all when 0), checking at every step
 with an all_gather that its ranks are at the same step and group, and
-writes <name>.rank<r>.json into `out`: its batches (step, group, ids, a
-digest of the images), the final state, whether the store was mapped
+writes <name>.rank<r>.json into `out`: its batches (step, group, ids, image
+counts, image slots, a digest of the images), the final state, whether the store was mapped
 before the first batch, and the rank's memory before the first batch and
 after the first and the last (VmRSS, RssAnon, the resident pages of the
 store file's mappings), and after each of `again` more epochs.
@@ -62,27 +64,36 @@ def one_run(rank: int, world_size: int, group, run: dict, config: dict) -> None:
     import mimicit
 
     explicit = {} if group is None else {"rank": rank, "world_size": world_size}
-    loader = mimicit.Loader(config["yaml"], config["batch_size"], image_size=config["image_size"],
-                            resample_frames=config["frames"], num_threads=1, drop_last=False,
-                            replacement=run["replacement"],
-                            epoch=config["epoch"], return_tensors="numpy", **explicit)
+    loader = mimicit.Loader(config["yaml"], run.get("batch_size", config["batch_size"]),
+                            image_size=config["image_size"], resample_frames=config["frames"], num_threads=1,
+                            drop_last=run.get("drop_last", False), replacement=run["replacement"],
+                            batching=run.get("batching"), epoch=config["epoch"], return_tensors="numpy",
+                            **explicit)
     assert (loader.rank, loader.world_size) == (rank, world_size)
     if run.get("state"):
         with open(run["state"]) as f:
             loader.load_state_dict(json.load(f))
+    if run.get("state_from"):  # the state an earlier run of this launch saved (rank 0's)
+        with open(os.path.join(config["out"], f"{run['state_from']}.rank0.json")) as f:
+            loader.load_state_dict(json.load(f)["state"])
     mapped_before = store_is_mapped(config["store"])
     before = memory(config["store"])
     batches = []
+    warm = None
     for batch in loader:
         name = batch["task_group"][0] if batch["id"] else ""
         images = np.ascontiguousarray(batch["net_input"]["patch_images"])
         batches.append({"step": batch["step"], "group": name, "ids": list(batch["id"]),
+                        "image_counts": [int(c) for c in batch["image_counts"]], "slots": int(images.shape[2]),
                         "digest": hashlib.sha1(images.tobytes()).hexdigest()})
-        # What DDP relies on: every rank at the same step, on the same group.
+        # What DDP relies on: every rank at the same step, on the same group
+        # (a rank's batch may be empty, naming no group, at the end of a
+        # by_shape unit or of an elastically resumed epoch).
         mine = torch.tensor([batch["step"], GROUPS.index(name)], dtype=torch.int64)
         seen = [torch.zeros_like(mine) for _ in range(world_size)]
         dist.all_gather(seen, mine, group=group)
-        assert all(torch.equal(s, mine) for s in seen), seen
+        assert all(s[0] == mine[0] for s in seen), seen
+        assert len({int(s[1]) for s in seen} - {0}) <= 1, seen
         if len(batches) == 1:
             warm = memory(config["store"])
         if run.get("steps") and len(batches) == run["steps"]:

@@ -3,13 +3,16 @@
 disjoint and together cover each group's epoch list exactly as torch's
 DistributedSampler shards it (the order documented in loader.h); every
 rank takes the same group at the same step; a run resumed in new
-processes from a saved state continues exactly; stores are opened on first
+processes from a saved state continues exactly; a state saved with W ranks
+resumes on W' ranks covering the rest of the epoch exactly once (elastic
+resume, every batching mode); stores are opened on first
 use and read through the shared page cache (no per-rank copy)."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 import socket
 import subprocess
 import sys
@@ -206,3 +209,60 @@ def test_resume_in_new_processes_continues_exactly(data, runs, tmp_path):
     for rank in range(world_size):
         assert len(whole[rank]["batches"]) > HEAD_STEPS
         assert head[rank]["batches"] + tail[rank]["batches"] == whole[rank]["batches"]
+
+
+# Elastic resume (loader.h, "Elastic resume"): (name, batching, W, per-rank
+# batch, W', per-rank batch after, drop_last). Each case: the uninterrupted
+# run on W ranks, its first ELASTIC_STEPS steps, and the rest resumed from
+# that state on W' ranks (state_from: rank 0's saved state).
+ELASTIC_STEPS = 2
+ELASTIC = [("4to2", None, 4, 3, 2, 3, False), ("2to3", None, 2, 3, 3, 3, False),
+           ("2to1", None, 2, 3, 1, 3, True), ("1to2", None, 1, 3, 2, 3, False),
+           ("1to4", None, 1, 4, 4, 1, True), ("4to3", None, 4, 2, 3, 2, False),
+           ("shape4to2", "by_shape", 4, 3, 2, 3, False), ("shape2to3", "by_shape", 2, 3, 3, 3, True),
+           ("length2to3", "by_length", 2, 3, 3, 3, False)]
+
+
+@pytest.fixture(scope="module")
+def elastic(data, tmp_path_factory) -> dict:
+    """ELASTIC in one torch.multiprocessing.spawn of 4 ranks:
+    {name: (whole, head, tail)} of rank records."""
+    out = tmp_path_factory.mktemp("elastic")
+    runs = []
+    for name, batching, world, batch, new_world, new_batch, drop_last in ELASTIC:
+        common = {"replacement": False, "batching": batching, "drop_last": drop_last}
+        runs += [{"name": f"{name}.whole", "world_size": world, "batch_size": batch, **common},
+                 {"name": f"{name}.head", "world_size": world, "batch_size": batch, "steps": ELASTIC_STEPS,
+                  **common},
+                 {"name": f"{name}.tail", "world_size": new_world, "batch_size": new_batch,
+                  "state_from": f"{name}.head", **common}]
+    spawn(4, config(data, out, runs))
+    return {case[0]: tuple(read_run(out, f"{case[0]}.{part}", world)
+                           for part, world in (("whole", case[2]), ("head", case[2]), ("tail", case[4])))
+            for case in ELASTIC}
+
+
+def samples(records: list[dict]) -> Counter:
+    return Counter(i for r in records for b in r["batches"] for i in b["ids"])
+
+
+@pytest.mark.parametrize("case", ELASTIC, ids=[c[0] for c in ELASTIC])
+def test_elastic_resume_on_another_world_size_covers_the_epoch_exactly_once(elastic, case):
+    name, batching, world, batch, new_world, new_batch, _ = case
+    whole, head, tail = elastic[name]
+    state = head[0]["state"]
+    assert all(r["state"] == state for r in head)
+    assert (state["world_size"], state["batch_size"], state["position"]) == (world, batch, ELASTIC_STEPS)
+    assert [len(r["batches"]) for r in head] == [ELASTIC_STEPS] * world
+    assert len(tail) == new_world and tail[0]["batches"]
+    # The rest on the new ranks: nothing seen before the state repeated,
+    # nothing skipped: the head and the tail together are the whole epoch.
+    assert samples(head) + samples(tail) == samples(whole)
+    assert all(len(b["ids"]) <= new_batch for r in tail for b in r["batches"])
+    # Every new rank the same steps (the live all_gather checked the group).
+    assert len({len(r["batches"]) for r in tail}) == 1
+    assert all(r["len"] == len(r["batches"]) for r in tail)
+    assert all(r["errors"] == 0 for r in whole + head + tail)
+    if batching == "by_shape":  # no image slot is padding, before and after the resume
+        for r in whole + tail:
+            assert all(c == b["slots"] for b in r["batches"] for c in b["image_counts"])

@@ -7,6 +7,8 @@ records reported and skipped, tokenisation and zero-copy tensors.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import base64
 import gc
 import io
@@ -298,9 +300,16 @@ def test_loader_resume_equals_uninterrupted(data):
     assert head + [digest(b) for b in resumed] == expected
     # A finished epoch starts over on the next iteration.
     assert [digest(b) for b in resumed] == expected
-    other = mimicit.Loader(data["yaml"], 5, image_size=16, return_tensors="numpy", rank=0, world_size=1)
+    # Other data options cannot resume it (another batch size can: elastic resume).
+    other = mimicit.Loader(data["yaml"], 3, image_size=16, return_tensors="numpy", rank=0, world_size=1,
+                           replacement=False)
     with pytest.raises(ValueError, match="another configuration"):
         other.load_state_dict(state)
+    # A state saved before elastic resume (no world_size) needs the same batch size.
+    old = {k: state[k] for k in ("seed", "epoch", "position", "fingerprint")}
+    other = mimicit.Loader(data["yaml"], 5, image_size=16, return_tensors="numpy", rank=0, world_size=1)
+    with pytest.raises(ValueError, match="another configuration"):
+        other.load_state_dict(old)
 
 
 def test_loader_set_epoch_changes_the_order(data):
@@ -452,3 +461,96 @@ def test_loader_rank_defaults_from_the_environment(data, monkeypatch):
     assert (loader.rank, loader.world_size) == (0, 1)
     with pytest.raises(ValueError, match="rank 2 is out of range"):
         mimicit.Loader(data["yaml"], 2, rank=2, world_size=2)
+
+
+# ---------------------------------------------------------------------------
+# Batching modes and elastic resume (loader.h "Batching", "Elastic resume")
+
+def shaped_run(data, world_size: int, batching: str, *, batch_size: int = 3, state=None, steps=None,
+               drop_last: bool = False):
+    """Every rank's batches (ids, image counts, patch_images shape) and its final state."""
+    ranks = []
+    for rank in range(world_size):
+        loader = mimicit.Loader(data["yaml"], batch_size, rank=rank, world_size=world_size, image_size=8,
+                                resample_frames=3, replacement=False, drop_last=drop_last, num_threads=1,
+                                batching=batching, epoch=1, return_tensors="numpy")
+        if state is not None:
+            loader.load_state_dict(state)
+        batches = []
+        for batch in loader:
+            batches.append((batch["step"], batch["task_group"][0] if batch["id"] else None, list(batch["id"]),
+                            [int(c) for c in batch["image_counts"]], batch["net_input"]["patch_images"].shape))
+            if steps is not None and len(batches) == steps:
+                break
+        ranks.append({"batches": batches, "state": loader.state_dict(), "len": len(loader)})
+    return ranks
+
+
+def same_steps(ranks) -> bool:
+    """Every rank the same steps, and one group at each (an empty batch names none)."""
+    steps = [[b[0] for b in r["batches"]] for r in ranks]
+    groups = [{b[1] for b in batches if b[1] is not None} for batches in zip(*(r["batches"] for r in ranks))]
+    return all(s == steps[0] for s in steps) and all(len(g) <= 1 for g in groups)
+
+
+def ids_of(ranks) -> Counter:
+    return Counter(i for r in ranks for b in r["batches"] for i in b[2])
+
+
+@pytest.mark.parametrize("batching", ["by_shape", "by_length"])
+@pytest.mark.parametrize("world_size", [1, 3])
+def test_batching_covers_the_reference_epoch_on_every_rank_alike(data, batching, world_size):
+    reference = shaped_run(data, world_size, "reference")
+    ranks = shaped_run(data, world_size, batching)
+    assert ids_of(ranks) == ids_of(reference)  # the same samples, as often
+    assert same_steps(ranks)
+    assert all(r["len"] == len(r["batches"]) for r in ranks)
+    assert shaped_run(data, world_size, batching) == ranks  # deterministic
+    if batching == "by_shape":
+        padded = [c for r in reference for b in r["batches"] for c in b[3] if c < b[4][2]]
+        assert padded  # the reference pads IMAGE_TEXT batches with zero images
+        for r in ranks:
+            for _, group, ids, counts, shape in r["batches"]:
+                assert len(set(counts)) <= 1 and all(c == shape[2] for c in counts)  # no padding slot
+                assert all(len(data["records"][group][i]["image_ids"]) == counts[0]
+                           for i in ids if group == "IMAGE_TEXT")
+
+
+def test_batching_names_and_default(data):
+    from mimicit import _options
+    assert _options.NAMES["batching"] == ["reference", "by_shape", "by_length"]
+    assert _options.DEFAULTS["loader"]["batching"] == "reference"
+    with pytest.raises(ValueError, match="unknown batching 'shape'"):
+        mimicit.Loader(data["yaml"], 2, batching="shape", rank=0, world_size=1)
+
+
+@pytest.mark.parametrize("batching", ["reference", "by_shape", "by_length"])
+def test_batching_resumes_exactly_on_the_same_world(data, batching):
+    whole = shaped_run(data, 2, batching)
+    head = shaped_run(data, 2, batching, steps=4)
+    assert head[0]["state"] == head[1]["state"] and head[0]["state"]["position"] == 4
+    tail = shaped_run(data, 2, batching, state=head[0]["state"])
+    for r in range(2):
+        assert head[r]["batches"] + tail[r]["batches"] == whole[r]["batches"]
+
+
+@pytest.mark.parametrize("batching", ["reference", "by_shape", "by_length"])
+@pytest.mark.parametrize("world, new_world, batch_size, new_batch_size",
+                         [(4, 2, 2, 2), (2, 3, 3, 3), (2, 1, 2, 2), (1, 2, 3, 3), (1, 4, 2, 1), (3, 2, 2, 5)])
+def test_elastic_resume_covers_the_rest_exactly_once(data, batching, world, new_world, batch_size,
+                                                     new_batch_size):
+    whole = shaped_run(data, world, batching, batch_size=batch_size, drop_last=True)
+    head = shaped_run(data, world, batching, batch_size=batch_size, steps=3, drop_last=True)
+    state = head[0]["state"]
+    assert (state["world_size"], state["batch_size"], state["position"]) == (world, batch_size, 3)
+    tail = shaped_run(data, new_world, batching, batch_size=new_batch_size, state=state, drop_last=True)
+    assert ids_of(head) + ids_of(tail) == ids_of(whole)
+    assert same_steps(tail)
+    assert all(len(b[2]) <= new_batch_size for r in tail for b in r["batches"])
+    # The resumed epoch saves and resumes too, on yet another world.
+    if tail[0]["len"] >= 2:
+        mid = shaped_run(data, new_world, batching, batch_size=new_batch_size, state=state, steps=1,
+                         drop_last=True)
+        assert "begin" in mid[0]["state"]
+        rest = shaped_run(data, world, batching, batch_size=batch_size, state=mid[0]["state"], drop_last=True)
+        assert ids_of(head) + ids_of(mid) + ids_of(rest) == ids_of(whole)

@@ -296,6 +296,15 @@ TEST(Loader, LoadStateChecksTheConfiguration) {
   Loader loader(producer, loader_options(1));
   LoaderState state = loader.state();
   Loader other(producer, loader_options(1, 5));
+  LoaderOptions dropping = loader_options(1);
+  dropping.order.drop_last = true;
+  EXPECT_THROW(Loader(producer, dropping).load_state(state), Error);  // other epoch coverage
+  LoaderOptions shaped = loader_options(1);
+  shaped.order.batching = Batching::kByShape;
+  EXPECT_THROW(Loader(producer, shaped).load_state(state), Error);
+  // Another batch size resumes elastically; a state without its world size
+  // and batch size (saved before elastic resume) only with the same ones.
+  state.world_size = state.batch_size = 0;
   EXPECT_THROW(other.load_state(state), Error);
   state.position = loader.order().num_batches() + 1;
   EXPECT_THROW(loader.load_state(state), Error);
@@ -329,6 +338,98 @@ TEST(Loader, RanksSplitEveryGroup) {
   EXPECT_EQ(all.size(), 42u + 27u + 9u);
   std::set<std::string> distinct(all.begin(), all.end());
   EXPECT_EQ(distinct.size(), 40u + 25u + 9u);
+}
+
+// Digests of every rank of a world, from `state` when given.
+std::vector<std::vector<Digest>> run_world(const std::shared_ptr<TestProducer>& producer, uint32_t world,
+                                           uint32_t batch, Batching batching, const LoaderState* state,
+                                           size_t limit, std::vector<LoaderState>* states = nullptr) {
+  std::vector<std::vector<Digest>> out;
+  for (uint32_t rank = 0; rank < world; ++rank) {
+    LoaderOptions options = loader_options(2, batch);
+    options.order.rank = rank;
+    options.order.world_size = world;
+    options.order.sampling = Sampling::kWithoutReplacement;
+    options.order.batching = batching;
+    Loader loader(producer, options);
+    loader.set_epoch(2);
+    if (state != nullptr) loader.load_state(*state);
+    out.push_back(drain(loader, limit));
+    if (states != nullptr) states->push_back(loader.state());
+  }
+  return out;
+}
+
+std::multiset<std::string> ids_of(const std::vector<std::vector<Digest>>& ranks) {
+  std::multiset<std::string> ids;
+  for (const auto& batches : ranks) {
+    for (const Digest& d : batches) ids.insert(d.ids.begin(), d.ids.end());
+  }
+  return ids;
+}
+
+TEST(Loader, ElasticResumeCoversTheRestOnce) {
+  auto producer = std::make_shared<TestProducer>();
+  for (Batching batching : {Batching::kReference, Batching::kByShape, Batching::kByLength}) {
+    for (auto [world, next_world] : {std::pair{4u, 2u}, {2u, 3u}, {2u, 1u}, {1u, 2u}}) {
+      SCOPED_TRACE(testing::Message()
+                   << kBatchingNames.name(batching) << " " << world << " -> " << next_world);
+      const std::multiset<std::string> expected =
+          ids_of(run_world(producer, world, 3, batching, nullptr, SIZE_MAX));
+      std::vector<LoaderState> states;
+      const auto head = run_world(producer, world, 3, batching, nullptr, 5, &states);
+      for (const LoaderState& s : states) {
+        EXPECT_EQ(s.position, 5u);
+        EXPECT_EQ(s.fingerprint, states[0].fingerprint);
+      }
+      const auto tail = run_world(producer, next_world, 3, batching, &states[0], SIZE_MAX);
+      std::multiset<std::string> all = ids_of(head);
+      for (const std::string& id : ids_of(tail)) all.insert(id);
+      EXPECT_EQ(all, expected);
+    }
+  }
+}
+
+TEST(Loader, ResumedEpochResumesBitIdenticallyOnItsWorld) {
+  // 4 ranks -> 2 ranks after 5 steps; the 2-rank run saves after 3 more
+  // steps, and that state loaded on 2 ranks continues it exactly.
+  auto producer = std::make_shared<TestProducer>();
+  std::vector<LoaderState> states;
+  run_world(producer, 4, 3, Batching::kByShape, nullptr, 5, &states);
+  const auto whole = run_world(producer, 2, 3, Batching::kByShape, &states[0], SIZE_MAX);
+  std::vector<LoaderState> mid;
+  const auto head = run_world(producer, 2, 3, Batching::kByShape, &states[0], 3, &mid);
+  EXPECT_FALSE(mid[0].segment.fresh());
+  const auto tail = run_world(producer, 2, 3, Batching::kByShape, &mid[0], SIZE_MAX);
+  for (size_t r = 0; r < 2; ++r) {
+    std::vector<Digest> joined = head[r];
+    joined.insert(joined.end(), tail[r].begin(), tail[r].end());
+    EXPECT_EQ(joined, whole[r]);
+  }
+}
+
+TEST(Loader, ByShapeBatchesHaveNoImagePadding) {
+  auto producer = std::make_shared<TestProducer>();
+  const auto reference = run_world(producer, 2, 4, Batching::kReference, nullptr, SIZE_MAX);
+  const auto shaped = run_world(producer, 2, 4, Batching::kByShape, nullptr, SIZE_MAX);
+  EXPECT_EQ(ids_of(shaped), ids_of(reference));
+  EXPECT_EQ(shaped[0].size(), shaped[1].size());
+  size_t padded_reference = 0;
+  for (const auto* ranks : {&reference, &shaped}) {
+    for (const auto& batches : *ranks) {
+      for (const Digest& d : batches) {
+        for (uint64_t index : d.indices) {
+          const uint32_t images = static_cast<uint32_t>(1 + index % 3);  // TestProducer's count
+          if (ranks == &shaped) {
+            EXPECT_EQ(images, d.max_images) << "step " << d.step;
+          } else {
+            padded_reference += images < d.max_images;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(padded_reference, 0u);
 }
 
 TEST(Loader, LoadSampleReturnsOneSampleOrThrows) {
