@@ -41,7 +41,8 @@ std::shared_ptr<const GroupShapes> shapes_for(const std::vector<uint64_t>& sizes
 
 // The orders of every rank of a world.
 std::vector<Order> world_orders(const std::vector<uint64_t>& sizes, OrderOptions o,
-                                const std::shared_ptr<const GroupShapes>& shapes, const Segment& segment = {}) {
+                                const std::shared_ptr<const GroupShapes>& shapes,
+                                const Segment& segment = {}) {
   std::vector<Order> ranks;
   for (uint32_t r = 0; r < o.world_size; ++r) {
     o.rank = r;
@@ -78,7 +79,8 @@ TEST(LoaderBatching, EveryModeCoversTheReferenceEpoch) {
     for (uint32_t world : {1u, 2u, 3u, 4u}) {
       for (uint32_t batch : {1u, 3u, 8u}) {
         SCOPED_TRACE(testing::Message() << "world " << world << " batch " << batch << " drop " << drop_last);
-        const auto reference = world_orders(kSizes, make(batch, world, Batching::kReference, drop_last), shapes);
+        const auto reference =
+            world_orders(kSizes, make(batch, world, Batching::kReference, drop_last), shapes);
         const Multiset expected = delivered(reference, 0, reference[0].num_batches());
         for (Batching batching : {Batching::kByShape, Batching::kByLength}) {
           const auto ranks = world_orders(kSizes, make(batch, world, batching, drop_last), shapes);
@@ -151,8 +153,8 @@ TEST(LoaderElastic, RestOfTheEpochIsCoveredExactlyOnceOnAnotherWorld) {
   struct Case {
     uint32_t world, batch, new_world, new_batch;
   };
-  const Case cases[] = {{4, 2, 2, 2}, {2, 3, 3, 3}, {2, 2, 1, 2}, {1, 4, 2, 4}, {1, 2, 4, 2},
-                        {4, 2, 3, 5}, {3, 1, 2, 1}, {2, 4, 2, 2}};
+  const Case cases[] = {{4, 2, 2, 2}, {2, 3, 3, 3}, {2, 2, 1, 2}, {1, 4, 2, 4},
+                        {1, 2, 4, 2}, {4, 2, 3, 5}, {3, 1, 2, 1}, {2, 4, 2, 2}};
   for (Batching batching : {Batching::kReference, Batching::kByShape, Batching::kByLength}) {
     for (bool drop_last : {false, true}) {
       for (const Case& c : cases) {
@@ -160,17 +162,19 @@ TEST(LoaderElastic, RestOfTheEpochIsCoveredExactlyOnceOnAnotherWorld) {
         const size_t steps = whole[0].num_batches();
         const Multiset expected = delivered(whole, 0, steps);
         for (size_t k : {size_t{0}, size_t{1}, steps / 3, steps - 1, steps}) {
-          SCOPED_TRACE(testing::Message() << kBatchingNames.name(batching) << " drop " << drop_last << " "
-                                          << c.world << "x" << c.batch << " -> " << c.new_world << "x"
-                                          << c.new_batch << " at step " << k);
+          SCOPED_TRACE(testing::Message()
+                       << kBatchingNames.name(batching) << " drop " << drop_last << " " << c.world << "x"
+                       << c.batch << " -> " << c.new_world << "x" << c.new_batch << " at step " << k);
           const Segment rest = whole[0].continuation(k);
           for (const Order& order : whole) EXPECT_EQ(order.continuation(k).begin, rest.begin);
-          const auto resumed = world_orders(kSizes, make(c.new_batch, c.new_world, batching, drop_last), shapes, rest);
+          const auto resumed =
+              world_orders(kSizes, make(c.new_batch, c.new_world, batching, drop_last), shapes, rest);
           const Multiset tail = delivered(resumed, 0, resumed[0].num_batches());
           EXPECT_EQ(merged(delivered(whole, 0, k), tail), expected);
           // Every batch of the rest is at most the new batch size.
           for (const Order& order : resumed) {
-            for (size_t s = 0; s < order.num_batches(); ++s) EXPECT_LE(order.batch(s).indices.size(), c.new_batch);
+            for (size_t s = 0; s < order.num_batches(); ++s)
+              EXPECT_LE(order.batch(s).indices.size(), c.new_batch);
           }
           // And a second resume, back on the first world, mid-way.
           const size_t half = resumed[0].num_batches() / 2;
