@@ -266,3 +266,15 @@ def test_elastic_resume_on_another_world_size_covers_the_epoch_exactly_once(elas
     if batching == "by_shape":  # no image slot is padding, before and after the resume
         for r in whole + tail:
             assert all(c == b["slots"] for b in r["batches"] for c in b["image_counts"])
+
+
+def test_elastic_resume_under_torchrun_in_new_processes(data, elastic, tmp_path):
+    # The 4-rank head's state, resumed by 3 new processes that torchrun starts.
+    whole, head, _ = elastic["4to3"]
+    saved = tmp_path / "state.json"
+    saved.write_text(json.dumps(head[0]["state"]))
+    torchrun(3, config(data, tmp_path, [{"name": "tail", "replacement": False, "batch_size": 2,
+                                         "state": str(saved)}]))
+    tail = read_run(tmp_path, "tail", 3)
+    assert samples(head) + samples(tail) == samples(whole)
+    assert len({len(r["batches"]) for r in tail}) == 1
