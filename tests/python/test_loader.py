@@ -310,6 +310,9 @@ def test_loader_resume_equals_uninterrupted(data):
     other = mimicit.Loader(data["yaml"], 5, image_size=16, return_tensors="numpy", rank=0, world_size=1)
     with pytest.raises(ValueError, match="another configuration"):
         other.load_state_dict(old)
+    again = make()
+    again.load_state_dict(old)  # with the same ones it resumes as before
+    assert head + [digest(b) for b in again] == expected
 
 
 def test_loader_set_epoch_changes_the_order(data):
