@@ -1,9 +1,15 @@
 // `mimicit convert SRC... -o OUT [--to hf|otter|llava]`: argument parsing
 // only; the work is convert::convert_images (image stores) or
 // convert::convert_layout (whole datasets, --to).
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -27,7 +33,44 @@ const std::map<std::string, int> kPngLevels = {{"fast", convert::ConvertOptions:
                                                {"8", 8},
                                                {"9", 9}};
 
+// While a conversion into s3:// runs, SIGINT and SIGTERM abort its
+// multipart uploads (nothing of the output remains) before the process
+// dies of the signal. They are blocked before any thread starts, so only
+// the waiter takes them, in ordinary code.
+class AbortUploadsOnSignal {
+ public:
+  AbortUploadsOnSignal() {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+    waiter_ = std::thread([this] {
+      int signal = 0;
+      sigwait(&signals_, &signal);
+      if (done_) return;
+      convert::abort_uploads();
+      // Die of the signal, as without this handler.
+      ::signal(signal, SIG_DFL);
+      pthread_sigmask(SIG_UNBLOCK, &signals_, nullptr);
+      ::raise(signal);
+    });
+  }
+  ~AbortUploadsOnSignal() {
+    done_ = true;
+    pthread_kill(waiter_.native_handle(), SIGTERM);
+    waiter_.join();
+    pthread_sigmask(SIG_UNBLOCK, &signals_, nullptr);
+  }
+
+ private:
+  sigset_t signals_;
+  std::atomic<bool> done_{false};
+  std::thread waiter_;
+};
+
 int run_convert(const convert::ConvertOptions& options) {
+  std::optional<AbortUploadsOnSignal> on_signal;
+  if (options.out.starts_with("s3://")) on_signal.emplace();
   convert::ConvertReport r = convert::convert_images(options);
   std::cout << fmt::format("{}: {} images in {} parts ({}), {} dropped{}, {} duplicate ids, {:.1f} s\n",
                            options.out, r.images, r.partitions, format_bytes(r.bytes_out), r.dropped,

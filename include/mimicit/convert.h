@@ -29,6 +29,16 @@
 // was, and the next run into `out` removes the killed runs' folders.
 // Deterministic: the same inputs and options give byte-identical files.
 //
+// An s3://bucket/prefix output (docs/object_storage.md) must hold no object
+// when the run starts. The files are built in a local staging folder (the
+// system's temporary folder; a merge: `work_dir`), each uploaded as soon as
+// it is complete by a multipart upload left open, and all the uploads are
+// completed together once every file was sent: the objects appear at their
+// final keys only when the run succeeds. A failed run aborts the uploads
+// and leaves the prefix empty; a process stopped by a signal should call
+// abort_uploads() first (the CLI does, on SIGINT and SIGTERM). http(s)://
+// outputs are refused (read-only).
+//
 // Sharded (mimicit.dask.convert): plan_convert() cuts storage order into
 // shards, convert_shard() processes one shard anywhere the files are
 // visible (another process, another machine on shared storage), and
@@ -95,6 +105,12 @@ struct ConvertReport {
 };
 
 ConvertReport convert_images(const ConvertOptions& options);
+
+// Aborts the multipart uploads of s3:// outputs under way in this process
+// (waiting for a commit under way to end), so that a process about to die
+// of a signal leaves no partial output. Call it from a thread (sigwait),
+// not from a signal handler. Never throws.
+void abort_uploads() noexcept;
 
 // ---------------------------------------------------------------------------
 // Sharded conversion.

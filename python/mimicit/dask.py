@@ -37,6 +37,13 @@ cancelled (KeyboardInterrupt) or killed run leaves ``out`` as it was, and
 its work folder (``OUT.tmp-dask-*``) is removed, or, when this process was
 killed, by the next run into the same output. Two runs into the same output
 at the same time are not supported.
+
+``out`` may be ``s3://bucket/prefix`` (an empty prefix): the merge task
+uploads each part as it is written and completes the uploads only when all
+are sent, so the objects appear only when the run succeeds; a failed or
+cancelled run aborts them (docs/object_storage.md). The work folder is then
+``work_dir`` (a folder every worker sees; default: this process's
+temporary folder, which fits a LocalCluster).
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ import glob
 import json
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from typing import Optional, Sequence, Union
@@ -71,7 +79,10 @@ def _threads_of_cluster(client) -> int:
 
 
 def _absolute(path: PathLike) -> str:
-    return os.path.abspath(os.fsdecode(path))
+    path = os.fsdecode(path)
+    if path.startswith(("s3://", "http://", "https://")):
+        return path
+    return os.path.abspath(path)
 
 
 # -- convert ---------------------------------------------------------------
@@ -142,7 +153,7 @@ def convert(sources: Union[PathLike, Sequence[PathLike]], out: PathLike, *, clie
             reencode: Optional[str] = None, resize: Optional[int] = None, verify: Optional[bool] = None,
             png_level: Union[int, str, None] = None, jpeg_quality: Optional[int] = None,
             payload: Optional[str] = None, threads: int = 1, shard_images: Optional[int] = None, tasks_per_thread: int = 3,
-            retries: int = 2) -> dict:
+            retries: int = 2, work_dir: Optional[PathLike] = None) -> dict:
     """Converts ``sources`` into the store folder ``out`` on the cluster of
     ``client`` (default: the current Dask client), as ``mimicit convert
     SOURCES -o OUT`` does on one machine (the options are its flags, with
@@ -151,7 +162,8 @@ def convert(sources: Union[PathLike, Sequence[PathLike]], out: PathLike, *, clie
     ``threads``: C++ threads per task (default 1: the workers' threads run
     tasks side by side). ``shard_images``: images per shard; default: about
     ``tasks_per_thread`` shards per worker thread of the cluster.
-    ``retries``: reruns of a task that raised.
+    ``retries``: reruns of a task that raised. ``work_dir``: the folder for
+    the shards' work folder when ``out`` is s3:// (see above).
 
     Returns the report: ``images``, ``dropped``, ``duplicates``,
     ``partitions``, ``bytes_in``, ``bytes_out``, ``shards``,
@@ -167,11 +179,19 @@ def convert(sources: Union[PathLike, Sequence[PathLike]], out: PathLike, *, clie
     if shard_images is not None and int(shard_images) < 1:
         raise ValueError(f"shard_images must be at least 1, not {shard_images}")
     out = options["out"]
-    _remove_leftovers(out)
+    if out.startswith(("s3://", "http://", "https://")):
+        # The work folder is local (shared by the workers); the output is
+        # uploaded by the merge.
+        base = _absolute(work_dir if work_dir is not None else tempfile.gettempdir())
+        os.makedirs(base, exist_ok=True)
+        work_base = os.path.join(base, "mimicit-" + uuid.uuid5(uuid.NAMESPACE_URL, out).hex[:12])
+    else:
+        work_base = out
+    _remove_leftovers(work_base)
     wanted_shards = _threads_of_cluster(client) * max(1, int(tasks_per_thread))
     plan = client.submit(_plan_task, options, int(shard_images or 0), wanted_shards,
                          retries=retries, pure=False).result()
-    work_dir = out + _WORK_SUFFIX + uuid.uuid4().hex[:12]
+    work_dir = work_base + _WORK_SUFFIX + uuid.uuid4().hex[:12]
     os.makedirs(work_dir)
     futures: list = []
     try:

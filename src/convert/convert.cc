@@ -15,6 +15,7 @@
 #include "convert/convert_image.h"
 #include "convert/convert_internal.h"
 #include "convert/convert_parts.h"
+#include "convert/convert_upload.h"
 #include "mimicit/base64.h"
 #include "mimicit/error.h"
 #include "mimicit/file.h"
@@ -33,6 +34,8 @@ namespace internal {
 void check_options(const ConvertOptions& options) {
   if (options.sources.empty()) fail_invalid("no source to convert");
   if (options.out.empty()) fail_invalid("no output folder (-o)");
+  if (options.out.starts_with("http://") || options.out.starts_with("https://"))
+    fail_invalid("{}: http(s):// URLs are read-only; convert writes to a local folder or s3://", options.out);
   // Same bound as decoding: a larger N would allocate more per image than
   // the decoder ever accepts from a file.
   uint64_t max_pixels = image::DecodeOptions{}.max_pixels;
@@ -112,8 +115,8 @@ using namespace internal;
 
 // Sorted sources: each image goes straight into the parts as it is read.
 void convert_sorted(const ImageStore& store, const ConvertOptions& options, const fs::path& temp,
-                    ConvertReport& report) {
-  PartWriter parts(temp, options);
+                    ConvertReport& report, const FileDone& on_part) {
+  PartWriter parts(temp, options, on_part);
   DropLog drops(temp / "_dropped.jsonl");
   WorkerPool pool(options.threads);
   Progress progress("converting", store.size(), options.progress);
@@ -142,7 +145,7 @@ void convert_sorted(const ImageStore& store, const ConvertOptions& options, cons
 // Unsorted sources: the whole store as one shard (its values spilled in
 // storage order into a hidden folder of the output), then the merge.
 void convert_unsorted(const ImageStore& store, const ConvertOptions& options, const fs::path& temp,
-                      ConvertReport& report) {
+                      ConvertReport& report, const FileDone& on_part) {
   ConvertPlan plan;
   plan.images = store.size();
   plan.duplicates = store.duplicates().size();
@@ -160,8 +163,37 @@ void convert_unsorted(const ImageStore& store, const ConvertOptions& options, co
     write_shard(store, options, plan.shards[0], dir, pool, &progress);
     progress.finish();
   }
-  report = merge_into(store, options, plan, work, temp);
+  report = merge_into(store, options, plan, work, temp, on_part);
   fs::remove_all(work);
+}
+
+// An s3:// output: built in a local staging folder, each part uploaded as
+// it closes, all committed at the end (convert_upload.h).
+ConvertReport convert_to_remote(const ImageStore& store, const ConvertOptions& options,
+                                std::chrono::steady_clock::time_point start) {
+  RemoteOutput remote(options.out);
+  const std::string staging = (fs::temp_directory_path() / "mimicit-convert-upload").string();
+  remove_stale_temporaries(staging);
+  LockedTempDir temp_dir(staging);
+  const fs::path temp(temp_dir.path());
+  ConvertReport report;
+  const FileDone upload = [&](const fs::path& p) { remote.add(p); };
+  try {
+    if (storage_order_is_sorted(store))
+      convert_sorted(store, options, temp, report, upload);
+    else
+      convert_unsorted(store, options, temp, report, upload);
+    remote.add_folder(temp);
+    remote.commit();
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(temp, ignored);
+    throw;
+  }
+  std::error_code ignored;
+  fs::remove_all(temp, ignored);
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
 }
 
 }  // namespace
@@ -170,6 +202,7 @@ ConvertReport convert_images(const ConvertOptions& options) {
   auto start = std::chrono::steady_clock::now();
   check_options(options);
   auto store = ImageStore::open(options.sources, full_pass_options());
+  if (is_remote_output(options.out)) return convert_to_remote(*store, options, start);
   fs::path out = output_path(options);
   // The output is built in a locked temporary folder beside `out`, renamed
   // over it when complete. The folders of runs into `out` that were killed
@@ -181,9 +214,9 @@ ConvertReport convert_images(const ConvertOptions& options) {
   ConvertReport report;
   try {
     if (storage_order_is_sorted(*store))
-      convert_sorted(*store, options, temp, report);
+      convert_sorted(*store, options, temp, report, {});
     else
-      convert_unsorted(*store, options, temp, report);
+      convert_unsorted(*store, options, temp, report, {});
     commit_dir(temp, out);
   } catch (...) {
     std::error_code ignored;

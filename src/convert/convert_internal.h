@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "convert/convert_parts.h"
 #include "mimicit/bytes.h"
 #include "mimicit/convert.h"
 #include "mimicit/image_store.h"
@@ -18,7 +19,8 @@ namespace mimicit::convert::internal {
 // output, a resize past the decoder's limit, a partition size too small).
 void check_options(const ConvertOptions& options);
 
-// options.out as an absolute path without a trailing separator.
+// options.out as an absolute path without a trailing separator (a local
+// output only).
 std::filesystem::path output_path(const ConvertOptions& options);
 
 // Puts `temp` in place of `out`: a plain rename when `out` is absent, else
@@ -53,8 +55,9 @@ ShardReport write_shard(const ImageStore& store, const ConvertOptions& options, 
 
 // Reads the finished shards of `plan` from `work_dir` and writes the parts
 // and _dropped.jsonl into `out_dir`. Fills images, dropped, duplicates,
-// partitions, bytes_in and bytes_out.
+// partitions, bytes_in and bytes_out. `on_part`: see PartWriter.
 ConvertReport merge_into(const ImageStore& store, const ConvertOptions& options, const ConvertPlan& plan,
-                         const std::filesystem::path& work_dir, const std::filesystem::path& out_dir);
+                         const std::filesystem::path& work_dir, const std::filesystem::path& out_dir,
+                         const FileDone& on_part = {});
 
 }  // namespace mimicit::convert::internal

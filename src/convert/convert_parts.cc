@@ -18,8 +18,8 @@ uint64_t part_reserve(uint64_t max_bytes) { return 4096 + max_bytes / 32; }
 
 }  // namespace
 
-PartWriter::PartWriter(fs::path dir, const ConvertOptions& options)
-    : dir_(std::move(dir)), options_(options) {
+PartWriter::PartWriter(fs::path dir, const ConvertOptions& options, FileDone on_part)
+    : dir_(std::move(dir)), options_(options), on_part_(std::move(on_part)) {
   if (options.max_partition_bytes <= part_reserve(options.max_partition_bytes) + 4096) {
     fail_invalid("--max-partition-size {} is too small", options.max_partition_bytes);
   }
@@ -69,6 +69,7 @@ void PartWriter::close_part() {
   }
   bytes_written_ += size;
   ++parts_;
+  if (on_part_) on_part_(path_);
 }
 
 void DropLog::open() {

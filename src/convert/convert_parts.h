@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -20,10 +21,14 @@ namespace mimicit::convert {
 // base64 text and close to it for raw image bytes; the reserve covers the
 // rest, and close() checks the real sizes. The parts depend only on the
 // rows appended and the options. Throws kInvalidArgument when
-// max_partition_bytes leaves no room for a row.
+// max_partition_bytes leaves no room for a row. `on_part` (when set) is
+// called with each part's path once the part is closed (an s3:// output
+// uploads it: convert_upload.h).
+using FileDone = std::function<void(const std::filesystem::path&)>;
+
 class PartWriter {
  public:
-  PartWriter(std::filesystem::path dir, const ConvertOptions& options);
+  PartWriter(std::filesystem::path dir, const ConvertOptions& options, FileDone on_part = {});
 
   // Largest value a row may carry.
   uint64_t max_row_bytes() const { return budget_; }
@@ -41,6 +46,7 @@ class PartWriter {
 
   std::filesystem::path dir_;
   const ConvertOptions& options_;
+  FileDone on_part_;
   uint64_t budget_ = 0;
   std::unique_ptr<parquet::ParquetWriter> writer_;
   std::filesystem::path path_;

@@ -30,6 +30,7 @@
 
 #include "convert/convert_internal.h"
 #include "convert/convert_parts.h"
+#include "convert/convert_upload.h"
 #include "mimicit/convert.h"
 #include "mimicit/error.h"
 #include "mimicit/file.h"
@@ -302,13 +303,13 @@ ShardReport write_shard(const ImageStore& store, const ConvertOptions& options, 
 }
 
 ConvertReport merge_into(const ImageStore& store, const ConvertOptions& options, const ConvertPlan& plan,
-                         const fs::path& work_dir, const fs::path& out_dir) {
+                         const fs::path& work_dir, const fs::path& out_dir, const FileDone& on_part) {
   if (store.size() != plan.images) {
     fail_invalid("the store has {} images, the plan {}: its files changed since the plan", store.size(),
                  plan.images);
   }
   ConvertReport report;
-  PartWriter parts(out_dir, options);
+  PartWriter parts(out_dir, options, on_part);
   DropLog drops(out_dir / "_dropped.jsonl");
   ValueTable table(plan.images);
   ValueFiles files;
@@ -448,7 +449,6 @@ ConvertReport merge_shards(const ConvertOptions& options, const ConvertPlan& pla
   check_options(options);
   auto store = ImageStore::open(options.sources, full_pass_options());
   const fs::path work(work_dir);
-  const fs::path out = output_path(options);
   const fs::path temp = work / "output";
   std::error_code error;
   fs::remove_all(temp, error);  // a merge that died half-way
@@ -458,8 +458,20 @@ ConvertReport merge_shards(const ConvertOptions& options, const ConvertPlan& pla
   }
   ConvertReport report;
   try {
-    report = merge_into(*store, options, plan, work, temp);
-    commit_dir(temp, out);
+    if (is_remote_output(options.out)) {
+      // Parts are uploaded as they close, committed together at the end.
+      RemoteOutput remote(options.out);
+      report = merge_into(*store, options, plan, work, temp, [&](const fs::path& p) { remote.add(p); });
+      remote.add_folder(temp);
+      // A cancelled run removes its work folder: commit nothing then.
+      if (!fs::exists(temp))
+        fail(ErrorCode::kIo, "{}: removed during the merge (the run was cancelled)", temp.string());
+      remote.commit();
+      fs::remove_all(temp, error);
+    } else {
+      report = merge_into(*store, options, plan, work, temp);
+      commit_dir(temp, output_path(options));
+    }
   } catch (...) {
     fs::remove_all(temp, error);
     throw;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "mimicit/bytes.h"
 #include "remote/aws_settings.h"
@@ -45,6 +46,26 @@ class ObjectClient {
                    const std::string& expected_version = "");
   // Whole-object PUT (small objects).
   void put(const ObjectUrl& url, ByteView bytes);
+  // DeleteObject (s3://); deleting a missing key succeeds.
+  void remove(const ObjectUrl& url);
+  // True when some object's key starts with url.key (ListObjectsV2,
+  // max-keys=1; s3:// only).
+  bool has_objects_under(const ObjectUrl& url);
+
+  // S3 multipart upload (s3:// only; object_writer.h streams through it).
+  // The object appears at its key only when the upload is completed, and
+  // an aborted upload leaves nothing. Parts are numbered from 1; all but
+  // the last must hold at least kMinPartBytes. A CompleteMultipartUpload
+  // answered "200 OK" with an <Error> body (S3 does that) is retried or
+  // thrown like an error status.
+  static constexpr uint64_t kMinPartBytes = uint64_t{5} << 20;
+  std::string create_multipart_upload(const ObjectUrl& url);  // the UploadId
+  // Returns the part's ETag.
+  std::string upload_part(const ObjectUrl& url, const std::string& upload_id, int part_number,
+                          ByteView bytes);
+  void complete_multipart_upload(const ObjectUrl& url, const std::string& upload_id,
+                                 const std::vector<std::string>& part_etags);
+  void abort_multipart_upload(const ObjectUrl& url, const std::string& upload_id);
 
   HttpClient& http() { return http_; }
   const AwsSettings& settings() const { return settings_; }

@@ -119,8 +119,10 @@ class FaultProxy:
     "500" (that status, S3-style XML body), "reset" (the connection closed
     before any response), "truncate" (a GET's headers with the full
     Content-Length, half the body, then the connection closed), "slow" (no
-    byte for `slow_seconds`, then the real response). `requests` counts
-    every request seen, `log` lists (method, path, fault)."""
+    byte for `slow_seconds`, then the real response). `match`, when set,
+    picks the requests the faults apply to (`match(method, path)`); the
+    others pass untouched. `requests` counts every request seen, `log`
+    lists (method, path, fault)."""
 
     def __init__(self, upstream: str, slow_seconds: float = 3.0) -> None:
         import http.client
@@ -129,6 +131,7 @@ class FaultProxy:
 
         proxy = self
         self.faults: list[str] = []
+        self.match = None
         self.log: list[tuple[str, str, str]] = []
         self.lock = threading.Lock()
         self.slow_seconds = slow_seconds
@@ -143,7 +146,8 @@ class FaultProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 with proxy.lock:
-                    fault = proxy.faults.pop(0) if proxy.faults else ""
+                    wanted = proxy.match is None or proxy.match(self.command, self.path)
+                    fault = proxy.faults.pop(0) if proxy.faults and wanted else ""
                     proxy.log.append((self.command, self.path, fault))
                 if fault == "reset":
                     self.close_connection = True

@@ -1,0 +1,51 @@
+// An s3:// output folder of convert (one machine or the merge of a sharded
+// run).
+//
+// The run's files are built in a local staging folder, as for a local
+// output; each finished file is uploaded (add()) to <prefix>/<name> by a
+// multipart upload left open, so nothing appears in the bucket while the
+// run goes on, and the staged file is removed (the staging folder holds
+// about one part at a time). commit() completes every upload, after all of
+// them were sent, under an UploadCommitGuard: a SIGINT/SIGTERM waits for
+// it. A commit that fails half-way deletes the objects it completed. A run
+// that fails, or is destroyed uncommitted, or is stopped by a signal
+// (remote::abort_open_uploads), aborts the uploads: the prefix is left as
+// it was. Since S3 cannot replace a folder at once, the prefix must hold no
+// object when the run starts.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "remote/object_writer.h"
+#include "remote/url.h"
+
+namespace mimicit::convert {
+
+class RemoteOutput {
+ public:
+  // Throws Error(kInvalidArgument) for an http(s):// URL (read-only) or a
+  // prefix that already holds objects.
+  explicit RemoteOutput(const std::string& url);
+
+  // Uploads `file` as <prefix>/<its name> (invisible until commit) and
+  // removes it.
+  void add(const std::filesystem::path& file);
+  // add() for every regular file of `folder` whose name does not start
+  // with '.', in name order.
+  void add_folder(const std::filesystem::path& folder);
+  void commit();
+
+  uint64_t objects() const { return files_.size(); }
+
+ private:
+  remote::ObjectUrl prefix_;
+  std::vector<std::unique_ptr<remote::ObjectWriter>> files_;
+};
+
+// True for s3:// and http(s):// outputs.
+bool is_remote_output(const std::string& out);
+
+}  // namespace mimicit::convert

@@ -1,0 +1,100 @@
+// ObjectWriter: streams one object to s3:// with a multipart upload.
+//
+// Bytes written are buffered up to the part size, and each full part is
+// uploaded (UploadPart, retried like every request: http_client.h) while
+// the caller goes on writing; at most `max_in_flight` parts upload at once,
+// so memory stays within (max_in_flight + 1) parts. Nothing is visible at
+// the key until commit(): a multipart upload shows no object until it is
+// completed. finish() uploads the last bytes without completing, so that a
+// caller holding several writers can upload all of them first and then
+// commit them one after the other (convert's output). An object that never
+// filled a part is sent by one PUT at commit(). abort() (and the destructor
+// of a writer not committed) aborts the upload, which drops its parts.
+//
+// A process killed by a signal runs no destructor: abort_open_uploads()
+// aborts every upload not yet committed, from the thread that took the
+// signal (cli/convert_command.cc). A writer is used by one thread;
+// abort_open_uploads() may be called from any.
+#pragma once
+
+#include <cstdint>
+#include <future>
+#include <string>
+#include <deque>
+#include <vector>
+
+#include "mimicit/bytes.h"
+#include "remote/object_client.h"
+
+namespace mimicit::remote {
+
+struct ObjectWriterOptions {
+  uint64_t part_bytes = uint64_t{16} << 20;  // at least ObjectClient::kMinPartBytes
+  int max_in_flight = 2;                     // parts uploading at once
+  // The defaults, overridden by MIMICIT_S3_PART_SIZE (bytes) and
+  // MIMICIT_S3_UPLOADS (parts in flight) when set; the part size is raised
+  // to 5 MiB.
+  static ObjectWriterOptions from_environment();
+};
+
+class ObjectWriter {
+ public:
+  // Throws Error(kInvalidArgument) for a URL that is not s3://.
+  ObjectWriter(ObjectClient& client, ObjectUrl url,
+               ObjectWriterOptions options = ObjectWriterOptions::from_environment());
+  ~ObjectWriter();  // aborts unless committed; never throws
+  ObjectWriter(const ObjectWriter&) = delete;
+  ObjectWriter& operator=(const ObjectWriter&) = delete;
+
+  void write(ByteView bytes);
+  // Uploads every byte written; the object stays invisible. Idempotent.
+  void finish();
+  // finish(), then completes the upload (or PUTs a small object): the
+  // object appears whole at its key. A failure aborts the upload and
+  // throws; the key is then left as it was.
+  void commit();
+  // Drops what was uploaded; the key is left as it was. Never throws.
+  void abort() noexcept;
+
+  const ObjectUrl& url() const { return url_; }
+  uint64_t size() const { return size_; }
+  // Parts uploaded so far (0 for an object sent by one PUT).
+  int parts() const { return static_cast<int>(etags_.size()); }
+  bool committed() const { return state_ == State::kCommitted; }
+
+ private:
+  enum class State { kOpen, kFinished, kCommitted, kAborted };
+  void start_part();
+  void wait_for(size_t in_flight);
+
+  ObjectClient& client_;
+  ObjectUrl url_;
+  ObjectWriterOptions options_;
+  State state_ = State::kOpen;
+  std::string upload_id_;
+  std::string buffer_;
+  std::deque<std::string> etags_;  // by part number - 1, filled as parts finish
+  std::vector<std::future<void>> in_flight_;
+  uint64_t size_ = 0;
+  uint64_t registration_ = 0;  // in the process's list of open uploads; 0: none
+};
+
+// While one lives, abort_open_uploads() waits: held around the commits of
+// files that must appear together, so that a signal cannot leave some of
+// them committed and the others aborted. Throws Error(kIo) when
+// abort_open_uploads() already ran.
+class UploadCommitGuard {
+ public:
+  UploadCommitGuard();
+  ~UploadCommitGuard();
+  UploadCommitGuard(const UploadCommitGuard&) = delete;
+  UploadCommitGuard& operator=(const UploadCommitGuard&) = delete;
+};
+
+// Aborts every multipart upload of this process that is not committed (or
+// being committed: a commit under way is waited for), and refuses new ones:
+// a writer created or a part started after this throws. For a process about
+// to die of a signal. Best effort; never throws.
+void abort_open_uploads() noexcept;
+
+}  // namespace mimicit::remote

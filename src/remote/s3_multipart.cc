@@ -1,0 +1,118 @@
+// ObjectClient's S3 write calls: DeleteObject, ListObjectsV2 (a prefix's
+// emptiness) and the multipart upload.
+#include <thread>
+
+#include "mimicit/error.h"
+#include "remote/object_client.h"
+#include "remote/s3_xml.h"
+
+namespace mimicit::remote {
+namespace {
+
+void require_s3(const ObjectUrl& url, const char* what) {
+  if (url.scheme != Scheme::kS3)
+    fail_invalid("{}: {} needs an s3:// URL (http(s):// URLs are read-only)", url.text, what);
+}
+
+std::string sha_of(std::string_view body) { return sha256_hex(body); }
+
+
+
+// "Code: Message" of an S3 <Error> document, or the start of the body.
+std::string error_text(const std::string& body) {
+  auto code = xml_element_text(body, "Code");
+  auto message = xml_element_text(body, "Message");
+  if (code) return *code + (message && !message->empty() ? ": " + *message : "");
+  return body.substr(0, 300);
+}
+
+}  // namespace
+
+void ObjectClient::remove(const ObjectUrl& url) {
+  require_s3(url, "deleting");
+  const HttpResponse r = http_.send([&] { return make("DELETE", url, {}); });
+  if (r.status == 204 || r.status == 200 || r.status == 404) return;
+  fail(ErrorCode::kIo, "{}: DELETE failed: HTTP {}: {}", url.text, r.status, error_text(r.body));
+}
+
+bool ObjectClient::has_objects_under(const ObjectUrl& url) {
+  require_s3(url, "listing");
+  ObjectUrl bucket = url;
+  bucket.key.clear();
+  const HttpResponse r = checked(
+      "LIST", url, [&] { return make("GET", bucket, {}, {{"list-type", "2"}, {"max-keys", "1"}, {"prefix", url.key}}); },
+      200);
+  auto count = xml_element_text(r.body, "KeyCount");
+  if (count) return *count != "0";
+  // Servers that leave KeyCount out still list the keys found.
+  if (xml_root_name(r.body) != "ListBucketResult")
+    fail(ErrorCode::kIo, "{}: LIST answered no listing: {}", url.text, error_text(r.body));
+  return xml_element_text(r.body, "Key").has_value();
+}
+
+std::string ObjectClient::create_multipart_upload(const ObjectUrl& url) {
+  require_s3(url, "writing");
+  const HttpResponse r = checked(
+      "CreateMultipartUpload", url, [&] { return make("POST", url, {}, {{"uploads", ""}}, sha_of("")); }, 200);
+  auto id = xml_element_text(r.body, "UploadId");
+  if (!id || id->empty())
+    fail(ErrorCode::kIo, "{}: CreateMultipartUpload answered no UploadId: {}", url.text, error_text(r.body));
+  return *id;
+}
+
+std::string ObjectClient::upload_part(const ObjectUrl& url, const std::string& upload_id, int part_number,
+                                      ByteView bytes) {
+  const std::string sha =
+      sha256_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  const HttpResponse r = checked(
+      fmt::format("UploadPart {}", part_number), url,
+      [&] {
+        HttpRequest request =
+            make("PUT", url, {}, {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}}, sha);
+        request.body = bytes;
+        return request;
+      },
+      200);
+  const std::string etag = r.header("etag");
+  if (etag.empty()) fail(ErrorCode::kIo, "{}: UploadPart {} answered no ETag", url.text, part_number);
+  return etag;
+}
+
+void ObjectClient::complete_multipart_upload(const ObjectUrl& url, const std::string& upload_id,
+                                             const std::vector<std::string>& part_etags) {
+  std::string body = "<CompleteMultipartUpload>";
+  for (size_t i = 0; i < part_etags.size(); ++i) {
+    body += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", i + 1,
+                        xml_escape(part_etags[i]));
+  }
+  body += "</CompleteMultipartUpload>";
+  const std::string sha = sha_of(body);
+  // S3 may answer 200 and then an <Error> in the body (it sends the status
+  // before the work is done): retried like a 5xx when it is one.
+  for (int attempt = 1;; ++attempt) {
+    const HttpResponse r = checked(
+        "CompleteMultipartUpload", url,
+        [&] {
+          HttpRequest request = make("POST", url, {{"Content-Type", "application/xml"}}, {{"uploadId", upload_id}}, sha);
+          request.body = as_bytes(body);
+          return request;
+        },
+        200);
+    if (xml_root_name(r.body) != "Error") return;
+    const std::string code = xml_element_text(r.body, "Code").value_or("");
+    const bool retry = code == "InternalError" || code == "SlowDown" || code == "ServiceUnavailable";
+    if (!retry || attempt >= http_.policy().attempts)
+      fail(ErrorCode::kIo, "{}: CompleteMultipartUpload failed: {} (after {} attempts)", url.text,
+           error_text(r.body), attempt);
+    std::this_thread::sleep_for(std::chrono::duration<double>(http_.policy().base_delay_seconds * attempt));
+  }
+}
+
+void ObjectClient::abort_multipart_upload(const ObjectUrl& url, const std::string& upload_id) {
+  const HttpResponse r = http_.send([&] { return make("DELETE", url, {}, {{"uploadId", upload_id}}); });
+  // 404 NoSuchUpload: already aborted (or completed).
+  if (r.status == 204 || r.status == 200 || r.status == 404) return;
+  fail(ErrorCode::kIo, "{}: AbortMultipartUpload failed: HTTP {}: {}", url.text, r.status, error_text(r.body));
+}
+
+}  // namespace mimicit::remote
