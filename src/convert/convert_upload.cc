@@ -20,9 +20,10 @@ RemoteOutput::RemoteOutput(const std::string& url) : prefix_(remote::parse_objec
   remote::ObjectUrl listed = prefix_;
   if (!listed.key.empty()) listed.key += '/';
   if (remote::ObjectClient::shared().has_objects_under(listed)) {
-    fail_invalid("{}: objects exist under this prefix; convert writes only into an empty one "
-                 "(remove them first, e.g. aws s3 rm --recursive {})",
-                 url, url);
+    fail_invalid(
+        "{}: objects exist under this prefix; convert writes only into an empty one "
+        "(remove them first, e.g. aws s3 rm --recursive {})",
+        url, url);
   }
 }
 

@@ -18,9 +18,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <future>
 #include <string>
-#include <deque>
 #include <vector>
 
 #include "mimicit/bytes.h"

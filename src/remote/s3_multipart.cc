@@ -16,8 +16,6 @@ void require_s3(const ObjectUrl& url, const char* what) {
 
 std::string sha_of(std::string_view body) { return sha256_hex(body); }
 
-
-
 // "Code: Message" of an S3 <Error> document, or the start of the body.
 std::string error_text(const std::string& body) {
   auto code = xml_element_text(body, "Code");
@@ -40,7 +38,10 @@ bool ObjectClient::has_objects_under(const ObjectUrl& url) {
   ObjectUrl bucket = url;
   bucket.key.clear();
   const HttpResponse r = checked(
-      "LIST", url, [&] { return make("GET", bucket, {}, {{"list-type", "2"}, {"max-keys", "1"}, {"prefix", url.key}}); },
+      "LIST", url,
+      [&] {
+        return make("GET", bucket, {}, {{"list-type", "2"}, {"max-keys", "1"}, {"prefix", url.key}});
+      },
       200);
   auto count = xml_element_text(r.body, "KeyCount");
   if (count) return *count != "0";
@@ -53,7 +54,11 @@ bool ObjectClient::has_objects_under(const ObjectUrl& url) {
 std::string ObjectClient::create_multipart_upload(const ObjectUrl& url) {
   require_s3(url, "writing");
   const HttpResponse r = checked(
-      "CreateMultipartUpload", url, [&] { return make("POST", url, {}, {{"uploads", ""}}, sha_of("")); }, 200);
+      "CreateMultipartUpload", url,
+      [&] {
+        return make("POST", url, {}, {{"uploads", ""}}, sha_of(""));
+      },
+      200);
   auto id = xml_element_text(r.body, "UploadId");
   if (!id || id->empty())
     fail(ErrorCode::kIo, "{}: CreateMultipartUpload answered no UploadId: {}", url.text, error_text(r.body));
@@ -93,7 +98,8 @@ void ObjectClient::complete_multipart_upload(const ObjectUrl& url, const std::st
     const HttpResponse r = checked(
         "CompleteMultipartUpload", url,
         [&] {
-          HttpRequest request = make("POST", url, {{"Content-Type", "application/xml"}}, {{"uploadId", upload_id}}, sha);
+          HttpRequest request =
+              make("POST", url, {{"Content-Type", "application/xml"}}, {{"uploadId", upload_id}}, sha);
           request.body = as_bytes(body);
           return request;
         },
@@ -112,7 +118,8 @@ void ObjectClient::abort_multipart_upload(const ObjectUrl& url, const std::strin
   const HttpResponse r = http_.send([&] { return make("DELETE", url, {}, {{"uploadId", upload_id}}); });
   // 404 NoSuchUpload: already aborted (or completed).
   if (r.status == 204 || r.status == 200 || r.status == 404) return;
-  fail(ErrorCode::kIo, "{}: AbortMultipartUpload failed: HTTP {}: {}", url.text, r.status, error_text(r.body));
+  fail(ErrorCode::kIo, "{}: AbortMultipartUpload failed: HTTP {}: {}", url.text, r.status,
+       error_text(r.body));
 }
 
 }  // namespace mimicit::remote

@@ -51,15 +51,15 @@ TEST(S3Xml, EmptyAndSelfClosingElements) {
 }
 
 TEST(S3Xml, MalformedIsNulloptNeverAGuess) {
-  EXPECT_EQ(xml_element_text("<UploadId>abc", "UploadId"), std::nullopt);                    // unterminated
-  EXPECT_EQ(xml_element_text("<UploadId", "UploadId"), std::nullopt);                        // no '>'
-  EXPECT_EQ(xml_element_text("<UploadId>a&nbsp;b</UploadId>", "UploadId"), std::nullopt);    // unknown entity
-  EXPECT_EQ(xml_element_text("<UploadId>a&amp b</UploadId>", "UploadId"), std::nullopt);     // no ';'
-  EXPECT_EQ(xml_element_text("<U>&#x110000;</U>", "U"), std::nullopt);                       // past U+10FFFF
-  EXPECT_EQ(xml_element_text("<U>&#xD800;</U>", "U"), std::nullopt);                         // a surrogate
-  EXPECT_EQ(xml_element_text("<U>&#0;</U>", "U"), std::nullopt);                            // NUL
-  EXPECT_EQ(xml_element_text("<U>&#99999999999;</U>", "U"), std::nullopt);                   // overflow
-  EXPECT_EQ(xml_element_text("<U><V>x</V></U>", "U"), std::nullopt);                         // not text
+  EXPECT_EQ(xml_element_text("<UploadId>abc", "UploadId"), std::nullopt);                  // unterminated
+  EXPECT_EQ(xml_element_text("<UploadId", "UploadId"), std::nullopt);                      // no '>'
+  EXPECT_EQ(xml_element_text("<UploadId>a&nbsp;b</UploadId>", "UploadId"), std::nullopt);  // unknown entity
+  EXPECT_EQ(xml_element_text("<UploadId>a&amp b</UploadId>", "UploadId"), std::nullopt);   // no ';'
+  EXPECT_EQ(xml_element_text("<U>&#x110000;</U>", "U"), std::nullopt);                     // past U+10FFFF
+  EXPECT_EQ(xml_element_text("<U>&#xD800;</U>", "U"), std::nullopt);                       // a surrogate
+  EXPECT_EQ(xml_element_text("<U>&#0;</U>", "U"), std::nullopt);                           // NUL
+  EXPECT_EQ(xml_element_text("<U>&#99999999999;</U>", "U"), std::nullopt);                 // overflow
+  EXPECT_EQ(xml_element_text("<U><V>x</V></U>", "U"), std::nullopt);                       // not text
   EXPECT_EQ(xml_element_text("", "U"), std::nullopt);
   EXPECT_EQ(xml_element_text("<U>x</U>", ""), std::nullopt);
   EXPECT_EQ(xml_root_name(""), "");
