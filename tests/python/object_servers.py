@@ -165,9 +165,13 @@ class FaultProxy:
                     time.sleep(proxy.slow_seconds)
                 conn = http.client.HTTPConnection(upstream, timeout=30)
                 headers = {k: v for k, v in self.headers.items()}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                response = conn.getresponse()
-                data = response.read()
+                try:
+                    conn.request(self.command, self.path, body=body, headers=headers)
+                    response = conn.getresponse()
+                    data = response.read()
+                except OSError:  # the upstream is gone (stopped after a test): a reset
+                    self.close_connection = True
+                    return
                 self.send_response(response.status)
                 for k, v in response.getheaders():
                     if k.lower() not in ("transfer-encoding", "connection", "content-length"):
