@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "convert/convert_internal.h"
+#include "convert/convert_upload.h"
 #include "convert/hf_shards.h"
 #include "dataset/instruction_parquet.h"
 #include "mimicit/convert.h"
@@ -396,6 +397,8 @@ void write_llava(Run& run, const LayoutSource& s, std::set<std::string>& written
 void check(const LayoutOptions& options) {
   if (options.datasets.empty()) fail_invalid("no dataset to convert");
   if (options.out.empty()) fail_invalid("no output folder (-o)");
+  if (is_remote_output(options.out))
+    fail_invalid("{}: --to writes to a local folder only (image stores convert to s3://)", options.out);
   if (options.max_shard_bytes < (64u << 10)) fail_invalid("--max-shard-size must be at least 64KiB");
   std::set<std::string> tasks;
   for (const LayoutSource& s : options.datasets) {

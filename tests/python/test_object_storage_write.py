@@ -221,6 +221,9 @@ def test_refused_outputs(s3, sources, run_cli, tmp_path, monkeypatch):
     result = run_cli("convert", *sources, "-o", "http://127.0.0.1:1/store", *FLAGS)
     assert result.returncode != 0
     assert "read-only" in result.stderr.decode()
+    result = run_cli("convert", *sources, "--to", "hf", "-o", "s3://data/hf")
+    assert result.returncode != 0
+    assert "local folder only" in result.stderr.decode()
     assert open_uploads(s3) == []
 
 
