@@ -227,21 +227,52 @@ def test_refused_outputs(s3, sources, run_cli, tmp_path, monkeypatch):
     assert open_uploads(s3) == []
 
 
-def test_dask_convert_to_s3_equals_local_convert(s3, sources, local_output, tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def dask_on_s3(s3, tmp_path_factory):
+    """A LocalCluster (2 worker processes) whose workers reach moto through
+    a fault proxy (no fault unless a test queues some): the AWS variables
+    are set before the workers start, so they inherit them."""
     distributed = pytest.importorskip("distributed")
-    mimicit_dask = pytest.importorskip("mimicit.dask")
+    pytest.importorskip("mimicit.dask")
     import logging
-    s3_env(monkeypatch, s3.env, tmp_path)  # before the workers start: they inherit it
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.CRITICAL)
-    try:
-        with distributed.Client(cluster) as client:
-            report = mimicit_dask.convert(sources, "s3://data/dask/store", client=client, verify=True,
-                                          payload="binary", max_partition_size="8MiB",
-                                          work_dir=tmp_path / "work", shard_images=30)
-    finally:
-        cluster.close()
+    proxy = FaultProxy(f"127.0.0.1:{s3.port}")
+    folder = tmp_path_factory.mktemp("dask")
+    with pytest.MonkeyPatch.context() as patch:
+        s3_env(patch, s3.env, folder, proxy.endpoint)
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=":0", silence_logs=logging.CRITICAL)
+        try:
+            with distributed.Client(cluster) as client:
+                yield client, proxy
+        finally:
+            cluster.close()
+            proxy.stop()
+
+
+def test_dask_convert_to_s3_equals_local_convert(s3, dask_on_s3, sources, local_output, tmp_path):
+    import mimicit.dask
+    client, _ = dask_on_s3
+    report = mimicit.dask.convert(sources, "s3://data/dask/store", client=client, verify=True,
+                                  payload="binary", max_partition_size="8MiB",
+                                  work_dir=tmp_path / "work", shard_images=30)
     assert report["shards"] > 1
     assert downloaded(s3, "dask/store/") == local_output
     assert open_uploads(s3) == []
+    assert list((tmp_path / "work").iterdir()) == []
+
+
+def test_failed_dask_convert_leaves_nothing(s3, dask_on_s3, sources, tmp_path):
+    import mimicit.dask
+    client, proxy = dask_on_s3
+    proxy.match = lambda method, path: method == "PUT" and "partNumber=2" in path and "part.1.parquet" in path
+    proxy.faults = ["503"] * 10000
+    try:
+        with pytest.raises(Exception, match="part.1.parquet"):
+            mimicit.dask.convert(sources, "s3://data/dask-failed/store", client=client, verify=True,
+                                 payload="binary", max_partition_size="8MiB", work_dir=tmp_path / "work",
+                                 shard_images=30, retries=1)
+    finally:
+        proxy.faults = []
+        proxy.match = None
+    assert_left_nothing(s3, "dask-failed/")
     assert list((tmp_path / "work").iterdir()) == []
