@@ -186,6 +186,22 @@ def test_failed_commit_takes_back_the_objects_it_completed(s3, sources, run_cli,
         proxy.stop()
 
 
+def test_error_inside_a_200_completion_is_a_failure(s3, sources, run_cli, tmp_path, monkeypatch):
+    """S3 may answer CompleteMultipartUpload "200 OK" with an <Error> body:
+    that is no success (the proxy's "200" fault sends such an answer)."""
+    proxy = FaultProxy(f"127.0.0.1:{s3.port}")
+    try:
+        s3_env(monkeypatch, s3.env, tmp_path, proxy.endpoint)
+        proxy.match = lambda method, path: method == "POST" and "uploadId=" in path
+        proxy.faults = ["200"]
+        result = run_cli("convert", *sources, "-o", "s3://data/error200/store", *FLAGS, timeout=300)
+        assert result.returncode != 0
+        assert "Injected200" in result.stderr.decode(), result.stderr.decode()
+        assert_left_nothing(s3, "error200/")
+    finally:
+        proxy.stop()
+
+
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
 def test_signal_mid_run_aborts_the_uploads(s3, sources, mimicit_bin, tmp_path, monkeypatch, signal_number):
     proxy = FaultProxy(f"127.0.0.1:{s3.port}", slow_seconds=3)
