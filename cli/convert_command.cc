@@ -121,7 +121,11 @@ void add_convert_command(CLI::App& app, Action& action) {
                    "the instructions (JSON, or HF shards: a .parquet file, a folder, a glob) "
                    "followed by their image stores")
       ->required();
-  command->add_option("-o,--out", options->out, "Output folder (replaced atomically when done)")->required();
+  command
+      ->add_option("-o,--out", options->out,
+                   "Output folder (replaced atomically when done), or an empty s3://bucket/prefix (objects "
+                   "appear when done)")
+      ->required();
   command->add_option("--max-partition-size", *max_size, "Largest part file, e.g. 256MiB, 1.5GiB")
       ->default_str(format_bytes(options->max_partition_bytes));
   add_name_option(*command, "--compression", options->codec, parquet::kCodecNames, "Codec of the part files");

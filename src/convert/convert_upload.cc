@@ -25,6 +25,17 @@ RemoteOutput::RemoteOutput(const std::string& url) : prefix_(remote::parse_objec
         "(remove them first, e.g. aws s3 rm --recursive {})",
         url, url);
   }
+  // Uploads of killed runs: each pass aborts up to a page of them.
+  for (int pass = 0; pass < 100; ++pass) {
+    auto open = remote::ObjectClient::shared().list_multipart_uploads(listed);
+    if (open.empty()) break;
+    for (const auto& upload : open) {
+      remote::ObjectUrl key = prefix_;
+      key.key = upload.key;
+      key.text = "s3://" + key.bucket + "/" + key.key;
+      remote::ObjectClient::shared().abort_multipart_upload(key, upload.upload_id);
+    }
+  }
 }
 
 void RemoteOutput::add(const fs::path& file) {

@@ -11,7 +11,9 @@
 // that fails, or is destroyed uncommitted, or is stopped by a signal
 // (remote::abort_open_uploads), aborts the uploads: the prefix is left as
 // it was. Since S3 cannot replace a folder at once, the prefix must hold no
-// object when the run starts.
+// object when the run starts. Uploads left open under it by a run that was
+// killed (SIGKILL, a lost worker) are aborted when the next run starts, as
+// a local run removes the temporary folders of killed runs.
 #pragma once
 
 #include <filesystem>
@@ -27,7 +29,7 @@ namespace mimicit::convert {
 class RemoteOutput {
  public:
   // Throws Error(kInvalidArgument) for an http(s):// URL (read-only) or a
-  // prefix that already holds objects.
+  // prefix that already holds objects; aborts the uploads open under it.
   explicit RemoteOutput(const std::string& url);
 
   // Uploads `file` as <prefix>/<its name> (invisible until commit) and

@@ -66,6 +66,13 @@ class ObjectClient {
   void complete_multipart_upload(const ObjectUrl& url, const std::string& upload_id,
                                  const std::vector<std::string>& part_etags);
   void abort_multipart_upload(const ObjectUrl& url, const std::string& upload_id);
+  // The multipart uploads open under url.key (a key prefix): the first
+  // page of ListMultipartUploads (up to 1000).
+  struct OpenUpload {
+    std::string key;
+    std::string upload_id;
+  };
+  std::vector<OpenUpload> list_multipart_uploads(const ObjectUrl& prefix);
 
   HttpClient& http() { return http_; }
   const AwsSettings& settings() const { return settings_; }

@@ -122,4 +122,27 @@ void ObjectClient::abort_multipart_upload(const ObjectUrl& url, const std::strin
        error_text(r.body));
 }
 
+std::vector<ObjectClient::OpenUpload> ObjectClient::list_multipart_uploads(const ObjectUrl& prefix) {
+  require_s3(prefix, "listing");
+  ObjectUrl bucket = prefix;
+  bucket.key.clear();
+  const HttpResponse r = checked(
+      "ListMultipartUploads", prefix,
+      [&] {
+        return make("GET", bucket, {}, {{"uploads", ""}, {"prefix", prefix.key}});
+      },
+      200);
+  if (xml_root_name(r.body) != "ListMultipartUploadsResult")
+    fail(ErrorCode::kIo, "{}: ListMultipartUploads answered no listing: {}", prefix.text, error_text(r.body));
+  std::vector<OpenUpload> uploads;
+  for (std::string_view upload : xml_elements(r.body, "Upload")) {
+    auto key = xml_element_text(upload, "Key");
+    auto id = xml_element_text(upload, "UploadId");
+    if (!key || !id || id->empty())
+      fail(ErrorCode::kIo, "{}: ListMultipartUploads: an upload without Key or UploadId", prefix.text);
+    uploads.push_back({std::move(*key), std::move(*id)});
+  }
+  return uploads;
+}
+
 }  // namespace mimicit::remote

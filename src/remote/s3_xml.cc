@@ -100,6 +100,32 @@ std::optional<std::string> xml_element_text(std::string_view document, std::stri
   return std::nullopt;
 }
 
+std::vector<std::string_view> xml_elements(std::string_view document, std::string_view name) {
+  std::vector<std::string_view> found;
+  if (name.empty()) return found;
+  const std::string end_tag = "</" + std::string(name) + ">";
+  size_t at = document.find('<');
+  while (at != std::string_view::npos) {
+    const std::string_view rest = document.substr(at + 1);
+    if (!rest.starts_with(name) || rest.size() == name.size() || !is_name_end(rest[name.size()])) {
+      at = document.find('<', at + 1);
+      continue;
+    }
+    const size_t close = document.find('>', at);
+    if (close == std::string_view::npos) break;
+    if (document[close - 1] == '/') {  // <Name/>
+      found.emplace_back();
+      at = document.find('<', close);
+      continue;
+    }
+    const size_t end = document.find(end_tag, close + 1);
+    if (end == std::string_view::npos) break;
+    found.push_back(document.substr(close + 1, end - close - 1));
+    at = document.find('<', end + end_tag.size());
+  }
+  return found;
+}
+
 std::string xml_root_name(std::string_view document) {
   size_t i = 0;
   auto skip_space = [&] {

@@ -15,12 +15,18 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mimicit::remote {
 
 // The decoded text of the first element named `name` ("UploadId"), or
 // nullopt when there is none or it is malformed. `<Name/>` gives "".
 std::optional<std::string> xml_element_text(std::string_view document, std::string_view name);
+
+// The raw content (not decoded) of every element named `name`, in order,
+// e.g. each <Upload>...</Upload> of a ListMultipartUploads answer, to read
+// with xml_element_text(). Stops at the first malformed one.
+std::vector<std::string_view> xml_elements(std::string_view document, std::string_view name);
 
 // The name of the document's root element (after an optional `<?xml ...?>`
 // declaration and whitespace), e.g. "Error" or

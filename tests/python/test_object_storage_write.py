@@ -103,6 +103,23 @@ def test_convert_to_s3_equals_local_convert(s3, sources, local_output, run_cli, 
     assert not list(tmp_path.glob("mimicit-convert-upload*"))  # staging removed
 
 
+def test_uploads_of_a_killed_run_are_aborted_by_the_next(s3, sources, local_output, run_cli, tmp_path,
+                                                        monkeypatch):
+    """A run killed with SIGKILL cannot abort its uploads; the next run into
+    the same prefix does (and leaves other prefixes' uploads alone)."""
+    s3_env(monkeypatch, s3.env, tmp_path)
+    stale = s3.client.create_multipart_upload(Bucket="data", Key="rerun/store/part.0.parquet")["UploadId"]
+    other = s3.client.create_multipart_upload(Bucket="data", Key="rerun/store2/part.0.parquet")["UploadId"]
+    try:
+        result = run_cli("convert", *sources, "-o", "s3://data/rerun/store", *FLAGS, timeout=300)
+        assert result.returncode == 0, result.stderr.decode()
+        assert downloaded(s3, "rerun/store/") == local_output
+        assert open_uploads(s3) == ["rerun/store2/part.0.parquet"]
+    finally:
+        s3.client.abort_multipart_upload(Bucket="data", Key="rerun/store2/part.0.parquet", UploadId=other)
+    assert stale
+
+
 def test_nothing_is_visible_before_the_run_succeeds(s3, sources, local_output, mimicit_bin, tmp_path,
                                                     monkeypatch):
     """The proxy holds back every part's upload until the test has looked:

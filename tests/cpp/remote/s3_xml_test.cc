@@ -74,5 +74,26 @@ TEST(S3Xml, EscapeRoundTrips) {
   EXPECT_EQ(xml_element_text("<ETag>" + xml_escape(text) + "</ETag>", "ETag"), text);
 }
 
+TEST(S3Xml, EachUploadOfAListing) {
+  const std::string doc =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<ListMultipartUploadsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+      "<Bucket>data</Bucket><KeyMarker/><UploadIdMarker></UploadIdMarker><Prefix>out/</Prefix>"
+      "<MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>"
+      "<Upload><Key>out/part.0.parquet</Key><UploadId>id-1</UploadId>"
+      "<Initiator><ID>x</ID></Initiator></Upload>"
+      "<Upload><Key>out/a&amp;b</Key><UploadId>id-2</UploadId></Upload>"
+      "<Uploads>not an Upload</Uploads>"
+      "</ListMultipartUploadsResult>";
+  const auto uploads = xml_elements(doc, "Upload");
+  ASSERT_EQ(uploads.size(), 2u);
+  EXPECT_EQ(xml_element_text(uploads[0], "Key"), "out/part.0.parquet");
+  EXPECT_EQ(xml_element_text(uploads[0], "UploadId"), "id-1");
+  EXPECT_EQ(xml_element_text(uploads[1], "Key"), "out/a&b");
+  EXPECT_EQ(xml_element_text(uploads[1], "UploadId"), "id-2");
+  EXPECT_TRUE(xml_elements("<R></R>", "Upload").empty());
+  EXPECT_EQ(xml_elements("<R><Upload>a</Upload><Upload>b", "Upload").size(), 1u);  // stops at the cut
+}
+
 }  // namespace
 }  // namespace mimicit::remote
