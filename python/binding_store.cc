@@ -16,6 +16,7 @@
 #include "binding_util.h"
 #include "inspect/images.h"
 #include "mimicit/image_store.h"
+#include "mimicit/remote_stats.h"
 #include "store/open_store.h"
 
 using namespace nanobind::literals;
@@ -130,6 +131,24 @@ void bind_store(nb::module_& m) {
       .def("files", &PyImageStore::files, "The files read, after expanding folders.")
       .def("payload_kinds", &PyImageStore::payload_kinds, "The payload kind of each file.")
       .def("index_bytes", &PyImageStore::index_bytes, "Bytes of memory the id index takes.");
+  m.def(
+      "_remote_stats",
+      [](bool reset) {
+        const RemoteStats s = remote_stats();
+        if (reset) reset_remote_stats();
+        nb::dict d;
+        d["requests"] = s.requests;
+        d["heads"] = s.heads;
+        d["lists"] = s.lists;
+        d["bytes"] = s.bytes;
+        d["retries"] = s.retries;
+        d["cache_hits"] = s.cache_hits;
+        d["cache_misses"] = s.cache_misses;
+        d["fetched_bytes"] = s.fetched_bytes;
+        return d;
+      },
+      "reset"_a = false,
+      "This process's remote I/O counters (mimicit/remote_stats.h); reset: zero them after.");
 }
 
 }  // namespace mimicit::python

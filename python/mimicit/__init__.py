@@ -39,6 +39,18 @@ from .validate import validate
 __version__ = _core_version()
 
 
+def remote_stats(reset: bool = False) -> dict:
+    """What s3:// and http(s):// reads have cost this process so far:
+    ``requests`` sent (every attempt; ``heads`` and ``lists`` among them),
+    response body ``bytes``, ``retries``, reads the node cache answered
+    (``cache_hits``) or had to fetch for (``cache_misses``), and
+    ``fetched_bytes`` written into the cache. ``reset=True`` zeroes the
+    counters after reading them (measure one step at a time)."""
+    from ._core import _remote_stats
+
+    return dict(_remote_stats(bool(reset)))
+
+
 def __getattr__(name: str):
     # mimicit.Dataset subclasses torch.utils.data.Dataset when torch is
     # installed: its module (and torch, a few seconds) is imported when the
@@ -62,5 +74,6 @@ __all__ = [
     "UnsupportedError",
     "__version__",
     "parquet",
+    "remote_stats",
     "validate",
 ]

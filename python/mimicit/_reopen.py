@@ -16,10 +16,14 @@ import threading
 from typing import Any, Optional
 
 
+_URL_SCHEMES = ("s3://", "http://", "https://")
+
+
 def resolve(path: str, cwd: str) -> str:
     """``path`` as the process whose working directory was ``cwd`` meant it
-    (empty stays empty: "not given")."""
-    return os.path.join(cwd, path) if path else path
+    (empty stays empty: "not given"; an s3:// or http(s):// URL stays as it
+    is)."""
+    return os.path.join(cwd, path) if path and not path.startswith(_URL_SCHEMES) else path
 
 
 class Reopenable:

@@ -17,6 +17,7 @@
 #include "mimicit/file.h"
 #include "mimicit/image.h"
 #include "mimicit/image_store.h"
+#include "remote/url.h"
 #include "store/open_store.h"
 #include "store/store_scan.h"
 #include "util/json_text.h"
@@ -76,17 +77,36 @@ std::string task_of(const std::string& instructions) {
   return name;
 }
 
+// The X_Images prefix beside remote X_Instructions (a prefix, a glob or a
+// shard in it), if it holds objects.
+std::vector<std::string> remote_images_beside(std::string instructions) {
+  while (instructions.ends_with('/')) instructions.pop_back();
+  if (store::has_glob_characters(instructions) || !store::is_folder(instructions))
+    instructions = instructions.substr(0, instructions.rfind('/'));
+  const size_t slash = instructions.rfind('/');
+  const std::string sibling =
+      instructions.substr(0, slash + 1) + strip_suffix(instructions.substr(slash + 1)) + "_Images";
+  // Asked only of s3:// (an http(s) server has no listing): one request.
+  if (remote::parse_object_url(sibling).scheme == remote::Scheme::kS3 && store::is_folder(sibling))
+    return {sibling + "/"};
+  return {};
+}
+
 LayoutSource source_of(std::string task, std::string instructions, std::vector<std::string> images) {
   LayoutSource s;
   s.task = task.empty() ? task_of(instructions) : std::move(task);
   if (images.empty() && dataset::names_parquet_instructions(instructions) &&
       !dataset::has_embedded_images(instructions)) {
     // X_Instructions beside X_Images, as the hub and `--to hf` lay them out.
-    fs::path p = fs::path(instructions).lexically_normal();
-    if (p.filename().empty()) p = p.parent_path();
-    if (store::has_glob_characters(p.string()) || !fs::is_directory(p)) p = p.parent_path();
-    fs::path sibling = p.parent_path() / (strip_suffix(p.filename().string()) + "_Images");
-    if (fs::is_directory(sibling)) images.push_back(sibling.string());
+    if (remote::is_remote(instructions)) {
+      images = remote_images_beside(instructions);
+    } else {
+      fs::path p = fs::path(instructions).lexically_normal();
+      if (p.filename().empty()) p = p.parent_path();
+      if (store::has_glob_characters(p.string()) || !fs::is_directory(p)) p = p.parent_path();
+      fs::path sibling = p.parent_path() / (strip_suffix(p.filename().string()) + "_Images");
+      if (fs::is_directory(sibling)) images.push_back(sibling.string());
+    }
   }
   s.instructions = std::move(instructions);
   s.images = std::move(images);

@@ -12,6 +12,9 @@
 #include "dataset/yaml_expansion.h"
 #include "mimicit/dataset.h"
 #include "mimicit/error.h"
+#include "mimicit/file.h"
+#include "remote/object_cache.h"
+#include "remote/url.h"
 #include "store/open_store.h"
 
 namespace mimicit::dataset {
@@ -48,7 +51,8 @@ std::string node_kind(const YAML::Node& node) {
 // Paths: relative ones against the base folder (nothing to do when that is
 // the working directory).
 std::string resolve(const std::string& path, const DataConfigOptions& options) {
-  if (path.empty() || options.base_dir.empty() || fs::path(path).is_absolute()) return path;
+  if (path.empty() || options.base_dir.empty() || fs::path(path).is_absolute() || remote::is_remote(path))
+    return path;
   return (fs::path(options.base_dir) / path).lexically_normal().string();
 }
 
@@ -78,7 +82,8 @@ struct DatasetParser {
 
   std::string checked_path(const std::string& key, const std::string& path) const {
     const std::string resolved = resolve(path, options);
-    if (options.check_paths) {
+    // A URL is checked when it is opened, whose error names it: no request here.
+    if (options.check_paths && !remote::is_remote(resolved)) {
       std::error_code error;
       if (!fs::exists(resolved, error) && !matches_some_path(resolved)) {
         std::string shown =
@@ -255,6 +260,13 @@ DataConfig DataConfig::parse(std::string_view yaml, const std::string& name,
 }
 
 std::string DataConfig::read(const std::string& path, const DataConfigOptions& options) {
+  if (remote::is_remote(path)) {
+    const std::shared_ptr<const MappedFile> file = remote::open_mapped(path);
+    if (file->size() > options.max_yaml_bytes)
+      fail_too_large(path + ": ", std::to_string(file->size()), options);
+    const ByteView bytes = file->bytes();
+    return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  }
   std::error_code error;
   if (fs::is_directory(path, error)) fail(ErrorCode::kIo, "{}: is a folder, not a data YAML", path);
   std::ifstream in(path, std::ios::binary);

@@ -1,7 +1,5 @@
 #include "dataset/instruction_parquet.h"
 
-#include <sys/stat.h>
-
 #include <charconv>
 #include <optional>
 #include <vector>
@@ -9,6 +7,7 @@
 #include "mimicit/error.h"
 #include "mimicit/image_store.h"
 #include "mimicit/parquet/reader.h"
+#include "remote/url.h"
 #include "store/open_store.h"
 #include "util/json_text.h"
 
@@ -27,18 +26,24 @@ bool ends_with_parquet(const std::string& path) {
   return tail == ".parquet";
 }
 
+bool ends_with_json(const std::string& path) {
+  return path.size() >= 5 && (path.ends_with(".json") || path.ends_with(".JSON"));
+}
+
+// A local folder, or an s3:// prefix (a listing request: not asked of a
+// remote *.json object).
 bool is_folder(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  if (remote::is_remote(path) && ends_with_json(path)) return false;
+  return store::is_folder(path);
 }
 
 std::vector<std::string> shards_of(const std::string& path) {
   std::vector<std::string> shards;
-  const std::vector<std::string> named = is_folder(path) || !store::has_glob_characters(path)
-                                             ? std::vector<std::string>{path}
-                                             : store::expand_glob(path);
+  const bool glob = store::has_glob_characters(path) && !is_folder(path);
+  const std::vector<std::string> named = glob ? store::expand_glob(path) : std::vector<std::string>{path};
   for (const std::string& p : named) {
-    if (!is_folder(p)) {
+    // A remote glob's matches say which are prefixes: no request to ask.
+    if (!(glob && remote::is_remote(p) ? p.ends_with('/') : is_folder(p))) {
       shards.push_back(p);
       continue;
     }

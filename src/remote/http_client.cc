@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "mimicit/error.h"
+#include "remote/remote_counters.h"
 
 namespace mimicit::remote {
 namespace {
@@ -136,10 +137,13 @@ struct HttpClient::Impl {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
     ++requests;
+    count(counters().requests);
+    if (request.method == "HEAD") count(counters().heads);
     const CURLcode code = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
     curl_slist_free_all(list);
     bytes += response.body.size();
+    count(counters().bytes, response.body.size());
     if (code != CURLE_OK) {
       error = error_buffer[0] ? error_buffer : curl_easy_strerror(code);
       curl_easy_cleanup(h);  // its connection may be broken: do not reuse it
@@ -177,6 +181,7 @@ HttpResponse HttpClient::send(const std::function<HttpRequest()>& make_request) 
     if (error.empty() && !retryable_status(response.status)) return response;
     last = error.empty() ? "HTTP " + std::to_string(response.status) : error;
     if (attempt >= p.attempts) break;
+    count(counters().retries);
     const double cap =
         std::min(p.max_delay_seconds, p.base_delay_seconds * double(1u << std::min(attempt, 20)));
     const double wait = std::uniform_real_distribution<double>(0, cap)(random);

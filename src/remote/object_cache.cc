@@ -12,10 +12,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <vector>
 
 #include "mimicit/error.h"
 #include "mimicit/units.h"
+#include "remote/remote_counters.h"
 #include "util/file_context.h"
 
 namespace mimicit::remote {
@@ -151,6 +155,7 @@ class CachedObject : public RangeFiller {
   }
 
   const std::string& data_path() const { return data_path_; }
+  const ObjectInfo& info() const { return info_; }
 
   void fill(uint64_t offset, uint64_t length) const override {
     if (length == 0) return;
@@ -158,13 +163,18 @@ class CachedObject : public RangeFiller {
     const uint64_t first = offset / b, last = (offset + length - 1) / b, count = last - first + 1;
     std::vector<uint8_t> state(count);
     pread_all(state_fd_, state.data(), count, first, state_path_);
-    if (std::all_of(state.begin(), state.end(), [](uint8_t s) { return s == 1; })) return;
+    if (std::all_of(state.begin(), state.end(), [](uint8_t s) { return s == 1; })) {
+      remote::count(counters().cache_hits);
+      return;
+    }
     // An fd of its own, so that the OFD lock also excludes this process's
     // other threads.
     const int fd = open_or_fail(state_path_, O_RDWR);
     try {
       RangeLock lock(fd, first, count, state_path_);
       pread_all(fd, state.data(), count, first, state_path_);
+      // Another process or thread may have fetched them while this one waited.
+      bool fetched = false;
       for (uint64_t i = 0; i < count;) {
         if (state[i] == 1) {
           ++i;
@@ -173,8 +183,10 @@ class CachedObject : public RangeFiller {
         uint64_t j = i;
         while (j < count && state[j] != 1) ++j;
         fetch(first + i, first + j, fd);
+        fetched = true;
         i = j;
       }
+      remote::count(fetched ? counters().cache_misses : counters().cache_hits);
     } catch (...) {
       ::close(fd);
       throw;
@@ -189,6 +201,7 @@ class CachedObject : public RangeFiller {
     const uint64_t to = std::min(info_.size, end * options_.block_bytes);
     const std::string bytes = client_.read(url_, from, to - from, info_.version());
     pwrite_all(data_fd_, bytes.data(), bytes.size(), from, data_path_);
+    remote::count(counters().fetched_bytes, bytes.size());
     const std::vector<uint8_t> present(end - begin, 1);
     pwrite_all(state_fd, present.data(), present.size(), begin, state_path_);
     static std::atomic<uint64_t> since_eviction{0};
@@ -206,6 +219,18 @@ class CachedObject : public RangeFiller {
   int meta_fd_ = -1, data_fd_ = -1, state_fd_ = -1;
 };
 
+// The cached objects open in this process, by where their file is mapped
+// (unique while the mapping lives; the MappedFile keeps its filler alive).
+struct OpenObjects {
+  std::mutex mutex;
+  std::map<const uint8_t*, std::weak_ptr<const CachedObject>> by_base;
+};
+
+OpenObjects& open_objects() {
+  static OpenObjects objects;
+  return objects;
+}
+
 }  // namespace
 
 CacheOptions CacheOptions::from_environment() {
@@ -222,7 +247,24 @@ std::shared_ptr<const MappedFile> open_cached(const std::string& url, ObjectClie
   CacheOptions o = options;
   if (o.dir.empty()) o.dir = default_dir();
   auto object = std::make_shared<CachedObject>(parsed, std::move(info), o, client);
-  return MappedFile::open_filled(object->data_path(), url, object);
+  std::shared_ptr<const MappedFile> file = MappedFile::open_filled(object->data_path(), url, object);
+  OpenObjects& objects = open_objects();
+  std::lock_guard lock(objects.mutex);
+  for (auto it = objects.by_base.begin(); it != objects.by_base.end();)  // forget closed ones
+    it = it->second.expired() ? objects.by_base.erase(it) : std::next(it);
+  objects.by_base[file->base()] = object;
+  return file;
+}
+
+std::optional<ObjectInfo> object_info_of(const MappedFile& file) {
+  if (!file.filled_on_demand()) return std::nullopt;
+  OpenObjects& objects = open_objects();
+  std::lock_guard lock(objects.mutex);
+  const auto it = objects.by_base.find(file.base());
+  if (it == objects.by_base.end()) return std::nullopt;
+  const std::shared_ptr<const CachedObject> object = it->second.lock();
+  if (!object) return std::nullopt;
+  return object->info();
 }
 
 std::shared_ptr<const MappedFile> open_mapped(const std::string& path) {

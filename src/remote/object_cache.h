@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "mimicit/file.h"
@@ -38,6 +39,12 @@ struct CacheOptions {
 std::shared_ptr<const MappedFile> open_cached(const std::string& url,
                                               ObjectClient& client = ObjectClient::shared(),
                                               const CacheOptions& options = CacheOptions::from_environment());
+
+// The version open_cached() found for `file` (its size, ETag and
+// Last-Modified, from the open's HEAD), or nullopt when `file` is not a
+// cached remote object open in this process. Lets callers stamp an object
+// without a second HEAD.
+std::optional<ObjectInfo> object_info_of(const MappedFile& file);
 
 // A local path or a remote URL, mapped: the one way modules open a file
 // that may be remote.

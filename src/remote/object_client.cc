@@ -1,8 +1,14 @@
 #include "remote/object_client.h"
 
+#include <unistd.h>
+
 #include <ctime>
+#include <mutex>
+#include <string_view>
+#include <vector>
 
 #include "mimicit/error.h"
+#include "remote/remote_counters.h"
 
 namespace mimicit::remote {
 namespace {
@@ -33,8 +39,22 @@ ObjectClient::ObjectClient(AwsSettings settings, RetryPolicy policy)
     : settings_(std::move(settings)), http_(policy) {}
 
 ObjectClient& ObjectClient::shared() {
-  static ObjectClient client;
-  return client;
+  // The AWS_* and MIMICIT_REMOTE_* variables the current client was made
+  // from; earlier clients stay alive for the objects still open through them.
+  static std::mutex mutex;
+  static std::vector<std::unique_ptr<ObjectClient>> clients;
+  static std::string made_from;
+  std::string now;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view v(*e);
+    if (v.starts_with("AWS_") || v.starts_with("MIMICIT_REMOTE_")) now.append(v).push_back('\0');
+  }
+  std::lock_guard lock(mutex);
+  if (clients.empty() || now != made_from) {
+    clients.push_back(std::make_unique<ObjectClient>());
+    made_from = std::move(now);
+  }
+  return *clients.back();
 }
 
 HttpRequest ObjectClient::make(const std::string& method, const ObjectUrl& url, Headers extra,
@@ -97,6 +117,7 @@ std::string ObjectClient::read(const ObjectUrl& url, uint64_t offset, uint64_t l
     if (attempt >= http_.policy().attempts)
       fail(ErrorCode::kIo, "{}: bytes {}-{}: got {} bytes, expected {} (after {} attempts)", url.text, offset,
            offset + length - 1, r.body.size(), length, attempt);
+    count(counters().retries);
   }
 }
 

@@ -6,9 +6,11 @@
 // throw Error(kIo) / Error(kNotFound) naming the URL at once. s3:// URLs are
 // signed (Signature V4) with the AwsSettings found at construction; http(s)
 // URLs are sent as they are, to any server that honours Range requests.
+// list() pages through ListObjectsV2 (s3:// only).
 // Thread-safe; one client is meant to serve a whole process.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -30,12 +32,19 @@ struct ObjectInfo {
   std::string version() const;
 };
 
+struct ListedObject {
+  std::string key;  // the whole key, not relative to the prefix
+  uint64_t size = 0;
+};
+
 class ObjectClient {
  public:
   explicit ObjectClient(AwsSettings settings = load_aws_settings(),
                         RetryPolicy policy = RetryPolicy::from_environment());
 
-  // The process's client (settings read once, on first use).
+  // The process's client, made from the environment; made anew when the
+  // AWS_* or MIMICIT_REMOTE_* variables have changed since (the old one
+  // lives on for objects opened through it).
   static ObjectClient& shared();
 
   ObjectInfo stat(const ObjectUrl& url);
@@ -44,6 +53,11 @@ class ObjectClient {
   // (Error(kIo) "changed while reading") instead of mixing versions.
   std::string read(const ObjectUrl& url, uint64_t offset, uint64_t length,
                    const std::string& expected_version = "");
+  // Every object whose key starts with `prefix.key` in its bucket, in key
+  // order (ListObjectsV2, one request per 1000 keys, following continuation
+  // tokens), at most `max_keys` of them. s3:// only: plain HTTP has no listing, so an http(s):// URL
+  // throws Error(kInvalidArgument) naming it. Defined in object_listing.cc.
+  std::vector<ListedObject> list(const ObjectUrl& prefix, size_t max_keys = SIZE_MAX);
   // Whole-object PUT (small objects).
   void put(const ObjectUrl& url, ByteView bytes);
   // DeleteObject (s3://); deleting a missing key succeeds.

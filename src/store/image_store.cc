@@ -2,6 +2,7 @@
 // sorted index over their ids, and serves get() through it.
 #include "mimicit/image_store.h"
 
+#include <fnmatch.h>
 #include <glob.h>
 #include <sys/stat.h>
 
@@ -10,12 +11,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <system_error>
 
 #include <xxhash.h>
 
 #include "mimicit/error.h"
 #include "mimicit/file.h"
+#include "remote/object_cache.h"
 #include "remote/object_client.h"
 #include "store/image_folder_source.h"
 #include "store/open_store.h"
@@ -53,14 +56,44 @@ bool folder_has_images(const std::string& dir) {
   return false;
 }
 
+void add_file_source(const std::string& path, const ImageStoreOptions& options,
+                     std::vector<std::unique_ptr<Source>>& sources) {
+  if (ends_with_icase(path, ".json"))
+    sources.push_back(open_json_source(path, options));
+  else
+    sources.push_back(open_parquet_source(path, options));
+}
+
+void add_folder_sources(const std::string& path, const ImageStoreOptions& options,
+                        std::vector<std::unique_ptr<Source>>& sources) {
+  std::vector<std::string> files = list_parquet_files(path);
+  if (!files.empty()) {
+    for (const std::string& file : files) sources.push_back(open_parquet_source(file, options));
+  } else if (!remote::is_remote(path) && folder_has_images(path)) {
+    sources.push_back(open_image_folder_source(path, options));
+  } else {
+    fail_invalid("{}: the folder holds no .parquet file{}", path,
+                 remote::is_remote(path) ? "" : " and no image file");
+  }
+}
+
 // One path of the store, expanded into the sources it stands for.
 void expand_path(const std::string& path, const ImageStoreOptions& options,
                  std::vector<std::unique_ptr<Source>>& sources) {
-  if (remote::is_remote(path)) {  // one object; prefixes (folders) are not listed yet
-    if (ends_with_icase(path, ".json"))
-      sources.push_back(open_json_source(path, options));
-    else
-      sources.push_back(open_parquet_source(path, options));
+  if (remote::is_remote(path)) {
+    if (has_glob_characters(path)) {
+      for (const std::string& match : expand_glob(path)) expand_path(match, options, sources);
+    } else if (path.ends_with('/')) {
+      add_folder_sources(path, options, sources);
+    } else {
+      // An object (one HEAD), else a prefix whose objects are under it.
+      try {
+        add_file_source(path, options, sources);
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kNotFound || !is_folder(path)) throw;
+        add_folder_sources(path + "/", options, sources);
+      }
+    }
     return;
   }
   struct stat st;
@@ -69,21 +102,10 @@ void expand_path(const std::string& path, const ImageStoreOptions& options,
     for (const std::string& match : expand_glob(path)) expand_path(match, options, sources);
     return;
   }
-  if (!S_ISDIR(st.st_mode)) {
-    if (ends_with_icase(path, ".json"))
-      sources.push_back(open_json_source(path, options));
-    else
-      sources.push_back(open_parquet_source(path, options));
-    return;
-  }
-  std::vector<std::string> files = list_parquet_files(path);
-  if (!files.empty()) {
-    for (const std::string& file : files) sources.push_back(open_parquet_source(file, options));
-  } else if (folder_has_images(path)) {
-    sources.push_back(open_image_folder_source(path, options));
-  } else {
-    fail_invalid("{}: the folder holds no .parquet file and no image file", path);
-  }
+  if (!S_ISDIR(st.st_mode))
+    add_file_source(path, options, sources);
+  else
+    add_folder_sources(path, options, sources);
 }
 
 FileStamp stamp_of(const Source& source) {
@@ -97,8 +119,12 @@ FileStamp stamp_of(const Source& source) {
     return stamp;
   }
   if (remote::is_remote(source.path())) {  // the version stands for the time
+    // The version the open found (no second HEAD), else a HEAD.
+    const MappedFile* file = source.mapped_file();
+    const std::optional<remote::ObjectInfo> opened =
+        file ? remote::object_info_of(*file) : std::optional<remote::ObjectInfo>();
     const remote::ObjectInfo info =
-        remote::ObjectClient::shared().stat(remote::parse_object_url(source.path()));
+        opened ? *opened : remote::ObjectClient::shared().stat(remote::parse_object_url(source.path()));
     const std::string version = info.version();
     stamp.path = source.path();
     stamp.size = info.size;
@@ -131,7 +157,7 @@ struct IndexPlaces {
 IndexPlaces index_places(const std::vector<std::string>& paths, const std::vector<FileStamp>& stamps,
                          const ImageStoreOptions& options) {
   IndexPlaces places;
-  if (paths.size() == 1) {
+  if (paths.size() == 1 && !remote::is_remote(paths[0])) {  // a bucket is not written to
     std::error_code error;
     fs::path path(paths[0]);
     places.beside = fs::is_directory(path, error)
@@ -275,6 +301,73 @@ class StoreImpl final : public ImageStore {
   std::vector<PayloadKind> kinds_;
 };
 
+// Remote prefixes: listed (ListObjectsV2), filtered and sorted as a local
+// folder or glob is.
+
+// "s3://bucket/" for an s3:// URL.
+std::string bucket_url(const remote::ObjectUrl& url) { return "s3://" + url.bucket + "/"; }
+
+// Whether a key relative to a listed prefix has a hidden or `_` component.
+bool has_skipped_component(std::string_view relative) {
+  size_t start = 0;
+  while (start <= relative.size()) {
+    size_t slash = relative.find('/', start);
+    if (slash == std::string_view::npos) slash = relative.size();
+    const std::string_view part = relative.substr(start, slash - start);
+    if (part.empty() || part[0] == '.' || part[0] == '_') return true;
+    start = slash + 1;
+  }
+  return false;
+}
+
+std::vector<std::string> list_remote_parquet_files(std::string dir) {
+  if (!dir.ends_with('/')) dir.push_back('/');
+  const remote::ObjectUrl prefix = remote::parse_object_url(dir);
+  std::vector<std::string> relative;
+  for (const remote::ListedObject& o : remote::ObjectClient::shared().list(prefix)) {
+    const std::string_view rest = std::string_view(o.key).substr(prefix.key.size());
+    if (!has_skipped_component(rest) && ends_with_icase(rest, ".parquet")) relative.emplace_back(rest);
+  }
+  std::sort(relative.begin(), relative.end(), natural_less);
+  std::vector<std::string> files;
+  for (const std::string& r : relative) files.push_back(dir + r);
+  return files;
+}
+
+// The objects and "folders" (prefixes, returned with their '/') a remote
+// glob matches: `*`, `?` and `[...]` stay inside one path component, as a
+// local glob's do.
+std::vector<std::string> expand_remote_glob(const std::string& pattern) {
+  const remote::ObjectUrl url = remote::parse_object_url(pattern);
+  const size_t wild = url.key.find_first_of("*?[");
+  const size_t cut = url.key.rfind('/', wild);
+  remote::ObjectUrl prefix = url;
+  prefix.key = cut == std::string::npos ? "" : url.key.substr(0, cut + 1);
+  prefix.text = bucket_url(url) + prefix.key;
+  std::vector<std::string> matches;
+  std::set<std::string> folders;
+  for (const remote::ListedObject& o : remote::ObjectClient::shared().list(prefix)) {
+    const std::string_view rest = std::string_view(o.key).substr(prefix.key.size());
+    // The object itself, and each folder between the prefix and it.
+    for (size_t slash = rest.find('/'); slash != std::string_view::npos; slash = rest.find('/', slash + 1)) {
+      const std::string folder = prefix.key + std::string(rest.substr(0, slash));
+      if (!folders.count(folder) &&
+          ::fnmatch(url.key.c_str(), folder.c_str(), FNM_PATHNAME | FNM_PERIOD) == 0 &&
+          !has_skipped_component(rest.substr(0, slash))) {
+        folders.insert(folder);
+        matches.push_back(folder + "/");
+      }
+    }
+    if (::fnmatch(url.key.c_str(), o.key.c_str(), FNM_PATHNAME | FNM_PERIOD) == 0 &&
+        !has_skipped_component(rest))
+      matches.push_back(o.key);
+  }
+  if (matches.empty()) fail(ErrorCode::kNotFound, "{}: the pattern matches no object or prefix", pattern);
+  std::sort(matches.begin(), matches.end(), natural_less);
+  for (std::string& m : matches) m = bucket_url(url) + m;
+  return matches;
+}
+
 }  // namespace
 
 void check_image_size(uint64_t bytes, uint64_t max_image_bytes, std::string_view measured,
@@ -311,6 +404,7 @@ bool natural_less(std::string_view a, std::string_view b) {
 }
 
 std::vector<std::string> list_parquet_files(const std::string& dir) {
+  if (remote::is_remote(dir)) return list_remote_parquet_files(dir);
   std::vector<std::string> relative;
   std::error_code error;
   fs::recursive_directory_iterator it(dir, error), end;
@@ -331,11 +425,22 @@ std::vector<std::string> list_parquet_files(const std::string& dir) {
   return files;
 }
 
+bool is_folder(const std::string& path) {
+  if (!remote::is_remote(path)) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  }
+  if (path.ends_with('/')) return true;
+  const remote::ObjectUrl url = remote::parse_object_url(path + "/");
+  return url.scheme == remote::Scheme::kS3 && !remote::ObjectClient::shared().list(url, 1).empty();
+}
+
 bool has_glob_characters(std::string_view path) {
   return path.find_first_of("*?[") != std::string_view::npos;
 }
 
 std::vector<std::string> expand_glob(const std::string& pattern) {
+  if (remote::is_remote(pattern)) return expand_remote_glob(pattern);
   glob_t found{};
   const int status = ::glob(pattern.c_str(), GLOB_ERR, nullptr, &found);
   std::vector<std::string> paths;

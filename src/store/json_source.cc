@@ -24,6 +24,7 @@ class JsonSource final : public Source {
 
   const std::string& path() const override { return file_->path(); }
   PayloadKind payload_kind() const override { return PayloadKind::kJsonBase64; }
+  const MappedFile* mapped_file() const override { return file_.get(); }
 
   void scan_ids(const std::function<void(std::string_view id, uint64_t locator)>& fn) const override {
     with_context(path(), [&] {

@@ -21,6 +21,16 @@ struct OpenReport {
 std::shared_ptr<const ImageStore> open_store(const std::vector<std::string>& paths,
                                              const ImageStoreOptions& options, OpenReport* report);
 
+// The one place paths are expanded, for stores, instruction shards and
+// convert sources alike. A remote `dir` or `pattern` (s3:// only: an
+// http(s) server has no listing, and says so) is listed with ListObjectsV2
+// and filtered and sorted as a local folder or glob would be; a matched
+// remote "folder" (a prefix) ends with '/'.
+
+// Whether `path` is a folder: a local directory; a remote URL ending in '/'
+// or an s3:// prefix with objects under "<path>/" (one listing request).
+bool is_folder(const std::string& path);
+
 // Every *.parquet below `dir` in natural order (numbers compared by value:
 // part.2 before part.10), skipping hidden and `_`-prefixed entries
 // (`_metadata`, `_common_metadata`, `_SUCCESS`, ...) at every level.

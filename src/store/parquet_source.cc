@@ -162,6 +162,7 @@ class ParquetSource final : public Source {
 
   const std::string& path() const override { return file_->path(); }
   PayloadKind payload_kind() const override { return columns_.kind; }
+  const MappedFile* mapped_file() const override { return &file_->file(); }
 
   void scan_ids(const std::function<void(std::string_view, uint64_t)>& fn) const override {
     if (columns_.kind == PayloadKind::kHuggingFaceList) return scan_embedded_ids(fn);

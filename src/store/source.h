@@ -16,6 +16,7 @@
 
 #include "mimicit/base64.h"
 #include "mimicit/bytes.h"
+#include "mimicit/file.h"
 #include "mimicit/image_store.h"
 
 namespace mimicit {
@@ -29,6 +30,9 @@ class Source {
   virtual ~Source() = default;
   virtual const std::string& path() const = 0;
   virtual PayloadKind payload_kind() const = 0;
+  // The mapped file behind the source (null for an image folder): a remote
+  // object's version, found when it was opened, stamps the store's index.
+  virtual const MappedFile* mapped_file() const { return nullptr; }
   // Calls fn(id, locator) for every entry, in file order. `id` is valid for
   // the duration of the call only.
   virtual void scan_ids(const std::function<void(std::string_view id, uint64_t locator)>& fn) const = 0;

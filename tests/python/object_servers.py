@@ -122,7 +122,8 @@ class FaultProxy:
     byte for `slow_seconds`, then the real response). `match`, when set,
     picks the requests the faults apply to (`match(method, path)`); the
     others pass untouched. `requests` counts every request seen, `log`
-    lists (method, path, fault)."""
+    lists (method, path, fault), `body_bytes` counts the response body
+    bytes sent to clients."""
 
     def __init__(self, upstream: str, slow_seconds: float = 3.0) -> None:
         import http.client
@@ -133,6 +134,7 @@ class FaultProxy:
         self.faults: list[str] = []
         self.match = None
         self.log: list[tuple[str, str, str]] = []
+        self.body_bytes = 0
         self.lock = threading.Lock()
         self.slow_seconds = slow_seconds
 
@@ -188,6 +190,8 @@ class FaultProxy:
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 self.wfile.write(data)
+                with proxy.lock:
+                    proxy.body_bytes += len(data)
 
             do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = handle_any
 
