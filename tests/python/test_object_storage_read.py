@@ -225,6 +225,7 @@ def test_pickled_with_urls_work_under_spawn(tree, remote):
 # A fetch that finally fails drops its sample
 
 def test_object_deleted_after_open_drops_its_samples(s3, remote, tmp_path):
+    (tmp_path / "data").mkdir()
     data = write_data(tmp_path / "data")
     for name in ("images.parquet", "LA_instructions.json", "LIMA_instructions.json", "DC_instructions.json"):
         s3.client.upload_file(str(tmp_path / "data" / name), BUCKET, f"deleted/{name}")
@@ -249,7 +250,9 @@ def test_object_deleted_after_open_drops_its_samples(s3, remote, tmp_path):
 
 
 def test_persistent_5xx_drops_its_samples(s3, tmp_path, monkeypatch):
-    data = write_data(tmp_path / "data", image_records=6, text_records=2, video_records=0)
+    (tmp_path / "data").mkdir()
+    # Pictures large enough that the store spans blocks the open does not fetch.
+    data = write_data(tmp_path / "data", image_records=6, text_records=2, video_records=0, size=(400, 300))
     for name in ("images.parquet", "LA_instructions.json", "LIMA_instructions.json"):
         s3.client.upload_file(str(tmp_path / "data" / name), BUCKET, f"flaky/{name}")
     (tmp_path / "remote.yaml").write_text(
