@@ -146,7 +146,8 @@ def test_listing_follows_continuation_tokens_in_natural_order(s3, remote, tmp_pa
     from concurrent.futures import ThreadPoolExecutor
 
     # 1100 objects under the prefix: two ListObjectsV2 pages.
-    names = [f"part.{n}.parquet" for n in (1, 2, 10)] + ["sub/part.0.parquet"]
+    # Keys XML-escaped in the listing (&) and percent-encoded when signed (space).
+    names = [f"part.{n}.parquet" for n in (1, 2, 10)] + ["sub/part.0.parquet", "sub/a&b c.parquet"]
     folder = tmp_path / "shards"
     images = {}
     for k, name in enumerate(names):
@@ -164,7 +165,7 @@ def test_listing_follows_continuation_tokens_in_natural_order(s3, remote, tmp_pa
     assert mimicit.remote_stats()["lists"] == 2
     local = mimicit.ImageStore(folder)
     assert [f.replace(str(folder) + "/", "") for f in local.files()] == \
-        ["part.1.parquet", "part.2.parquet", "part.10.parquet", "sub/part.0.parquet"]
+        ["part.1.parquet", "part.2.parquet", "part.10.parquet", "sub/a&b c.parquet", "sub/part.0.parquet"]
     assert store.files() == [f"s3://{BUCKET}/many/" + f.replace(str(folder) + "/", "") for f in local.files()]
     assert all(store.get_bytes(i) == b for i, b in images.items())
 
