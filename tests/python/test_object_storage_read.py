@@ -368,3 +368,32 @@ def test_store_get_costs_at_most_two_requests(s3, remote, tmp_path):
     assert store.get_bytes("LA_IMG_00300") == images["LA_IMG_00300"]
     again = mimicit.remote_stats(reset=True)
     assert again["requests"] == 0 and again["cache_hits"] >= 1 and again["cache_misses"] == 0
+
+
+# ---------------------------------------------------------------------------
+# convert sources
+
+@pytest.mark.parametrize("source, task", [("hf/LA_Instructions", None), ("hf/LA_Instructions/", None),
+                                          ("hf/DC/train-*.parquet", "Video")],
+                         ids=["prefix", "prefix-slash", "glob"])
+def test_convert_reads_s3_sources_as_local(tree, remote, run_cli, tmp_path, source, task):
+    extra = ["--task", task] if task else []
+    outputs = {}
+    for name, base in (("local", str(tree["local"])), ("s3", tree["url"])):
+        out = tmp_path / name
+        result = run_cli("convert", f"{base}/{source}", "--to", "otter", "-o", out, *extra, timeout=120)
+        assert result.returncode == 0, result.stderr.decode()
+        outputs[name] = out
+    files = sorted(p.name for p in outputs["local"].iterdir())
+    assert sorted(p.name for p in outputs["s3"].iterdir()) == files
+    for name in files:
+        if name.endswith(".json"):  # the same records (meta.source names the source as given)
+            import json
+            local_doc, s3_doc = (json.loads((outputs[k] / name).read_text()) for k in ("local", "s3"))
+            assert s3_doc["data"] == local_doc["data"]
+            assert list(s3_doc["data"]) == list(local_doc["data"])
+            assert s3_doc["meta"]["source"] == f"{tree['url']}/{source}"
+        elif name.endswith("_images"):  # X_Images found beside X_Instructions, also on S3
+            local, remote_store = mimicit.ImageStore(outputs["local"] / name), mimicit.ImageStore(outputs["s3"] / name)
+            assert remote_store.ids() == local.ids() and len(local) > 0
+            assert all(remote_store.get_bytes(i) == local.get_bytes(i) for i in local.ids())
