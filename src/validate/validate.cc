@@ -13,6 +13,7 @@
 
 #include "mimicit/error.h"
 #include "mimicit/validate.h"
+#include "remote/url.h"
 #include "util/progress.h"
 #include "validate/validate_internal.h"
 
@@ -28,7 +29,8 @@ using dataset::TrainConfig;
 
 std::string read_yaml(const std::string& path) {
   std::error_code error;
-  if (!fs::exists(path, error)) fail(ErrorCode::kIo, "{}: cannot open the data YAML: no such file", path);
+  if (!remote::is_remote(path) && !fs::exists(path, error))
+    fail(ErrorCode::kIo, "{}: cannot open the data YAML: no such file", path);
   return DataConfig::read(path);  // the default limits (DataConfigOptions)
 }
 

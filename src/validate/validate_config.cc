@@ -17,6 +17,7 @@
 
 #include "dataset/yaml_expansion.h"
 #include "mimicit/error.h"
+#include "remote/url.h"
 #include "validate/validate_internal.h"
 
 namespace mimicit::validate::internal {
@@ -263,14 +264,16 @@ void ConfigChecker::check_keys(Group group, const std::string& name, const YAML:
 }
 
 std::string ConfigChecker::resolve(const std::string& path) const {
-  if (path.empty() || options_.base_dir.empty() || fs::path(path).is_absolute()) return path;
+  if (path.empty() || options_.base_dir.empty() || fs::path(path).is_absolute() || remote::is_remote(path))
+    return path;
   return (fs::path(options_.base_dir) / path).lexically_normal().string();
 }
 
 bool ConfigChecker::exists(Group group, const std::string& dataset, const std::string& key,
                            const std::string& written, const std::string& resolved) {
   std::error_code error;
-  if (fs::exists(resolved, error)) return true;
+  // A URL is checked by its open, whose failure is reported on the dataset.
+  if (remote::is_remote(resolved) || fs::exists(resolved, error)) return true;
   const std::string shown =
       resolved == written ? "'" + written + "'" : fmt::format("'{}' (resolved to '{}')", written, resolved);
   out_.add(make_problem(Kind::kMissingFile, dataset::group_name(group), dataset, "", "", resolved,

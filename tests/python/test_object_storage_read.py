@@ -397,3 +397,13 @@ def test_convert_reads_s3_sources_as_local(tree, remote, run_cli, tmp_path, sour
             local, remote_store = mimicit.ImageStore(outputs["local"] / name), mimicit.ImageStore(outputs["s3"] / name)
             assert remote_store.ids() == local.ids() and len(local) > 0
             assert all(remote_store.get_bytes(i) == local.get_bytes(i) for i in local.ids())
+
+
+def test_validate_reads_a_yaml_of_urls(tree, remote, s3, tmp_path):
+    assert mimicit.validate(tree["remote_yaml"])["problems"] == []
+    # A missing object is a problem of its dataset, naming the URL.
+    text = Path(tree["remote_yaml_file"]).read_text().replace("hf/DC_Images/train-*.parquet", "hf/nothing.parquet")
+    (tmp_path / "missing.yaml").write_text(text)
+    problems = mimicit.validate(tmp_path / "missing.yaml")["problems"]
+    assert problems and all(p["dataset"] == "DC" for p in problems)
+    assert any(f"{tree['url']}/hf/nothing.parquet" in p["file"] + p["detail"] for p in problems)
