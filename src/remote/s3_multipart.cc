@@ -16,39 +16,18 @@ void require_s3(const ObjectUrl& url, const char* what) {
 
 std::string sha_of(std::string_view body) { return sha256_hex(body); }
 
-// "Code: Message" of an S3 <Error> document, or the start of the body.
-std::string error_text(const std::string& body) {
-  auto code = xml_element_text(body, "Code");
-  auto message = xml_element_text(body, "Message");
-  if (code) return *code + (message && !message->empty() ? ": " + *message : "");
-  return body.substr(0, 300);
-}
-
 }  // namespace
 
 void ObjectClient::remove(const ObjectUrl& url) {
   require_s3(url, "deleting");
   const HttpResponse r = http_.send([&] { return make("DELETE", url, {}); });
   if (r.status == 204 || r.status == 200 || r.status == 404) return;
-  fail(ErrorCode::kIo, "{}: DELETE failed: HTTP {}: {}", url.text, r.status, error_text(r.body));
+  fail(ErrorCode::kIo, "{}: DELETE failed: HTTP {}: {}", url.text, r.status, s3_error_text(r.body));
 }
 
 bool ObjectClient::has_objects_under(const ObjectUrl& url) {
   require_s3(url, "listing");
-  ObjectUrl bucket = url;
-  bucket.key.clear();
-  const HttpResponse r = checked(
-      "LIST", url,
-      [&] {
-        return make("GET", bucket, {}, {{"list-type", "2"}, {"max-keys", "1"}, {"prefix", url.key}});
-      },
-      200);
-  auto count = xml_element_text(r.body, "KeyCount");
-  if (count) return *count != "0";
-  // Servers that leave KeyCount out still list the keys found.
-  if (xml_root_name(r.body) != "ListBucketResult")
-    fail(ErrorCode::kIo, "{}: LIST answered no listing: {}", url.text, error_text(r.body));
-  return xml_element_text(r.body, "Key").has_value();
+  return !list(url, 1).empty();
 }
 
 std::string ObjectClient::create_multipart_upload(const ObjectUrl& url) {
@@ -61,7 +40,8 @@ std::string ObjectClient::create_multipart_upload(const ObjectUrl& url) {
       200);
   auto id = xml_element_text(r.body, "UploadId");
   if (!id || id->empty())
-    fail(ErrorCode::kIo, "{}: CreateMultipartUpload answered no UploadId: {}", url.text, error_text(r.body));
+    fail(ErrorCode::kIo, "{}: CreateMultipartUpload answered no UploadId: {}", url.text,
+         s3_error_text(r.body));
   return *id;
 }
 
@@ -109,7 +89,7 @@ void ObjectClient::complete_multipart_upload(const ObjectUrl& url, const std::st
     const bool retry = code == "InternalError" || code == "SlowDown" || code == "ServiceUnavailable";
     if (!retry || attempt >= http_.policy().attempts)
       fail(ErrorCode::kIo, "{}: CompleteMultipartUpload failed: {} (after {} attempts)", url.text,
-           error_text(r.body), attempt);
+           s3_error_text(r.body), attempt);
     std::this_thread::sleep_for(std::chrono::duration<double>(http_.policy().base_delay_seconds * attempt));
   }
 }
@@ -119,7 +99,7 @@ void ObjectClient::abort_multipart_upload(const ObjectUrl& url, const std::strin
   // 404 NoSuchUpload: already aborted (or completed).
   if (r.status == 204 || r.status == 200 || r.status == 404) return;
   fail(ErrorCode::kIo, "{}: AbortMultipartUpload failed: HTTP {}: {}", url.text, r.status,
-       error_text(r.body));
+       s3_error_text(r.body));
 }
 
 std::vector<ObjectClient::OpenUpload> ObjectClient::list_multipart_uploads(const ObjectUrl& prefix) {
@@ -133,7 +113,8 @@ std::vector<ObjectClient::OpenUpload> ObjectClient::list_multipart_uploads(const
       },
       200);
   if (xml_root_name(r.body) != "ListMultipartUploadsResult")
-    fail(ErrorCode::kIo, "{}: ListMultipartUploads answered no listing: {}", prefix.text, error_text(r.body));
+    fail(ErrorCode::kIo, "{}: ListMultipartUploads answered no listing: {}", prefix.text,
+         s3_error_text(r.body));
   std::vector<OpenUpload> uploads;
   for (std::string_view upload : xml_elements(r.body, "Upload")) {
     auto key = xml_element_text(upload, "Key");

@@ -164,4 +164,11 @@ std::string xml_escape(std::string_view text) {
   return out;
 }
 
+std::string s3_error_text(std::string_view body) {
+  auto code = xml_element_text(body, "Code");
+  auto message = xml_element_text(body, "Message");
+  if (code) return *code + (message && !message->empty() ? ": " + *message : "");
+  return std::string(body.substr(0, 300));
+}
+
 }  // namespace mimicit::remote

@@ -33,6 +33,10 @@ std::vector<std::string_view> xml_elements(std::string_view document, std::strin
 // "CompleteMultipartUploadResult"; "" when the document has none.
 std::string xml_root_name(std::string_view document);
 
+// "Code: Message" of an S3 <Error> document, else the body's first 300
+// bytes: for error messages.
+std::string s3_error_text(std::string_view body);
+
 // `text` with &, <, > and the quotes escaped, for element text and
 // attribute values.
 std::string xml_escape(std::string_view text);
