@@ -3,7 +3,13 @@
 //
 //   convert_plan(options, shard_images, shards) -> {"images", "duplicates", "shards"}
 //   convert_shard(options, shard, work_dir) -> {"images", "dropped", "bytes_in", "reused"}
-//   convert_merge(options, plan, work_dir)  -> report dict
+//   convert_layout(options, plan, work_dir) -> merge plan {"images", "kept", "dropped", "duplicates",
+//                                              "bytes_in", "shards": [(index, bytes)],
+//                                              "parts": [(index, first rank, end rank, rows)]}
+//   convert_part(options, merge, part, work_dir) -> {"rows", "bytes", "reused"}
+//   convert_commit(options, merge, work_dir) -> report dict
+//   convert_merge(options, plan, work_dir)  -> report dict (the three above in one task;
+//                                              s3:// outputs)
 //
 // `options` is a dict built by python/mimicit/dask.py: sources, out and
 // what the caller gave of max_partition_size (bytes, or text such as
@@ -48,6 +54,44 @@ ConvertShard shard_of(const nb::tuple& t) {
   s.images = nb::cast<uint64_t>(t[5]);
   s.store_images = nb::cast<uint64_t>(t[6]);
   return s;
+}
+
+nb::dict merge_dict(const convert::MergePlan& m) {
+  nb::list shards;
+  for (const convert::ShardValues& s : m.shards) shards.append(nb::make_tuple(s.index, s.bytes));
+  nb::list parts;
+  for (const convert::PartPlan& p : m.parts)
+    parts.append(nb::make_tuple(p.index, p.first_rank, p.end_rank, p.rows));
+  nb::dict d;
+  d["images"] = m.images;
+  d["kept"] = m.kept;
+  d["dropped"] = m.dropped;
+  d["duplicates"] = m.duplicates;
+  d["bytes_in"] = m.bytes_in;
+  d["shards"] = shards;
+  d["parts"] = parts;
+  return d;
+}
+
+convert::MergePlan merge_of(const nb::dict& d) {
+  convert::MergePlan m;
+  m.images = required<uint64_t>(d, "images");
+  m.kept = required<uint64_t>(d, "kept");
+  m.dropped = required<uint64_t>(d, "dropped");
+  m.duplicates = required<uint64_t>(d, "duplicates");
+  m.bytes_in = required<uint64_t>(d, "bytes_in");
+  for (nb::handle h : required<nb::list>(d, "shards")) {
+    auto t = nb::cast<nb::tuple>(h);
+    if (t.size() != 2) fail_invalid("a merge plan's shard is a tuple of 2 integers, not {}", t.size());
+    m.shards.push_back({nb::cast<uint32_t>(t[0]), nb::cast<uint64_t>(t[1])});
+  }
+  for (nb::handle h : required<nb::list>(d, "parts")) {
+    auto t = nb::cast<nb::tuple>(h);
+    if (t.size() != 4) fail_invalid("a merge plan's part is a tuple of 4 integers, not {}", t.size());
+    m.parts.push_back({nb::cast<uint32_t>(t[0]), nb::cast<uint64_t>(t[1]), nb::cast<uint64_t>(t[2]),
+                       nb::cast<uint64_t>(t[3])});
+  }
+  return m;
 }
 
 nb::dict report_dict(const convert::ConvertReport& r) {
@@ -103,6 +147,42 @@ void bind_convert(nb::module_& m) {
       },
       "options"_a, "shard"_a, "work_dir"_a, "Converts one shard into work_dir (idempotent).");
   m.def(
+      "convert_layout",
+      [](const nb::dict& options, const nb::dict& plan, const std::string& work_dir) {
+        ConvertOptions o = convert_options(options);
+        ConvertPlan p;
+        p.images = required<uint64_t>(plan, "images");
+        p.duplicates = required<uint64_t>(plan, "duplicates");
+        for (nb::handle shard : required<nb::list>(plan, "shards")) {
+          p.shards.push_back(shard_of(nb::cast<nb::tuple>(shard)));
+        }
+        convert::MergePlan merge;
+        {
+          nb::gil_scoped_release release;
+          merge = convert::plan_parts(o, p, work_dir);
+        }
+        return merge_dict(merge);
+      },
+      "options"_a, "plan"_a, "work_dir"_a,
+      "Once every shard is done: cuts the output into its parts (the merge plan).");
+  m.def(
+      "convert_part",
+      [](const nb::dict& options, const nb::dict& merge, uint32_t part, const std::string& work_dir) {
+        ConvertOptions o = convert_options(options);
+        convert::MergePlan m = merge_of(merge);
+        convert::PartReport r;
+        {
+          nb::gil_scoped_release release;
+          r = convert::convert_part(o, m, part, work_dir);
+        }
+        nb::dict d;
+        d["rows"] = r.rows;
+        d["bytes"] = r.bytes;
+        d["reused"] = r.reused;
+        return d;
+      },
+      "options"_a, "merge"_a, "part"_a, "work_dir"_a, "Writes one part of the output (idempotent).");
+  m.def(
       "convert_merge",
       [](const nb::dict& options, const nb::dict& plan, const std::string& work_dir) {
         ConvertOptions o = convert_options(options);
@@ -120,7 +200,21 @@ void bind_convert(nb::module_& m) {
         return report_dict(report);
       },
       "options"_a, "plan"_a, "work_dir"_a,
-      "Writes the output from the finished shards and commits it over options['out'].");
+      "The whole merge in this task (an s3:// output: its uploads are completed together).");
+  m.def(
+      "convert_commit",
+      [](const nb::dict& options, const nb::dict& merge, const std::string& work_dir) {
+        ConvertOptions o = convert_options(options);
+        convert::MergePlan m = merge_of(merge);
+        convert::ConvertReport report;
+        {
+          nb::gil_scoped_release release;
+          report = convert::commit_parts(o, m, work_dir);
+        }
+        return report_dict(report);
+      },
+      "options"_a, "merge"_a, "work_dir"_a,
+      "Once every part is written: renames the output over options['out'] and removes work_dir.");
 }
 
 }  // namespace mimicit::python

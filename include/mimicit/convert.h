@@ -41,13 +41,14 @@
 //
 // Sharded (mimicit.dask.convert): plan_convert() cuts storage order into
 // shards, convert_shard() processes one shard anywhere the files are
-// visible (another process, another machine on shared storage), and
-// merge_shards() writes and commits the output folder once every shard is
-// done. The parts depend only on the sequence of (id, stored value) in id
+// visible (another process, another machine on shared storage), and once
+// every shard is done plan_parts() cuts the output into its parts,
+// convert_part() writes one part (anywhere, in parallel) and
+// commit_parts() commits the output folder. The parts depend only on the sequence of (id, stored value) in id
 // order and the options, and _dropped.jsonl on the drops in storage order,
 // so the result is byte-identical to convert_images() with the same
-// options; convert_images() itself runs one shard and the same merge when
-// the sources are not sorted.
+// options; convert_images() itself runs one shard and the same part plan
+// and part writer when the sources are not sorted.
 #pragma once
 
 #include <cstdint>
@@ -157,11 +158,69 @@ struct ShardReport {
 ShardReport convert_shard(const ConvertOptions& options, const ConvertShard& shard,
                           const std::string& work_dir);
 
-// Once every shard of `plan` is done: writes the parts (rows in id order)
-// and _dropped.jsonl (shards in order) into `work_dir`/output, renames it
-// over options.out atomically and removes `work_dir`. Throws kNotFound
-// naming the first missing shard, kCorrupt when a shard's files disagree
-// with the plan; options.out is then untouched.
+// The merge, one task per output part. Once every shard of `plan` is done,
+// plan_parts() reads the shards' tables (12 bytes per image, never a value)
+// and cuts id order into the parts the single-machine run writes;
+// convert_part() writes one part from the shards' values, anywhere the work
+// folder is visible, any number of them at once; commit_parts() checks that
+// every part is there and renames the output over options.out. The parts
+// are cut by the rule PartWriter cuts by, so each part's file is the one a
+// single writer of all rows writes under that name: the output stays
+// byte-identical whatever the number of shards, parts or processes.
+struct PartPlan {
+  uint32_t index = 0;       // part.<index>.parquet
+  uint64_t first_rank = 0;  // its rows: the kept ids of ranks [first_rank, end_rank)
+  uint64_t end_rank = 0;
+  uint64_t rows = 0;
+};
+
+struct ShardValues {
+  uint32_t index = 0;  // the shard's folder (ConvertShard::index)
+  uint64_t bytes = 0;  // the size of its values file
+};
+
+struct MergePlan {
+  uint64_t images = 0;  // distinct ids of the store
+  uint64_t kept = 0;    // rows of all parts
+  uint64_t dropped = 0;
+  uint64_t duplicates = 0;
+  uint64_t bytes_in = 0;
+  std::vector<ShardValues> shards;  // in plan order
+  std::vector<PartPlan> parts;      // in id order, at least one
+};
+
+// Reads and checks every shard of `plan` (kNotFound naming the first one
+// missing, kCorrupt when a shard's files disagree with the plan), then
+// writes into `work_dir` the table of where each image's value is
+// (`layout`, 12 bytes per image) and the output folder `work_dir`/output
+// holding _dropped.jsonl (the shards' drops in order). Nothing is created
+// when it throws. Idempotent.
+MergePlan plan_parts(const ConvertOptions& options, const ConvertPlan& plan, const std::string& work_dir);
+
+struct PartReport {
+  uint64_t rows = 0;
+  uint64_t bytes = 0;   // the part file's size
+  bool reused = false;  // the part was already written: nothing was read
+};
+
+// Writes part `part` (an index into merge.parts) into `work_dir`/output:
+// built in a private folder of `work_dir` and renamed when complete, so a
+// task killed or failing half-way leaves no part under its final name, and
+// a rerun finding the part there returns at once. Fails when `work_dir` is
+// gone (the run was cancelled) instead of writing on.
+PartReport convert_part(const ConvertOptions& options, const MergePlan& merge, uint32_t part,
+                        const std::string& work_dir);
+
+// Once every part is written: checks them (kNotFound naming the first
+// missing one), renames `work_dir`/output over options.out atomically and
+// removes `work_dir`. Fills the report but `seconds`.
+ConvertReport commit_parts(const ConvertOptions& options, const MergePlan& merge,
+                           const std::string& work_dir);
+
+// plan_parts, every convert_part and commit_parts in this process; for an
+// s3:// output, each part is uploaded as it is written and the uploads are
+// completed together at the end. On failure options.out is untouched and
+// the shards done stay for a retry.
 ConvertReport merge_shards(const ConvertOptions& options, const ConvertPlan& plan,
                            const std::string& work_dir);
 

@@ -148,6 +148,10 @@ class ImageStore {
 
   // Every distinct id in sorted (byte-wise) order; stop by returning false.
   virtual void for_each_id(const std::function<bool(std::string_view id)>& fn) const = 0;
+  // The ids of ranks [begin, end) (end clamped to size()), in sorted order:
+  // a piece of for_each_id that costs only its own ids.
+  virtual void for_each_id_in(size_t begin, size_t end,
+                              const std::function<bool(std::string_view id)>& fn) const = 0;
 
   // Every distinct id with its rank (its position in for_each_id's sorted
   // order), in storage order: file by file as files() lists them, and

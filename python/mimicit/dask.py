@@ -14,10 +14,13 @@ opens the stores itself; their saved index makes that fast):
   keeps shards near their size (a row group's dictionary and pages are then
   read by one task), legacy JSON by byte ranges, image folders by file
   ranges. Each shard task writes its images' stored values and a rank table
-  into a work folder beside ``out``; one merge task then writes the parts in
-  id order and ``_dropped.jsonl`` in storage order, and renames the folder
-  over ``out``. The output is identical, byte for byte, to what
-  ``mimicit convert`` writes with the same options on one machine.
+  into a work folder beside ``out``. Then the merge, in parallel too: one
+  task reads the shards' tables (12 bytes per image, no value) and cuts id
+  order into the output's parts (and writes ``_dropped.jsonl``), one task
+  per part writes that part under a temporary name and renames it in, and
+  this process commits: it renames the finished folder over ``out``. The
+  output is identical, byte for byte, to what ``mimicit convert`` writes
+  with the same options on one machine.
 * ``validate``: the decode pass (the expensive part) runs as one task per
   range of each store; the YAML, records and ids are checked by one final
   task that takes the decode results in. The report is the one
@@ -29,18 +32,20 @@ storage. Relative paths are made absolute here, against this process's
 working directory (``validate``'s ``base_dir`` defaults to it too).
 
 Failures: a task that raises is retried (``retries``); a task lost with its
-worker is rerun by the scheduler. Shard tasks are idempotent (a shard is
-written under a temporary name and renamed when complete; a rerun finding
-it done returns at once), so a killed worker costs only its unfinished
-shards. The output is committed only after every shard finished; a failed,
+worker is rerun by the scheduler. Shard and part tasks are idempotent (a
+shard or part is written under a temporary name and renamed when complete;
+a rerun finding it done returns at once), so a killed worker costs only its
+unfinished tasks. The output is committed only after every part is
+written; a failed,
 cancelled (KeyboardInterrupt) or killed run leaves ``out`` as it was, and
 its work folder (``OUT.tmp-dask-*``) is removed, or, when this process was
 killed, by the next run into the same output. Two runs into the same output
 at the same time are not supported.
 
-``out`` may be ``s3://bucket/prefix`` (an empty prefix): the merge task
-uploads each part as it is written and completes the uploads only when all
-are sent, so the objects appear only when the run succeeds; a failed or
+``out`` may be ``s3://bucket/prefix`` (an empty prefix): one merge task
+(not one per part) writes the parts, uploads each part as it is written
+and completes the uploads only when all are sent, so the objects appear
+only when the run succeeds; a failed or
 cancelled run aborts them (docs/object_storage.md). The work folder is then
 ``work_dir`` (a folder every worker sees; default: this process's
 temporary folder, which fits a LocalCluster).
@@ -130,6 +135,18 @@ def _merge_task(options: dict, plan: dict, work_dir: str, shard_reports: list) -
     return report
 
 
+def _layout_task(options: dict, plan: dict, work_dir: str, shard_reports: list) -> dict:
+    start = time.monotonic()
+    merge = _core.convert_layout(options, plan, work_dir)
+    merge["seconds"] = time.monotonic() - start
+    merge["reused_shards"] = sum(1 for r in shard_reports if r["reused"])
+    return merge
+
+
+def _part_task(part: int, options: dict, merge: dict, work_dir: str) -> dict:
+    return _core.convert_part(options, merge, part, work_dir)
+
+
 def _remove_work_dir(folder: str) -> None:
     """Renamed first, then removed: a task still running finds none of its
     paths any more and fails (never recreating a file the removal would race
@@ -167,8 +184,10 @@ def convert(sources: Union[PathLike, Sequence[PathLike]], out: PathLike, *, clie
 
     Returns the report: ``images``, ``dropped``, ``duplicates``,
     ``partitions``, ``bytes_in``, ``bytes_out``, ``shards``,
-    ``reused_shards`` (shards found done by a rerun task), ``seconds`` and
-    ``merge_seconds`` (the final, serial step).
+    ``reused_shards`` (shards found done by a rerun task), ``reused_parts``,
+    ``seconds``, ``merge_seconds`` (from the part plan's start to the
+    commit: the parts are written in parallel) and ``plan_parts_seconds``
+    (the part plan, the merge's one serial task).
     """
     start = time.monotonic()
     client = _client(client)
@@ -179,7 +198,8 @@ def convert(sources: Union[PathLike, Sequence[PathLike]], out: PathLike, *, clie
     if shard_images is not None and int(shard_images) < 1:
         raise ValueError(f"shard_images must be at least 1, not {shard_images}")
     out = options["out"]
-    if out.startswith(("s3://", "http://", "https://")):
+    remote = out.startswith(("s3://", "http://", "https://"))
+    if remote:
         # The work folder is local (shared by the workers); the output is
         # uploaded by the merge.
         base = _absolute(work_dir if work_dir is not None else tempfile.gettempdir())
@@ -195,12 +215,32 @@ def convert(sources: Union[PathLike, Sequence[PathLike]], out: PathLike, *, clie
     os.makedirs(work_dir)
     futures: list = []
     try:
-        futures = client.map(_shard_task, plan["shards"], options=options, work_dir=work_dir,
-                             retries=retries, pure=False)
-        merge = client.submit(_merge_task, options, plan, work_dir, futures, retries=retries,
-                              pure=False)
-        futures.append(merge)
-        report = merge.result()
+        shards = client.map(_shard_task, plan["shards"], options=options, work_dir=work_dir,
+                            retries=retries, pure=False)
+        futures.extend(shards)
+        if remote:
+            # One merge task writes and uploads the parts (its uploads are
+            # completed together); the merge per part is for local outputs.
+            merge_task = client.submit(_merge_task, options, plan, work_dir, shards, retries=retries,
+                                       pure=False)
+            futures.append(merge_task)
+            report = merge_task.result()
+            _remove_work_dir(work_dir)
+            report["shards"] = len(plan["shards"])
+            report["seconds"] = time.monotonic() - start
+            return report
+        layout = client.submit(_layout_task, options, plan, work_dir, shards, retries=retries,
+                               pure=False)
+        futures.append(layout)
+        merge = layout.result()
+        merge_start = time.monotonic() - merge["seconds"]
+        # The part tasks take the merge plan from the layout task's worker
+        # (a future, not a copy per task).
+        parts = client.map(_part_task, range(len(merge["parts"])), options=options, merge=layout,
+                           work_dir=work_dir, retries=retries, pure=False)
+        futures.extend(parts)
+        part_reports = client.gather(parts)
+        report = _core.convert_commit(options, merge, work_dir)  # a rename: nothing is written here
     except BaseException:
         # Failed or cancelled (KeyboardInterrupt): nothing is committed. Tasks
         # still running find their folder gone and stop.
@@ -208,8 +248,13 @@ def convert(sources: Union[PathLike, Sequence[PathLike]], out: PathLike, *, clie
             client.cancel(futures)
         _remove_work_dir(work_dir)
         raise
-    _remove_work_dir(work_dir)  # the merge removed it, unless a straggler wrote into it since
+    _remove_work_dir(work_dir)  # the commit removed it, unless a straggler wrote into it since
+    report.pop("seconds")
     report["shards"] = len(plan["shards"])
+    report["reused_shards"] = merge["reused_shards"]
+    report["reused_parts"] = sum(1 for r in part_reports if r["reused"])
+    report["plan_parts_seconds"] = merge["seconds"]
+    report["merge_seconds"] = time.monotonic() - merge_start
     report["seconds"] = time.monotonic() - start
     return report
 

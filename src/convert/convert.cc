@@ -1,7 +1,7 @@
 // convert_images: the single-machine run. Sources whose storage order is
 // sorted go straight into the parts; the others through one shard and the
-// merge that sharded runs use (convert_shards.cc), so both paths write the
-// same bytes.
+// part plan and part writer that sharded runs use (convert_shards.cc), so
+// both paths write the same bytes.
 #include "mimicit/convert.h"
 
 #include <fcntl.h>
@@ -143,7 +143,8 @@ void convert_sorted(const ImageStore& store, const ConvertOptions& options, cons
 }
 
 // Unsorted sources: the whole store as one shard (its values spilled in
-// storage order into a hidden folder of the output), then the merge.
+// storage order into a hidden folder of the output), then the merge's part
+// plan and part writer, each part in turn.
 void convert_unsorted(const ImageStore& store, const ConvertOptions& options, const fs::path& temp,
                       ConvertReport& report, const FileDone& on_part) {
   ConvertPlan plan;
@@ -163,7 +164,12 @@ void convert_unsorted(const ImageStore& store, const ConvertOptions& options, co
     write_shard(store, options, plan.shards[0], dir, pool, &progress);
     progress.finish();
   }
-  report = merge_into(store, options, plan, work, temp, on_part);
+  MergePlan merge = layout_parts(store, options, plan, work, temp);
+  for (const PartPlan& part : merge.parts) {
+    write_part(store, options, merge, part, work, temp);
+    if (on_part) on_part(temp / PartWriter::file_name(part.index));
+  }
+  report = merged_report(merge, temp);
   fs::remove_all(work);
 }
 

@@ -53,11 +53,21 @@ std::string shard_folder_name(uint32_t index);
 ShardReport write_shard(const ImageStore& store, const ConvertOptions& options, const ConvertShard& shard,
                         const std::filesystem::path& dir, WorkerPool& pool, Progress* progress);
 
-// Reads the finished shards of `plan` from `work_dir` and writes the parts
-// and _dropped.jsonl into `out_dir`. Fills images, dropped, duplicates,
-// partitions, bytes_in and bytes_out. `on_part`: see PartWriter.
-ConvertReport merge_into(const ImageStore& store, const ConvertOptions& options, const ConvertPlan& plan,
-                         const std::filesystem::path& work_dir, const std::filesystem::path& out_dir,
-                         const FileDone& on_part = {});
+// Reads the finished shards of `plan` from `work_dir`, cuts id order into
+// parts, writes `work_dir`/layout and, into `out_dir` (created when absent,
+// never `work_dir` itself), _dropped.jsonl. See plan_parts.
+MergePlan layout_parts(const ImageStore& store, const ConvertOptions& options, const ConvertPlan& plan,
+                       const std::filesystem::path& work_dir, const std::filesystem::path& out_dir);
+
+// Writes one part of `merge` into `out_dir` through a private folder of
+// `work_dir`. See convert_part.
+PartReport write_part(const ImageStore& store, const ConvertOptions& options, const MergePlan& merge,
+                      const PartPlan& part, const std::filesystem::path& work_dir,
+                      const std::filesystem::path& out_dir);
+
+// The report of a merge whose parts are all in `out_dir` (kNotFound naming
+// the first missing one): images, dropped, duplicates, partitions,
+// bytes_in, bytes_out.
+ConvertReport merged_report(const MergePlan& merge, const std::filesystem::path& out_dir);
 
 }  // namespace mimicit::convert::internal

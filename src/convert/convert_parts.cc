@@ -18,22 +18,24 @@ uint64_t part_reserve(uint64_t max_bytes) { return 4096 + max_bytes / 32; }
 
 }  // namespace
 
-PartWriter::PartWriter(fs::path dir, const ConvertOptions& options, FileDone on_part)
-    : dir_(std::move(dir)), options_(options), on_part_(std::move(on_part)) {
+PartWriter::PartWriter(fs::path dir, const ConvertOptions& options, FileDone on_part, uint64_t first_part)
+    : dir_(std::move(dir)), options_(options), on_part_(std::move(on_part)), first_part_(first_part) {
   if (options.max_partition_bytes <= part_reserve(options.max_partition_bytes) + 4096) {
     fail_invalid("--max-partition-size {} is too small", options.max_partition_bytes);
   }
   budget_ = options.max_partition_bytes - part_reserve(options.max_partition_bytes);
 }
 
+std::string PartWriter::file_name(uint64_t part) { return fmt::format("part.{}.parquet", part); }
+
 void PartWriter::append(std::string_view id, std::string_view value) {
-  uint64_t row_bytes = id.size() + value.size() + 16;
-  if (writer_ && part_bytes_ + row_bytes > budget_) close_part();
+  uint64_t row = row_bytes(id.size(), value.size());
+  if (writer_ && starts_new_part(part_bytes_, row)) close_part();
   if (!writer_) open_part();
   writer_->append_bytes(0, id);
   writer_->append_bytes(1, value);
   writer_->end_row();
-  part_bytes_ += row_bytes;
+  part_bytes_ += row;
 }
 
 void PartWriter::close() {
@@ -54,7 +56,7 @@ void PartWriter::open_part() {
   // A get() decompresses the page holding its image: small pages keep
   // that close to the image's own size (a page holds at least one value).
   w.page_bytes = 256 << 10;
-  path_ = dir_ / fmt::format("part.{}.parquet", parts_);
+  path_ = dir_ / file_name(first_part_ + parts_);
   writer_ = std::make_unique<parquet::ParquetWriter>(path_.string(), std::move(columns), w);
   part_bytes_ = 0;
 }

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "mimicit/convert.h"
@@ -16,11 +17,13 @@
 namespace mimicit::convert {
 
 // Writes rows into part.0.parquet, part.1.parquet, ... starting a new part
-// before a row would push the current one past the size limit. The estimate
-// counts stored value bytes, an upper bound of what the codecs write for
-// base64 text and close to it for raw image bytes; the reserve covers the
-// rest, and close() checks the real sizes. The parts depend only on the
-// rows appended and the options. Throws kInvalidArgument when
+// before a row would push the current one past the size limit
+// (starts_new_part). The estimate counts stored value bytes, an upper bound
+// of what the codecs write for base64 text and close to it for raw image
+// bytes; the reserve covers the rest, and close() checks the real sizes.
+// The parts depend only on the rows appended and the options, so the rows
+// of one part (cut by the same rule) written by a writer starting at that
+// part's number give the same file. Throws kInvalidArgument when
 // max_partition_bytes leaves no room for a row. `on_part` (when set) is
 // called with each part's path once the part is closed (an s3:// output
 // uploads it: convert_upload.h).
@@ -28,7 +31,16 @@ using FileDone = std::function<void(const std::filesystem::path&)>;
 
 class PartWriter {
  public:
-  PartWriter(std::filesystem::path dir, const ConvertOptions& options, FileDone on_part = {});
+  PartWriter(std::filesystem::path dir, const ConvertOptions& options, FileDone on_part = {},
+             uint64_t first_part = 0);
+
+  // "part.N.parquet".
+  static std::string file_name(uint64_t part);
+  // What a row counts against its part's budget.
+  static uint64_t row_bytes(uint64_t id_bytes, uint64_t value_bytes) { return id_bytes + value_bytes + 16; }
+  // Whether a row of `row` bytes goes into a new part after a part of
+  // `part_bytes` holding at least one row.
+  bool starts_new_part(uint64_t part_bytes, uint64_t row) const { return part_bytes + row > budget_; }
 
   // Largest value a row may carry.
   uint64_t max_row_bytes() const { return budget_; }
@@ -51,6 +63,7 @@ class PartWriter {
   std::unique_ptr<parquet::ParquetWriter> writer_;
   std::filesystem::path path_;
   uint64_t part_bytes_ = 0;
+  uint64_t first_part_ = 0;
   uint64_t parts_ = 0;
   uint64_t bytes_written_ = 0;
 };

@@ -14,6 +14,14 @@
 //                  dropped, bytes_in, values_bytes).
 // The merge trusts none of it blindly: every size and rank is checked
 // against the plan and the other files before a byte is written.
+//
+// The merge's part plan (layout_parts) leaves in the work folder:
+//   layout         per image in id order (rank 0, 1, ...): u64 offset of its
+//                  value in the shards' values files back to back (plan
+//                  order) and u32 length, UINT32_MAX when dropped; 12 bytes;
+//   output/        the output folder: _dropped.jsonl, then each part as its
+//                  task renames it in (write_part), renamed over `out` by
+//                  the commit.
 #include <unistd.h>
 
 #include <fcntl.h>
@@ -191,23 +199,39 @@ class ValueTable {
   std::vector<uint32_t> lengths_;
 };
 
-// The shards' values files, mapped; read by global offset. Pages read are
-// released at once (they stay in the page cache): reading the values in id
-// order jumps around the files, and the merge must not grow with them.
+// The shards' values files, each mapped on first use; read by global
+// offset (the files back to back, in plan order). Pages read are released
+// at once (they stay in the page cache): reading the values in id order
+// jumps around the files, and a part's writer must not grow with them.
 class ValueFiles {
  public:
-  void add(const fs::path& path) {
-    files_.push_back(MappedFile::open(path.string()));
-    bases_.push_back(total_);
-    total_ += files_.back()->size();
+  ValueFiles(fs::path work_dir, const std::vector<ShardValues>& shards)
+      : work_dir_(std::move(work_dir)), shards_(shards), files_(shards.size()) {
+    uint64_t total = 0;
+    for (const ShardValues& shard : shards) {
+      bases_.push_back(total);
+      total += shard.bytes;
+    }
   }
-  uint64_t total() const { return total_; }
 
-  std::string_view read(uint64_t offset, uint32_t length, std::string& scratch) const {
-    size_t f =
-        static_cast<size_t>(std::upper_bound(bases_.begin(), bases_.end(), offset) - bases_.begin()) - 1;
+  std::string_view read(uint64_t offset, uint32_t length, std::string& scratch) {
+    size_t f = static_cast<size_t>(std::upper_bound(bases_.begin(), bases_.end(), offset) - bases_.begin());
+    if (f == 0) fail_corrupt("{}: a value at offset {} is in no shard", work_dir_.string(), offset);
+    --f;
+    const uint64_t local = offset - bases_[f];
+    if (local + length > shards_[f].bytes) {
+      fail_corrupt("{}: a value at offset {} runs past shard {}'s values", work_dir_.string(), offset,
+                   shards_[f].index);
+    }
+    if (!files_[f]) {
+      const fs::path path = work_dir_ / shard_folder_name(shards_[f].index) / "values";
+      files_[f] = MappedFile::open(path.string());
+      if (files_[f]->size() != shards_[f].bytes) {
+        fail_corrupt("{}: {} bytes, the shard's info says {}", path.string(), files_[f]->size(),
+                     shards_[f].bytes);
+      }
+    }
     const MappedFile& file = *files_[f];
-    uint64_t local = offset - bases_[f];
     ByteView bytes = file.slice(local, length);
     scratch.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     file.release(local, length);
@@ -215,10 +239,29 @@ class ValueFiles {
   }
 
  private:
+  fs::path work_dir_;
+  const std::vector<ShardValues>& shards_;
   std::vector<std::shared_ptr<const MappedFile>> files_;
   std::vector<uint64_t> bases_;
-  uint64_t total_ = 0;
 };
+
+// A name inside `work_dir` no other task uses: ".NAME.tmp-<pid>-<n>-<random>".
+fs::path private_temp(const fs::path& work_dir, std::string_view name) {
+  static std::atomic<uint64_t> counter{0};
+  std::random_device random;
+  return work_dir / fmt::format(".{}.tmp-{}-{}-{:08x}", name, ::getpid(), counter++, random());
+}
+
+// Creates the folder `path` inside an existing folder, or fails: a run that
+// was cancelled removed its work folder, and a late task must not create
+// it again.
+void create_private_folder(const fs::path& path, std::string_view what) {
+  std::error_code error;
+  if (!fs::create_directory(path, error) || error) {
+    fail(ErrorCode::kIo, "{}: cannot create {} ({}): was the run cancelled?", path.string(), what,
+         error ? error.message() : "it exists");
+  }
+}
 
 // Copies a shard's _dropped.jsonl into the output's, checking its line count.
 void copy_drops(const fs::path& path, uint64_t expected, DropLog& drops) {
@@ -302,83 +345,200 @@ ShardReport write_shard(const ImageStore& store, const ConvertOptions& options, 
   return {.images = info.kept, .dropped = info.dropped, .bytes_in = info.bytes_in, .reused = false};
 }
 
-ConvertReport merge_into(const ImageStore& store, const ConvertOptions& options, const ConvertPlan& plan,
-                         const fs::path& work_dir, const fs::path& out_dir, const FileDone& on_part) {
+MergePlan layout_parts(const ImageStore& store, const ConvertOptions& options, const ConvertPlan& plan,
+                       const fs::path& work_dir, const fs::path& out_dir) {
   if (store.size() != plan.images) {
     fail_invalid("the store has {} images, the plan {}: its files changed since the plan", store.size(),
                  plan.images);
   }
-  ConvertReport report;
-  PartWriter parts(out_dir, options, on_part);
-  DropLog drops(out_dir / "_dropped.jsonl");
-  ValueTable table(plan.images);
-  ValueFiles files;
-  uint64_t covered = 0;
-  for (const ConvertShard& shard : plan.shards) {
-    const fs::path dir = work_dir / shard_folder_name(shard.index);
-    ShardInfo info = read_info(dir / "info");
-    if (!same_shard(info.shard, shard)) fail_corrupt("{}: the shard differs from the plan's", dir.string());
-    covered += shard.images;
-    const uint64_t base = files.total();
-    files.add(dir / "values");
-    if (files.total() - base != info.values_bytes) {
-      fail_corrupt("{}: {} bytes, the shard's info says {}", (dir / "values").string(), files.total() - base,
-                   info.values_bytes);
-    }
-    const fs::path table_path = dir / "table";
-    auto entries = MappedFile::open(table_path.string());
-    if (entries->size() != info.kept * kTableEntry) {
-      fail_corrupt("{}: {} bytes for {} images", table_path.string(), entries->size(), info.kept);
-    }
-    uint64_t offset = 0;
-    const uint8_t* p = entries->bytes().data();
-    for (uint64_t i = 0; i < info.kept; ++i, p += kTableEntry) {
-      uint64_t length = get_le(p + 8, 4);
-      if (length == kAbsent || offset + length > info.values_bytes) {
-        fail_corrupt("{}: entry {} runs past the values", table_path.string(), i);
+  MergePlan merge;
+  merge.images = plan.images;
+  merge.duplicates = store.duplicates().size();
+  const fs::path drops_temp = private_temp(work_dir, "_dropped.jsonl");
+  const fs::path layout_temp = private_temp(work_dir, "layout");
+  std::error_code error;
+  try {
+    DropLog drops(drops_temp);
+    ValueTable table(plan.images);
+    uint64_t covered = 0;
+    uint64_t total = 0;
+    for (const ConvertShard& shard : plan.shards) {
+      const fs::path dir = work_dir / shard_folder_name(shard.index);
+      ShardInfo info = read_info(dir / "info");
+      if (!same_shard(info.shard, shard)) fail_corrupt("{}: the shard differs from the plan's", dir.string());
+      covered += shard.images;
+      const uint64_t values_size = fs::file_size(dir / "values");
+      if (values_size != info.values_bytes) {
+        fail_corrupt("{}: {} bytes, the shard's info says {}", (dir / "values").string(), values_size,
+                     info.values_bytes);
       }
-      table.set(table_path, get_le(p, 8), base + offset, static_cast<uint32_t>(length));
-      offset += length;
+      const uint64_t base = total;
+      total += info.values_bytes;
+      merge.shards.push_back({.index = shard.index, .bytes = info.values_bytes});
+      const fs::path table_path = dir / "table";
+      auto entries = MappedFile::open(table_path.string());
+      if (entries->size() != info.kept * kTableEntry) {
+        fail_corrupt("{}: {} bytes for {} images", table_path.string(), entries->size(), info.kept);
+      }
+      uint64_t offset = 0;
+      const uint8_t* p = entries->bytes().data();
+      for (uint64_t i = 0; i < info.kept; ++i, p += kTableEntry) {
+        uint64_t length = get_le(p + 8, 4);
+        if (length == kAbsent || offset + length > info.values_bytes) {
+          fail_corrupt("{}: entry {} runs past the values", table_path.string(), i);
+        }
+        table.set(table_path, get_le(p, 8), base + offset, static_cast<uint32_t>(length));
+        offset += length;
+      }
+      if (offset != info.values_bytes)
+        fail_corrupt("{}: the entries do not cover the values", table_path.string());
+      if (info.kept + info.dropped != shard.images)
+        fail_corrupt("{}: kept and dropped do not add up", dir.string());
+      copy_drops(dir / "_dropped.jsonl", info.dropped, drops);
+      merge.kept += info.kept;
+      merge.bytes_in += info.bytes_in;
     }
-    if (offset != info.values_bytes)
-      fail_corrupt("{}: the entries do not cover the values", table_path.string());
-    if (info.kept + info.dropped != shard.images)
-      fail_corrupt("{}: kept and dropped do not add up", dir.string());
-    copy_drops(dir / "_dropped.jsonl", info.dropped, drops);
-    report.images += info.kept;
-    report.bytes_in += info.bytes_in;
+    if (covered != plan.images) fail_invalid("the plan's shards cover {} of {} images", covered, plan.images);
+    drops.close();
+    merge.dropped = drops.count();
+
+    // The parts: cut where a single PartWriter given every row would cut.
+    const PartWriter rule(fs::path(), options);
+    PartPlan current;
+    uint64_t part_bytes = 0;
+    size_t rank = 0;
+    store.for_each_id([&](std::string_view id) {
+      if (table.has(rank)) {
+        uint64_t row = PartWriter::row_bytes(id.size(), table.length(rank));
+        if (current.rows > 0 && rule.starts_new_part(part_bytes, row)) {
+          current.end_rank = rank;
+          merge.parts.push_back(current);
+          current = {.index = current.index + 1, .first_rank = rank};
+          part_bytes = 0;
+        }
+        part_bytes += row;
+        ++current.rows;
+      }
+      ++rank;
+      return true;
+    });
+    current.end_rank = plan.images;
+    merge.parts.push_back(current);
+
+    AppendFile layout(layout_temp);
+    std::string entry;
+    for (size_t r = 0; r < plan.images; ++r) {
+      entry.clear();
+      put_le(entry, table.has(r) ? table.offset(r) : 0, 8);
+      put_le(entry, table.length(r), 4);
+      layout.write(entry);
+    }
+    layout.close();
+    if (::rename(layout_temp.c_str(), (work_dir / "layout").c_str()) != 0) {
+      fail(ErrorCode::kIo, "{}: cannot rename: {}", layout_temp.string(), std::strerror(errno));
+    }
+    if (!fs::create_directory(out_dir, error) && error) {
+      fail(ErrorCode::kIo, "{}: cannot create the output folder ({}): was the run cancelled?",
+           out_dir.string(), error.message());
+    }
+    if (merge.dropped > 0 && ::rename(drops_temp.c_str(), (out_dir / "_dropped.jsonl").c_str()) != 0) {
+      fail(ErrorCode::kIo, "{}: cannot rename: {}", drops_temp.string(), std::strerror(errno));
+    }
+  } catch (...) {
+    fs::remove(drops_temp, error);
+    fs::remove(layout_temp, error);
+    throw;
   }
-  if (covered != plan.images) fail_invalid("the plan's shards cover {} of {} images", covered, plan.images);
-  std::string scratch;
-  size_t rank = 0;
-  store.for_each_id([&](std::string_view id) {
-    if (table.has(rank)) parts.append(id, files.read(table.offset(rank), table.length(rank), scratch));
-    ++rank;
-    return true;
-  });
-  parts.close();
-  drops.close();
-  report.dropped = drops.count();
-  report.partitions = parts.parts();
-  report.bytes_out = parts.bytes_written();
-  report.duplicates = store.duplicates().size();
+  return merge;
+}
+
+PartReport write_part(const ImageStore& store, const ConvertOptions& options, const MergePlan& merge,
+                      const PartPlan& part, const fs::path& work_dir, const fs::path& out_dir) {
+  const fs::path final_path = out_dir / PartWriter::file_name(part.index);
+  std::error_code error;
+  if (fs::exists(final_path, error)) {
+    return {.rows = part.rows, .bytes = fs::file_size(final_path), .reused = true};
+  }
+  if (store.size() != merge.images) {
+    fail_invalid("the store has {} images, the plan {}: its files changed since the plan", store.size(),
+                 merge.images);
+  }
+  if (part.first_rank > part.end_rank || part.end_rank > merge.images) {
+    fail_invalid("part {}: ranks [{}, {}) are outside the store ({} images)", part.index, part.first_rank,
+                 part.end_rank, merge.images);
+  }
+  const fs::path temp = private_temp(work_dir, fmt::format("part-{:05}", part.index));
+  create_private_folder(temp, "the part's folder");
+  try {
+    const fs::path layout_path = work_dir / "layout";
+    auto layout = MappedFile::open(layout_path.string());
+    if (layout->size() != merge.images * kTableEntry) {
+      fail_corrupt("{}: {} bytes for {} images", layout_path.string(), layout->size(), merge.images);
+    }
+    ValueFiles values(work_dir, merge.shards);
+    PartWriter parts(temp, options, {}, part.index);
+    std::string scratch;
+    uint64_t rows = 0;
+    uint64_t rank = part.first_rank;
+    store.for_each_id_in(part.first_rank, part.end_rank, [&](std::string_view id) {
+      const uint8_t* entry = layout->slice(rank * kTableEntry, kTableEntry).data();
+      const uint64_t length = get_le(entry + 8, 4);
+      if (length != kAbsent) {
+        parts.append(id, values.read(get_le(entry, 8), static_cast<uint32_t>(length), scratch));
+        // A cancelled run removes its work folder: stop rather than
+        // write on into files nobody will read.
+        if (++rows % kCancelCheckEvery == 0 && !fs::exists(temp)) {
+          fail(ErrorCode::kIo, "{}: removed while the part was written (the run was cancelled)",
+               temp.string());
+        }
+      }
+      ++rank;
+      return true;
+    });
+    parts.close();
+    if (rows != part.rows || parts.parts() != 1) {
+      fail_corrupt("{}: part {} got {} rows in {} files where the plan has {} in one", layout_path.string(),
+                   part.index, rows, parts.parts(), part.rows);
+    }
+    const fs::path written = temp / PartWriter::file_name(part.index);
+    const uint64_t bytes = fs::file_size(written);
+    // Atomic: the part appears complete or not at all. Another attempt may
+    // have renamed the same bytes there first; either copy will do.
+    if (::rename(written.c_str(), final_path.c_str()) != 0) {
+      fail(ErrorCode::kIo, "{}: cannot rename to {}: {}", written.string(), final_path.string(),
+           std::strerror(errno));
+    }
+    fs::remove_all(temp, error);
+    return {.rows = rows, .bytes = bytes, .reused = false};
+  } catch (...) {
+    fs::remove_all(temp, error);
+    throw;
+  }
+}
+
+ConvertReport merged_report(const MergePlan& merge, const fs::path& out_dir) {
+  ConvertReport report;
+  report.images = merge.kept;
+  report.dropped = merge.dropped;
+  report.duplicates = merge.duplicates;
+  report.bytes_in = merge.bytes_in;
+  report.partitions = merge.parts.size();
+  for (const PartPlan& part : merge.parts) {
+    const fs::path path = out_dir / PartWriter::file_name(part.index);
+    std::error_code error;
+    const uint64_t size = fs::file_size(path, error);
+    if (error) fail(ErrorCode::kNotFound, "{}: not found (part {} is not done)", path.string(), part.index);
+    report.bytes_out += size;
+  }
+  if (merge.dropped > 0 && !fs::exists(out_dir / "_dropped.jsonl")) {
+    fail(ErrorCode::kNotFound, "{}: not found", (out_dir / "_dropped.jsonl").string());
+  }
   return report;
 }
 
 }  // namespace internal
 
 using namespace internal;
-
-namespace {
-
-// A name inside `work_dir` no other task uses.
-fs::path private_temp(const fs::path& work_dir, uint32_t index) {
-  static std::atomic<uint64_t> counter{0};
-  std::random_device random;
-  return work_dir / fmt::format(".shard-{:05}.tmp-{}-{}-{:08x}", index, ::getpid(), counter++, random());
-}
-
-}  // namespace
 
 ConvertPlan plan_convert(const ConvertOptions& options, uint64_t shard_images, uint64_t shards) {
   check_options(options);
@@ -415,12 +575,9 @@ ShardReport convert_shard(const ConvertOptions& options, const ConvertShard& sha
   };
   if (auto report = done()) return *report;
   auto store = ImageStore::open(options.sources, full_pass_options());
-  const fs::path temp = private_temp(work, shard.index);
+  const fs::path temp = private_temp(work, shard_folder_name(shard.index));
+  create_private_folder(temp, "the shard's folder");
   std::error_code error;
-  if (!fs::create_directory(temp, error) || error) {
-    fail(ErrorCode::kIo, "{}: cannot create the shard's folder ({}): was the run cancelled?", temp.string(),
-         error ? error.message() : "it exists");
-  }
   try {
     WorkerPool pool(options.threads);
     ShardReport report = write_shard(*store, options, shard, temp, pool, nullptr);
@@ -443,6 +600,47 @@ ShardReport convert_shard(const ConvertOptions& options, const ConvertShard& sha
   }
 }
 
+MergePlan plan_parts(const ConvertOptions& options, const ConvertPlan& plan, const std::string& work_dir) {
+  check_options(options);
+  auto store = ImageStore::open(options.sources, full_pass_options());
+  const fs::path work(work_dir);
+  return layout_parts(*store, options, plan, work, work / "output");
+}
+
+PartReport convert_part(const ConvertOptions& options, const MergePlan& merge, uint32_t part,
+                        const std::string& work_dir) {
+  check_options(options);
+  if (part >= merge.parts.size() || merge.parts[part].index != part) {
+    fail_invalid("part {}: the plan has {} parts", part, merge.parts.size());
+  }
+  const fs::path work(work_dir);
+  const fs::path out_dir = work / "output";
+  const PartPlan& planned = merge.parts[part];
+  const fs::path final_path = out_dir / PartWriter::file_name(part);
+  std::error_code error;
+  if (fs::exists(final_path, error)) {  // a rerun: done without opening the store
+    return {.rows = planned.rows, .bytes = fs::file_size(final_path), .reused = true};
+  }
+  auto store = ImageStore::open(options.sources, full_pass_options());
+  return write_part(*store, options, merge, planned, work, out_dir);
+}
+
+ConvertReport commit_parts(const ConvertOptions& options, const MergePlan& merge,
+                           const std::string& work_dir) {
+  check_options(options);
+  const fs::path work(work_dir);
+  const fs::path temp = work / "output";
+  if (!fs::is_directory(temp)) {
+    fail(ErrorCode::kNotFound, "{}: not found (the parts are not planned): was the run cancelled?",
+         temp.string());
+  }
+  ConvertReport report = merged_report(merge, temp);
+  commit_dir(temp, output_path(options));
+  std::error_code error;
+  fs::remove_all(work, error);
+  return report;
+}
+
 ConvertReport merge_shards(const ConvertOptions& options, const ConvertPlan& plan,
                            const std::string& work_dir) {
   auto start = std::chrono::steady_clock::now();
@@ -450,33 +648,33 @@ ConvertReport merge_shards(const ConvertOptions& options, const ConvertPlan& pla
   auto store = ImageStore::open(options.sources, full_pass_options());
   const fs::path work(work_dir);
   const fs::path temp = work / "output";
-  std::error_code error;
-  fs::remove_all(temp, error);  // a merge that died half-way
-  if (!fs::create_directory(temp, error) || error) {
-    fail(ErrorCode::kIo, "{}: cannot create the output folder ({}): was the run cancelled?", temp.string(),
-         error ? error.message() : "it exists");
-  }
   ConvertReport report;
   try {
+    MergePlan merge = layout_parts(*store, options, plan, work, temp);
     if (is_remote_output(options.out)) {
-      // Parts are uploaded as they close, committed together at the end.
+      // Parts are uploaded as they are written, committed together at the end.
       RemoteOutput remote(options.out);
-      report = merge_into(*store, options, plan, work, temp, [&](const fs::path& p) { remote.add(p); });
+      for (const PartPlan& part : merge.parts) {
+        write_part(*store, options, merge, part, work, temp);
+        remote.add(temp / PartWriter::file_name(part.index));
+      }
+      report = merged_report(merge, temp);
       remote.add_folder(temp);
       // A cancelled run removes its work folder: commit nothing then.
       if (!fs::exists(temp))
         fail(ErrorCode::kIo, "{}: removed during the merge (the run was cancelled)", temp.string());
       remote.commit();
-      fs::remove_all(temp, error);
+      std::error_code error;
+      fs::remove_all(work, error);
     } else {
-      report = merge_into(*store, options, plan, work, temp);
-      commit_dir(temp, output_path(options));
+      for (const PartPlan& part : merge.parts) write_part(*store, options, merge, part, work, temp);
+      report = commit_parts(options, merge, work_dir);
     }
   } catch (...) {
+    std::error_code error;
     fs::remove_all(temp, error);
     throw;
   }
-  fs::remove_all(work, error);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

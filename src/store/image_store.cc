@@ -252,7 +252,12 @@ class StoreImpl final : public ImageStore {
   }
 
   void for_each_id(const std::function<bool(std::string_view)>& fn) const override {
-    for (size_t i = 0; i < index_->size(); ++i) {
+    for_each_id_in(0, index_->size(), fn);
+  }
+
+  void for_each_id_in(size_t begin, size_t end,
+                      const std::function<bool(std::string_view)>& fn) const override {
+    for (size_t i = begin; i < std::min(end, index_->size()); ++i) {
       if (!fn(index_->id(i))) return;
     }
   }

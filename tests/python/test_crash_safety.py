@@ -148,8 +148,8 @@ def kill_at(command: list[str], env: dict, delay: float, wait_for: Path | None) 
 
 
 def dask_driver_command(sources: list[Path], out: Path, options: dict) -> list[str]:
-    """mimicit.dask.convert's steps (leftover cleanup, plan, shards, merge,
-    work folder removal) run in this order in one process, without a
+    """mimicit.dask.convert's steps (leftover cleanup, plan, shards, part
+    plan, parts, commit, work folder removal) run in this order in one process, without a
     cluster: the tasks are the same functions the workers call."""
     script = f"""
 import os, uuid, sys
@@ -160,7 +160,10 @@ plan = d._plan_task(options, 60, 0)
 work_dir = options["out"] + d._WORK_SUFFIX + uuid.uuid4().hex[:12]
 os.makedirs(work_dir)
 reports = [d._shard_task(shard, options, work_dir) for shard in plan["shards"]]
-d._merge_task(options, plan, work_dir, reports)
+merge = d._layout_task(options, plan, work_dir, reports)
+for part in range(len(merge["parts"])):
+    d._part_task(part, options, merge, work_dir)
+d._core.convert_commit(options, merge, work_dir)
 d._remove_work_dir(work_dir)
 """
     return [sys.executable, "-c", script]

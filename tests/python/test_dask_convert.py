@@ -286,3 +286,89 @@ def test_failure_raises_and_leaves_the_previous_output(tmp_path, run_cli, client
         mimicit_dask.convert(sources, out, client=client, max_partition_size=100, retries=0)
     assert folder_bytes(out) == before
     assert not leftovers(out)
+
+
+# -- the merge, one task per output part -------------------------------------
+
+PARTS = (["--max-partition-size", "24KiB"], {"max_partition_size": "24KiB"})
+
+
+def test_merge_runs_per_part_on_the_workers(tmp_path, run_cli, client, monkeypatch):
+    """Every part is written by a task on a worker process; this process
+    only plans and commits (a rename): the C++ steps that read images or
+    write Parquet are off limits to it."""
+    sources = mixed(tmp_path)
+    expected = cli_convert(run_cli, sources, tmp_path / "cli_out", PARTS[0])
+    parts = len([n for n in expected if n.endswith(".parquet")])
+    assert parts >= 4
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the driver ran a worker's step")
+
+    for name in ("convert_plan", "convert_shard", "convert_layout", "convert_part"):
+        monkeypatch.setattr(mimicit_dask._core, name, forbidden)
+    out = tmp_path / "dask_out"
+    with distributed.get_task_stream(client) as stream:
+        report = mimicit_dask.convert(sources, out, client=client, shard_images=40, **PARTS[1])
+    assert folder_bytes(out) == expected
+    assert report["partitions"] == parts and report["reused_parts"] == 0
+    part_tasks = [t for t in stream.data if str(t["key"]).startswith("_part_task")]
+    assert len(part_tasks) == parts
+    workers = client.run(os.getpid)  # address -> pid, each its own process
+    assert os.getpid() not in workers.values()
+    assert {t["worker"] for t in part_tasks} <= set(workers)
+    assert not leftovers(out)
+
+
+@pytest.fixture(scope="module", params=[1, 3], ids=["1worker", "3workers"])
+def sized_client(request):
+    """Clusters of other sizes than the session's two workers."""
+    cluster = distributed.LocalCluster(n_workers=request.param, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+@pytest.mark.parametrize("flags, keywords", [
+    (["--max-partition-size", "16KiB"], {"max_partition_size": "16KiB"}),
+    (["--max-partition-size", "64KiB", "--reencode", "png"], {"max_partition_size": "64KiB", "reencode": "png"}),
+    ([], {})], ids=["many_parts", "png_few_parts", "one_part"])
+@pytest.mark.parametrize("shard_images", [7, 60, 10_000])
+def test_identical_for_part_shard_and_worker_counts(tmp_path, run_cli, sized_client, shard_images, flags,
+                                                     keywords):
+    sources = mixed(tmp_path)
+    expected = cli_convert(run_cli, sources, tmp_path / "cli_out", flags)
+    out = tmp_path / "dask_out"
+    report = mimicit_dask.convert(sources, out, client=sized_client, shard_images=shard_images, **keywords)
+    assert folder_bytes(out) == expected
+    assert report["partitions"] == len([n for n in expected if n.endswith(".parquet")])
+    assert not leftovers(out)
+
+
+def test_failed_part_task_leaves_no_visible_output(tmp_path, run_cli, client, monkeypatch):
+    """A part task that fails after writing its part (in the work folder):
+    the run raises, the previous output stays as it was, and nothing of the
+    failed run is left, neither beside the output nor in it."""
+    sources = mixed(tmp_path)
+    out = tmp_path / "dask_out"
+    mimicit_dask.convert(sources, out, client=client, **KEEP[1])
+    before = folder_bytes(out)
+
+    def failing_part_task(part, options, merge, work_dir):  # pickled by value: a local function
+        from mimicit import _core
+        report = _core.convert_part(options, merge, part, work_dir)
+        if part == 1:
+            raise RuntimeError("injected failure after part 1 was written")
+        return report
+
+    monkeypatch.setattr(mimicit_dask, "_part_task", failing_part_task)
+    with pytest.raises(RuntimeError, match="injected failure"):
+        mimicit_dask.convert(sources, out, client=client, retries=0, **PARTS[1])
+    wait_idle(client)
+    assert folder_bytes(out) == before
+    assert not leftovers(out)
+    monkeypatch.undo()
+    expected = cli_convert(run_cli, sources, tmp_path / "cli_out", PARTS[0])
+    mimicit_dask.convert(sources, out, client=client, **PARTS[1])
+    assert folder_bytes(out) == expected

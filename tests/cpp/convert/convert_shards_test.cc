@@ -178,6 +178,86 @@ TEST(ConvertShardsTest, ShardsInAnyOrderMergeToTheSingleMachineBytes) {
   fs::remove_all(dir);
 }
 
+// The merge one task per part: parts written in any order, one twice, by
+// separate calls (as separate processes would), give the single-machine
+// folder, for several part sizes.
+TEST(ConvertShardsTest, PartsWrittenInAnyOrderGiveTheSingleMachineBytes) {
+  fs::path dir = testing::temp_dir("convert_parts");
+  std::vector<std::string> sources = write_sources(dir);
+  for (uint64_t part_bytes : {uint64_t{12} << 10, uint64_t{40} << 10, uint64_t{1} << 30}) {
+    convert::ConvertOptions single_options = options_for(sources, dir / "single");
+    single_options.max_partition_bytes = part_bytes;
+    convert::ConvertReport single = convert::convert_images(single_options);
+
+    // The previous round's output: untouched until the commit.
+    std::map<std::string, std::string> before;
+    if (fs::exists(dir / "parts")) before = folder_bytes(dir / "parts");
+    convert::ConvertOptions options = options_for(sources, dir / "parts");
+    options.max_partition_bytes = part_bytes;
+    convert::ConvertPlan plan = convert::plan_convert(options, 0, 5);
+    fs::path work = dir / "parts.tmp-work";
+    fs::create_directories(work);
+    for (const convert::ConvertShard& shard : plan.shards)
+      convert::convert_shard(options, shard, work.string());
+    convert::MergePlan merge = convert::plan_parts(options, plan, work.string());
+    ASSERT_EQ(merge.parts.size(), single.partitions) << part_bytes;
+    EXPECT_EQ(merge.kept, single.images);
+    EXPECT_EQ(merge.dropped, single.dropped);
+    EXPECT_EQ(merge.parts.front().first_rank, 0u);
+    EXPECT_EQ(merge.parts.back().end_rank, plan.images);
+    for (size_t i = merge.parts.size(); i-- > 0;) {
+      convert::PartReport part =
+          convert::convert_part(options, merge, static_cast<uint32_t>(i), work.string());
+      EXPECT_FALSE(part.reused);
+      EXPECT_EQ(part.rows, merge.parts[i].rows);
+      if (i > 0) {
+        EXPECT_EQ(merge.parts[i].first_rank, merge.parts[i - 1].end_rank);
+      }
+    }
+    EXPECT_TRUE(convert::convert_part(options, merge, 0, work.string()).reused);  // a rerun task
+    EXPECT_EQ(fs::exists(dir / "parts") ? folder_bytes(dir / "parts") : decltype(before)(), before);
+    convert::ConvertReport report = convert::commit_parts(options, merge, work.string());
+    EXPECT_EQ(report.images, single.images);
+    EXPECT_EQ(report.partitions, single.partitions);
+    EXPECT_EQ(report.bytes_out, single.bytes_out);
+    EXPECT_EQ(folder_bytes(dir / "parts"), folder_bytes(dir / "single")) << part_bytes;
+    EXPECT_FALSE(fs::exists(work));
+  }
+  fs::remove_all(dir);
+}
+
+// A part task that fails half-way (a shard's values cut short after the
+// part plan) leaves neither its part nor its private folder, and the
+// commit refuses to publish the incomplete output.
+TEST(ConvertShardsTest, AFailedPartLeavesNothingAndCommitsNothing) {
+  fs::path dir = testing::temp_dir("convert_parts_failed");
+  std::vector<std::string> sources = write_sources(dir);
+  convert::ConvertOptions options = options_for(sources, dir / "out");
+  options.max_partition_bytes = uint64_t{1} << 30;  // one part reading every shard
+  convert::ConvertPlan plan = convert::plan_convert(options, 0, 4);
+  fs::path work = dir / "out.tmp-work";
+  fs::create_directories(work);
+  for (const convert::ConvertShard& shard : plan.shards)
+    convert::convert_shard(options, shard, work.string());
+  convert::MergePlan merge = convert::plan_parts(options, plan, work.string());
+  ASSERT_EQ(merge.parts.size(), 1u);
+  fs::path values = work / fmt::format("shard-{:05}", plan.shards.back().index) / "values";
+  fs::resize_file(values, fs::file_size(values) / 2);
+  try {
+    convert::convert_part(options, merge, 0, work.string());
+    ADD_FAILURE() << "wrote a part from a cut shard";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorrupt) << e.message();
+  }
+  EXPECT_FALSE(fs::exists(work / "output" / "part.0.parquet"));
+  for (const auto& entry : fs::directory_iterator(work)) {
+    EXPECT_EQ(entry.path().filename().string().find(".part-"), std::string::npos) << entry.path();
+  }
+  EXPECT_THROW(convert::commit_parts(options, merge, work.string()), Error);
+  EXPECT_FALSE(fs::exists(dir / "out"));
+  fs::remove_all(dir);
+}
+
 TEST(ConvertShardsTest, MissingShardOrFolderFailsAndCommitsNothing) {
   fs::path dir = testing::temp_dir("convert_shards_missing");
   std::vector<std::string> sources = write_sources(dir);
