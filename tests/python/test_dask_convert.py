@@ -323,8 +323,9 @@ def test_merge_runs_per_part_on_the_workers(tmp_path, run_cli, client, monkeypat
 @pytest.fixture(scope="module", params=[1, 3], ids=["1worker", "3workers"])
 def sized_client(request):
     """Clusters of other sizes than the session's two workers."""
+    import logging
     cluster = distributed.LocalCluster(n_workers=request.param, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+                                       dashboard_address=":0", silence_logs=logging.CRITICAL)
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()
