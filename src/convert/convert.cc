@@ -165,11 +165,12 @@ void convert_unsorted(const ImageStore& store, const ConvertOptions& options, co
     progress.finish();
   }
   MergePlan merge = layout_parts(store, options, plan, work, temp);
+  uint64_t bytes_out = 0;
   for (const PartPlan& part : merge.parts) {
-    write_part(store, options, merge, part, work, temp);
-    if (on_part) on_part(temp / PartWriter::file_name(part.index));
+    bytes_out += write_part(store, options, merge, part, work, temp).bytes;
+    if (on_part) on_part(temp / PartWriter::file_name(part.index));  // may remove it (an upload)
   }
-  report = merged_report(merge, temp);
+  report = merge_report(merge, bytes_out);
   fs::remove_all(work);
 }
 

@@ -69,5 +69,8 @@ PartReport write_part(const ImageStore& store, const ConvertOptions& options, co
 // the first missing one): images, dropped, duplicates, partitions,
 // bytes_in, bytes_out.
 ConvertReport merged_report(const MergePlan& merge, const std::filesystem::path& out_dir);
+// The same from the parts' sizes (bytes_out) when the parts are gone
+// (uploaded).
+ConvertReport merge_report(const MergePlan& merge, uint64_t bytes_out);
 
 }  // namespace mimicit::convert::internal

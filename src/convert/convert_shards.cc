@@ -516,24 +516,30 @@ PartReport write_part(const ImageStore& store, const ConvertOptions& options, co
   }
 }
 
-ConvertReport merged_report(const MergePlan& merge, const fs::path& out_dir) {
+ConvertReport merge_report(const MergePlan& merge, uint64_t bytes_out) {
   ConvertReport report;
   report.images = merge.kept;
   report.dropped = merge.dropped;
   report.duplicates = merge.duplicates;
   report.bytes_in = merge.bytes_in;
   report.partitions = merge.parts.size();
+  report.bytes_out = bytes_out;
+  return report;
+}
+
+ConvertReport merged_report(const MergePlan& merge, const fs::path& out_dir) {
+  uint64_t bytes_out = 0;
   for (const PartPlan& part : merge.parts) {
     const fs::path path = out_dir / PartWriter::file_name(part.index);
     std::error_code error;
     const uint64_t size = fs::file_size(path, error);
     if (error) fail(ErrorCode::kNotFound, "{}: not found (part {} is not done)", path.string(), part.index);
-    report.bytes_out += size;
+    bytes_out += size;
   }
   if (merge.dropped > 0 && !fs::exists(out_dir / "_dropped.jsonl")) {
     fail(ErrorCode::kNotFound, "{}: not found", (out_dir / "_dropped.jsonl").string());
   }
-  return report;
+  return merge_report(merge, bytes_out);
 }
 
 }  // namespace internal
@@ -654,11 +660,12 @@ ConvertReport merge_shards(const ConvertOptions& options, const ConvertPlan& pla
     if (is_remote_output(options.out)) {
       // Parts are uploaded as they are written, committed together at the end.
       RemoteOutput remote(options.out);
+      uint64_t bytes_out = 0;
       for (const PartPlan& part : merge.parts) {
-        write_part(*store, options, merge, part, work, temp);
-        remote.add(temp / PartWriter::file_name(part.index));
+        bytes_out += write_part(*store, options, merge, part, work, temp).bytes;
+        remote.add(temp / PartWriter::file_name(part.index));  // uploaded and removed
       }
-      report = merged_report(merge, temp);
+      report = merge_report(merge, bytes_out);
       remote.add_folder(temp);
       // A cancelled run removes its work folder: commit nothing then.
       if (!fs::exists(temp))
