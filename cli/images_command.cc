@@ -69,7 +69,9 @@ void add_index(CLI::App& images, Action& action) {
       "Build the store's saved index now: the sorted ids, and seek tables for Parquet pages over 4 MiB "
       "(what pandas and dask write by default: one pass over those pages), so that every later open, in "
       "any process or rank, maps it and a get decodes at most ~1 MiB before its image. Saved beside the "
-      "store, or in the cache folder when that is read-only; rebuilt by itself when the store changes");
+      "store, or in the cache folder when that is read-only; rebuilt by itself when the store changes. "
+      "A store in s3:// gets it uploaded beside it (.NAME.mimicit-index), where every node's first open "
+      "fetches it instead of reading the store (docs/object_storage.md)");
   auto store = std::make_shared<std::vector<std::string>>();
   auto rebuild = std::make_shared<bool>(false);
   add_store_option(*command, *store);

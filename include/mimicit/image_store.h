@@ -66,6 +66,14 @@ struct ImageStoreOptions {
   // saved with the index. Off: gets stream large pages from their start
   // (full passes in storage order need no tables).
   bool index_pages = true;
+  // A store in s3:// (one object, or a prefix): also upload its index
+  // beside it (".NAME.mimicit-index", or ".mimicit-index" under the
+  // prefix), where the first open on every other node fetches it (one
+  // small object) instead of reading the store's pages to build it. Needs
+  // write access; `mimicit images index s3://...` sets it. Off by default:
+  // opening a store never writes to its bucket. Opens always look for a
+  // published index (after the cache folder's copy).
+  bool publish_index = false;
   // Called while seek tables are built: compressed bytes walked so far and
   // in all (for a progress bar). From the opening thread only (a
   // StoreCache may open several stores at once, each on its own thread).

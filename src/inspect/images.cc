@@ -185,6 +185,7 @@ std::function<void(uint64_t, uint64_t)> index_progress_bar() {
 void index_store(const std::vector<std::string>& paths, bool rebuild, std::ostream& out) {
   ImageStoreOptions options;
   options.use_saved_index = !rebuild;
+  options.publish_index = true;  // a store in s3:// gets its index beside it, for every node
   options.index_progress = index_progress_bar();
   auto started = std::chrono::steady_clock::now();
   store::OpenReport report;

@@ -20,6 +20,7 @@
 #include "mimicit/file.h"
 #include "remote/object_cache.h"
 #include "remote/object_client.h"
+#include "remote/object_writer.h"
 #include "store/image_folder_source.h"
 #include "store/open_store.h"
 #include "store/source.h"
@@ -144,20 +145,33 @@ std::string hash_name(const std::vector<FileStamp>& stamps) {
   return fmt::format("{:016x}{}", XXH3_64bits(joined.data(), joined.size()), kIndexSuffix);
 }
 
-// Where the index of a store lives: beside a single path, always as a hidden
-// file (".x.parquet.mimicit-index", or ".mimicit-index" inside a folder):
-// folder expansion skips it, and so do pyarrow, pandas and dask, which would
-// otherwise try to read it as part of a dataset folder. Else in the cache
-// folder.
+// Where the index of a store lives: beside a single local path, always as a
+// hidden file (".x.parquet.mimicit-index", or ".mimicit-index" inside a
+// folder): folder expansion skips it, and so do pyarrow, pandas and dask,
+// which would otherwise try to read it as part of a dataset folder. Else in
+// the cache folder. A store in remote storage is never written to unless
+// asked (publish_index): its index goes to the cache folder, and one
+// published beside it (the same names) is looked for after that.
 struct IndexPlaces {
-  std::string beside;  // empty for a multi-path store
-  std::string cached;  // empty when there is no cache folder
+  std::string beside;   // empty for a multi-path store
+  std::string cached;   // empty when there is no cache folder
+  bool remote = false;  // `beside` is a URL: look there last, write only to publish
 };
 
-IndexPlaces index_places(const std::vector<std::string>& paths, const std::vector<FileStamp>& stamps,
-                         const ImageStoreOptions& options) {
+// `single_object`: the one path is a file (or object), not a folder/prefix.
+IndexPlaces index_places(const std::vector<std::string>& paths, bool single_object,
+                         const std::vector<FileStamp>& stamps, const ImageStoreOptions& options) {
   IndexPlaces places;
-  if (paths.size() == 1 && !remote::is_remote(paths[0])) {  // a bucket is not written to
+  if (paths.size() == 1 && remote::is_remote(paths[0])) {
+    places.remote = true;
+    const std::string& url = paths[0];
+    if (single_object) {
+      size_t slash = url.rfind('/');
+      places.beside = url.substr(0, slash + 1) + "." + url.substr(slash + 1) + kIndexSuffix;
+    } else {
+      places.beside = url + (url.ends_with('/') ? "" : "/") + kIndexSuffix;
+    }
+  } else if (paths.size() == 1) {
     std::error_code error;
     fs::path path(paths[0]);
     places.beside = fs::is_directory(path, error)
@@ -167,6 +181,20 @@ IndexPlaces index_places(const std::vector<std::string>& paths, const std::vecto
   std::string cache = index_cache_dir(options);
   if (!cache.empty()) places.cached = (fs::path(cache) / hash_name(stamps)).string();
   return places;
+}
+
+// Where to look for a saved index, in order.
+std::vector<std::string> load_order(const IndexPlaces& places) {
+  if (places.remote) return {places.cached, places.beside};  // the local copy costs no request
+  return {places.beside, places.cached};
+}
+
+// Uploads the index saved at `local` to `url` (s3://), whole or not at all.
+void publish(const std::string& local, const std::string& url) {
+  std::shared_ptr<const MappedFile> file = MappedFile::open(local);
+  remote::ObjectWriter writer(remote::ObjectClient::shared(), remote::parse_object_url(url));
+  writer.write(file->bytes());
+  writer.commit();
 }
 
 bool try_save(const StoreIndex& index, const std::string& path, const std::vector<FileStamp>& stamps,
@@ -486,11 +514,12 @@ std::shared_ptr<const ImageStore> open_store(const std::vector<std::string>& pat
   if (options.use_saved_index || options.save_index) {
     for (const auto& source : sources) stamps.push_back(stamp_of(*source));
   }
-  IndexPlaces places = index_places(paths, stamps, options);
+  const bool single_object = sources.size() == 1 && sources[0]->path() == paths[0];
+  IndexPlaces places = index_places(paths, single_object, stamps, options);
 
   std::unique_ptr<StoreIndex> index;
   if (options.use_saved_index) {
-    for (const std::string& place : {places.beside, places.cached}) {
+    for (const std::string& place : load_order(places)) {
       if (place.empty() || index) continue;
       index = StoreIndex::load(place, stamps, num_sources);
       if (index) report->index_path = place;
@@ -511,7 +540,24 @@ std::shared_ptr<const ImageStore> open_store(const std::vector<std::string>& pat
     changed = true;
   }
   report->seek_table_bytes = seek_table_bytes(*index);
-  if (changed && options.save_index) {
+  const bool from_beside = report->used_saved_index && report->index_path == places.beside;
+  if (places.remote) {
+    // The cache folder keeps a copy of an index built or fetched, so later
+    // opens on the node cost no request; publishing uploads that copy.
+    bool cached = report->used_saved_index && report->index_path == places.cached;
+    if ((changed || from_beside) && (options.save_index || options.publish_index) &&
+        try_save(*index, places.cached, stamps, num_sources)) {
+      report->saved_index = true;
+      report->index_path = places.cached;
+      cached = true;
+    }
+    if (options.publish_index && !from_beside) {
+      if (!cached)
+        fail(ErrorCode::kIo, "{}: the index could not be saved in the cache folder to publish it", paths[0]);
+      publish(places.cached, places.beside);
+      report->index_path = places.beside;
+    }
+  } else if (changed && options.save_index) {
     for (const std::string& place : {places.beside, places.cached}) {
       if (try_save(*index, place, stamps, num_sources)) {
         report->saved_index = true;

@@ -8,6 +8,7 @@
 
 #include "mimicit/error.h"
 #include "parquet/reader/seek_table.h"
+#include "remote/object_cache.h"
 
 namespace mimicit::store {
 
@@ -289,7 +290,7 @@ std::unique_ptr<StoreIndex> StoreIndex::load(const std::string& path, const std:
                                              uint32_t num_sources) {
   std::shared_ptr<const MappedFile> file;
   try {
-    file = MappedFile::open(path);
+    file = remote::open_mapped(path);  // a published index may be an object beside a remote store
   } catch (const Error&) {
     return nullptr;  // absent or unreadable: rebuild
   }

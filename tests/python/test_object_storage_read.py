@@ -318,7 +318,11 @@ def test_processes_sharing_the_cache_fetch_each_byte_once(s3, tmp_path, monkeypa
         # size), not 4 times; one HEAD per process.
         assert proxy.body_bytes <= size, (proxy.body_bytes, size)
         assert proxy.body_bytes >= size // 2  # the whole store was read
-        assert sum(1 for entry in proxy.log if entry[0] == "HEAD") == 4
+        # One HEAD per process for the store, and one for its published
+        # index (absent here) in each process that found none in the cache.
+        heads = [entry[1] for entry in proxy.log if entry[0] == "HEAD"]
+        assert sum(1 for p in heads if "mimicit-index" not in p) == 4, heads
+        assert sum(1 for p in heads if "mimicit-index" in p) <= 4, heads
         assert len(gets) <= size // (256 * 1024) + 2
     finally:
         proxy.stop()
@@ -341,7 +345,9 @@ def test_store_get_costs_at_most_two_bounded_requests(s3, remote, tmp_path):
     # for its restart points (seek tables), saved with the index in the cache.
     first = mimicit.ImageStore(url)
     assert first.index_info()["saved_index"] and first.index_info()["seek_table_bytes"] > 0
-    assert mimicit.remote_stats(reset=True)["heads"] == 1  # the stamp reuses the open's version
+    # The stamp reuses the open's version: one HEAD for the store, and one
+    # looking for an index published beside it (none here).
+    assert mimicit.remote_stats(reset=True)["heads"] == 2
     # A node whose object cache is empty but holds that index: the open maps
     # it (a HEAD and the footer's block), and each get fetches at most 2
     # ranges: from the restart point before the image (at most a restart

@@ -97,3 +97,75 @@ def test_a_get_deep_in_a_large_page_fetches_a_stretch_not_the_page(served, codec
         # most a restart interval (1 MiB) plus the value, in 256 KiB blocks.
         assert fetched < 3 * 2**20, (codec, image_id, fetched, got)
         assert fetched < PAGE_BYTES / 4
+
+
+@pytest.mark.parametrize("layout", ["object", "prefix"])
+def test_a_published_index_spares_every_node_the_pass_over_the_pages(layout, run_cli, tmp_path, monkeypatch):
+    """`mimicit images index s3://...` uploads the index beside the store; a
+    node opening the store for the first time fetches that small object and
+    the stretches its gets decode, not the store's pages."""
+    pytest.importorskip("moto")
+    from object_servers import FaultProxy, MotoS3
+
+    s3 = MotoS3()
+    proxy = FaultProxy(f"127.0.0.1:{s3.port}")
+    try:
+        s3.client.create_bucket(Bucket="pub")
+        path, images = write_store(tmp_path, "snappy")
+        object_bytes = path.stat().st_size
+        store_key, index_key = (("stores/LA.parquet", "stores/.LA.parquet.mimicit-index") if layout == "object" else
+                          ("stores/LA_Images/part.0.parquet", "stores/LA_Images/.mimicit-index"))
+        s3.client.upload_file(str(path), "pub", store_key)
+        url = "s3://pub/stores/LA.parquet" if layout == "object" else "s3://pub/stores/LA_Images/"
+        for key, value in s3.env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.endpoint)
+        monkeypatch.setenv("MIMICIT_REMOTE_BASE_DELAY", "0.01")
+
+        monkeypatch.setenv("MIMICIT_CACHE_DIR", str(tmp_path / "indexing-node"))
+        indexed = run_cli("images", "index", url)
+        assert indexed.returncode == 0, indexed.stderr.decode()
+        assert index_key in indexed.stdout.decode()
+        keys = [o["Key"] for o in s3.client.list_objects_v2(Bucket="pub")["Contents"]]
+        assert keys == [index_key, store_key]
+        index_bytes = s3.client.head_object(Bucket="pub", Key=index_key)["ContentLength"]
+
+        # Another node: an empty cache folder.
+        monkeypatch.setenv("MIMICIT_CACHE_DIR", str(tmp_path / "other-node"))
+        for n, image_id in enumerate(["LA_IMG_031", "LA_IMG_047"]):
+            proxy.body_bytes = 0
+            start = len(proxy.log)
+            result = run_cli("images", "get", url, image_id)
+            assert result.returncode == 0, result.stderr.decode()
+            assert result.stdout == images[image_id]
+            paths = [p for _, p, _ in proxy.log[start:]]
+            fetched_index = any("mimicit-index" in p for p in paths)
+            # The first open fetches the published index once; later opens
+            # use the cache folder's copy.
+            assert fetched_index == (n == 0), paths
+            assert proxy.body_bytes < index_bytes + 3 * 2**20, (proxy.body_bytes, paths)
+            assert proxy.body_bytes < object_bytes / 3
+    finally:
+        proxy.stop()
+        s3.stop()
+
+
+def test_opening_a_remote_store_never_writes_to_its_bucket(run_cli, tmp_path, monkeypatch):
+    pytest.importorskip("moto")
+    from object_servers import MotoS3
+
+    s3 = MotoS3()
+    try:
+        s3.client.create_bucket(Bucket="readonly")
+        path, images = write_store(tmp_path, "snappy")
+        s3.client.upload_file(str(path), "readonly", "LA.parquet")
+        for key, value in s3.env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("MIMICIT_CACHE_DIR", str(tmp_path / "cache"))
+        result = run_cli("images", "get", "s3://readonly/LA.parquet", "LA_IMG_005")
+        assert result.returncode == 0, result.stderr.decode()
+        assert result.stdout == images["LA_IMG_005"]
+        keys = [o["Key"] for o in s3.client.list_objects_v2(Bucket="readonly")["Contents"]]
+        assert keys == ["LA.parquet"]
+    finally:
+        s3.stop()
