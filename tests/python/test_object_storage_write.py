@@ -309,3 +309,14 @@ def test_failed_dask_convert_leaves_nothing(s3, dask_on_s3, sources, tmp_path):
         proxy.match = None
     assert_left_nothing(s3, "dask-failed/")
     assert list((tmp_path / "work").iterdir()) == []
+
+
+def test_dask_convert_from_s3_sources_equals_local_convert(s3, dask_on_s3, sources, local_output, tmp_path):
+    """Sources in the bucket: the workers read them through the node cache."""
+    import mimicit.dask
+    client, _ = dask_on_s3
+    s3.client.upload_file(str(sources[0]), "data", "src/LA_images.json")
+    out = tmp_path / "store"
+    mimicit.dask.convert(["s3://data/src/LA_images.json"], out, client=client, verify=True,
+                         payload="binary", max_partition_size="8MiB", shard_images=30)
+    assert {p.name: p.read_bytes() for p in sorted(out.iterdir())} == local_output
