@@ -73,6 +73,16 @@ nb::dict merge_dict(const convert::MergePlan& m) {
   return d;
 }
 
+// The plan convert_plan returned (a dict of images, duplicates, shards).
+ConvertPlan plan_of(const nb::dict& plan) {
+  ConvertPlan p;
+  p.images = required<uint64_t>(plan, "images");
+  p.duplicates = required<uint64_t>(plan, "duplicates");
+  for (nb::handle shard : required<nb::list>(plan, "shards"))
+    p.shards.push_back(shard_of(nb::cast<nb::tuple>(shard)));
+  return p;
+}
+
 convert::MergePlan merge_of(const nb::dict& d) {
   convert::MergePlan m;
   m.images = required<uint64_t>(d, "images");
@@ -150,12 +160,7 @@ void bind_convert(nb::module_& m) {
       "convert_layout",
       [](const nb::dict& options, const nb::dict& plan, const std::string& work_dir) {
         ConvertOptions o = convert_options(options);
-        ConvertPlan p;
-        p.images = required<uint64_t>(plan, "images");
-        p.duplicates = required<uint64_t>(plan, "duplicates");
-        for (nb::handle shard : required<nb::list>(plan, "shards")) {
-          p.shards.push_back(shard_of(nb::cast<nb::tuple>(shard)));
-        }
+        ConvertPlan p = plan_of(plan);
         convert::MergePlan merge;
         {
           nb::gil_scoped_release release;
@@ -186,12 +191,7 @@ void bind_convert(nb::module_& m) {
       "convert_merge",
       [](const nb::dict& options, const nb::dict& plan, const std::string& work_dir) {
         ConvertOptions o = convert_options(options);
-        ConvertPlan p;
-        p.images = required<uint64_t>(plan, "images");
-        p.duplicates = required<uint64_t>(plan, "duplicates");
-        for (nb::handle shard : required<nb::list>(plan, "shards")) {
-          p.shards.push_back(shard_of(nb::cast<nb::tuple>(shard)));
-        }
+        ConvertPlan p = plan_of(plan);
         convert::ConvertReport report;
         {
           nb::gil_scoped_release release;
