@@ -18,6 +18,7 @@
 #include "dataset/yaml_expansion.h"
 #include "mimicit/error.h"
 #include "remote/url.h"
+#include "store/open_store.h"
 #include "validate/validate_internal.h"
 
 namespace mimicit::validate::internal {
@@ -269,11 +270,25 @@ std::string ConfigChecker::resolve(const std::string& path) const {
   return (fs::path(options_.base_dir) / path).lexically_normal().string();
 }
 
+namespace {
+
+// Whether a glob (`shards/train-*.parquet`) names at least one file.
+bool matches_something(const std::string& pattern) {
+  try {
+    return !store::expand_glob(pattern).empty();
+  } catch (const Error&) {
+    return false;  // no match, or a folder that cannot be read: reported as missing
+  }
+}
+
+}  // namespace
+
 bool ConfigChecker::exists(Group group, const std::string& dataset, const std::string& key,
                            const std::string& written, const std::string& resolved) {
   std::error_code error;
   // A URL is checked by its open, whose failure is reported on the dataset.
   if (remote::is_remote(resolved) || fs::exists(resolved, error)) return true;
+  if (store::has_glob_characters(resolved) && matches_something(resolved)) return true;  // shards: a glob
   const std::string shown =
       resolved == written ? "'" + written + "'" : fmt::format("'{}' (resolved to '{}')", written, resolved);
   out_.add(make_problem(Kind::kMissingFile, dataset::group_name(group), dataset, "", "", resolved,

@@ -408,3 +408,16 @@ def test_validate_reads_a_yaml_of_urls(tree, remote, s3, tmp_path):
     problems = mimicit.validate(tmp_path / "missing.yaml")["problems"]
     assert problems and all(p["dataset"] == "DC" for p in problems)
     assert any(f"{tree['url']}/hf/nothing.parquet" in p["file"] + p["detail"] for p in problems)
+
+
+def test_dask_validate_reads_a_yaml_at_a_url(tree, remote):
+    """mimicit.dask.validate of the YAML in the bucket (decoding every image
+    on the cluster) reports what mimicit.validate of the local YAML does."""
+    distributed = pytest.importorskip("distributed")
+    import mimicit.dask
+
+    with distributed.Client(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=":0") as client:
+        remote_report = mimicit.dask.validate(tree["remote_yaml"], client=client, decode=True)
+    local_report = mimicit.validate(tree["local_yaml"], decode=True)
+    assert remote_report["problems"] == local_report["problems"] == []
+    assert remote_report["summary"]["images"] == local_report["summary"]["images"] > 0
