@@ -39,6 +39,7 @@ import json
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -166,6 +167,13 @@ def main() -> None:
         shutil.rmtree(work / "cache-gets" / "objects")  # the saved index stays
         measure("get, index cached, objects not", lambda: per_get(url, ids))
         measure("get, warm cache", lambda: per_get(url, ids))
+        # The index published beside the store (`mimicit images index s3://...`),
+        # then a node with an empty cache folder.
+        mimicit_bin = os.environ.get("MIMICIT_BIN", str(HERE.parent / "build" / "mimicit"))
+        subprocess.run([mimicit_bin, "images", "index", url], check=True, stdout=subprocess.DEVNULL)
+        os.environ["MIMICIT_CACHE_DIR"] = str(work / "cache-new-node")
+        mimicit.remote_stats(reset=True)
+        measure("first open on a new node, index published", lambda: per_get(url, ids[:1]))
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -186,7 +194,8 @@ def main() -> None:
                      f"{r['bytes'] / 1e6:.2f} | {r['load_before']:.2f} / {r['load_after']:.2f} |")
     lines += ["", "| ImageStore.get_bytes | requests/get (mean, max) | KB/get (mean, max) | open: requests, KB |",
               "| --- | ---: | ---: | ---: |"]
-    for name in ("first open on a node (builds the index)", "get, index cached, objects not", "get, warm cache"):
+    for name in ("first open on a node (builds the index)", "get, index cached, objects not", "get, warm cache",
+                 "first open on a new node, index published"):
         r = results[name]
         lines.append(f"| {name} | {r['requests_mean']:.2f}, {r['requests_max']} | "
                      f"{r['bytes_mean'] / 1e3:.0f}, {r['bytes_max'] / 1e3:.0f} | "
