@@ -169,7 +169,7 @@ def convert(sources: Union[PathLike, Sequence[PathLike]], out: PathLike, *, clie
             max_partition_size: Union[int, str, None] = None, compression: Optional[str] = None,
             reencode: Optional[str] = None, resize: Optional[int] = None, verify: Optional[bool] = None,
             png_level: Union[int, str, None] = None, jpeg_quality: Optional[int] = None,
-            payload: Optional[str] = None, threads: int = 1, shard_images: Optional[int] = None, tasks_per_thread: int = 3,
+            payload: Optional[str] = None, threads: int = 1, shard_images: Optional[int] = None, tasks_per_thread: int = 8,
             retries: int = 2, work_dir: Optional[PathLike] = None) -> dict:
     """Converts ``sources`` into the store folder ``out`` on the cluster of
     ``client`` (default: the current Dask client), as ``mimicit convert
