@@ -505,15 +505,14 @@ size_t BufferedPageStream::take(size_t n) {
   return got;
 }
 
-StreamInput::StreamInput(const MappedFile* file, ByteView in, uint64_t origin)
-    : file_(file), in_(in), origin_(origin) {
-  bool in_file = file_ != nullptr && in_.data() >= file_->base() &&
-                 in_.data() + in_.size() <= file_->base() + file_->size();
-  if (in_file && file_->filled_on_demand()) {
-    file_offset_ = static_cast<uint64_t>(in_.data() - file_->base());
-  } else {
-    filled_ = in_.size();  // present: a local file, or bytes in memory
+StreamInput::StreamInput(const MappedFile* file, ByteView in, uint64_t origin) : in_(in), origin_(origin) {
+  // Bytes of `file` are filled and released through it; others (in memory) never.
+  if (file != nullptr && in_.data() >= file->base() &&
+      in_.data() + in_.size() <= file->base() + file->size()) {
+    file_ = file;
+    file_offset_ = static_cast<uint64_t>(in_.data() - file->base());
   }
+  if (file_ == nullptr || !file_->filled_on_demand()) filled_ = in_.size();  // all present
 }
 
 void StreamInput::fill(size_t n) {
@@ -535,10 +534,7 @@ void StreamInput::consume(size_t n) {
 
 void StreamInput::release_consumed() {
   if (file_ == nullptr || pos_ == released_) return;
-  const uint8_t* base = file_->base();
-  if (in_.data() < base || in_.data() + in_.size() > base + file_->size()) return;
-  uint64_t start = static_cast<uint64_t>(in_.data() - base) + released_;
-  file_->release(start, pos_ - released_);
+  file_->release(file_offset_ + released_, pos_ - released_);
   released_ = pos_;
 }
 

@@ -155,14 +155,14 @@ class StreamInput {
  private:
   void fill(size_t n);
   void release_consumed();
-  const MappedFile* file_;
+  const MappedFile* file_ = nullptr;  // set when in_ lies in it
   ByteView in_;
   uint64_t origin_;
   size_t pos_ = 0;
   size_t filled_ = 0;          // in_[pos_, filled_) is present
   size_t step_ = 0;            // the last fill's size
   size_t horizon_ = SIZE_MAX;  // fills stop here unless a read needs more
-  uint64_t file_offset_ = 0;   // of in_[0], when the file fills on demand
+  uint64_t file_offset_ = 0;   // of in_[0] in file_
   size_t released_ = 0;
 };
 
