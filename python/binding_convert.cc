@@ -6,10 +6,12 @@
 //   convert_layout(options, plan, work_dir) -> merge plan {"images", "kept", "dropped", "duplicates",
 //                                              "bytes_in", "shards": [(index, bytes)],
 //                                              "parts": [(index, first rank, end rank, rows)]}
-//   convert_part(options, merge, part, work_dir) -> {"rows", "bytes", "reused"}
-//   convert_commit(options, merge, work_dir) -> report dict
-//   convert_merge(options, plan, work_dir)  -> report dict (the three above in one task;
-//                                              s3:// outputs)
+//   convert_part(options, merge, part, work_dir) -> {"rows", "bytes", "reused", "upload"}
+//                                              (upload: None, or for an s3:// output
+//                                              (upload id, [part ETag, ...]), open)
+//   convert_commit(options, merge, work_dir, parts) -> report dict (parts: the
+//                                              convert_part dicts, in part order)
+//   convert_abandon(options)                -> None (a failed run: its open uploads aborted)
 //
 // `options` is a dict built by python/mimicit/dask.py: sources, out and
 // what the caller gave of max_partition_size (bytes, or text such as
@@ -104,6 +106,36 @@ convert::MergePlan merge_of(const nb::dict& d) {
   return m;
 }
 
+nb::dict part_dict(const convert::PartReport& r) {
+  nb::dict d;
+  d["rows"] = r.rows;
+  d["bytes"] = r.bytes;
+  d["reused"] = r.reused;
+  if (r.upload.upload_id.empty()) {
+    d["upload"] = nb::none();
+  } else {
+    nb::list etags;
+    for (const std::string& etag : r.upload.part_etags) etags.append(etag);
+    d["upload"] = nb::make_tuple(r.upload.upload_id, etags);
+  }
+  return d;
+}
+
+convert::PartReport part_of(const nb::dict& d) {
+  convert::PartReport r;
+  r.rows = required<uint64_t>(d, "rows");
+  r.bytes = required<uint64_t>(d, "bytes");
+  r.reused = required<bool>(d, "reused");
+  if (d.contains("upload") && !d["upload"].is_none()) {
+    auto t = nb::cast<nb::tuple>(d["upload"]);
+    if (t.size() != 2) fail_invalid("a part's upload is a tuple (upload id, ETags), not of {}", t.size());
+    r.upload.upload_id = nb::cast<std::string>(t[0]);
+    for (nb::handle etag : nb::cast<nb::list>(t[1]))
+      r.upload.part_etags.push_back(nb::cast<std::string>(etag));
+  }
+  return r;
+}
+
 nb::dict report_dict(const convert::ConvertReport& r) {
   nb::dict d;
   d["images"] = r.images;
@@ -180,41 +212,34 @@ void bind_convert(nb::module_& m) {
           nb::gil_scoped_release release;
           r = convert::convert_part(o, m, part, work_dir);
         }
-        nb::dict d;
-        d["rows"] = r.rows;
-        d["bytes"] = r.bytes;
-        d["reused"] = r.reused;
-        return d;
+        return part_dict(r);
       },
       "options"_a, "merge"_a, "part"_a, "work_dir"_a, "Writes one part of the output (idempotent).");
   m.def(
-      "convert_merge",
-      [](const nb::dict& options, const nb::dict& plan, const std::string& work_dir) {
-        ConvertOptions o = convert_options(options);
-        ConvertPlan p = plan_of(plan);
-        convert::ConvertReport report;
-        {
-          nb::gil_scoped_release release;
-          report = convert::merge_shards(o, p, work_dir);
-        }
-        return report_dict(report);
-      },
-      "options"_a, "plan"_a, "work_dir"_a,
-      "The whole merge in this task (an s3:// output: its uploads are completed together).");
-  m.def(
       "convert_commit",
-      [](const nb::dict& options, const nb::dict& merge, const std::string& work_dir) {
+      [](const nb::dict& options, const nb::dict& merge, const std::string& work_dir, const nb::list& parts) {
         ConvertOptions o = convert_options(options);
         convert::MergePlan m = merge_of(merge);
+        std::vector<convert::PartReport> reports;
+        for (nb::handle part : parts) reports.push_back(part_of(nb::cast<nb::dict>(part)));
         convert::ConvertReport report;
         {
           nb::gil_scoped_release release;
-          report = convert::commit_parts(o, m, work_dir);
+          report = convert::commit_parts(o, m, work_dir, reports);
         }
         return report_dict(report);
       },
-      "options"_a, "merge"_a, "work_dir"_a,
-      "Once every part is written: renames the output over options['out'] and removes work_dir.");
+      "options"_a, "merge"_a, "work_dir"_a, "parts"_a,
+      "Once every part is written: renames the output over options['out'] (an s3:// output: completes "
+      "the parts' uploads) and removes work_dir.");
+  m.def(
+      "convert_abandon",
+      [](const nb::dict& options) {
+        ConvertOptions o = convert_options(options);
+        nb::gil_scoped_release release;
+        convert::abandon_parts(o);
+      },
+      "options"_a, "A failed or cancelled run: aborts the uploads its parts left open (s3:// outputs).");
 }
 
 }  // namespace mimicit::python

@@ -137,7 +137,8 @@ struct ConvertPlan {
 // Opens the sources (their saved index when there is one) and cuts storage
 // order into shards of about `shard_images` images or, when that is 0, into
 // about `shards` shards of equal size. Checks the options as
-// convert_images does.
+// convert_images does; for an s3:// output, that the prefix holds no
+// object (and aborts uploads killed runs left open under it).
 ConvertPlan plan_convert(const ConvertOptions& options, uint64_t shard_images, uint64_t shards = 0);
 
 struct ShardReport {
@@ -197,10 +198,18 @@ struct MergePlan {
 // when it throws. Idempotent.
 MergePlan plan_parts(const ConvertOptions& options, const ConvertPlan& plan, const std::string& work_dir);
 
+// A part of an s3:// output, uploaded by a multipart upload left open: the
+// object appears when commit_parts() completes the upload.
+struct PartUpload {
+  std::string upload_id;
+  std::vector<std::string> part_etags;  // by part number - 1
+};
+
 struct PartReport {
   uint64_t rows = 0;
   uint64_t bytes = 0;   // the part file's size
   bool reused = false;  // the part was already written: nothing was read
+  PartUpload upload;    // s3:// outputs
 };
 
 // Writes part `part` (an index into merge.parts) into `work_dir`/output:
@@ -208,14 +217,32 @@ struct PartReport {
 // task killed or failing half-way leaves no part under its final name, and
 // a rerun finding the part there returns at once. Fails when `work_dir` is
 // gone (the run was cancelled) instead of writing on.
+// For an s3:// output the part is built in a private folder of `work_dir`,
+// uploaded to <out>/part.N.parquet and removed; the upload is left open
+// and returned (`upload`), for commit_parts() in whichever process commits.
+// Every call writes and uploads (a rerun's duplicate upload stays open
+// until commit_parts() or abandon_parts() aborts it).
 PartReport convert_part(const ConvertOptions& options, const MergePlan& merge, uint32_t part,
                         const std::string& work_dir);
 
 // Once every part is written: checks them (kNotFound naming the first
 // missing one), renames `work_dir`/output over options.out atomically and
 // removes `work_dir`. Fills the report but `seconds`.
-ConvertReport commit_parts(const ConvertOptions& options, const MergePlan& merge,
-                           const std::string& work_dir);
+// For an s3:// output, `parts` are convert_part()'s reports, one per part
+// in order: _dropped.jsonl is uploaded, then every upload is completed (all
+// or none appear: a failure deletes the objects it completed and aborts
+// the rest), then the uploads still open under the prefix (duplicates of
+// rerun part tasks) are aborted.
+ConvertReport commit_parts(const ConvertOptions& options, const MergePlan& merge, const std::string& work_dir,
+                           const std::vector<PartReport>& parts = {});
+
+// A run that failed or was cancelled: for an s3:// output, aborts every
+// upload open under the prefix (the parts its tasks uploaded; the prefix
+// was empty when plan_convert() checked it). Nothing to do for a local
+// output (its parts are all in the work folder). Never throws for a
+// failed request (an open upload shows nothing; a bucket lifecycle rule or
+// the next run into the prefix aborts it).
+void abandon_parts(const ConvertOptions& options) noexcept;
 
 // plan_parts, every convert_part and commit_parts in this process; for an
 // s3:// output, each part is uploaded as it is written and the uploads are

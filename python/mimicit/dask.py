@@ -42,13 +42,14 @@ its work folder (``OUT.tmp-dask-*``) is removed, or, when this process was
 killed, by the next run into the same output. Two runs into the same output
 at the same time are not supported.
 
-``out`` may be ``s3://bucket/prefix`` (an empty prefix): one merge task
-(not one per part) writes the parts, uploads each part as it is written
-and completes the uploads only when all are sent, so the objects appear
-only when the run succeeds; a failed or
-cancelled run aborts them (docs/object_storage.md). The work folder is then
-``work_dir`` (a folder every worker sees; default: this process's
-temporary folder, which fits a LocalCluster).
+``out`` may be ``s3://bucket/prefix`` (an empty prefix, checked by the plan
+task): each part task uploads its part by a multipart upload it leaves
+open, and this process completes them all (with ``_dropped.jsonl``) once
+every part was sent, so the objects appear only when the run succeeds
+(this process needs the bucket's AWS settings too); a failed or cancelled
+run aborts the uploads open under the prefix (docs/object_storage.md). The work folder is then ``work_dir`` (a folder
+every worker sees; default: this process's temporary folder, which fits a
+LocalCluster).
 """
 
 from __future__ import annotations
@@ -128,13 +129,6 @@ def _shard_task(shard: tuple, options: dict, work_dir: str) -> dict:
     return _core.convert_shard(options, shard, work_dir)
 
 
-def _merge_task(options: dict, plan: dict, work_dir: str, shard_reports: list) -> dict:
-    report = _core.convert_merge(options, plan, work_dir)
-    report["merge_seconds"] = report.pop("seconds")
-    report["reused_shards"] = sum(1 for r in shard_reports if r["reused"])
-    return report
-
-
 def _layout_task(options: dict, plan: dict, work_dir: str, shard_reports: list) -> dict:
     start = time.monotonic()
     merge = _core.convert_layout(options, plan, work_dir)
@@ -200,8 +194,8 @@ def convert(sources: Union[PathLike, Sequence[PathLike]], out: PathLike, *, clie
     out = options["out"]
     remote = out.startswith(("s3://", "http://", "https://"))
     if remote:
-        # The work folder is local (shared by the workers); the output is
-        # uploaded by the merge.
+        # The work folder is local (shared by the workers); the part tasks
+        # upload the parts.
         base = _absolute(work_dir if work_dir is not None else tempfile.gettempdir())
         os.makedirs(base, exist_ok=True)
         work_base = os.path.join(base, "mimicit-" + uuid.uuid5(uuid.NAMESPACE_URL, out).hex[:12])
@@ -218,17 +212,6 @@ def convert(sources: Union[PathLike, Sequence[PathLike]], out: PathLike, *, clie
         shards = client.map(_shard_task, plan["shards"], options=options, work_dir=work_dir,
                             retries=retries, pure=False)
         futures.extend(shards)
-        if remote:
-            # One merge task writes and uploads the parts (its uploads are
-            # completed together); the merge per part is for local outputs.
-            merge_task = client.submit(_merge_task, options, plan, work_dir, shards, retries=retries,
-                                       pure=False)
-            futures.append(merge_task)
-            report = merge_task.result()
-            _remove_work_dir(work_dir)
-            report["shards"] = len(plan["shards"])
-            report["seconds"] = time.monotonic() - start
-            return report
         layout = client.submit(_layout_task, options, plan, work_dir, shards, retries=retries,
                                pure=False)
         futures.append(layout)
@@ -240,13 +223,15 @@ def convert(sources: Union[PathLike, Sequence[PathLike]], out: PathLike, *, clie
                            work_dir=work_dir, retries=retries, pure=False)
         futures.extend(parts)
         part_reports = client.gather(parts)
-        report = _core.convert_commit(options, merge, work_dir)  # a rename: nothing is written here
+        # A rename (s3://: the parts' uploads completed): no part is written here.
+        report = _core.convert_commit(options, merge, work_dir, part_reports)
     except BaseException:
         # Failed or cancelled (KeyboardInterrupt): nothing is committed. Tasks
         # still running find their folder gone and stop.
         if futures:
             client.cancel(futures)
         _remove_work_dir(work_dir)
+        _core.convert_abandon(options)
         raise
     _remove_work_dir(work_dir)  # the commit removed it, unless a straggler wrote into it since
     report.pop("seconds")

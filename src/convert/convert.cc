@@ -178,6 +178,7 @@ void convert_unsorted(const ImageStore& store, const ConvertOptions& options, co
 // it closes, all committed at the end (convert_upload.h).
 ConvertReport convert_to_remote(const ImageStore& store, const ConvertOptions& options,
                                 std::chrono::steady_clock::time_point start) {
+  RemoteOutput::prepare(options.out);
   RemoteOutput remote(options.out);
   const std::string staging = (fs::temp_directory_path() / "mimicit-convert-upload").string();
   remove_stale_temporaries(staging);

@@ -548,6 +548,7 @@ using namespace internal;
 
 ConvertPlan plan_convert(const ConvertOptions& options, uint64_t shard_images, uint64_t shards) {
   check_options(options);
+  if (is_remote_output(options.out)) RemoteOutput::prepare(options.out);
   auto store = ImageStore::open(options.sources, full_pass_options());
   ConvertPlan plan;
   plan.images = store->size();
@@ -613,6 +614,74 @@ MergePlan plan_parts(const ConvertOptions& options, const ConvertPlan& plan, con
   return layout_parts(*store, options, plan, work, work / "output");
 }
 
+namespace {
+
+// Writes part `part` into a private folder of `work_dir`, uploads it to the
+// s3:// output and removes it; the upload is left open (PartReport::upload).
+PartReport upload_part(const ImageStore& store, const ConvertOptions& options, const MergePlan& merge,
+                       const PartPlan& part, const fs::path& work_dir) {
+  const fs::path staging = private_temp(work_dir, fmt::format("upload-{:05}", part.index));
+  create_private_folder(staging, "the part's upload folder");
+  std::error_code error;
+  try {
+    PartReport report = write_part(store, options, merge, part, work_dir, staging);
+    remote::HandedUpload handed =
+        upload_and_hand_over(options.out, staging / PartWriter::file_name(part.index));
+    fs::remove_all(staging, error);
+    // A cancelled run removes its work folder (and aborts the uploads open
+    // under the prefix, perhaps before this one began): drop this one too.
+    if (!fs::exists(work_dir)) {
+      remote::ObjectWriter(remote::ObjectClient::shared(), std::move(handed)).abort();
+      fail(ErrorCode::kIo, "{}: removed while part {} was uploaded (the run was cancelled)",
+           work_dir.string(), part.index);
+    }
+    report.upload = {.upload_id = std::move(handed.upload_id), .part_etags = std::move(handed.part_etags)};
+    return report;
+  } catch (...) {
+    fs::remove_all(staging, error);
+    throw;
+  }
+}
+
+PartReport part_of(const ImageStore& store, const ConvertOptions& options, const MergePlan& merge,
+                   const PartPlan& part, const fs::path& work_dir) {
+  if (is_remote_output(options.out)) return upload_part(store, options, merge, part, work_dir);
+  return write_part(store, options, merge, part, work_dir, work_dir / "output");
+}
+
+// The s3:// output's commit: the parts' uploads and the files of
+// `work_dir`/output (_dropped.jsonl) appear together.
+ConvertReport commit_remote_parts(const ConvertOptions& options, const MergePlan& merge,
+                                  const fs::path& work_dir, const std::vector<PartReport>& parts) {
+  if (parts.size() != merge.parts.size())
+    fail_invalid("{} part reports for the {} parts of the plan", parts.size(), merge.parts.size());
+  RemoteOutput remote(options.out);
+  uint64_t bytes_out = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const PartUpload& upload = parts[i].upload;
+    if (upload.upload_id.empty() || upload.part_etags.empty())
+      fail(ErrorCode::kNotFound, "part {} of {}: not uploaded (its report holds no upload)", i, options.out);
+    remote.adopt(PartWriter::file_name(merge.parts[i].index), upload.upload_id, upload.part_etags,
+                 parts[i].bytes);
+    bytes_out += parts[i].bytes;
+  }
+  const fs::path temp = work_dir / "output";
+  if (merge.dropped > 0 && !fs::exists(temp / "_dropped.jsonl"))
+    fail(ErrorCode::kNotFound, "{}: not found", (temp / "_dropped.jsonl").string());
+  remote.add_folder(temp);
+  // A cancelled run removes its work folder: commit nothing then.
+  if (!fs::exists(temp))
+    fail(ErrorCode::kIo, "{}: removed before the commit (the run was cancelled)", temp.string());
+  remote.commit();
+  // Duplicates of part tasks run twice (a worker lost after it uploaded).
+  RemoteOutput::abort_open_uploads_under(options.out);
+  std::error_code error;
+  fs::remove_all(work_dir, error);
+  return merge_report(merge, bytes_out);
+}
+
+}  // namespace
+
 PartReport convert_part(const ConvertOptions& options, const MergePlan& merge, uint32_t part,
                         const std::string& work_dir) {
   check_options(options);
@@ -620,21 +689,22 @@ PartReport convert_part(const ConvertOptions& options, const MergePlan& merge, u
     fail_invalid("part {}: the plan has {} parts", part, merge.parts.size());
   }
   const fs::path work(work_dir);
-  const fs::path out_dir = work / "output";
   const PartPlan& planned = merge.parts[part];
-  const fs::path final_path = out_dir / PartWriter::file_name(part);
+  const fs::path final_path = work / "output" / PartWriter::file_name(part);
   std::error_code error;
-  if (fs::exists(final_path, error)) {  // a rerun: done without opening the store
+  if (!is_remote_output(options.out) &&
+      fs::exists(final_path, error)) {  // a rerun: done without opening the store
     return {.rows = planned.rows, .bytes = fs::file_size(final_path), .reused = true};
   }
   auto store = ImageStore::open(options.sources, full_pass_options());
-  return write_part(*store, options, merge, planned, work, out_dir);
+  return part_of(*store, options, merge, planned, work);
 }
 
-ConvertReport commit_parts(const ConvertOptions& options, const MergePlan& merge,
-                           const std::string& work_dir) {
+ConvertReport commit_parts(const ConvertOptions& options, const MergePlan& merge, const std::string& work_dir,
+                           const std::vector<PartReport>& parts) {
   check_options(options);
   const fs::path work(work_dir);
+  if (is_remote_output(options.out)) return commit_remote_parts(options, merge, work, parts);
   const fs::path temp = work / "output";
   if (!fs::is_directory(temp)) {
     fail(ErrorCode::kNotFound, "{}: not found (the parts are not planned): was the run cancelled?",
@@ -647,6 +717,14 @@ ConvertReport commit_parts(const ConvertOptions& options, const MergePlan& merge
   return report;
 }
 
+void abandon_parts(const ConvertOptions& options) noexcept {
+  if (!is_remote_output(options.out)) return;
+  try {
+    RemoteOutput::abort_open_uploads_under(options.out);
+  } catch (...) {
+  }
+}
+
 ConvertReport merge_shards(const ConvertOptions& options, const ConvertPlan& plan,
                            const std::string& work_dir) {
   auto start = std::chrono::steady_clock::now();
@@ -657,27 +735,11 @@ ConvertReport merge_shards(const ConvertOptions& options, const ConvertPlan& pla
   ConvertReport report;
   try {
     MergePlan merge = layout_parts(*store, options, plan, work, temp);
-    if (is_remote_output(options.out)) {
-      // Parts are uploaded as they are written, committed together at the end.
-      RemoteOutput remote(options.out);
-      uint64_t bytes_out = 0;
-      for (const PartPlan& part : merge.parts) {
-        bytes_out += write_part(*store, options, merge, part, work, temp).bytes;
-        remote.add(temp / PartWriter::file_name(part.index));  // uploaded and removed
-      }
-      report = merge_report(merge, bytes_out);
-      remote.add_folder(temp);
-      // A cancelled run removes its work folder: commit nothing then.
-      if (!fs::exists(temp))
-        fail(ErrorCode::kIo, "{}: removed during the merge (the run was cancelled)", temp.string());
-      remote.commit();
-      std::error_code error;
-      fs::remove_all(work, error);
-    } else {
-      for (const PartPlan& part : merge.parts) write_part(*store, options, merge, part, work, temp);
-      report = commit_parts(options, merge, work_dir);
-    }
+    std::vector<PartReport> parts;
+    for (const PartPlan& part : merge.parts) parts.push_back(part_of(*store, options, merge, part, work));
+    report = commit_parts(options, merge, work_dir, parts);
   } catch (...) {
+    abandon_parts(options);
     std::error_code error;
     fs::remove_all(temp, error);
     throw;

@@ -13,24 +13,65 @@ void abort_uploads() noexcept { remote::abort_open_uploads(); }
 
 bool is_remote_output(const std::string& out) { return remote::is_remote(out); }
 
-RemoteOutput::RemoteOutput(const std::string& url) : prefix_(remote::parse_object_url(url)) {
-  if (prefix_.scheme != remote::Scheme::kS3)
+namespace {
+
+remote::ObjectUrl output_prefix(const std::string& url) {
+  remote::ObjectUrl prefix = remote::parse_object_url(url);
+  if (prefix.scheme != remote::Scheme::kS3)
     fail_invalid("{}: http(s):// URLs are read-only; convert writes to a local folder or s3://", url);
-  while (!prefix_.key.empty() && prefix_.key.back() == '/') prefix_.key.pop_back();
-  remote::ObjectUrl listed = prefix_;
-  if (!listed.key.empty()) listed.key += '/';
-  if (remote::ObjectClient::shared().has_objects_under(listed)) {
+  while (!prefix.key.empty() && prefix.key.back() == '/') prefix.key.pop_back();
+  return prefix;
+}
+
+// The prefix as a key prefix: "" or "a/b/".
+remote::ObjectUrl listed(remote::ObjectUrl prefix) {
+  if (!prefix.key.empty()) prefix.key += '/';
+  return prefix;
+}
+
+remote::ObjectUrl object_under(const remote::ObjectUrl& prefix, const std::string& name) {
+  remote::ObjectUrl url = prefix;
+  url.key = prefix.key.empty() ? name : prefix.key + "/" + name;
+  url.text = "s3://" + url.bucket + "/" + url.key;
+  return url;
+}
+
+// Streams `file` into `writer`.
+void send_file(const fs::path& file, remote::ObjectWriter& writer) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) fail(ErrorCode::kIo, "{}: cannot open", file.string());
+  std::string chunk(size_t{4} << 20, '\0');
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    const auto n = static_cast<size_t>(in.gcount());
+    if (n > 0) writer.write(as_bytes(std::string_view(chunk.data(), n)));
+  }
+  if (in.bad()) fail(ErrorCode::kIo, "{}: cannot read", file.string());
+}
+
+}  // namespace
+
+RemoteOutput::RemoteOutput(const std::string& url) : prefix_(output_prefix(url)) {}
+
+void RemoteOutput::prepare(const std::string& url) {
+  const remote::ObjectUrl prefix = listed(output_prefix(url));
+  if (remote::ObjectClient::shared().has_objects_under(prefix)) {
     fail_invalid(
         "{}: objects exist under this prefix; convert writes only into an empty one "
         "(remove them first, e.g. aws s3 rm --recursive {})",
         url, url);
   }
-  // Uploads of killed runs: each pass aborts up to a page of them.
+  abort_open_uploads_under(url);
+}
+
+void RemoteOutput::abort_open_uploads_under(const std::string& url) {
+  const remote::ObjectUrl prefix = output_prefix(url);
+  // Each pass aborts up to a page of them.
   for (int pass = 0; pass < 100; ++pass) {
-    auto open = remote::ObjectClient::shared().list_multipart_uploads(listed);
+    auto open = remote::ObjectClient::shared().list_multipart_uploads(listed(prefix));
     if (open.empty()) break;
     for (const auto& upload : open) {
-      remote::ObjectUrl key = prefix_;
+      remote::ObjectUrl key = prefix;
       key.key = upload.key;
       key.text = "s3://" + key.bucket + "/" + key.key;
       remote::ObjectClient::shared().abort_multipart_upload(key, upload.upload_id);
@@ -39,23 +80,32 @@ RemoteOutput::RemoteOutput(const std::string& url) : prefix_(remote::parse_objec
 }
 
 void RemoteOutput::add(const fs::path& file) {
-  remote::ObjectUrl url = prefix_;
-  url.key = prefix_.key.empty() ? file.filename().string() : prefix_.key + "/" + file.filename().string();
-  url.text = "s3://" + url.bucket + "/" + url.key;
-  auto writer = std::make_unique<remote::ObjectWriter>(remote::ObjectClient::shared(), url);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) fail(ErrorCode::kIo, "{}: cannot open", file.string());
-  std::string chunk(size_t{4} << 20, '\0');
-  while (in) {
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    const auto n = static_cast<size_t>(in.gcount());
-    if (n > 0) writer->write(as_bytes(std::string_view(chunk.data(), n)));
-  }
-  if (in.bad()) fail(ErrorCode::kIo, "{}: cannot read", file.string());
+  auto writer = std::make_unique<remote::ObjectWriter>(remote::ObjectClient::shared(),
+                                                       object_under(prefix_, file.filename().string()));
+  send_file(file, *writer);
   writer->finish();
   files_.push_back(std::move(writer));
   std::error_code ignored;
   fs::remove(file, ignored);
+}
+
+void RemoteOutput::adopt(const std::string& name, std::string upload_id, std::vector<std::string> part_etags,
+                         uint64_t size) {
+  remote::HandedUpload upload{.url = object_under(prefix_, name),
+                              .upload_id = std::move(upload_id),
+                              .part_etags = std::move(part_etags),
+                              .size = size};
+  files_.push_back(std::make_unique<remote::ObjectWriter>(remote::ObjectClient::shared(), std::move(upload)));
+}
+
+remote::HandedUpload upload_and_hand_over(const std::string& out, const fs::path& file) {
+  remote::ObjectWriter writer(remote::ObjectClient::shared(),
+                              object_under(output_prefix(out), file.filename().string()));
+  send_file(file, writer);
+  remote::HandedUpload handed = writer.hand_over();
+  std::error_code ignored;
+  fs::remove(file, ignored);
+  return handed;
 }
 
 void RemoteOutput::add_folder(const fs::path& folder) {

@@ -28,9 +28,17 @@ namespace mimicit::convert {
 
 class RemoteOutput {
  public:
-  // Throws Error(kInvalidArgument) for an http(s):// URL (read-only) or a
-  // prefix that already holds objects; aborts the uploads open under it.
+  // Throws Error(kInvalidArgument) for an http(s):// URL (read-only).
   explicit RemoteOutput(const std::string& url);
+
+  // Before a run writes: throws Error(kInvalidArgument) for an http(s)://
+  // URL or a prefix that already holds objects; aborts the uploads open
+  // under it (abort_open_uploads_under).
+  static void prepare(const std::string& url);
+  // Aborts every multipart upload open under the prefix: those of killed
+  // runs, or of a run of many processes that failed (the prefix is the
+  // run's own: it was empty when the run started).
+  static void abort_open_uploads_under(const std::string& url);
 
   // Uploads `file` as <prefix>/<its name> (invisible until commit) and
   // removes it.
@@ -38,6 +46,11 @@ class RemoteOutput {
   // add() for every regular file of `folder` whose name does not start
   // with '.', in name order.
   void add_folder(const std::filesystem::path& folder);
+  // Takes in the upload of <prefix>/<name> another process handed over
+  // (upload_and_hand_over); it is committed (or aborted) with this
+  // output's, in the order added.
+  void adopt(const std::string& name, std::string upload_id, std::vector<std::string> part_etags,
+             uint64_t size);
   void commit();
 
   uint64_t objects() const { return files_.size(); }
@@ -46,6 +59,11 @@ class RemoteOutput {
   remote::ObjectUrl prefix_;
   std::vector<std::unique_ptr<remote::ObjectWriter>> files_;
 };
+
+// Uploads `file` as <prefix of `out`>/<its name>, hands the upload over
+// (open: invisible until some RemoteOutput adopts and commits it) and
+// removes the file.
+remote::HandedUpload upload_and_hand_over(const std::string& out, const std::filesystem::path& file);
 
 // True for s3:// and http(s):// outputs.
 bool is_remote_output(const std::string& out);

@@ -80,8 +80,24 @@ ObjectWriter::ObjectWriter(ObjectClient& client, ObjectUrl url, ObjectWriterOpti
   options_.max_in_flight = std::max(options_.max_in_flight, 1);
 }
 
+ObjectWriter::ObjectWriter(ObjectClient& client, HandedUpload handed)
+    : client_(client),
+      url_(std::move(handed.url)),
+      options_(ObjectWriterOptions::from_environment()),
+      state_(State::kFinished),
+      upload_id_(std::move(handed.upload_id)),
+      etags_(handed.part_etags.begin(), handed.part_etags.end()),
+      size_(handed.size) {
+  if (upload_id_.empty() || etags_.empty()) fail_invalid("{}: a handed-over upload without parts", url_.text);
+  Registry& r = Registry::get();
+  std::lock_guard lock(r.mutex);
+  r.check_open(url_);
+  registration_ = r.next++;
+  r.open.emplace(registration_, OpenUpload{&client_, url_, upload_id_});
+}
+
 ObjectWriter::~ObjectWriter() {
-  if (state_ != State::kCommitted) abort();
+  if (state_ != State::kCommitted && state_ != State::kHandedOver) abort();
 }
 
 void ObjectWriter::write(ByteView bytes) {
@@ -95,43 +111,45 @@ void ObjectWriter::write(ByteView bytes) {
   }
 }
 
-void ObjectWriter::start_part() {
-  if (upload_id_.empty()) {
-    Registry& r = Registry::get();
-    {
-      std::lock_guard lock(r.mutex);
-      r.check_open(url_);
-      ++r.creating;
-    }
-    std::string id;
-    try {
-      id = client_.create_multipart_upload(url_);
-    } catch (...) {
-      std::lock_guard lock(r.mutex);
-      --r.creating;
-      r.changed.notify_all();
-      throw;
-    }
-    bool closing;
-    {
-      std::lock_guard lock(r.mutex);
-      --r.creating;
-      closing = r.closing;
-      if (!closing) {
-        registration_ = r.next++;
-        r.open.emplace(registration_, OpenUpload{&client_, url_, id});
-      }
-      r.changed.notify_all();
-    }
-    if (closing) {
-      try {
-        client_.abort_multipart_upload(url_, id);
-      } catch (const Error&) {
-      }
-      fail(ErrorCode::kIo, "{}: the run is being stopped; no new upload", url_.text);
-    }
-    upload_id_ = std::move(id);
+void ObjectWriter::create_upload() {
+  Registry& r = Registry::get();
+  {
+    std::lock_guard lock(r.mutex);
+    r.check_open(url_);
+    ++r.creating;
   }
+  std::string id;
+  try {
+    id = client_.create_multipart_upload(url_);
+  } catch (...) {
+    std::lock_guard lock(r.mutex);
+    --r.creating;
+    r.changed.notify_all();
+    throw;
+  }
+  bool closing;
+  {
+    std::lock_guard lock(r.mutex);
+    --r.creating;
+    closing = r.closing;
+    if (!closing) {
+      registration_ = r.next++;
+      r.open.emplace(registration_, OpenUpload{&client_, url_, id});
+    }
+    r.changed.notify_all();
+  }
+  if (closing) {
+    try {
+      client_.abort_multipart_upload(url_, id);
+    } catch (const Error&) {
+    }
+    fail(ErrorCode::kIo, "{}: the run is being stopped; no new upload", url_.text);
+  }
+  upload_id_ = std::move(id);
+}
+
+void ObjectWriter::start_part() {
+  if (upload_id_.empty()) create_upload();
   wait_for(static_cast<size_t>(options_.max_in_flight) - 1);
   etags_.emplace_back();
   std::string& slot = etags_.back();  // a deque's elements stay put as it grows
@@ -176,15 +194,34 @@ void ObjectWriter::commit() {
   }
   state_ = State::kCommitted;
   buffer_ = std::string();
-  if (registration_) {
-    Registry& r = Registry::get();
-    std::lock_guard lock(r.mutex);
-    r.open.erase(registration_);
+  forget_registration();
+}
+
+HandedUpload ObjectWriter::hand_over() {
+  try {
+    // An object that never filled a part becomes a one-part upload (the
+    // last part of an upload may be short).
+    if (state_ == State::kOpen && upload_id_.empty()) start_part();
+    finish();
+  } catch (...) {
+    abort();
+    throw;
   }
+  forget_registration();
+  state_ = State::kHandedOver;
+  return {.url = url_, .upload_id = upload_id_, .part_etags = {etags_.begin(), etags_.end()}, .size = size_};
+}
+
+void ObjectWriter::forget_registration() {
+  if (!registration_) return;
+  Registry& r = Registry::get();
+  std::lock_guard lock(r.mutex);
+  r.open.erase(registration_);
+  registration_ = 0;
 }
 
 void ObjectWriter::abort() noexcept {
-  if (state_ == State::kCommitted || state_ == State::kAborted) return;
+  if (state_ == State::kCommitted || state_ == State::kAborted || state_ == State::kHandedOver) return;
   state_ = State::kAborted;
   for (auto& part : in_flight_) {
     try {

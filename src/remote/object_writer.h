@@ -11,6 +11,12 @@
 // filled a part is sent by one PUT at commit(). abort() (and the destructor
 // of a writer not committed) aborts the upload, which drops its parts.
 //
+// An upload may change hands between processes (the parts of a Dask run:
+// each worker uploads one, the driver completes them all): hand_over()
+// finishes it and returns what completing or aborting it takes, the
+// writer (and its process) then forgets it; ObjectWriter(client, handed)
+// takes such an upload in, as a finished writer of this process.
+//
 // A process killed by a signal runs no destructor: abort_open_uploads()
 // aborts every upload not yet committed, from the thread that took the
 // signal (cli/convert_command.cc). A writer is used by one thread;
@@ -37,11 +43,23 @@ struct ObjectWriterOptions {
   static ObjectWriterOptions from_environment();
 };
 
+// A finished multipart upload, not completed: the object appears when it
+// is (ObjectClient::complete_multipart_upload with these part ETags).
+struct HandedUpload {
+  ObjectUrl url;
+  std::string upload_id;
+  std::vector<std::string> part_etags;  // by part number - 1
+  uint64_t size = 0;
+};
+
 class ObjectWriter {
  public:
   // Throws Error(kInvalidArgument) for a URL that is not s3://.
   ObjectWriter(ObjectClient& client, ObjectUrl url,
                ObjectWriterOptions options = ObjectWriterOptions::from_environment());
+  // A writer of an upload another writer handed over: finished, to be
+  // committed or aborted here (and aborted by abort_open_uploads()).
+  ObjectWriter(ObjectClient& client, HandedUpload handed);
   ~ObjectWriter();  // aborts unless committed; never throws
   ObjectWriter(const ObjectWriter&) = delete;
   ObjectWriter& operator=(const ObjectWriter&) = delete;
@@ -55,6 +73,10 @@ class ObjectWriter {
   void commit();
   // Drops what was uploaded; the key is left as it was. Never throws.
   void abort() noexcept;
+  // finish() (an object too small for a part is sent as a one-part
+  // upload), then gives the upload away: this writer is done with it and
+  // its destructor no longer aborts it.
+  HandedUpload hand_over();
 
   const ObjectUrl& url() const { return url_; }
   uint64_t size() const { return size_; }
@@ -63,8 +85,10 @@ class ObjectWriter {
   bool committed() const { return state_ == State::kCommitted; }
 
  private:
-  enum class State { kOpen, kFinished, kCommitted, kAborted };
+  enum class State { kOpen, kFinished, kCommitted, kAborted, kHandedOver };
   void start_part();
+  void create_upload();
+  void forget_registration();
   void wait_for(size_t in_flight);
 
   ObjectClient& client_;

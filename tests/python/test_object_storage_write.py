@@ -282,16 +282,82 @@ def dask_on_s3(s3, tmp_path_factory):
             proxy.stop()
 
 
-def test_dask_convert_to_s3_equals_local_convert(s3, dask_on_s3, sources, local_output, tmp_path):
+def test_dask_convert_to_s3_equals_local_convert(s3, dask_on_s3, sources, local_output, tmp_path,
+                                                 monkeypatch):
+    """Each part is written and uploaded by its own task on a worker; this
+    process only plans and completes the uploads."""
+    import distributed
     import mimicit.dask
     client, _ = dask_on_s3
-    report = mimicit.dask.convert(sources, "s3://data/dask/store", client=client, verify=True,
-                                  payload="binary", max_partition_size="8MiB",
-                                  work_dir=tmp_path / "work", shard_images=30)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the driver ran a worker's step")
+
+    for name in ("convert_plan", "convert_shard", "convert_layout", "convert_part"):
+        monkeypatch.setattr(mimicit.dask._core, name, forbidden)
+    with distributed.get_task_stream(client) as stream:
+        report = mimicit.dask.convert(sources, "s3://data/dask/store", client=client, verify=True,
+                                      payload="binary", max_partition_size="8MiB",
+                                      work_dir=tmp_path / "work", shard_images=30)
     assert report["shards"] > 1
     assert downloaded(s3, "dask/store/") == local_output
     assert open_uploads(s3) == []
     assert list((tmp_path / "work").iterdir()) == []
+    parts = [name for name in local_output if name.endswith(".parquet")]
+    assert report["partitions"] == len(parts) >= 2
+    part_tasks = [t for t in stream.data if str(t["key"]).startswith("_part_task")]
+    assert len(part_tasks) == len(parts)
+    workers = client.run(os.getpid)
+    assert os.getpid() not in workers.values()
+    assert {t["worker"] for t in part_tasks} <= set(workers)
+
+
+def test_parts_uploaded_twice_commit_once_and_leave_no_upload_open(s3, sources, local_output, tmp_path,
+                                                                 monkeypatch):
+    """The steps of a Dask run called here, a part task run twice (a worker
+    lost after its upload): the commit completes the uploads it was given
+    and aborts the duplicates; nothing shows before the commit."""
+    from mimicit import _core
+    s3_env(monkeypatch, s3.env, tmp_path)
+    options = {"sources": [str(p) for p in sources], "out": "s3://data/steps/store", "verify": True,
+               "payload": "binary", "max_partition_size": "8MiB", "threads": 1}
+    plan = _core.convert_plan(options, 30, 0)
+    work = tmp_path / "work"
+    work.mkdir()
+    for shard in plan["shards"]:
+        _core.convert_shard(options, shard, str(work))
+    merge = _core.convert_layout(options, plan, str(work))
+    first = [_core.convert_part(options, merge, i, str(work)) for i in range(len(merge["parts"]))]
+    again = [_core.convert_part(options, merge, i, str(work)) for i in range(len(merge["parts"]))]
+    assert all(r["upload"] is not None for r in first + again)
+    assert {r["upload"][0] for r in first}.isdisjoint(r["upload"][0] for r in again)
+    assert keys_under(s3, "steps/") == []
+    assert len(open_uploads(s3)) == 2 * len(first)
+    report = _core.convert_commit(options, merge, str(work), again)
+    assert downloaded(s3, "steps/store/") == local_output
+    assert report["partitions"] == len(again)
+    assert report["bytes_out"] == sum(len(v) for k, v in local_output.items() if k.endswith(".parquet"))
+    assert open_uploads(s3) == []
+    assert not work.exists()
+    with pytest.raises(_core.MimicitError, match="objects exist under this prefix"):
+        _core.convert_plan(options, 30, 0)  # a run into it is refused from its first step
+
+
+def test_abandoned_steps_leave_nothing(s3, sources, tmp_path, monkeypatch):
+    from mimicit import _core
+    s3_env(monkeypatch, s3.env, tmp_path)
+    options = {"sources": [str(p) for p in sources], "out": "s3://data/abandoned/store",
+               "max_partition_size": "8MiB", "threads": 1}
+    plan = _core.convert_plan(options, 0, 2)
+    work = tmp_path / "work"
+    work.mkdir()
+    for shard in plan["shards"]:
+        _core.convert_shard(options, shard, str(work))
+    merge = _core.convert_layout(options, plan, str(work))
+    _core.convert_part(options, merge, 0, str(work))
+    assert open_uploads(s3) != []
+    _core.convert_abandon(options)
+    assert_left_nothing(s3, "abandoned/")
 
 
 def test_failed_dask_convert_leaves_nothing(s3, dask_on_s3, sources, tmp_path):
