@@ -9,8 +9,8 @@
 //   convert_part(options, merge, part, work_dir) -> {"rows", "bytes", "reused", "upload"}
 //                                              (upload: None, or for an s3:// output
 //                                              (upload id, [part ETag, ...]), open)
-//   convert_commit(options, merge, work_dir, parts) -> report dict (parts: the
-//                                              convert_part dicts, in part order)
+//   convert_commit(options, merge, work_dir, parts=[]) -> report dict (parts: the
+//                                              convert_part dicts in part order; s3://)
 //   convert_abandon(options)                -> None (a failed run: its open uploads aborted)
 //
 // `options` is a dict built by python/mimicit/dask.py: sources, out and
@@ -229,7 +229,7 @@ void bind_convert(nb::module_& m) {
         }
         return report_dict(report);
       },
-      "options"_a, "merge"_a, "work_dir"_a, "parts"_a,
+      "options"_a, "merge"_a, "work_dir"_a, "parts"_a = nb::list(),
       "Once every part is written: renames the output over options['out'] (an s3:// output: completes "
       "the parts' uploads) and removes work_dir.");
   m.def(
