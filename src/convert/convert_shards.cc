@@ -201,8 +201,9 @@ class ValueTable {
 
 // The shards' values files, each mapped on first use; read by global
 // offset (the files back to back, in plan order). Pages read are released
-// at once (they stay in the page cache): reading the values in id order
-// jumps around the files, and a part's writer must not grow with them.
+// (they stay in the page cache) once the next value is read: reading the
+// values in id order jumps around the files, and a part's writer must not
+// grow with them.
 class ValueFiles {
  public:
   ValueFiles(fs::path work_dir, const std::vector<ShardValues>& shards)
@@ -213,8 +214,11 @@ class ValueFiles {
       total += shard.bytes;
     }
   }
+  ~ValueFiles() { release_last(); }
 
-  std::string_view read(uint64_t offset, uint32_t length, std::string& scratch) {
+  // The value's bytes, mapped: valid until the next read().
+  std::string_view read(uint64_t offset, uint32_t length) {
+    release_last();
     size_t f = static_cast<size_t>(std::upper_bound(bases_.begin(), bases_.end(), offset) - bases_.begin());
     if (f == 0) fail_corrupt("{}: a value at offset {} is in no shard", work_dir_.string(), offset);
     --f;
@@ -231,18 +235,26 @@ class ValueFiles {
                      shards_[f].bytes);
       }
     }
-    const MappedFile& file = *files_[f];
-    ByteView bytes = file.slice(local, length);
-    scratch.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    file.release(local, length);
-    return scratch;
+    last_ = {files_[f].get(), local, length};
+    return as_string_view(files_[f]->slice(local, length));
   }
 
  private:
+  struct Range {
+    const MappedFile* file = nullptr;
+    uint64_t offset = 0;
+    uint64_t length = 0;
+  };
+  void release_last() {
+    if (last_.file) last_.file->release(last_.offset, last_.length);
+    last_ = {};
+  }
+
   fs::path work_dir_;
   const std::vector<ShardValues>& shards_;
   std::vector<std::shared_ptr<const MappedFile>> files_;
   std::vector<uint64_t> bases_;
+  Range last_;
 };
 
 // A name inside `work_dir` no other task uses: ".NAME.tmp-<pid>-<n>-<random>".
@@ -477,14 +489,13 @@ PartReport write_part(const ImageStore& store, const ConvertOptions& options, co
     }
     ValueFiles values(work_dir, merge.shards);
     PartWriter parts(temp, options, {}, part.index);
-    std::string scratch;
     uint64_t rows = 0;
     uint64_t rank = part.first_rank;
     store.for_each_id_in(part.first_rank, part.end_rank, [&](std::string_view id) {
       const uint8_t* entry = layout->slice(rank * kTableEntry, kTableEntry).data();
       const uint64_t length = get_le(entry + 8, 4);
       if (length != kAbsent) {
-        parts.append(id, values.read(get_le(entry, 8), static_cast<uint32_t>(length), scratch));
+        parts.append(id, values.read(get_le(entry, 8), static_cast<uint32_t>(length)));
         // A cancelled run removes its work folder: stop rather than
         // write on into files nobody will read.
         if (++rows % kCancelCheckEvery == 0 && !fs::exists(temp)) {

@@ -1,9 +1,10 @@
-// CRC-32 (the IEEE 802.3 polynomial, reflected, as zlib and gzip compute it).
+// CRC-32 (the IEEE 802.3 polynomial, reflected, as zlib and gzip compute it;
+// computed by libdeflate).
 //
 // Parquet page headers carry this checksum over the page's bytes exactly as
 // stored (after compression), written as a signed i32: compare with
 // static_cast<uint32_t>(header.crc). Pure function; thread-safe; any length
-// (64-bit sizes are passed to zlib without truncation).
+// (64-bit sizes are passed without truncation).
 #pragma once
 
 #include <cstdint>
