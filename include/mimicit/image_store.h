@@ -187,6 +187,9 @@ class ImageStore {
   // kind of payload each holds.
   virtual const std::vector<std::string>& files() const = 0;
   virtual const std::vector<PayloadKind>& payload_kinds() const = 0;
+  // Bytes of those files (a remote object's size as its open found it;
+  // an image folder's files are not counted).
+  virtual uint64_t file_bytes() const = 0;
   // Bytes of memory the index takes (for stats and the benchmarks).
   virtual uint64_t index_bytes() const = 0;
 };

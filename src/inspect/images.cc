@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
-#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -191,12 +190,7 @@ void index_store(const std::vector<std::string>& paths, bool rebuild, std::ostre
   store::OpenReport report;
   auto store = store::open_store(paths, options, &report);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  uint64_t store_bytes = 0;
-  for (const std::string& file : store->files()) {
-    std::error_code error;
-    uint64_t size = std::filesystem::file_size(file, error);
-    if (!error) store_bytes += size;
-  }
+  const uint64_t store_bytes = store->file_bytes();
   auto share = [&](uint64_t bytes) {
     return store_bytes == 0
                ? std::string("0")

@@ -168,8 +168,14 @@ const RetryPolicy& HttpClient::policy() const { return impl_->policy; }
 uint64_t HttpClient::requests_sent() const { return impl_->requests; }
 uint64_t HttpClient::bytes_received() const { return impl_->bytes; }
 
-HttpResponse HttpClient::send(const std::function<HttpRequest()>& make_request) {
+void RetryPolicy::back_off(int attempt) const {
   thread_local std::mt19937_64 random{std::random_device{}()};
+  const double cap = std::min(max_delay_seconds, base_delay_seconds * double(1u << std::min(attempt, 20)));
+  const double wait = std::uniform_real_distribution<double>(0, cap)(random);
+  std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+}
+
+HttpResponse HttpClient::send(const std::function<HttpRequest()>& make_request) {
   const RetryPolicy& p = impl_->policy;
   std::string last;
   std::string url;
@@ -182,10 +188,7 @@ HttpResponse HttpClient::send(const std::function<HttpRequest()>& make_request) 
     last = error.empty() ? "HTTP " + std::to_string(response.status) : error;
     if (attempt >= p.attempts) break;
     count(counters().retries);
-    const double cap =
-        std::min(p.max_delay_seconds, p.base_delay_seconds * double(1u << std::min(attempt, 20)));
-    const double wait = std::uniform_real_distribution<double>(0, cap)(random);
-    std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+    p.back_off(attempt);
   }
   fail(ErrorCode::kIo, "{}: {} (after {} attempts)", url, last, p.attempts);
 }

@@ -31,6 +31,10 @@ struct RetryPolicy {
   // The defaults, overridden by MIMICIT_REMOTE_ATTEMPTS, MIMICIT_REMOTE_BASE_DELAY
   // and MIMICIT_REMOTE_STALL_SECONDS when set.
   static RetryPolicy from_environment();
+  // Sleeps before the retry that follows failed attempt `attempt` (1 for
+  // the first): a random time up to base * 2^attempt, capped ("full
+  // jitter", so that clients failing together do not retry together).
+  void back_off(int attempt) const;
 };
 
 struct HttpRequest {

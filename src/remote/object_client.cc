@@ -109,7 +109,8 @@ std::string ObjectClient::read(const ObjectUrl& url, uint64_t offset, uint64_t l
   if (!expected_version.empty() && expected_version.front() == '"')
     extra.emplace_back("If-Match", expected_version);
   // A body of the wrong length (a proxy or server cut it) is retried like a
-  // transport failure: send() only retries statuses, so loop here.
+  // transport failure, after the same back-off: send() only retries
+  // statuses, so loop here.
   for (int attempt = 1;; ++attempt) {
     HttpResponse r = checked(
         "GET", url, [&] { return make("GET", url, extra); }, 206);
@@ -118,6 +119,7 @@ std::string ObjectClient::read(const ObjectUrl& url, uint64_t offset, uint64_t l
       fail(ErrorCode::kIo, "{}: bytes {}-{}: got {} bytes, expected {} (after {} attempts)", url.text, offset,
            offset + length - 1, r.body.size(), length, attempt);
     count(counters().retries);
+    http_.policy().back_off(attempt);
   }
 }
 

@@ -24,6 +24,17 @@ IMAGE_BYTES = 187_000
 PAGE_BYTES = NUM_IMAGES * IMAGE_BYTES * 4 // 3
 
 
+def format_bytes(n: int) -> str:
+    """As mimicit prints sizes (util/units.cc)."""
+    if n < 1024:
+        return f"{n} B"
+    value, unit = float(n), -1
+    while value >= 1024 and unit < 3:
+        value /= 1024
+        unit += 1
+    return f"{value:.1f} {['KiB', 'MiB', 'GiB', 'TiB'][unit]}"
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     try:
@@ -126,6 +137,9 @@ def test_a_published_index_spares_every_node_the_pass_over_the_pages(layout, run
         indexed = run_cli("images", "index", url)
         assert indexed.returncode == 0, indexed.stderr.decode()
         assert index_key in indexed.stdout.decode()
+        store_size = s3.client.head_object(Bucket="pub", Key=store_key)["ContentLength"]
+        images_line = next(line for line in indexed.stdout.decode().splitlines() if line.startswith("images:"))
+        assert images_line.endswith(" " + format_bytes(store_size)), images_line  # the object's size
         keys = [o["Key"] for o in s3.client.list_objects_v2(Bucket="pub")["Contents"]]
         assert keys == [index_key, store_key]
         index_bytes = s3.client.head_object(Bucket="pub", Key=index_key)["ContentLength"]
