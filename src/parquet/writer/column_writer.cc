@@ -251,17 +251,23 @@ WrittenPage ColumnWriter::write_data_page(Encoding encoding, ByteView values) {
   // a list column's page may hold more entries than rows.
   int32_t num_values = checked_page_size(page_levels_, "entries of a page");
   if (options_.data_page_version == 1) {
-    body_buffer_.clear();
-    if (max_rep_ > 0) encode_levels_v1(rep_levels_.data(), rep_levels_.size(), max_rep_, body_buffer_);
-    if (max_def_ > 0) encode_levels_v1(def_levels_.data(), def_levels_.size(), max_def_, body_buffer_);
-    body_buffer_.append(values);
+    // A required, unnested column's page is its values alone: compressed
+    // from where they are, not copied behind levels first.
+    ByteView body = values;
+    if (max_rep_ > 0 || max_def_ > 0) {
+      body_buffer_.clear();
+      if (max_rep_ > 0) encode_levels_v1(rep_levels_.data(), rep_levels_.size(), max_rep_, body_buffer_);
+      if (max_def_ > 0) encode_levels_v1(def_levels_.data(), def_levels_.size(), max_def_, body_buffer_);
+      body_buffer_.append(values);
+      body = body_buffer_.view();
+    }
     DataPageHeader header;
     header.num_values = num_values;
     header.encoding = encoding;
     header.definition_level_encoding = Encoding::RLE;
     header.repetition_level_encoding = Encoding::RLE;
     header.statistics = std::move(statistics);
-    return page_writer_.write_data_page_v1(std::move(header), body_buffer_, data_pages_);
+    return page_writer_.write_data_page_v1(std::move(header), body, data_pages_);
   }
   levels_buffer_.clear();
   size_t rep_bytes = 0;
