@@ -5,8 +5,8 @@
 // output; each finished file is uploaded (add()) to <prefix>/<name> by a
 // multipart upload left open, so nothing appears in the bucket while the
 // run goes on, and the staged file is removed (the staging folder holds
-// about one part at a time). commit() completes every upload, after all of
-// them were sent, under an UploadCommitGuard: a SIGINT/SIGTERM waits for
+// about one part at a time). commit() completes every upload (16 at a
+// time), after all of them were sent, under an UploadCommitGuard: a SIGINT/SIGTERM waits for
 // it. A commit that fails half-way deletes the objects it completed. A run
 // that fails, or is destroyed uncommitted, or is stopped by a signal
 // (remote::abort_open_uploads), aborts the uploads: the prefix is left as
