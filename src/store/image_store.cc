@@ -311,6 +311,13 @@ class StoreImpl final : public ImageStore {
   const std::vector<std::string>& files() const override { return files_; }
   const std::vector<PayloadKind>& payload_kinds() const override { return kinds_; }
   uint64_t index_bytes() const override { return index_->bytes(); }
+  uint64_t file_bytes() const override {
+    uint64_t bytes = 0;
+    for (const auto& source : sources_) {
+      if (const MappedFile* file = source->mapped_file()) bytes += file->size();
+    }
+    return bytes;
+  }
 
  private:
   // The ranks of the images placed in [begin, end), in storage order.
