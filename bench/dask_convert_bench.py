@@ -4,7 +4,8 @@ wall time, merge included, and the speed-up of 2 workers over 1.
 
     python3 bench/dask_convert_bench.py [--images 20000] [--size 320x240]
         [--workers 1,2] [--modes keep,png] [--max-partition-size 32MiB]
-        [--wait-load 1.0] [--wait-max 900] [--data-dir /tmp/mimicit-bench]
+        [--repeat 3] [--warmup 1] [--input warm|cold] [--wait-load 1.0] [--wait-max 900]
+        [--data-dir /tmp/mimicit-bench]
         [--out bench/out]
 
 Data: --images unique JPEGs (quality 80-95) cut from the natural
@@ -18,15 +19,23 @@ at full scale (10M images in 1.5 GiB parts is ~1300 parts).
 
 Each cluster (n worker processes x 1 thread, one C++ thread per task) runs
 each mode (keep: image bytes untouched; png: re-encoded with the fast PNG
-encoder) once, after waiting (at most --wait-max s) for the 1-minute load
-average to fall below --wait-load. Recorded per run: wall seconds (plan,
-shards, part plan, parts, commit), the merge's seconds, the CPU seconds of
-the workers and of the driver, and the CPU seconds the rest of the machine
-used meanwhile (/proc/stat busy time minus ours: other sessions'
-contention), the load average before and after; the output is checked
-byte-identical to `mimicit convert`'s (run on all cores, also timed). The table
-goes to stdout and OUT/dask_convert_bench.md, the raw numbers to
-OUT/dask_convert_bench.json. The CLI is $MIMICIT_BIN (default build/mimicit).
+encoder) --warmup times untimed (default 1: a new process's first run pays
+for its first page faults and code loads), then --repeat times (default 3;
+the table gives the median run and the range), each run after waiting (at most --wait-max s) for the 1-minute load
+average to fall below --wait-load. The input's page-cache state is set the
+same way before every run (--input): `warm` (default) reads the input file
+through first, as a conversion finds data it has just written or read;
+`cold` drops the page cache first (root), so the input comes from disk.
+Without either, what this VM's proactive reclaim (DAMON pageout of pages
+idle for 6 s) left of the input would differ from run to run. Recorded per
+run: wall seconds (plan, shards, part plan, parts, commit), the merge's
+seconds, the CPU seconds of the workers and of the driver, and the CPU
+seconds the rest of the machine used meanwhile (/proc/stat busy time minus
+ours: other sessions' contention), the load average before and after; the
+output is checked byte-identical to `mimicit convert`'s (run on all cores,
+also timed). The table goes to stdout and OUT/dask_convert_bench.md, the raw
+numbers to OUT/dask_convert_bench.json. The CLI is $MIMICIT_BIN (default
+build/mimicit).
 """
 
 from __future__ import annotations
@@ -125,6 +134,24 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def set_input_cache(source: Path, how: str) -> None:
+    """Puts the input in the page cache (warm) or drops the page cache
+    (cold), the same before every timed run."""
+    if how == "warm":
+        with open(source, "rb") as f:
+            while f.read(1 << 24):
+                pass
+    else:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("1\n")
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run of median wall time, with every run's seconds beside it."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    return dict(ordered[len(ordered) // 2], all_seconds=[r["seconds"] for r in runs])
+
+
 def cli_run(source: Path, out: Path, flags: list[str]) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     load = os.getloadavg()[0]
@@ -153,22 +180,30 @@ def dask_run(client, source: Path, out: Path, keywords: dict) -> dict:
             "load_before": load[0], "load_after": os.getloadavg()[0]}
 
 
+def spread(run: dict) -> str:
+    return f"{min(run['all_seconds']):.2f}-{max(run['all_seconds']):.2f}"
+
+
 def markdown(results: dict) -> str:
     r = results
     lines = ["# dask_convert_bench", "", f"machine: {json.dumps(r['machine'])}", "",
              f"{r['images']} images of {r['size']} ({r['input_bytes'] / 2**20:.0f} MiB of Parquet), "
              f"--max-partition-size {r['max_partition_size']}", "",
+             f"input page cache: {r['input']}; each row is the median of {r['repeat']} runs after "
+             f"{r['warmup']} untimed (wall s: median, with the fastest and slowest)", "",
              "| run | wall s | images/s | merge s (part plan s) | shards / parts | workers CPU s | "
              "others' CPU s | load before -> after | identical |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for mode in r["modes"]:
         c = r["runs"][f"cli_{mode}"]
-        lines.append(f"| `mimicit convert --threads 0` (reference), {mode} | {c['seconds']:.1f} | "
+        lines.append(f"| `mimicit convert --threads 0` (reference), {mode} | {c['seconds']:.2f} "
+                     f"({spread(c)}) | "
                      f"{r['images'] / c['seconds']:.0f} | | | {c['cpu_seconds']:.1f} | | "
                      f"{c['load_before']:.2f} | |")
         for n in r["workers"]:
             d = r["runs"][f"dask_{n}_{mode}"]
-            lines.append(f"| dask {n} worker{'s' if n > 1 else ''} x 1 thread, {mode} | {d['seconds']:.1f} | "
+            lines.append(f"| dask {n} worker{'s' if n > 1 else ''} x 1 thread, {mode} | {d['seconds']:.2f} "
+                         f"({spread(d)}) | "
                          f"{r['images'] / d['seconds']:.0f} | {d['merge_seconds']:.2f} "
                          f"({d['plan_parts_seconds']:.2f}) | {d['shards']} / {d['partitions']} | "
                          f"{d['workers_cpu_seconds']:.1f} | {d['others_cpu_seconds']:.1f} | "
@@ -188,6 +223,9 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--modes", default="keep,png")
     parser.add_argument("--max-partition-size", default="32MiB")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--input", choices=["warm", "cold"], default="warm")
     parser.add_argument("--wait-load", type=float, default=1.0)
     parser.add_argument("--wait-max", type=float, default=900)
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/mimicit-bench"))
@@ -207,11 +245,17 @@ def main() -> None:
     keywords_of = {"keep": {}, "png": {"reencode": "png"}}
     results: dict = {"images": args.images, "size": args.size, "input_bytes": source.stat().st_size,
                      "max_partition_size": args.max_partition_size, "workers": workers, "modes": modes,
-                     "runs": {}}
-    for mode in modes:
+                     "repeat": args.repeat, "warmup": args.warmup, "input": args.input, "runs": {}}
+
+    def timed(run):  # one run, after the same wait and the same page-cache state
         wait_for_quiet(args.wait_load, args.wait_max)
+        set_input_cache(source, args.input)
+        return run()
+
+    for mode in modes:
         flags = flags_of[mode] + ["--max-partition-size", args.max_partition_size]
-        results["runs"][f"cli_{mode}"] = cli_run(source, work / f"cli_{mode}", flags)
+        runs = [timed(lambda: cli_run(source, work / f"cli_{mode}", flags)) for _ in range(args.repeat)]
+        results["runs"][f"cli_{mode}"] = median_run(runs)
         print(f"cli {mode}: {results['runs'][f'cli_{mode}']}", file=sys.stderr)
     for n in workers:
         cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
@@ -219,14 +263,19 @@ def main() -> None:
         with distributed.Client(cluster) as client:
             client.run(lambda: __import__("mimicit.dask"))
             for mode in modes:
-                wait_for_quiet(args.wait_load, args.wait_max)
                 out = work / f"dask_{n}_{mode}"
-                run = dask_run(client, source, out,
-                               dict(keywords_of[mode], max_partition_size=args.max_partition_size))
-                run["identical_to_cli"] = folder_bytes(out) == folder_bytes(work / f"cli_{mode}")
-                shutil.rmtree(out, ignore_errors=True)
-                results["runs"][f"dask_{n}_{mode}"] = run
-                print(f"dask {n} {mode}: {run}", file=sys.stderr)
+                keywords = dict(keywords_of[mode], max_partition_size=args.max_partition_size)
+                for _ in range(args.warmup):
+                    timed(lambda: dask_run(client, source, out, keywords))
+                runs = []
+                for _ in range(args.repeat):
+                    run = timed(lambda: dask_run(client, source, out, keywords))
+                    run["identical_to_cli"] = folder_bytes(out) == folder_bytes(work / f"cli_{mode}")
+                    shutil.rmtree(out, ignore_errors=True)
+                    runs.append(run)
+                    print(f"dask {n} {mode}: {run}", file=sys.stderr)
+                results["runs"][f"dask_{n}_{mode}"] = dict(
+                    median_run(runs), identical_to_cli=all(r["identical_to_cli"] for r in runs))
         cluster.close()
     results["speedup"] = {m: results["runs"][f"dask_1_{m}"]["seconds"] / results["runs"][f"dask_2_{m}"]["seconds"]
                           for m in modes if 1 in workers and 2 in workers}
