@@ -84,7 +84,13 @@ HttpRequest ObjectClient::make(const std::string& method, const ObjectUrl& url, 
 HttpResponse ObjectClient::checked(const std::string& what, const ObjectUrl& url,
                                    const std::function<HttpRequest()>& make_request, long expected_status) {
   HttpResponse r = http_.send(make_request);
-  if (r.status == expected_status || (expected_status == 200 && r.status >= 200 && r.status < 300)) return r;
+  check_status(what, url, r, expected_status);
+  return r;
+}
+
+void ObjectClient::check_status(const std::string& what, const ObjectUrl& url, const HttpResponse& r,
+                                long expected_status) {
+  if (r.status == expected_status || (expected_status == 200 && r.status >= 200 && r.status < 300)) return;
   const std::string detail = r.body.substr(0, 300);
   if (r.status == 404) throw Error(ErrorCode::kNotFound, url.text + ": not found (HTTP 404)");
   if (r.status == 412) fail(ErrorCode::kIo, "{}: the object changed while reading (HTTP 412)", url.text);

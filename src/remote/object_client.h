@@ -77,8 +77,12 @@ class ObjectClient {
   // Returns the part's ETag.
   std::string upload_part(const ObjectUrl& url, const std::string& upload_id, int part_number,
                           ByteView bytes);
+  // `object_size` (the bytes of all parts) recognises an upload that an
+  // earlier try completed but whose answer was lost (a retried request
+  // then finds NoSuchUpload): the object at the key with that size and
+  // part count is taken as this upload's.
   void complete_multipart_upload(const ObjectUrl& url, const std::string& upload_id,
-                                 const std::vector<std::string>& part_etags);
+                                 const std::vector<std::string>& part_etags, uint64_t object_size);
   void abort_multipart_upload(const ObjectUrl& url, const std::string& upload_id);
   // The multipart uploads open under url.key (a key prefix): the first
   // page of ListMultipartUploads (up to 1000).
@@ -97,6 +101,9 @@ class ObjectClient {
                    const std::string& payload_sha256 = "UNSIGNED-PAYLOAD") const;
   HttpResponse checked(const std::string& what, const ObjectUrl& url,
                        const std::function<HttpRequest()>& make_request, long expected_status);
+  // Throws the error `checked` throws for a response without the expected status.
+  static void check_status(const std::string& what, const ObjectUrl& url, const HttpResponse& r,
+                           long expected_status);
 
   AwsSettings settings_;
   HttpClient http_;

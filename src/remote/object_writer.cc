@@ -186,7 +186,7 @@ void ObjectWriter::commit() {
     if (upload_id_.empty()) {
       client_.put(url_, as_bytes(buffer_));
     } else {
-      client_.complete_multipart_upload(url_, upload_id_, {etags_.begin(), etags_.end()});
+      client_.complete_multipart_upload(url_, upload_id_, {etags_.begin(), etags_.end()}, size_);
     }
   } catch (...) {
     abort();

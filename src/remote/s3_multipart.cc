@@ -1,6 +1,5 @@
 // ObjectClient's S3 write calls: DeleteObject, ListObjectsV2 (a prefix's
 // emptiness) and the multipart upload.
-#include <thread>
 
 #include "mimicit/error.h"
 #include "remote/object_client.h"
@@ -63,8 +62,25 @@ std::string ObjectClient::upload_part(const ObjectUrl& url, const std::string& u
   return etag;
 }
 
+namespace {
+
+// An upload completed by an earlier try of the same request: the object is
+// at the key with the upload's size and an ETag "<md5 of md5s>-<parts>".
+bool completed_before(ObjectClient& client, const ObjectUrl& url, size_t parts, uint64_t size) {
+  try {
+    const ObjectInfo info = client.stat(url);
+    std::string etag = info.etag;
+    std::erase(etag, '"');
+    return info.size == size && etag.ends_with("-" + std::to_string(parts));
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 void ObjectClient::complete_multipart_upload(const ObjectUrl& url, const std::string& upload_id,
-                                             const std::vector<std::string>& part_etags) {
+                                             const std::vector<std::string>& part_etags, uint64_t object_size) {
   std::string body = "<CompleteMultipartUpload>";
   for (size_t i = 0; i < part_etags.size(); ++i) {
     body += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", i + 1,
@@ -75,22 +91,27 @@ void ObjectClient::complete_multipart_upload(const ObjectUrl& url, const std::st
   // S3 may answer 200 and then an <Error> in the body (it sends the status
   // before the work is done): retried like a 5xx when it is one.
   for (int attempt = 1;; ++attempt) {
-    const HttpResponse r = checked(
-        "CompleteMultipartUpload", url,
-        [&] {
-          HttpRequest request =
-              make("POST", url, {{"Content-Type", "application/xml"}}, {{"uploadId", upload_id}}, sha);
-          request.body = as_bytes(body);
-          return request;
-        },
-        200);
+    const HttpResponse r = http_.send([&] {
+      HttpRequest request =
+          make("POST", url, {{"Content-Type", "application/xml"}}, {{"uploadId", upload_id}}, sha);
+      request.body = as_bytes(body);
+      return request;
+    });
+    // The transport retries a request whose answer was lost; if the lost
+    // answer was a success, the retry finds the upload gone.
+    if (r.status == 404 && xml_element_text(r.body, "Code").value_or("") == "NoSuchUpload") {
+      if (completed_before(*this, url, part_etags.size(), object_size)) return;
+      fail(ErrorCode::kIo, "{}: CompleteMultipartUpload failed: the upload is gone (NoSuchUpload: aborted?)",
+           url.text);
+    }
+    check_status("CompleteMultipartUpload", url, r, 200);
     if (xml_root_name(r.body) != "Error") return;
     const std::string code = xml_element_text(r.body, "Code").value_or("");
     const bool retry = code == "InternalError" || code == "SlowDown" || code == "ServiceUnavailable";
     if (!retry || attempt >= http_.policy().attempts)
       fail(ErrorCode::kIo, "{}: CompleteMultipartUpload failed: {} (after {} attempts)", url.text,
            s3_error_text(r.body), attempt);
-    std::this_thread::sleep_for(std::chrono::duration<double>(http_.policy().base_delay_seconds * attempt));
+    http_.policy().back_off(attempt);
   }
 }
 

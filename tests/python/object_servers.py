@@ -117,7 +117,8 @@ class FaultProxy:
     that answers the next requests with the faults queued in `faults`, in
     order, then forwards the rest untouched. Faults: "503", "429", "403",
     "500" (that status, S3-style XML body), "reset" (the connection closed
-    before any response), "truncate" (a GET's headers with the full
+    before any response), "lost" (the request forwarded and done upstream,
+    then the connection closed before the answer), "truncate" (a GET's headers with the full
     Content-Length, half the body, then the connection closed), "slow" (no
     byte for `slow_seconds`, then the real response). `match`, when set,
     picks the requests the faults apply to (`match(method, path)`); the
@@ -173,6 +174,10 @@ class FaultProxy:
                     data = response.read()
                 except OSError:  # the upstream is gone (stopped after a test): a reset
                     self.close_connection = True
+                    return
+                if fault == "lost":
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 self.send_response(response.status)
                 for k, v in response.getheaders():

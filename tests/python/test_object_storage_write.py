@@ -203,6 +203,27 @@ def test_failed_commit_takes_back_the_objects_it_completed(s3, sources, run_cli,
         proxy.stop()
 
 
+def test_completion_whose_answer_was_lost_is_a_success(s3, sources, local_output, run_cli, tmp_path,
+                                                       monkeypatch):
+    """S3 completed the upload but the answer never came: the retried
+    request finds NoSuchUpload, and the object at the key (its size and part
+    count) shows the first try succeeded."""
+    proxy = FaultProxy(f"127.0.0.1:{s3.port}")
+    try:
+        s3_env(monkeypatch, s3.env, tmp_path, proxy.endpoint)
+        proxy.match = lambda method, path: method == "POST" and "uploadId=" in path
+        proxy.faults = ["lost"]
+        result = run_cli("convert", *sources, "-o", "s3://data/lost/store", *FLAGS, timeout=300)
+        assert result.returncode == 0, result.stderr.decode()
+        assert [f for _, _, f in proxy.log if f] == ["lost"]
+        lost_path = next(path for _, path, f in proxy.log if f == "lost")
+        assert [path for _, path, _ in proxy.log].count(lost_path) == 2  # retried: NoSuchUpload
+    finally:
+        proxy.stop()
+    assert downloaded(s3, "lost/store/") == local_output
+    assert open_uploads(s3) == []
+
+
 def test_error_inside_a_200_completion_is_a_failure(s3, sources, run_cli, tmp_path, monkeypatch):
     """S3 may answer CompleteMultipartUpload "200 OK" with an <Error> body:
     that is no success (the proxy's "200" fault sends such an answer)."""
