@@ -80,7 +80,8 @@ bool completed_before(ObjectClient& client, const ObjectUrl& url, size_t parts, 
 }  // namespace
 
 void ObjectClient::complete_multipart_upload(const ObjectUrl& url, const std::string& upload_id,
-                                             const std::vector<std::string>& part_etags, uint64_t object_size) {
+                                             const std::vector<std::string>& part_etags,
+                                             uint64_t object_size) {
   std::string body = "<CompleteMultipartUpload>";
   for (size_t i = 0; i < part_etags.size(); ++i) {
     body += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", i + 1,
