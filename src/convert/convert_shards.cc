@@ -684,8 +684,9 @@ ConvertReport commit_remote_parts(const ConvertOptions& options, const MergePlan
   if (!fs::exists(temp))
     fail(ErrorCode::kIo, "{}: removed before the commit (the run was cancelled)", temp.string());
   remote.commit();
-  // Duplicates of part tasks run twice (a worker lost after it uploaded).
-  RemoteOutput::abort_open_uploads_under(options.out);
+  // Duplicates of part tasks run twice (a worker lost after it uploaded);
+  // best effort: the output is complete whatever this cleanup meets.
+  abandon_parts(options);
   std::error_code error;
   fs::remove_all(work_dir, error);
   return merge_report(merge, bytes_out);
