@@ -532,6 +532,11 @@ void StreamInput::consume(size_t n) {
   if (pos_ - released_ >= kReleaseStep) release_consumed();
 }
 
+void StreamInput::consume_unread(size_t n) {
+  if (n > size()) fail_corrupt("a jump past the end of the stream");
+  consume(n);
+}
+
 void StreamInput::release_consumed() {
   if (file_ == nullptr || pos_ == released_) return;
   file_->release(file_offset_ + released_, pos_ - released_);

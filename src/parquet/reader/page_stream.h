@@ -151,6 +151,9 @@ class StreamInput {
   uint64_t consumed() const { return pos_; }
   // n <= the bytes made present.
   void consume(size_t n);
+  // Passes n <= size() bytes whether present or not: those not present are
+  // never filled (an LZ4 literal run jumped over, page_stream_lz4.cc).
+  void consume_unread(size_t n);
 
  private:
   void fill(size_t n);

@@ -11,6 +11,12 @@
 // Restart points (seek_table.h) are sequence boundaries: there the state is
 // the input position, the output position and the history, of which the
 // recorder keeps only what later matches reach back to.
+//
+// Incompressible data (images) comes out of LZ4 as long literal runs with
+// no sequence boundary in them: skip() jumps over the part of such a run no
+// later match can reach (all but its last 64 KiB) without reading it, so a
+// value deep in the page costs neither the bytes before it nor, for a
+// remote file, their fetch.
 #include <algorithm>
 #include <cstring>
 
@@ -31,7 +37,40 @@ class Lz4Stream final : public WindowedStream {
             ByteView window)
       : WindowedStream("LZ4", file, in, uncompressed_size, restart, window) {}
 
+  void skip(uint64_t n) override {
+    if (recorder_ != nullptr) return WindowedStream::skip(n);  // a pass that records restarts
+    skipping_ = true;
+    while (n > 0) {
+      if (pos_ == len_) {
+        // At a sequence boundary the next token says how long its literal
+        // run is (decoding it yields no output).
+        if (literal_left_ == 0 && match_left_ == 0 && produced_ < expected_) decode_sequence();
+        if (literal_left_ > kHistory) {
+          n -= jump_literals(std::min<uint64_t>(n, literal_left_ - kHistory));
+          continue;
+        }
+      }
+      // What is buffered, else one refill (which stops where a long run
+      // begins); a jump may follow.
+      const uint64_t step = std::min<uint64_t>(n, pos_ < len_ ? len_ - pos_ : kWindow);
+      WindowedStream::skip(step);
+      n -= step;
+    }
+    skipping_ = false;
+  }
+
  private:
+  // Passes `n` literal bytes without reading them. The history before them
+  // is dropped: at least kHistory literal bytes of the run follow, copied as
+  // usual, before any match can look back.
+  uint64_t jump_literals(uint64_t n) {
+    input_.consume_unread(static_cast<size_t>(n));
+    literal_left_ -= n;
+    produced_ += n;
+    len_ = pos_ = 0;
+    return n;
+  }
+
   // A length continued by 255-valued bytes (token nibble 15).
   uint64_t extended(uint64_t length) {
     if (length != 15) return length;
@@ -57,6 +96,7 @@ class Lz4Stream final : public WindowedStream {
       } else {
         if (recorder_ != nullptr && recorder_->wants(produced_, true)) record_restart();
         decode_sequence();
+        if (skipping_ && literal_left_ > kHistory && len_ > start) break;  // skip() jumps it
       }
     }
     if (len_ == start) fail_corrupt("LZ4: the page ends before the value");
@@ -107,6 +147,7 @@ class Lz4Stream final : public WindowedStream {
   }
 
   uint8_t token_ = 0;
+  bool skipping_ = false;       // inside skip(): refills stop where a long literal run begins
   bool match_pending_ = false;  // the current sequence's match is still to be read
   uint64_t literal_left_ = 0;
   uint64_t match_left_ = 0;

@@ -342,6 +342,23 @@ uint64_t input_end_for(const SeekTableView& table, uint64_t out) {
   return it == end ? h.stream_size : it->in;
 }
 
+// LZ4 reads at most one input byte per output byte, plus a length byte per
+// 255 literals: the value ends before that bound in the input. A stretch
+// much longer than a restart interval holds long literal runs (compressible
+// data has a restart point every interval), which the stream jumps over
+// unread (page_stream_lz4.cc): of it only the end is read, the history a
+// match may reach back to (64 KiB) and the value; the tokens before are
+// fetched as the stream reads them.
+static void narrow_lz4_stretch(const SeekTableView& table, size_t index, uint64_t value_end,
+                               const RestartPoint* restart, uint64_t& from, uint64_t& in_end) {
+  constexpr uint64_t kHistory = 64 << 10;  // LZ4's largest match offset
+  const uint64_t out = value_end - (restart != nullptr ? restart->out : 0);
+  const uint64_t slack = out / 255 + 64;
+  in_end = std::min(in_end, from + out + slack);
+  const uint64_t tail = (value_end - table.values[index]) + kHistory + slack;
+  if (in_end > from + tail + 2 * kRestartSpacing) from = in_end - tail;
+}
+
 // Tells the stream where value `index` ends, and makes the compressed bytes
 // from its position up to there present in one fill: for a file in remote
 // storage one ranged GET of about a restart interval plus the value, rather
@@ -350,14 +367,12 @@ void SeekCursor::fetch_ahead(const SeekTableView& table, const MappedFile& file,
   const SeekTableHeader& h = *table.header;
   uint64_t value_end = index + 1 < h.num_values ? table.values[index + 1] : h.uncompressed;
   uint64_t in_end = input_end_for(table, value_end);
+  const RestartPoint* restart = table.restart_before(at_);
+  uint64_t from = restart != nullptr ? restart->in : 0;
+  if (table.codec() == Codec::LZ4_RAW) narrow_lz4_stretch(table, index, value_end, restart, from, in_end);
   stream_->stop_at(value_end, in_end);
   if (!file.filled_on_demand()) return;
-  uint64_t from = 0;
-  if (table.codec() == Codec::UNCOMPRESSED) {
-    from = std::min(table.values[index], h.stream_size);
-  } else if (const RestartPoint* restart = table.restart_before(at_)) {
-    from = restart->in;
-  }
+  if (table.codec() == Codec::UNCOMPRESSED) from = std::min(table.values[index], h.stream_size);
   if (in_end > from) file.fill(h.stream_offset + from, in_end - from + kFetchSlack);
 }
 
