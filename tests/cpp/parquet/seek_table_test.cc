@@ -222,6 +222,43 @@ TEST(SeekTableTest, ZstdRestartsAreVerifiedAndReadsAreExact) {
 
 // A match at offset 0 (which liblz4's one-shot decoder lets through) is
 // corrupt input for the stream (found by fuzz/page_stream_fuzz.cc).
+// Long literal runs (random bytes) with matches between them that reach
+// back into the run just passed: skips of every size jump over literals
+// unread and still give the matches their history.
+TEST(SeekTableTest, Lz4SkipsJumpLiteralRunsAndKeepTheHistory) {
+  std::mt19937 rng(21);
+  std::string data;
+  for (size_t run = 0; run < 6; ++run) {
+    for (size_t i = 0; i < 300'000 + run * 70'000; ++i) data.push_back(static_cast<char>(rng()));
+    // A copy of bytes up to 60 KiB back: a match LZ4 finds.
+    const size_t back = 1'000 + rng() % 59'000;
+    data += data.substr(data.size() - back, 4'000);
+  }
+  std::string compressed(static_cast<size_t>(LZ4_compressBound(static_cast<int>(data.size()))), '\0');
+  const int n = LZ4_compress_default(data.data(), compressed.data(), static_cast<int>(data.size()),
+                                     static_cast<int>(compressed.size()));
+  ASSERT_GT(n, 0);
+  compressed.resize(static_cast<size_t>(n));
+  auto file = mapped(compressed);
+  for (uint64_t first : {uint64_t{0}, uint64_t{70'000}, uint64_t{299'000}, uint64_t{1'000'000}}) {
+    for (uint64_t step : {uint64_t{1}, uint64_t{65'536}, uint64_t{200'001}, uint64_t{900'000}}) {
+      auto stream = open_page_stream(Codec::LZ4_RAW, *file, 0, compressed.size(), data.size());
+      uint64_t at = first;
+      stream->skip(first);
+      while (at + 5'000 <= data.size()) {
+        std::string got(5'000, '\0');
+        stream->read(reinterpret_cast<uint8_t*>(got.data()), got.size());
+        ASSERT_EQ(got, data.substr(at, got.size()))
+            << "first " << first << ", step " << step << ", at " << at;
+        at += got.size();
+        const uint64_t skip = std::min<uint64_t>(step, data.size() - at);
+        stream->skip(skip);
+        at += skip;
+      }
+    }
+  }
+}
+
 TEST(SeekTableTest, Lz4MatchAtOffsetZeroIsCorrupt) {
   const std::string block(
       "\x1f\x00\x00\x00\xff\x01"
