@@ -34,8 +34,7 @@ namespace internal {
 void check_options(const ConvertOptions& options) {
   if (options.sources.empty()) fail_invalid("no source to convert");
   if (options.out.empty()) fail_invalid("no output folder (-o)");
-  if (options.out.starts_with("http://") || options.out.starts_with("https://"))
-    fail_invalid("{}: http(s):// URLs are read-only; convert writes to a local folder or s3://", options.out);
+  if (is_remote_output(options.out)) RemoteOutput::check_url(options.out);
   // Same bound as decoding: a larger N would allocate more per image than
   // the decoder ever accepts from a file.
   uint64_t max_pixels = image::DecodeOptions{}.max_pixels;

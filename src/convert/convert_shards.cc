@@ -538,6 +538,17 @@ ConvertReport merge_report(const MergePlan& merge, uint64_t bytes_out) {
   return report;
 }
 
+namespace {
+
+// kNotFound when the merge dropped images but `out_dir` lacks their log.
+void check_drop_log(const MergePlan& merge, const fs::path& out_dir) {
+  if (merge.dropped > 0 && !fs::exists(out_dir / "_dropped.jsonl")) {
+    fail(ErrorCode::kNotFound, "{}: not found", (out_dir / "_dropped.jsonl").string());
+  }
+}
+
+}  // namespace
+
 ConvertReport merged_report(const MergePlan& merge, const fs::path& out_dir) {
   uint64_t bytes_out = 0;
   for (const PartPlan& part : merge.parts) {
@@ -547,9 +558,7 @@ ConvertReport merged_report(const MergePlan& merge, const fs::path& out_dir) {
     if (error) fail(ErrorCode::kNotFound, "{}: not found (part {} is not done)", path.string(), part.index);
     bytes_out += size;
   }
-  if (merge.dropped > 0 && !fs::exists(out_dir / "_dropped.jsonl")) {
-    fail(ErrorCode::kNotFound, "{}: not found", (out_dir / "_dropped.jsonl").string());
-  }
+  check_drop_log(merge, out_dir);
   return merge_report(merge, bytes_out);
 }
 
@@ -677,8 +686,7 @@ ConvertReport commit_remote_parts(const ConvertOptions& options, const MergePlan
     bytes_out += parts[i].bytes;
   }
   const fs::path temp = work_dir / "output";
-  if (merge.dropped > 0 && !fs::exists(temp / "_dropped.jsonl"))
-    fail(ErrorCode::kNotFound, "{}: not found", (temp / "_dropped.jsonl").string());
+  check_drop_log(merge, temp);
   remote.add_folder(temp);
   // A cancelled run removes its work folder: commit nothing then.
   if (!fs::exists(temp))

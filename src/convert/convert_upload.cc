@@ -34,10 +34,7 @@ remote::ObjectUrl listed(remote::ObjectUrl prefix) {
 }
 
 remote::ObjectUrl object_under(const remote::ObjectUrl& prefix, const std::string& name) {
-  remote::ObjectUrl url = prefix;
-  url.key = prefix.key.empty() ? name : prefix.key + "/" + name;
-  url.text = "s3://" + url.bucket + "/" + url.key;
-  return url;
+  return remote::with_key(prefix, prefix.key.empty() ? name : prefix.key + "/" + name);
 }
 
 // Streams `file` into `writer`.
@@ -57,6 +54,8 @@ void send_file(const fs::path& file, remote::ObjectWriter& writer) {
 
 RemoteOutput::RemoteOutput(const std::string& url) : prefix_(output_prefix(url)) {}
 
+void RemoteOutput::check_url(const std::string& url) { output_prefix(url); }
+
 void RemoteOutput::prepare(const std::string& url) {
   const remote::ObjectUrl prefix = listed(output_prefix(url));
   if (remote::ObjectClient::shared().has_objects_under(prefix)) {
@@ -74,12 +73,9 @@ void RemoteOutput::abort_open_uploads_under(const std::string& url) {
   for (int pass = 0; pass < 100; ++pass) {
     auto open = remote::ObjectClient::shared().list_multipart_uploads(listed(prefix));
     if (open.empty()) break;
-    for (const auto& upload : open) {
-      remote::ObjectUrl key = prefix;
-      key.key = upload.key;
-      key.text = "s3://" + key.bucket + "/" + key.key;
-      remote::ObjectClient::shared().abort_multipart_upload(key, upload.upload_id);
-    }
+    for (const auto& upload : open)
+      remote::ObjectClient::shared().abort_multipart_upload(remote::with_key(prefix, upload.key),
+                                                            upload.upload_id);
   }
 }
 

@@ -31,6 +31,10 @@ class RemoteOutput {
   // Throws Error(kInvalidArgument) for an http(s):// URL (read-only).
   explicit RemoteOutput(const std::string& url);
 
+  // The constructor's check alone: Error(kInvalidArgument) for an
+  // http(s):// URL.
+  static void check_url(const std::string& url);
+
   // Before a run writes: throws Error(kInvalidArgument) for an http(s)://
   // URL or a prefix that already holds objects; aborts the uploads open
   // under it (abort_open_uploads_under).

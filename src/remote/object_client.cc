@@ -130,8 +130,7 @@ std::string ObjectClient::read(const ObjectUrl& url, uint64_t offset, uint64_t l
 }
 
 void ObjectClient::put(const ObjectUrl& url, ByteView bytes) {
-  const std::string sha =
-      sha256_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  const std::string sha = sha256_hex(as_string_view(bytes));
   checked(
       "PUT", url,
       [&] {

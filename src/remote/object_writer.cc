@@ -35,6 +35,12 @@ struct Registry {
   void check_open(const ObjectUrl& url) {
     if (closing) fail(ErrorCode::kIo, "{}: the run is being stopped; no new upload", url.text);
   }
+  // Under `mutex`: enters an upload, returns its registration.
+  uint64_t add(OpenUpload upload) {
+    const uint64_t registration = next++;
+    open.emplace(registration, std::move(upload));
+    return registration;
+  }
 };
 
 uint64_t env_bytes(const char* name, uint64_t fallback) {
@@ -92,8 +98,7 @@ ObjectWriter::ObjectWriter(ObjectClient& client, HandedUpload handed)
   Registry& r = Registry::get();
   std::lock_guard lock(r.mutex);
   r.check_open(url_);
-  registration_ = r.next++;
-  r.open.emplace(registration_, OpenUpload{&client_, url_, upload_id_});
+  registration_ = r.add({&client_, url_, upload_id_});
 }
 
 ObjectWriter::~ObjectWriter() {
@@ -132,10 +137,7 @@ void ObjectWriter::create_upload() {
     std::lock_guard lock(r.mutex);
     --r.creating;
     closing = r.closing;
-    if (!closing) {
-      registration_ = r.next++;
-      r.open.emplace(registration_, OpenUpload{&client_, url_, id});
-    }
+    if (!closing) registration_ = r.add({&client_, url_, id});
     r.changed.notify_all();
   }
   if (closing) {
@@ -212,12 +214,13 @@ HandedUpload ObjectWriter::hand_over() {
   return {.url = url_, .upload_id = upload_id_, .part_etags = {etags_.begin(), etags_.end()}, .size = size_};
 }
 
-void ObjectWriter::forget_registration() {
-  if (!registration_) return;
+bool ObjectWriter::forget_registration() {
+  if (!registration_) return false;
   Registry& r = Registry::get();
   std::lock_guard lock(r.mutex);
-  r.open.erase(registration_);
+  const bool registered = r.open.erase(registration_) > 0;  // else abort_open_uploads() took it
   registration_ = 0;
+  return registered;
 }
 
 void ObjectWriter::abort() noexcept {
@@ -231,13 +234,7 @@ void ObjectWriter::abort() noexcept {
   }
   in_flight_.clear();
   buffer_ = std::string();
-  bool registered = false;
-  if (registration_) {
-    Registry& r = Registry::get();
-    std::lock_guard lock(r.mutex);
-    registered = r.open.erase(registration_) > 0;  // else abort_open_uploads() took it
-  }
-  if (registered) {
+  if (forget_registration()) {
     try {
       client_.abort_multipart_upload(url_, upload_id_);
     } catch (...) {

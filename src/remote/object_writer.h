@@ -88,7 +88,9 @@ class ObjectWriter {
   enum class State { kOpen, kFinished, kCommitted, kAborted, kHandedOver };
   void start_part();
   void create_upload();
-  void forget_registration();
+  // Leaves the process's list of open uploads; true when this writer was
+  // still in it (abort_open_uploads() had not taken it).
+  bool forget_registration();
   void wait_for(size_t in_flight);
 
   ObjectClient& client_;

@@ -13,8 +13,6 @@ void require_s3(const ObjectUrl& url, const char* what) {
     fail_invalid("{}: {} needs an s3:// URL (http(s):// URLs are read-only)", url.text, what);
 }
 
-std::string sha_of(std::string_view body) { return sha256_hex(body); }
-
 }  // namespace
 
 void ObjectClient::remove(const ObjectUrl& url) {
@@ -34,7 +32,7 @@ std::string ObjectClient::create_multipart_upload(const ObjectUrl& url) {
   const HttpResponse r = checked(
       "CreateMultipartUpload", url,
       [&] {
-        return make("POST", url, {}, {{"uploads", ""}}, sha_of(""));
+        return make("POST", url, {}, {{"uploads", ""}}, sha256_hex(""));
       },
       200);
   auto id = xml_element_text(r.body, "UploadId");
@@ -46,8 +44,7 @@ std::string ObjectClient::create_multipart_upload(const ObjectUrl& url) {
 
 std::string ObjectClient::upload_part(const ObjectUrl& url, const std::string& upload_id, int part_number,
                                       ByteView bytes) {
-  const std::string sha =
-      sha256_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  const std::string sha = sha256_hex(as_string_view(bytes));
   const HttpResponse r = checked(
       fmt::format("UploadPart {}", part_number), url,
       [&] {
@@ -88,7 +85,7 @@ void ObjectClient::complete_multipart_upload(const ObjectUrl& url, const std::st
                         xml_escape(part_etags[i]));
   }
   body += "</CompleteMultipartUpload>";
-  const std::string sha = sha_of(body);
+  const std::string sha = sha256_hex(body);
   // S3 may answer 200 and then an <Error> in the body (it sends the status
   // before the work is done): retried like a 5xx when it is one.
   for (int attempt = 1;; ++attempt) {

@@ -32,4 +32,14 @@ ObjectUrl parse_object_url(std::string_view url) {
   return out;
 }
 
+ObjectUrl with_key(const ObjectUrl& url, std::string key) {
+  ObjectUrl out = url;
+  out.key = std::move(key);
+  const char* scheme = url.scheme == Scheme::kS3     ? "s3://"
+                       : url.scheme == Scheme::kHttp ? "http://"
+                                                     : "https://";
+  out.text = scheme + out.bucket + "/" + out.key;
+  return out;
+}
+
 }  // namespace mimicit::remote

@@ -27,4 +27,8 @@ bool is_remote(std::string_view path);
 // or an s3:// URL has no bucket.
 ObjectUrl parse_object_url(std::string_view url);
 
+// The object `key` beside `url` (same scheme and bucket or host), its text
+// written out as parse_object_url would take it back.
+ObjectUrl with_key(const ObjectUrl& url, std::string key);
+
 }  // namespace mimicit::remote

@@ -344,9 +344,6 @@ class StoreImpl final : public ImageStore {
 // Remote prefixes: listed (ListObjectsV2), filtered and sorted as a local
 // folder or glob is.
 
-// "s3://bucket/" for an s3:// URL.
-std::string bucket_url(const remote::ObjectUrl& url) { return "s3://" + url.bucket + "/"; }
-
 // Whether a key relative to a listed prefix has a hidden or `_` component.
 bool has_skipped_component(std::string_view relative) {
   size_t start = 0;
@@ -381,9 +378,8 @@ std::vector<std::string> expand_remote_glob(const std::string& pattern) {
   const remote::ObjectUrl url = remote::parse_object_url(pattern);
   const size_t wild = url.key.find_first_of("*?[");
   const size_t cut = url.key.rfind('/', wild);
-  remote::ObjectUrl prefix = url;
-  prefix.key = cut == std::string::npos ? "" : url.key.substr(0, cut + 1);
-  prefix.text = bucket_url(url) + prefix.key;
+  const remote::ObjectUrl prefix =
+      remote::with_key(url, cut == std::string::npos ? "" : url.key.substr(0, cut + 1));
   std::vector<std::string> matches;
   std::set<std::string> folders;
   for (const remote::ListedObject& o : remote::ObjectClient::shared().list(prefix)) {
@@ -404,7 +400,7 @@ std::vector<std::string> expand_remote_glob(const std::string& pattern) {
   }
   if (matches.empty()) fail(ErrorCode::kNotFound, "{}: the pattern matches no object or prefix", pattern);
   std::sort(matches.begin(), matches.end(), natural_less);
-  for (std::string& m : matches) m = bucket_url(url) + m;
+  for (std::string& m : matches) m = remote::with_key(url, m).text;
   return matches;
 }
 
