@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import sys
 import time
 from pathlib import Path
@@ -20,6 +21,12 @@ def wait_for_quiet(limit: float, max_seconds: float) -> float:
         time.sleep(15)
         load = os.getloadavg()[0]
     return load
+
+
+def children_cpu() -> float:
+    """CPU-seconds (user + system) of this process's finished children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def machine(**versions: str) -> dict:

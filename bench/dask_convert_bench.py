@@ -54,7 +54,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_common import machine, wait_for_quiet  # noqa: E402
+from bench_common import children_cpu, machine, wait_for_quiet  # noqa: E402
 
 REPO = HERE.parent
 DATA_VERSION = 1
@@ -124,16 +124,6 @@ def cpu_busy() -> float:
     return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
-def own_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def set_input_cache(source: Path, how: str) -> None:
     """Puts the input in the page cache (warm) or drops the page cache
     (cold), the same before every timed run."""
@@ -150,6 +140,14 @@ def median_run(runs: list[dict]) -> dict:
     """The run of median wall time, with every run's seconds beside it."""
     ordered = sorted(runs, key=lambda r: r["seconds"])
     return dict(ordered[len(ordered) // 2], all_seconds=[r["seconds"] for r in runs])
+
+
+def own_cpu() -> float:
+    """CPU-seconds of this process. Defined here, not in bench_common:
+    client.run() ships a function of __main__ to the workers by value, and
+    bench_common is not importable there."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def cli_run(source: Path, out: Path, flags: list[str]) -> dict:

@@ -32,7 +32,6 @@ import bisect
 import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -46,7 +45,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import duckdb
 
-from bench_common import machine, wait_for_quiet
+from bench_common import children_cpu, machine, wait_for_quiet
 
 REPO = Path(__file__).resolve().parent.parent
 GENERATOR_VERSION = 1  # bump when the generated data changes
@@ -159,11 +158,6 @@ def describe_file(path: Path, column: str) -> dict:
 
 # ---------------------------------------------------------------------------
 # (a) full scan
-
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def best_of(fn, repeat: int, cpu_clock=time.process_time) -> dict:

@@ -45,7 +45,6 @@ import json
 import logging
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -56,7 +55,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_common import machine, wait_for_quiet  # noqa: E402
+from bench_common import children_cpu, machine, wait_for_quiet  # noqa: E402
 from image_pipeline_bench import make_inputs  # noqa: E402
 from loader_bench import IMAGES, startup, write_store_and_yaml  # noqa: E402
 
@@ -67,11 +66,6 @@ REPO = HERE.parent
 
 def cli() -> Path:
     return Path(os.environ.get("MIMICIT_BIN", REPO / "build" / "mimicit"))
-
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 # -- l: loader ---------------------------------------------------------------

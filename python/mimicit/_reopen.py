@@ -19,11 +19,16 @@ from typing import Any, Optional
 _URL_SCHEMES = ("s3://", "http://", "https://")
 
 
+def is_url(path: str) -> bool:
+    """An s3:// or http(s):// path (the C++ core's remote::is_remote)."""
+    return path.startswith(_URL_SCHEMES)
+
+
 def resolve(path: str, cwd: str) -> str:
     """``path`` as the process whose working directory was ``cwd`` meant it
     (empty stays empty: "not given"; an s3:// or http(s):// URL stays as it
     is)."""
-    return os.path.join(cwd, path) if path and not path.startswith(_URL_SCHEMES) else path
+    return os.path.join(cwd, path) if path and not is_url(path) else path
 
 
 class Reopenable:

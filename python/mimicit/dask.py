@@ -47,9 +47,9 @@ task): each part task uploads its part by a multipart upload it leaves
 open, and this process completes them all (with ``_dropped.jsonl``) once
 every part was sent, so the objects appear only when the run succeeds
 (this process needs the bucket's AWS settings too); a failed or cancelled
-run aborts the uploads open under the prefix (docs/object_storage.md). The work folder is then ``work_dir`` (a folder
-every worker sees; default: this process's temporary folder, which fits a
-LocalCluster).
+run aborts the uploads open under the prefix (docs/object_storage.md). The
+work folder is then ``work_dir`` (a folder every worker sees; default: this
+process's temporary folder, which fits a LocalCluster).
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ from typing import Optional, Sequence, Union
 
 from . import _core
 from ._options import given
+from ._reopen import is_url
 
 __all__ = ["convert", "validate"]
 
@@ -86,9 +87,7 @@ def _threads_of_cluster(client) -> int:
 
 def _absolute(path: PathLike) -> str:
     path = os.fsdecode(path)
-    if path.startswith(("s3://", "http://", "https://")):
-        return path
-    return os.path.abspath(path)
+    return path if is_url(path) else os.path.abspath(path)
 
 
 # -- convert ---------------------------------------------------------------
@@ -192,7 +191,7 @@ def convert(sources: Union[PathLike, Sequence[PathLike]], out: PathLike, *, clie
     if shard_images is not None and int(shard_images) < 1:
         raise ValueError(f"shard_images must be at least 1, not {shard_images}")
     out = options["out"]
-    remote = out.startswith(("s3://", "http://", "https://"))
+    remote = is_url(out)
     if remote:
         # The work folder is local (shared by the workers); the part tasks
         # upload the parts.
